@@ -1,0 +1,169 @@
+"""Typed, immutable configuration models.
+
+Both YAML files are parsed once into these models (see ``bot.config.loader``).
+Every model forbids unknown keys so a typo in a key is an error, not a silently
+ignored setting. Cross-references (persona ids used by topics, escalations,
+calendar entries...) are checked by the loader, which knows file lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PersonaKind = Literal["core", "allied"]
+Role = Literal["responsible", "accountable", "consulted", "informed"]
+ROLES: tuple[Role, ...] = ("responsible", "accountable", "consulted", "informed")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class SlackTargets(Frozen):
+    """Where a persona is reached. Names are resolved to Slack ids at start-up."""
+
+    channel: str | None = None  # "#finops-finance"
+    usergroup: str | None = None  # "@finops-finance" (a user-group handle)
+    people: tuple[str, ...] = ()  # emails or Slack user ids ("U0123ABC")
+
+
+class Duty(Frozen):
+    """A recurring reminder posted to the persona's channel."""
+
+    id: str
+    text: str
+    # Five-field cron with named days/months allowed: "0 9 * * MON-FRI".
+    schedule: str
+    timezone: str | None = None  # falls back to the persona's, then routing.timezone
+
+
+class Persona(Frozen):
+    id: str
+    name: str
+    kind: PersonaKind
+    summary: str
+    responsibilities: tuple[str, ...] = ()
+    slack: SlackTargets = SlackTargets()
+    timezone: str | None = None
+    duties: tuple[Duty, ...] = ()
+
+
+class PersonasFile(Frozen):
+    version: Literal[1] = 1
+    personas: tuple[Persona, ...]
+
+
+class Owners(Frozen):
+    """RACI owners of a topic, by persona id."""
+
+    responsible: tuple[str, ...] = ()  # tagged in the thread
+    accountable: tuple[str, ...] = ()  # nudged when nobody acknowledges in time
+    consulted: tuple[str, ...] = ()  # named in the thread, not pinged
+    informed: tuple[str, ...] = ()  # digest only
+
+
+class Topic(Frozen):
+    id: str
+    name: str
+    description: str = ""
+    # Words, phrases and abbreviations that signal the topic. Matching folds case,
+    # Unicode and inflections; see bot.routing.
+    terms: tuple[str, ...]
+    owners: Owners
+    # Overrides routing.acknowledgement.window_business_days for this topic.
+    ack_window_business_days: float | None = Field(default=None, gt=0)
+
+
+class Escalation(Frozen):
+    """Amount-based escalation: at or above the threshold also tag these personas."""
+
+    id: str
+    min_amount_usd: float = Field(ge=0)
+    tag: tuple[str, ...]
+
+
+class WatchConfig(Frozen):
+    channels: tuple[str, ...] = ("#cost-alerts",)
+
+
+class AcknowledgementConfig(Frozen):
+    window_business_days: float = Field(default=1, gt=0)
+    # Who may mark requests resolved / not-a-request. Empty = anyone.
+    # Entries are persona ids (meaning that persona's people and user-group
+    # members), emails or Slack user ids.
+    closers: tuple[str, ...] = ()
+
+
+class RepeatConfig(Frozen):
+    window_hours: float = Field(default=24, gt=0)
+
+
+class DigestConfig(Frozen):
+    channel: str = "#finops"
+    schedule: str = "0 9 * * MON"
+    timezone: str | None = None
+    per_persona: bool = False
+
+
+class SchedulerConfig(Frozen):
+    # An occurrence missed while the bot was down is still posted this long after
+    # its fire time; later it is skipped and logged.
+    grace_minutes: float = Field(default=60, ge=0)
+    # Whether `serve`/`socket` run the scheduler in-process (single instance).
+    in_process: bool = False
+
+
+class CalendarEntry(Frozen):
+    """A dated FinOps obligation: renewal, commitment expiry, budget cycle..."""
+
+    id: str
+    name: str
+    date: dt.date
+    # Topic whose owners receive the reminders, unless owners are given here.
+    topic: str | None = None
+    owners: Owners | None = None
+    lead_days: tuple[int, ...] = (90, 60, 30, 7)
+    business_days: bool = True
+    note: str = ""
+
+
+class RoutingFile(Frozen):
+    version: Literal[1] = 1
+    timezone: str = "UTC"
+    watch: WatchConfig = WatchConfig()
+    fallback_persona: str = "finops-practitioner"
+    min_confidence: float = Field(default=0.5, ge=0, le=1)
+    escalations: tuple[Escalation, ...] = ()
+    acknowledgement: AcknowledgementConfig = AcknowledgementConfig()
+    repeats: RepeatConfig = RepeatConfig()
+    digest: DigestConfig = DigestConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    calendar: tuple[CalendarEntry, ...] = ()
+    topics: tuple[Topic, ...]
+
+
+class BotConfig(Frozen):
+    """Both files, validated together. The one object the rest of the bot sees."""
+
+    personas: PersonasFile
+    routing: RoutingFile
+    source_dir: str
+
+    def persona(self, persona_id: str) -> Persona:
+        for persona in self.personas.personas:
+            if persona.id == persona_id:
+                return persona
+        raise KeyError(persona_id)
+
+    def topic(self, topic_id: str) -> Topic:
+        for topic in self.routing.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
+
+    @property
+    def persona_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.personas.personas)

@@ -1,0 +1,1 @@
+"""Shared test configuration. Area fixtures live in each tests/<area>/conftest.py."""
