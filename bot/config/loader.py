@@ -1,0 +1,130 @@
+"""Load ``personas.yaml`` and ``routing.yaml`` into one validated ``BotConfig``.
+
+Loading never stops at the first problem: YAML syntax, schema (types, unknown
+keys, missing keys), values (timezones, schedules, Slack names) and
+cross-references between the two files are all checked, and every error comes
+back in one ``ConfigError``, each naming its file, line and key path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.config.issues import ConfigError, ConfigIssue
+from bot.config.models import BotConfig, PersonasFile, RoutingFile
+from bot.config.semantics import FileReport, check_personas, check_routing
+from bot.config.validation_messages import translate
+from bot.config.yamlmarks import parse_yaml
+
+__all__ = [
+    "CONFIG_DIR_ENV",
+    "PERSONAS_FILE",
+    "ROUTING_FILE",
+    "ConfigError",
+    "ConfigIssue",
+    "LoadedConfig",
+    "default_config_dir",
+    "load_config",
+]
+
+CONFIG_DIR_ENV = "FINOPS_CONFIG_DIR"
+PERSONAS_FILE = "personas.yaml"
+ROUTING_FILE = "routing.yaml"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: BotConfig
+    warnings: tuple[ConfigIssue, ...] = ()
+
+
+def default_config_dir() -> Path:
+    """``$FINOPS_CONFIG_DIR`` if set, else ``./config``; read when called, never at import."""
+    return Path(os.environ.get(CONFIG_DIR_ENV) or "config")
+
+
+def load_config(config_dir: str | os.PathLike[str]) -> LoadedConfig:
+    directory = Path(config_dir)
+    if not directory.is_dir():
+        reason = "is not a directory" if directory.exists() else "does not exist"
+        raise ConfigError([ConfigIssue(str(directory), None, "", f"configuration directory {reason}")])
+
+    personas = _load_file(directory / PERSONAS_FILE, PersonasFile, "personas")
+    persona_ids = check_personas(personas.data, personas.report) if personas.data is not None else None
+    routing = _load_file(directory / ROUTING_FILE, RoutingFile, "topics")
+    if routing.data is not None:
+        check_routing(routing.data, routing.report, persona_ids)
+
+    issues = _in_order(personas.report.issues) + _in_order(routing.report.issues)
+    errors = [issue for issue in issues if issue.severity == "error"]
+    warnings = tuple(issue for issue in issues if issue.severity == "warning")
+    if errors or personas.model is None or routing.model is None:
+        raise ConfigError(errors, warnings)
+    config = BotConfig(personas=personas.model, routing=routing.model, source_dir=str(directory))
+    return LoadedConfig(config=config, warnings=warnings)
+
+
+@dataclass
+class _LoadedFile(Generic[ModelT]):
+    report: FileReport
+    data: dict[str, Any] | None = None  # the raw mapping, when the file parsed into one
+    model: ModelT | None = None
+
+
+def _load_file(path: Path, model: type[ModelT], main_key: str) -> _LoadedFile[ModelT]:
+    report = FileReport(str(path))
+    loaded: _LoadedFile[ModelT] = _LoadedFile(report)
+    text = _read_text(path, report)
+    if text is None:
+        return loaded
+    parsed = parse_yaml(text)
+    report.parsed = parsed
+    for problem in parsed.problems:
+        report.error(problem.loc, problem.message, problem.line)
+    if parsed.data is None:
+        if not parsed.problems:
+            report.error((), f"the file is empty: expected a mapping with a '{main_key}:' key")
+        return loaded
+    if not isinstance(parsed.data, dict):
+        kind = "a list" if isinstance(parsed.data, list) else "a single value"
+        report.error((), f"expected a mapping at the top level (keys such as '{main_key}:'), got {kind}", line=1)
+        return loaded
+    loaded.data = parsed.data
+    try:
+        loaded.model = model.model_validate(parsed.data)
+    except ValidationError as exc:
+        for loc, message in translate(exc, model):
+            report.error(loc, message)
+    return loaded
+
+
+def _read_text(path: Path, report: FileReport) -> str | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        report.error((), "file not found")
+        return None
+    except IsADirectoryError:
+        report.error((), "expected a file, found a directory")
+        return None
+    except OSError as exc:
+        report.error((), f"cannot read the file: {exc.strerror or exc}")
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        report.error((), "the file is not UTF-8 text", line=line)
+        return None
+
+
+def _in_order(issues: list[ConfigIssue]) -> list[ConfigIssue]:
+    """File order, so the report reads top to bottom; issues without a line first."""
+    return sorted(issues, key=lambda issue: (issue.line or 0))

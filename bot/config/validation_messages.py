@@ -1,0 +1,153 @@
+"""Pydantic validation errors rewritten for someone editing a YAML file.
+
+Pydantic says "Input should be a valid tuple"; a person editing routing.yaml
+needs "expected a list of strings, got a string ('#finops')". The models are
+walked alongside the error location to know what was expected there.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from bot.config.issues import Loc, describe_value, did_you_mean
+
+LocatedMessage = tuple[Loc, str]
+
+
+def translate(error: ValidationError, root: type[BaseModel]) -> list[LocatedMessage]:
+    """One (location, message) per pydantic error, locations relative to ``root``'s input."""
+    return [_translate_one(details, root) for details in error.errors(include_url=False)]
+
+
+def _translate_one(details: Any, root: type[BaseModel]) -> LocatedMessage:
+    loc: Loc = tuple(part for part in details["loc"] if isinstance(part, (str, int)))
+    kind: str = details["type"]
+    value = details.get("input")
+    ctx = details.get("ctx") or {}
+    if kind == "missing":
+        return loc[:-1], f"field required: '{loc[-1]}'"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        known = _model_fields(_annotation_at(root, loc[:-1]))
+        return loc, f"unknown key '{key}'{did_you_mean(key, known)}"
+    expected = _annotation_at(root, loc)
+    if kind == "literal_error":
+        choices = [repr(choice) for choice in get_args(_unwrap_optional(expected))] or [ctx.get("expected", "?")]
+        hint = did_you_mean(str(value), [choice.strip("'") for choice in choices]) if isinstance(value, str) else ""
+        return loc, f"expected one of {', '.join(choices)}, got {describe_value(value)}{hint}"
+    describe_expectation = _EXPECTATIONS.get(kind)
+    if describe_expectation is not None:
+        return loc, f"expected {describe_expectation(expected, ctx)}, got {describe_value(value)}{_quoting_hint(kind, value)}"
+    bound = _BOUNDS.get(kind)
+    if bound is not None:
+        symbol, key = bound
+        return loc, f"must be {symbol} {_number(ctx.get(key))}, got {_number(value)}"
+    if kind.startswith("date"):
+        reason = ctx.get("error")
+        detail = f" ({reason})" if reason else ""
+        return loc, f"expected a date as YYYY-MM-DD, got {describe_value(value)}{detail}"
+    message = str(details.get("msg", "invalid value"))
+    return loc, message[:1].lower() + message[1:]
+
+
+def _quoting_hint(kind: str, value: object) -> str:
+    # YAML 1.1 reads yes/no/on/off as booleans and 2024 as a number; a text
+    # setting written that way only needs quotes.
+    if kind == "string_type" and isinstance(value, (bool, int, float)):
+        return " (put the value in quotes to make it text)"
+    return ""
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _list_of(annotation: Any, _ctx: dict) -> str:
+    item = _item_type(annotation)
+    if item is str:
+        return "a list of strings"
+    if item is int:
+        return "a list of whole numbers"
+    if isinstance(item, type) and issubclass(item, BaseModel):
+        return "a list of mappings (each item `- key: value`)"
+    return "a list"
+
+
+def _mapping(annotation: Any, _ctx: dict) -> str:
+    model = _unwrap_optional(annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        keys = ", ".join(model.model_fields)
+        return f"a mapping with keys such as {keys}"
+    return "a mapping (key: value)"
+
+
+def _fixed(text: str) -> Callable[[Any, dict], str]:
+    return lambda _annotation, _ctx: text
+
+
+_EXPECTATIONS: dict[str, Callable[[Any, dict], str]] = {
+    "string_type": _fixed("a string"),
+    "tuple_type": _list_of,
+    "list_type": _list_of,
+    "model_type": _mapping,
+    "model_attributes_type": _mapping,
+    "dict_type": _mapping,
+    "float_type": _fixed("a number"),
+    "float_parsing": _fixed("a number"),
+    "finite_number": _fixed("a finite number"),
+    "int_type": _fixed("a whole number"),
+    "int_parsing": _fixed("a whole number"),
+    "int_from_float": _fixed("a whole number"),
+    "bool_type": _fixed("true or false"),
+    "bool_parsing": _fixed("true or false"),
+}
+
+_BOUNDS: dict[str, tuple[str, str]] = {
+    "greater_than": (">", "gt"),
+    "greater_than_equal": (">=", "ge"),
+    "less_than": ("<", "lt"),
+    "less_than_equal": ("<=", "le"),
+}
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, types.UnionType):
+        rest = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return annotation
+
+
+def _item_type(annotation: Any) -> Any:
+    annotation = _unwrap_optional(annotation)
+    if get_origin(annotation) in (tuple, list):
+        args = [arg for arg in get_args(annotation) if arg is not Ellipsis]
+        return args[0] if args else None
+    return None
+
+
+def _annotation_at(root: type[BaseModel], loc: Loc) -> Any:
+    """The declared type at ``loc`` (None when the location leaves the schema)."""
+    current: Any = root
+    for part in loc:
+        current = _unwrap_optional(current)
+        if isinstance(part, int):
+            current = _item_type(current)
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        else:
+            return None
+    return current
+
+
+def _model_fields(annotation: Any) -> list[str]:
+    model = _unwrap_optional(annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []

@@ -1,0 +1,187 @@
+"""YAML parsing that remembers where every value came from.
+
+PyYAML's node graph knows the line of every key and item; the plain data it
+builds does not. This module walks the node graph itself so that every
+location (a tuple of keys and indexes, the shape of a pydantic error ``loc``)
+maps to a line of the file. It also reports what PyYAML silently accepts but a
+configuration file should not: duplicate keys, non-scalar keys, unknown tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.config.issues import Loc
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+# Configuration files are small; these bounds only stop hostile documents
+# (alias "billion laughs", absurd nesting) from exhausting memory or the stack.
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    line: int | None
+    loc: Loc
+    message: str
+
+
+@dataclass
+class ParsedYaml:
+    """``data`` is None when the text holds no document or could not be parsed."""
+
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+    problems: list[YamlProblem] = field(default_factory=list)
+
+    def line_of(self, loc: Loc) -> int | None:
+        """The line of the deepest part of ``loc`` that exists in the document."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """Safe loading only: no Python object tags, ever."""
+
+
+def parse_yaml(text: str) -> ParsedYaml:
+    loader = _ConfigLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        return ParsedYaml(None, problems=[_syntax_problem(exc)])
+    except yaml.YAMLError as exc:
+        return ParsedYaml(None, problems=[YamlProblem(None, (), f"invalid YAML: {exc}")])
+    except RecursionError:
+        return ParsedYaml(None, problems=[YamlProblem(None, (), "invalid YAML: the document is nested too deeply")])
+    finally:
+        loader.dispose()
+    if root is None:
+        return ParsedYaml(None)
+    walker = _Walker(loader)
+    try:
+        data = walker.build(root, (), depth=0)
+    except _TooLarge as exc:
+        return ParsedYaml(None, walker.lines, walker.problems + [YamlProblem(exc.line, (), str(exc))])
+    return ParsedYaml(data, walker.lines, walker.problems)
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "syntax error"
+    if "found another document" in problem:
+        return YamlProblem(
+            mark.line + 1 if mark else None,
+            (),
+            "invalid YAML: a configuration file holds a single YAML document, but found a second one ('---')",
+        )
+    if "\\t" in problem or "\t" in problem:
+        problem += " (indent with spaces: YAML does not allow tabs)"
+    elif "<block end>" in problem:
+        problem = f"bad indentation: {problem}"
+    if exc.context and exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+        problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+    return YamlProblem(mark.line + 1 if mark else None, (), f"invalid YAML: {problem}")
+
+
+class _TooLarge(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Walker:
+    def __init__(self, loader: _ConfigLoader) -> None:
+        self._loader = loader
+        self._visited = 0
+        self._active: set[int] = set()
+        self.lines: dict[Loc, int] = {}
+        self.problems: list[YamlProblem] = []
+
+    def build(self, node: Node, loc: Loc, depth: int) -> Any:
+        self._visited += 1
+        if self._visited > MAX_NODES:
+            raise _TooLarge(f"invalid YAML: the document expands to more than {MAX_NODES} values (alias loop?)", _line(node))
+        if depth > MAX_DEPTH:
+            raise _TooLarge(f"invalid YAML: the document is nested more than {MAX_DEPTH} levels deep", _line(node))
+        self.lines.setdefault(loc, _line(node))
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, loc)
+        if id(node) in self._active:
+            self.problems.append(YamlProblem(_line(node), loc, "an alias refers to the value that contains it"))
+            return None
+        self._active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                self._check_tag(node, SEQ_TAG, loc)
+                return [self._item(item, loc + (index,), depth) for index, item in enumerate(node.value)]
+            if isinstance(node, MappingNode):
+                self._check_tag(node, MAP_TAG, loc)
+                return self._mapping(node, loc, depth)
+        finally:
+            self._active.discard(id(node))
+        return None  # pragma: no cover - PyYAML has no other node kinds
+
+    def _item(self, node: Node, loc: Loc, depth: int) -> Any:
+        self.lines[loc] = _line(node)
+        return self.build(node, loc, depth + 1)
+
+    def _scalar(self, node: ScalarNode, loc: Loc) -> Any:
+        try:
+            return self._loader.construct_object(node, deep=True)
+        except ConstructorError as exc:
+            self.problems.append(YamlProblem(_line(node), loc, f"unsupported YAML value: {exc.problem}"))
+            return None
+        except ValueError:
+            # An impossible timestamp such as 2025-02-30: keep the text and let
+            # validation say what was expected where it matters.
+            return node.value
+
+    def _check_tag(self, node: Node, expected: str, loc: Loc) -> None:
+        if node.tag != expected:
+            self.problems.append(YamlProblem(_line(node), loc, f"unsupported YAML tag '{node.tag}'"))
+
+    def _mapping(self, node: MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
+        first_line: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == MERGE_TAG or not isinstance(key_node, ScalarNode):
+                continue
+            key = key_node.value
+            if key in first_line:
+                self.problems.append(
+                    YamlProblem(_line(key_node), loc + (key,), f"duplicate key '{key}' (first defined on line {first_line[key]})")
+                )
+            else:
+                first_line[key] = _line(key_node)
+        try:
+            # Resolves "<<: *anchor" merges; explicit keys come after merged ones and win.
+            self._loader.flatten_mapping(node)
+        except ConstructorError as exc:
+            self.problems.append(YamlProblem(_line(node), loc, f"invalid merge (<<): {exc.problem}"))
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE_TAG:
+                self.problems.append(YamlProblem(_line(key_node), loc, "keys must be plain words, not lists or mappings"))
+                continue
+            # Keys are always names in this schema; the raw text keeps `on:` or `1:` as written.
+            key = key_node.value
+            child = loc + (key,)
+            self.lines[child] = _line(key_node)
+            result[key] = self.build(value_node, child, depth + 1)
+            self.lines[child] = _line(key_node)
+        return result
