@@ -1,0 +1,162 @@
+"""Database URLs, engines and schema migrations.
+
+SQLite is the embedded default; ``DATABASE_URL`` selects PostgreSQL. Nothing
+here runs at import time: callers pass the URL they read from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SQLITE_PATH = "./finops-bot.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Long enough to ride out another process's write transaction (they are short).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Execution option that makes a SQLite transaction take the write lock up front.
+WRITE_TRANSACTION = "finops_write"
+
+
+class SchemaError(RuntimeError):
+    """The database schema does not match what this code needs."""
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: str | None  # None: an empty database
+    head: str
+
+    @property
+    def is_current(self) -> bool:
+        return self.current == self.head
+
+    def message(self) -> str:
+        if self.is_current:
+            return f"database schema is at {self.head} (current)"
+        return (
+            f"database schema is at {self.current or 'nothing (empty database)'}, "
+            f"code needs {self.head}: run `finops-bot db upgrade`"
+        )
+
+
+def database_url(value: str | None) -> str:
+    """The SQLAlchemy URL for a ``DATABASE_URL`` value (None or empty: the SQLite default)."""
+    value = (value or "").strip()
+    if not value:
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # Heroku-style URLs name no driver; psycopg 3 is the one installed.
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    return value
+
+
+def safe_url(url_or_engine: str | Engine) -> str:
+    """The URL with its password masked, for logs and messages."""
+    url = url_or_engine.url if isinstance(url_or_engine, Engine) else make_url(database_url(url_or_engine))
+    return url.render_as_string(hide_password=True)
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine configured for the bot's concurrency: server threads, several processes."""
+    url = database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed,
+            echo=echo,
+            # The server's threads share the pool; each connection is used by one thread at a time.
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=8,
+            max_overflow=8,
+        )
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    log.debug("database engine for %s", safe_url(engine))
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Take transaction control from the sqlite3 module so BEGIN is ours (see on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        # A write transaction that starts as a reader cannot upgrade its WAL snapshot
+        # once another writer has committed (SQLITE_BUSY, no waiting). Taking the
+        # write lock at BEGIN makes writers queue on busy_timeout instead.
+        if connection.get_execution_options().get(WRITE_TRANSACTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Alembic configured from the package itself, so no alembic.ini is looked up."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        # ConfigParser interpolation would eat a '%' in a password.
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (``alembic upgrade head``)."""
+    engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+    try:
+        config = alembic_config()
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            connection.commit()
+    finally:
+        if isinstance(engine_or_url, str):
+            engine.dispose()
+    log.info("database %s upgraded to %s", safe_url(engine), revision)
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the migrations directory has no revisions"
+    return head
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return SchemaStatus(current=current, head=head_revision())
+
+
+def schema_is_current(engine: Engine) -> bool:
+    return schema_status(engine).is_current
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raise ``SchemaError`` with what to run when the schema is outdated (``serve`` start-up)."""
+    status = schema_status(engine)
+    if not status.is_current:
+        raise SchemaError(status.message())

@@ -1,0 +1,208 @@
+"""The tables, as SQLAlchemy 2 typed models.
+
+Only ``bot.storage`` imports these; the rest of the bot sees the plain
+dataclasses of ``bot.storage.store``. Every timestamp is stored in UTC and read
+back as an aware datetime on both back ends (see ``UtcDateTime``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+EXCERPT_MAX_CHARS = 500
+
+# Explicit constraint names keep migrations identical on every back end.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out.
+
+    SQLite has no time zone type, so values are stored as naive UTC text there,
+    which still sorts and compares correctly.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware UTC datetime")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class RoutedRequest(Base):
+    __tablename__ = "routed_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    reply_ts: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))  # 'person' | 'app'
+    source_name: Mapped[str | None] = mapped_column(String(255))
+    excerpt: Mapped[str] = mapped_column(String(EXCERPT_MAX_CHARS))
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    primary_topic: Mapped[str | None] = mapped_column(String(64))
+    personas: Mapped[dict[str, list[str]]] = mapped_column(JSON)  # role -> persona ids
+    primary_persona: Mapped[str] = mapped_column(String(64))
+    amount_usd: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[float | None] = mapped_column(Float)
+    fingerprint: Mapped[str | None] = mapped_column(String(128))
+    repeat_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    status_by: Mapped[str | None] = mapped_column(String(64))
+    status_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # When the request left the open states (resolved or not a request): the
+    # digest's "still open at the end of the week" needs it.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    nudged_windows: Mapped[int] = mapped_column(Integer, default=0)
+    next_nudge_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("workspace", "channel_id", "message_ts"),
+        Index("ix_routed_requests_status_created_at", "status", "created_at"),
+        Index(
+            "ix_routed_requests_persona_status_created_at",
+            "primary_persona",
+            "status",
+            "created_at",
+        ),
+        Index("ix_routed_requests_created_at", "created_at"),
+        Index("ix_routed_requests_acknowledged_at", "acknowledged_at"),
+        Index("ix_routed_requests_closed_at", "closed_at"),
+        Index("ix_routed_requests_next_nudge_at", "next_nudge_at"),
+        Index("ix_routed_requests_fingerprint_created_at", "fingerprint", "created_at"),
+    )
+
+
+class RequestEvent(Base):
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("routed_requests.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_request_events_request_id", "request_id"),
+        Index("ix_request_events_at", "at"),
+    )
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routed_requests.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # 'pending' | 'sent' | 'failed'
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    response_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    dedup_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+
+    __table_args__ = (
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_deliveries_request_id", "request_id"),
+    )
+
+
+class ProcessedEvent(Base):
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_processed_events_received_at", "received_at"),)
+
+
+class RoutingFeedback(Base):
+    __tablename__ = "routing_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routed_requests.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # 'reassigned' | 'not_a_request'
+    from_persona: Mapped[str | None] = mapped_column(String(64))
+    to_persona: Mapped[str | None] = mapped_column(String(64))
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    matched_terms: Mapped[list[str]] = mapped_column(JSON)
+    excerpt: Mapped[str] = mapped_column(String(EXCERPT_MAX_CHARS))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_routing_feedback_at", "at"),)
+
+
+class ScheduleClaim(Base):
+    __tablename__ = "schedule_claims"
+
+    schedule_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fire_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, primary_key=True)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # 'claimed' | 'posted' | 'skipped'
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+routed_requests = RoutedRequest.__table__
+request_events = RequestEvent.__table__
+deliveries = Delivery.__table__
+processed_events = ProcessedEvent.__table__
+routing_feedback = RoutingFeedback.__table__
+schedule_claims = ScheduleClaim.__table__

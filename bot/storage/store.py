@@ -1,0 +1,1343 @@
+"""Every read and write the bot makes: the only place SQL lives.
+
+Each public method is one short transaction. Methods that depend on time take
+``now`` (an aware UTC datetime) so callers and tests control the clock. Writes
+are retried after transient database errors (see ``bot.storage.retry``).
+
+Request statuses
+----------------
+``open``          routed, nobody has taken it yet (nudged when the window passes)
+``rerouted``      reassigned to another persona, waiting for that persona to take it
+                  (behaves like ``open``: nudged, listed, can be taken)
+``acknowledged``  someone took it
+``resolved``      closed as done
+``not_a_request`` closed as "not a FinOps request" (recorded as routing feedback)
+
+"Open requests" (``open_requests``, ``/finops open``, the digest's "still open")
+are the unclosed ones: open, rerouted and acknowledged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Float,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
+from bot.storage.db import WRITE_TRANSACTION
+from bot.storage.models import (
+    EXCERPT_MAX_CHARS,
+    deliveries,
+    processed_events,
+    request_events,
+    routed_requests,
+    routing_feedback,
+    schedule_claims,
+)
+from bot.storage.retry import RetryPolicy, run_with_retries
+
+OPEN = "open"
+REROUTED = "rerouted"
+ACKNOWLEDGED = "acknowledged"
+RESOLVED = "resolved"
+NOT_A_REQUEST = "not_a_request"
+AWAITING_ACK = (OPEN, REROUTED)
+UNCLOSED = (OPEN, REROUTED, ACKNOWLEDGED)
+CLOSED = (RESOLVED, NOT_A_REQUEST)
+
+Action = Literal["take", "reassign", "not_a_request", "resolve"]
+ACTIONS: tuple[str, ...] = ("take", "reassign", "not_a_request", "resolve")
+
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+
+OCCURRENCE_STATUSES = ("claimed", "posted", "skipped")
+
+
+# ---------------------------------------------------------------- values in
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A routed message, as the routing service hands it over."""
+
+    workspace: str
+    channel_id: str
+    message_ts: str
+    source: Literal["person", "app"]
+    source_name: str | None
+    excerpt: str
+    topics: Sequence[str]
+    personas: Mapping[str, Sequence[str]]  # role -> persona ids, primary first
+    primary_persona: str
+    primary_topic: str | None = None
+    thread_ts: str | None = None
+    amount_usd: float | None = None
+    explanation: str = ""
+    confidence: float | None = None
+    fingerprint: str | None = None  # same alert again -> linked, not re-tagged
+    matched_terms: Sequence[str] = ()  # kept with the 'routed' event, for routing feedback
+    next_nudge_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A message the relay must send: a Slack Web API method and its arguments."""
+
+    kind: str  # 'reply', 'update', 'nudge', 'reminder', 'digest', 'ephemeral', ...
+    method: str  # 'chat.postMessage', 'chat.update', 'chat.postEphemeral', ...
+    payload: Mapping[str, Any]
+    request_id: int | None = None
+    dedup_key: str | None = None  # a second enqueue with the same key is a no-op
+    not_before: dt.datetime | None = None
+
+
+# The reply's buttons carry the request id, which exists only inside the
+# transaction: a reply can be given as a function of that id.
+ReplyFactory = Callable[[int], NewDelivery | None]
+RepeatFactory = Callable[["RequestView"], NewDelivery | None]
+
+
+# ---------------------------------------------------------------- values out
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    workspace: str
+    channel_id: str
+    message_ts: str
+    thread_ts: str | None
+    reply_ts: str | None
+    source: str
+    source_name: str | None
+    excerpt: str
+    topics: list[str]
+    primary_topic: str | None
+    personas: dict[str, list[str]]
+    primary_persona: str
+    amount_usd: float | None
+    explanation: str
+    confidence: float | None
+    fingerprint: str | None
+    repeat_count: int
+    status: str
+    status_by: str | None
+    status_at: dt.datetime
+    created_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    nudged_windows: int
+    next_nudge_at: dt.datetime | None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    id: int
+    request_id: int | None
+    kind: str
+    method: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    claimed_by: str | None
+    claimed_until: dt.datetime | None
+    last_error: str | None
+    sent_at: dt.datetime | None
+    response_ts: str | None
+    created_at: dt.datetime
+    dedup_key: str | None
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    id: int
+    request_id: int | None
+    kind: str  # 'reassigned' | 'not_a_request'
+    from_persona: str | None
+    to_persona: str | None
+    topics: list[str]
+    matched_terms: list[str]
+    excerpt: str
+    actor: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class OccurrenceRow:
+    schedule_id: str
+    fire_time: dt.datetime
+    claimed_at: dt.datetime
+    claimed_by: str
+    status: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    request_id: int | None  # None only for a duplicate event whose request is unknown
+    delivery_id: int | None
+    duplicate: bool = False  # this event or message was already recorded: send nothing
+    repeat_of: int | None = None  # the first request with the same fingerprint
+
+
+ActionOutcome = Literal["done", "replay", "closed", "unknown", "not_allowed", "invalid"]
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool  # False: nothing changed and the presser should be told why
+    outcome: ActionOutcome
+    message: str  # plain text for the presser
+    request: RequestView | None = None
+    delivery_id: int | None = None  # the in-place update enqueued with the change
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome == "done"
+
+
+@dataclass
+class _PersonaCounts:
+    routed: int = 0
+    previous_routed: int = 0
+    acknowledged: int = 0
+    resolved: int = 0
+    still_open: int = 0
+    median_ack_seconds: float | None = None
+    top_topics: list[tuple[str, int]] = field(default_factory=list)
+    oldest_open: list[RequestRef] = field(default_factory=list)
+    largest_amounts: list[RequestRef] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- SQL helpers
+
+
+class _SecondsBetween(FunctionElement[float]):
+    """Seconds from ``start`` to ``end``; each back end spells date arithmetic its own way."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(_SecondsBetween, "sqlite")
+def _seconds_between_sqlite(element: _SecondsBetween, compiler: Any, **kw: Any) -> str:
+    end, start = list(element.clauses)
+    return (
+        f"((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 86400.0)"
+    )
+
+
+@compiles(_SecondsBetween, "postgresql")
+def _seconds_between_pg(element: _SecondsBetween, compiler: Any, **kw: Any) -> str:
+    end, start = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
+def _seconds_between(end: ColumnElement[Any], start: ColumnElement[Any]) -> _SecondsBetween:
+    return _SecondsBetween(end, start)
+
+
+def _view(cls: type, row: Any) -> Any:
+    mapping = row._mapping
+    return cls(**{f.name: mapping[f.name] for f in fields(cls)})
+
+
+def _utc(value: dt.datetime, name: str = "now") -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"{name} must be an aware UTC datetime, got naive {value!r}")
+    return value.astimezone(dt.timezone.utc)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= EXCERPT_MAX_CHARS:
+        return text
+    return text[: EXCERPT_MAX_CHARS - 1] + "…"
+
+
+# ---------------------------------------------------------------- the store
+
+
+class Store:
+    """The bot's persistence. Thread-safe: share one per process."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.engine = engine
+        self._retry = retry
+        self._sleep = sleep
+        self._is_postgres = engine.dialect.name == "postgresql"
+
+    # -- transactions
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_TRANSACTION: True})
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+    def _retrying(self, operation: Callable[[], Any], what: str) -> Any:
+        return run_with_retries(operation, self._retry, self._sleep, what)
+
+    def _insert_ignoring_conflict(self, connection: Connection, table: Any, values: dict) -> bool:
+        """Insert a row unless it collides with a unique key; True when inserted.
+
+        ON CONFLICT DO NOTHING rather than catching IntegrityError, because on
+        PostgreSQL an error aborts the whole surrounding transaction.
+        """
+        dialect_insert = pg_dialect.insert if self._is_postgres else sqlite_dialect.insert
+        result = connection.execute(dialect_insert(table).values(**values).on_conflict_do_nothing())
+        return result.rowcount == 1
+
+    # -- events and routed messages
+
+    def mark_event_processed(self, event_id: str, now: dt.datetime) -> bool:
+        """Claim an event id; False when it was already seen (a Slack retry or another instance)."""
+        now = _utc(now)
+
+        def attempt() -> bool:
+            with self._write() as connection:
+                return self._insert_ignoring_conflict(
+                    connection, processed_events, {"event_id": event_id, "received_at": now}
+                )
+
+        return self._retrying(attempt, "mark event processed")
+
+    def prune_processed_events(self, older_than: dt.datetime) -> int:
+        """Forget event ids received before ``older_than`` (Slack retries stop within the hour)."""
+        older_than = _utc(older_than, "older_than")
+
+        def attempt() -> int:
+            with self._write() as connection:
+                result = connection.execute(
+                    processed_events.delete().where(processed_events.c.received_at < older_than)
+                )
+                return result.rowcount
+
+        return self._retrying(attempt, "prune processed events")
+
+    def record_routed_message(
+        self,
+        event_id: str | None,
+        request: NewRequest,
+        reply: NewDelivery | ReplyFactory | None,
+        now: dt.datetime,
+        *,
+        repeat_window: dt.timedelta | None = None,
+        repeat_reply: NewDelivery | RepeatFactory | None = None,
+    ) -> RecordResult:
+        """Record a routed message and the reply to post, in one transaction.
+
+        - ``event_id`` already seen, or the message (workspace, channel, ts) already
+          recorded: ``duplicate=True`` and nothing is written.
+        - ``request.fingerprint`` matching an unclosed request created within
+          ``repeat_window``: no new request; the first one's ``repeat_count`` goes up,
+          a 'repeat' event is recorded, ``repeat_reply`` (e.g. a link to the first
+          thread) is enqueued instead of ``reply``, and ``repeat_of`` is set.
+        - Otherwise the request, its 'routed' event and ``reply`` are written.
+        ``reply`` may be a function of the new request id (for button values).
+        """
+        now = _utc(now)
+
+        def attempt() -> RecordResult:
+            try:
+                with self._write() as connection:
+                    return self._record(connection, event_id, request, reply, now, repeat_window, repeat_reply)
+            except IntegrityError:
+                # Another instance recorded the same message between our check and insert.
+                existing = self.find_by_message(request.workspace, request.channel_id, request.message_ts)
+                if existing is None:
+                    raise
+                return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
+
+        return self._retrying(attempt, "record routed message")
+
+    def _record(
+        self,
+        connection: Connection,
+        event_id: str | None,
+        request: NewRequest,
+        reply: NewDelivery | ReplyFactory | None,
+        now: dt.datetime,
+        repeat_window: dt.timedelta | None,
+        repeat_reply: NewDelivery | RepeatFactory | None,
+    ) -> RecordResult:
+        if event_id is not None and not self._insert_ignoring_conflict(
+            connection, processed_events, {"event_id": event_id, "received_at": now}
+        ):
+            existing = self._find_by_message(connection, request.workspace, request.channel_id, request.message_ts)
+            return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
+
+        existing = self._find_by_message(connection, request.workspace, request.channel_id, request.message_ts)
+        if existing is not None:
+            return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
+
+        if request.fingerprint and repeat_window is not None:
+            first = self._first_with_fingerprint(connection, request.fingerprint, now - repeat_window)
+            if first is not None:
+                return self._record_repeat(connection, first, request, repeat_reply, now)
+
+        request_id = connection.execute(
+            routed_requests.insert().values(
+                workspace=request.workspace,
+                channel_id=request.channel_id,
+                message_ts=request.message_ts,
+                thread_ts=request.thread_ts,
+                source=request.source,
+                source_name=request.source_name,
+                excerpt=_excerpt(request.excerpt),
+                topics=list(request.topics),
+                primary_topic=request.primary_topic,
+                personas={role: list(ids) for role, ids in request.personas.items()},
+                primary_persona=request.primary_persona,
+                amount_usd=request.amount_usd,
+                explanation=request.explanation,
+                confidence=request.confidence,
+                fingerprint=request.fingerprint,
+                repeat_count=0,
+                status=OPEN,
+                status_at=now,
+                created_at=now,
+                nudged_windows=0,
+                next_nudge_at=_utc(request.next_nudge_at, "next_nudge_at") if request.next_nudge_at else None,
+            )
+        ).inserted_primary_key[0]
+        self._add_event(
+            connection,
+            request_id,
+            "routed",
+            None,
+            OPEN,
+            request.source_name,
+            now,
+            {"event_id": event_id, "matched_terms": list(request.matched_terms)},
+        )
+        delivery = reply(request_id) if callable(reply) else reply
+        delivery_id = self._enqueue(connection, delivery, now, request_id) if delivery else None
+        return RecordResult(request_id=request_id, delivery_id=delivery_id)
+
+    def _first_with_fingerprint(self, connection: Connection, fingerprint: str, since: dt.datetime) -> RequestView | None:
+        row = connection.execute(
+            select(routed_requests)
+            .where(
+                routed_requests.c.fingerprint == fingerprint,
+                routed_requests.c.created_at >= since,
+                routed_requests.c.status.in_(UNCLOSED),
+            )
+            .order_by(routed_requests.c.created_at, routed_requests.c.id)
+            .limit(1)
+            .with_for_update()
+        ).first()
+        return _view(RequestView, row) if row else None
+
+    def _record_repeat(
+        self,
+        connection: Connection,
+        first: RequestView,
+        request: NewRequest,
+        repeat_reply: NewDelivery | RepeatFactory | None,
+        now: dt.datetime,
+    ) -> RecordResult:
+        connection.execute(
+            update(routed_requests)
+            .where(routed_requests.c.id == first.id)
+            .values(repeat_count=routed_requests.c.repeat_count + 1)
+        )
+        self._add_event(
+            connection,
+            first.id,
+            "repeat",
+            first.status,
+            first.status,
+            request.source_name,
+            now,
+            {"channel_id": request.channel_id, "message_ts": request.message_ts},
+        )
+        first = self._get(connection, first.id)  # with the new count, for the link text
+        assert first is not None
+        delivery = repeat_reply(first) if callable(repeat_reply) else repeat_reply
+        delivery_id = self._enqueue(connection, delivery, now, first.id) if delivery else None
+        return RecordResult(request_id=first.id, delivery_id=delivery_id, repeat_of=first.id)
+
+    def _add_event(
+        self,
+        connection: Connection,
+        request_id: int,
+        action: str,
+        from_status: str | None,
+        to_status: str | None,
+        actor: str | None,
+        at: dt.datetime,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        connection.execute(
+            request_events.insert().values(
+                request_id=request_id,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                actor=actor,
+                at=at,
+                detail=detail,
+            )
+        )
+
+    # -- the outbox
+
+    def enqueue(self, delivery: NewDelivery, now: dt.datetime) -> int:
+        """Add a message to send; with a ``dedup_key`` already used, the existing id."""
+        now = _utc(now)
+
+        def attempt() -> int:
+            with self._write() as connection:
+                return self._enqueue(connection, delivery, now, delivery.request_id)
+
+        return self._retrying(attempt, "enqueue delivery")
+
+    def _enqueue(self, connection: Connection, delivery: NewDelivery, now: dt.datetime, request_id: int | None) -> int:
+        values = dict(
+            request_id=request_id if request_id is not None else delivery.request_id,
+            kind=delivery.kind,
+            method=delivery.method,
+            payload=dict(delivery.payload),
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=_utc(delivery.not_before, "not_before") if delivery.not_before else now,
+            created_at=now,
+            dedup_key=delivery.dedup_key,
+        )
+        if delivery.dedup_key is None:
+            return connection.execute(deliveries.insert().values(**values)).inserted_primary_key[0]
+        self._insert_ignoring_conflict(connection, deliveries, values)
+        return connection.execute(
+            select(deliveries.c.id).where(deliveries.c.dedup_key == delivery.dedup_key)
+        ).scalar_one()
+
+    def _claimable(self, now: dt.datetime) -> ColumnElement[bool]:
+        return and_(
+            deliveries.c.status == PENDING,
+            deliveries.c.next_attempt_at <= now,
+            or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now),
+        )
+
+    def claim_due_deliveries(
+        self,
+        worker_id: str,
+        now: dt.datetime,
+        limit: int = 20,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+    ) -> list[DeliveryRow]:
+        """Lease up to ``limit`` due deliveries to ``worker_id``, oldest first.
+
+        No two workers (threads or processes) get the same delivery while its
+        lease runs: PostgreSQL skips rows another claimer has locked, SQLite
+        write transactions are serialised by ``BEGIN IMMEDIATE``. A delivery whose
+        lease expired (its sender died) is due again.
+        """
+        now = _utc(now)
+
+        def attempt() -> list[DeliveryRow]:
+            with self._write() as connection:
+                ids = connection.execute(
+                    select(deliveries.c.id)
+                    .where(self._claimable(now))
+                    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                ).scalars().all()
+                if not ids:
+                    return []
+                rows = connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id.in_(ids), self._claimable(now))
+                    .values(claimed_by=worker_id, claimed_until=now + lease)
+                    .returning(*deliveries.c)
+                ).all()
+            return sorted((_view(DeliveryRow, row) for row in rows), key=lambda d: (d.next_attempt_at, d.id))
+
+        return self._retrying(attempt, "claim deliveries")
+
+    def claim_delivery(
+        self,
+        delivery_id: int,
+        worker_id: str,
+        now: dt.datetime,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+    ) -> DeliveryRow | None:
+        """Lease one delivery (the fast path right after its commit); None if not claimable."""
+        now = _utc(now)
+
+        def attempt() -> DeliveryRow | None:
+            with self._write() as connection:
+                row = connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id == delivery_id, self._claimable(now))
+                    .values(claimed_by=worker_id, claimed_until=now + lease)
+                    .returning(*deliveries.c)
+                ).first()
+            return _view(DeliveryRow, row) if row else None
+
+        return self._retrying(attempt, "claim delivery")
+
+    def mark_sent(self, delivery_id: int, response_ts: str | None, now: dt.datetime) -> None:
+        """The delivery went out; a 'reply' also records its ts on the request (for updates)."""
+        now = _utc(now)
+
+        def attempt() -> None:
+            with self._write() as connection:
+                row = connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id == delivery_id)
+                    .values(
+                        status=SENT,
+                        sent_at=now,
+                        response_ts=response_ts,
+                        attempts=deliveries.c.attempts + 1,
+                        claimed_until=None,
+                        last_error=None,
+                    )
+                    .returning(deliveries.c.kind, deliveries.c.request_id)
+                ).first()
+                if row and row.kind == "reply" and row.request_id is not None and response_ts:
+                    connection.execute(
+                        update(routed_requests)
+                        .where(routed_requests.c.id == row.request_id)
+                        .values(reply_ts=response_ts)
+                    )
+
+        self._retrying(attempt, "mark delivery sent")
+
+    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: dt.datetime, now: dt.datetime) -> None:
+        """Sending failed transiently (429, 5xx): due again at ``next_attempt_at``."""
+        now = _utc(now)
+        next_attempt_at = _utc(next_attempt_at, "next_attempt_at")
+
+        def attempt() -> None:
+            with self._write() as connection:
+                connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id == delivery_id, deliveries.c.status == PENDING)
+                    .values(
+                        attempts=deliveries.c.attempts + 1,
+                        last_error=error[:2000],
+                        next_attempt_at=next_attempt_at,
+                        claimed_by=None,
+                        claimed_until=None,
+                    )
+                )
+
+        self._retrying(attempt, "mark delivery for retry")
+
+    def mark_failed(self, delivery_id: int, error: str, now: dt.datetime) -> None:
+        """Sending failed for good (e.g. channel_not_found); kept for inspection."""
+        now = _utc(now)
+
+        def attempt() -> None:
+            with self._write() as connection:
+                connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id == delivery_id)
+                    .values(
+                        status=FAILED,
+                        attempts=deliveries.c.attempts + 1,
+                        last_error=error[:2000],
+                        claimed_until=None,
+                    )
+                )
+
+        self._retrying(attempt, "mark delivery failed")
+
+    def get_delivery(self, delivery_id: int) -> DeliveryRow | None:
+        with self._read() as connection:
+            row = connection.execute(select(deliveries).where(deliveries.c.id == delivery_id)).first()
+        return _view(DeliveryRow, row) if row else None
+
+    def deliveries_for_request(self, request_id: int) -> list[DeliveryRow]:
+        with self._read() as connection:
+            rows = connection.execute(
+                select(deliveries).where(deliveries.c.request_id == request_id).order_by(deliveries.c.id)
+            ).all()
+        return [_view(DeliveryRow, row) for row in rows]
+
+    def count_deliveries(self, status: str = PENDING) -> int:
+        with self._read() as connection:
+            return connection.execute(
+                select(func.count()).select_from(deliveries).where(deliveries.c.status == status)
+            ).scalar_one()
+
+    # -- the lifecycle
+
+    def apply_action(
+        self,
+        request_id: int,
+        action: Action,
+        actor: str,
+        now: dt.datetime,
+        *,
+        to_persona: str | None = None,
+        allowed: bool = True,
+        next_nudge_at: dt.datetime | None = None,
+        update_reply: Callable[[RequestView], NewDelivery | None] | None = None,
+    ) -> ActionResult:
+        """Apply a button press, exactly once even when pressed twice or concurrently.
+
+        - take: open/rerouted -> acknowledged.
+        - reassign: any unclosed -> rerouted, with ``to_persona`` as the primary
+          persona and ``next_nudge_at`` as its new acknowledgement deadline;
+          recorded as routing feedback.
+        - not_a_request: any unclosed -> not_a_request; recorded as routing feedback.
+        - resolve: any unclosed -> resolved.
+        ``allowed=False`` (the caller's permission check failed) changes nothing.
+        Replaying the action that put the request in its state is ``ok`` with
+        outcome 'replay'; other actions on closed requests are refused.
+        ``update_reply`` builds the in-place update of the bot's reply from the
+        changed request; it is enqueued in the same transaction.
+        """
+        now = _utc(now)
+        if action not in ACTIONS:
+            return ActionResult(False, "invalid", f"Unknown action '{action}'.")
+        if action == "reassign" and not to_persona:
+            return ActionResult(False, "invalid", "Choose a persona to reassign the request to.")
+
+        def attempt() -> ActionResult:
+            with self._write() as connection:
+                return self._apply(connection, request_id, action, actor, now, to_persona, allowed, next_nudge_at, update_reply)
+
+        return self._retrying(attempt, f"apply {action}")
+
+    def _apply(
+        self,
+        connection: Connection,
+        request_id: int,
+        action: str,
+        actor: str,
+        now: dt.datetime,
+        to_persona: str | None,
+        allowed: bool,
+        next_nudge_at: dt.datetime | None,
+        update_reply: Callable[[RequestView], NewDelivery | None] | None,
+    ) -> ActionResult:
+        # FOR UPDATE serialises concurrent presses on PostgreSQL; on SQLite the
+        # write transaction already holds the database's write lock.
+        row = connection.execute(
+            select(routed_requests).where(routed_requests.c.id == request_id).with_for_update()
+        ).first()
+        if row is None:
+            return ActionResult(False, "unknown", f"This request (#{request_id}) is not known to the bot any more.")
+        current: RequestView = _view(RequestView, row)
+
+        replay = _replay_message(current, action, to_persona)
+        if replay is not None:
+            return ActionResult(True, "replay", replay, current)
+        if current.is_closed:
+            return ActionResult(
+                False, "closed", f"This request is already {_status_words(current)}; nothing changed.", current
+            )
+        if not allowed:
+            return ActionResult(False, "not_allowed", "You are not allowed to do that for this request.", current)
+        values: dict[str, Any] = {"status_by": actor, "status_at": now}
+        detail: dict[str, Any] | None = None
+        if action == "take":
+            values.update(status=ACKNOWLEDGED, acknowledged_at=now, next_nudge_at=None)
+        elif action == "resolve":
+            values.update(status=RESOLVED, resolved_at=now, closed_at=now, next_nudge_at=None)
+        elif action == "not_a_request":
+            values.update(status=NOT_A_REQUEST, closed_at=now, next_nudge_at=None)
+            self._add_feedback(connection, current, "not_a_request", None, actor, now)
+        else:  # reassign
+            assert to_persona is not None
+            values.update(
+                status=REROUTED,
+                primary_persona=to_persona,
+                personas=_reassigned_personas(current.personas, current.primary_persona, to_persona),
+                acknowledged_at=None,
+                nudged_windows=0,
+                next_nudge_at=_utc(next_nudge_at, "next_nudge_at") if next_nudge_at else None,
+            )
+            detail = {"from_persona": current.primary_persona, "to_persona": to_persona}
+            self._add_feedback(connection, current, "reassigned", to_persona, actor, now)
+
+        connection.execute(update(routed_requests).where(routed_requests.c.id == request_id).values(**values))
+        self._add_event(connection, request_id, action, current.status, values["status"], actor, now, detail)
+        changed = self._get(connection, request_id)
+        assert changed is not None
+        delivery = update_reply(changed) if update_reply else None
+        delivery_id = self._enqueue(connection, delivery, now, request_id) if delivery else None
+        return ActionResult(True, "done", _done_message(changed), changed, delivery_id)
+
+    def _add_feedback(
+        self,
+        connection: Connection,
+        request: RequestView,
+        kind: str,
+        to_persona: str | None,
+        actor: str,
+        now: dt.datetime,
+    ) -> None:
+        detail_row = connection.execute(
+            select(request_events.c.detail)
+            .where(request_events.c.request_id == request.id, request_events.c.action == "routed")
+            .limit(1)
+        ).scalar()
+        matched_terms = list((detail_row or {}).get("matched_terms", []))
+        connection.execute(
+            routing_feedback.insert().values(
+                request_id=request.id,
+                kind=kind,
+                from_persona=request.primary_persona,
+                to_persona=to_persona,
+                topics=list(request.topics),
+                matched_terms=matched_terms,
+                excerpt=request.excerpt,
+                actor=actor,
+                at=now,
+            )
+        )
+
+    # -- nudges
+
+    def due_nudges(self, now: dt.datetime, limit: int = 100) -> list[RequestView]:
+        """Requests nobody took whose acknowledgement window has passed, most overdue first."""
+        now = _utc(now)
+        with self._read() as connection:
+            rows = connection.execute(
+                select(routed_requests)
+                .where(routed_requests.c.next_nudge_at <= now, routed_requests.c.status.in_(AWAITING_ACK))
+                .order_by(routed_requests.c.next_nudge_at, routed_requests.c.id)
+                .limit(limit)
+            ).all()
+        return [_view(RequestView, row) for row in rows]
+
+    def mark_nudged(
+        self,
+        request_id: int,
+        next_nudge_at: dt.datetime | None,
+        now: dt.datetime,
+        delivery: NewDelivery | None = None,
+    ) -> bool:
+        """Claim this window's nudge and enqueue it; False when it is not due any more.
+
+        The conditional update makes each window's nudge happen once even when
+        two schedulers see it due at the same time, and never after a take.
+        """
+        now = _utc(now)
+
+        def attempt() -> bool:
+            with self._write() as connection:
+                result = connection.execute(
+                    update(routed_requests)
+                    .where(
+                        routed_requests.c.id == request_id,
+                        routed_requests.c.next_nudge_at <= now,
+                        routed_requests.c.status.in_(AWAITING_ACK),
+                    )
+                    .values(
+                        nudged_windows=routed_requests.c.nudged_windows + 1,
+                        next_nudge_at=_utc(next_nudge_at, "next_nudge_at") if next_nudge_at else None,
+                    )
+                )
+                if result.rowcount != 1:
+                    return False
+                self._add_event(connection, request_id, "nudge", None, None, None, now)
+                if delivery is not None:
+                    self._enqueue(connection, delivery, now, request_id)
+                return True
+
+        return self._retrying(attempt, "mark nudged")
+
+    def set_next_nudge(self, request_id: int, next_nudge_at: dt.datetime | None) -> None:
+        def attempt() -> None:
+            with self._write() as connection:
+                connection.execute(
+                    update(routed_requests)
+                    .where(routed_requests.c.id == request_id)
+                    .values(next_nudge_at=_utc(next_nudge_at, "next_nudge_at") if next_nudge_at else None)
+                )
+
+        self._retrying(attempt, "set next nudge")
+
+    # -- queries
+
+    def _get(self, connection: Connection, request_id: int) -> RequestView | None:
+        row = connection.execute(select(routed_requests).where(routed_requests.c.id == request_id)).first()
+        return _view(RequestView, row) if row else None
+
+    def get_request(self, request_id: int) -> RequestView | None:
+        with self._read() as connection:
+            return self._get(connection, request_id)
+
+    def _find_by_message(self, connection: Connection, workspace: str, channel_id: str, message_ts: str) -> RequestView | None:
+        row = connection.execute(
+            select(routed_requests).where(
+                routed_requests.c.workspace == workspace,
+                routed_requests.c.channel_id == channel_id,
+                routed_requests.c.message_ts == message_ts,
+            )
+        ).first()
+        return _view(RequestView, row) if row else None
+
+    def find_by_message(self, workspace: str, channel_id: str, message_ts: str) -> RequestView | None:
+        with self._read() as connection:
+            return self._find_by_message(connection, workspace, channel_id, message_ts)
+
+    def request_history(self, request_id: int) -> list[dict[str, Any]]:
+        """The request's events, oldest first: action, from/to status, actor, at, detail."""
+        with self._read() as connection:
+            rows = connection.execute(
+                select(request_events)
+                .where(request_events.c.request_id == request_id)
+                .order_by(request_events.c.at, request_events.c.id)
+            ).all()
+        return [dict(row._mapping) for row in rows]
+
+    def open_requests(self, personas: Sequence[str] | None = None, limit: int = 50) -> list[RequestView]:
+        """Unclosed requests (open, rerouted, acknowledged), oldest first.
+
+        ``personas`` filters on the primary persona (the one that owns the request).
+        """
+        # One index range per (persona, status), each already in created_at order,
+        # merged here: the database never sorts every open request to return a page.
+        statuses = UNCLOSED
+        with self._read() as connection:
+            found: list[RequestView] = []
+            keys = [(p, s) for p in personas for s in statuses] if personas is not None else [(None, s) for s in statuses]
+            for persona, status in keys:
+                query = select(routed_requests).where(routed_requests.c.status == status)
+                if persona is not None:
+                    query = query.where(routed_requests.c.primary_persona == persona)
+                rows = connection.execute(
+                    query.order_by(routed_requests.c.created_at, routed_requests.c.id).limit(limit)
+                ).all()
+                found.extend(_view(RequestView, row) for row in rows)
+        found.sort(key=lambda r: (r.created_at, r.id))
+        return found[:limit]
+
+    def count_open(self, personas: Sequence[str] | None = None) -> int:
+        query = select(func.count()).select_from(routed_requests).where(routed_requests.c.status.in_(UNCLOSED))
+        if personas is not None:
+            query = query.where(routed_requests.c.primary_persona.in_(list(personas)))
+        with self._read() as connection:
+            return connection.execute(query).scalar_one()
+
+    # -- schedule occurrences
+
+    def claim_occurrence(self, schedule_id: str, fire_time: dt.datetime, claimed_by: str, now: dt.datetime) -> bool:
+        """Claim one occurrence of a schedule; True for exactly one claimer across processes."""
+        now = _utc(now)
+        fire_time = _utc(fire_time, "fire_time")
+
+        def attempt() -> bool:
+            with self._write() as connection:
+                return self._insert_ignoring_conflict(
+                    connection,
+                    schedule_claims,
+                    {
+                        "schedule_id": schedule_id,
+                        "fire_time": fire_time,
+                        "claimed_at": now,
+                        "claimed_by": claimed_by,
+                        "status": "claimed",
+                    },
+                )
+
+        return self._retrying(attempt, "claim occurrence")
+
+    def mark_occurrence(self, schedule_id: str, fire_time: dt.datetime, status: str, note: str | None = None) -> None:
+        """Record what became of a claimed occurrence: 'posted' or 'skipped' (with why)."""
+        if status not in OCCURRENCE_STATUSES:
+            raise ValueError(f"occurrence status must be one of {OCCURRENCE_STATUSES}, got {status!r}")
+        fire_time = _utc(fire_time, "fire_time")
+
+        def attempt() -> None:
+            with self._write() as connection:
+                connection.execute(
+                    update(schedule_claims)
+                    .where(schedule_claims.c.schedule_id == schedule_id, schedule_claims.c.fire_time == fire_time)
+                    .values(status=status, note=note)
+                )
+
+        self._retrying(attempt, "mark occurrence")
+
+    def occurrence(self, schedule_id: str, fire_time: dt.datetime) -> OccurrenceRow | None:
+        fire_time = _utc(fire_time, "fire_time")
+        with self._read() as connection:
+            row = connection.execute(
+                select(schedule_claims).where(
+                    schedule_claims.c.schedule_id == schedule_id, schedule_claims.c.fire_time == fire_time
+                )
+            ).first()
+        return _view(OccurrenceRow, row) if row else None
+
+    def last_occurrence(self, schedule_id: str) -> OccurrenceRow | None:
+        """The latest claimed occurrence of a schedule (to find what was missed while down)."""
+        with self._read() as connection:
+            row = connection.execute(
+                select(schedule_claims)
+                .where(schedule_claims.c.schedule_id == schedule_id)
+                .order_by(schedule_claims.c.fire_time.desc())
+                .limit(1)
+            ).first()
+        return _view(OccurrenceRow, row) if row else None
+
+    # -- feedback and audit
+
+    def feedback_since(self, since: dt.datetime) -> list[FeedbackRow]:
+        since = _utc(since, "since")
+        with self._read() as connection:
+            rows = connection.execute(
+                select(routing_feedback)
+                .where(routing_feedback.c.at >= since)
+                .order_by(routing_feedback.c.at, routing_feedback.c.id)
+            ).all()
+        return [_view(FeedbackRow, row) for row in rows]
+
+    def export(self, since: dt.datetime, batch_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """The audit trail since ``since``: one dict per request event, with its request.
+
+        Streams in batches, so exporting a large history holds little memory.
+        """
+        since = _utc(since, "since")
+        columns = [
+            request_events.c.at,
+            request_events.c.request_id,
+            request_events.c.action,
+            request_events.c.from_status,
+            request_events.c.to_status,
+            request_events.c.actor,
+            request_events.c.detail,
+            routed_requests.c.workspace,
+            routed_requests.c.channel_id,
+            routed_requests.c.message_ts,
+            routed_requests.c.source,
+            routed_requests.c.source_name,
+            routed_requests.c.primary_persona,
+            routed_requests.c.primary_topic,
+            routed_requests.c.topics,
+            routed_requests.c.amount_usd,
+            routed_requests.c.status.label("current_status"),
+            routed_requests.c.created_at.label("request_created_at"),
+            routed_requests.c.excerpt,
+        ]
+        query = (
+            select(*columns)
+            .join(routed_requests, routed_requests.c.id == request_events.c.request_id)
+            .where(request_events.c.at >= since)
+            .order_by(request_events.c.at, request_events.c.id)
+        )
+        with self.engine.connect() as connection:
+            result = connection.execution_options(yield_per=batch_size).execute(query)
+            for row in result:
+                yield dict(row._mapping)
+
+    # -- the weekly digest
+
+    def digest_data(
+        self,
+        week_start: dt.datetime,
+        week_end: dt.datetime,
+        fallback_persona: str,
+        *,
+        top_topics: int = 3,
+        oldest_open: int = 5,
+        largest_amounts: int = 5,
+        fallback_items: int = 10,
+        reassignments: int = 20,
+    ) -> DigestData:
+        """The week's figures per (primary) persona, each a bounded aggregate query.
+
+        routed: created in the week; acknowledged / resolved: taken / resolved in
+        the week; still_open: created before the week's end and not closed by
+        then; median time to acknowledge over the requests taken in the week.
+        """
+        week_start = _utc(week_start, "week_start")
+        week_end = _utc(week_end, "week_end")
+        previous_start = week_start - (week_end - week_start)
+        days = [week_start + dt.timedelta(days=i) for i in range(8)]
+        rr = routed_requests.c
+        counts: dict[str, _PersonaCounts] = defaultdict(_PersonaCounts)
+        in_week = and_(rr.created_at >= week_start, rr.created_at < week_end)
+
+        with self._read() as connection:
+            day_columns = [
+                func.sum(case((and_(rr.created_at >= days[i], rr.created_at < days[i + 1]), 1), else_=0))
+                for i in range(7)
+            ]
+            daily = [0] * 7
+            for row in connection.execute(
+                select(
+                    rr.primary_persona,
+                    func.sum(case((rr.created_at >= week_start, 1), else_=0)),
+                    func.sum(case((rr.created_at < week_start, 1), else_=0)),
+                    *day_columns,
+                )
+                .where(rr.created_at >= previous_start, rr.created_at < week_end)
+                .group_by(rr.primary_persona)
+            ):
+                persona, routed, previous, *per_day = row
+                counts[persona].routed = int(routed or 0)
+                counts[persona].previous_routed = int(previous or 0)
+                daily = [d + int(n or 0) for d, n in zip(daily, per_day)]
+
+            for persona, n in connection.execute(
+                select(rr.primary_persona, func.count())
+                .where(rr.acknowledged_at >= week_start, rr.acknowledged_at < week_end)
+                .group_by(rr.primary_persona)
+            ):
+                counts[persona].acknowledged = n
+
+            for persona, n in connection.execute(
+                select(rr.primary_persona, func.count())
+                .where(rr.closed_at >= week_start, rr.closed_at < week_end, rr.status == RESOLVED)
+                .group_by(rr.primary_persona)
+            ):
+                counts[persona].resolved = n
+
+            # Still open at the week's end = unclosed now, or closed only after the week ended.
+            open_at_end = or_(
+                rr.status.in_(UNCLOSED),
+                rr.closed_at >= week_end,
+            )
+            for persona, n in connection.execute(
+                select(rr.primary_persona, func.count())
+                .where(rr.status.in_(UNCLOSED), rr.created_at < week_end)
+                .group_by(rr.primary_persona)
+            ):
+                counts[persona].still_open += n
+            for persona, n in connection.execute(
+                select(rr.primary_persona, func.count())
+                .where(rr.closed_at >= week_end, rr.created_at < week_end)
+                .group_by(rr.primary_persona)
+            ):
+                counts[persona].still_open += n
+
+            self._median_ack(connection, week_start, week_end, counts)
+
+            topic_counts = connection.execute(
+                select(rr.primary_persona, rr.primary_topic, func.count())
+                .where(in_week, rr.primary_topic.is_not(None))
+                .group_by(rr.primary_persona, rr.primary_topic)
+            ).all()
+            by_persona: dict[str, list[tuple[str, int]]] = defaultdict(list)
+            for persona, topic, n in topic_counts:
+                by_persona[persona].append((topic, n))
+            for persona, items in by_persona.items():
+                counts[persona].top_topics = sorted(items, key=lambda item: (-item[1], item[0]))[:top_topics]
+
+            for ref, persona in self._ranked_refs(
+                connection, and_(in_week, rr.amount_usd.is_not(None)), [rr.amount_usd.desc(), rr.id], largest_amounts
+            ):
+                counts[persona].largest_amounts.append(ref)
+
+            oldest: dict[str, list[RequestRef]] = defaultdict(list)
+            for ref, persona in self._ranked_refs(
+                connection, and_(rr.created_at < week_end, open_at_end), [rr.created_at, rr.id], oldest_open
+            ):
+                oldest[persona].append(ref)
+            for persona, refs in oldest.items():
+                counts[persona].oldest_open = refs
+
+            fallback_condition = and_(in_week, rr.primary_topic.is_(None), rr.primary_persona == fallback_persona)
+            fallback_rows = connection.execute(
+                select(*_REF_COLUMNS).where(fallback_condition).order_by(rr.created_at, rr.id).limit(fallback_items)
+            ).all()
+            fallback_count = connection.execute(
+                select(func.count()).select_from(routed_requests).where(fallback_condition)
+            ).scalar_one()
+
+            fb = routing_feedback.c
+            feedback_in_week = and_(fb.at >= week_start, fb.at < week_end)
+            feedback_rows = connection.execute(
+                select(fb.request_id, fb.topics, fb.from_persona, fb.to_persona, fb.actor, fb.at)
+                .where(feedback_in_week)
+                .order_by(fb.at, fb.id)
+                .limit(reassignments)
+            ).all()
+            feedback_count = connection.execute(
+                select(func.count()).select_from(routing_feedback).where(feedback_in_week)
+            ).scalar_one()
+
+        personas = tuple(
+            PersonaWeek(
+                persona=persona,
+                routed=c.routed,
+                acknowledged=c.acknowledged,
+                resolved=c.resolved,
+                still_open=c.still_open,
+                previous_routed=c.previous_routed,
+                median_ack_seconds=c.median_ack_seconds,
+                top_topics=tuple(c.top_topics),
+                oldest_open=tuple(c.oldest_open),
+                largest_amounts=tuple(c.largest_amounts),
+            )
+            for persona, c in sorted(counts.items(), key=lambda item: (-item[1].routed, item[0]))
+            if c.routed or c.acknowledged or c.resolved or c.still_open
+        )
+        return DigestData(
+            week_start=week_start,
+            week_end=week_end,
+            total_routed=sum(c.routed for c in counts.values()),
+            previous_total_routed=sum(c.previous_routed for c in counts.values()),
+            daily_routed=tuple(daily),
+            personas=personas,
+            fallback=tuple(_ref(row) for row in fallback_rows),
+            reassignments=tuple(
+                Reassignment(
+                    request_id=row.request_id,
+                    topic=(row.topics or [None])[0],
+                    from_persona=row.from_persona,
+                    to_persona=row.to_persona,
+                    actor=row.actor,
+                    at=row.at,
+                )
+                for row in feedback_rows
+            ),
+            extra={"fallback_count": fallback_count, "reassignment_count": feedback_count},
+        )
+
+    def _median_ack(
+        self, connection: Connection, week_start: dt.datetime, week_end: dt.datetime, counts: dict[str, _PersonaCounts]
+    ) -> None:
+        rr = routed_requests.c
+        seconds = _seconds_between(rr.acknowledged_at, rr.created_at)
+        ranked = (
+            select(
+                rr.primary_persona.label("persona"),
+                seconds.label("seconds"),
+                func.row_number().over(partition_by=rr.primary_persona, order_by=seconds).label("rank"),
+                func.count().over(partition_by=rr.primary_persona).label("n"),
+            )
+            .where(rr.acknowledged_at >= week_start, rr.acknowledged_at < week_end)
+            .subquery()
+        )
+        # The one or two middle values of each persona's sorted durations.
+        middle = select(ranked.c.persona, ranked.c.seconds).where(
+            or_(ranked.c.rank == (ranked.c.n + 1) / 2, ranked.c.rank == (ranked.c.n + 2) / 2)
+        )
+        values: dict[str, list[float]] = defaultdict(list)
+        for persona, value in connection.execute(middle):
+            values[persona].append(float(value))
+        for persona, middle_values in values.items():
+            counts[persona].median_ack_seconds = sum(middle_values) / len(middle_values)
+
+    def _ranked_refs(
+        self, connection: Connection, condition: ColumnElement[bool], order_by: list[Any], cap: int
+    ) -> list[tuple[RequestRef, str]]:
+        """The first ``cap`` requests of each persona under ``order_by``."""
+        rr = routed_requests.c
+        ranked = (
+            select(
+                *_REF_COLUMNS,
+                rr.primary_persona,
+                func.row_number().over(partition_by=rr.primary_persona, order_by=order_by).label("rank"),
+            )
+            .where(condition)
+            .subquery()
+        )
+        rows = connection.execute(
+            select(ranked).where(ranked.c.rank <= cap).order_by(ranked.c.primary_persona, ranked.c.rank)
+        ).all()
+        return [(_ref(row), row.primary_persona) for row in rows]
+
+
+_REF_COLUMNS = (
+    routed_requests.c.id,
+    routed_requests.c.channel_id,
+    routed_requests.c.message_ts,
+    routed_requests.c.created_at,
+    routed_requests.c.primary_topic,
+    routed_requests.c.amount_usd,
+    routed_requests.c.excerpt,
+    routed_requests.c.status,
+)
+
+
+def _ref(row: Any) -> RequestRef:
+    return RequestRef(
+        request_id=row.id,
+        channel_id=row.channel_id,
+        message_ts=row.message_ts,
+        opened_at=row.created_at,
+        topic=row.primary_topic,
+        amount_usd=row.amount_usd,
+        excerpt=row.excerpt,
+        status=row.status,
+    )
+
+
+def _status_words(request: RequestView) -> str:
+    words = {
+        RESOLVED: "resolved",
+        NOT_A_REQUEST: "marked not a FinOps request",
+        ACKNOWLEDGED: "taken",
+        REROUTED: f"reassigned to {request.primary_persona}",
+        OPEN: "open",
+    }[request.status]
+    return f"{words} by {request.status_by}" if request.status_by and request.status != OPEN else words
+
+
+def _replay_message(request: RequestView, action: str, to_persona: str | None) -> str | None:
+    """The message for pressing again the button that produced the current state."""
+    same = {
+        "take": request.status == ACKNOWLEDGED,
+        "resolve": request.status == RESOLVED,
+        "not_a_request": request.status == NOT_A_REQUEST,
+        "reassign": request.status == REROUTED and request.primary_persona == to_persona,
+    }[action]
+    if not same:
+        return None
+    return f"Already {_status_words(request)}."
+
+
+def _done_message(request: RequestView) -> str:
+    return f"Request #{request.id} {_status_words(request)}."
+
+
+def _reassigned_personas(
+    personas: Mapping[str, Sequence[str]], from_persona: str, to_persona: str
+) -> dict[str, list[str]]:
+    """The new owner becomes the first responsible persona; the others keep their roles."""
+    result = {role: [p for p in ids if p != to_persona] for role, ids in personas.items()}
+    result["responsible"] = [to_persona, *[p for p in result.get("responsible", []) if p != from_persona]]
+    return result
