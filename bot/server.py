@@ -1,0 +1,101 @@
+"""HTTP serving: a WSGI app (Slack endpoint + health check) run under gunicorn.
+
+Each gunicorn worker builds its own services after forking (``load`` runs in
+the worker), so no database connection or thread crosses a fork.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SLACK_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def make_wsgi_app(app: App, health: Callable[[], dict]) -> Callable:
+    slack = SlackRequestHandler(app, path=SLACK_PATH)
+
+    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            status = health()
+            body = json.dumps(status).encode()
+            code = "200 OK" if status.get("ok") else "503 Service Unavailable"
+            start_response(code, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+def build_wsgi(settings: Settings, **service_options) -> Callable:
+    from bot.slack.app import build_services, create_app
+
+    services = build_services(settings, **service_options)
+    app = create_app(settings, services)
+
+    def health() -> dict:
+        config = services.config
+        return {
+            "ok": services.ready.is_set(),
+            "personas": len(config.personas.personas),
+            "topics": len(config.routing.topics),
+            "database": services.engine.dialect.name,
+        }
+
+    if settings.scheduler_in_process:
+        from bot.cli_schedule import start_in_process_scheduler
+
+        start_in_process_scheduler(services)
+    return make_wsgi_app(app, health)
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn with our own app loader instead of a module path on the command line."""
+
+    def __init__(self, settings: Settings, options: dict, load: Callable[[], Callable]):
+        self.settings = settings
+        self.options = options
+        self._load = load
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Callable:
+        return self._load()
+
+
+def serve(
+    settings: Settings,
+    port: int,
+    workers: int,
+    threads: int = 8,
+    host: str = "0.0.0.0",
+    load: Callable[[], Callable] | None = None,
+) -> None:
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "accesslog": None,
+        "loglevel": settings.log_level.lower(),
+        # A worker that cannot start (bad config, outdated schema) must stop the
+        # server rather than be restarted forever.
+        "preload_app": False,
+    }
+    GunicornServer(settings, options, load or (lambda: build_wsgi(settings))).run()

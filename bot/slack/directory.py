@@ -1,0 +1,149 @@
+"""Turn the names in config (#channel, @user-group, email, user id) into Slack mentions.
+
+A handle written as text pings nobody, so every persona target is resolved to
+an id through the Web API once at start-up (and again on config reload), and
+mentions use Slack's real syntax: ``<#C…>``, ``<!subteam^S…>``, ``<@U…>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config.models import BotConfig, Persona
+from bot.render import Mentions
+
+log = logging.getLogger(__name__)
+
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+USERGROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    persona: str
+    target: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"persona {self.persona}: cannot resolve {self.target}: {self.reason}"
+
+
+@dataclass
+class Directory:
+    """Resolved Slack ids for one config. Built by ``resolve_directory``."""
+
+    channel_ids: dict[str, str] = field(default_factory=dict)  # "cost-alerts" -> "C…"
+    channel_names: dict[str, str] = field(default_factory=dict)  # "C…" -> "cost-alerts"
+    usergroup_ids: dict[str, str] = field(default_factory=dict)  # "finops-eng" -> "S…"
+    usergroup_members: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "S…" -> users
+    user_ids: dict[str, str] = field(default_factory=dict)  # email or id -> "U…"
+    mentions: Mentions = field(default_factory=lambda: Mentions({}, {}))
+    members_by_persona: dict[str, frozenset[str]] = field(default_factory=dict)
+    unresolved: list[Unresolved] = field(default_factory=list)
+
+    def channel_id(self, name_or_id: str) -> str | None:
+        name = name_or_id.lstrip("#")
+        if CHANNEL_ID.match(name):
+            return name
+        return self.channel_ids.get(name.lower())
+
+    def personas_of(self, user_id: str) -> tuple[str, ...]:
+        return tuple(sorted(p for p, members in self.members_by_persona.items() if user_id in members))
+
+
+def resolve_directory(client: WebClient, config: BotConfig) -> Directory:
+    directory = Directory()
+    _load_channels(client, directory)
+    _load_usergroups(client, directory)
+    by_persona: dict[str, str] = {}
+    for persona in config.personas.personas:
+        parts, members = _resolve_persona(client, directory, persona)
+        if parts:
+            by_persona[persona.id] = " ".join(parts)
+        directory.members_by_persona[persona.id] = frozenset(members)
+    directory.mentions = Mentions(by_persona=by_persona, names={p.id: p.name for p in config.personas.personas})
+    for channel in config.routing.watch.channels:
+        if directory.channel_id(channel) is None:
+            directory.unresolved.append(Unresolved("(watch)", channel, "channel not found or bot not a member"))
+    for problem in directory.unresolved:
+        log.warning("slack target unresolved: %s", problem)
+    return directory
+
+
+def _resolve_persona(client: WebClient, directory: Directory, persona: Persona) -> tuple[list[str], set[str]]:
+    parts: list[str] = []
+    members: set[str] = set()
+    targets = persona.slack
+    if targets.channel:
+        channel_id = directory.channel_id(targets.channel)
+        if channel_id:
+            parts.append(f"<#{channel_id}>")
+        else:
+            directory.unresolved.append(Unresolved(persona.id, targets.channel, "channel not found"))
+    if targets.usergroup:
+        handle = targets.usergroup.lstrip("@")
+        group_id = handle if USERGROUP_ID.match(handle) else directory.usergroup_ids.get(handle.lower())
+        if group_id:
+            parts.append(f"<!subteam^{group_id}>")
+            members.update(directory.usergroup_members.get(group_id, ()))
+        else:
+            directory.unresolved.append(Unresolved(persona.id, targets.usergroup, "user group not found"))
+    for person in targets.people:
+        user_id = _resolve_person(client, directory, person)
+        if user_id:
+            parts.append(f"<@{user_id}>")
+            members.add(user_id)
+        else:
+            directory.unresolved.append(Unresolved(persona.id, person, "user not found"))
+    return parts, members
+
+
+def _resolve_person(client: WebClient, directory: Directory, person: str) -> str | None:
+    if USER_ID.match(person):
+        return person
+    if person in directory.user_ids:
+        return directory.user_ids[person]
+    try:
+        response = client.users_lookupByEmail(email=person)
+    except SlackApiError as error:
+        log.warning("users.lookupByEmail failed for a configured person: %s", error.response.get("error"))
+        return None
+    user_id = response["user"]["id"]
+    directory.user_ids[person] = user_id
+    return user_id
+
+
+def _load_channels(client: WebClient, directory: Directory) -> None:
+    cursor = None
+    while True:
+        try:
+            response = client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+            )
+        except SlackApiError as error:
+            log.warning("conversations.list failed: %s", error.response.get("error"))
+            return
+        for channel in response.get("channels", []):
+            directory.channel_ids[channel["name"].lower()] = channel["id"]
+            directory.channel_names[channel["id"]] = channel["name"]
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
+
+
+def _load_usergroups(client: WebClient, directory: Directory) -> None:
+    try:
+        response = client.usergroups_list(include_users=True)
+    except SlackApiError as error:
+        # Free workspaces have no user groups; personas then rely on channels and people.
+        log.warning("usergroups.list failed: %s", error.response.get("error"))
+        return
+    for group in response.get("usergroups", []):
+        directory.usergroup_ids[group["handle"].lower()] = group["id"]
+        directory.usergroup_members[group["id"]] = tuple(group.get("users") or ())

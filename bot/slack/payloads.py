@@ -1,0 +1,129 @@
+"""Slack payloads → the plain values the services take.
+
+Every function here accepts whatever Slack (or an attacker) sent and either
+returns a well-formed value or ``None``; malformed payloads never raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# Message subtypes that are new content worth routing. Edits, deletions, joins,
+# topic changes and thread broadcasts are not new requests.
+ROUTABLE_SUBTYPES = frozenset({None, "bot_message", "file_share"})
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    event_id: str | None
+    retry_num: int
+    team_id: str
+    channel_id: str
+    ts: str
+    user_id: str | None
+    bot_id: str | None
+    app_name: str | None
+    # The routable part of the message, as delivered: text, attachments, blocks.
+    message: Mapping[str, Any]
+
+    @property
+    def source(self) -> str:
+        return "app" if self.bot_id else "person"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.channel_id}:{self.ts}"
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def incoming_message(body: Mapping[str, Any], retry_num: int = 0) -> IncomingMessage | None:
+    """A new top-level message worth routing, or None for everything else."""
+    if not isinstance(body, Mapping):
+        return None
+    event = body.get("event")
+    if not isinstance(event, Mapping) or event.get("type") != "message":
+        return None
+    if event.get("subtype") not in ROUTABLE_SUBTYPES:
+        return None
+    ts = _str(event.get("ts"))
+    channel_id = _str(event.get("channel"))
+    if ts is None or channel_id is None:
+        return None
+    thread_ts = event.get("thread_ts")
+    if thread_ts and thread_ts != ts:
+        return None  # a reply inside a thread is conversation, not a new request
+    profile = event.get("bot_profile") if isinstance(event.get("bot_profile"), Mapping) else {}
+    return IncomingMessage(
+        event_id=_str(body.get("event_id")),
+        retry_num=retry_num,
+        team_id=_str(body.get("team_id")) or _str(event.get("team")) or "",
+        channel_id=channel_id,
+        ts=ts,
+        user_id=_str(event.get("user")),
+        bot_id=_str(event.get("bot_id")),
+        app_name=_str(profile.get("name")) or _str(event.get("username")),
+        message={
+            "text": event.get("text") if isinstance(event.get("text"), str) else "",
+            "attachments": event.get("attachments") if isinstance(event.get("attachments"), list) else [],
+            "blocks": event.get("blocks") if isinstance(event.get("blocks"), list) else [],
+        },
+    )
+
+
+@dataclass(frozen=True)
+class CommandRequest:
+    text: str
+    user_id: str
+    channel_id: str
+    team_id: str
+
+
+def command_request(command: Mapping[str, Any]) -> CommandRequest:
+    return CommandRequest(
+        text=_str(command.get("text")) or "",
+        user_id=_str(command.get("user_id")) or "",
+        channel_id=_str(command.get("channel_id")) or "",
+        team_id=_str(command.get("team_id")) or "",
+    )
+
+
+@dataclass(frozen=True)
+class ActionPress:
+    action_id: str
+    request_ref: str  # "<channel id>:<message ts>"
+    to_persona: str | None
+    user_id: str
+    team_id: str
+
+
+def action_press(body: Mapping[str, Any]) -> ActionPress | None:
+    actions = body.get("actions") if isinstance(body, Mapping) else None
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], Mapping):
+        return None
+    action = actions[0]
+    value = _str(action.get("value"))
+    selected = action.get("selected_option")
+    if isinstance(selected, Mapping):
+        value = _str(selected.get("value"))
+    if value is None:
+        return None
+    to_persona = None
+    parts = value.split(":")
+    if len(parts) == 3:  # reassign menu: "<channel>:<ts>:<persona>"
+        to_persona = parts[2]
+    if len(parts) < 2:
+        return None
+    user = body.get("user") if isinstance(body.get("user"), Mapping) else {}
+    team = body.get("team") if isinstance(body.get("team"), Mapping) else {}
+    return ActionPress(
+        action_id=_str(action.get("action_id")) or "",
+        request_ref=f"{parts[0]}:{parts[1]}",
+        to_persona=to_persona,
+        user_id=_str(user.get("id")) or "",
+        team_id=_str(team.get("id")) or _str(user.get("team_id")) or "",
+    )

@@ -1,0 +1,187 @@
+"""The outbox relay: sends committed deliveries to Slack and records the outcome.
+
+Nothing is posted to Slack directly from a request handler. The decision and
+the message to post are committed together first; this relay then claims each
+pending delivery (a lease in the database, so two instances never send the same
+one), calls the Web API and marks it sent. A process killed between the commit
+and the send leaves the delivery pending, and whichever relay runs next sends
+it once.
+
+slack_sdk's retry handlers already wait out a short 429 or 5xx inside the call;
+what still fails is rescheduled here with backoff, or marked failed for errors
+that retrying cannot fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+# Errors that will fail the same way however often they are retried.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "cant_update_message",
+        "message_not_found",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "restricted_action",
+    }
+)
+MAX_ATTEMPTS = 8
+LEASE = dt.timedelta(seconds=60)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(300, 2 ** max(0, attempts)))
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    sent: bool
+    response_ts: str | None = None
+    retry_at: dt.datetime | None = None
+    error: str | None = None
+
+
+def send_delivery(client: WebClient, method: str, payload: dict, attempts: int, now: dt.datetime) -> SendOutcome:
+    """Call the Web API once (with slack_sdk's own retries) and classify the result."""
+    try:
+        response = client.api_call(method, json=payload)
+    except SlackApiError as error:
+        status = error.response.status_code
+        code = str(error.response.get("error") or f"http_{status}")
+        if status == 429 or code == "ratelimited":
+            retry_after = int(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)) or 1)
+            return SendOutcome(False, retry_at=now + dt.timedelta(seconds=retry_after), error=code)
+        if status >= 500 or code in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
+            return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
+        if code in PERMANENT_ERRORS:
+            return SendOutcome(False, error=code)
+        return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
+    except (URLError, TimeoutError, ConnectionError, OSError) as error:
+        return SendOutcome(False, retry_at=now + backoff(attempts), error=f"connection: {type(error).__name__}")
+    return SendOutcome(True, response_ts=response.get("ts") or (response.get("message") or {}).get("ts"))
+
+
+class OutboxRelay:
+    """Background senders plus a poller that picks up anything left pending."""
+
+    def __init__(
+        self,
+        store,
+        client: WebClient,
+        worker_id: str,
+        clock: Clock = utcnow,
+        senders: int = 4,
+        poll_seconds: float = 2.0,
+        on_idle: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.worker_id = worker_id
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.on_idle = on_idle
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._senders = senders
+
+    # -- used by request handlers ---------------------------------------------------------
+    def notify(self, delivery_id: int | None) -> None:
+        """Ask for a just-committed delivery to be sent now rather than at the next poll."""
+        if delivery_id is not None:
+            self._queue.put(delivery_id)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> OutboxRelay:
+        for index in range(self._senders):
+            thread = threading.Thread(target=self._send_loop, name=f"outbox-sender-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        poller = threading.Thread(target=self._poll_loop, name="outbox-poller", daemon=True)
+        poller.start()
+        self._threads.append(poller)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        for _ in range(self._senders):
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
+
+    # -- work ----------------------------------------------------------------------------------
+    def drain(self, limit: int = 100) -> int:
+        """Send every delivery that is due now, in this thread. Returns how many were sent."""
+        sent = 0
+        for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=LEASE):
+            sent += self._deliver(row)
+        return sent
+
+    def _send_loop(self) -> None:
+        while True:
+            delivery_id = self._queue.get()
+            if delivery_id is None:
+                return
+            try:
+                row = self.store.claim_delivery(delivery_id, self.worker_id, self.clock(), lease=LEASE)
+                if row is not None:
+                    self._deliver(row)
+            except Exception:  # the poller retries whatever this left pending
+                log.exception("outbox: sending delivery %s failed unexpectedly", delivery_id)
+
+    def _poll_loop(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.drain()
+                if self.on_idle is not None:
+                    self.on_idle()
+            except Exception:
+                log.exception("outbox: poll failed; will try again")
+
+    def _deliver(self, row) -> int:
+        now = self.clock()
+        outcome = send_delivery(self.client, row.method, dict(row.payload), row.attempts, now)
+        if outcome.sent:
+            self.store.mark_sent(row.id, outcome.response_ts, self.clock())
+            return 1
+        attempts = row.attempts + 1
+        if outcome.retry_at is None or attempts >= MAX_ATTEMPTS:
+            log.error(
+                "outbox: giving up on delivery %s (%s, key %s) after %d attempts: %s",
+                row.id, row.method, row.dedup_key, attempts, outcome.error,
+            )
+            self.store.mark_failed(row.id, outcome.error or "unknown", self.clock())
+        else:
+            log.warning(
+                "outbox: delivery %s (%s, key %s) failed (%s); retrying at %s",
+                row.id, row.method, row.dedup_key, outcome.error, outcome.retry_at.isoformat(),
+            )
+            self.store.mark_retry(row.id, outcome.error or "unknown", outcome.retry_at, self.clock())
+        return 0

@@ -1,0 +1,14 @@
+"""App Home: the persona directory and the caller's open requests."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+
+def register(app: App, services) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict, client: WebClient) -> None:
+        user_id = event.get("user")
+        if isinstance(user_id, str) and event.get("tab", "home") == "home":
+            client.views_publish(user_id=user_id, view=services.home.view_for(user_id))
