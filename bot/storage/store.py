@@ -328,8 +328,9 @@ class Store:
         PostgreSQL an error aborts the whole surrounding transaction.
         """
         dialect_insert = pg_dialect.insert if self._is_postgres else sqlite_dialect.insert
-        result = connection.execute(dialect_insert(table).values(**values).on_conflict_do_nothing())
-        return result.rowcount == 1
+        statement = dialect_insert(table).values(**values).on_conflict_do_nothing()
+        # RETURNING rather than rowcount: drivers disagree on rowcount here.
+        return connection.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
     # -- events and routed messages
 

@@ -1,0 +1,47 @@
+"""Small builders for storage tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from bot.storage.store import NewDelivery, NewRequest
+
+UTC = dt.timezone.utc
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+_ts = itertools.count(1)
+
+
+def at(days: float = 0, hours: float = 0, minutes: float = 0) -> dt.datetime:
+    return T0 + dt.timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def new_request(**overrides: Any) -> NewRequest:
+    values: dict[str, Any] = dict(
+        workspace="T1",
+        channel_id="C1",
+        message_ts=f"1700000000.{next(_ts):06d}",
+        source="person",
+        source_name="U1",
+        excerpt="Why did our AWS bill jump 40% this month?",
+        topics=["anomaly"],
+        primary_topic="anomaly",
+        personas={"responsible": ["finops-practitioner"], "accountable": ["leadership"]},
+        primary_persona="finops-practitioner",
+        amount_usd=1200.0,
+        explanation="matched 'bill jump'",
+        confidence=0.9,
+        matched_terms=["bill", "jump"],
+    )
+    values.update(overrides)
+    return NewRequest(**values)
+
+
+def reply_for(request_id: int, channel: str = "C1", thread_ts: str = "1.0") -> NewDelivery:
+    return NewDelivery(
+        kind="reply",
+        method="chat.postMessage",
+        payload={"channel": channel, "thread_ts": thread_ts, "text": f"request {request_id}"},
+    )

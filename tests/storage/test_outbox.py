@@ -1,0 +1,107 @@
+"""The outbox: enqueue, exclusive claims across workers, leases, outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from bot.storage.db import make_engine
+from bot.storage.store import NewDelivery, Store
+from storage_factories import at, new_request, reply_for
+
+LEASE = dt.timedelta(seconds=60)
+
+
+def message(n: int, **overrides) -> NewDelivery:
+    values = dict(kind="reminder", method="chat.postMessage", payload={"channel": "C9", "text": f"m{n}"})
+    values.update(overrides)
+    return NewDelivery(**values)
+
+
+def test_enqueue_with_a_dedup_key_is_idempotent(store: Store) -> None:
+    first = store.enqueue(message(1, dedup_key="digest:2026-W10"), at())
+    second = store.enqueue(message(2, dedup_key="digest:2026-W10"), at(minutes=1))
+    assert first == second
+    assert store.count_deliveries("pending") == 1
+    assert store.get_delivery(first).payload["text"] == "m1"
+
+
+def test_claims_are_oldest_first_and_respect_not_before(store: Store) -> None:
+    later = store.enqueue(message(1, not_before=at(minutes=10)), at())
+    first = store.enqueue(message(2), at())
+    second = store.enqueue(message(3), at(minutes=1))
+    hour = dt.timedelta(hours=1)
+    claimed = store.claim_due_deliveries("w1", at(minutes=2), lease=hour)
+    assert [d.id for d in claimed] == [first, second]
+    assert all(d.claimed_by == "w1" and d.claimed_until == at(minutes=2) + hour for d in claimed)
+    assert [d.id for d in store.claim_due_deliveries("w1", at(minutes=11))] == [later]
+
+
+def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_expires(store: Store) -> None:
+    delivery_id = store.enqueue(message(1), at())
+    assert store.claim_delivery(delivery_id, "w1", at(), LEASE) is not None
+    assert store.claim_delivery(delivery_id, "w2", at(minutes=0.5), LEASE) is None
+    assert store.claim_due_deliveries("w2", at(minutes=0.5)) == []
+    # The first worker died: after the lease another worker picks it up.
+    reclaimed = store.claim_due_deliveries("w2", at(minutes=1.5))
+    assert [(d.id, d.claimed_by) for d in reclaimed] == [(delivery_id, "w2")]
+
+
+def test_sent_deliveries_are_done_and_a_reply_records_its_ts(store: Store) -> None:
+    recorded = store.record_routed_message("Ev1", new_request(), reply_for, at())
+    assert store.claim_delivery(recorded.delivery_id, "w1", at(), LEASE) is not None
+    store.mark_sent(recorded.delivery_id, "1700000001.000100", at(minutes=0.01))
+
+    delivery = store.get_delivery(recorded.delivery_id)
+    assert delivery.status == "sent" and delivery.response_ts == "1700000001.000100"
+    assert store.get_request(recorded.request_id).reply_ts == "1700000001.000100"
+    assert store.claim_due_deliveries("w2", at(hours=1)) == []
+
+
+def test_retry_waits_until_next_attempt_and_failed_is_final(store: Store) -> None:
+    retried = store.enqueue(message(1), at())
+    failed = store.enqueue(message(2), at())
+    store.claim_due_deliveries("w1", at())
+    store.mark_retry(retried, "429 ratelimited", at(minutes=5), at())
+    store.mark_failed(failed, "channel_not_found", at())
+
+    assert store.claim_due_deliveries("w1", at(minutes=4)) == []
+    again = store.claim_due_deliveries("w1", at(minutes=5))
+    assert [(d.id, d.attempts, d.last_error) for d in again] == [(retried, 1, "429 ratelimited")]
+    gone = store.get_delivery(failed)
+    assert gone.status == "failed" and gone.last_error == "channel_not_found"
+
+
+def test_two_relays_on_two_engines_never_claim_the_same_delivery(database_url: str, store: Store) -> None:
+    total = 60
+    for n in range(total):
+        store.enqueue(message(n), at())
+    engines = [make_engine(database_url) for _ in range(2)]
+    stores = [Store(engine, sleep=lambda _s: None) for engine in engines]
+    start = threading.Barrier(len(stores))
+    claimed: dict[str, list[int]] = {"w0": [], "w1": []}
+    errors: list[BaseException] = []
+
+    def relay(worker: str, worker_store: Store) -> None:
+        try:
+            start.wait(timeout=10)
+            while True:
+                batch = worker_store.claim_due_deliveries(worker, at(), limit=3, lease=LEASE)
+                if not batch:
+                    return
+                claimed[worker].extend(d.id for d in batch)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=relay, args=(f"w{i}", s)) for i, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for engine in engines:
+        engine.dispose()
+
+    assert errors == []
+    everything = claimed["w0"] + claimed["w1"]
+    assert len(everything) == total
+    assert len(set(everything)) == total  # no delivery claimed twice
