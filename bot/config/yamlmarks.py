@@ -145,7 +145,8 @@ class _Walker:
         try:
             return self._loader.construct_object(node, deep=True)
         except ConstructorError as exc:
-            self.problems.append(YamlProblem(_line(node), loc, f"unsupported YAML value: {exc.problem}"))
+            problem = (exc.problem or "cannot read this value").replace("tag:yaml.org,2002:", "!!")
+            self.problems.append(YamlProblem(_line(node), loc, f"unsupported YAML value: {problem}"))
             return None
         except ValueError:
             # An impossible timestamp such as 2025-02-30: keep the text and let
@@ -154,7 +155,8 @@ class _Walker:
 
     def _check_tag(self, node: Node, expected: str, loc: Loc) -> None:
         if node.tag != expected:
-            self.problems.append(YamlProblem(_line(node), loc, f"unsupported YAML tag '{node.tag}'"))
+            shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.problems.append(YamlProblem(_line(node), loc, f"unsupported YAML tag '{shown}'"))
 
     def _mapping(self, node: MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
         first_line: dict[str, int] = {}

@@ -1,0 +1,116 @@
+"""A valid configuration loads into immutable models, with defaults and warnings."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from config_fixtures import PERSONAS_YAML, ROUTING_YAML
+from pydantic import ValidationError
+
+from bot.config.loader import ConfigIssue, default_config_dir, load_config
+
+
+def test_valid_config_loads_into_typed_models(write_config) -> None:
+    loaded = load_config(write_config())
+
+    config = loaded.config
+    assert loaded.warnings == ()
+    assert config.source_dir == "config"
+    assert config.persona_ids == (
+        "finops-practitioner", "leadership", "product", "engineering", "finance", "procurement", "security",
+    )
+    security = config.persona("security")
+    assert security.kind == "allied"
+    assert security.slack.people == ("sec-lead@example.com", "U0123ABCD")
+    assert [duty.id for duty in security.duties] == ["monthly-review", "weekly-check"]
+    budgets = config.topic("budgets")
+    assert budgets.owners.responsible == ("finance",)
+    assert budgets.owners.informed == ("leadership",)
+    assert config.routing.calendar[0].date == dt.date(2026, 9, 30)
+    assert config.routing.escalations[0].min_amount_usd == 10000
+
+
+def test_defaults_apply_to_omitted_settings(write_config) -> None:
+    routing = "topics:\n  - {id: anomalies, name: Anomalies, terms: [anomaly], owners: {responsible: [engineering]}}\n"
+    config = load_config(write_config(routing=routing)).config.routing
+
+    assert config.timezone == "UTC"
+    assert config.watch.channels == ("#cost-alerts",)
+    assert config.fallback_persona == "finops-practitioner"
+    assert config.min_confidence == 0.5
+    assert config.digest.schedule == "0 9 * * MON"
+    assert config.acknowledgement.closers == ()
+
+
+def test_models_are_immutable(write_config) -> None:
+    loaded = load_config(write_config())
+
+    with pytest.raises(ValidationError):
+        loaded.config.routing.topics[0].name = "renamed"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        loaded.config.persona("finance").slack.channel = "#elsewhere"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        loaded.config.routing.topics[0].terms.append("x")  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        loaded.warnings = ()  # type: ignore[misc]
+
+
+def test_warnings_do_not_stop_loading(write_config) -> None:
+    personas = PERSONAS_YAML.replace('slack: {channel: "#finops-product"}', "slack: {}").replace(
+        "  - {id: procurement", "  - {id: buying"
+    )
+    routing = ROUTING_YAML.replace("      responsible: [engineering]\n", "")
+
+    loaded = load_config(write_config(personas=personas, routing=routing))
+
+    assert [str(warning) for warning in loaded.warnings] == [
+        "config/personas.yaml:2: personas: warning: core persona 'procurement' is not defined: "
+        "the FinOps Framework expects it, and nothing can be routed to it",
+        "config/personas.yaml:5: personas[2]: warning: persona 'product' has no Slack target "
+        "(slack.channel, slack.usergroup or slack.people): nobody can be tagged for it",
+        "config/routing.yaml:14: topics[0].owners: warning: topic 'anomalies' has no responsible owner: "
+        "matching messages tag nobody",
+    ]
+    assert all(warning.severity == "warning" for warning in loaded.warnings)
+
+
+def test_persona_without_slack_key_is_warned(write_config) -> None:
+    personas = PERSONAS_YAML.replace(', slack: {channel: "#finops-leadership"}', "")
+
+    loaded = load_config(write_config(personas=personas))
+
+    assert [warning.path for warning in loaded.warnings] == ["personas[1]"]
+
+
+def test_yaml_anchors_and_merge_keys_are_supported(write_config) -> None:
+    routing = ROUTING_YAML.replace(
+        "    owners:\n      responsible: [engineering]\n      accountable: [finops-practitioner]\n",
+        "    owners: &eng\n      responsible: [engineering]\n      accountable: [finops-practitioner]\n",
+    ).replace(
+        "    owners:\n      responsible:\n        - finance\n      informed: [leadership]\n",
+        "    owners:\n      <<: *eng\n      responsible: [finance]\n",
+    )
+
+    config = load_config(write_config(routing=routing)).config
+
+    owners = config.topic("budgets").owners
+    assert owners.responsible == ("finance",)
+    assert owners.accountable == ("finops-practitioner",)
+
+
+def test_config_issue_formats_like_a_compiler_message() -> None:
+    issue = ConfigIssue("config/routing.yaml", 42, "topics[7].owners.responsible[0]", "unknown persona 'fiance'")
+    assert str(issue) == "config/routing.yaml:42: topics[7].owners.responsible[0]: unknown persona 'fiance'"
+    assert str(ConfigIssue("config/routing.yaml", None, "", "file not found")) == "config/routing.yaml: file not found"
+    warning = ConfigIssue("config/personas.yaml", 3, "personas[0]", "no target", "warning")
+    assert str(warning) == "config/personas.yaml:3: personas[0]: warning: no target"
+
+
+def test_default_config_dir_reads_the_environment_when_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FINOPS_CONFIG_DIR", raising=False)
+    assert default_config_dir() == Path("config")
+    monkeypatch.setenv("FINOPS_CONFIG_DIR", "/etc/finops-bot")
+    assert default_config_dir() == Path("/etc/finops-bot")

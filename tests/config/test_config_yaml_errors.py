@@ -1,0 +1,125 @@
+"""Problems at the YAML level: syntax, duplicate keys, empty or misshapen files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from config_fixtures import PERSONAS_YAML, ROUTING_YAML
+
+from bot.config.loader import ConfigError, load_config
+
+
+def test_syntax_error_reports_the_yaml_line(config_errors) -> None:
+    routing = ROUTING_YAML.replace("    name: Budgets\n", "    name: Budgets: monthly\n")
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:18: invalid YAML: mapping values are not allowed here"
+    ]
+
+
+def test_bad_indentation_is_called_so(config_errors) -> None:
+    routing = ROUTING_YAML.replace("      informed: [leadership]\n", "     informed: [leadership]\n")
+
+    [error] = config_errors(routing=routing)
+    assert error.startswith("config/routing.yaml:23: invalid YAML: bad indentation")
+
+
+def test_tabs_get_a_hint(config_errors) -> None:
+    routing = ROUTING_YAML.replace("      informed: [leadership]\n", "\tinformed: [leadership]\n")
+
+    [error] = config_errors(routing=routing)
+    assert error.startswith("config/routing.yaml:23: invalid YAML:")
+    assert error.endswith("(indent with spaces: YAML does not allow tabs)")
+
+
+def test_syntax_errors_in_one_file_do_not_hide_errors_in_the_other(config_errors) -> None:
+    personas = PERSONAS_YAML.replace("    name: Security\n", "    name: [Security\n")
+    routing = ROUTING_YAML.replace("    tag: [leadership]", "    tag: [leadrship]").replace(
+        "timezone: Europe/Paris", "timezone: Europe/Pariss"
+    )
+
+    errors = config_errors(personas=personas, routing=routing)
+
+    assert len(errors) == 2
+    assert errors[0].startswith("config/personas.yaml:") and "invalid YAML" in errors[0]
+    # personas.yaml could not be read, so persona references are not second-guessed.
+    assert errors[1] == "config/routing.yaml:2: timezone: unknown timezone 'Europe/Pariss' (did you mean 'Europe/Paris'?)"
+
+
+def test_duplicate_keys_are_errors(config_errors) -> None:
+    routing = ROUTING_YAML.replace("    name: Budgets\n", "    name: Budgets\n    name: Budget\n").replace(
+        "timezone: Europe/Paris\n", "timezone: Europe/Paris\ntimezone: UTC\n"
+    )
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:3: timezone: duplicate key 'timezone' (first defined on line 2)",
+        "config/routing.yaml:20: topics[1].name: duplicate key 'name' (first defined on line 19)",
+    ]
+
+
+def test_second_document_is_an_error(config_errors) -> None:
+    assert config_errors(routing=ROUTING_YAML + "---\nversion: 1\n") == [
+        "config/routing.yaml:29: invalid YAML: a configuration file holds a single YAML document, "
+        "but found a second one ('---')"
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "\n# only a comment\n"])
+def test_empty_file(config_errors, text: str) -> None:
+    assert config_errors(routing=text) == [
+        "config/routing.yaml: the file is empty: expected a mapping with a 'topics:' key"
+    ]
+
+
+def test_top_level_list(config_errors) -> None:
+    assert config_errors(personas="- id: finance\n- id: engineering\n") == [
+        "config/personas.yaml:1: expected a mapping at the top level (keys such as 'personas:'), got a list"
+    ]
+
+
+def test_missing_files(config_errors) -> None:
+    assert config_errors(personas=None, routing=None) == [
+        "config/personas.yaml: file not found",
+        "config/routing.yaml: file not found",
+    ]
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nowhere")
+
+    assert str(caught.value) == f"{tmp_path / 'nowhere'}: configuration directory does not exist"
+
+
+def test_file_that_is_not_utf8(write_config, tmp_path: Path) -> None:
+    directory = write_config()
+    (tmp_path / "config" / "routing.yaml").write_bytes(b"version: 1\ntopics:\n  - name: caf\xe9\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(directory)
+
+    assert str(caught.value) == "config/routing.yaml:3: the file is not UTF-8 text"
+
+
+def test_python_tags_are_refused(config_errors) -> None:
+    routing = ROUTING_YAML.replace("    name: Budgets\n", "    name: !!python/object/apply:os.system [echo hi]\n")
+
+    [error] = config_errors(routing=routing)
+    assert error == "config/routing.yaml:18: topics[1].name: unsupported YAML tag '!!python/object/apply:os.system'"
+
+
+def test_alias_expansion_bomb_is_stopped(config_errors) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{name}: &{name} [{', '.join(['*' + previous] * 10)}]\n"
+        for previous, name in zip("abcdefg", "bcdefgh")
+    )
+
+    [error] = config_errors(routing=ROUTING_YAML + bomb)
+    assert "the document expands to more than" in error
+
+
+def test_deep_nesting_is_an_error_not_a_crash(config_errors) -> None:
+    [error] = config_errors(routing="topics: " + "[" * 3000 + "]" * 3000 + "\n")
+    assert error.startswith("config/routing.yaml")
+    assert "nested" in error
