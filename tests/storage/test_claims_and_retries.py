@@ -1,0 +1,97 @@
+"""Schedule occurrences claimed exactly once; writes retried through brief outages."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import event, exc
+
+from bot.storage.db import make_engine
+from bot.storage.retry import RetryPolicy
+from bot.storage.store import Store
+from storage_factories import at
+
+
+def test_an_occurrence_is_claimed_once_and_its_outcome_recorded(store: Store) -> None:
+    fire = at(days=7)
+    assert store.claim_occurrence("digest", fire, "sched-a", at(days=7, minutes=1)) is True
+    assert store.claim_occurrence("digest", fire, "sched-b", at(days=7, minutes=1)) is False
+    assert store.claim_occurrence("digest", at(days=14), "sched-b", at(days=14)) is True
+
+    store.mark_occurrence("digest", fire, "posted", "ts 1700.1")
+    row = store.occurrence("digest", fire)
+    assert (row.claimed_by, row.status, row.note, row.fire_time) == ("sched-a", "posted", "ts 1700.1", fire)
+    assert store.last_occurrence("digest").fire_time == at(days=14)
+    assert store.last_occurrence("never") is None
+    with pytest.raises(ValueError):
+        store.mark_occurrence("digest", fire, "exploded")
+
+
+def test_two_schedulers_racing_on_two_engines_claim_each_occurrence_once(database_url: str, store: Store) -> None:
+    occurrences = [("duty:finance:weekly", at(days=d)) for d in range(20)]
+    engines = [make_engine(database_url) for _ in range(2)]
+    start = threading.Barrier(2)
+    won: dict[str, list] = {"a": [], "b": []}
+    errors: list[BaseException] = []
+
+    def scheduler(name: str, engine) -> None:
+        racer = Store(engine, sleep=lambda _s: None)
+        try:
+            start.wait(timeout=10)
+            for schedule_id, fire in occurrences:
+                if racer.claim_occurrence(schedule_id, fire, name, fire):
+                    won[name].append(fire)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=scheduler, args=(n, e)) for n, e in zip(won, engines)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for engine in engines:
+        engine.dispose()
+
+    assert errors == []
+    assert sorted(won["a"] + won["b"]) == [fire for _, fire in occurrences]
+
+
+def test_a_briefly_unreachable_database_gets_the_write_retried(database_url: str, store: Store) -> None:
+    engine = make_engine(database_url)
+    failures_left = [2]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def drop_connection(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "processed_events" in statement and failures_left[0] > 0:
+            failures_left[0] -= 1
+            raise exc.OperationalError(statement, parameters, ConnectionError("server closed the connection"))
+
+    waits: list[float] = []
+    flaky = Store(engine, retry=RetryPolicy(attempts=4, first_delay=0.1), sleep=waits.append)
+    try:
+        assert flaky.mark_event_processed("Ev1", at()) is True
+        assert waits == [0.1, 0.2]
+        assert failures_left == [0]
+        assert flaky.mark_event_processed("Ev1", at()) is False  # written exactly once
+    finally:
+        engine.dispose()
+
+
+def test_retries_are_bounded(database_url: str, store: Store) -> None:
+    engine = make_engine(database_url)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def always_down(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "processed_events" in statement:
+            raise exc.OperationalError(statement, parameters, ConnectionError("no route to host"))
+
+    waits: list[float] = []
+    down = Store(engine, retry=RetryPolicy(attempts=3, first_delay=0.1), sleep=waits.append)
+    try:
+        with pytest.raises(exc.OperationalError):
+            down.mark_event_processed("Ev1", at())
+        assert waits == [0.1, 0.2]
+    finally:
+        engine.dispose()
+    assert store.mark_event_processed("Ev1", at()) is True  # nothing half-written
