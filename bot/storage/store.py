@@ -252,9 +252,10 @@ class _SecondsBetween(FunctionElement[float]):
 @compiles(_SecondsBetween, "sqlite")
 def _seconds_between_sqlite(element: _SecondsBetween, compiler: Any, **kw: Any) -> str:
     end, start = list(element.clauses)
+    # julianday() is a float of days: rounding to milliseconds drops its noise.
     return (
-        f"((julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)})) * 86400.0)"
+        f"round((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 86400.0, 3)"
     )
 
 
