@@ -1,0 +1,87 @@
+"""`finops-bot check-config`: exit codes and what it prints."""
+
+from __future__ import annotations
+
+import argparse
+import io
+
+import pytest
+from config_fixtures import ROUTING_YAML
+
+from bot.config.check import add_check_config_parser, check_config
+
+
+def run(directory: str | None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = check_config(directory, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_valid_config_exits_0_with_a_summary(write_config) -> None:
+    code, out, err = run(write_config())
+
+    assert code == 0
+    assert err == ""
+    assert out.splitlines() == [
+        "configuration in config is valid",
+        "  personas:         7 (6 core, 1 allied)",
+        "  topics:           2 (4 terms)",
+        "  watched channels: #cost-alerts",
+        "  fallback:         finops-practitioner",
+        "  min confidence:   0.5",
+        "  escalations:      >= $10,000: leadership",
+        "  duties:           2",
+        "  calendar entries: 1",
+        "  digest:           #finops at '0 9 * * MON' (Europe/Paris)",
+    ]
+
+
+def test_warnings_follow_the_summary(write_config) -> None:
+    code, out, _ = run(write_config(routing=ROUTING_YAML.replace("      responsible: [engineering]\n", "")))
+
+    assert code == 0
+    assert out.splitlines()[-2:] == [
+        "1 warning:",
+        "  config/routing.yaml:14: topics[0].owners: warning: topic 'anomalies' has no responsible owner: "
+        "matching messages tag nobody",
+    ]
+
+
+def test_invalid_config_exits_1_listing_every_error(write_config) -> None:
+    routing = ROUTING_YAML.replace("        - finance\n", "        - fiance\n").replace(
+        "    tag: [leadership]", "    tag: [leadrship]"
+    )
+
+    code, out, err = run(write_config(routing=routing))
+
+    assert code == 1
+    assert out == ""
+    assert err.splitlines() == [
+        "config/routing.yaml:9: escalations[0].tag[0]: unknown persona 'leadrship' (did you mean 'leadership'?)",
+        "config/routing.yaml:22: topics[1].owners.responsible[0]: unknown persona 'fiance' (did you mean 'finance'?)",
+        "configuration in config is invalid: 2 errors",
+    ]
+
+
+def test_default_directory_comes_from_the_environment_at_run_time(
+    write_config, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    write_config()
+    monkeypatch.setenv("FINOPS_CONFIG_DIR", str(tmp_path / "config"))
+    assert run(None)[0] == 0
+
+    monkeypatch.setenv("FINOPS_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    code, _, err = run(None)
+    assert code == 1
+    assert "configuration directory does not exist" in err
+
+
+def test_parser_wires_check_config(write_config, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_config(routing=ROUTING_YAML.replace("timezone: Europe/Paris", "timezone: Europe/Pariss"))
+    parser = argparse.ArgumentParser()
+    add_check_config_parser(parser.add_subparsers())
+
+    args = parser.parse_args(["check-config", "--config-dir", directory])
+
+    assert args.func(args) == 1
+    assert "timezone: unknown timezone 'Europe/Pariss'" in capsys.readouterr().err
