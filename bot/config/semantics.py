@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from bot.config.issues import ConfigIssue, Loc, did_you_mean, format_loc
+from bot.config.issues import ConfigIssue, Loc, Severity, did_you_mean, format_loc
 from bot.config.models import ROLES, RoutingFile
 from bot.config.values import (
     channel_problem,
@@ -42,10 +42,10 @@ class FileReport:
     def warning(self, loc: Loc, message: str, line: int | None = None) -> None:
         self._add(loc, message, "warning", line)
 
-    def _add(self, loc: Loc, message: str, severity: str, line: int | None) -> None:
+    def _add(self, loc: Loc, message: str, severity: Severity, line: int | None) -> None:
         if line is None and self.parsed is not None:
             line = self.parsed.line_of(loc)
-        self.issues.append(ConfigIssue(self.file, line, format_loc(loc), message, severity))  # type: ignore[arg-type]
+        self.issues.append(ConfigIssue(self.file, line, format_loc(loc), message, severity))
 
     def line_of(self, loc: Loc) -> int | None:
         return self.parsed.line_of(loc) if self.parsed is not None else None
