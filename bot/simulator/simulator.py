@@ -84,7 +84,10 @@ class SlackSimulator:
             return self
         self._failures.rearm_delays()
         self._http = SimulatorHttpServer(self._web_api, self._failures, self._call_log)
-        self._http_thread = threading.Thread(target=self._http.serve_forever, name="sim-web-api", daemon=True)
+        self._http_thread = threading.Thread(
+            # A short poll keeps stop() (and so every test teardown) quick.
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="sim-web-api", daemon=True
+        )
         self._http_thread.start()
         if self._socket is not None:
             self._socket.start()
