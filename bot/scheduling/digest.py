@@ -17,7 +17,6 @@ from bot.scheduling.blocks import (
     ELLIPSIS,
     MAX_BLOCKS,
     Block,
-    clip,
     context,
     divider,
     escape,

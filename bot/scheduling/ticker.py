@@ -10,7 +10,7 @@ Grace and restarts: an occurrence is due for ``grace`` after its fire time
 that starts inside the window posts it (unless another process already
 claimed it); one that starts later claims it as ``skipped`` and logs it, so
 the record shows why nothing was posted. A failure while composing or
-posting marks the occurrence ``failed`` and is not retried: a second post is
+posting marks the occurrence skipped (note "failed: ...") and is not retried: a second post is
 worse than a missing one, and the log says which.
 """
 
@@ -30,9 +30,9 @@ from bot.scheduling.schedules import DEFAULT_MISSED_LOOKBACK, Occurrence, Schedu
 log = logging.getLogger(__name__)
 UTC = dt.timezone.utc
 
+# The claim table knows 'claimed', 'posted' and 'skipped'; a failure is a skip whose note says so.
 STATUS_POSTED = "posted"
 STATUS_SKIPPED = "skipped"
-STATUS_FAILED = "failed"
 DEFAULT_TIMER_TOLERANCE = dt.timedelta(minutes=2)
 
 Message = Mapping[str, Any]  # {"channel", "text", "blocks"}
@@ -46,7 +46,7 @@ class OccurrenceClaims(Protocol):
     def claim_occurrence(self, schedule_id: str, fire_time: dt.datetime, claimed_by: str, now: dt.datetime) -> bool:
         """True only for the first claimer of (schedule_id, fire_time), across processes."""
 
-    def mark_occurrence(self, schedule_id: str, fire_time: dt.datetime, status: str, note: str = "") -> None: ...
+    def mark_occurrence(self, schedule_id: str, fire_time: dt.datetime, status: str, note: str | None = None) -> None: ...
 
 
 class Claim(Enum):
@@ -139,7 +139,7 @@ class Ticker:
                 self._poster(message)
         except Exception as exc:
             log.exception("scheduler: %s at %s failed; not retried", schedule.id, occurrence.fire_time.isoformat())
-            self._mark(occurrence, STATUS_FAILED, f"{type(exc).__name__}: {exc}"[:500])
+            self._mark(occurrence, STATUS_SKIPPED, f"failed: {type(exc).__name__}: {exc}"[:500])
             report.failed.append(occurrence)
             return
         if messages:

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bot.config.models import BotConfig, Persona
-from bot.digest_data import DigestData
+from bot.digest_data import DigestData, RequestRef
 from bot.scheduling.digest import digest_for_persona, render_digest
-from bot.scheduling.reminders import OpenRequest, render_calendar_reminder, render_duty_reminder
+from bot.scheduling.reminders import render_calendar_reminder, render_duty_reminder
 from bot.scheduling.schedules import Occurrence, Schedule, schedules_from_config
 from bot.scheduling.ticker import Composer, Message, OccurrenceClaims, Poster, Ticker
 from bot.scheduling.weeks import last_complete_week, week_label
@@ -24,7 +24,27 @@ OPEN_REQUESTS_IN_REMINDER = 50
 
 
 class RequestSource(Protocol):
-    def open_requests(self, personas: Sequence[str] | None = None, limit: int = 50) -> Sequence[Any]: ...
+    def open_requests(self, personas: Sequence[str] | None = None, limit: int = 50) -> Sequence[Any]:
+        """Unclosed requests, oldest first (``Store.open_requests`` returns ``RequestView``s)."""
+
+    def count_open(self, personas: Sequence[str] | None = None) -> int: ...
+
+
+def as_request_ref(request: Any) -> RequestRef:
+    """A store ``RequestView`` (or anything alike) as the plain reference reminders render."""
+    if isinstance(request, RequestRef):
+        return request
+    return RequestRef(
+        request_id=getattr(request, "id", None) or getattr(request, "request_id", 0),
+        channel_id=request.channel_id,
+        message_ts=request.message_ts,
+        opened_at=getattr(request, "opened_at", None) or request.created_at,
+        topic=getattr(request, "primary_topic", None) or getattr(request, "topic", None),
+        amount_usd=getattr(request, "amount_usd", None),
+        excerpt=request.excerpt,
+        status=request.status,
+        permalink=getattr(request, "permalink", None),
+    )
 
 
 class DigestSource(Protocol):
@@ -83,8 +103,11 @@ def build_composers(
         persona = config.persona(schedule.subject or schedule.recipients[0])
         if not persona.slack.channel:
             return []
-        requests: Sequence[OpenRequest] = store.open_requests(personas=[persona.id], limit=OPEN_REQUESTS_IN_REMINDER)
-        message = render_duty_reminder(persona.name, schedule.text, mentions(persona), requests, now)
+        requests = [
+            as_request_ref(r) for r in store.open_requests(personas=[persona.id], limit=OPEN_REQUESTS_IN_REMINDER)
+        ]
+        total = store.count_open(personas=[persona.id])
+        message = render_duty_reminder(persona.name, schedule.text, mentions(persona), requests, now, total_open=total)
         return [{"channel": persona.slack.channel, **message}]
 
     def calendar(occurrence: Occurrence, now: dt.datetime) -> list[Message]:

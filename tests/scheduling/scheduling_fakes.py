@@ -44,7 +44,8 @@ class FakeClaims:
             self.rows[key] = {"claimed_by": claimed_by, "status": "claimed", "note": ""}
             return True
 
-    def mark_occurrence(self, schedule_id: str, fire_time: dt.datetime, status: str, note: str = "") -> None:
+    def mark_occurrence(self, schedule_id: str, fire_time: dt.datetime, status: str, note: str | None = None) -> None:
+        assert status in ("claimed", "posted", "skipped"), status  # what the real claim table accepts
         with self._lock:
             row = self.rows[(schedule_id, fire_time)]
             row["status"] = status
@@ -65,6 +66,9 @@ class FakeStore(FakeClaims):
     def open_requests(self, personas: Sequence[str] | None = None, limit: int = 50) -> list[RequestRef]:
         found = [r for p in (personas or self.open_by_persona) for r in self.open_by_persona.get(p, [])]
         return found[:limit]
+
+    def count_open(self, personas: Sequence[str] | None = None) -> int:
+        return len(self.open_requests(personas, limit=10**9))
 
     def digest_data(self, week_start: dt.datetime, week_end: dt.datetime, fallback_persona: str) -> DigestData:
         self.digest_calls.append((week_start, week_end, fallback_persona))

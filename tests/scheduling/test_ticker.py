@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from scheduling_fakes import FakeClaims, FakeStore, RecordingPoster, make_config, utc
+from scheduling_fakes import FakeStore, make_config, utc
 
 from bot.config.models import Duty
 from bot.digest_data import RequestRef
@@ -196,7 +196,7 @@ def test_spring_forward_day_posts_a_0230_duty_at_0330(poster):
     assert store.status("duty:finance:anomalies", utc(2026, 3, 8, 7, 30)) == "posted"  # 03:30 EDT
 
 
-def test_a_failing_post_is_marked_failed_and_not_retried(claims):
+def test_a_failing_post_is_recorded_as_failed_and_not_retried(claims):
     attempts = []
 
     def broken_poster(message):
@@ -209,8 +209,8 @@ def test_a_failing_post_is_marked_failed_and_not_retried(claims):
     report = ticker.tick()
     ticker.tick(utc(2026, 5, 5, 9, 2))
     assert len(attempts) == 1 and len(report.failed) == 1
-    assert claims.status("duty:x:y", utc(2026, 5, 5, 9)) == "failed"
-    assert "outbox unavailable" in claims.rows[("duty:x:y", utc(2026, 5, 5, 9))]["note"]
+    assert claims.status("duty:x:y", utc(2026, 5, 5, 9)) == "skipped"
+    assert "failed: RuntimeError: outbox unavailable" in claims.rows[("duty:x:y", utc(2026, 5, 5, 9))]["note"]
 
 
 def test_kinds_without_a_handler_stay_unclaimed_for_a_process_that_has_one(claims, poster):

@@ -1,0 +1,77 @@
+"""Two tickers in separate threads, each with its own engine, racing on the real claim table.
+
+Runs on SQLite and PostgreSQL through the storage fixtures; each ticker has
+its own ``Store`` and connection pool, as two scheduler processes would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from scheduling_fakes import RecordingPoster, make_config, utc
+
+from bot.config.models import Duty
+
+pytest.importorskip("bot.storage.store", reason="the storage layer is not available")
+
+from bot.storage.db import make_engine  # noqa: E402
+from bot.storage.store import Store  # noqa: E402
+
+from bot.scheduling.wiring import build_ticker  # noqa: E402
+
+DUTIES = 20
+
+
+def test_two_schedulers_on_one_database_post_each_occurrence_once(database_url, migrated_engine):
+    config = make_config(duties=[Duty(id=f"d{i}", text=f"duty {i}", schedule="0 9 * * *") for i in range(DUTIES)])
+    now = utc(2026, 5, 5, 9, 0, 5)
+    poster = RecordingPoster()
+    engines = [make_engine(database_url) for _ in range(2)]
+    tickers = [
+        build_ticker(config, Store(engine, sleep=lambda _s: None), poster, lambda: now, f"worker-{i}")
+        for i, engine in enumerate(engines)
+    ]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(ticker):
+        try:
+            start.wait(timeout=30)
+            ticker.tick()
+        except BaseException as error:  # surfaced below, not lost in the thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in tickers]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        for engine in engines:
+            engine.dispose()
+    assert not errors, errors
+    assert not any(thread.is_alive() for thread in threads)
+    texts = [m["text"] for m in poster.messages]
+    assert len(texts) == DUTIES and len(set(texts)) == DUTIES
+
+    store = Store(migrated_engine)
+    fire = utc(2026, 5, 5, 9)
+    rows = [store.occurrence(f"duty:finance:d{i}", fire) for i in range(DUTIES)]
+    assert all(row is not None and row.status == "posted" for row in rows)
+    missed = store.occurrence("duty:finance:d0", fire - dt.timedelta(days=1))
+    assert missed is not None and missed.status == "skipped"
+
+
+def test_a_renamed_duty_does_not_post_again_on_the_real_store(store):
+    now = utc(2026, 5, 5, 9, 0, 5)
+    poster = RecordingPoster()
+    before = make_config(duties=[Duty(id="anomalies", text="Review anomalies", schedule="0 9 * * *")])
+    after = make_config(duties=[Duty(id="anomaly-review", text="Review anomalies", schedule="0 9 * * *")])
+    build_ticker(before, store, poster, lambda: now, "w1").tick()
+    report = build_ticker(after, store, poster, lambda: now + dt.timedelta(minutes=2), "w2").tick()
+    assert len(poster.messages) == 1
+    assert report.posted == [] and report.duplicates
+    assert store.occurrence("duty:finance:anomaly-review", utc(2026, 5, 5, 9)).status == "skipped"
