@@ -1,0 +1,192 @@
+"""The headline USD amount stated in a message.
+
+Alerts state several figures (threshold, budgeted amount, expected spend,
+actual spend, impact); the headline is the one a reader acts on:
+
+* anomaly -> total impact (or the signed "+$" change), not the expected spend;
+* budget -> the actual or forecast spend named, not the threshold or budget;
+* recommendation -> the estimated savings;
+* otherwise the figure that is not a baseline ("$310k vs $220k plan" -> 310k).
+
+Each candidate is ranked by the nearest label on its left; ties go to the
+first one stated. Non-USD currencies (EUR, €, JPY, ¥, A$...), percentages and
+units (GB-Mo, credits) are never amounts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion)\b)?"
+_PREFIXED = re.compile(
+    r"(?P<sign>[+\-−]\s?)?(?P<cur>US\$|\$|\bUSD\s?)\s?" + _NUMBER + _SCALE
+)
+_SUFFIXED = re.compile(
+    _NUMBER + _SCALE + r"\s?(?:USD\b|US dollars\b|dollars\b)", re.IGNORECASE
+)
+_JSON_BLOCK = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.DOTALL)
+_JSON_NUMBER_KEY = re.compile(
+    r'"(?P<key>[A-Za-z_]+)"\s*:\s*"?(?P<value>-?\d+(?:\.\d+)?)"?'
+)
+_JSON_CURRENCY = re.compile(r'"(?:currencyCode|currency|Unit|unit)"\s*:\s*"(?P<code>[A-Za-z]{3})"')
+_TEXT_CURRENCY = re.compile(r"\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b", re.IGNORECASE)
+
+_SCALES = {
+    "k": 1e3, "thousand": 1e3,
+    "m": 1e6, "mm": 1e6, "million": 1e6,
+    "b": 1e9, "bn": 1e9, "billion": 1e9,
+}
+
+HEADLINE, NEUTRAL, BASELINE = 3, 2, 1
+
+# Left-context labels, checked nearest first. Order inside a rank does not matter.
+_LABELS: tuple[tuple[str, int], ...] = (
+    ("total impact", HEADLINE), ("impact", HEADLINE), ("actual amount", HEADLINE),
+    ("actual cost", HEADLINE), ("actual spend", HEADLINE), ("current spend", HEADLINE),
+    ("spend to date", HEADLINE), ("spent", HEADLINE), ("is now", HEADLINE),
+    ("forecasted total", HEADLINE), ("forecast", HEADLINE), ("to reach", HEADLINE),
+    ("estimated savings", HEADLINE), ("monthly savings", HEADLINE), ("annual savings", HEADLINE),
+    ("potential savings", HEADLINE), ("savings:", HEADLINE), ("savings of", HEADLINE),
+    ("save ", HEADLINE), ("saves ", HEADLINE), ("increase by", HEADLINE),
+    ("increased by", HEADLINE), ("decrease by", HEADLINE), ("decreased by", HEADLINE),
+    ("cost change", HEADLINE), ("total change", HEADLINE), ("monthly cost will", HEADLINE),
+    ("threshold", BASELINE), ("greater than", BASELINE), ("exceeds", BASELINE),
+    ("exceed", BASELINE), ("budgeted amount", BASELINE), ("budget amount", BASELINE),
+    ("budgeted", BASELINE), ("expected", BASELINE), ("baseline", BASELINE),
+    (" vs", BASELINE), ("versus", BASELINE), ("compared to", BASELINE), ("from", BASELINE),
+    ("contribution", BASELINE), ("limit", BASELINE), ("last week", BASELINE), (" to ", NEUTRAL),
+    ("last month", BASELINE), ("previous", BASELINE), ("plan of", BASELINE),
+)
+_JSON_KEYS: dict[str, int] = {
+    "totalimpact": HEADLINE, "costamount": HEADLINE, "spendingamount": HEADLINE,
+    "spentamount": HEADLINE, "forecastedtotalforperiod": HEADLINE, "actualspend": HEADLINE,
+    "estimatedmonthlysavings": HEADLINE, "estimatedsavings": HEADLINE,
+    "totalactualspend": NEUTRAL, "maximpact": BASELINE, "totalexpectedspend": BASELINE,
+    "budgetamount": BASELINE, "budget": BASELINE, "notificationthresholdamount": BASELINE,
+    "thresholdamount": BASELINE, "contribution": BASELINE,
+}
+_LEFT_WINDOW = 72
+_CUT = re.compile(r"\n|\. |\||\(|;")
+
+
+@dataclass(frozen=True)
+class AmountCandidate:
+    value: float
+    rank: int
+    position: int
+
+
+def headline_usd(text: str) -> float | None:
+    """The headline USD figure stated in ``text``, or None."""
+    candidates = usd_candidates(text)
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda c: (c.rank, -c.position))
+    return round(best.value, 2)
+
+
+def usd_candidates(text: str) -> list[AmountCandidate]:
+    found: list[AmountCandidate] = []
+    if "$" in text or "USD" in text or "usd" in text.lower():
+        found.extend(_stated_amounts(text))
+    if "{" in text and '"' in text:
+        found.extend(_json_amounts(text))
+    return found
+
+
+def _stated_amounts(text: str) -> list[AmountCandidate]:
+    if _non_usd_declared(text):
+        return []
+    found: list[AmountCandidate] = []
+    lowered = text.lower()
+    for match in _PREFIXED.finditer(text):
+        start = match.start("cur")
+        if match.group("cur") == "$" and start > 0 and text[start - 1].isalpha():
+            continue  # A$, C$, NZ$, R$: not US dollars
+        value = _value(match.group(3), match.group(4))
+        if value is None or _is_percentage(text, match.end()):
+            continue
+        rank = HEADLINE if match.group("sign") else _rank(lowered, start)
+        found.append(AmountCandidate(value, rank, start))
+    for match in _SUFFIXED.finditer(text):
+        value = _value(match.group(1), match.group(2))
+        if value is not None:
+            found.append(AmountCandidate(value, _rank(lowered, match.start()), match.start()))
+    return found
+
+
+def _json_amounts(text: str) -> list[AmountCandidate]:
+    found: list[AmountCandidate] = []
+    currency = _JSON_CURRENCY.search(text)
+    if currency and currency.group("code").upper() != "USD":
+        return found
+    for match in _JSON_NUMBER_KEY.finditer(text):
+        rank = _JSON_KEYS.get(match.group("key").lower())
+        if rank is None:
+            continue
+        try:
+            value = float(match.group("value"))
+        except ValueError:
+            continue
+        found.append(AmountCandidate(abs(value), rank, match.start()))
+    return found
+
+
+def _non_usd_declared(text: str) -> bool:
+    declared = _TEXT_CURRENCY.search(text)
+    return bool(declared and declared.group("code").upper() != "USD")
+
+
+def _value(number: str, scale: str | None) -> float | None:
+    try:
+        value = float(number.replace(",", ""))
+    except ValueError:
+        return None
+    if scale:
+        value *= _SCALES.get(scale.lower(), 1.0)
+    return value
+
+
+def _is_percentage(text: str, end: int) -> bool:
+    return text[end : end + 1] == "%"
+
+
+def _rank(lowered: str, start: int) -> int:
+    """Rank from the label nearest to the left of the amount, within its clause.
+
+    A clause ends at a line break, a sentence end, a table cell or a bracket;
+    when the amount opens its clause ("Total impact\n$5", "| $5") the label
+    may sit in the clause just before.
+    """
+    window = lowered[max(0, start - _LEFT_WINDOW) : start]
+    cut = _last_cut(window, len(window))
+    if not any(ch.isalnum() for ch in window[cut:]):
+        cut = _last_cut(window, max(cut - 1, 0))
+    clause = window[cut:]
+    best_position, best_rank = -1, NEUTRAL
+    for label, rank in _LABELS:
+        position = clause.rfind(label)
+        if position > best_position:
+            best_position, best_rank = position, rank
+    return best_rank
+
+
+def _last_cut(window: str, end: int) -> int:
+    match = None
+    for match in _CUT.finditer(window, 0, end):
+        pass
+    return match.end() if match else 0
+
+
+def parse_json_payload(text: str) -> object | None:
+    """The first JSON object in a fenced code block, if any (used for diagnostics)."""
+    match = _JSON_BLOCK.search(text)
+    if not match:
+        return None
+    try:
+        return json.loads(match.group(1))
+    except (ValueError, RecursionError):
+        return None

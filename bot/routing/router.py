@@ -1,0 +1,335 @@
+"""The explainable router: a Slack message in, a routing decision out.
+
+1. The message's text (``slack_text``) is matched once against every topic term
+   and the built-in context vocabularies (``matcher``).
+2. It is a FinOps matter only with cloud-cost context: a cloud/service word,
+   or a cost word or dollar amount together with clear topic evidence. A
+   notice that only reports (routine update, weekly report, a decrease) with
+   nothing crossed tags nobody.
+3. Topics are scored: phrases weigh more than words, abbreviations more than
+   words, a word shared by several topics less in each, a typo-corrected word
+   less. The best topic's responsible personas are tagged first; another topic
+   adds its responsible personas when it is nearly as strong and rests on more
+   than one piece of evidence.
+4. A clear cost message with no confident topic goes to the fallback persona.
+5. Escalations add personas for large stated amounts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.config.models import BotConfig, Topic
+from bot.routing import lexicon
+from bot.routing.amounts import headline_usd
+from bot.routing.matcher import TYPO_WEIGHT, Hit, Term, TermIndex
+from bot.routing.slack_text import MAX_TEXT_CHARS, clean_mrkdwn, message_text
+
+TagRole = Literal["responsible", "accountable", "consulted", "informed", "escalation", "fallback"]
+
+SECONDARY_RATIO = 0.75
+PHRASE_BONUS = 0.8
+ABBREVIATION_WEIGHT = 1.5
+REPEAT_BONUS = 0.1
+MAX_REPEAT_BONUS = 0.3
+STRENGTH_SCALE = 1.5
+_DECAY = (1.0, 0.6, 0.4, 0.3, 0.25, 0.2)
+# A second topic on a single term needs a term at least this strong.
+SINGLE_TERM_SECONDARY = 2.0
+CONTEXT_FACTOR = {(True, True): 1.0, (True, False): 0.9, (False, True): 0.8, (False, False): 0.0}
+
+
+@dataclass(frozen=True)
+class PersonaTag:
+    persona: str
+    role: TagRole
+
+
+@dataclass(frozen=True)
+class Decision:
+    is_request: bool
+    tags: tuple[PersonaTag, ...] = ()
+    consulted: tuple[str, ...] = ()
+    informed: tuple[str, ...] = ()
+    accountable: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    matched_terms: tuple[str, ...] = ()
+    confidence: float = 0.0
+    amount_usd: float | None = None
+    explanation: str = ""
+
+    @property
+    def personas(self) -> tuple[str, ...]:
+        return tuple(tag.persona for tag in self.tags)
+
+    @property
+    def roles(self) -> dict[str, str]:
+        return {tag.persona: tag.role for tag in self.tags}
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "is_request": self.is_request,
+            "personas": list(self.personas),
+            "roles": self.roles,
+            "topics": list(self.topics),
+            "matched_terms": list(self.matched_terms),
+            "accountable": list(self.accountable),
+            "consulted": list(self.consulted),
+            "informed": list(self.informed),
+            "confidence": self.confidence,
+            "amount_usd": self.amount_usd,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class _TopicEvidence:
+    terms: dict[tuple[str, ...], Term] = field(default_factory=dict)
+    weights: list[float] = field(default_factory=list)
+    repeats: int = 0
+    score: float = 0.0
+
+    def finish(self) -> None:
+        """Diminishing returns: the fifth budget word says less than the first."""
+        ordered = sorted(self.weights, reverse=True)
+        self.score = sum(w * d for w, d in zip(ordered, _DECAY)) + sum(ordered[len(_DECAY):]) * _DECAY[-1]
+        self.score += self.repeats * REPEAT_BONUS
+
+    @property
+    def strongest(self) -> float:
+        return max(self.weights, default=0.0)
+
+
+class Router:
+    """Routes messages with one immutable config; safe to share between threads."""
+
+    def __init__(self, config: BotConfig) -> None:
+        self.config = config
+        routing = config.routing
+        self._topics: dict[str, Topic] = {topic.id: topic for topic in routing.topics}
+        self._order = {topic.id: i for i, topic in enumerate(routing.topics)}
+        groups: dict[str, tuple[str, ...]] = {topic.id: topic.terms for topic in routing.topics}
+        groups[lexicon.CLOUD] = lexicon.CLOUD_TERMS
+        groups[lexicon.MONEY] = lexicon.MONEY_TERMS
+        groups[lexicon.INFO] = lexicon.INFO_TERMS
+        groups[lexicon.ACTION] = lexicon.ACTION_TERMS
+        self.index = TermIndex(groups)
+        self._context = self._context_of_terms()
+        self._min_confidence = routing.min_confidence
+        self._fallback = routing.fallback_persona
+        self._escalations = sorted(routing.escalations, key=lambda e: e.min_amount_usd)
+
+    def _context_of_terms(self) -> dict[tuple[str, ...], frozenset[str]]:
+        """Context groups each term carries, including those of its words.
+
+        "AWS Marketplace" is consumed as one marketplace phrase, yet it still
+        says "cloud": a phrase inherits the context of the single words in it.
+        """
+        single: dict[str, set[str]] = {}
+        for key, term in self.index.terms.items():
+            if len(key) == 1:
+                for group in term.groups:
+                    if group in lexicon.CONTEXT_GROUPS:
+                        single.setdefault(key[0], set()).add(group)
+        context: dict[tuple[str, ...], frozenset[str]] = {}
+        for key, term in self.index.terms.items():
+            groups = {g for g in term.groups if g in (lexicon.CLOUD, lexicon.MONEY)}
+            if g_info := {g for g in term.groups if g in (lexicon.INFO, lexicon.ACTION)}:
+                groups |= g_info
+            for word in key:
+                groups |= single.get(word, set()) & {lexicon.CLOUD, lexicon.MONEY}
+            context[key] = frozenset(groups)
+        return context
+
+    # ------------------------------------------------------------------ API
+
+    def route(self, message: Mapping) -> Decision:
+        return self._decide(message_text(message))
+
+    def route_text(self, text: str) -> Decision:
+        if not isinstance(text, str):
+            return self._decide("")
+        return self._decide(clean_mrkdwn(text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS])
+
+    # ------------------------------------------------------------------ core
+
+    def _decide(self, text: str) -> Decision:
+        if not text.strip():
+            return Decision(is_request=False, explanation="Empty message: nothing to route.")
+        hits = self.index.match(text)
+        amount = headline_usd(text)
+        context: set[str] = set()
+        evidence: dict[str, _TopicEvidence] = {}
+        for hit in hits:
+            context |= self._context[hit.term.key]
+            self._add_evidence(evidence, hit)
+        for ev in evidence.values():
+            ev.finish()
+        if amount is not None:
+            context.add(lexicon.MONEY)
+        cloud, money = lexicon.CLOUD in context, lexicon.MONEY in context
+        ranked = sorted(
+            evidence.items(), key=lambda item: (-item[1].score, self._order[item[0]])
+        )
+        matched = tuple(dict.fromkeys(h.term.text for h in hits if self._is_topic_term(h.term)))
+
+        if not cloud and not money:
+            return self._no_route(
+                "Not a FinOps request: no cloud or cost context", matched, amount
+            )
+        if lexicon.INFO in context and lexicon.ACTION not in context:
+            return self._no_route(
+                "Informational update with nothing crossed: no one tagged", matched, amount
+            )
+        if ranked:
+            top_id, top = ranked[0]
+            factor = CONTEXT_FACTOR[(cloud, money)]
+            if not cloud and len(top.terms) < 2:
+                factor = 0.0
+            confidence = round(factor * (1 - math.exp(-top.score / STRENGTH_SCALE)), 3)
+            if confidence >= self._min_confidence:
+                chosen = [top_id] + [
+                    topic_id
+                    for topic_id, ev in ranked[1:]
+                    if ev.score >= SECONDARY_RATIO * top.score
+                    and (len(ev.terms) >= 2 or ev.strongest >= SINGLE_TERM_SECONDARY)
+                ]
+                return self._topic_decision(chosen, evidence, confidence, amount)
+        if cloud and money:
+            return self._fallback_decision(ranked, matched, amount)
+        return self._no_route(
+            "Not a FinOps request: too little cloud-cost evidence", matched, amount
+        )
+
+    def _is_topic_term(self, term: Term) -> bool:
+        return any(group in self._topics for group in term.groups)
+
+    def _add_evidence(self, evidence: dict[str, _TopicEvidence], hit: Hit) -> None:
+        term = hit.term
+        topics = [(g, b) for g, b in zip(term.groups, term.boosts) if g in self._topics]
+        if not topics:
+            return
+        length = len(term.key)
+        if length == 1:
+            weight = ABBREVIATION_WEIGHT if term.key[0].isupper() else 1.0
+        else:
+            weight = 1.0 + PHRASE_BONUS * min(length - 1, 3)
+        weight /= len(topics)
+        if hit.typo:
+            weight *= TYPO_WEIGHT
+        for topic_id, boost in topics:
+            ev = evidence.setdefault(topic_id, _TopicEvidence())
+            if term.key in ev.terms:
+                if ev.repeats * REPEAT_BONUS < MAX_REPEAT_BONUS:
+                    ev.repeats += 1
+                continue
+            ev.terms[term.key] = term
+            ev.weights.append(weight * boost)
+
+    def _topic_decision(
+        self,
+        chosen: list[str],
+        evidence: dict[str, _TopicEvidence],
+        confidence: float,
+        amount: float | None,
+    ) -> Decision:
+        tags: dict[str, TagRole] = {}
+        accountable: dict[str, None] = {}
+        consulted: dict[str, None] = {}
+        informed: dict[str, None] = {}
+        for topic_id in chosen:
+            owners = self._topics[topic_id].owners
+            for persona in owners.responsible:
+                tags.setdefault(persona, "responsible")
+            accountable.update(dict.fromkeys(owners.accountable))
+            consulted.update(dict.fromkeys(owners.consulted))
+            informed.update(dict.fromkeys(owners.informed))
+        escalated = self._escalate(tags, amount)
+        terms = tuple(
+            dict.fromkeys(t.text for topic_id in chosen for t in evidence[topic_id].terms.values())
+        )
+        top = self._topics[chosen[0]]
+        parts = [
+            f"{top.name} (matched {_quoted(t.text for t in evidence[top.id].terms.values())})"
+            f" → {', '.join(top.owners.responsible) or 'nobody'} responsible"
+        ]
+        for topic_id in chosen[1:]:
+            extra = [p for p in self._topics[topic_id].owners.responsible if p not in top.owners.responsible]
+            parts.append(
+                f"also {self._topics[topic_id].name}"
+                + (f" → {', '.join(extra)}" if extra else "")
+            )
+        if escalated:
+            parts.append(f"{', '.join(escalated)} escalated (amount ≥ threshold)")
+        if amount is not None:
+            parts.append(f"{format_usd(amount)} stated")
+        tagged = set(tags)
+        return Decision(
+            is_request=True,
+            tags=tuple(PersonaTag(p, r) for p, r in tags.items()),
+            accountable=tuple(p for p in accountable if p not in tagged),
+            consulted=tuple(p for p in consulted if p not in tagged),
+            informed=tuple(p for p in informed if p not in tagged),
+            topics=tuple(chosen),
+            matched_terms=terms,
+            confidence=confidence,
+            amount_usd=amount,
+            explanation="; ".join(parts),
+        )
+
+    def _escalate(self, tags: dict[str, TagRole], amount: float | None) -> list[str]:
+        added: list[str] = []
+        if amount is None:
+            return added
+        for escalation in self._escalations:
+            if amount >= escalation.min_amount_usd:
+                for persona in escalation.tag:
+                    if persona not in tags:
+                        tags[persona] = "escalation"
+                        added.append(persona)
+        return added
+
+    def _fallback_decision(
+        self, ranked: list[tuple[str, _TopicEvidence]], matched: tuple[str, ...], amount: float | None
+    ) -> Decision:
+        tags: dict[str, TagRole] = {self._fallback: "fallback"}
+        escalated = self._escalate(tags, amount)
+        why = "Cost message matching no topic confidently"
+        if ranked:
+            why += f" (weak hint: {_quoted(matched[:3])})"
+        parts = [f"{why} → {self._fallback} (fallback)"]
+        if escalated:
+            parts.append(f"{', '.join(escalated)} escalated (amount ≥ threshold)")
+        if amount is not None:
+            parts.append(f"{format_usd(amount)} stated")
+        return Decision(
+            is_request=True,
+            tags=tuple(PersonaTag(p, r) for p, r in tags.items()),
+            topics=(),
+            matched_terms=matched,
+            confidence=0.3,
+            amount_usd=amount,
+            explanation="; ".join(parts),
+        )
+
+    @staticmethod
+    def _no_route(reason: str, matched: tuple[str, ...], amount: float | None) -> Decision:
+        if matched:
+            reason += f" (matched {_quoted(matched[:4])})"
+        return Decision(
+            is_request=False,
+            matched_terms=matched,
+            amount_usd=amount,
+            explanation=reason + ".",
+        )
+
+
+def _quoted(terms) -> str:
+    return ", ".join(f"'{t}'" for t in terms)
+
+
+def format_usd(amount: float) -> str:
+    return f"${amount:,.2f}" if amount % 1 else f"${amount:,.0f}"

@@ -1,0 +1,133 @@
+"""The plain text of a Slack message as delivered.
+
+Alert bots put their content in ``attachments`` and ``blocks`` as often as in
+``text``, so all three are read. Slack markup is removed before matching:
+mentions and broadcasts would otherwise look like words, and URLs contain
+words ("billing", "budgets") that say nothing about the message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+# Processed text is capped: a 40k-character paste is still routed, a 10 MB one
+# cannot slow the bot down.
+MAX_TEXT_CHARS = 40_000
+# Guards for hostile or broken block trees.
+MAX_DEPTH = 24
+MAX_PARTS = 2_000
+
+_ATTACHMENT_FIELDS = ("pretext", "title", "text")
+_BLOCK_TEXT_KEYS = ("text", "title", "alt_text", "label", "placeholder", "description")
+
+# <...> Slack entities: <@U123>, <#C123|general>, <!here>, <!subteam^S1|@team>,
+# <https://x|label>, <mailto:a@b|a@b>, <https://x>.
+_ENTITY = re.compile(r"<([^<>\n]{0,2000})>")
+_BARE_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+_URL_SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/)", re.IGNORECASE)
+
+
+def message_text(message: Mapping) -> str:
+    """Text, attachments and blocks of ``message`` as one cleaned string."""
+    if not isinstance(message, Mapping):
+        return ""
+    parts: list[str] = []
+    _add(parts, message.get("text"))
+    attachments = message.get("attachments")
+    if isinstance(attachments, list):
+        for attachment in attachments[:100]:
+            _attachment_parts(parts, attachment)
+    blocks = message.get("blocks")
+    if isinstance(blocks, list):
+        _block_parts(parts, blocks, depth=0)
+    raw = "\n".join(parts)
+    if len(raw) > MAX_TEXT_CHARS * 2:
+        raw = raw[: MAX_TEXT_CHARS * 2]
+    return clean_mrkdwn(raw)[:MAX_TEXT_CHARS]
+
+
+def clean_mrkdwn(text: str) -> str:
+    """Remove Slack markup and URLs, then unescape &amp; &lt; &gt;."""
+    if "<" in text:
+        text = _ENTITY.sub(_replace_entity, text)
+    if "://" in text or "www." in text:
+        text = _BARE_URL.sub(" ", text)
+    if "&" in text:
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text
+
+
+def _replace_entity(match: re.Match[str]) -> str:
+    body = match.group(1)
+    if not body:
+        return " "
+    head = body[0]
+    if head in "@!":
+        # Mentions, user groups and broadcasts name people, not topics.
+        return " "
+    if head == "#":
+        # A channel name such as #finops-budgets says where, not what.
+        return " "
+    target, _, label = body.partition("|")
+    if _URL_SCHEME.match(target):
+        label = label.strip()
+        return f" {label} " if label and "://" not in label else " "
+    # Not Slack markup (e.g. "<10 GB>" written by a person): keep the words.
+    return f" {body} "
+
+
+def _add(parts: list[str], value: object) -> None:
+    if isinstance(value, str) and value and len(parts) < MAX_PARTS:
+        parts.append(value)
+
+
+def _attachment_parts(parts: list[str], attachment: object) -> None:
+    if not isinstance(attachment, Mapping):
+        return
+    start = len(parts)
+    for key in _ATTACHMENT_FIELDS:
+        _add(parts, attachment.get(key))
+    fields = attachment.get("fields")
+    if isinstance(fields, list):
+        for field in fields[:200]:
+            if isinstance(field, Mapping):
+                _add(parts, field.get("title"))
+                _add(parts, field.get("value"))
+    blocks = attachment.get("blocks")
+    if isinstance(blocks, list):
+        _block_parts(parts, blocks, depth=1)
+    fallback = attachment.get("fallback")
+    if isinstance(fallback, str) and fallback and not _repeats(fallback, parts[start:]):
+        _add(parts, fallback)
+
+
+def _repeats(fallback: str, seen: list[str]) -> bool:
+    """True when the fallback only restates what the attachment already says."""
+    if not seen:
+        return False
+    body = " ".join(seen)
+    pieces = [p.strip() for p in re.split(r"[|\n]", fallback) if p.strip()]
+    return all(p in body for p in pieces)
+
+
+def _block_parts(parts: list[str], node: object, depth: int) -> None:
+    if depth > MAX_DEPTH or len(parts) >= MAX_PARTS:
+        return
+    if isinstance(node, list):
+        for item in node[:500]:
+            _block_parts(parts, item, depth + 1)
+        return
+    if not isinstance(node, Mapping):
+        return
+    for key in _BLOCK_TEXT_KEYS:
+        value = node.get(key)
+        if isinstance(value, str):
+            _add(parts, value)
+        elif isinstance(value, (Mapping, list)):
+            _block_parts(parts, value, depth + 1)
+    for key in ("fields", "elements"):
+        value = node.get(key)
+        if isinstance(value, list):
+            _block_parts(parts, value, depth + 1)
+
