@@ -654,6 +654,10 @@ class SlackSimulator:
         """Send Slack's `disconnect` message to every client, as Slack does before rotating hosts."""
         self._require_socket().disconnect_all(reason)
 
+    def socket_close_all(self, code: int = 1001, reason: str = "going away") -> None:
+        """Close every Socket Mode connection from Slack's side (clients may reconnect)."""
+        self._require_socket().close_all(code, reason)
+
     def socket_received(self) -> list[JSONDict]:
         """Every message Socket Mode clients sent (acks mostly), oldest first."""
         return self._require_socket().received()

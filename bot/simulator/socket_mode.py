@@ -157,6 +157,13 @@ class SocketModeServer:
             except ConnectionClosed:
                 pass
 
+    def close_all(self, code: int = 1001, reason: str = "going away") -> None:
+        """Close every client connection from the server side."""
+        with self._changed:
+            connections = list(self._connections)
+        for connection in connections:
+            connection.close(code, reason)
+
     def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> JSONDict:
         self._wait(lambda: envelope_id in self._acks, timeout, f"the ack of envelope {envelope_id}")
         with self._changed:

@@ -135,6 +135,9 @@ def test_bolt_command_ack_and_response_url_show_in_the_channel(sim: SlackSimulat
     assert answer.status == 200 and answer.body == "Looking up who-owns anomalies"
     assert [m["text"] for m in sim.ephemeral_messages("general", user=alice)] == ["Looking up who-owns anomalies"]
     assert [m["text"] for m in sim.messages("general")] == ["Owners: @finops-eng"]
+    rendered = sim.render_channel("general")
+    assert "alice  (only visible to @alice)\n    /finops who-owns anomalies" in rendered
+    assert "(only visible to @alice)\n    Looking up who-owns anomalies" in rendered
 
 
 def test_bolt_button_click_replaces_the_original(sim: SlackSimulator, bolt_app_url: str, web_client) -> None:
