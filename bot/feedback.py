@@ -111,7 +111,7 @@ def suggest_routing_changes(
 
     diff = "".join(
         difflib.unified_diff(
-            routing_yaml.splitlines(keepends=True), edited, fromfile=f"a/{path}", tofile=f"b/{path}"
+            routing_yaml.splitlines(keepends=True), edited, fromfile=f"a/{path.lstrip('/')}", tofile=f"b/{path.lstrip('/')}"
         )
     )
     return Suggestions(tuple(proposals), diff, tuple(unapplied))

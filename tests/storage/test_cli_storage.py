@@ -1,0 +1,112 @@
+"""`finops-bot db`, `export` and `suggest-routing` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.storage.db import make_engine
+from bot.storage.store import Store
+from storage_factories import at, new_request, reply_for
+
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
+
+
+def test_db_upgrade_then_status(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "status", "--database-url", database_url]) == 1
+    assert "run `finops-bot db upgrade`" in capsys.readouterr().out
+
+    assert main(["db", "upgrade", "--database-url", database_url]) == 0
+    assert "schema upgraded from empty to " in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database-url", database_url]) == 0
+    assert "schema already at" in capsys.readouterr().out
+    assert main(["db", "status", "--database-url", database_url]) == 0
+
+
+def test_db_upgrade_reads_database_url_at_run_time(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'from-env.db'}")
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "from-env.db").exists()
+
+
+def test_an_unreachable_database_is_a_clear_error_without_the_password(capsys) -> None:
+    code = main(["db", "status", "--database-url", "postgres://finops:hunter2@127.0.0.1:9/bot"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: database postgresql+psycopg://finops:***@127.0.0.1:9/bot: ")
+    assert "hunter2" not in err and "Traceback" not in err
+
+
+def test_export_refuses_an_outdated_schema(database_url: str, capsys) -> None:
+    assert main(["export", "--since", "2026-01-01", "--database-url", database_url]) == 2
+    assert "run `finops-bot db upgrade`" in capsys.readouterr().err
+
+
+def seed(database_url: str) -> int:
+    main(["db", "upgrade", "--database-url", database_url])
+    engine = make_engine(database_url)
+    try:
+        store = Store(engine)
+        request_id = store.record_routed_message("Ev1", new_request(), reply_for, at()).request_id
+        store.apply_action(request_id, "take", "U2", at(hours=1))
+        store.apply_action(request_id, "resolve", "U2", at(hours=2))
+        return request_id
+    finally:
+        engine.dispose()
+
+
+def test_export_jsonl_and_csv(database_url: str, capsys) -> None:
+    request_id = seed(database_url)
+    capsys.readouterr()
+
+    assert main(["export", "--since", "2026-03-02T09:30", "--format", "jsonl", "--database-url", database_url]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["action"], e["actor"], e["current_status"]) for e in events] == [
+        ("take", "U2", "resolved"),
+        ("resolve", "U2", "resolved"),
+    ]
+    assert events[0]["request_id"] == request_id
+    assert events[0]["at"] == "2026-03-02T10:00:00+00:00"
+
+    assert main(["export", "--since", "2026-03-01", "--database-url", database_url]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["action"] for r in rows] == ["routed", "take", "resolve"]
+    assert json.loads(rows[0]["topics"]) == ["anomaly"]
+
+
+def test_export_rejects_a_bad_date(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["export", "--since", "last tuesday"])
+    assert "expected a date like 2026-03-01" in capsys.readouterr().err
+
+
+def test_suggest_routing_prints_a_diff_of_the_routing_file(database_url: str, tmp_path: Path, capsys) -> None:
+    if not (REPO_CONFIG / "routing.yaml").exists():
+        pytest.skip("the sample configuration (config/) is not in this checkout")
+    config_dir = tmp_path / "config"
+    shutil.copytree(REPO_CONFIG, config_dir)
+    main(["db", "upgrade", "--database-url", database_url])
+    engine = make_engine(database_url)
+    try:
+        store = Store(engine)
+        for n in range(3):
+            request = new_request(topics=["budgets"], primary_topic="budgets", primary_persona="finance")
+            request_id = store.record_routed_message(f"Ev{n}", request, reply_for, at()).request_id
+            store.apply_action(request_id, "reassign", "U2", at(hours=1), to_persona="procurement")
+    finally:
+        engine.dispose()
+    capsys.readouterr()
+
+    code = main(["suggest-routing", "--config-dir", str(config_dir), "--database-url", database_url])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "3 recorded correction(s)" in captured.err
+    assert "budgets: make procurement responsible instead of finance" in captured.err
+    assert captured.out.startswith("--- a/")
+    assert "+      responsible: [procurement" in captured.out
