@@ -328,7 +328,7 @@ def calendar_schedules(config: BotConfig, entry: CalendarEntry) -> tuple[Schedul
                 recipients=recipients,
                 subject=responsible[0],
                 text=entry.note,
-                title=f"{entry.name} due {entry.date.isoformat()}, {step.lead_days} days ahead",
+                title=f"{entry.name} ({entry.date.isoformat()}), {step.lead_days} days ahead",
                 calendar=step,
             )
         )

@@ -1,0 +1,53 @@
+"""`finops-bot reminders --list` and `finops-bot digest --dry-run` on the shipped configuration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+
+pytestmark = pytest.mark.skipif(not (CONFIG_DIR / "routing.yaml").exists(), reason="no shipped config/ to read")
+
+
+def test_reminders_list_shows_every_kind_with_next_runs(capsys):
+    assert main(["reminders", "--list", "--config-dir", str(CONFIG_DIR), "--now", "2026-11-20T08:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "digest:weekly" in lines and "nudge:sweep" in lines
+    assert any(key.startswith("duty:") for key in lines)
+    assert "2026-11-2" in lines["digest:weekly"]  # the next weekly digest, within a week
+    assert "2026-11-20 08:15Z" in lines["nudge:sweep"]
+
+
+def test_reminders_list_rejects_a_bad_now(capsys):
+    assert main(["reminders", "--list", "--config-dir", str(CONFIG_DIR), "--now", "yesterday"]) == 2
+    assert "not an ISO date-time" in capsys.readouterr().err
+
+
+def test_digest_dry_run_prints_the_empty_week(tmp_path, capsys):
+    from bot.storage.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    args = ["digest", "--dry-run", "--week", "2026-W47", "--config-dir", str(CONFIG_DIR), "--database-url", url]
+    assert main(args) == 0
+    assert "FinOps weekly digest — 2026-W47: No FinOps requests were routed this week." in capsys.readouterr().out
+    assert main([*args, "--json"]) == 0
+    message = json.loads(capsys.readouterr().out)
+    assert message["blocks"][0]["type"] == "header"
+
+
+def test_digest_dry_run_explains_a_bad_week_and_an_unmigrated_database(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    base = ["digest", "--dry-run", "--config-dir", str(CONFIG_DIR), "--database-url", url]
+    assert main([*base, "--week", "2026-W60"]) == 2
+    assert "2026-W60" in capsys.readouterr().err
+    assert main(base) == 1
+    assert "finops-bot db upgrade" in capsys.readouterr().err
