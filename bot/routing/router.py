@@ -32,7 +32,7 @@ TagRole = Literal["responsible", "accountable", "consulted", "informed", "escala
 
 SECONDARY_RATIO = 0.75
 PHRASE_BONUS = 0.8
-ABBREVIATION_WEIGHT = 1.5
+ABBREVIATION_WEIGHT = 2.0
 REPEAT_BONUS = 0.1
 MAX_REPEAT_BONUS = 0.3
 STRENGTH_SCALE = 1.5

@@ -1,0 +1,101 @@
+"""`/finops who-owns <topic>`: which personas own a topic, by role.
+
+The query is matched against each topic's id, name and terms with the same
+folding, stemming and typo tolerance as the router, but without case
+sensitivity (people type "cuds" and "macc" in a slash command). The topic whose
+terms cover most of the query wins; an unknown topic gets suggestions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from bot.config.models import BotConfig, Topic
+from bot.routing.matcher import TermIndex, split_boost
+from bot.routing.normalize import fold
+from bot.routing.slack_text import clean_mrkdwn
+
+MAX_SUGGESTIONS = 3
+_COMMAND_PREFIX = re.compile(r"^\s*/?(?:finops\s+)?who[\s-]*owns\b[\s:]*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class WhoOwnsAnswer:
+    query: str
+    topic: Topic | None
+    personas: tuple[str, ...]  # responsible first, then accountable, consulted
+    suggestions: tuple[str, ...]  # topic ids
+
+    def to_dict(self) -> dict[str, object]:
+        owners = self.topic.owners if self.topic else None
+        return {
+            "query": self.query,
+            "topic": self.topic.id if self.topic else None,
+            "topic_name": self.topic.name if self.topic else None,
+            "personas": list(self.personas),
+            "owners": {
+                "responsible": list(owners.responsible) if owners else [],
+                "accountable": list(owners.accountable) if owners else [],
+                "consulted": list(owners.consulted) if owners else [],
+                "informed": list(owners.informed) if owners else [],
+            },
+            "suggestions": list(self.suggestions),
+        }
+
+
+class TopicLookup:
+    def __init__(self, config: BotConfig) -> None:
+        self.config = config
+        self._topics = {topic.id: topic for topic in config.routing.topics}
+        groups: dict[str, list[str]] = {}
+        for topic in config.routing.topics:
+            names = [topic.id.replace("-", " "), topic.name.lower()]
+            names += [split_boost(term)[0].lower() for term in topic.terms]
+            groups[topic.id] = names
+        self._index = TermIndex(groups)
+        self._labels: dict[str, str] = {}
+        for topic in config.routing.topics:
+            for label in [topic.id, topic.name, *(split_boost(t)[0] for t in topic.terms)]:
+                self._labels.setdefault(fold(label), topic.id)
+
+    def lookup(self, query: str) -> WhoOwnsAnswer:
+        text = _COMMAND_PREFIX.sub("", clean_mrkdwn(query or "")).strip()
+        if not text:
+            return WhoOwnsAnswer(query=text, topic=None, personas=(), suggestions=())
+        ranked = self._rank(text)
+        if not ranked:
+            return WhoOwnsAnswer(query=text, topic=None, personas=(), suggestions=self._suggest(text))
+        topic = self._topics[ranked[0]]
+        owners = topic.owners
+        personas = tuple(dict.fromkeys((*owners.responsible, *owners.accountable, *owners.consulted)))
+        return WhoOwnsAnswer(
+            query=text, topic=topic, personas=personas, suggestions=tuple(ranked[1 : 1 + MAX_SUGGESTIONS])
+        )
+
+    def _rank(self, text: str) -> list[str]:
+        tokens = self._index.tokens(text)
+        scores: dict[str, float] = {}
+        for variant in (text, " ".join(_singular(t) for t in tokens)):
+            for hit in self._index.match(variant):
+                # Coverage first: the topic whose term spans more of the query.
+                weight = len(hit.term.key) * (0.7 if hit.typo else 1.0)
+                for topic_id in hit.term.groups:
+                    share = weight / len(hit.term.groups)
+                    scores[topic_id] = scores.get(topic_id, 0.0) + share
+            if scores:
+                break
+        order = {topic_id: i for i, topic_id in enumerate(self._topics)}
+        return sorted(scores, key=lambda t: (-scores[t], order[t]))
+
+    def _suggest(self, text: str) -> tuple[str, ...]:
+        close = difflib.get_close_matches(fold(text), list(self._labels), n=10, cutoff=0.5)
+        return tuple(dict.fromkeys(self._labels[label] for label in close))[:MAX_SUGGESTIONS]
+
+
+def _singular(token: str) -> str:
+    """'RIs', 'SPs', 'cuds' -> 'RI', 'SP', 'cud' (the stemmer leaves short words alone)."""
+    if len(token) >= 3 and token[-1] in "sS" and not token.lower().endswith("ss"):
+        return token[:-1]
+    return token
