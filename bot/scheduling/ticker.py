@@ -34,6 +34,7 @@ UTC = dt.timezone.utc
 STATUS_POSTED = "posted"
 STATUS_SKIPPED = "skipped"
 DEFAULT_TIMER_TOLERANCE = dt.timedelta(minutes=2)
+SKIPPED_LISTED = 10
 
 Message = Mapping[str, Any]  # {"channel", "text", "blocks"}
 Poster = Callable[[Message], object]
@@ -111,6 +112,8 @@ class Ticker:
         )
         for occurrence in missed:
             self._record_missed(occurrence, now, report)
+        if report.skipped:
+            self._log_skipped(report.skipped)
         for occurrence in due:
             self._post(occurrence, now, report)
         self._last_run = now if self._last_run is None else max(self._last_run, now)
@@ -157,8 +160,17 @@ class Ticker:
         late = now - occurrence.fire_time
         note = f"missed: {late} after its fire time, beyond the {self.grace} grace period"
         self._mark(occurrence, STATUS_SKIPPED, note)
-        log.warning("scheduler: skipped %s for %s (%s)", occurrence.schedule.id, occurrence.fire_time.isoformat(), note)
+        log.info("scheduler: skipped %s for %s (%s)", occurrence.schedule.id, occurrence.fire_time.isoformat(), note)
         report.skipped.append(occurrence)
+
+    def _log_skipped(self, skipped: Sequence[Occurrence]) -> None:
+        """One warning per tick: a restart after a long outage can miss hundreds."""
+        listed = ", ".join(f"{o.schedule.id}@{o.fire_time:%Y-%m-%dT%H:%MZ}" for o in skipped[:SKIPPED_LISTED])
+        more = f" and {len(skipped) - SKIPPED_LISTED} more" if len(skipped) > SKIPPED_LISTED else ""
+        log.warning(
+            "scheduler: skipped %d occurrence(s) missed by more than the %s grace period: %s%s",
+            len(skipped), self.grace, listed, more,
+        )
 
     def _settle_claim(self, occurrence: Occurrence, now: dt.datetime, report: TickReport) -> bool:
         """Claim the occurrence; True when this process must act on it."""

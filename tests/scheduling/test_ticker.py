@@ -90,7 +90,8 @@ def test_restart_outside_grace_skips_and_records_once(poster, caplog):
     assert utc(2026, 5, 5, 9) in [o.fire_time for o in report.skipped]
     assert store.status("duty:finance:anomalies", utc(2026, 5, 5, 9)) == "skipped"
     assert "missed" in store.rows[("duty:finance:anomalies", utc(2026, 5, 5, 9))]["note"]
-    assert "skipped duty:finance:anomalies" in caplog.text
+    assert "missed by more than the 1:00:00 grace period" in caplog.text
+    assert "duty:finance:anomalies@2026-05-05T09:00Z" in caplog.text
     # Another restart neither posts nor records it again.
     again = build_ticker(config, store, poster, clock, "w2").tick()
     assert again.skipped == [] and poster.messages == []
@@ -268,3 +269,21 @@ def test_calendar_reminder_reaches_responsible_then_accountable_on_the_last_step
     ticker.tick()
     assert [m["channel"] for m in poster.messages[1:]] == ["#finops-finance", "#finops-leadership"]
     assert "last reminder" in str(poster.messages[-1]["blocks"])
+
+
+def test_start_timer_calls_tick_on_an_apscheduler_interval():
+    from bot.scheduling.ticker import start_timer
+
+    ticked = threading.Event()
+
+    class SignallingTicker:
+        def tick(self):
+            ticked.set()
+
+    background = start_timer(SignallingTicker(), interval_seconds=60)
+    try:
+        assert ticked.wait(timeout=10), "the first tick runs immediately"
+        (job,) = background.get_jobs()
+        assert job.coalesce is True and job.max_instances == 1
+    finally:
+        background.shutdown(wait=True)
