@@ -22,6 +22,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     socket_mode = subparsers.add_parser("socket", help="connect over Socket Mode (needs SLACK_APP_TOKEN)")
     socket_mode.set_defaults(func=run_socket)
 
+    scheduler = subparsers.add_parser(
+        "scheduler", help="post duty reminders, calendar reminders and the weekly digest (Procfile clock:)"
+    )
+    scheduler.set_defaults(func=run_scheduler)
+
     demo = subparsers.add_parser("demo", help="run the real app against a local Slack simulator and show the channel")
     demo.add_argument("--interactive", action="store_true", help="type messages and /finops commands yourself")
     demo.add_argument("--feed", help="a JSONL feed of Slack messages to replay instead of the bundled sample")
@@ -102,11 +107,39 @@ def run_socket(args: argparse.Namespace) -> int:
     services = build_services(settings)
     app = create_app(settings, services)
     if settings.scheduler_in_process:
-        from bot.cli_schedule import start_in_process_scheduler
+        from bot.slack.scheduler import start_in_process_scheduler
 
         start_in_process_scheduler(services)
     try:
         SocketModeHandler(app, settings.app_token.value).start()
+    finally:
+        services.close()
+    return 0
+
+
+def run_scheduler(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from bot.slack.app import build_services
+    from bot.slack.scheduler import run_scheduler_forever
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"finops-bot: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    problem = preflight(settings, "SLACK_BOT_TOKEN")
+    if problem:
+        print(f"finops-bot: {problem}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    services = build_services(settings)
+    try:
+        run_scheduler_forever(services, stop)
     finally:
         services.close()
     return 0

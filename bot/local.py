@@ -64,6 +64,9 @@ class LocalBot:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        return self._wait_ready()
+
+    def _wait_ready(self) -> LocalBot:
         listening: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump_log, args=(listening,), daemon=True).start()
         try:

@@ -53,7 +53,7 @@ def build_wsgi(settings: Settings, **service_options) -> Callable:
         }
 
     if settings.scheduler_in_process:
-        from bot.cli_schedule import start_in_process_scheduler
+        from bot.slack.scheduler import start_in_process_scheduler
 
         start_in_process_scheduler(services)
     return make_wsgi_app(app, health)

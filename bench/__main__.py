@@ -1,0 +1,62 @@
+"""Run every benchmark and rewrite BENCHMARKS.md: `.venv/bin/python -m bench`.
+
+Each benchmark is its own script printing a markdown section; they run one
+after another (never in parallel: they measure the same two cores).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ("bench.bench_router", "bench.bench_slack", "bench.bench_storage", "bench.bench_digest_render")
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; Python {platform.python_version()}"
+
+
+def main(argv: list[str]) -> int:
+    selected = [name for name in BENCHMARKS if not argv or any(a in name for a in argv)]
+    sections = []
+    failed = False
+    for module in selected:
+        print(f"running {module} …", file=sys.stderr)
+        result = subprocess.run([sys.executable, "-m", module], cwd=ROOT, capture_output=True, text=True)
+        if result.returncode != 0:
+            failed = True
+            sections.append(f"## {module}\n\nFailed (exit {result.returncode}):\n\n```\n{result.stderr[-3000:]}\n```\n")
+        else:
+            sections.append(result.stdout.strip() + "\n")
+    header = (
+        "# Benchmarks\n\n"
+        f"Run with `.venv/bin/python -m bench` on {dt.date.today().isoformat()}.\n\n"
+        f"Machine: {machine()}.\n\n"
+        "Figures are from one run on this machine; performance is measured here, never asserted in tests.\n"
+    )
+    (ROOT / "BENCHMARKS.md").write_text(header + "\n" + "\n".join(sections))
+    print((ROOT / "BENCHMARKS.md").read_text())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
