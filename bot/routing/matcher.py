@@ -161,9 +161,18 @@ class TermIndex:
         return next(iter(candidates)) if len(candidates) == 1 else None
 
     def tokens(self, text: str) -> list[str]:
-        if _CAMEL_HINT.search(text):
-            text = split_camel(text)
-        return _WORD.findall(text)
+        """Words of ``text``; camelCase is split ("totalImpact") unless the whole
+        word is a known term ("GuardDuty", "CloudWatch")."""
+        words = _WORD.findall(text)
+        if not _CAMEL_HINT.search(text):
+            return words
+        out: list[str] = []
+        for word in words:
+            if _CAMEL_HINT.search(word) and self.canonical(word)[0] not in self._vocabulary:
+                out.extend(_WORD.findall(split_camel(word)))
+            else:
+                out.append(word)
+        return out
 
     def match(self, text: str) -> list[Hit]:
         """Longest match at each position, left to right, non-overlapping."""

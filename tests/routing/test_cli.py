@@ -1,0 +1,129 @@
+import io
+import json
+
+import pytest
+
+from bot.cli import main
+
+from .conftest import CONFIG_DIR
+
+
+def run(argv, capsys, monkeypatch, stdin: str | None = None, tty: bool = False):
+    if stdin is not None or tty:
+        stream = io.TextIOWrapper(io.BytesIO((stdin or "").encode("utf-8")), encoding="utf-8")
+        if tty:
+            stream.isatty = lambda: True  # type: ignore[method-assign]
+        monkeypatch.setattr("sys.stdin", stream)
+    code = main([*argv, "--config-dir", str(CONFIG_DIR)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_route_text_explains(capsys, monkeypatch):
+    code, out, _ = run(["route", "GuardDuty went from $3k to $11k/mo on AWS"], capsys, monkeypatch)
+    assert code == 0
+    assert "security (responsible)" in out and "$11,000" in out
+
+
+def test_route_json(capsys, monkeypatch):
+    code, out, _ = run(["route", "--json", "Our AWS EDP renewal is due"], capsys, monkeypatch)
+    data = json.loads(out)
+    assert code == 0 and data["personas"][0] == "procurement" and "explanation" in data
+
+
+def test_route_without_text_on_a_tty_is_a_usage_error(capsys, monkeypatch):
+    code, out, err = run(["route"], capsys, monkeypatch, tty=True)
+    assert code == 2 and "TEXT" in err and "Traceback" not in err
+
+
+def test_route_jsonl_survives_bad_lines(capsys, monkeypatch):
+    nested = '{"text": "top", "blocks": [' + '{"elements": [' * 200 + '{"text": "deep"}' + "]}" * 200 + "]}"
+    too_deep = '{"blocks": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    lines = [
+        json.dumps({"text": "AWS Budgets: prod has exceeded your alert threshold, ACTUAL Amount: $5,100.00"}),
+        "{not json",
+        json.dumps([1, 2, 3]),
+        json.dumps("just a string"),
+        json.dumps({"text": "budget " * 8000 + " AWS"}),
+        json.dumps({"text": "\u202e\u200bcost anomaly 🔥 e\u0301 on EC2 ‏עלות"}),
+        nested,
+        too_deep,
+        json.dumps({"text": None, "attachments": "nope", "blocks": {"a": 1}}),
+        "",
+        json.dumps({"text": "I reserved the room"}),
+    ]
+    code, out, err = run(["route", "--jsonl"], capsys, monkeypatch, stdin="\n".join(lines) + "\n")
+    assert code == 0 and err == ""
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 10
+    assert records[0]["personas"] == ["finance"] and records[0]["amount_usd"] == 5100.0
+    assert records[1] == {"line": 2, "error": records[1]["error"]} and "invalid JSON" in records[1]["error"]
+    assert records[2]["line"] == 3 and "list" in records[2]["error"]
+    assert records[3]["line"] == 4 and "str" in records[3]["error"]
+    assert records[7]["line"] == 8 and "error" in records[7]
+    for record in records[4:7] + records[8:]:
+        assert {"personas", "topics", "amount_usd", "explanation", "confidence", "is_request", "roles"} <= set(record)
+    assert records[-1]["personas"] == []
+
+
+def test_route_sample_prints_who_and_why(capsys, monkeypatch):
+    code, out, _ = run(["route", "--sample"], capsys, monkeypatch)
+    assert code == 0
+    assert "tag:" in out and "why:" in out and "tag:         nobody" in out
+
+
+def test_who_owns_text_and_json(capsys, monkeypatch):
+    code, out, _ = run(["who-owns", "savings", "plans"], capsys, monkeypatch)
+    assert code == 0 and "responsible" in out and "finops-practitioner" in out
+    code, out, _ = run(["who-owns", "--json", "pizza"], capsys, monkeypatch)
+    data = json.loads(out)
+    assert data["topic"] is None and data["personas"] == [] and "suggestions" in data
+
+
+def test_who_owns_jsonl(capsys, monkeypatch):
+    stdin = '{"topic": "MACC"}\n[1]\nnot json\n{"topic": "forcasting"}\n'
+    code, out, _ = run(["who-owns", "--jsonl"], capsys, monkeypatch, stdin=stdin)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(records) == 4
+    assert records[0]["topic"] == "enterprise-commitments"
+    assert "error" in records[1] and "error" in records[2]
+    assert records[3]["topic"] == "forecasting"
+
+
+def test_test_routes_reports_failures_and_exit_code(tmp_path, capsys, monkeypatch):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "- id: ok\n  text: 'AWS Budgets: prod has exceeded your alert threshold'\n  expect: [finance]\n"
+        "- id: wrong\n  text: 'AWS Budgets: prod has exceeded your alert threshold'\n  expect: [itam]\n"
+    )
+    code, out, _ = run(["test-routes", str(cases)], capsys, monkeypatch)
+    assert code == 1
+    assert "FAIL" in out and "wrong" in out and "missing itam" in out and "why:" in out
+    assert "precision:" in out and "recall:" in out and "topics no case exercised:" in out
+
+
+def test_test_routes_invalid_yaml_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: x\n  text: [unclosed\n")
+    code, _, err = run(["test-routes", str(bad)], capsys, monkeypatch)
+    assert code == 1 and "invalid YAML" in err and "Traceback" not in err
+
+
+def test_config_errors_exit_1_without_traceback(tmp_path, capsys, monkeypatch):
+    (tmp_path / "personas.yaml").write_text("personas: [")
+    (tmp_path / "routing.yaml").write_text("topics: []\n")
+    code = main(["route", "--config-dir", str(tmp_path), "budget"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "personas.yaml" in err and "Traceback" not in err
+
+
+def test_config_dir_defaults_to_env(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FINOPS_CONFIG_DIR", str(tmp_path / "missing"))
+    code = main(["who-owns", "budgets"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "missing" in err
+
+
+def test_check_config_is_wired(capsys, monkeypatch):
+    code, out, _ = run(["check-config"], capsys, monkeypatch)
+    assert code == 0 and "valid" in out

@@ -1,0 +1,111 @@
+import json
+
+import pytest
+
+from bot.routing.router import Router
+
+from .conftest import config_with_routing
+
+
+def test_budget_alert_goes_to_finance_with_amount_and_explanation(router):
+    decision = router.route_text(
+        "AWS Budgets: data-prod has exceeded your alert threshold. "
+        "ACTUAL Amount: $41,236.55 Alert Threshold: &gt; $40,000.00"
+    )
+    assert decision.is_request
+    assert decision.personas[0] == "finance"
+    assert decision.topics[0] == "budgets"
+    assert decision.amount_usd == pytest.approx(41236.55)
+    assert "finance responsible" in decision.explanation and "$41,236.55" in decision.explanation
+    assert "exceeded your alert threshold" in decision.matched_terms
+
+
+def test_chatter_tags_nobody(router):
+    for text in (
+        "I reserved the room for the retro",
+        "the party budget for Friday is $200, bring snacks",
+        "We beat our Q3 sales forecast!",
+        "tag me on the PR when it's ready",
+        "Kubernetes 1.30 upgrade on staging at 14:00",
+        "Happy birthday Sam 🎂",
+    ):
+        decision = router.route_text(text)
+        assert not decision.is_request, (text, decision.explanation)
+        assert decision.personas == ()
+
+
+def test_cost_message_without_topic_goes_to_fallback(router):
+    decision = router.route_text("why is our AWS bill so high this month?")
+    assert decision.personas == ("finops-practitioner",)
+    assert decision.tags[0].role == "fallback"
+
+
+def test_suspicious_anomaly_tags_security_and_engineering(router):
+    decision = router.route_text(
+        "Cost anomaly detected: GPU VMs in a region with no prior usage, impact +$6,100"
+    )
+    assert {"security", "engineering"} <= set(decision.personas)
+
+
+def test_escalation_adds_leadership_for_large_amounts(router):
+    decision = router.route_text("Our AWS EDP renewal: we are at a $4.2M/yr commit")
+    roles = decision.roles
+    assert roles.get("leadership") == "escalation"
+    assert decision.personas[0] == "procurement"
+
+
+def test_informational_updates_tag_nobody(router):
+    decision = router.route_text("Kubecost weekly report: cluster prod cost $12,400 this week, no action needed")
+    assert not decision.is_request
+
+
+def test_primary_first_and_no_duplicates(router):
+    decision = router.route_text(
+        "AWS spend is tracking 40% over forecast ($310k vs $220k plan); every team check their accounts"
+    )
+    assert decision.personas[:2] == ("finance", "engineering")
+    assert len(set(decision.personas)) == len(decision.personas)
+
+
+def test_to_dict_is_json_and_deterministic(router):
+    message = {"text": "RI utilization dropped to 71% on the AWS payer", "attachments": [{"text": "coverage too"}]}
+    first, second = router.route(message).to_dict(), router.route(message).to_dict()
+    assert first == second
+    assert json.loads(json.dumps(first)) == first
+    assert first["personas"][0] == "finops-practitioner"
+
+
+def test_min_confidence_from_config(shipped_config):
+    strict = config_with_routing(
+        shipped_config,
+        """
+        min_confidence: 0.99
+        topics:
+          - id: rightsizing
+            name: Rightsizing
+            terms: [rightsize]
+            owners: {responsible: [engineering]}
+        """,
+    )
+    decision = Router(strict).route_text("can we rightsize the EC2 fleet to save cost?")
+    assert decision.tags[0].role == "fallback"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\u202eRTL override cost\u200b\u200d anomaly on AWS",
+        "e\u0301\u0301\u0301 combining marks on the EC2 bill 💸🔥",
+        "x" * 200_000,
+        "\x00\x01 control chars budget",
+    ],
+)
+def test_odd_input_never_raises(router, text):
+    decision = router.route_text(text)
+    assert isinstance(decision.explanation, str) and decision.explanation
+
+
+def test_route_accepts_non_mapping_junk(router):
+    assert router.route([1, 2]).is_request is False  # type: ignore[arg-type]

@@ -1,0 +1,49 @@
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("query", "topic"),
+    [
+        ("anomalies", "cost-anomalies"),
+        ("forcasting", "forecasting"),
+        ("RIs", "commitments"),
+        ("cuds", "commitments"),
+        ("savings plans", "commitments"),
+        ("MACC", "enterprise-commitments"),
+        ("macc", "enterprise-commitments"),
+        ("kubernetes cost allocation", "k8s-cost-allocation"),
+        ("<!channel> budgets", "budgets"),
+        ("who-owns contract renewals", "contract-renewals"),
+        ("Capitalisation", "capitalization-tco"),
+        ("egress", "data-transfer"),
+    ],
+)
+def test_lookup_tolerates_plurals_synonyms_abbreviations_typos(lookup, query, topic):
+    answer = lookup.lookup(query)
+    assert answer.topic is not None and answer.topic.id == topic
+
+
+def test_personas_are_responsible_then_accountable_then_consulted(lookup):
+    answer = lookup.lookup("contract renewals")
+    owners = answer.topic.owners
+    expected = list(dict.fromkeys([*owners.responsible, *owners.accountable, *owners.consulted]))
+    assert list(answer.personas) == expected
+    assert answer.personas[0] == "procurement"
+
+
+def test_unknown_topic_has_no_personas(lookup):
+    unknown = lookup.lookup("pizza")
+    assert unknown.topic is None and unknown.personas == ()
+    assert unknown.to_dict()["topic"] is None and unknown.to_dict()["personas"] == []
+
+
+def test_unknown_topic_suggests_the_closest(lookup):
+    answer = lookup.lookup("sustanabilty reportz")
+    assert answer.topic is None or answer.topic.id == "sustainability"
+    if answer.topic is None:
+        assert "sustainability" in answer.suggestions
+
+
+def test_empty_query(lookup):
+    answer = lookup.lookup("   ")
+    assert answer.topic is None and answer.personas == () and answer.suggestions == ()
