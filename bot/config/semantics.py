@@ -109,7 +109,7 @@ def check_personas(data: dict[str, Any], report: FileReport) -> tuple[str, ...]:
             if problem:
                 report.error(loc + ("id",), problem)
         _check_timezone(report, loc + ("timezone",), persona.get("timezone"))
-        _check_slack_targets(report, loc, persona_id, persona.get("slack"))
+        _check_slack_targets(report, loc, persona_id, persona.get("slack"), has_slack_key="slack" in persona)
         duties = _UniqueIds(report, "duty")
         for duty_index, duty in _mapping_items(persona.get("duties")):
             duty_loc = loc + ("duties", duty_index)
@@ -126,7 +126,9 @@ def check_personas(data: dict[str, Any], report: FileReport) -> tuple[str, ...]:
     return personas.ids
 
 
-def _check_slack_targets(report: FileReport, loc: Loc, persona_id: str | None, slack: Any) -> None:
+def _check_slack_targets(
+    report: FileReport, loc: Loc, persona_id: str | None, slack: Any, *, has_slack_key: bool
+) -> None:
     targets = _mapping(slack)
     channel = _text(targets.get("channel"))
     usergroup = _text(targets.get("usergroup"))
@@ -144,7 +146,9 @@ def _check_slack_targets(report: FileReport, loc: Loc, persona_id: str | None, s
             problem = person_problem(person)
             if problem:
                 report.error(loc + ("slack", "people", index), problem)
-    if slack is None or isinstance(slack, dict):
+    # A malformed slack block is already a schema error; "no target" would only add noise.
+    well_formed = not has_slack_key or (isinstance(slack, dict) and isinstance(targets.get("people", []), list))
+    if well_formed:
         if not (channel or usergroup or any(person for _, person in people)):
             name = f"persona '{persona_id}'" if persona_id else "this persona"
             report.warning(loc, f"{name} has no Slack target (slack.channel, slack.usergroup or slack.people): nobody can be tagged for it")
@@ -244,7 +248,8 @@ def _check_topics(data: dict[str, Any], report: FileReport, personas: _PersonaRe
         label = f"topic '{topic_id}'" if topic_id else "this topic"
         owners = topic.get("owners")
         personas.check_owners(loc + ("owners",), owners)
-        if isinstance(owners, dict) and not _items_present(owners.get("responsible")):
+        responsible = owners.get("responsible") if isinstance(owners, dict) else None
+        if isinstance(owners, dict) and isinstance(responsible, (list, type(None))) and not _items_present(responsible):
             report.warning(loc + ("owners",), f"{label} has no responsible owner: matching messages tag nobody")
         terms = topic.get("terms")
         if isinstance(terms, list) and not any(_text(term) for term in terms):

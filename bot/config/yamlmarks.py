@@ -56,7 +56,13 @@ class _ConfigLoader(yaml.SafeLoader):
 
 
 def parse_yaml(text: str) -> ParsedYaml:
-    loader = _ConfigLoader(text)
+    try:
+        loader = _ConfigLoader(text)
+    except yaml.reader.ReaderError as exc:
+        # Raised before parsing starts, so there is no mark: locate the character ourselves.
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"invalid YAML: the character #x{exc.character:04x} is not allowed in a YAML file"
+        return ParsedYaml(None, problems=[YamlProblem(line, (), message)])
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

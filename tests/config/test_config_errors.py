@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from config_fixtures import PERSONAS_YAML, ROUTING_YAML
+
+from bot.config.loader import ConfigError, load_config
 
 
 def test_misspelt_persona_in_owners_points_at_its_line_with_a_suggestion(config_errors) -> None:
@@ -214,3 +217,14 @@ def test_schema_and_reference_errors_in_both_files_come_together(config_errors) 
         "config/routing.yaml:19: topics[1].owner: unknown key 'owner' (did you mean 'owners'?)",
         "config/routing.yaml:23: topics[1].owners.responsible[0]: unknown persona 'fiance' (did you mean 'finance'?)",
     ]
+
+
+def test_a_malformed_value_is_not_also_reported_as_missing(write_config) -> None:
+    personas = PERSONAS_YAML.replace('slack: {channel: "#finops-finance"}', "slack: null")
+    routing = ROUTING_YAML.replace("      responsible: [engineering]", "      responsible: engineering")
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(write_config(personas=personas, routing=routing))
+
+    assert [issue.path for issue in caught.value.issues] == ["personas[4].slack", "topics[0].owners.responsible"]
+    assert caught.value.warnings == ()

@@ -123,3 +123,11 @@ def test_deep_nesting_is_an_error_not_a_crash(config_errors) -> None:
     [error] = config_errors(routing="topics: " + "[" * 3000 + "]" * 3000 + "\n")
     assert error.startswith("config/routing.yaml")
     assert "nested" in error
+
+
+def test_control_characters_are_located(config_errors) -> None:
+    routing = ROUTING_YAML.replace("    name: Budgets\n", "    name: Bud\x00gets\n")
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:18: invalid YAML: the character #x0000 is not allowed in a YAML file"
+    ]
