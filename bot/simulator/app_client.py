@@ -48,6 +48,8 @@ class AppClient:
         self._signing_secret = signing_secret
         self._timeout = timeout
         self._local = threading.local()
+        self._all: set[http.client.HTTPConnection] = set()
+        self._all_lock = threading.Lock()
 
     def post(
         self,
@@ -70,27 +72,31 @@ class AppClient:
         path = split.path or "/"
         if split.query:
             path += "?" + split.query
-        # A kept-alive connection the app closed in between fails on first use;
-        # a fresh connection then succeeds, so retry exactly once.
-        for attempt in (1, 2):
-            connection = self._connection(split.scheme, split.netloc, fresh=attempt == 2)
+        # An idle kept-alive connection the app has closed fails on first use;
+        # only then is the request sent again, on a fresh connection. A fresh
+        # connection that fails is not retried: the app may have acted on it.
+        while True:
+            connection, reused = self._connection(split.scheme, split.netloc)
             try:
                 connection.request("POST", path, body=body, headers=headers)
                 response = connection.getresponse()
                 raw = response.read()
-                if response.will_close:
-                    self._drop(split.netloc)
-                return AppResponse(response.status, _decode(raw, response.getheader("Content-Type", "")))
             except (ConnectionError, http.client.BadStatusLine, http.client.CannotSendRequest):
                 self._drop(split.netloc)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                if reused:
+                    continue
+                raise
+            if response.will_close:
+                self._drop(split.netloc)
+            return AppResponse(response.status, _decode(raw, response.getheader("Content-Type", "")))
 
     def close(self) -> None:
-        """Close this thread's connections."""
-        for netloc in list(self._pool()):
-            self._drop(netloc)
+        """Close every connection this client opened, in any thread."""
+        with self._all_lock:
+            connections = list(self._all)
+            self._all.clear()
+        for connection in connections:
+            connection.close()
 
     def _pool(self) -> dict[str, http.client.HTTPConnection]:
         pool = getattr(self._local, "pool", None)
@@ -98,22 +104,25 @@ class AppClient:
             pool = self._local.pool = {}
         return pool
 
-    def _connection(self, scheme: str, netloc: str, fresh: bool) -> http.client.HTTPConnection:
+    def _connection(self, scheme: str, netloc: str) -> tuple[http.client.HTTPConnection, bool]:
         pool = self._pool()
-        if fresh:
-            self._drop(netloc)
         connection = pool.get(netloc)
-        if connection is None:
-            factory = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-            connection = factory(netloc, timeout=self._timeout)
-            connection.connect()
-            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            pool[netloc] = connection
-        return connection
+        if connection is not None:
+            return connection, True
+        factory = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        connection = factory(netloc, timeout=self._timeout)
+        connection.connect()
+        connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        pool[netloc] = connection
+        with self._all_lock:
+            self._all.add(connection)
+        return connection, False
 
     def _drop(self, netloc: str) -> None:
         connection = self._pool().pop(netloc, None)
         if connection is not None:
+            with self._all_lock:
+                self._all.discard(connection)
             connection.close()
 
 

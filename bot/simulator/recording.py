@@ -56,6 +56,7 @@ class CallLog:
 
     def __init__(self) -> None:
         self._calls: list[Call] = []
+        self._generation = 0
         self._changed = threading.Condition()
 
     def record(self, call: Call) -> None:
@@ -71,6 +72,7 @@ class CallLog:
     def reset(self) -> None:
         with self._changed:
             self._calls.clear()
+            self._generation += 1
 
     def wait_for(self, matcher: CallMatcher, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Block until at least `count` recorded calls match; return all matching calls.
@@ -80,16 +82,24 @@ class CallLog:
         """
         predicate = _as_predicate(matcher)
         deadline = time.monotonic() + timeout
+        matching: list[Call] = []
+        scanned = 0
         with self._changed:
+            generation = self._generation
             while True:
-                matching = [call for call in self._calls if predicate(call)]
+                if generation != self._generation:  # reset() while waiting: start over
+                    generation, matching, scanned = self._generation, [], 0
+                # Only calls recorded since the last wake-up are checked, so many
+                # concurrent waiters (the benchmark) stay cheap as the log grows.
+                matching.extend(call for call in self._calls[scanned:] if predicate(call))
+                scanned = len(self._calls)
                 if len(matching) >= count:
                     return matching
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    seen = ", ".join(call.method for call in self._calls) or "nothing"
+                    seen = ", ".join(call.method for call in self._calls[-20:]) or "nothing"
                     raise TimeoutError(
                         f"waited {timeout}s for {count} call(s) matching {matcher!r}, "
-                        f"got {len(matching)}; recorded: {seen}"
+                        f"got {len(matching)}; last recorded: {seen}"
                     )
                 self._changed.wait(remaining)

@@ -139,7 +139,10 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         if injected is not None:
             status, headers, answer = injected
         else:
-            answer = server.web_api.call(method, params, token)
+            try:
+                answer = server.web_api.call(method, params, token)
+            except Exception as error:  # a simulator bug or input it can't model: say so, keep serving
+                status, answer = 500, {"ok": False, "error": "internal_error", "simulator_exception": repr(error)}
         server.call_log.record(Call(method, params, token, arrived, status, answer))
         self._send_json(status, answer, headers)
 

@@ -10,7 +10,7 @@ import secrets
 import threading
 import time
 from datetime import timezone, tzinfo
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
 
 from bot.simulator.app_client import AppClient, AppRequestError, AppResponse
@@ -20,7 +20,7 @@ from bot.simulator.render import render_channel
 from bot.simulator.server import SimulatorHttpServer
 from bot.simulator.socket_mode import SocketModeServer
 from bot.simulator.web_api import ResponseTarget, WebApi
-from bot.simulator.workspace import JSONDict, StoredMessage, Workspace
+from bot.simulator.workspace import Channel, JSONDict, StoredMessage, Workspace
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
@@ -157,7 +157,7 @@ class SlackSimulator:
         """Register another integration (e.g. "AWS Chatbot") that posts messages; returns its `B…` id."""
         return self.workspace.add_bot(name)
 
-    def add_usergroup(self, handle: str, users: list[str] = (), name: str | None = None) -> str:  # type: ignore[assignment]
+    def add_usergroup(self, handle: str, users: Iterable[str] = (), name: str | None = None) -> str:
         """Create the user group `@handle` with members (ids, names or emails); returns `S…`."""
         return self.workspace.add_usergroup(handle, list(users), name)
 
@@ -360,11 +360,11 @@ class SlackSimulator:
         event = self.workspace.snapshot(stored)
         for derived in ("reply_count", "reply_users", "reply_users_count", "latest_reply", "reactions"):
             event.pop(derived, None)
-        event.update(
-            channel=channel.id,
-            event_ts=stored.ts,
-            channel_type="im" if channel.is_im else "group" if channel.is_private else "channel",
-        )
+        event.update(channel=channel.id, event_ts=stored.ts, channel_type=_channel_type(channel))
+        if stored.is_thread_reply:
+            parent = self.workspace.find_message(channel.id, stored.thread_ts or "")
+            if parent is not None and parent.payload.get("user"):
+                event["parent_user_id"] = parent.payload["user"]
         return event
 
     def post_message(
@@ -417,7 +417,7 @@ class SlackSimulator:
             "event_ts": event_ts,
             "message": current,
             "previous_message": previous,
-            "channel_type": "channel",
+            "channel_type": _channel_type(self.workspace.channels[channel_id]),
         }
         if app_url is not None:
             self._expect_success(self.send_event(app_url, event), "message_changed event")
@@ -667,6 +667,13 @@ class SlackSimulator:
             response_url = self._socket_command_responses.pop(ack.get("envelope_id", ""), None)
         if response_url is not None:
             self._show_ack_reply(response_url, ack.get("payload"))
+
+
+def _channel_type(channel: Channel) -> str:
+    """The `channel_type` field of message events."""
+    if channel.is_im:
+        return "im"
+    return "group" if channel.is_private else "channel"
 
 
 def _find_action(message: JSONDict, action_id: str) -> tuple[str, JSONDict]:

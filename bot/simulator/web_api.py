@@ -318,6 +318,7 @@ class WebApi:
         return {"channel": self.workspace.im_with(users[0]).to_slack()}
 
     def conversations_history(self, params: JSONDict) -> JSONDict:
+        _bound(params, "oldest"), _bound(params, "latest")  # validate even when the channel is empty
         with self.workspace.lock:
             channel = self._channel(params)
             top_level = [
@@ -485,17 +486,23 @@ class WebApi:
         return None if ts is None else self.workspace.find_message(target.channel_id, ts)
 
 
+def _bound(params: JSONDict, key: str) -> float | None:
+    raw = params.get(key)
+    if raw in (None, ""):
+        return None
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise ApiError(f"invalid_ts_{key}") from None
+
+
 def _within(ts: str, params: JSONDict) -> bool:
     """conversations.history's `oldest`/`latest` bounds (exclusive unless `inclusive`)."""
     value = float(ts)
     inclusive = _flag(params, "inclusive")
-    oldest, latest = params.get("oldest"), params.get("latest")
-    if oldest not in (None, ""):
-        bound = float(oldest)
-        if value < bound or (value == bound and not inclusive):
-            return False
-    if latest not in (None, ""):
-        bound = float(latest)
-        if value > bound or (value == bound and not inclusive):
-            return False
+    oldest, latest = _bound(params, "oldest"), _bound(params, "latest")
+    if oldest is not None and (value < oldest or (value == oldest and not inclusive)):
+        return False
+    if latest is not None and (value > latest or (value == latest and not inclusive)):
+        return False
     return True

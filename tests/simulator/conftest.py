@@ -54,6 +54,7 @@ class Receiver:
     requests: list[ReceivedRequest] = field(default_factory=list)
     reply: dict[str, Any] | None = None
     refuse_with: int | None = None  # answer this status instead, to imitate a failing app
+    close_after_next: bool = False  # close the connection after the next answer
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
 
@@ -81,6 +82,10 @@ def receiver() -> Iterator[Receiver]:
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)
+            if state.close_after_next:
+                # Silently, as an idle-timeout would: the client only learns on next use.
+                state.close_after_next = False
+                self.close_connection = True
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

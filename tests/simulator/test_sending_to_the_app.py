@@ -162,3 +162,32 @@ def test_bolt_button_click_replaces_the_original(sim: SlackSimulator, bolt_app_u
     assert [m["text"] for m in sim.messages("general")] == ["Taken"]
     with pytest.raises(ValueError, match="take"):
         sim.block_actions_payload(posted["ts"], "general", "missing")
+
+
+def test_edit_and_thread_reply_events(sim: SlackSimulator, receiver: Receiver) -> None:
+    alerts = sim.add_channel("cost-alerts")
+    alice = sim.add_user("alice")
+    bob = sim.add_user("bob")
+    parent = sim.post_message(receiver.url, alerts, alice, "original")
+    reply = sim.post_message(receiver.url, alerts, bob, "in thread", thread_ts=parent)
+
+    sim.edit_message(receiver.url, alerts, parent, "edited")
+
+    events = [json.loads(r.body)["event"] for r in receiver.requests]
+    assert events[1]["thread_ts"] == parent and events[1]["parent_user_id"] == alice and events[1]["ts"] == reply
+    edit = events[2]
+    assert (edit["subtype"], edit["message"]["text"], edit["previous_message"]["text"]) == (
+        "message_changed", "edited", "original",
+    )
+    assert sim.messages(alerts)[0]["text"] == "edited"
+
+
+def test_a_closed_keep_alive_connection_is_replaced(sim: SlackSimulator, receiver: Receiver) -> None:
+    sim.send_event(receiver.url, {"type": "message", "text": "1", "channel": "C1", "user": "U1"})
+    receiver.close_after_next = True  # the app drops the idle connection after answering
+    sim.send_event(receiver.url, {"type": "message", "text": "2", "channel": "C1", "user": "U1"})
+    third = sim.send_event(receiver.url, {"type": "message", "text": "3", "channel": "C1", "user": "U1"})
+
+    assert third.status == 200
+    assert [json.loads(r.body)["event"]["text"] for r in receiver.requests] == ["1", "2", "3"]
+    assert len({r.client_port for r in receiver.requests}) == 2

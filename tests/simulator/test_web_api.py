@@ -186,3 +186,35 @@ def test_wait_for_returns_matching_calls_or_times_out(sim: SlackSimulator, web_c
         sim.wait_for("chat.postMessage", count=2, timeout=0.05)
     sim.reset_calls()
     assert sim.calls() == []
+
+
+def test_reactions_join_delete_and_users_list(sim: SlackSimulator, web_client: WebClient) -> None:
+    alerts = sim.add_channel("cost-alerts", bot_is_member=False)
+    for name in ("alice", "bob", "carol"):
+        sim.add_user(name)
+    posted = web_client.chat_postMessage(channel=alerts, text="to delete")
+
+    web_client.reactions_add(channel=alerts, timestamp=posted["ts"], name="eyes")
+    assert sim.messages(alerts)[0]["reactions"] == [{"name": "eyes", "users": [sim.bot_user_id], "count": 1}]
+    assert web_client.conversations_join(channel=alerts)["channel"]["is_member"] is True
+    web_client.chat_delete(channel=alerts, ts=posted["ts"])
+    assert sim.messages(alerts) == []
+    first = web_client.users_list(limit=2)
+    second = web_client.users_list(limit=2, cursor=first["response_metadata"]["next_cursor"])
+    names = [u["name"] for u in first["members"] + second["members"]]
+    assert names == ["finops-bot", "alice", "bob", "carol"]
+    assert second["response_metadata"]["next_cursor"] == ""
+
+
+def test_history_bounds(sim: SlackSimulator, web_client: WebClient) -> None:
+    alice = sim.add_user("alice")
+    stamps = [sim.post_message(None, "general", alice, str(n)) for n in range(3)]
+
+    middle = web_client.conversations_history(channel="general", oldest=stamps[0], latest=stamps[2])
+    both_ends = web_client.conversations_history(channel="general", oldest=stamps[0], latest=stamps[2], inclusive=True)
+
+    assert [m["text"] for m in middle["messages"]] == ["1"]
+    assert [m["text"] for m in both_ends["messages"]] == ["2", "1", "0"]
+    with pytest.raises(SlackApiError) as raised:
+        web_client.conversations_history(channel="general", oldest="yesterday")
+    assert raised.value.response["error"] == "invalid_ts_oldest"
