@@ -7,7 +7,6 @@ HTTP server threads, the Socket Mode thread and the test thread can share it.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import threading
 import time
@@ -15,6 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 JSONDict = dict[str, Any]
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON-shaped data; several times faster than copy.deepcopy on the hot path."""
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    return value
 
 
 class IdAllocator:
@@ -380,7 +388,7 @@ class Workspace:
     def snapshot(self, stored: StoredMessage) -> JSONDict:
         """A copy of a message payload that callers may keep or mutate."""
         with self.lock:
-            return copy.deepcopy(stored.payload)
+            return copy_json(stored.payload)
 
     def bot_message_fields(self) -> JSONDict:
         """Author fields of a message posted by this app's bot user."""
