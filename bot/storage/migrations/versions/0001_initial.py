@@ -55,13 +55,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_routed_requests')),
     sa.UniqueConstraint('workspace', 'channel_id', 'message_ts', name=op.f('uq_routed_requests_workspace_channel_id_message_ts'))
     )
-    op.create_index('ix_routed_requests_acknowledged_at', 'routed_requests', ['acknowledged_at'])
-    op.create_index('ix_routed_requests_closed_at', 'routed_requests', ['closed_at'])
-    op.create_index('ix_routed_requests_created_at', 'routed_requests', ['created_at'])
+    op.create_index('ix_routed_requests_acknowledged_at', 'routed_requests', ['acknowledged_at', 'primary_persona', 'created_at'])
+    op.create_index('ix_routed_requests_closed_at', 'routed_requests', ['closed_at', 'primary_persona', 'status', 'created_at'])
+    op.create_index('ix_routed_requests_created_at', 'routed_requests', ['created_at', 'primary_persona', 'primary_topic', 'amount_usd'])
     op.create_index('ix_routed_requests_fingerprint_created_at', 'routed_requests', ['fingerprint', 'created_at'])
     op.create_index('ix_routed_requests_next_nudge_at', 'routed_requests', ['next_nudge_at'])
     op.create_index('ix_routed_requests_persona_status_created_at', 'routed_requests', ['primary_persona', 'status', 'created_at'])
-    op.create_index('ix_routed_requests_status_created_at', 'routed_requests', ['status', 'created_at'])
+    op.create_index('ix_routed_requests_status_created_at', 'routed_requests', ['status', 'created_at', 'primary_persona'])
 
     op.create_table('schedule_claims',
     sa.Column('schedule_id', sa.String(length=255), nullable=False),
