@@ -11,6 +11,7 @@ slack_sdk's builtin client speaks; the server's keepalive pings are answered by 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import threading
 import time
@@ -23,6 +24,7 @@ from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 JSONDict = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 
 class SocketModeServer:
@@ -123,7 +125,10 @@ class SocketModeServer:
         # The callback runs before waiters wake, so whatever it records is
         # visible to a test as soon as wait_for_ack returns.
         if envelope_id and self._on_ack is not None:
-            self._on_ack(message)
+            try:
+                self._on_ack(message)
+            except Exception:  # keep the connection; the failure is the simulator's, not the client's
+                logger.exception("simulator could not apply the ack of envelope %s", envelope_id)
         with self._changed:
             self._received.append(message)
             if envelope_id:

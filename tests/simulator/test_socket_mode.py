@@ -101,3 +101,15 @@ def test_unknown_ticket_is_refused(sim: SlackSimulator) -> None:
 def test_waiting_for_a_missing_ack_times_out(sim: SlackSimulator) -> None:
     with pytest.raises(TimeoutError, match="nope"):
         sim.wait_for_socket_ack("nope", timeout=0.05)
+
+
+def test_interactive_payload_is_delivered_and_acked(socket_sim: SlackSimulator, socket_client) -> None:
+    _client, received = socket_client
+    payload = {"type": "block_actions", "actions": [{"action_id": "take", "value": "A-1"}]}
+
+    envelope_id = socket_sim.socket_send_action(payload)
+    socket_sim.wait_for_socket_ack(envelope_id)
+
+    request = next(r for r in received if r.envelope_id == envelope_id)
+    assert (request.type, request.payload) == ("interactive", payload)
+    assert {"envelope_id": envelope_id} in socket_sim.socket_received()
