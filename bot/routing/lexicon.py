@@ -24,14 +24,14 @@ CLOUD_TERMS: tuple[str, ...] = (
     "cloudzero", "infracost", "cloudhealth", "apptio", "finops", "saas", "terraform", "storage",
     "bucket", "buckets", "egress", "compute", "workload", "workloads", "database", "databases",
     "cloudwatch", "log groups", "cdn", "cloudfront", "sandbox", "staging", "prod", "production",
-    "guardduty", "security hub", "marketplace", "savings plan", "savings plans", "reserved instance",
-    "reserved instances", "RI", "SP", "CUD", "EDP", "MACC", "PPA", "committed use", "trusted advisor",
+    "guardduty", "security hub", "marketplace", "RI", "SP", "CUD", "EDP", "MACC", "PPA", "committed use", "trusted advisor",
     "compute optimizer", "cost optimization hub", "azure advisor", "recommender", "subscription id",
-    "resource group", "usage type", "service", "services", "sku", "oracle", "confluent", "github",
+    "resource group", "usage type", "sku", "oracle", "confluent", "github",
     "openai", "llm", "vertex", "bedrock", "sagemaker", "nat gateway", "load balancer",
     "load balancers", "volume", "volumes", "snapshot", "snapshots", "disk", "disks", "ci", "runner",
     "runners", "api", "migration", "data transfer", "datacenter", "data center", "on-prem",
-    "infrastructure", "infra", "platform", "capacity", "reservation", "reservations",
+    "infrastructure", "infra", "platform", "vpc", "balancer",
+    "balancers", "ip", "ips", "subnet", "endpoint", "endpoints", "elastic ip", "cloud provider",
 )
 
 MONEY_TERMS: tuple[str, ...] = (
@@ -44,7 +44,8 @@ MONEY_TERMS: tuple[str, ...] = (
     "contract", "license", "licenses", "licence", "licences", "seats", "spend change",
     "cost change", "overrun", "overspend", "variance", "capitalize", "capitalise", "tco", "cogs",
     "margin", "unit economics", "chargeback", "showback", "purchase", "purchases", "buy",
-    "approval", "emissions", "carbon",
+    "approval", "emissions", "carbon", "kosten", "ausgaben", "rechnung", "coût", "coûts", "facture",
+    "dépenses", "costo", "costos", "coste", "costes", "gasto", "gastos", "factura", "presupuesto",
 )
 
 # Notices that report without anything having crossed a line: the routine

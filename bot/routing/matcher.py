@@ -29,7 +29,7 @@ _WORD = re.compile(r"[^\W_]+")
 _CAMEL_HINT = re.compile(r"[a-z][A-Z]")
 
 TYPO_MIN_LEN = 6
-TYPO_WEIGHT = 0.7
+TYPO_WEIGHT = 0.9
 # Common words one edit away from FinOps vocabulary; never "corrected".
 _NOT_TYPOS = frozenset(
     {

@@ -35,7 +35,7 @@ PHRASE_BONUS = 0.8
 ABBREVIATION_WEIGHT = 2.0
 REPEAT_BONUS = 0.1
 MAX_REPEAT_BONUS = 0.3
-STRENGTH_SCALE = 1.5
+STRENGTH_SCALE = 1.25
 _DECAY = (1.0, 0.6, 0.4, 0.3, 0.25, 0.2)
 # A second topic on a single term needs a term at least this strong.
 SINGLE_TERM_SECONDARY = 2.0
