@@ -157,7 +157,7 @@ class _Flattener:
             body.append(self.text(attachment["footer"]))
         if not body and attachment.get("fallback"):
             body.append(self.text(attachment["fallback"]))
-        lines.extend("▌ " + line for line in body)
+        lines.extend("▌ " + line for line in _split_lines(body))
         return lines
 
     def message(self, payload: JSONDict) -> list[str]:
@@ -167,7 +167,12 @@ class _Flattener:
             lines = self.text(payload.get("text", "")).splitlines()
         for attachment in payload.get("attachments", []) or []:
             lines.extend(self.attachment(attachment))
-        return lines
+        return _split_lines(lines)
+
+
+def _split_lines(lines: list[str]) -> list[str]:
+    """One display line per entry, so indentation and bars apply to every line."""
+    return [part for line in lines for part in line.split("\n")]
 
 
 def _author(payload: JSONDict, workspace: Workspace) -> str:

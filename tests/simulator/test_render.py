@@ -51,7 +51,7 @@ def test_render_channel_shows_threads_blocks_attachments_and_ephemerals() -> Non
         )
         sim.post_message(
             None, alerts, bot_id=chatbot,
-            attachments=[{"title": "Budget exceeded", "text": "Actual $1,200", "fields": [{"title": "Account", "value": "prod"}]}],
+            attachments=[{"title": "Budget exceeded", "text": "Actual $1,200", "fields": [{"title": "Account", "value": "prod\nRegion: eu-central-1"}]}],
         )
         client.chat_postEphemeral(channel=alerts, user=alice, text="Only you can see this")
 
@@ -74,6 +74,7 @@ def test_render_channel_shows_threads_blocks_attachments_and_ephemerals() -> Non
         "    ▌ *Budget exceeded*\n"
         "    ▌ Actual $1,200\n"
         "    ▌ Account: prod\n"
+        "    ▌ Region: eu-central-1\n"
         "\n"
         "[22:13] finops-bot APP  (only visible to @alice)\n"
         "    Only you can see this\n"
