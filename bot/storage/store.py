@@ -1121,8 +1121,9 @@ class Store:
         """
         week_start = _utc(week_start, "week_start")
         week_end = _utc(week_end, "week_end")
-        previous_start = week_start - (week_end - week_start)
-        days = [week_start + dt.timedelta(days=i) for i in range(8)]
+        if week_end - week_start != dt.timedelta(days=7):
+            raise ValueError(f"a digest week is 7 days, got {week_start} to {week_end}")
+        previous_start = week_start - dt.timedelta(days=7)
         counts: dict[str, _PersonaCounts] = defaultdict(_PersonaCounts)
         by_created = _requests_by("ix_routed_requests_created_at")
         by_closed = _requests_by("ix_routed_requests_closed_at")
@@ -1131,31 +1132,26 @@ class Store:
         fallback_count = 0
 
         with self._read() as connection:
-            # One pass over both weeks: routed per persona, topic and day, and the week before.
+            # One pass over both weeks: routed per persona, topic and day (the week before included).
             rr = by_created.c
-            day_columns = [
-                func.sum(case((and_(rr.created_at >= days[i], rr.created_at < days[i + 1]), 1), else_=0))
-                for i in range(7)
-            ]
+            # Exact on every back end (a comparison chain, not date arithmetic): a request
+            # opened at midnight belongs to the day that starts then.
+            boundaries = [previous_start + dt.timedelta(days=i) for i in range(1, 14)]
+            day = case(*((rr.created_at < b, i) for i, b in enumerate(boundaries)), else_=13).label("day")
             topic_counts: dict[str, Counter[str]] = defaultdict(Counter)
-            for persona, topic, routed, previous, *per_day in connection.execute(
-                select(
-                    rr.primary_persona,
-                    rr.primary_topic,
-                    func.sum(case((rr.created_at >= week_start, 1), else_=0)),
-                    func.sum(case((rr.created_at < week_start, 1), else_=0)),
-                    *day_columns,
-                )
+            for persona, topic, day_index, routed in connection.execute(
+                select(rr.primary_persona, rr.primary_topic, day, func.count())
                 .where(rr.created_at >= previous_start, rr.created_at < week_end)
-                .group_by(rr.primary_persona, rr.primary_topic)
+                .group_by(rr.primary_persona, rr.primary_topic, day)
             ):
-                routed, previous = int(routed or 0), int(previous or 0)
+                if day_index < 7:
+                    counts[persona].previous_routed += routed
+                    continue
                 counts[persona].routed += routed
-                counts[persona].previous_routed += previous
-                daily = [d + int(n or 0) for d, n in zip(daily, per_day)]
-                if topic is not None and routed:
+                daily[day_index - 7] += routed
+                if topic is not None:
                     topic_counts[persona][topic] += routed
-                elif topic is None and persona == fallback_persona:
+                elif persona == fallback_persona:
                     fallback_count += routed
             for persona, topics in topic_counts.items():
                 counts[persona].top_topics = sorted(topics.items(), key=lambda item: (-item[1], item[0]))[:top_topics]

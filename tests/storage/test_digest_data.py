@@ -111,3 +111,21 @@ def test_a_quiet_week_still_lists_what_remains_open(store: Store) -> None:
     # r2, r3, r4 and next_week (practitioner), prev_open (finance), r6 (procurement)
     assert still_open == {"finops-practitioner": 4, "finance": 1, "procurement": 1}
     assert all(p.routed == 0 and p.median_ack_seconds is None for p in data.personas)
+
+
+def test_requests_on_a_day_boundary_count_for_the_day_they_open(store: Store) -> None:
+    start = dt.datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # a week starting at 05:00 UTC (local midnight)
+    routed(store, start, "finance", "budgets")
+    routed(store, start + dt.timedelta(days=1), "finance", "budgets")
+    routed(store, start + dt.timedelta(days=7) - dt.timedelta(microseconds=1), "finance", "budgets")
+    routed(store, start - dt.timedelta(microseconds=1), "finance", "budgets")  # the week before
+    data = store.digest_data(start, start + dt.timedelta(days=7), "finops-practitioner")
+    assert data.daily_routed == (1, 1, 0, 0, 0, 0, 1)
+    assert (data.total_routed, data.previous_total_routed) == (3, 1)
+
+
+def test_a_digest_week_is_seven_days(store: Store) -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="7 days"):
+        store.digest_data(WEEK_START, WEEK_START + dt.timedelta(days=6), "finops-practitioner")
