@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config.models import BotConfig
+from bot.server import READY_MARK
 from bot.storage.db import database_url, make_engine, upgrade
 
 READY_TIMEOUT = 60.0
@@ -88,7 +89,7 @@ class LocalBot:
         announced = False
         for line in self.process.stdout:
             self.log_lines.append(line.rstrip("\n"))
-            if not announced and "Listening at:" in line:
+            if not announced and READY_MARK in line:
                 announced = True
                 listening.put(line)
         if not announced:

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_MARK = "finops-bot: listening on"
 
 
 def make_wsgi_app(app: App, health: Callable[[], dict]) -> Callable:
@@ -97,5 +98,7 @@ def serve(
         # A worker that cannot start (bad config, outdated schema) must stop the
         # server rather than be restarted forever.
         "preload_app": False,
+        # Printed whatever the log level: LocalBot (demo, tests, benchmarks) waits for it.
+        "when_ready": lambda server: print(f"{READY_MARK} {host}:{port}", flush=True),
     }
     GunicornServer(settings, options, load or (lambda: build_wsgi(settings))).run()

@@ -421,7 +421,7 @@ class Lifecycle:
             now,
             to_persona=press.to_persona,
             next_nudge_at=next_nudge,
-            update_reply=lambda updated: self._updated_reply(runtime, updated),
+            update_reply=lambda updated: self._updated_reply(runtime, updated, press.reply_ts),
         )
         if result.delivery_id is not None:
             self.notify(result.delivery_id)
@@ -436,9 +436,12 @@ class Lifecycle:
         return any(entry == user_id or entry in personas for entry in closers)
 
     @staticmethod
-    def _updated_reply(runtime: Runtime, request: RequestView) -> NewDelivery | None:
-        if request.reply_ts is None:
-            return None  # the reply is still in the outbox; it will be sent with the old status
+    def _updated_reply(runtime: Runtime, request: RequestView, pressed_on: str | None) -> NewDelivery | None:
+        # The press names the reply it came from; the stored reply_ts may lag
+        # behind by the moment between Slack answering and the relay recording it.
+        reply_ts = pressed_on or request.reply_ts
+        if reply_ts is None:
+            return None
         decision = decision_from_request(runtime, request)
         payload = routed_reply_payload(
             runtime,
@@ -449,7 +452,7 @@ class Lifecycle:
             status_at=request.status_at,
             repeat_count=request.repeat_count,
         )
-        payload.update(channel=request.channel_id, ts=request.reply_ts)
+        payload.update(channel=request.channel_id, ts=reply_ts)
         return NewDelivery(kind="update", method="chat.update", payload=payload, request_id=request.id)
 
 

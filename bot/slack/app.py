@@ -136,9 +136,8 @@ def create_app(settings: Settings, services: BotServices) -> App:
     from handlers import register_all
 
     app = App(
-        token=settings.bot_token.value,
-        signing_secret=settings.signing_secret.value,
-        client=services.client,
+        signing_secret=settings.signing_secret.value or None,
+        client=services.client,  # carries the token
         # Route and commit before answering Slack: an acknowledged event is durable.
         process_before_response=True,
         logger=logging.getLogger("bot.slack.bolt"),

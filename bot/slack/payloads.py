@@ -99,6 +99,8 @@ class ActionPress:
     to_persona: str | None
     user_id: str
     team_id: str
+    # The bot reply the button sits on (None for App Home buttons).
+    reply_ts: str | None = None
 
 
 def action_press(body: Mapping[str, Any]) -> ActionPress | None:
@@ -120,10 +122,12 @@ def action_press(body: Mapping[str, Any]) -> ActionPress | None:
         return None
     user = body.get("user") if isinstance(body.get("user"), Mapping) else {}
     team = body.get("team") if isinstance(body.get("team"), Mapping) else {}
+    container = body.get("container") if isinstance(body.get("container"), Mapping) else {}
     return ActionPress(
         action_id=_str(action.get("action_id")) or "",
         request_ref=f"{parts[0]}:{parts[1]}",
         to_persona=to_persona,
         user_id=_str(user.get("id")) or "",
         team_id=_str(team.get("id")) or _str(user.get("team_id")) or "",
+        reply_ts=_str(container.get("message_ts")) if container.get("type") == "message" else None,
     )

@@ -1,0 +1,78 @@
+"""The real bot under gunicorn on a real port, talking to the Slack simulator over HTTP."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.config.loader import load_config
+from bot.local import LocalBot, bot_env, seed_workspace
+from bot.simulator import SlackSimulator
+from bot.storage.db import make_engine
+from bot.storage.store import Store
+
+SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "config"
+
+
+@dataclass
+class Harness:
+    sim: SlackSimulator
+    bot: LocalBot
+    store: Store
+    alerts: str  # channel id of #cost-alerts
+    members: dict[str, str]  # persona id -> a user in that persona's user group
+    person: str  # a user in no persona
+    config_dir: Path
+
+    def post(self, text: str = "", **fields) -> str:
+        return self.sim.post_message(self.bot.url, self.alerts, user=fields.pop("user", self.person), text=text, **fields)
+
+    def reply_to(self, ts: str, timeout: float = 15.0) -> dict:
+        return self.sim.wait_for_replies(self.alerts, ts, count=1, timeout=timeout)[0]
+
+    def command(self, text: str, user: str | None = None):
+        return self.sim.send_command(self.bot.url, text=text, user_id=user or self.person, channel_id=self.alerts)
+
+    def bot_posts_in_thread(self, ts: str) -> list:
+        return [
+            call
+            for call in self.sim.calls("chat.postMessage")
+            if call.ok and call.params.get("thread_ts") == ts
+        ]
+
+
+def copy_config(tmp: Path, edit=None) -> Path:
+    target = tmp / "config"
+    shutil.copytree(SHIPPED_CONFIG, target)
+    if edit:
+        edit(target)
+    return target
+
+
+def start_harness(tmp: Path, database: str, config_dir: Path, extra_env=None) -> Harness:
+    config = load_config(config_dir).config
+    sim = SlackSimulator().start()
+    members = seed_workspace(sim, config)
+    person = sim.add_user("dana", email="dana@example.com")
+    bot = LocalBot(bot_env(sim, database=database, config_dir=config_dir, extra=extra_env)).start()
+    engine = make_engine(database)
+    return Harness(sim, bot, Store(engine), sim.channel_id("cost-alerts"), members, person, config_dir)
+
+
+def stop_harness(harness: Harness) -> None:
+    harness.bot.stop()
+    harness.sim.stop()
+    harness.store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    tmp = tmp_path_factory.mktemp("slack")
+    config_dir = copy_config(tmp)
+    running = start_harness(tmp, f"sqlite:///{tmp / 'bot.db'}", config_dir)
+    yield running
+    stop_harness(running)
