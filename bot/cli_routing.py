@@ -133,6 +133,8 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO) -> int:
                     batch.append(dumps(jsonl_record(route(message))))
                 except RecursionError:
                     batch.append(dumps({"line": number, "error": "message nested too deeply"}))
+                except Exception as exc:  # one bad message must not end the stream
+                    batch.append(dumps({"line": number, "error": f"cannot route: {type(exc).__name__}"}))
             else:
                 kind = type(message).__name__
                 batch.append(

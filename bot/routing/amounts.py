@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 _NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion)\b)?"
-_PREFIXED = re.compile(
-    r"(?P<sign>[+\-−]\s?)?(?P<cur>US\$|\$|\bUSD\s?)\s?" + _NUMBER + _SCALE
-)
+# Anchored on the currency marker (no optional prefix) so the scan is fast.
+_PREFIXED = re.compile(r"(?P<cur>US\$|\$|\bUSD\s?)\s?" + _NUMBER + _SCALE)
+_SIGNS = ("+", "-", "−")
 _SUFFIXED = re.compile(
     _NUMBER + _SCALE + r"\s?(?:USD\b|US dollars\b|dollars\b)", re.IGNORECASE
 )
@@ -68,6 +68,9 @@ _JSON_KEYS: dict[str, int] = {
     "budgetamount": BASELINE, "budget": BASELINE, "notificationthresholdamount": BASELINE,
     "thresholdamount": BASELINE, "contribution": BASELINE,
 }
+# Alternation tried longest first, so "total impact" is one label, not "impact".
+_LABEL_RANK = dict(_LABELS)
+_LABEL_RE = re.compile("|".join(re.escape(label) for label in sorted(_LABEL_RANK, key=len, reverse=True)))
 _LEFT_WINDOW = 72
 _CUT = re.compile(r"\n|\. |\||\(|;")
 
@@ -101,16 +104,20 @@ def _stated_amounts(text: str) -> list[AmountCandidate]:
     if _non_usd_declared(text):
         return []
     found: list[AmountCandidate] = []
-    lowered = text.lower()
+    lowered = text.lower() if len(text) < 4096 else _LazyLower(text)
     for match in _PREFIXED.finditer(text):
         start = match.start("cur")
         if match.group("cur") == "$" and start > 0 and text[start - 1].isalpha():
             continue  # A$, C$, NZ$, R$: not US dollars
-        value = _value(match.group(3), match.group(4))
+        value = _value(match.group(2), match.group(3))
         if value is None or _is_percentage(text, match.end()):
             continue
-        rank = HEADLINE if match.group("sign") else _rank(lowered, start)
+        # "+$5,384.23": a signed figure is the change itself (impact, delta).
+        signed = text[max(0, start - 2) : start].strip()[-1:] in _SIGNS
+        rank = HEADLINE if signed else _rank(lowered, start)
         found.append(AmountCandidate(value, rank, start))
+    if "USD" not in text and "usd" not in text and "ollar" not in text:
+        return found
     for match in _SUFFIXED.finditer(text):
         value = _value(match.group(1), match.group(2))
         if value is not None:
@@ -133,6 +140,16 @@ def _json_amounts(text: str) -> list[AmountCandidate]:
             continue
         found.append(AmountCandidate(abs(value), rank, match.start()))
     return found
+
+
+class _LazyLower:
+    """Lower-cases only the windows looked at, for very long texts."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __getitem__(self, item: slice) -> str:
+        return self._text[item].lower()
 
 
 def _non_usd_declared(text: str) -> bool:
@@ -166,11 +183,9 @@ def _rank(lowered: str, start: int) -> int:
     if not any(ch.isalnum() for ch in window[cut:]):
         cut = _last_cut(window, max(cut - 1, 0))
     clause = window[cut:]
-    best_position, best_rank = -1, NEUTRAL
-    for label, rank in _LABELS:
-        position = clause.rfind(label)
-        if position > best_position:
-            best_position, best_rank = position, rank
+    best_rank = NEUTRAL
+    for match in _LABEL_RE.finditer(clause):
+        best_rank = _LABEL_RANK[match.group(0)]
     return best_rank
 
 

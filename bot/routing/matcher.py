@@ -27,6 +27,7 @@ from bot.routing.normalize import fold, split_camel, stem
 
 _WORD = re.compile(r"[^\W_]+")
 _CAMEL_HINT = re.compile(r"[a-z][A-Z]")
+_CAMEL_WORD = re.compile(r"[^\W_]*[a-z][A-Z][^\W_]*")
 
 TYPO_MIN_LEN = 6
 TYPO_WEIGHT = 0.9
@@ -104,7 +105,11 @@ class TermIndex:
         }
         self._vocabulary = frozenset(stem_ for key in self.terms for stem_ in key)
         self._deletions = self._deletion_index(self._vocabulary)
-        self._token_cache: dict[str, tuple[str, bool]] = {}
+        # Raw token -> lookup stem. Alert payloads repeat the same words, so a
+        # long-running stream resolves almost every token with one dict hit.
+        self._token_cache: dict[str, str] = {}
+        self._typo_tokens: set[str] = set()
+        self._split_cache: dict[str, tuple[str, ...]] = {}
 
     @staticmethod
     def term_key(raw: str) -> tuple[str, ...]:
@@ -126,13 +131,18 @@ class TermIndex:
 
     def canonical(self, token: str) -> tuple[str, bool]:
         """(stem used for lookup, whether it is a typo correction) for a raw token."""
-        cached = self._token_cache.get(token)
-        if cached is not None:
-            return cached
-        result = self._canonical(token)
+        stem_ = self._token_cache.get(token)
+        if stem_ is None:
+            stem_ = self._remember(token)
+        return stem_, token in self._typo_tokens
+
+    def _remember(self, token: str) -> str:
+        stem_, typo = self._canonical(token)
         if len(self._token_cache) < _MAX_TOKEN_CACHE:
-            self._token_cache[token] = result
-        return result
+            self._token_cache[token] = stem_
+            if typo:
+                self._typo_tokens.add(token)
+        return stem_
 
     def _canonical(self, token: str) -> tuple[str, bool]:
         if len(token) <= 5 and token[0].isupper():
@@ -166,30 +176,43 @@ class TermIndex:
         words = _WORD.findall(text)
         if not _CAMEL_HINT.search(text):
             return words
+        humped = set(_CAMEL_WORD.findall(text))
         out: list[str] = []
         for word in words:
-            if _CAMEL_HINT.search(word) and self.canonical(word)[0] not in self._vocabulary:
-                out.extend(_WORD.findall(split_camel(word)))
+            if word in humped:
+                parts = self._split_cache.get(word)
+                if parts is None:
+                    parts = self._split(word)
+                out.extend(parts)
             else:
                 out.append(word)
         return out
 
+    def _split(self, word: str) -> tuple[str, ...]:
+        if self.canonical(word)[0] in self._vocabulary:
+            parts: tuple[str, ...] = (word,)
+        else:
+            parts = tuple(_WORD.findall(split_camel(word)))
+        if len(self._split_cache) < _MAX_TOKEN_CACHE:
+            self._split_cache[word] = parts
+        return parts
+
     def match(self, text: str) -> list[Hit]:
         """Longest match at each position, left to right, non-overlapping."""
-        canonical = self.canonical
-        stems: list[str] = []
-        typos: list[bool] = []
-        for token in self.tokens(text):
-            stem_, typo = canonical(token)
-            stems.append(stem_)
-            typos.append(typo)
+        tokens = self.tokens(text)
+        cached = self._token_cache.get
+        stems = [cached(token) for token in tokens]
+        if None in stems:
+            remember = self._remember
+            stems = [s if s is not None else remember(t) for s, t in zip(stems, tokens)]
         hits: list[Hit] = []
-        lengths = self._lengths
+        lengths = self._lengths.get
         terms = self.terms
+        typo_tokens = self._typo_tokens
         count = len(stems)
         i = 0
         while i < count:
-            options = lengths.get(stems[i])
+            options = lengths(stems[i])
             if options is None:
                 i += 1
                 continue
@@ -199,7 +222,8 @@ class TermIndex:
                 key = (stems[i],) if length == 1 else tuple(stems[i : i + length])
                 term = terms.get(key)
                 if term is not None:
-                    hits.append(Hit(term, i, any(typos[i : i + length])))
+                    typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
+                    hits.append(Hit(term, i, typo))
                     i += length
                     break
             else:

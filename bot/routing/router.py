@@ -118,6 +118,7 @@ class Router:
         groups[lexicon.ACTION] = lexicon.ACTION_TERMS
         self.index = TermIndex(groups)
         self._context = self._context_of_terms()
+        self._weights = self._term_weights()
         self._min_confidence = routing.min_confidence
         self._fallback = routing.fallback_persona
         self._escalations = sorted(routing.escalations, key=lambda e: e.min_amount_usd)
@@ -205,29 +206,41 @@ class Router:
         )
 
     def _is_topic_term(self, term: Term) -> bool:
-        return any(group in self._topics for group in term.groups)
+        return term.key in self._weights
+
+    def _term_weights(self) -> dict[tuple[str, ...], tuple[tuple[str, float], ...]]:
+        """Per term, the weight it adds to each topic using it.
+
+        Phrases weigh more than words and capital abbreviations more than
+        words; a term shared by several topics counts less in each; a term's
+        "^N" boost multiplies.
+        """
+        weights: dict[tuple[str, ...], tuple[tuple[str, float], ...]] = {}
+        for key, term in self.index.terms.items():
+            topics = [(g, b) for g, b in zip(term.groups, term.boosts) if g in self._topics]
+            if not topics:
+                continue
+            if len(key) == 1:
+                base = ABBREVIATION_WEIGHT if key[0].isupper() else 1.0
+            else:
+                base = 1.0 + PHRASE_BONUS * min(len(key) - 1, 3)
+            weights[key] = tuple((topic_id, base * boost / len(topics)) for topic_id, boost in topics)
+        return weights
 
     def _add_evidence(self, evidence: dict[str, _TopicEvidence], hit: Hit) -> None:
-        term = hit.term
-        topics = [(g, b) for g, b in zip(term.groups, term.boosts) if g in self._topics]
-        if not topics:
+        weights = self._weights.get(hit.term.key)
+        if weights is None:
             return
-        length = len(term.key)
-        if length == 1:
-            weight = ABBREVIATION_WEIGHT if term.key[0].isupper() else 1.0
-        else:
-            weight = 1.0 + PHRASE_BONUS * min(length - 1, 3)
-        weight /= len(topics)
-        if hit.typo:
-            weight *= TYPO_WEIGHT
-        for topic_id, boost in topics:
-            ev = evidence.setdefault(topic_id, _TopicEvidence())
-            if term.key in ev.terms:
+        for topic_id, weight in weights:
+            ev = evidence.get(topic_id)
+            if ev is None:
+                ev = evidence[topic_id] = _TopicEvidence()
+            if hit.term.key in ev.terms:
                 if ev.repeats * REPEAT_BONUS < MAX_REPEAT_BONUS:
                     ev.repeats += 1
                 continue
-            ev.terms[term.key] = term
-            ev.weights.append(weight * boost)
+            ev.terms[hit.term.key] = hit.term
+            ev.weights.append(weight * TYPO_WEIGHT if hit.typo else weight)
 
     def _topic_decision(
         self,
