@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,23 @@ class Harness:
         ]
 
 
+def wait_until(predicate, timeout: float = 15.0, what: str = "condition"):
+    """Poll state another process writes (the database), with a deadline.
+
+    Waiting on a Condition is impossible across processes; this re-checks on a
+    short interval and fails loudly instead of assuming a fixed delay suffices.
+    """
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout}s for {what}")
+        pause.wait(0.05)
+
+
 def copy_config(tmp: Path, edit=None) -> Path:
     target = tmp / "config"
     shutil.copytree(SHIPPED_CONFIG, target)
@@ -53,8 +72,9 @@ def copy_config(tmp: Path, edit=None) -> Path:
     return target
 
 
-def start_harness(tmp: Path, database: str, config_dir: Path, extra_env=None) -> Harness:
-    config = load_config(config_dir).config
+def start_harness(tmp: Path, database: str, config_dir: Path, extra_env=None, seed_from: Path = SHIPPED_CONFIG) -> Harness:
+    """The workspace holds what the shipped config names; ``config_dir`` may name other things."""
+    config = load_config(seed_from).config
     sim = SlackSimulator().start()
     members = seed_workspace(sim, config)
     person = sim.add_user("dana", email="dana@example.com")
