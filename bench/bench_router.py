@@ -156,7 +156,7 @@ def substring_scan(lines: list[str], keywords: list[str], out: io.TextIOBase) ->
         out.write(json.dumps({"keywords": found[:5], "tagged": bool(found)}) + "\n")
 
 
-def time_it(fn, repeat: int = 3) -> float:
+def time_it(fn, repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -173,7 +173,9 @@ def inflated_config(config: BotConfig, factor: int, seed: int = 11) -> BotConfig
     vowels = "aeiou"
 
     def word() -> str:
-        return "".join(rng.choice(letters) + rng.choice(vowels) for _ in range(rng.randint(2, 5)))
+        # Three to five syllables: pronounceable like real vocabulary, yet rarely
+        # an existing word, so the extra terms grow the index, not the hit count.
+        return "".join(rng.choice(letters) + rng.choice(vowels) for _ in range(rng.randint(3, 5)))
 
     extra_terms = [" ".join(word() for _ in range(rng.choice((1, 1, 2, 3)))) for _ in range(shipped * (factor - 1))]
     per_topic = 50
@@ -288,7 +290,7 @@ def main() -> int:
     print(f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['platform']}.")
     print(f"Workload: {args.messages:,} generated Slack messages (60% short human text and chatter, "
           f"40% alert payloads in text, attachments, blocks and JSON code blocks; "
-          f"mean {result['mean_message_chars']} chars), JSON in and out, best of 3.\n")
+          f"mean {result['mean_message_chars']} chars), JSON in and out, best of 5.\n")
     print("| Measure | Result | Target |")
     print("|---|---|---|")
     print(f"| `route --jsonl` code path | {result['router_msgs_per_s']:,} msgs/s | ≥ substring scan |")

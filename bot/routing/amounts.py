@@ -15,7 +15,6 @@ units (GB-Mo, credits) are never amounts.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -27,7 +26,6 @@ _SIGNS = ("+", "-", "−")
 _SUFFIXED = re.compile(
     _NUMBER + _SCALE + r"\s?(?:USD\b|US dollars\b|dollars\b)", re.IGNORECASE
 )
-_JSON_BLOCK = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.DOTALL)
 _JSON_NUMBER_KEY = re.compile(
     r'"(?P<key>[A-Za-z_]+)"\s*:\s*"?(?P<value>-?\d+(?:\.\d+)?)"?'
 )
@@ -195,13 +193,3 @@ def _last_cut(window: str, end: int) -> int:
         pass
     return match.end() if match else 0
 
-
-def parse_json_payload(text: str) -> object | None:
-    """The first JSON object in a fenced code block, if any (used for diagnostics)."""
-    match = _JSON_BLOCK.search(text)
-    if not match:
-        return None
-    try:
-        return json.loads(match.group(1))
-    except (ValueError, RecursionError):
-        return None

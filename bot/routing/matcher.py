@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 from bot.routing.normalize import fold, split_camel, stem
 
+# Letters and digits; "_" splits (JSON keys such as usage_type), "-" splits too
+# ("true-up" becomes the phrase "true up" on both sides).
 _WORD = re.compile(r"[^\W_]+")
 _CAMEL_HINT = re.compile(r"[a-z][A-Z]")
 _CAMEL_WORD = re.compile(r"[^\W_]*[a-z][A-Z][^\W_]*")

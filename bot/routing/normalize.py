@@ -10,9 +10,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Letters and digits; "_" splits (JSON keys such as usage_type), "-" splits too
-# ("true-up" becomes the phrase "true up" on both sides).
-_WORD = re.compile(r"[^\W_]+")
 # camelCase JSON keys ("totalImpact", "alertThresholdExceeded") read as words.
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 
@@ -41,11 +38,6 @@ def split_camel(text: str) -> str:
     return _CAMEL.sub(" ", text)
 
 
-def raw_words(text: str) -> list[str]:
-    """Words as written (case kept), for abbreviation checks."""
-    return _WORD.findall(text)
-
-
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A deliberately small stemmer: the same rule on both sides is what matters."""
@@ -70,7 +62,3 @@ def stem(word: str) -> str:
         return base
     return word
 
-
-def stems_of(text: str) -> list[str]:
-    """Stems of every word in a term or query."""
-    return [stem(fold(w)) for w in raw_words(split_camel(text))]

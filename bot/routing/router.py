@@ -119,6 +119,7 @@ class Router:
         self.index = TermIndex(groups)
         self._context = self._context_of_terms()
         self._weights = self._term_weights()
+        self._masks = {key: _mask_of(groups) for key, groups in self._context.items()}
         self._min_confidence = routing.min_confidence
         self._fallback = routing.fallback_persona
         self._escalations = sorted(routing.escalations, key=lambda e: e.min_amount_usd)
@@ -162,26 +163,26 @@ class Router:
             return Decision(is_request=False, explanation="Empty message: nothing to route.")
         hits = self.index.match(text)
         amount = headline_usd(text)
-        context: set[str] = set()
+        mask = 0
+        masks = self._masks
         evidence: dict[str, _TopicEvidence] = {}
         for hit in hits:
-            context |= self._context[hit.term.key]
+            mask |= masks[hit.term.key]
             self._add_evidence(evidence, hit)
         for ev in evidence.values():
             ev.finish()
-        if amount is not None:
-            context.add(lexicon.MONEY)
-        cloud, money = lexicon.CLOUD in context, lexicon.MONEY in context
+        cloud = bool(mask & _CLOUD)
+        money = bool(mask & _MONEY) or amount is not None
         ranked = sorted(
             evidence.items(), key=lambda item: (-item[1].score, self._order[item[0]])
         )
-        matched = tuple(dict.fromkeys(h.term.text for h in hits if self._is_topic_term(h.term)))
+        matched = tuple(dict.fromkeys(h.term.text for h in hits if h.term.key in self._weights))
 
         if not cloud and not money:
             return self._no_route(
                 "Not a FinOps request: no cloud or cost context", matched, amount
             )
-        if lexicon.INFO in context and lexicon.ACTION not in context:
+        if mask & _INFO and not mask & _ACTION:
             return self._no_route(
                 "Informational update with nothing crossed: no one tagged", matched, amount
             )
@@ -204,9 +205,6 @@ class Router:
         return self._no_route(
             "Not a FinOps request: too little cloud-cost evidence", matched, amount
         )
-
-    def _is_topic_term(self, term: Term) -> bool:
-        return term.key in self._weights
 
     def _term_weights(self) -> dict[tuple[str, ...], tuple[tuple[str, float], ...]]:
         """Per term, the weight it adds to each topic using it.
@@ -338,6 +336,18 @@ class Router:
             amount_usd=amount,
             explanation=reason + ".",
         )
+
+
+_CLOUD, _MONEY, _INFO, _ACTION = 1, 2, 4, 8
+_MASK_BITS = {lexicon.CLOUD: _CLOUD, lexicon.MONEY: _MONEY, lexicon.INFO: _INFO, lexicon.ACTION: _ACTION}
+
+
+def _mask_of(groups: frozenset[str]) -> int:
+    """Context groups as bits, so a message's context is OR-ed, not set-unioned."""
+    mask = 0
+    for group in groups:
+        mask |= _MASK_BITS.get(group, 0)
+    return mask
 
 
 def _quoted(terms) -> str:
