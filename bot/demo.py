@@ -79,7 +79,10 @@ def run_demo(interactive: bool = False, feed: str | None = None, out=sys.stdout)
 
 def _post(sim, bot: LocalBot, router: Router, channel: str, person: str, message: dict) -> dict | None:
     """Post one feed message as its author would, and wait for the bot's reply if one is due."""
-    author = message.get("bot_name")
+    # Alert tools post as apps; the sample feed marks them by attachments/blocks or a name.
+    author = message.get("bot_name") or message.get("username")
+    if not author and (message.get("attachments") or message.get("blocks") or _looks_automated(message)):
+        author = "Cost alerts"
     kwargs = {
         "text": message.get("text", ""),
         "attachments": message.get("attachments"),
@@ -93,6 +96,11 @@ def _post(sim, bot: LocalBot, router: Router, channel: str, person: str, message
         return None
     replies = sim.wait_for_replies(channel, ts, count=1, timeout=REPLY_TIMEOUT)
     return replies[0] if replies else None
+
+
+def _looks_automated(message: dict) -> bool:
+    text = str(message.get("text", ""))
+    return text.startswith(("*AWS", "AWS ", "```", ":warning:", "*:gcp:", "*Savings Plans", "[Infracost]")) or "\n" in text
 
 
 _BOTS: dict[str, str] = {}

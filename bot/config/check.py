@@ -80,9 +80,19 @@ def add_check_config_parser(subparsers: argparse._SubParsersAction) -> argparse.
         metavar="DIR",
         help="directory holding personas.yaml and routing.yaml (default: $FINOPS_CONFIG_DIR or ./config)",
     )
+    parser.add_argument(
+        "--slack",
+        action="store_true",
+        help="also resolve every channel, user group and person in Slack (needs SLACK_BOT_TOKEN)",
+    )
     parser.set_defaults(func=_run)
     return parser
 
 
 def _run(args: argparse.Namespace) -> int:
-    return check_config(args.config_dir, sys.stdout, sys.stderr)
+    status = check_config(args.config_dir, sys.stdout, sys.stderr)
+    if status == 0 and args.slack:
+        from bot.slack.check import check_slack_names  # the config core stays free of Slack
+
+        status = check_slack_names(args.config_dir or default_config_dir(), sys.stdout, sys.stderr)
+    return status

@@ -129,3 +129,22 @@ def test_socket_mode_acknowledges_a_command_and_routes_an_event(tmp_path):
             process.terminate()
             process.wait(timeout=30)
             engine.dispose()
+
+
+def test_check_config_slack_reports_unresolvable_targets(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    with SlackSimulator(socket_mode=False) as sim:
+        seed_workspace(sim, load_config(copy_config(tmp_path / "ok")).config)
+        for name, value in bot_env(sim, database=None, config_dir=tmp_path).items():
+            monkeypatch.setenv(name, value)
+        assert main(["check-config", "--config-dir", str(tmp_path / "ok" / "config"), "--slack"]) == 0
+        assert "11 of 11 personas reachable" in capsys.readouterr().out
+
+        def rename(config_dir):
+            path = config_dir / "personas.yaml"
+            path.write_text(path.read_text().replace("#finops-itfm", "#gone-itfm"))
+
+        broken = copy_config(tmp_path / "broken", rename)
+        assert main(["check-config", "--config-dir", str(broken), "--slack"]) == 1
+        assert "gone-itfm" in capsys.readouterr().err
