@@ -1,0 +1,100 @@
+"""Time-dependent behaviour (nudges, repeat alerts) with the clock under the test's control.
+
+The services run in-process here, built by the same factory as production, with
+the real WebClient talking to the simulator; only the clock is the test's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from bot.local import bot_env, seed_workspace
+from bot.config.loader import load_config
+from bot.settings import Settings
+from bot.simulator import SlackSimulator
+from bot.slack.app import build_services
+from bot.slack.payloads import ActionPress, incoming_message
+from tests.slack.conftest import SHIPPED_CONFIG
+
+
+class FakeClock:
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def world(tmp_path, database_url):
+    config = load_config(SHIPPED_CONFIG).config
+    # Monday 2026-11-23 10:00 UTC.
+    clock = FakeClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc))
+    with SlackSimulator(socket_mode=False) as sim:
+        seed_workspace(sim, config)
+        person = sim.add_user("dana", email="dana@example.com")
+        settings = Settings.from_env(bot_env(sim, database=database_url, config_dir=SHIPPED_CONFIG))
+        services = build_services(settings, clock=clock, upgrade_schema=True, start_relay=False)
+        try:
+            yield sim, services, clock, person
+        finally:
+            services.close()
+
+
+def deliver(sim, services, person, text, bot_id=None):
+    event = sim.record_message("cost-alerts", None if bot_id else person, text, bot_id=bot_id)
+    body = {"type": "event_callback", "team_id": sim.team_id, "event_id": sim.new_event_id(), "event": event}
+    outcome = services.intake.handle(incoming_message(body))
+    services.relay.drain()
+    return event["ts"], outcome
+
+
+def thread_posts(sim, ts):
+    return [c for c in sim.calls("chat.postMessage") if c.ok and c.params.get("thread_ts") == ts]
+
+
+def test_unacknowledged_request_nudges_the_accountable_persona_once_per_window(world):
+    sim, services, clock, person = world
+    ts, outcome = deliver(sim, services, person, "our Datadog contract renewal is in 60 days, who negotiates? $240k/yr")
+    assert outcome.action == "routed"
+    assert len(thread_posts(sim, ts)) == 1
+
+    clock.advance(hours=4)
+    assert services.nudges.sweep() == 0  # inside the one-business-day window
+
+    clock.advance(days=1)
+    assert services.nudges.sweep() == 1
+    services.relay.drain()
+    nudge = thread_posts(sim, ts)[-1]
+    assert "Nobody has taken this request" in json.dumps(nudge.params)
+    assert services.nudges.sweep() == 0  # one nudge per window
+
+    request = services.store.find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts)
+    press = ActionPress("finops_take", f"{request.channel_id}:{ts}", None, person, sim.team_id)
+    assert services.lifecycle.press(press).ok
+    clock.advance(days=7)
+    assert services.nudges.sweep() == 0  # none after acknowledgement
+
+
+def test_repeat_alert_within_the_window_links_to_the_first_thread(world):
+    sim, services, clock, person = world
+    alert_bot = sim.add_bot("AWS Budgets")
+    text = "AWS Budgets: data-platform-monthly has exceeded your alert threshold. Account 123456789012. ACTUAL Amount: ${}"
+    first_ts, first = deliver(sim, services, person, text.format("41,236.55"), bot_id=alert_bot)
+    clock.advance(hours=3)
+    second_ts, second = deliver(sim, services, person, text.format("43,001.10"), bot_id=alert_bot)
+    assert (first.action, second.action) == ("routed", "repeat")
+    (link,) = thread_posts(sim, second_ts)
+    assert "Same alert as before" in json.dumps(link.params)
+    request = services.store.get_request(first.request_id)
+    assert request.repeat_count == 1
+
+    clock.advance(days=2)  # outside the 24-hour repeat window: a new request again
+    third_ts, third = deliver(sim, services, person, text.format("45,000.00"), bot_id=alert_bot)
+    assert third.action == "routed"
