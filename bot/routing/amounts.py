@@ -70,6 +70,10 @@ _JSON_KEYS: dict[str, int] = {
 _LABEL_RANK = dict(_LABELS)
 _LABEL_RE = re.compile("|".join(re.escape(label) for label in sorted(_LABEL_RANK, key=len, reverse=True)))
 _LEFT_WINDOW = 72
+_RIGHT_RANK = {"spent": HEADLINE, "in spend": HEADLINE, "actual": HEADLINE, "so far": HEADLINE,
+               "budget": BASELINE, "budgeted": BASELINE, "threshold": BASELINE, "limit": BASELINE,
+               "plan": BASELINE, "expected": BASELINE, "baseline": BASELINE}
+_RIGHT_LABEL = re.compile(r"(?:/[a-z]+)?\s*\)?\s*(" + "|".join(sorted(_RIGHT_RANK, key=len, reverse=True)) + r")\b")
 _CUT = re.compile(r"\n|\. |\||\(|;")
 
 
@@ -113,6 +117,8 @@ def _stated_amounts(text: str) -> list[AmountCandidate]:
         # "+$5,384.23": a signed figure is the change itself (impact, delta).
         signed = text[max(0, start - 2) : start].strip()[-1:] in _SIGNS
         rank = HEADLINE if signed else _rank(lowered, start)
+        if rank == NEUTRAL:
+            rank = _right_rank(lowered, match.end())
         found.append(AmountCandidate(value, rank, start))
     if "USD" not in text and "usd" not in text and "ollar" not in text:
         return found
@@ -185,6 +191,12 @@ def _rank(lowered: str, start: int) -> int:
     for match in _LABEL_RE.finditer(clause):
         best_rank = _LABEL_RANK[match.group(0)]
     return best_rank
+
+
+def _right_rank(lowered, end: int) -> int:
+    """Labels written after the figure: "$512.30 spent", "$1,000 budget"."""
+    after = _RIGHT_LABEL.match(lowered[end : end + 24])
+    return _RIGHT_RANK[after.group(1)] if after else NEUTRAL
 
 
 def _last_cut(window: str, end: int) -> int:

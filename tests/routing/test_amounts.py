@@ -21,6 +21,7 @@ from bot.routing.amounts import headline_usd
         ('{"totalImpact": 2310.0, "maxImpact": 900.1}', 2310.0),
         ('{"costAmount": 1402.18, "budgetAmount": 5000, "currencyCode": "USD"}', 1402.18),
         ('{"SpendingAmount": "20412.88", "Budget": "25000", "Unit": "USD"}', 20412.88),
+        ("reached 50% of its $1,000 budget ($512.30 spent)", 512.30),
     ],
 )
 def test_headline_amount(text, amount):
