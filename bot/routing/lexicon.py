@@ -31,7 +31,8 @@ CLOUD_TERMS: tuple[str, ...] = (
     "load balancers", "volume", "volumes", "snapshot", "snapshots", "disk", "disks", "ci", "runner",
     "runners", "api", "migration", "data transfer", "datacenter", "data center", "on-prem",
     "infrastructure", "infra", "platform", "vpc", "balancer",
-    "balancers", "ip", "ips", "subnet", "endpoint", "endpoints", "elastic ip", "cloud provider",
+    "FOCUS", "splunk", "new relic", "elastic cloud", "mongodb atlas", "atlassian", "jira",
+    "salesforce", "servicenow", "okta", "data warehouse", "balancers", "ip", "ips", "subnet", "endpoint", "endpoints", "elastic ip", "cloud provider",
 )
 
 MONEY_TERMS: tuple[str, ...] = (

@@ -78,7 +78,7 @@ def split_boost(raw: str) -> tuple[str, float]:
 
 
 def _is_case_sensitive_abbreviation(word: str) -> bool:
-    return 2 <= len(word) <= 4 and word.isalnum() and word.isupper()
+    return 2 <= len(word) <= 5 and word.isalnum() and word.isupper()
 
 
 class TermIndex:
