@@ -50,6 +50,10 @@ PERMANENT_ERRORS = frozenset(
 )
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(seconds=60)
+# A delivery older than this, or one tried before, may have reached Slack
+# without us recording it (a crash or a timeout mid-send): look before posting.
+RECOVERY_AGE = dt.timedelta(seconds=30)
+METADATA_EVENT = "finops_delivery"
 
 
 def utcnow() -> dt.datetime:
@@ -66,6 +70,37 @@ class SendOutcome:
     response_ts: str | None = None
     retry_at: dt.datetime | None = None
     error: str | None = None
+
+
+def tag_with_delivery(method: str, payload: dict, delivery_id: int) -> dict:
+    """Mark a post with its delivery id (Slack message metadata), so a resend can find it."""
+    if method != "chat.postMessage":
+        return payload
+    return {**payload, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": delivery_id}}}
+
+
+def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.datetime) -> str | None:
+    """The ts of an earlier post of this delivery, if one reached Slack; None when not found or unknown."""
+    channel = payload.get("channel")
+    try:
+        if payload.get("thread_ts"):
+            response = client.conversations_replies(
+                channel=channel, ts=payload["thread_ts"], include_all_metadata=True, limit=200
+            )
+        else:
+            response = client.conversations_history(
+                channel=channel, oldest=f"{since.timestamp() - 60:.6f}", include_all_metadata=True, limit=200
+            )
+    except (SlackApiError, URLError, TimeoutError, ConnectionError, OSError) as error:
+        log.warning("outbox: could not check for an earlier post of delivery %s: %s", delivery_id, error)
+        return None
+    for message in response.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get(
+            "delivery_id"
+        ) == delivery_id:
+            return message.get("ts")
+    return None
 
 
 def send_delivery(client: WebClient, method: str, payload: dict, attempts: int, now: dt.datetime) -> SendOutcome:
@@ -167,7 +202,14 @@ class OutboxRelay:
 
     def _deliver(self, row) -> int:
         now = self.clock()
-        outcome = send_delivery(self.client, row.method, dict(row.payload), row.attempts, now)
+        if row.method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > RECOVERY_AGE):
+            earlier = find_posted(self.client, row.payload, row.id, row.created_at)
+            if earlier is not None:
+                log.info("outbox: delivery %s had already reached Slack; not posting it again", row.id)
+                self.store.mark_sent(row.id, earlier, self.clock())
+                return 1
+        payload = tag_with_delivery(row.method, dict(row.payload), row.id)
+        outcome = send_delivery(self.client, row.method, payload, row.attempts, now)
         if outcome.sent:
             self.store.mark_sent(row.id, outcome.response_ts, self.clock())
             return 1

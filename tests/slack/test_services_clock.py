@@ -98,3 +98,21 @@ def test_repeat_alert_within_the_window_links_to_the_first_thread(world):
     clock.advance(days=2)  # outside the 24-hour repeat window: a new request again
     third_ts, third = deliver(sim, services, person, text.format("45,000.00"), bot_id=alert_bot)
     assert third.action == "routed"
+
+
+def test_a_post_that_reached_slack_before_a_crash_is_not_posted_again(world):
+    from bot.slack.relay import LEASE, send_delivery, tag_with_delivery
+
+    sim, services, clock, person = world
+    event = sim.record_message("cost-alerts", person, "RI utilization dropped to 71%, who owns coverage?")
+    body = {"type": "event_callback", "team_id": sim.team_id, "event_id": sim.new_event_id(), "event": event}
+    outcome = services.intake.handle(incoming_message(body))
+    # Another instance claims the reply, posts it, and dies before recording that it did.
+    row = services.store.claim_delivery(outcome.delivery_id, "crashed-worker", clock(), lease=LEASE)
+    payload = tag_with_delivery(row.method, dict(row.payload), row.id)
+    assert send_delivery(services.client, row.method, payload, row.attempts, clock()).sent
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+
+    assert services.relay.drain() == 1  # recovered: found in the thread, marked sent
+    assert len(thread_posts(sim, event["ts"])) == 1
+    assert services.store.get_delivery(row.id).status == "sent"
