@@ -1,0 +1,108 @@
+"""Start-up refuses clearly: missing settings, bad config, outdated schema; secrets never logged."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import Settings, SettingsError
+from bot.storage.db import make_engine
+from tests.slack.conftest import SHIPPED_CONFIG, copy_config
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "FINOPS_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], env={**clean, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_missing_setting_stops_serve_with_one_line_naming_it(tmp_path):
+    result = run_cli("serve", env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode == 1
+    assert result.stderr.strip() == "finops-bot: missing setting: SLACK_BOT_TOKEN must be set in the environment"
+
+
+def test_bad_config_stops_serve_and_names_file_line_and_key(tmp_path):
+    def misspell(config_dir):
+        path = config_dir / "routing.yaml"
+        path.write_text(path.read_text().replace("fallback_persona: finops-practitioner", "fallback_persona: finops-practitoner"))
+
+    config_dir = copy_config(tmp_path, misspell)
+    result = run_cli(
+        "serve",
+        env={
+            "SLACK_BOT_TOKEN": "xoxb-secret-value",
+            "SLACK_SIGNING_SECRET": "signing-secret-value",
+            "FINOPS_CONFIG_DIR": str(config_dir),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        },
+    )
+    assert result.returncode == 1
+    assert "routing.yaml:" in result.stderr and "fallback_persona" in result.stderr
+    assert "did you mean 'finops-practitioner'" in result.stderr
+    assert "xoxb-secret-value" not in result.stderr + result.stdout
+
+
+def test_outdated_schema_stops_serve_and_says_what_to_run(tmp_path):
+    make_engine(f"sqlite:///{tmp_path}/empty.db").dispose()
+    result = run_cli(
+        "serve",
+        env={
+            "SLACK_BOT_TOKEN": "xoxb-secret-value",
+            "SLACK_SIGNING_SECRET": "signing-secret-value",
+            "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/empty.db",
+        },
+    )
+    assert result.returncode == 1
+    assert "run `finops-bot db upgrade`" in result.stderr
+
+
+def test_socket_mode_needs_an_app_token():
+    with pytest.raises(SettingsError, match="SLACK_APP_TOKEN"):
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    with pytest.raises(SettingsError, match="app-level token"):
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-wrong"}).require("SLACK_APP_TOKEN")
+
+
+def test_settings_never_show_secrets(caplog):
+    settings = Settings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "shh-secret", "SLACK_APP_TOKEN": "xapp-secret"}
+    )
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("test").info("settings: %s / %r", settings, settings)
+    shown = caplog.text + repr(settings) + str(settings)
+    for secret in ("xoxb-very-secret", "shh-secret", "xapp-secret"):
+        assert secret not in shown
+    assert settings.bot_token.value == "xoxb-very-secret"
+
+
+def test_malformed_numbers_are_named():
+    with pytest.raises(SettingsError, match="PORT must be a whole number"):
+        Settings.from_env({"PORT": "eighty"})
+
+
+def test_api_url_gets_the_trailing_slash_webclient_needs():
+    assert Settings.from_env({"SLACK_API_URL": "http://127.0.0.1:9/api"}).slack_api_url == "http://127.0.0.1:9/api/"
+    assert Settings.from_env({}).slack_api_url == "https://slack.com/api/"
+
+
+def test_secrets_do_not_reach_the_running_servers_log(harness):
+    harness.post("AWS bill doubled this month: $90k vs $45k, who owns it?")
+    log = harness.bot.log_text()
+    for secret in (harness.sim.bot_token, harness.sim.signing_secret):
+        assert secret not in log
+
+
+def test_demo_replays_the_feed_and_shows_threads(tmp_path):
+    result = run_cli("demo", env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "#cost-alerts" in out
+    assert "finops-bot APP" in out and "│" in out  # thread replies from the bot
+    assert "Status: *Taken*" in out  # the button press updated a reply in place
