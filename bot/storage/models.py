@@ -110,7 +110,8 @@ class RoutedRequest(Base):
         ),
         # The digest reads a week of requests through these three; the extra
         # columns make those index-only scans (no table lookups per row).
-        Index("ix_routed_requests_created_at", "created_at", "primary_persona", "primary_topic", "amount_usd"),
+        # (id is implicit in SQLite indexes; PostgreSQL needs it listed to rank without the table.)
+        Index("ix_routed_requests_created_at", "created_at", "primary_persona", "primary_topic", "amount_usd", "id"),
         Index("ix_routed_requests_acknowledged_at", "acknowledged_at", "primary_persona", "created_at"),
         Index("ix_routed_requests_closed_at", "closed_at", "primary_persona", "status", "created_at"),
         Index("ix_routed_requests_next_nudge_at", "next_nudge_at"),

@@ -57,7 +57,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_routed_requests_acknowledged_at', 'routed_requests', ['acknowledged_at', 'primary_persona', 'created_at'])
     op.create_index('ix_routed_requests_closed_at', 'routed_requests', ['closed_at', 'primary_persona', 'status', 'created_at'])
-    op.create_index('ix_routed_requests_created_at', 'routed_requests', ['created_at', 'primary_persona', 'primary_topic', 'amount_usd'])
+    op.create_index('ix_routed_requests_created_at', 'routed_requests', ['created_at', 'primary_persona', 'primary_topic', 'amount_usd', 'id'])
     op.create_index('ix_routed_requests_fingerprint_created_at', 'routed_requests', ['fingerprint', 'created_at'])
     op.create_index('ix_routed_requests_next_nudge_at', 'routed_requests', ['next_nudge_at'])
     op.create_index('ix_routed_requests_persona_status_created_at', 'routed_requests', ['primary_persona', 'status', 'created_at'])
