@@ -18,6 +18,7 @@ from bot.routing.normalize import fold
 from bot.routing.slack_text import clean_mrkdwn
 
 MAX_SUGGESTIONS = 3
+_GENERIC_NAME_WORDS = frozenset({"cost", "costs", "spend", "with", "from", "and", "cloud", "data", "their"})
 _COMMAND_PREFIX = re.compile(r"^\s*/?(?:finops\s+)?who[\s-]*owns\b[\s:]*", re.IGNORECASE)
 
 
@@ -55,6 +56,13 @@ class TopicLookup:
             names += [split_boost(term)[0].lower() for term in topic.terms]
             groups[topic.id] = names
         self._index = TermIndex(groups)
+        # Second chance: single words of topic names ("kubernetes" finds
+        # "Kubernetes cost allocation"), tried only when no term matched.
+        name_words: dict[str, list[str]] = {}
+        for topic in config.routing.topics:
+            words = re.findall(r"[^\W_]+", topic.name.lower())
+            name_words[topic.id] = [w for w in words if len(w) >= 4 and w not in _GENERIC_NAME_WORDS]
+        self._name_index = TermIndex(name_words)
         self._labels: dict[str, str] = {}
         for topic in config.routing.topics:
             for label in [topic.id, topic.name, *(split_boost(t)[0] for t in topic.terms)]:
@@ -86,6 +94,10 @@ class TopicLookup:
                     scores[topic_id] = scores.get(topic_id, 0.0) + share
             if scores:
                 break
+        if not scores:
+            for hit in self._name_index.match(text):
+                for topic_id in hit.term.groups:
+                    scores[topic_id] = scores.get(topic_id, 0.0) + 1.0 / len(hit.term.groups)
         order = {topic_id: i for i, topic_id in enumerate(self._topics)}
         return sorted(scores, key=lambda t: (-scores[t], order[t]))
 

@@ -16,6 +16,7 @@ import pytest
         ("who-owns contract renewals", "contract-renewals"),
         ("Capitalisation", "capitalization-tco"),
         ("egress", "data-transfer"),
+        ("kubernetes", "k8s-cost-allocation"),
     ],
 )
 def test_lookup_tolerates_plurals_synonyms_abbreviations_typos(lookup, query, topic):
@@ -38,10 +39,13 @@ def test_unknown_topic_has_no_personas(lookup):
 
 
 def test_unknown_topic_suggests_the_closest(lookup):
-    answer = lookup.lookup("sustanabilty reportz")
-    assert answer.topic is None or answer.topic.id == "sustainability"
-    if answer.topic is None:
-        assert "sustainability" in answer.suggestions
+    answer = lookup.lookup("tagz")
+    assert answer.topic is None and answer.personas == ()
+    assert "tagging" in answer.suggestions
+
+
+def test_typo_in_a_long_word_still_finds_the_topic(lookup):
+    assert lookup.lookup("sustainabilty").topic.id == "sustainability"
 
 
 def test_empty_query(lookup):
