@@ -66,19 +66,27 @@ def preflight(settings: Settings, *required: str) -> str | None:
     return None
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    from bot.server import serve
-
+def ready_settings(*required: str) -> Settings | int:
+    """Settings that passed every start-up check, or the exit code after saying why not."""
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         print(f"finops-bot: {error}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    problem = preflight(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    problem = preflight(settings, *required)
     if problem:
         print(f"finops-bot: {problem}", file=sys.stderr)
         return 1
+    return settings
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from bot.server import serve
+
+    settings = ready_settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    if isinstance(settings, int):
+        return settings
     serve(
         settings,
         port=args.port or settings.port,
@@ -94,16 +102,9 @@ def run_socket(args: argparse.Namespace) -> int:
 
     from bot.slack.app import build_services, create_app
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"finops-bot: {error}", file=sys.stderr)
-        return 2
-    configure_logging(settings)
-    problem = preflight(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    if problem:
-        print(f"finops-bot: {problem}", file=sys.stderr)
-        return 1
+    settings = ready_settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    if isinstance(settings, int):
+        return settings
     services = build_services(settings)
     app = create_app(settings, services)
     if settings.scheduler_in_process:
@@ -124,16 +125,9 @@ def run_scheduler(args: argparse.Namespace) -> int:
     from bot.slack.app import build_services
     from bot.slack.scheduler import run_scheduler_forever
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"finops-bot: {error}", file=sys.stderr)
-        return 2
-    configure_logging(settings)
-    problem = preflight(settings, "SLACK_BOT_TOKEN")
-    if problem:
-        print(f"finops-bot: {problem}", file=sys.stderr)
-        return 1
+    settings = ready_settings("SLACK_BOT_TOKEN")
+    if isinstance(settings, int):
+        return settings
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
