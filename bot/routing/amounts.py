@@ -21,7 +21,8 @@ from dataclasses import dataclass
 _NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion)\b)?"
 # Anchored on the currency marker (no optional prefix) so the scan is fast.
-_PREFIXED = re.compile(r"(?P<cur>US\$|\$|\bUSD\s?)\s?" + _NUMBER + _SCALE)
+_DOLLAR = re.compile(r"\$\s?" + _NUMBER + _SCALE)  # a literal first char: fast scan
+_USD_PREFIX = re.compile(r"\bUSD\s?" + _NUMBER + _SCALE)
 _SIGNS = ("+", "-", "−")
 _SUFFIXED = re.compile(
     _NUMBER + _SCALE + r"\s?(?:USD\b|US dollars\b|dollars\b)", re.IGNORECASE
@@ -95,7 +96,7 @@ def headline_usd(text: str) -> float | None:
 
 def usd_candidates(text: str) -> list[AmountCandidate]:
     found: list[AmountCandidate] = []
-    if "$" in text or "USD" in text or "usd" in text.lower():
+    if "$" in text or "USD" in text or "usd" in text or "Usd" in text or "ollar" in text:
         found.extend(_stated_amounts(text))
     if "{" in text and '"' in text:
         found.extend(_json_amounts(text))
@@ -107,13 +108,18 @@ def _stated_amounts(text: str) -> list[AmountCandidate]:
         return []
     found: list[AmountCandidate] = []
     lowered = text.lower() if len(text) < 4096 else _LazyLower(text)
-    for match in _PREFIXED.finditer(text):
-        start = match.start("cur")
-        if match.group("cur") == "$" and start > 0 and text[start - 1].isalpha():
-            continue  # A$, C$, NZ$, R$: not US dollars
-        value = _value(match.group(2), match.group(3))
+    matches = list(_DOLLAR.finditer(text)) if "$" in text else []
+    if "USD" in text:
+        matches += _USD_PREFIX.finditer(text)
+    for match in matches:
+        start = match.start()
+        if text[start] == "$" and start > 0 and text[start - 1].isalpha() and text[start - 2 : start] != "US":
+            continue  # A$, C$, NZ$, R$: not US dollars (US$ is)
+        value = _value(match.group(1), match.group(2))
         if value is None or _is_percentage(text, match.end()):
             continue
+        if text[start - 2 : start] == "US":
+            start -= 2
         # "+$5,384.23": a signed figure is the change itself (impact, delta).
         signed = text[max(0, start - 2) : start].strip()[-1:] in _SIGNS
         rank = HEADLINE if signed else _rank(lowered, start)
@@ -157,6 +163,8 @@ class _LazyLower:
 
 
 def _non_usd_declared(text: str) -> bool:
+    if "urrency" not in text and "URRENCY" not in text:
+        return False
     declared = _TEXT_CURRENCY.search(text)
     return bool(declared and declared.group("code").upper() != "USD")
 
