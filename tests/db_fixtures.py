@@ -7,7 +7,7 @@ schema inside it, so parallel runs and tests never see each other's rows.
 When PostgreSQL is unreachable the PostgreSQL variants are skipped, except in
 CI (env ``CI`` set), where they fail.
 
-Self-contained on purpose: these fixtures can move to ``tests/conftest.py`` as is.
+Loaded for the whole suite by ``tests/conftest.py``.
 """
 
 from __future__ import annotations
