@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 20
 EVENTS = int(os.environ.get("BENCH_EVENTS", "3000"))
 COMMANDS = int(os.environ.get("BENCH_COMMANDS", "2000"))
-WORKERS = 2
-THREADS = 8
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 POSTGRES_URL = os.environ.get("FINOPS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 MESSAGES = [
