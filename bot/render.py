@@ -14,11 +14,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, clip_escaped, context, section
 from bot.config.models import BotConfig, Persona
 
 # Slack's documented limits; exceeding them makes chat.postMessage fail outright.
-MAX_SECTION_TEXT = 3000
-MAX_BLOCKS = 50
 MAX_FALLBACK_TEXT = 3500
 
 ACTION_TAKE = "finops_take"
@@ -39,19 +38,12 @@ CLOSED_STATUSES = frozenset({"resolved", "not_a_request"})
 
 def quote(text: str, limit: int = 300) -> str:
     """Make user text safe to show: escape & < >, break broadcast words, cap length."""
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = clip_escaped(text, limit)
     # Plain "@here" is not a ping when posted by an app, but a zero-width joiner
     # keeps it inert even if someone later enables link_names.
     for word in ("@channel", "@here", "@everyone"):
         text = text.replace(word, "@\u200d" + word[1:])
     return text
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -83,16 +75,8 @@ def format_usd(amount: float | None) -> str:
     return f"${amount:,.2f}"
 
 
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}]}
-
-
 def _message(text: str, blocks: list[dict]) -> dict:
-    return {"text": truncate(text, MAX_FALLBACK_TEXT), "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": clip(text, MAX_FALLBACK_TEXT), "blocks": blocks[:MAX_BLOCKS]}
 
 
 # --- the thread reply to a routed request -------------------------------------------------
@@ -140,10 +124,10 @@ def render_routed_reply(reply: RoutedReply, mentions: Mentions, personas: Sequen
         details.append(f"Amount: *{format_usd(reply.amount_usd)}*")
     if reply.matched_terms:
         details.append("Matched: " + ", ".join(f"`{quote(t, 40)}`" for t in reply.matched_terms[:6]))
-    blocks = [_section("\n".join(lines))]
+    blocks = [section("\n".join(lines))]
     if details:
-        blocks.append(_context(" · ".join(details)))
-    blocks.append(_context(f"Why: {quote(reply.explanation, 500)}"))
+        blocks.append(context(" · ".join(details)))
+    blocks.append(context(f"Why: {quote(reply.explanation, 500)}"))
     blocks.extend(_lifecycle_blocks(reply, mentions, personas))
     text = f"{', '.join(reply.topic_names) or 'Cloud cost request'}: " + " ".join(tagged)
     if reply.amount_usd is not None:
@@ -160,7 +144,7 @@ def _lifecycle_blocks(reply: RoutedReply, mentions: Mentions, personas: Sequence
         status_line += f" at <!date^{int(reply.status_at.timestamp())}^{{date_short_pretty}} {{time}}|{reply.status_at:%Y-%m-%d %H:%M} UTC>"
     if reply.repeat_count:
         status_line += f" · repeated {reply.repeat_count}×"
-    blocks.append(_context(status_line))
+    blocks.append(context(status_line))
     if reply.status in CLOSED_STATUSES:
         return blocks
     value = reply.request_ref
@@ -173,7 +157,7 @@ def _lifecycle_blocks(reply: RoutedReply, mentions: Mentions, personas: Sequence
             "action_id": ACTION_REASSIGN,
             "placeholder": {"type": "plain_text", "text": "Reassign…"},
             "options": [
-                {"text": {"type": "plain_text", "text": truncate(p.name, 75)}, "value": f"{value}:{p.id}"}
+                {"text": {"type": "plain_text", "text": clip(p.name, 75)}, "value": f"{value}:{p.id}"}
                 for p in personas[:100]
             ],
         }
@@ -194,13 +178,13 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
 def render_repeat_notice(first_permalink: str | None, repeat_count: int) -> dict:
     where = f"<{first_permalink}|the first alert's thread>" if first_permalink else "the first alert's thread"
     text = f":repeat: Same alert as before (repeat #{repeat_count}); follow up in {where}."
-    return _message(text, [_context(text)])
+    return _message(text, [context(text)])
 
 
 def render_nudge(accountable: Sequence[str], mentions: Mentions, waited: str) -> dict:
     who = " ".join(mentions.mention(p) for p in accountable) or "the FinOps team"
     text = f":alarm_clock: Nobody has taken this request in {waited}. {who}, can you find an owner?"
-    return _message(text, [_section(text)])
+    return _message(text, [section(text)])
 
 
 # --- /finops answers --------------------------------------------------------------------------
@@ -221,7 +205,7 @@ HELP_TEXT = "\n".join(
 
 def render_help(prefix: str = "") -> dict:
     text = (prefix + "\n\n" if prefix else "") + HELP_TEXT
-    return _message(text, [_section(text)])
+    return _message(text, [section(text)])
 
 
 ROLE_LABELS = {
@@ -240,7 +224,7 @@ def render_who_owns(query: str, answer, config: BotConfig, mentions: Mentions) -
         text = f"I don't know a topic called “{quote(query, 80)}”."
         if names:
             text += " Did you mean " + ", ".join(names) + "?"
-        return _message(text, [_section(text)])
+        return _message(text, [section(text)])
     lines = [f"*{topic.name}*" + (f" — {quote(topic.description, 300)}" if topic.description else "")]
     for role, label in ROLE_LABELS.items():
         persona_ids = getattr(topic.owners, role)
@@ -251,12 +235,12 @@ def render_who_owns(query: str, answer, config: BotConfig, mentions: Mentions) -
             reach = mentions.by_persona.get(persona_id)
             shown.append(f"{mentions.name(persona_id)}" + (f" ({reach})" if reach and role == "responsible" else ""))
         lines.append(f"*{label}:* " + ", ".join(shown))
-    blocks = [_section("\n".join(lines))]
+    blocks = [section("\n".join(lines))]
     for persona_id in topic.owners.responsible[:3]:
         persona = _persona(config, persona_id)
         if persona and persona.responsibilities:
             blocks.append(
-                _context(f"{persona.name}: " + "; ".join(persona.responsibilities[:3]))
+                context(f"{persona.name}: " + "; ".join(persona.responsibilities[:3]))
             )
     text = f"{topic.name}: " + ", ".join(mentions.name(p) for p in answer.personas)
     return _message(text, blocks)
@@ -306,14 +290,14 @@ def render_unknown_persona(query: str, suggestions: Sequence[str]) -> dict:
     text = f"No persona called “{quote(query, 60)}”."
     if suggestions:
         text += " Did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?"
-    return _message(text, [_section(text)])
+    return _message(text, [section(text)])
 
 
 def render_route_preview(text: str, decision, mentions: Mentions, topic_names: Mapping[str, str]) -> dict:
     """``decision`` is a ``bot.routing.router.Decision``."""
     if not decision.is_request:
         body = f"Not routed: {quote(decision.explanation, 500)}"
-        return _message(body, [_section(body)])
+        return _message(body, [section(body)])
     lines = [
         "*Would tag:* " + ", ".join(f"{mentions.name(t.persona)} ({t.role})" for t in decision.tags),
         "*Topics:* " + (", ".join(topic_names.get(t, t) for t in decision.topics) or "none (fallback owner)"),
@@ -324,7 +308,7 @@ def render_route_preview(text: str, decision, mentions: Mentions, topic_names: M
         lines.append(f"*Amount:* {format_usd(decision.amount_usd)}")
     lines.append(f"*Confidence:* {decision.confidence:.2f}")
     lines.append(f"*Why:* {quote(decision.explanation, 500)}")
-    return _message("\n".join(lines), [_section("\n".join(lines))])
+    return _message("\n".join(lines), [section("\n".join(lines))])
 
 
 @dataclass(frozen=True)
@@ -343,7 +327,7 @@ class OpenRequestLine:
 def render_open_requests(title: str, lines: Sequence[OpenRequestLine], total: int | None = None) -> dict:
     if not lines:
         text = f"{title}: nothing open. :tada:"
-        return _message(text, [_section(text)])
+        return _message(text, [section(text)])
     rows = [f"*{title}* ({total if total is not None else len(lines)}, oldest first)"]
     for line in lines:
         amount = f" · {format_usd(line.amount_usd)}" if line.amount_usd is not None else ""
@@ -361,16 +345,16 @@ def _chunked_sections(lines: Sequence[str]) -> list[dict]:
     current: list[str] = []
     size = 0
     for line in lines:
-        line = truncate(line, MAX_SECTION_TEXT)
+        line = clip(line, MAX_SECTION_TEXT)
         if current and size + len(line) + 1 > MAX_SECTION_TEXT:
-            blocks.append(_section("\n".join(current)))
+            blocks.append(section("\n".join(current)))
             current, size = [], 0
         current.append(line)
         size += len(line) + 1
     if current:
-        blocks.append(_section("\n".join(current)))
+        blocks.append(section("\n".join(current)))
     if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1] + [_context(f"…and {len(blocks) - MAX_BLOCKS + 1} more sections")]
+        blocks = blocks[: MAX_BLOCKS - 1] + [context(f"…and {len(blocks) - MAX_BLOCKS + 1} more sections")]
     return blocks
 
 
@@ -382,10 +366,10 @@ def render_home(config: BotConfig, mentions: Mentions, my_requests: Sequence[Ope
     blocks.append({"type": "divider"})
     blocks.append({"type": "header", "text": {"type": "plain_text", "text": "Your open requests"}})
     if not my_requests:
-        blocks.append(_section("Nothing open for your personas. :tada:"))
+        blocks.append(section("Nothing open for your personas. :tada:"))
     for line in my_requests[:15]:
         blocks.append(
-            _section(
+            section(
                 f"<{line.link}|#{line.request_id}> *{line.topic_name}* · {STATUS_LABELS.get(line.status, line.status)}"
                 f" since {line.opened_at:%Y-%m-%d} — {quote(line.excerpt, 200)}"
             )

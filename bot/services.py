@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Protocol
 
 from bot import render
+from bot.blocks import archive_link, humanise_duration
 from bot.config.loader import ConfigError, load_config
 from bot.config.models import BotConfig
-from bot.routing.router import Decision, Router
+from bot.routing.router import Decision, PersonaTag, Router
 from bot.routing.slack_text import message_text
 from bot.routing.who_owns import TopicLookup
 from bot.scheduling.business_days import ack_deadline
@@ -215,7 +216,7 @@ class Intake:
     @staticmethod
     def _repeat_reply(message: IncomingMessage) -> Callable[[RequestView], NewDelivery]:
         def build(first: RequestView) -> NewDelivery:
-            link = message_link(first.channel_id, first.message_ts)
+            link = archive_link(first.channel_id, first.message_ts)
             payload = render.render_repeat_notice(link, first.repeat_count)
             payload.update(channel=message.channel_id, thread_ts=message.ts)
             return NewDelivery(kind="repeat", method="chat.postMessage", payload=payload, dedup_key=f"repeat:{message.ref}")
@@ -259,10 +260,6 @@ def routed_reply_payload(runtime: Runtime, request_ref: str, decision: Decision,
         **status,
     )
     return render.render_routed_reply(reply, mentions, runtime.config.personas.personas)
-
-
-def message_link(channel_id: str, ts: str) -> str:
-    return f"https://slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
 
 
 # --- /finops ----------------------------------------------------------------------------------
@@ -359,7 +356,7 @@ def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[render.Ope
         render.OpenRequestLine(
             request_id=row.id,
             request_ref=f"{row.channel_id}:{row.message_ts}",
-            link=message_link(row.channel_id, row.message_ts),
+            link=archive_link(row.channel_id, row.message_ts),
             topic_name=runtime.topic_names.get(row.primary_topic or "", "Cloud cost request"),
             persona_name=names.name(row.primary_persona),
             status=row.status,
@@ -458,8 +455,6 @@ class Lifecycle:
 
 def decision_from_request(runtime: Runtime, request: RequestView) -> Decision:
     """Rebuild the parts of a Decision a reply shows, from what the store kept."""
-    from bot.routing.router import PersonaTag
-
     roles = request.personas or {}
     tags = [PersonaTag(request.primary_persona, "responsible")]
     for role in ("responsible", "fallback", "escalation"):
@@ -510,7 +505,7 @@ class Nudges:
         sent = 0
         for request in self.store.due_nudges(now, limit=100):
             accountable = (request.personas or {}).get("accountable") or [runtime.config.routing.fallback_persona]
-            waited = humanize(now - request.created_at)
+            waited = humanise_duration((now - request.created_at).total_seconds())
             payload = render.render_nudge(accountable, runtime.names.mentions, waited)
             payload.update(channel=request.channel_id, thread_ts=request.message_ts)
             next_at = ack_window_end(runtime.config, request.primary_topic, request.primary_persona, now)
@@ -526,10 +521,3 @@ class Nudges:
         return sent
 
 
-def humanize(delta: dt.timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    if hours < 1:
-        return f"{max(1, int(delta.total_seconds() // 60))} minutes"
-    if hours < 48:
-        return f"{hours:.0f} hours"
-    return f"{hours / 24:.0f} days"

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
-from bot.scheduling.blocks import (
+from bot.blocks import (
     ELLIPSIS,
     MAX_BLOCKS,
     Block,

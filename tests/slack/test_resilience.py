@@ -118,11 +118,11 @@ def test_socket_mode_acknowledges_a_command_and_routes_an_event(tmp_path):
         try:
             sim.wait_for_socket_connection(timeout=60)
             envelope = sim.socket_send_command("/finops", "who-owns anomalies", user_id=person)
-            ack = sim.wait_for_socket_ack(envelope, timeout=15)
+            ack = sim.wait_for_socket_ack(envelope, timeout=60)
             assert "Engineering" in json.dumps(ack)
             ts, event_envelope = sim.socket_post_message("cost-alerts", person, COST_REQUEST)
-            sim.wait_for_socket_ack(event_envelope, timeout=15)
-            replies = sim.wait_for_replies("cost-alerts", ts, count=1, timeout=15)
+            sim.wait_for_socket_ack(event_envelope, timeout=60)
+            replies = sim.wait_for_replies("cost-alerts", ts, count=1, timeout=60)
             assert replies[0]["thread_ts"] == ts
             assert Store(engine).find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts) is not None
         finally:

@@ -1,4 +1,4 @@
-"""Small Block Kit helpers shared by the digest and reminders (plain dicts, no Slack import).
+"""Small Block Kit helpers shared by every message the bot renders (plain dicts, no Slack import).
 
 Slack rejects a message that breaks a limit, so every builder here enforces
 them: 50 blocks, 3000 characters of section text, 150 of header text, 10
@@ -99,7 +99,12 @@ def message_link(ref: Linkable) -> str:
     permalink = getattr(ref, "permalink", None)
     if permalink:
         return permalink
-    return f"https://slack.com/archives/{ref.channel_id}/p{ref.message_ts.replace('.', '')}"
+    return archive_link(ref.channel_id, ref.message_ts)
+
+
+def archive_link(channel_id: str, message_ts: str) -> str:
+    """The URL Slack derives from a channel and a message ts (redirects to the workspace)."""
+    return f"https://slack.com/archives/{channel_id}/p{message_ts.replace('.', '')}"
 
 
 def link(url: str, label: str, limit: int = 80) -> str:
