@@ -64,17 +64,34 @@ class Hit:
     typo: bool
 
 
-def split_boost(raw: str) -> tuple[str, float]:
-    """ "capex^2" -> ("capex", 2.0); a term without a boost weighs 1."""
+def split_term(raw: str) -> tuple[str, float, bool]:
+    """ "showback!^1.5" -> ("showback", 1.5, True).
+
+    "^N" is a Lucene-style boost (default 1); a trailing "!" marks a decisive
+    term, one unambiguous enough to make a message a FinOps matter by itself.
+    """
     text, caret, boost = raw.strip().rpartition("^")
+    value = 1.0
     if caret and text:
         try:
-            value = float(boost)
+            parsed = float(boost)
         except ValueError:
-            return raw.strip(), 1.0
-        if 0 < value <= 10:
-            return text.strip(), value
-    return raw.strip(), 1.0
+            parsed = 0.0
+        if 0 < parsed <= 10:
+            value = parsed
+        else:
+            text = raw.strip()
+    else:
+        text = raw.strip()
+    text = text.strip()
+    decisive = text.endswith("!") and len(text) > 1
+    return (text[:-1].rstrip() if decisive else text), value, decisive
+
+
+def split_boost(raw: str) -> tuple[str, float]:
+    """ "capex^2" -> ("capex", 2.0); a term without a boost weighs 1."""
+    text, boost, _ = split_term(raw)
+    return text, boost
 
 
 def _is_case_sensitive_abbreviation(word: str) -> bool:

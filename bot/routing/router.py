@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,7 +26,7 @@ from typing import Literal
 from bot.config.models import BotConfig, Topic
 from bot.routing import lexicon
 from bot.routing.amounts import headline_usd
-from bot.routing.matcher import TYPO_WEIGHT, Hit, Term, TermIndex
+from bot.routing.matcher import TYPO_WEIGHT, Hit, Term, TermIndex, split_term
 from bot.routing.slack_text import MAX_TEXT_CHARS, clean_mrkdwn, message_text
 
 TagRole = Literal["responsible", "accountable", "consulted", "informed", "escalation", "fallback"]
@@ -39,7 +40,6 @@ STRENGTH_SCALE = 1.25
 _DECAY = (1.0, 0.6, 0.4, 0.3, 0.25, 0.2)
 # A second topic on a single term needs a term at least this strong.
 SINGLE_TERM_SECONDARY = 2.0
-CONTEXT_FACTOR = {(True, True): 1.0, (True, False): 0.9, (False, True): 0.8, (False, False): 0.0}
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,21 @@ class Router:
         self._order = {topic.id: i for i, topic in enumerate(routing.topics)}
         groups: dict[str, tuple[str, ...]] = {topic.id: topic.terms for topic in routing.topics}
         groups[lexicon.CLOUD] = lexicon.CLOUD_TERMS
+        groups[lexicon.WEAK_CLOUD] = lexicon.WEAK_CLOUD_TERMS
         groups[lexicon.MONEY] = lexicon.MONEY_TERMS
+        groups[lexicon.WEAK_MONEY] = lexicon.WEAK_MONEY_TERMS
         groups[lexicon.INFO] = lexicon.INFO_TERMS
         groups[lexicon.ACTION] = lexicon.ACTION_TERMS
+        groups[lexicon.REQUEST] = lexicon.REQUEST_TERMS
+        groups[lexicon.ANNOUNCE] = lexicon.ANNOUNCE_TERMS
+        groups[lexicon.NEUTRAL] = lexicon.NEUTRAL_TERMS
         self.index = TermIndex(groups)
+        self._decisive = frozenset(
+            TermIndex.term_key(text)
+            for topic in routing.topics
+            for text, _, decisive in map(split_term, topic.terms)
+            if decisive
+        )
         self._context = self._context_of_terms()
         self._weights = self._term_weights()
         self._masks = {key: _mask_of(groups) for key, groups in self._context.items()}
@@ -128,21 +139,25 @@ class Router:
         """Context groups each term carries, including those of its words.
 
         "AWS Marketplace" is consumed as one marketplace phrase, yet it still
-        says "cloud": a phrase inherits the context of the single words in it.
+        says "cloud": a phrase inherits the cloud and cost context of the single
+        words in it, unless it is a collocation with an everyday sense
+        ("price tag", "billing service"), which carries no context at all.
         """
+        inherited = {lexicon.CLOUD, lexicon.WEAK_CLOUD, lexicon.MONEY, lexicon.WEAK_MONEY}
         single: dict[str, set[str]] = {}
         for key, term in self.index.terms.items():
             if len(key) == 1:
-                for group in term.groups:
-                    if group in lexicon.CONTEXT_GROUPS:
-                        single.setdefault(key[0], set()).add(group)
+                single.setdefault(key[0], set()).update(g for g in term.groups if g in inherited)
         context: dict[tuple[str, ...], frozenset[str]] = {}
         for key, term in self.index.terms.items():
-            groups = {g for g in term.groups if g in (lexicon.CLOUD, lexicon.MONEY)}
-            if g_info := {g for g in term.groups if g in (lexicon.INFO, lexicon.ACTION)}:
-                groups |= g_info
+            if lexicon.NEUTRAL in term.groups:
+                context[key] = frozenset()
+                continue
+            groups = {g for g in term.groups if g in lexicon.CONTEXT_GROUPS}
             for word in key:
-                groups |= single.get(word, set()) & {lexicon.CLOUD, lexicon.MONEY}
+                groups |= single.get(word, set())
+            if key in self._decisive:
+                groups.add(_DECISIVE_GROUP)
             context[key] = frozenset(groups)
         return context
 
@@ -171,25 +186,28 @@ class Router:
             self._add_evidence(evidence, hit)
         for ev in evidence.values():
             ev.finish()
-        cloud = bool(mask & _CLOUD)
-        money = bool(mask & _MONEY) or amount is not None
+        context = _Context.of(mask, amount is not None, "?" in text and bool(_QUESTION.search(text)))
         ranked = sorted(
             evidence.items(), key=lambda item: (-item[1].score, self._order[item[0]])
         )
         matched = tuple(dict.fromkeys(h.term.text for h in hits if h.term.key in self._weights))
 
-        if not cloud and not money:
+        factor = context.factor
+        if factor == 0.0:
             return self._no_route(
                 "Not a FinOps request: no cloud or cost context", matched, amount
             )
-        if mask & _INFO and not mask & _ACTION:
+        if mask & _INFO and not mask & (_ACTION | _REQUEST):
             return self._no_route(
                 "Informational update with nothing crossed: no one tagged", matched, amount
             )
+        if context.announcement:
+            return self._no_route(
+                "An announcement (deploy, rollout), not a cost request: no one tagged", matched, amount
+            )
         if ranked:
             top_id, top = ranked[0]
-            factor = CONTEXT_FACTOR[(cloud, money)]
-            if not cloud and len(top.terms) < 2:
+            if context.needs_two_terms and len(top.terms) < 2:
                 factor = 0.0
             confidence = round(factor * (1 - math.exp(-top.score / STRENGTH_SCALE)), 3)
             if confidence >= self._min_confidence:
@@ -200,7 +218,7 @@ class Router:
                     and (len(ev.terms) >= 2 or ev.strongest >= SINGLE_TERM_SECONDARY)
                 ]
                 return self._topic_decision(chosen, evidence, confidence, amount)
-        if cloud and money:
+        if context.cost_message:
             return self._fallback_decision(ranked, matched, amount)
         return self._no_route(
             "Not a FinOps request: too little cloud-cost evidence", matched, amount
@@ -339,7 +357,67 @@ class Router:
 
 
 _CLOUD, _MONEY, _INFO, _ACTION = 1, 2, 4, 8
-_MASK_BITS = {lexicon.CLOUD: _CLOUD, lexicon.MONEY: _MONEY, lexicon.INFO: _INFO, lexicon.ACTION: _ACTION}
+_WEAK_CLOUD, _WEAK_MONEY, _REQUEST, _ANNOUNCE, _DECISIVE = 16, 32, 64, 128, 256
+_DECISIVE_GROUP = "__decisive__"
+# A question mark that ends a sentence, not one inside a URL's query string.
+_QUESTION = re.compile(r"\?+(?:\s|$|[)\"'*_~])")
+_MASK_BITS = {
+    lexicon.CLOUD: _CLOUD,
+    lexicon.MONEY: _MONEY,
+    lexicon.INFO: _INFO,
+    lexicon.ACTION: _ACTION,
+    lexicon.WEAK_CLOUD: _WEAK_CLOUD,
+    lexicon.WEAK_MONEY: _WEAK_MONEY,
+    lexicon.REQUEST: _REQUEST,
+    lexicon.ANNOUNCE: _ANNOUNCE,
+    _DECISIVE_GROUP: _DECISIVE,
+}
+
+
+@dataclass(frozen=True)
+class _Context:
+    """How sure the message is about cloud cost at all, before any topic.
+
+    ``factor`` scales topic confidence: 1 with a decisive term (Savings Plan,
+    chargeback, Glacier), a cloud name with a cost word, or a cloud name in a
+    question or ask; 0.9 with a cloud name alone; 0.8 with a cost word alone
+    (then the topic needs two terms). Ambiguous words (budget, savings, commit,
+    instance, cloud, prod) count only next to a cloud name, a cost word or a
+    decisive term, so "budget for the team lunch" or "instance of the class"
+    stays chatter.
+    """
+
+    factor: float
+    needs_two_terms: bool
+    cost_message: bool
+    announcement: bool
+
+    @staticmethod
+    def of(mask: int, has_amount: bool, has_question: bool) -> _Context:
+        decisive = bool(mask & _DECISIVE)
+        cloud = bool(mask & _CLOUD)
+        money = bool(mask & _MONEY) or has_amount
+        request = bool(mask & _REQUEST) or has_question
+        weak_cloud = bool(mask & _WEAK_CLOUD)
+        weak_money = bool(mask & _WEAK_MONEY)
+        cloud_context = cloud or (weak_cloud and (money or decisive))
+        money_context = money or (weak_money and (cloud or decisive))
+        if decisive or (cloud_context and money_context) or (cloud and request):
+            factor = 1.0
+        elif cloud_context:
+            factor = 0.9
+        elif money_context or (weak_cloud and (request or weak_money)):
+            factor = 0.8
+        else:
+            factor = 0.0
+        return _Context(
+            factor=factor,
+            needs_two_terms=not (decisive or cloud_context),
+            # A stated amount in a question is not enough ("is the gym
+            # reimbursement still $50 a month?"); a cost word in one is.
+            cost_message=money_context and (cloud_context or decisive or (request and bool(mask & _MONEY))),
+            announcement=bool(mask & _ANNOUNCE) and not (decisive or request or has_amount),
+        )
 
 
 def _mask_of(groups: frozenset[str]) -> int:

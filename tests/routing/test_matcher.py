@@ -1,4 +1,4 @@
-from bot.routing.matcher import TermIndex, split_boost
+from bot.routing.matcher import TermIndex, split_boost, split_term
 from bot.routing.normalize import fold, stem
 
 INDEX = TermIndex(
@@ -60,6 +60,15 @@ def test_boost_syntax():
     assert split_boost("budget^2") == ("budget", 2.0)
     assert split_boost("a^b") == ("a^b", 1.0)
     assert INDEX.terms[("budget",)].boosts == (2.0,)
+
+
+def test_decisive_marker_is_stripped_from_the_term_text():
+    assert split_term("showback!^2") == ("showback", 2.0, True)
+    assert split_term("glacier!") == ("glacier", 1.0, True)
+    assert split_term("budget") == ("budget", 1.0, False)
+    assert split_boost("glacier!^1.5") == ("glacier", 1.5)
+    index = TermIndex({"storage": ["glacier!"]})
+    assert [h.term.text for h in index.match("move it to Glacier")] == ["glacier"]
 
 
 def test_camel_case_json_keys_read_as_words():

@@ -109,3 +109,58 @@ def test_odd_input_never_raises(router, text):
 
 def test_route_accepts_non_mapping_junk(router):
     assert router.route([1, 2]).is_request is False  # type: ignore[arg-type]
+
+
+def _one_topic_router(base, term: str) -> Router:
+    return Router(
+        config_with_routing(
+            base,
+            f"""
+            topics:
+              - id: storage-lifecycle
+                name: Storage lifecycle
+                terms: ["{term}"]
+                owners: {{responsible: [engineering]}}
+            """,
+        )
+    )
+
+
+def test_a_decisive_term_is_evidence_enough_by_itself(shipped_config):
+    text = "the 2019 access logs should go to glacier"
+    assert _one_topic_router(shipped_config, "glacier!").route_text(text).personas == ("engineering",)
+    assert _one_topic_router(shipped_config, "glacier").route_text(text).personas == ()
+
+
+def test_a_cloud_name_in_a_question_is_a_request(router):
+    decision = router.route_text("GKE node pools sit idle every weekend, can we scale them to zero?")
+    assert decision.personas == ("engineering",)
+    assert "idle-resources" in decision.topics
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "budget for the team lunch is $25 a head, pick a place by Thursday",
+        "please commit the code before you leave so CI picks it up",
+        "each instance of the PaymentValidator class opens its own DB connection",
+        "can someone make the cloud icon in Figma a bit bigger?",
+        "spot the difference between these two mockups",
+        "Does the company savings plan match 401k contributions this year?",
+        "is the gym membership reimbursement still $50 a month?",
+    ],
+)
+def test_ambiguous_words_alone_are_not_cost_context(router, text):
+    decision = router.route_text(text)
+    assert decision.personas == (), decision.explanation
+
+
+def test_deploy_notice_of_a_billing_service_tags_nobody(router):
+    decision = router.route_text("deploying v2.3 of the billing service to prod at 5pm")
+    assert decision.personas == () and not decision.is_request
+
+
+def test_a_bill_question_without_topic_goes_to_the_fallback(router):
+    decision = router.route_text("why is the bill up so much this month??")
+    assert decision.personas == ("finops-practitioner",)
+    assert decision.tags[0].role == "fallback"
