@@ -45,9 +45,11 @@ def build_wsgi(settings: Settings, **service_options) -> Callable:
     app = create_app(settings, services)
 
     def health() -> dict:
-        config = services.config
+        runtime = services.holder.current
+        config = runtime.config
         return {
             "ok": services.ready.is_set(),
+            "config_version": runtime.version,
             "personas": len(config.personas.personas),
             "topics": len(config.routing.topics),
             "database": services.engine.dialect.name,

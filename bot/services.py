@@ -61,6 +61,7 @@ class Runtime:
     lookup: TopicLookup
     names: SlackNames
     watched_channel_ids: frozenset[str]
+    version: str  # hash of the config files' contents, shown by /healthz
 
     @property
     def topic_names(self) -> dict[str, str]:
@@ -74,36 +75,38 @@ class RuntimeHolder:
         self.config_dir = Path(config_dir)
         self._build_names = build_names
         self._lock = threading.Lock()
-        self._mtimes = self._config_mtimes()
-        self.current = self._build(load_config(self.config_dir).config)
+        self._seen_version = self._files_version()
+        self.current = self._build(load_config(self.config_dir).config, self._seen_version)
 
-    def _build(self, config: BotConfig) -> Runtime:
+    def _build(self, config: BotConfig, version: str) -> Runtime:
         names = self._build_names(config)
         watched = frozenset(
             channel_id for channel in config.routing.watch.channels if (channel_id := names.channel_id(channel))
         )
-        return Runtime(config, Router(config), TopicLookup(config), names, watched)
+        return Runtime(config, Router(config), TopicLookup(config), names, watched, version)
 
-    def _config_mtimes(self) -> tuple[float, ...]:
-        return tuple(
-            (self.config_dir / name).stat().st_mtime if (self.config_dir / name).exists() else 0.0
-            for name in ("personas.yaml", "routing.yaml")
-        )
+    def _files_version(self) -> str:
+        # Contents, not mtimes: deploy tools may keep mtimes, and two saves can share one.
+        digest = hashlib.sha256()
+        for name in ("personas.yaml", "routing.yaml"):
+            path = self.config_dir / name
+            digest.update(path.read_bytes() if path.exists() else b"")
+        return digest.hexdigest()[:12]
 
     def reload_if_changed(self) -> bool:
         """Reload when a config file changed. Returns True when a new config took effect."""
         with self._lock:
-            mtimes = self._config_mtimes()
-            if mtimes == self._mtimes:
+            version = self._files_version()
+            if version == self._seen_version:
                 return False
-            self._mtimes = mtimes
+            self._seen_version = version
             try:
                 loaded = load_config(self.config_dir)
             except ConfigError as error:
-                log.error("config reload rejected, keeping the last good config:\n%s", error)
+                log.error("config reload rejected, keeping the last good config (%s):\n%s", self.current.version, error)
                 return False
-            self.current = self._build(loaded.config)
-            log.info("config reloaded from %s", self.config_dir)
+            self.current = self._build(loaded.config, version)
+            log.warning("config reloaded from %s: now at version %s", self.config_dir, version)
             return True
 
 

@@ -148,3 +148,32 @@ def test_check_config_slack_reports_unresolvable_targets(tmp_path, monkeypatch, 
         broken = copy_config(tmp_path / "broken", rename)
         assert main(["check-config", "--config-dir", str(broken), "--slack"]) == 1
         assert "gone-itfm" in capsys.readouterr().err
+
+
+def health(harness) -> dict:
+    import urllib.request
+
+    with urllib.request.urlopen(harness.bot.health_url) as response:
+        return json.loads(response.read())
+
+
+def test_config_reload_takes_good_changes_and_keeps_the_last_good_config(tmp_path):
+    config_dir = copy_config(tmp_path)
+    harness = start_harness(tmp_path, f"sqlite:///{tmp_path / 'bot.db'}", config_dir)
+    routing = config_dir / "routing.yaml"
+    original = routing.read_text()
+    try:
+        assert "Engineering" in json.dumps(harness.command("who-owns anomalies").body)
+
+        routing.write_text(original + "\nthis is: [not valid yaml\n")
+        wait_until(lambda: any("config reload rejected" in line for line in harness.bot.log_lines),
+                   timeout=30, what="the bad config to be rejected")
+        assert "Engineering" in json.dumps(harness.command("who-owns anomalies").body)  # still serving
+
+        routing.write_text(original.replace("fallback_persona: finops-practitioner", "fallback_persona: finance"))
+        before = health(harness)["config_version"]
+        wait_until(lambda: health(harness)["config_version"] != before, timeout=30, what="the good config to be loaded")
+        ts = harness.post("Why did our AWS costs go up so much this month?")
+        assert "Finance" in json.dumps(harness.reply_to(ts)) or "finance" in json.dumps(harness.reply_to(ts))
+    finally:
+        stop_harness(harness)
