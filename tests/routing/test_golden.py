@@ -10,8 +10,8 @@ from bot.cli_routing import run_cases
 
 from .conftest import CONFIG_DIR, GOLDEN_DIR, SHARED_EVAL
 
-# The held-out set is measured, not yet required, until the router rework lands.
-GOLDEN_FILES = sorted(p for p in GOLDEN_DIR.glob("*.yaml") if not p.name.startswith("holdout"))
+GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.yaml"))
+KNOWN_MISSES = GOLDEN_DIR.parent / "known_misses.yaml"
 KINDS = {"human", "aws-anomaly", "aws-budgets", "gcp-budget", "azure-budget", "azure-anomaly",
          "kubecost", "vendor-alert", "renewal-notice", "recommendation", "noise"}
 
@@ -57,3 +57,15 @@ def test_shared_who_owns_examples_meet_target(lookup):
         expect, accept = set(case.get("expect") or []), set(case.get("accept") or [])
         right += expect <= personas <= expect | accept
     assert right / len(cases) >= 0.95
+
+
+def test_known_misses_do_not_get_worse(router):
+    """Held-out cases the router still misses: not required to pass, but the
+    part it gets right (required personas found, acceptable tags) must not drop."""
+    cases = yaml.safe_load(KNOWN_MISSES.read_text())
+    report = run_cases(router, [("known_misses", case) for case in cases])
+    # Promoting a fixed case back to its holdout file changes these counts: update them then.
+    assert len(cases) == 11
+    assert report.expected_found >= 3, "\n".join(report.failures)  # of 11 required personas
+    assert report.tagged_ok >= 6, "\n".join(report.failures)  # of 11 tags made
+    assert report.tagged - report.tagged_ok <= 5, "\n".join(report.failures)
