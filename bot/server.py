@@ -6,6 +6,7 @@ the worker), so no database connection or thread crosses a fork.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -15,6 +16,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.settings import Settings
+from bot.slack.payloads import is_well_formed_body
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +35,37 @@ def make_wsgi_app(app: App, health: Callable[[], dict]) -> Callable:
             code = "200 OK" if status.get("ok") else "503 Service Unavailable"
             start_response(code, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        return slack(environ, start_response)
+        if environ.get("REQUEST_METHOD") == "POST" and not _well_formed(environ):
+            return _reject(start_response)
+        try:
+            return slack(environ, start_response)
+        except Exception as error:  # bolt parses bodies before it can verify them; some shapes crash it
+            log.warning("rejected a malformed request to %s: %s", SLACK_PATH, type(error).__name__)
+            return _reject(start_response)
 
     return wsgi
+
+
+MAX_BODY_BYTES = 4 * 1024 * 1024  # Slack's own payloads are far smaller
+
+
+def _well_formed(environ: dict) -> bool:
+    """Check the body's shape, then hand bolt a fresh stream of the same bytes."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    if length > MAX_BODY_BYTES:
+        return False
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return is_well_formed_body(body, environ.get("CONTENT_TYPE") or "")
+
+
+def _reject(start_response: Callable) -> list[bytes]:
+    body = b'{"error": "malformed request"}'
+    start_response("400 Bad Request", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def build_wsgi(settings: Settings, **service_options) -> Callable:

@@ -6,6 +6,7 @@ returns a well-formed value or ``None``; malformed payloads never raise.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -130,4 +131,29 @@ def action_press(body: Mapping[str, Any]) -> ActionPress | None:
         user_id=_str(user.get("id")) or "",
         team_id=_str(team.get("id")) or _str(user.get("team_id")) or "",
         reply_ts=_str(container.get("message_ts")) if container.get("type") == "message" else None,
+    )
+
+
+def is_well_formed_body(body: bytes, content_type: str) -> bool:
+    """Whether a request body has the basic shape bolt relies on before it verifies anything.
+
+    bolt reads ids out of the payload while building its context; a body of the
+    wrong shape (a JSON list, an event that is a string, a channel that is a
+    number) makes it fail with a server error instead of a clear rejection.
+    """
+    if not content_type.startswith("application/json"):
+        return True  # form bodies (commands, interactivity) are parsed leniently by bolt
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if not isinstance(payload, dict):
+        return False
+    event = payload.get("event")
+    if event is None:
+        return True
+    if not isinstance(event, dict):
+        return False
+    return all(
+        isinstance(event.get(key), (str, dict, type(None))) for key in ("channel", "user", "team", "type", "ts")
     )

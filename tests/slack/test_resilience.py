@@ -59,16 +59,16 @@ def test_reply_committed_before_a_crash_is_sent_once_after_restart(tmp_path):
             row = harness.store.get_delivery(pending.id)
             return row.attempts >= 1 and row.status == "pending" and row.claimed_by is None
 
-        wait_until(retry_scheduled, timeout=30, what="the failed send to be rescheduled")
+        wait_until(retry_scheduled, timeout=60, what="the failed send to be rescheduled")
         harness.bot.kill()
         harness.sim.clear_failures()
 
         restarted = LocalBot(harness.bot.env).start()
         try:
-            harness.reply_to(ts, timeout=30)
+            harness.reply_to(ts, timeout=60)
             assert len(harness.bot_posts_in_thread(ts)) == 1
             assert len(harness.store.deliveries_for_request(request.id)) == 1
-            wait_until(lambda: harness.store.get_delivery(pending.id).status == "sent", what="the delivery marked sent")
+            wait_until(lambda: harness.store.get_delivery(pending.id).status == "sent", timeout=60, what="the delivery marked sent")
         finally:
             restarted.stop()
     finally:
