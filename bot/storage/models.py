@@ -92,6 +92,8 @@ class RoutedRequest(Base):
     status_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Seconds from routing to acknowledgement (exact): the digest's median reads them from an index.
+    ack_seconds: Mapped[float | None] = mapped_column(Float)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # When the request left the open states (resolved or not a request): the
     # digest's "still open at the end of the week" needs it.
@@ -116,6 +118,10 @@ class RoutedRequest(Base):
         Index("ix_routed_requests_closed_at", "closed_at", "primary_persona", "status", "created_at"),
         Index("ix_routed_requests_next_nudge_at", "next_nudge_at"),
         Index("ix_routed_requests_fingerprint_created_at", "fingerprint", "created_at"),
+        # A persona's largest amounts of a week: read in amount order, stopping at the cap.
+        Index("ix_routed_requests_persona_amount", "primary_persona", "amount_usd", "created_at", "id"),
+        # A persona's times to acknowledge in a week, for the median without a table read.
+        Index("ix_routed_requests_persona_ack_seconds", "primary_persona", "acknowledged_at", "ack_seconds"),
     )
 
 
@@ -203,9 +209,49 @@ class ScheduleClaim(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class DigestHourly(Base):
+    """Request counts per UTC hour, owning persona and primary topic (the digest's week figures).
+
+    Kept up to date by ``Store`` in the transactions that change requests, so
+    the digest sums a few thousand of these rows instead of reading every
+    request of the week. Each count is filed under the hour its event happened:
+    ``routed`` / ``with_amount`` under the creation hour, ``acknowledged`` under
+    the hour taken, ``resolved`` / ``closed`` under the closing hour; always at
+    the request's current primary persona (a reassignment moves them).
+    """
+
+    __tablename__ = "digest_hourly"
+
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)  # whole hours since 1970-01-01 UTC
+    primary_persona: Mapped[str] = mapped_column(String(64), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' for no topic (fallback)
+    routed: Mapped[int] = mapped_column(Integer, default=0)
+    with_amount: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged: Mapped[int] = mapped_column(Integer, default=0)  # and not reassigned since
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)  # resolved or not a request
+
+
+class DigestDaily(Base):
+    """Requests created and closed per UTC day and owning persona.
+
+    "Still open at the end of a week" is everything created before it minus
+    everything closed before it; summing days keeps that short over any history.
+    """
+
+    __tablename__ = "digest_daily"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)  # whole days since 1970-01-01 UTC
+    primary_persona: Mapped[str] = mapped_column(String(64), primary_key=True)
+    routed: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 routed_requests = RoutedRequest.__table__
 request_events = RequestEvent.__table__
 deliveries = Delivery.__table__
 processed_events = ProcessedEvent.__table__
 routing_feedback = RoutingFeedback.__table__
 schedule_claims = ScheduleClaim.__table__
+digest_hourly = DigestHourly.__table__
+digest_daily = DigestDaily.__table__

@@ -50,6 +50,8 @@ from bot.storage.db import WRITE_TRANSACTION
 from bot.storage.models import (
     EXCERPT_MAX_CHARS,
     deliveries,
+    digest_daily,
+    digest_hourly,
     processed_events,
     request_events,
     routed_requests,
@@ -75,6 +77,9 @@ SENT = "sent"
 FAILED = "failed"
 
 OCCURRENCE_STATUSES = ("claimed", "posted", "skipped")
+
+# Below this many amounts in a persona's week, ranking the week beats walking all its amounts.
+_FEW_AMOUNTS = 200
 
 
 # ---------------------------------------------------------------- values in
@@ -239,35 +244,81 @@ class _PersonaCounts:
     largest_amounts: list[RequestRef] = field(default_factory=list)
 
 
+# ---------------------------------------------------------------- digest rollups
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_HOUR = dt.timedelta(hours=1)
+_DAY = dt.timedelta(days=1)
+_HOURLY_COUNTS = ("routed", "with_amount", "acknowledged", "resolved", "closed")
+_DAILY_COUNTS = ("routed", "closed")
+
+
+def _hour_number(moment: dt.datetime) -> int:
+    """Whole UTC hours since 1970 (the rollups' hour key)."""
+    return (moment - _EPOCH) // _HOUR
+
+
+def _day_number(moment: dt.datetime) -> int:
+    return (moment - _EPOCH) // _DAY
+
+
+def _hour_start(hour_number: int) -> dt.datetime:
+    return _EPOCH + hour_number * _HOUR
+
+
+@dataclass
+class _RollupChanges:
+    """What one transaction changes in ``digest_hourly`` and ``digest_daily``.
+
+    Every change of a request that the digest counts goes through here, in the
+    transaction that makes it, so the rollups cannot drift from the requests
+    (the migration's backfill computes the same figures from scratch).
+    """
+
+    hourly: defaultdict[tuple[int, str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    daily: defaultdict[tuple[int, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def routed(self, persona: str, topic: str | None, created_at: dt.datetime, has_amount: bool, sign: int = 1) -> None:
+        key = (_hour_number(created_at), persona, topic or "")
+        self.hourly[key]["routed"] += sign
+        if has_amount:
+            self.hourly[key]["with_amount"] += sign
+        self.daily[(_day_number(created_at), persona)]["routed"] += sign
+
+    def acknowledged(self, persona: str, topic: str | None, at: dt.datetime, sign: int = 1) -> None:
+        self.hourly[(_hour_number(at), persona, topic or "")]["acknowledged"] += sign
+
+    def closed(self, persona: str, topic: str | None, at: dt.datetime, *, resolved: bool) -> None:
+        key = (_hour_number(at), persona, topic or "")
+        self.hourly[key]["closed"] += 1
+        if resolved:
+            self.hourly[key]["resolved"] += 1
+        self.daily[(_day_number(at), persona)]["closed"] += 1
+
+    def apply(self, connection: Connection, is_postgres: bool) -> None:
+        # Rows are upserted in one global key order, so concurrent writers queue
+        # on these counters instead of deadlocking.
+        dialect_insert = pg_dialect.insert if is_postgres else sqlite_dialect.insert
+        for table, changes, names, key_columns in (
+            (digest_hourly, self.hourly, _HOURLY_COUNTS, ("hour", "primary_persona", "topic")),
+            (digest_daily, self.daily, _DAILY_COUNTS, ("day", "primary_persona")),
+        ):
+            for key in sorted(changes):
+                counts = changes[key]
+                if not any(counts.values()):
+                    continue
+                statement = dialect_insert(table).values(
+                    **dict(zip(key_columns, key)), **{name: counts[name] for name in names}
+                )
+                connection.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=list(key_columns),
+                        set_={name: table.c[name] + statement.excluded[name] for name in names},
+                    )
+                )
+
+
 # ---------------------------------------------------------------- SQL helpers
-
-
-class _SecondsBetween(FunctionElement[float]):
-    """Seconds from ``start`` to ``end``; each back end spells date arithmetic its own way."""
-
-    type = Float()
-    inherit_cache = True
-    name = "seconds_between"
-
-
-@compiles(_SecondsBetween, "sqlite")
-def _seconds_between_sqlite(element: _SecondsBetween, compiler: Any, **kw: Any) -> str:
-    end, start = list(element.clauses)
-    # julianday() is a float of days: rounding to milliseconds drops its noise.
-    return (
-        f"round((julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)})) * 86400.0, 3)"
-    )
-
-
-@compiles(_SecondsBetween, "postgresql")
-def _seconds_between_pg(element: _SecondsBetween, compiler: Any, **kw: Any) -> str:
-    end, start = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
-
-
-def _seconds_between(end: ColumnElement[Any], start: ColumnElement[Any]) -> _SecondsBetween:
-    return _SecondsBetween(end, start)
 
 
 class _IndexedBy(Alias):
@@ -471,6 +522,9 @@ class Store:
                 next_nudge_at=_utc(request.next_nudge_at, "next_nudge_at") if request.next_nudge_at else None,
             )
         ).inserted_primary_key[0]
+        rollups = _RollupChanges()
+        rollups.routed(request.primary_persona, request.primary_topic, now, request.amount_usd is not None)
+        rollups.apply(connection, self._is_postgres)
         self._add_event(
             connection,
             request_id,
@@ -806,20 +860,37 @@ class Store:
             return ActionResult(False, "not_allowed", "You are not allowed to do that for this request.", current)
         values: dict[str, Any] = {"status_by": actor, "status_at": now}
         detail: dict[str, Any] | None = None
+        rollups = _RollupChanges()
+        persona, topic = current.primary_persona, current.primary_topic
         if action == "take":
-            values.update(status=ACKNOWLEDGED, acknowledged_at=now, next_nudge_at=None)
+            values.update(
+                status=ACKNOWLEDGED,
+                acknowledged_at=now,
+                ack_seconds=(now - current.created_at).total_seconds(),
+                next_nudge_at=None,
+            )
+            rollups.acknowledged(persona, topic, now)
         elif action == "resolve":
             values.update(status=RESOLVED, resolved_at=now, closed_at=now, next_nudge_at=None)
+            rollups.closed(persona, topic, now, resolved=True)
         elif action == "not_a_request":
             values.update(status=NOT_A_REQUEST, closed_at=now, next_nudge_at=None)
+            rollups.closed(persona, topic, now, resolved=False)
             self._add_feedback(connection, current, "not_a_request", None, actor, now)
         else:  # reassign
             assert to_persona is not None
+            # The digest counts a request for its current owner, and a take only until reassigned.
+            has_amount = current.amount_usd is not None
+            rollups.routed(persona, topic, current.created_at, has_amount, sign=-1)
+            rollups.routed(to_persona, topic, current.created_at, has_amount)
+            if current.acknowledged_at is not None:
+                rollups.acknowledged(persona, topic, current.acknowledged_at, sign=-1)
             values.update(
                 status=REROUTED,
                 primary_persona=to_persona,
                 personas=_reassigned_personas(current.personas, current.primary_persona, to_persona),
                 acknowledged_at=None,
+                ack_seconds=None,
                 nudged_windows=0,
                 next_nudge_at=_utc(next_nudge_at, "next_nudge_at") if next_nudge_at else None,
             )
@@ -827,6 +898,7 @@ class Store:
             self._add_feedback(connection, current, "reassigned", to_persona, actor, now)
 
         connection.execute(update(routed_requests).where(routed_requests.c.id == request_id).values(**values))
+        rollups.apply(connection, self._is_postgres)
         self._add_event(connection, request_id, action, current.status, values["status"], actor, now, detail)
         changed = self._get(connection, request_id)
         assert changed is not None
@@ -1112,7 +1184,7 @@ class Store:
         fallback_items: int = 10,
         reassignments: int = 20,
     ) -> DigestData:
-        """The week's figures per (primary) persona, from a handful of index-only queries.
+        """The week's figures per (primary) persona, mostly summed from the digest rollups.
 
         routed: created in the week; acknowledged / resolved: taken / resolved in
         the week; still_open: created before the week's end and not closed by
@@ -1125,9 +1197,7 @@ class Store:
             raise ValueError(f"a digest week is 7 days, got {week_start} to {week_end}")
         previous_start = week_start - dt.timedelta(days=7)
         counts: dict[str, _PersonaCounts] = defaultdict(_PersonaCounts)
-        by_created = _requests_by("ix_routed_requests_created_at")
-        by_closed = _requests_by("ix_routed_requests_closed_at")
-        by_status = _requests_by("ix_routed_requests_status_created_at")
+        with_amount: Counter[str] = Counter()
         daily = [0] * 7
         fallback_count = 0
 
@@ -1135,79 +1205,65 @@ class Store:
             if self._is_postgres:
                 # JIT compilation costs more than these short aggregates gain from it.
                 connection.exec_driver_sql("SET LOCAL jit = off")
-            # One pass over both weeks: routed per persona, topic and day (the week before included).
-            rr = by_created.c
-            # Exact on every back end (a comparison chain, not date arithmetic): a request
-            # opened at midnight belongs to the day that starts then.
-            boundaries = [previous_start + dt.timedelta(days=i) for i in range(1, 14)]
-            day = case(*((rr.created_at < b, i) for i, b in enumerate(boundaries)), else_=13).label("day")
             topic_counts: dict[str, Counter[str]] = defaultdict(Counter)
-            for persona, topic, day_index, routed in connection.execute(
-                select(rr.primary_persona, rr.primary_topic, day, func.count())
-                .where(rr.created_at >= previous_start, rr.created_at < week_end)
-                .group_by(rr.primary_persona, rr.primary_topic, day)
-            ):
+            day_starts = [previous_start + i * _DAY for i in range(15)]  # both weeks' days, and the end
+            for row in self._two_weeks_counts(connection, day_starts):
+                persona, topic, day_index, routed, amounts, acknowledged, resolved = row
                 if day_index < 7:
                     counts[persona].previous_routed += routed
                     continue
-                counts[persona].routed += routed
+                c = counts[persona]
+                c.routed += routed
+                c.acknowledged += acknowledged
+                c.resolved += resolved
+                with_amount[persona] += amounts
                 daily[day_index - 7] += routed
-                if topic is not None:
+                if topic:
                     topic_counts[persona][topic] += routed
                 elif persona == fallback_persona:
                     fallback_count += routed
             for persona, topics in topic_counts.items():
-                counts[persona].top_topics = sorted(topics.items(), key=lambda item: (-item[1], item[0]))[:top_topics]
+                ranked = sorted((item for item in topics.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
+                counts[persona].top_topics = ranked[:top_topics]
 
-            self._acknowledgements(connection, week_start, week_end, counts)
+            for persona, n in self._open_at(connection, week_end).items():
+                counts[persona].still_open = n
 
-            rr = by_closed.c
-            for persona, n in connection.execute(
-                select(rr.primary_persona, func.count())
-                .where(rr.closed_at >= week_start, rr.closed_at < week_end, rr.status == RESOLVED)
-                .group_by(rr.primary_persona)
-            ):
-                counts[persona].resolved = n
-
-            # Still open at the week's end = unclosed now, or closed only after the week ended.
-            closed_after_end = and_(rr.closed_at >= week_end, rr.created_at < week_end)
-            for persona, n in connection.execute(
-                select(rr.primary_persona, func.count()).where(closed_after_end).group_by(rr.primary_persona)
-            ):
-                counts[persona].still_open += n
-            unclosed = by_status.c
-            for persona, n in connection.execute(
-                select(unclosed.primary_persona, func.count())
-                .where(unclosed.status.in_(UNCLOSED), unclosed.created_at < week_end)
-                .group_by(unclosed.primary_persona)
-            ):
-                counts[persona].still_open += n
+            self._median_ack_seconds(connection, week_start, week_end, counts)
 
             for persona, c in counts.items():
                 if c.still_open:
                     c.oldest_open = self._oldest_unclosed(connection, persona, week_end, oldest_open)
+            by_closed = _requests_by("ix_routed_requests_closed_at")
+            rr = by_closed.c
+            closed_after_end = and_(rr.closed_at >= week_end, rr.created_at < week_end)
             for ref, persona in self._ranked_refs(connection, by_closed, closed_after_end, [rr.created_at, rr.id], oldest_open):
                 merged = sorted([*counts[persona].oldest_open, ref], key=lambda r: (r.opened_at, r.request_id))
                 counts[persona].oldest_open = merged[:oldest_open]
 
-            rr = by_created.c
-            in_week = and_(rr.created_at >= week_start, rr.created_at < week_end)
-            for ref, persona in self._ranked_refs(
-                connection, by_created, and_(in_week, rr.amount_usd.is_not(None)), [rr.amount_usd.desc(), rr.id], largest_amounts
-            ):
-                counts[persona].largest_amounts.append(ref)
+            largest = self._largest_amounts(connection, with_amount, week_start, week_end, largest_amounts)
+            for persona, refs in largest.items():
+                counts[persona].largest_amounts = refs
 
-            fallback_ids = (
-                select(rr.id)
-                .where(in_week, rr.primary_topic.is_(None), rr.primary_persona == fallback_persona)
-                .order_by(rr.created_at, rr.id)
-                .limit(fallback_items)
-            )
-            fallback_rows = connection.execute(
-                select(*_REF_COLUMNS)
-                .where(routed_requests.c.id.in_(fallback_ids.scalar_subquery()))
-                .order_by(routed_requests.c.created_at, routed_requests.c.id)
-            ).all()
+            fallback_rows = []
+            if fallback_count:
+                rr = _requests_by("ix_routed_requests_created_at").c
+                fallback_ids = (
+                    select(rr.id)
+                    .where(
+                        rr.created_at >= week_start,
+                        rr.created_at < week_end,
+                        rr.primary_topic.is_(None),
+                        rr.primary_persona == fallback_persona,
+                    )
+                    .order_by(rr.created_at, rr.id)
+                    .limit(fallback_items)
+                )
+                fallback_rows = connection.execute(
+                    select(*_REF_COLUMNS)
+                    .where(routed_requests.c.id.in_(fallback_ids.scalar_subquery()))
+                    .order_by(routed_requests.c.created_at, routed_requests.c.id)
+                ).all()
 
             fb = routing_feedback.c
             feedback_in_week = and_(fb.at >= week_start, fb.at < week_end)
@@ -1259,43 +1315,178 @@ class Store:
             extra={"fallback_count": fallback_count, "reassignment_count": feedback_count},
         )
 
-    def _acknowledgements(
+    def _two_weeks_counts(
+        self, connection: Connection, day_starts: list[dt.datetime]
+    ) -> list[tuple[str, str | None, int, int, int, int, int]]:
+        """(persona, topic, day index 0-13, routed, with amount, acknowledged, resolved) over two weeks.
+
+        Whole hours come from ``digest_hourly``. A week that does not start on a
+        whole UTC hour (a half-hour time zone) cuts the hours its days start in:
+        those few are counted from the requests themselves.
+        """
+        start, end = day_starts[0], day_starts[-1]
+        aligned = start == _hour_start(_hour_number(start))
+        cut_hours = [] if aligned else [_hour_number(moment) for moment in day_starts]
+        first_whole = _hour_number(start) + (0 if aligned else 1)
+        h = digest_hourly.c
+        # Each day holds 24 hours that are not cut, the first starting at first_whole.
+        day = ((h.hour - first_whole) // 24).label("day")
+        query = (
+            select(
+                h.primary_persona,
+                h.topic,
+                day,
+                func.sum(h.routed),
+                func.sum(h.with_amount),
+                func.sum(h.acknowledged),
+                func.sum(h.resolved),
+            )
+            .where(h.hour >= first_whole, h.hour < _hour_number(end))
+            .group_by(h.primary_persona, h.topic, day)
+        )
+        if cut_hours:
+            query = query.where(h.hour.not_in(cut_hours))
+        rows: list[tuple[str, str | None, int, int, int, int, int]] = [
+            (persona, topic or None, int(day_index), int(routed), int(amounts), int(acknowledged), int(resolved))
+            for persona, topic, day_index, routed, amounts, acknowledged, resolved in connection.execute(query)
+        ]
+        if cut_hours:
+            rows.extend(self._cut_hours_counts(connection, day_starts, cut_hours))
+        return rows
+
+    def _cut_hours_counts(
+        self, connection: Connection, day_starts: list[dt.datetime], cut_hours: list[int]
+    ) -> list[tuple[str, str | None, int, int, int, int, int]]:
+        """``_two_weeks_counts`` for the hours a day start cuts, read from the requests."""
+        start, end = day_starts[0], day_starts[-1]
+        week_start = day_starts[7]
+
+        def in_cut_hours(column: Any) -> ColumnElement[bool]:
+            return or_(*(and_(column >= _hour_start(n), column < _hour_start(n + 1)) for n in cut_hours))
+
+        rows: list[tuple[str, str | None, int, int, int, int, int]] = []
+        rr = _requests_by("ix_routed_requests_created_at").c
+        day = case(*((rr.created_at < moment, i) for i, moment in enumerate(day_starts[1:-1])), else_=13).label("day")
+        for persona, topic, day_index, routed, amounts in connection.execute(
+            select(rr.primary_persona, rr.primary_topic, day, func.count(), func.count(rr.amount_usd))
+            .where(in_cut_hours(rr.created_at), rr.created_at >= start, rr.created_at < end)
+            .group_by(rr.primary_persona, rr.primary_topic, day)
+        ):
+            rows.append((persona, topic, int(day_index), int(routed), int(amounts), 0, 0))
+        rr = _requests_by("ix_routed_requests_acknowledged_at").c
+        for persona, n in connection.execute(
+            select(rr.primary_persona, func.count())
+            .where(in_cut_hours(rr.acknowledged_at), rr.acknowledged_at >= week_start, rr.acknowledged_at < end)
+            .group_by(rr.primary_persona)
+        ):
+            rows.append((persona, None, 7, 0, 0, int(n), 0))
+        rr = _requests_by("ix_routed_requests_closed_at").c
+        for persona, n in connection.execute(
+            select(rr.primary_persona, func.count())
+            .where(in_cut_hours(rr.closed_at), rr.closed_at >= week_start, rr.closed_at < end, rr.status == RESOLVED)
+            .group_by(rr.primary_persona)
+        ):
+            rows.append((persona, None, 7, 0, 0, 0, int(n)))
+        return rows
+
+    def _open_at(self, connection: Connection, moment: dt.datetime) -> Counter[str]:
+        """Per persona: requests created before ``moment`` and not closed before it.
+
+        That is everything created before it minus everything closed before it
+        (a request closes after it opens): whole days from ``digest_daily``, the
+        hours of ``moment``'s day from ``digest_hourly``, the rest of its hour
+        from the requests.
+        """
+        open_at: Counter[str] = Counter()
+        day, hour = _day_number(moment), _hour_number(moment)
+        d = digest_daily.c
+        for persona, n in connection.execute(
+            select(d.primary_persona, func.sum(d.routed - d.closed)).where(d.day < day).group_by(d.primary_persona)
+        ):
+            open_at[persona] += int(n)
+        h = digest_hourly.c
+        for persona, n in connection.execute(
+            select(h.primary_persona, func.sum(h.routed - h.closed))
+            .where(h.hour >= day * 24, h.hour < hour)
+            .group_by(h.primary_persona)
+        ):
+            open_at[persona] += int(n)
+        hour_start = _hour_start(hour)
+        if moment > hour_start:
+            rr = _requests_by("ix_routed_requests_created_at").c
+            for persona, n in connection.execute(
+                select(rr.primary_persona, func.count())
+                .where(rr.created_at >= hour_start, rr.created_at < moment)
+                .group_by(rr.primary_persona)
+            ):
+                open_at[persona] += n
+            rr = _requests_by("ix_routed_requests_closed_at").c
+            for persona, n in connection.execute(
+                select(rr.primary_persona, func.count())
+                .where(rr.closed_at >= hour_start, rr.closed_at < moment)
+                .group_by(rr.primary_persona)
+            ):
+                open_at[persona] -= n
+        return open_at
+
+    def _largest_amounts(
+        self,
+        connection: Connection,
+        with_amount: Mapping[str, int],
+        week_start: dt.datetime,
+        week_end: dt.datetime,
+        cap: int,
+    ) -> dict[str, list[RequestRef]]:
+        """Each persona's ``cap`` largest amounts routed in the week, largest first."""
+        winners: dict[int, tuple[str, int]] = {}
+        for persona, n in with_amount.items():
+            if n <= 0:
+                continue
+            # Many amounts this week: walk the persona's amounts from the top until
+            # ``cap`` fall in the week. Few: read the persona's week and rank it.
+            index = "ix_routed_requests_persona_amount" if n >= _FEW_AMOUNTS else "ix_routed_requests_persona_status_created_at"
+            rr = _requests_by(index).c
+            query = select(rr.id).where(
+                rr.primary_persona == persona,
+                rr.amount_usd.is_not(None),
+                rr.created_at >= week_start,
+                rr.created_at < week_end,
+            )
+            if n < _FEW_AMOUNTS:
+                query = query.where(rr.status.in_((*UNCLOSED, *CLOSED)))  # lets the index serve the persona's week
+            ids = connection.execute(query.order_by(rr.amount_usd.desc(), rr.id).limit(cap)).scalars().all()
+            winners.update((request_id, (persona, rank)) for rank, request_id in enumerate(ids))
+        if not winners:
+            return {}
+        rows = connection.execute(select(*_REF_COLUMNS).where(routed_requests.c.id.in_(list(winners)))).all()
+        rows.sort(key=lambda row: winners[row.id])
+        largest: dict[str, list[RequestRef]] = defaultdict(list)
+        for row in rows:
+            largest[winners[row.id][0]].append(_ref(row))
+        return largest
+
+    def _median_ack_seconds(
         self, connection: Connection, week_start: dt.datetime, week_end: dt.datetime, counts: dict[str, _PersonaCounts]
     ) -> None:
-        """Per persona: how many were taken in the week, and the median time it took."""
-        rr = _requests_by("ix_routed_requests_acknowledged_at").c
-        seconds = _seconds_between(rr.acknowledged_at, rr.created_at)
-        in_week = and_(rr.acknowledged_at >= week_start, rr.acknowledged_at < week_end)
-        if self._is_postgres:
-            for persona, n, median in connection.execute(
-                select(
-                    rr.primary_persona, func.count(), func.percentile_cont(0.5).within_group(seconds)
-                ).where(in_week).group_by(rr.primary_persona)
-            ):
-                counts[persona].acknowledged = int(n)
-                counts[persona].median_ack_seconds = float(median)
-            return
-        # SQLite has no percentile function: rank each persona's durations instead.
-        ranked = (
-            select(
-                rr.primary_persona.label("persona"),
-                seconds.label("seconds"),
-                func.row_number().over(partition_by=rr.primary_persona, order_by=seconds).label("rank"),
-                func.count().over(partition_by=rr.primary_persona).label("n"),
-            )
-            .where(rr.acknowledged_at >= week_start, rr.acknowledged_at < week_end)
-            .subquery()
-        )
-        # The one or two middle values of each persona's sorted durations.
-        middle = select(ranked.c.persona, ranked.c.seconds, ranked.c.n).where(
-            or_(ranked.c.rank == (ranked.c.n + 1) / 2, ranked.c.rank == (ranked.c.n + 2) / 2)
-        )
-        values: dict[str, list[float]] = defaultdict(list)
-        for persona, value, n in connection.execute(middle):
-            values[persona].append(float(value))
-            counts[persona].acknowledged = int(n)
-        for persona, middle_values in values.items():
-            counts[persona].median_ack_seconds = sum(middle_values) / len(middle_values)
+        """Per persona: the median time to acknowledge over the requests taken in the week.
+
+        The rollup gives each persona's count, so the one or two middle values
+        are read with an offset from the persona's slice of an index, never
+        ranking every take of the week.
+        """
+        rr = _requests_by("ix_routed_requests_persona_ack_seconds").c
+        for persona, c in counts.items():
+            n = c.acknowledged
+            if n <= 0:
+                continue
+            middle = connection.execute(
+                select(rr.ack_seconds)
+                .where(rr.primary_persona == persona, rr.acknowledged_at >= week_start, rr.acknowledged_at < week_end)
+                .order_by(rr.ack_seconds)
+                .offset((n - 1) // 2)
+                .limit(2 - n % 2)
+            ).scalars().all()
+            c.median_ack_seconds = sum(middle) / len(middle)
 
     def _oldest_unclosed(self, connection: Connection, persona: str, before: dt.datetime, cap: int) -> list[RequestRef]:
         # One short index range per status, each already in created_at order.
