@@ -107,7 +107,7 @@ def run_socket(args: argparse.Namespace) -> int:
         return settings
     services = build_services(settings)
     app = create_app(settings, services)
-    if settings.scheduler_in_process:
+    if services.config.routing.scheduler.in_process:
         from bot.slack.scheduler import start_in_process_scheduler
 
         start_in_process_scheduler(services)

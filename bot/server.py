@@ -85,7 +85,7 @@ def build_wsgi(settings: Settings, **service_options) -> Callable:
             "database": services.engine.dialect.name,
         }
 
-    if settings.scheduler_in_process:
+    if services.config.routing.scheduler.in_process:
         from bot.slack.scheduler import start_in_process_scheduler
 
         start_in_process_scheduler(services)

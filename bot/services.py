@@ -48,6 +48,8 @@ class SlackNames(Protocol):
 
     def personas_of(self, user_id: str) -> tuple[str, ...]: ...
 
+    def user_id_for(self, person: str) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Runtime:
@@ -214,7 +216,10 @@ class Intake:
     def _reply(self, runtime: Runtime, message: IncomingMessage, decision: Decision) -> NewDelivery:
         payload = routed_reply_payload(runtime, message.ref, decision)
         payload.update(channel=message.channel_id, thread_ts=message.ts, unfurl_links=False, unfurl_media=False)
-        return NewDelivery(kind="reply", method="chat.postMessage", payload=payload, dedup_key=f"reply:{message.ref}")
+        # The event id in the key puts it in the relay's log lines should the reply finally fail.
+        return NewDelivery(
+            kind="reply", method="chat.postMessage", payload=payload, dedup_key=f"reply:{message.ref}:{message.event_id}"
+        )
 
     @staticmethod
     def _repeat_reply(message: IncomingMessage) -> Callable[[RequestView], NewDelivery]:
@@ -425,7 +430,21 @@ class Lifecycle:
         )
         if result.delivery_id is not None:
             self.notify(result.delivery_id)
+        if action == "reassign" and result.changed:
+            # An edited message notifies nobody: the new owner is tagged in a new thread reply.
+            self.notify(self.store.enqueue(self._reassign_notice(runtime, result.request, press.user_id), now))
         return PressOutcome(result.ok, result.message, result.delivery_id)
+
+    @staticmethod
+    def _reassign_notice(runtime: Runtime, request: RequestView, actor: str) -> NewDelivery:
+        who = runtime.names.mentions.mention(request.primary_persona)
+        text = f":arrow_right_hook: <@{actor}> reassigned this to {who}. Can you take it?"
+        payload = {"channel": request.channel_id, "thread_ts": request.message_ts, "text": text,
+                   "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+        return NewDelivery(
+            kind="reassign", method="chat.postMessage", payload=payload, request_id=request.id,
+            dedup_key=f"reassign:{request.id}:{request.status_at.isoformat()}",
+        )
 
     @staticmethod
     def _may_close(runtime: Runtime, user_id: str) -> bool:
@@ -433,7 +452,7 @@ class Lifecycle:
         if not closers:
             return True
         personas = set(runtime.names.personas_of(user_id))
-        return any(entry == user_id or entry in personas for entry in closers)
+        return any(entry in personas or runtime.names.user_id_for(entry) == user_id for entry in closers)
 
     @staticmethod
     def _updated_reply(runtime: Runtime, request: RequestView, pressed_on: str | None) -> NewDelivery | None:

@@ -41,8 +41,6 @@ class Settings:
     config_dir: Path
     port: int
     log_level: str
-    # Run the scheduler inside `serve`/`socket` (single-instance installs).
-    scheduler_in_process: bool
     web_concurrency: int
 
     @classmethod
@@ -60,7 +58,6 @@ class Settings:
             config_dir=Path(env.get("FINOPS_CONFIG_DIR") or "config"),
             port=_int_setting(env, "PORT", 3000),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
-            scheduler_in_process=_bool_setting(env, "FINOPS_SCHEDULER_IN_PROCESS", False),
             web_concurrency=_int_setting(env, "WEB_CONCURRENCY", 2),
         )
 
@@ -87,13 +84,3 @@ def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
     except ValueError:
         raise SettingsError(f"malformed setting: {name} must be a whole number, got {raw!r}") from None
 
-
-def _bool_setting(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = (env.get(name) or "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"malformed setting: {name} must be true or false, got {raw!r}")

@@ -53,6 +53,10 @@ class Directory:
             return name
         return self.channel_ids.get(name.lower())
 
+    def user_id_for(self, person: str) -> str | None:
+        """A configured person (email or user id) as a user id, when resolved."""
+        return person if USER_ID.match(person) else self.user_ids.get(person)
+
     def personas_of(self, user_id: str) -> tuple[str, ...]:
         return tuple(sorted(p for p, members in self.members_by_persona.items() if user_id in members))
 
@@ -68,6 +72,10 @@ def resolve_directory(client: WebClient, config: BotConfig) -> Directory:
             by_persona[persona.id] = " ".join(parts)
         directory.members_by_persona[persona.id] = frozenset(members)
     directory.mentions = Mentions(by_persona=by_persona, names={p.id: p.name for p in config.personas.personas})
+    persona_ids = set(config.persona_ids)
+    for closer in config.routing.acknowledgement.closers:
+        if closer not in persona_ids and "@" in closer and _resolve_person(client, directory, closer) is None:
+            directory.unresolved.append(Unresolved("(closers)", closer, "user not found"))
     for channel in config.routing.watch.channels:
         if directory.channel_id(channel) is None:
             directory.unresolved.append(Unresolved("(watch)", channel, "channel not found or bot not a member"))

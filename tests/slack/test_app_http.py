@@ -218,6 +218,12 @@ def test_reassign_tags_the_new_persona_and_records_feedback(harness):
     reply = harness.reply_to(ts)
     channel_ts = f"{harness.alerts}:{ts}"
     assert press(harness, reply, ACTION_REASSIGN, harness.person, value=f"{channel_ts}:itfm").status == 200
+    itfm_channel = harness.sim.channel_id("finops-itfm")
+    ping = harness.sim.wait_for(
+        lambda c: c.method == "chat.postMessage" and c.params.get("thread_ts") == ts and "reassigned" in c.params.get("text", ""),
+        timeout=15,
+    )[0]
+    assert f"<#{itfm_channel}>" in ping.params["text"]  # a new message, so the new owner is really notified
     request = harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts)
     assert request.primary_persona == "itfm" and request.status == "rerouted"
     assert any(f.to_persona == "itfm" for f in harness.store.feedback_since(request.created_at))

@@ -116,3 +116,60 @@ def test_a_post_that_reached_slack_before_a_crash_is_not_posted_again(world):
     assert services.relay.drain() == 1  # recovered: found in the thread, marked sent
     assert len(thread_posts(sim, event["ts"])) == 1
     assert services.store.get_delivery(row.id).status == "sent"
+
+
+@pytest.fixture
+def closers_world(tmp_path, database_url):
+    import shutil
+
+    config_dir = tmp_path / "config"
+    shutil.copytree(SHIPPED_CONFIG, config_dir)
+    routing = config_dir / "routing.yaml"
+    text = routing.read_text()
+    assert "  closers: []" in text
+    routing.write_text(text.replace("  closers: []", "  closers: [finance, boss@example.com]", 1))
+    config = load_config(config_dir).config
+    assert config.routing.acknowledgement.closers == ("finance", "boss@example.com")
+    clock = FakeClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc))
+    with SlackSimulator(socket_mode=False) as sim:
+        members = seed_workspace(sim, config)
+        boss = sim.add_user("boss", email="boss@example.com")
+        person = sim.add_user("dana", email="dana@example.com")
+        settings = Settings.from_env(bot_env(sim, database=database_url, config_dir=config_dir))
+        services = build_services(settings, clock=clock, upgrade_schema=True, start_relay=False)
+        try:
+            yield sim, services, members, boss, person
+        finally:
+            services.close()
+
+
+def test_only_configured_closers_may_resolve(closers_world):
+    sim, services, members, boss, person = closers_world
+    ts, _ = deliver(sim, services, person, "AWS Budgets: data-platform-monthly exceeded its $40,000 threshold")
+    ref = f"{sim.channel_id('cost-alerts')}:{ts}"
+    refused = services.lifecycle.press(ActionPress("finops_resolve", ref, None, person, sim.team_id))
+    assert not refused.ok and "closers" in refused.message
+    assert services.lifecycle.press(ActionPress("finops_take", ref, None, person, sim.team_id)).ok  # taking is open to all
+    assert services.lifecycle.press(ActionPress("finops_resolve", ref, None, boss, sim.team_id)).ok  # by email
+    request = services.store.find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts)
+    assert request.status == "resolved" and request.status_by == boss
+
+
+def test_scheduler_posts_a_due_duty_reminder_once_with_real_mentions(world):
+    from bot.scheduling.schedules import schedules_from_config
+    from bot.slack.scheduler import build_scheduler
+
+    sim, services, clock, person = world
+    duty = next(s for s in schedules_from_config(services.config) if s.kind == "duty")
+    from bot.scheduling.schedules import next_fire_time
+
+    fire = next_fire_time(duty, clock())
+    clock.now = fire + dt.timedelta(seconds=30)
+    first = build_scheduler(services, "scheduler-a")
+    second = build_scheduler(services, "scheduler-b")
+    first.tick()
+    second.tick()
+    services.relay.drain()
+    posts = [c for c in sim.calls("chat.postMessage") if c.ok and duty.text[:30] in json.dumps(c.params)]
+    assert len(posts) == 1
+    assert "<!subteam^S" in json.dumps(posts[0].params) or "<#C" in json.dumps(posts[0].params)
