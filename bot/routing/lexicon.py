@@ -16,8 +16,9 @@ ACTION = "__action__"
 REQUEST = "__request__"
 ANNOUNCE = "__announce__"
 NEUTRAL = "__neutral__"
+DEFECT = "__defect__"
 
-CONTEXT_GROUPS = (CLOUD, WEAK_CLOUD, MONEY, WEAK_MONEY, INFO, ACTION, REQUEST, ANNOUNCE, NEUTRAL)
+CONTEXT_GROUPS = (CLOUD, WEAK_CLOUD, MONEY, WEAK_MONEY, INFO, ACTION, REQUEST, ANNOUNCE, NEUTRAL, DEFECT)
 
 # Cloud and service names that say 'cloud' on their own.
 CLOUD_TERMS: tuple[str, ...] = (
@@ -136,4 +137,16 @@ NEUTRAL_TERMS: tuple[str, ...] = (
     "cost of not", "storage closet", "storage room", "storage unit", "expense report", "expense reports",
     "team lunch", "lunch budget", "party budget", "travel budget", "coffee budget", "on call",
     "on-call", "instance variable", "node modules", "nodejs",
+)
+
+# Bug reports and feature work on a product's own screens: "the invoice PDF
+# template has a typo", "the Payment button is misaligned". Without a cloud
+# name or a stated amount such a message is about the product, not its cost.
+DEFECT_TERMS: tuple[str, ...] = (
+    "typo", "typos", "misaligned", "button", "buttons", "footer", "css", "font", "fonts", "tooltip",
+    "dropdown", "modal", "layout", "filing a bug", "file a bug", "filed a bug", "bug report",
+    "ui bug", "oom", "ooming", "oomkilled", "crashloop", "crashloopbackoff", "stack trace",
+    "null pointer", "404", "login page", "checkout page", "landing page", "safari", "firefox",
+    "pdf template", "email template", "template", "screenshot", "dark mode", "flaky test",
+    "flaky tests", "unit test", "unit tests", "feature flag", "pixel", "padding", "favicon",
 )

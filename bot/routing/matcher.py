@@ -12,6 +12,10 @@ dicts, not more work per token.
   match only when written in capitals (plural ``RIs`` allowed): "sp" and "ri"
   are too common as lower-case fragments to mean Savings Plan or Reserved
   Instance.
+* Identifiers are names, not topic words: a hyphenated, underscored or
+  camelCase word with a software-component part ("invoices-ui",
+  "billing_svc", "PaymentController") is one opaque token, so a service
+  called "invoices" is not an invoice.
 * Typos: a word of six letters or more that is not in the vocabulary is
   corrected when exactly one vocabulary stem is one edit away (symmetric
   deletion index, precomputed). Corrected matches weigh less.
@@ -30,6 +34,31 @@ from bot.routing.normalize import fold, split_camel, stem
 _WORD = re.compile(r"[^\W_]+")
 _CAMEL_HINT = re.compile(r"[a-z][A-Z]")
 _CAMEL_WORD = re.compile(r"[^\W_]*[a-z][A-Z][^\W_]*")
+
+# Parts that make a compound word the name of a piece of software.
+_COMPONENT_PARTS = (
+    "ui", "api", "apis", "svc", "srv", "service", "services", "app", "apps", "web", "frontend",
+    "backend", "fe", "be", "db", "worker", "workers", "job", "jobs", "cron", "repo", "sdk", "lib",
+    "bot", "server", "client", "portal", "proxy", "daemon", "consumer", "producer", "handler",
+    "controller", "microservice", "ms", "fn", "func", "queue", "engine", "processor", "exporter",
+    "operator", "widget", "component", "module", "plugin", "cli", "tests", "test",
+)
+_COMPONENT_SET = frozenset(_COMPONENT_PARTS)
+_PART = r"[^\W_]+"
+_COMPONENT = "(?:" + "|".join(_COMPONENT_PARTS) + ")"
+# A compound with a component part anywhere: "invoices-ui", "api-billing-v2".
+_NAMED_COMPOUND = re.compile(
+    rf"(?<![^\W_-]){_PART}(?:[-_]{_PART})*[-_]{_COMPONENT}(?![^\W_])(?:[-_]{_PART})*"
+    rf"|(?<![^\W_-]){_COMPONENT}(?:[-_]{_PART})+",
+    re.IGNORECASE,
+)
+
+
+def _opaque(match: re.Match[str]) -> str:
+    # One alphanumeric token that no term can equal (terms are alphabetic or
+    # capitals), and digits keep it away from typo correction.
+    return "0" + "".join(_WORD.findall(match.group(0)))
+
 
 TYPO_MIN_LEN = 6
 TYPO_WEIGHT = 0.9
@@ -192,6 +221,8 @@ class TermIndex:
     def tokens(self, text: str) -> list[str]:
         """Words of ``text``; camelCase is split ("totalImpact") unless the whole
         word is a known term ("GuardDuty", "CloudWatch")."""
+        if "-" in text or "_" in text:
+            text = _NAMED_COMPOUND.sub(_opaque, text)
         words = _WORD.findall(text)
         if not _CAMEL_HINT.search(text):
             return words
@@ -212,6 +243,8 @@ class TermIndex:
             parts: tuple[str, ...] = (word,)
         else:
             parts = tuple(_WORD.findall(split_camel(word)))
+            if len(parts) > 1 and any(fold(part) in _COMPONENT_SET for part in parts):
+                parts = ("0" + word,)
         if len(self._split_cache) < _MAX_TOKEN_CACHE:
             self._split_cache[word] = parts
         return parts

@@ -14,9 +14,12 @@ from functools import lru_cache
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 
 # Longest suffixes first. Each strip keeps a stem of at least MIN_STEM chars.
+# Inflections only, plus a few derivations that keep the meaning ("tagging",
+# "allocation"). "-ment" is not stripped: it changes the sense too often
+# ("pay"/"payment", "agree"/"agreement", "state"/"statement", "deploy"/"deployment").
 _SUFFIXES: tuple[str, ...] = (
-    "izations", "isations", "ization", "isation", "ational", "ements", "ments",
-    "ations", "izing", "ising", "ation", "ement", "ment", "ings", "ized", "ised",
+    "izations", "isations", "ization", "isation", "ational",
+    "ations", "izing", "ising", "ation", "ings", "ized", "ised",
     "ness", "ous", "ing", "ies", "ied", "ize", "ise", "ate", "als", "ers",
     "al", "ed", "es", "er", "y", "s", "e",
 )

@@ -40,6 +40,15 @@ STRENGTH_SCALE = 1.25
 _DECAY = (1.0, 0.6, 0.4, 0.3, 0.25, 0.2)
 # A second topic on a single term needs a term at least this strong.
 SINGLE_TERM_SECONDARY = 2.0
+# A term boosted this much (^2 and up) "settles the topic" (see routing.yaml):
+# its topic joins as a second topic at a lower bar, so "mining" or "leaked key"
+# adds security to a spend spike that other words explain better.
+SIGNAL_BOOST = 2.0
+SIGNAL_SECONDARY_RATIO = 0.4
+# Ranking credit from other matched topics that would tag the same people:
+# "idle cost ... 38% of cluster cost ... rightsizing" is an engineering matter
+# (idle, rightsizing) more than a Kubernetes cost-allocation one (finance).
+CORROBORATION = 0.3
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,7 @@ class _TopicEvidence:
     weights: list[float] = field(default_factory=list)
     repeats: int = 0
     score: float = 0.0
+    signal: bool = False
 
     def finish(self) -> None:
         """Diminishing returns: the fifth budget word says less than the first."""
@@ -111,6 +121,7 @@ class Router:
         routing = config.routing
         self._topics: dict[str, Topic] = {topic.id: topic for topic in routing.topics}
         self._order = {topic.id: i for i, topic in enumerate(routing.topics)}
+        self._responsible = {topic.id: frozenset(topic.owners.responsible) for topic in routing.topics}
         groups: dict[str, tuple[str, ...]] = {topic.id: topic.terms for topic in routing.topics}
         groups[lexicon.CLOUD] = lexicon.CLOUD_TERMS
         groups[lexicon.WEAK_CLOUD] = lexicon.WEAK_CLOUD_TERMS
@@ -121,6 +132,7 @@ class Router:
         groups[lexicon.REQUEST] = lexicon.REQUEST_TERMS
         groups[lexicon.ANNOUNCE] = lexicon.ANNOUNCE_TERMS
         groups[lexicon.NEUTRAL] = lexicon.NEUTRAL_TERMS
+        groups[lexicon.DEFECT] = lexicon.DEFECT_TERMS
         self.index = TermIndex(groups)
         self._decisive = frozenset(
             TermIndex.term_key(text)
@@ -187,9 +199,8 @@ class Router:
         for ev in evidence.values():
             ev.finish()
         context = _Context.of(mask, amount is not None, "?" in text and bool(_QUESTION.search(text)))
-        ranked = sorted(
-            evidence.items(), key=lambda item: (-item[1].score, self._order[item[0]])
-        )
+        rank = self._corroborated(evidence)
+        ranked = sorted(evidence.items(), key=lambda item: (-rank[item[0]], self._order[item[0]]))
         matched = tuple(dict.fromkeys(h.term.text for h in hits if h.term.key in self._weights))
 
         factor = context.factor
@@ -205,6 +216,12 @@ class Router:
             return self._no_route(
                 "An announcement (deploy, rollout), not a cost request: no one tagged", matched, amount
             )
+        if context.defect_report:
+            return self._no_route(
+                "A product bug report with no cloud name or amount, not a cost request: no one tagged",
+                matched,
+                amount,
+            )
         if ranked:
             top_id, top = ranked[0]
             if context.needs_two_terms and len(top.terms) < 2:
@@ -214,8 +231,11 @@ class Router:
                 chosen = [top_id] + [
                     topic_id
                     for topic_id, ev in ranked[1:]
-                    if ev.score >= SECONDARY_RATIO * top.score
-                    and (len(ev.terms) >= 2 or ev.strongest >= SINGLE_TERM_SECONDARY)
+                    if (
+                        ev.score >= SECONDARY_RATIO * top.score
+                        and (len(ev.terms) >= 2 or ev.strongest >= SINGLE_TERM_SECONDARY)
+                    )
+                    or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score)
                 ]
                 return self._topic_decision(chosen, evidence, confidence, amount)
         if context.cost_message:
@@ -224,7 +244,23 @@ class Router:
             "Not a FinOps request: too little cloud-cost evidence", matched, amount
         )
 
-    def _term_weights(self) -> dict[tuple[str, ...], tuple[tuple[str, float], ...]]:
+    def _corroborated(self, evidence: dict[str, _TopicEvidence]) -> dict[str, float]:
+        """Scores for ranking: a topic gains from other matched topics that
+        would tag exactly the same personas (agreeing evidence on who owns it)."""
+        if len(evidence) < 2:
+            return {topic_id: ev.score for topic_id, ev in evidence.items()}
+        rank: dict[str, float] = {}
+        for topic_id, ev in evidence.items():
+            owners = self._responsible[topic_id]
+            support = 0.0
+            if owners:
+                for other_id, other in evidence.items():
+                    if other_id != topic_id and owners == self._responsible[other_id]:
+                        support += other.score
+            rank[topic_id] = ev.score + CORROBORATION * support
+        return rank
+
+    def _term_weights(self) -> dict[tuple[str, ...], tuple[tuple[str, float, float], ...]]:
         """Per term, the weight it adds to each topic using it.
 
         Phrases weigh more than words and capital abbreviations more than
@@ -240,14 +276,16 @@ class Router:
                 base = ABBREVIATION_WEIGHT if key[0].isupper() else 1.0
             else:
                 base = 1.0 + PHRASE_BONUS * min(len(key) - 1, 3)
-            weights[key] = tuple((topic_id, base * boost / len(topics)) for topic_id, boost in topics)
+            weights[key] = tuple(
+                (topic_id, base * boost / len(topics), boost) for topic_id, boost in topics
+            )
         return weights
 
     def _add_evidence(self, evidence: dict[str, _TopicEvidence], hit: Hit) -> None:
         weights = self._weights.get(hit.term.key)
         if weights is None:
             return
-        for topic_id, weight in weights:
+        for topic_id, weight, boost in weights:
             ev = evidence.get(topic_id)
             if ev is None:
                 ev = evidence[topic_id] = _TopicEvidence()
@@ -256,6 +294,8 @@ class Router:
                     ev.repeats += 1
                 continue
             ev.terms[hit.term.key] = hit.term
+            if boost >= SIGNAL_BOOST:
+                ev.signal = True
             ev.weights.append(weight * TYPO_WEIGHT if hit.typo else weight)
 
     def _topic_decision(
@@ -357,7 +397,7 @@ class Router:
 
 
 _CLOUD, _MONEY, _INFO, _ACTION = 1, 2, 4, 8
-_WEAK_CLOUD, _WEAK_MONEY, _REQUEST, _ANNOUNCE, _DECISIVE = 16, 32, 64, 128, 256
+_WEAK_CLOUD, _WEAK_MONEY, _REQUEST, _ANNOUNCE, _DECISIVE, _DEFECT = 16, 32, 64, 128, 256, 512
 _DECISIVE_GROUP = "__decisive__"
 # A question mark that ends a sentence, not one inside a URL's query string.
 _QUESTION = re.compile(r"\?+(?:\s|$|[)\"'*_~])")
@@ -371,6 +411,7 @@ _MASK_BITS = {
     lexicon.REQUEST: _REQUEST,
     lexicon.ANNOUNCE: _ANNOUNCE,
     _DECISIVE_GROUP: _DECISIVE,
+    lexicon.DEFECT: _DEFECT,
 }
 
 
@@ -391,6 +432,7 @@ class _Context:
     needs_two_terms: bool
     cost_message: bool
     announcement: bool
+    defect_report: bool
 
     @staticmethod
     def of(mask: int, has_amount: bool, has_question: bool) -> _Context:
@@ -417,6 +459,7 @@ class _Context:
             # reimbursement still $50 a month?"); a cost word in one is.
             cost_message=money_context and (cloud_context or decisive or (request and bool(mask & _MONEY))),
             announcement=bool(mask & _ANNOUNCE) and not (decisive or request or has_amount),
+            defect_report=bool(mask & _DEFECT) and not (cloud or has_amount),
         )
 
 
