@@ -136,7 +136,8 @@ NEUTRAL_TERMS: tuple[str, ...] = (
     "billing ui", "billing frontend", "billing backend", "billing db", "billing squad", "billing repo",
     "cost of not", "storage closet", "storage room", "storage unit", "expense report", "expense reports",
     "team lunch", "lunch budget", "party budget", "travel budget", "coffee budget", "on call",
-    "on-call", "instance variable", "node modules", "nodejs",
+    "on-call", "instance variable", "node modules", "nodejs", "data mining", "text mining",
+    "process mining", "memory leak", "memory leaks", "leaked memory",
 )
 
 # Bug reports and feature work on a product's own screens: "the invoice PDF
