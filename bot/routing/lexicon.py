@@ -51,6 +51,19 @@ CLOUD_TERMS: tuple[str, ...] = (
     "eu-central-1", "eu-north-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-northeast-1",
     "ap-south-1", "sa-east-1", "ca-central-1", "us-central1", "europe-west1", "europe-west4", "eastus",
     "westeurope", "east us", "west europe",
+    # More provider services: a question about one is a cloud question.
+    "mediaconvert", "elastic transcoder", "sqs", "sns", "aws glue", "glue jobs", "quicksight",
+    "appsync", "cognito", "aws amplify", "lightsail", "memorydb", "documentdb", "neptune", "timestream", "keyspaces",
+    "rekognition", "textract", "amazon transcribe", "kendra", "app runner", "elastic beanstalk",
+    "cloud functions", "bigtable", "spanner", "firestore", "pub/sub", "pubsub", "memorystore",
+    "filestore", "azure functions", "app service", "synapse", "data factory", "event hubs",
+    "service bus", "log analytics", "application insights", "azure monitor", "azure storage",
+    "cloud armor", "cloud nat", "persistent disk", "compute engine", "mongodb", "grafana cloud",
+    "sumo logic", "github actions", "circleci", "auth0", "twilio", "sendgrid", "stripe fees",
+    # Instance sizes ("c5.4xlarge", "n2-standard-8") name cloud machines.
+    "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge",
+    "48xlarge", "n1 standard", "n2 standard", "n2d standard", "e2 standard", "c2 standard",
+    "c3 standard", "e2 medium", "n2 highmem", "n2 highcpu",
 )
 
 # Words that are cloud words only in company: 'instance of the class', 'the
