@@ -2,9 +2,11 @@
 
 Seeds a throwaway database per back end (SQLite file; PostgreSQL database
 created and dropped here) with requests spread over 12 weeks, personas,
-topics and statuses, then times ``Store.open_requests`` (all, one persona),
+topics and statuses, fills the digest rollups with the migration's backfill
+SQL (what upgrading an existing database does; the store keeps them current on
+every write), then times ``Store.open_requests`` (all, one persona),
 ``Store.count_open`` and ``Store.digest_data`` for a week, and reports the
-bytes stored per request.
+bytes stored per request, rollups included.
 
     .venv/bin/python bench/bench_storage.py [--rows 1000000] [--backends sqlite,postgresql]
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -36,6 +39,24 @@ from sqlalchemy.engine import make_url
 
 from bot.storage.db import database_url, make_engine, upgrade
 from bot.storage.store import Store
+
+ROLLUP_TABLES = ("digest_hourly", "digest_daily")
+
+
+def fill_rollups(engine: Any) -> None:
+    """Fill the digest rollups from the bulk-loaded requests with the migration's own backfill SQL.
+
+    The store keeps them current on every write; bulk loading bypasses the
+    store, so the bench rebuilds them exactly as upgrading an existing database does.
+    """
+    path = Path(__file__).resolve().parents[1] / "bot/storage/migrations/versions/0002_digest_rollups.py"
+    spec = importlib.util.spec_from_file_location("digest_rollups_migration", path)
+    assert spec and spec.loader
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with engine.begin() as connection:
+        for statement in migration.backfill_statements(engine.dialect.name):
+            connection.exec_driver_sql(statement)
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2026, 3, 30, 12, 0, tzinfo=UTC)  # a Monday; the digest covers the week before
@@ -130,6 +151,7 @@ def generate(rows: int, seed: int = 7) -> Iterator[dict[str, Any]]:
             "status_at": status_at,
             "created_at": created,
             "acknowledged_at": ack,
+            "ack_seconds": (ack - created).total_seconds() if ack else None,
             "resolved_at": close if status == "resolved" else None,
             "closed_at": close,
             "nudged_windows": 0,
@@ -165,6 +187,12 @@ def seed_sqlite(engine: Any, rows: int) -> None:
         if batch:
             cursor.executemany(sql, batch)
         cursor.execute("COMMIT")
+    finally:
+        raw.close()
+    fill_rollups(engine)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
         cursor.execute("ANALYZE")
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -183,9 +211,11 @@ def seed_postgres(engine: Any, rows: int) -> None:
         raw.commit()
     finally:
         raw.close()
+    fill_rollups(engine)
     # VACUUM cannot run inside a transaction block.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE routed_requests"))
+        for table in ("routed_requests", *ROLLUP_TABLES):
+            connection.execute(text(f"VACUUM ANALYZE {table}"))
 
 
 def timed(operation: Callable[[], Any], repeats: int = REPEATS) -> dict[str, float]:
@@ -202,6 +232,7 @@ def measure(store: Store, rows: int) -> dict[str, Any]:
     week_end = dt.datetime(2026, 3, 30, tzinfo=UTC)
     week_start = week_end - dt.timedelta(days=7)
     old_start = week_start - dt.timedelta(weeks=6)
+    half_hour_start = week_start - dt.timedelta(hours=5, minutes=30)  # a week in a UTC+05:30 zone
     digest = store.digest_data(week_start, week_end, "finops-practitioner")
     return {
         "rows": rows,
@@ -216,11 +247,23 @@ def measure(store: Store, rows: int) -> dict[str, Any]:
             "count_open(all)": timed(lambda: store.count_open()),
             "due_nudges(100)": timed(lambda: store.due_nudges(NOW, limit=100)),
             "digest_data(last week)": timed(lambda: store.digest_data(week_start, week_end, "finops-practitioner")),
+            "digest_data(last week, UTC+05:30)": timed(
+                lambda: store.digest_data(half_hour_start, half_hour_start + dt.timedelta(days=7), "finops-practitioner")
+            ),
             "digest_data(6 weeks ago)": timed(
                 lambda: store.digest_data(old_start, old_start + dt.timedelta(days=7), "finops-practitioner")
             ),
         },
     }
+
+
+def sqlite_rollup_bytes(connection: Any) -> int | None:
+    """Pages of the rollup tables (WITHOUT ROWID: table and key are one b-tree); None without dbstat."""
+    names = ", ".join(f"'{name}'" for name in ROLLUP_TABLES)
+    try:
+        return int(connection.execute(text(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({names})")).scalar_one())
+    except Exception:  # noqa: BLE001 - SQLite built without the dbstat table
+        return None
 
 
 def run_sqlite(rows: int) -> dict[str, Any]:
@@ -233,9 +276,16 @@ def run_sqlite(rows: int) -> dict[str, Any]:
         seed_sqlite(engine, rows)
         seconds = time.perf_counter() - start
         result = measure(Store(engine), rows)
+        with engine.connect() as connection:
+            rollup_bytes = sqlite_rollup_bytes(connection)
         engine.dispose()
         size = path.stat().st_size
-        result.update(seed_seconds=round(seconds, 1), bytes_total=size, bytes_per_request=round(size / rows, 1))
+        result.update(
+            seed_seconds=round(seconds, 1),
+            bytes_total=size,
+            bytes_per_request=round(size / rows, 1),
+            rollup_bytes=rollup_bytes,
+        )
         return result
     finally:
         engine.dispose()
@@ -261,11 +311,16 @@ def run_postgres(rows: int, admin_url: str) -> dict[str, Any]:
             table_bytes = connection.execute(text("SELECT pg_total_relation_size('routed_requests')")).scalar_one()
             heap_bytes = connection.execute(text("SELECT pg_relation_size('routed_requests')")).scalar_one()
             version = connection.execute(text("SHOW server_version")).scalar_one()
+            rollup_bytes = sum(
+                connection.execute(text(f"SELECT pg_total_relation_size('{table}')")).scalar_one()
+                for table in ROLLUP_TABLES
+            )
         result.update(
             seed_seconds=round(seconds, 1),
-            bytes_total=table_bytes,
+            bytes_total=table_bytes + rollup_bytes,
             bytes_heap=heap_bytes,
-            bytes_per_request=round(table_bytes / rows, 1),
+            bytes_per_request=round((table_bytes + rollup_bytes) / rows, 1),
+            rollup_bytes=rollup_bytes,
             server_version=version,
         )
         return result
@@ -324,8 +379,13 @@ def markdown(report: dict[str, Any]) -> str:
             for r in report["results"].values()
         ]
         lines.append(f"| `{query}` | " + " | ".join(cells) + " |")
-    lines.append("| bytes per request (table + indexes) | " + " | ".join(
+    lines.append("| bytes per request (table + indexes + rollups) | " + " | ".join(
         f"{r['bytes_per_request']:,.0f}" for r in report["results"].values()
+    ) + " |")
+    lines.append("| of which digest rollups | " + " | ".join(
+        f"{r['rollup_bytes'] / 1e6:,.1f} MB ({r['rollup_bytes'] / report['rows']:,.1f} B/request)"
+        if r.get("rollup_bytes") is not None else "n/a"
+        for r in report["results"].values()
     ) + " |")
     lines.append("| seeding time | " + " | ".join(f"{r['seed_seconds']} s" for r in report["results"].values()) + " |")
     lines.append("")

@@ -221,6 +221,8 @@ class DigestHourly(Base):
     """
 
     __tablename__ = "digest_hourly"
+    # SQLite: the rows live in their primary key's order (no rowid), so week ranges read no extra index.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     hour: Mapped[int] = mapped_column(Integer, primary_key=True)  # whole hours since 1970-01-01 UTC
     primary_persona: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -240,6 +242,7 @@ class DigestDaily(Base):
     """
 
     __tablename__ = "digest_daily"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)  # whole days since 1970-01-01 UTC
     primary_persona: Mapped[str] = mapped_column(String(64), primary_key=True)

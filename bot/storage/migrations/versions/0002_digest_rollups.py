@@ -91,14 +91,16 @@ def upgrade() -> None:
     sa.Column('acknowledged', sa.Integer(), nullable=False),
     sa.Column('resolved', sa.Integer(), nullable=False),
     sa.Column('closed', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('hour', 'primary_persona', 'topic', name=op.f('pk_digest_hourly'))
+    sa.PrimaryKeyConstraint('hour', 'primary_persona', 'topic', name=op.f('pk_digest_hourly')),
+    sqlite_with_rowid=False,
     )
     op.create_table('digest_daily',
     sa.Column('day', sa.Integer(), nullable=False),
     sa.Column('primary_persona', sa.String(length=64), nullable=False),
     sa.Column('routed', sa.Integer(), nullable=False),
     sa.Column('closed', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'primary_persona', name=op.f('pk_digest_daily'))
+    sa.PrimaryKeyConstraint('day', 'primary_persona', name=op.f('pk_digest_daily')),
+    sqlite_with_rowid=False,
     )
     op.create_index(
         'ix_routed_requests_persona_amount', 'routed_requests', ['primary_persona', 'amount_usd', 'created_at', 'id']
