@@ -13,8 +13,8 @@ dicts, not more work per token.
   are too common as lower-case fragments to mean Savings Plan or Reserved
   Instance.
 * Identifiers are names, not topic words: a hyphenated, underscored or
-  camelCase word with a software-component part ("invoices-ui",
-  "billing_svc", "PaymentController") is one opaque token, so a service
+  camelCase word ending in, or joined to, a software-component part
+  ("invoices-ui", "billing_svc_v2", "PaymentController") is one opaque token, so a service
   called "invoices" is not an invoice.
 * Typos: a word of six letters or more that is not in the vocabulary is
   corrected when exactly one vocabulary stem is one edit away (symmetric
@@ -44,20 +44,42 @@ _COMPONENT_PARTS = (
     "operator", "widget", "component", "module", "plugin", "cli", "tests", "test",
 )
 _COMPONENT_SET = frozenset(_COMPONENT_PARTS)
-_PART = r"[^\W_]+"
-_COMPONENT = "(?:" + "|".join(_COMPONENT_PARTS) + ")"
-# A compound with a component part anywhere: "invoices-ui", "api-billing-v2".
-_NAMED_COMPOUND = re.compile(
-    rf"(?<![^\W_-]){_PART}(?:[-_]{_PART})*[-_]{_COMPONENT}(?![^\W_])(?:[-_]{_PART})*"
-    rf"|(?<![^\W_-]){_COMPONENT}(?:[-_]{_PART})+",
-    re.IGNORECASE,
+# A component part after a separator ("invoices-ui", "billing_svc_v2"). The
+# pattern starts with a literal separator, so a scan costs almost nothing on
+# text without one; the rest of the compound is found around each hit.
+_COMPONENT_AFTER_SEPARATOR = re.compile(
+    "[-_](?:" + "|".join(_COMPONENT_PARTS) + r")(?![^\W_])", re.IGNORECASE
 )
 
 
-def _opaque(match: re.Match[str]) -> str:
-    # One alphanumeric token that no term can equal (terms are alphabetic or
-    # capitals), and digits keep it away from typo correction.
-    return "0" + "".join(_WORD.findall(match.group(0)))
+def _is_name_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "-" or ch == "_"
+
+
+def _opaque_names(text: str) -> str:
+    """Each software identifier in ``text`` as one alphanumeric token that no
+    term can equal (terms are alphabetic or capitals); the leading digit keeps
+    it away from typo correction."""
+    spans: list[tuple[int, int]] = []
+    for hit in _COMPONENT_AFTER_SEPARATOR.finditer(text):
+        start, end = hit.start(), hit.end()
+        if (spans and start < spans[-1][1]) or start == 0 or not text[start - 1].isalnum():
+            continue
+        while start > 0 and _is_name_char(text[start - 1]):
+            start -= 1
+        while end < len(text) and _is_name_char(text[end]):
+            end += 1
+        spans.append((start, end))
+    if not spans:
+        return text
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append("0" + "".join(_WORD.findall(text[start:end])))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 TYPO_MIN_LEN = 6
@@ -222,7 +244,7 @@ class TermIndex:
         """Words of ``text``; camelCase is split ("totalImpact") unless the whole
         word is a known term ("GuardDuty", "CloudWatch")."""
         if "-" in text or "_" in text:
-            text = _NAMED_COMPOUND.sub(_opaque, text)
+            text = _opaque_names(text)
         words = _WORD.findall(text)
         if not _CAMEL_HINT.search(text):
             return words

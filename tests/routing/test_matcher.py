@@ -74,3 +74,14 @@ def test_decisive_marker_is_stripped_from_the_term_text():
 def test_camel_case_json_keys_read_as_words():
     index = TermIndex({"anomalies": ["total impact"]})
     assert [h.term.text for h in index.match('"totalImpact": 5')] == ["total impact"]
+
+
+def test_software_identifiers_are_names_not_topic_words():
+    index = TermIndex({"invoices": ["invoice"], "tags": ["cost center"]})
+    assert index.match("release train for invoices-ui 2.8, billing_svc_v2 and InvoiceController") == []
+    assert [hit.term.text for hit in index.match("cost-center tag on the invoice")] == ["cost center", "invoice"]
+
+
+def test_pay_and_payment_are_different_words():
+    assert stem("payment") != stem("pay")
+    assert stem("payments") == stem("payment")
