@@ -7,32 +7,14 @@ after another (never in parallel: they measure the same two cores).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import platform
 import subprocess
 import sys
 from pathlib import Path
 
+from bench.machine import describe, machine_facts
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ("bench.bench_router", "bench.bench_slack", "bench.bench_storage", "bench.bench_digest_render")
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; Python {platform.python_version()}"
 
 
 def main(argv: list[str]) -> int:
@@ -50,7 +32,7 @@ def main(argv: list[str]) -> int:
     header = (
         "# Benchmarks\n\n"
         f"Run with `.venv/bin/python -m bench` on {dt.date.today().isoformat()}.\n\n"
-        f"Machine: {machine()}.\n\n"
+        f"Machine: {describe(machine_facts())}.\n\n"
         "Figures are from one run on this machine; performance is measured here, never asserted in tests.\n"
     )
     (ROOT / "BENCHMARKS.md").write_text(header + "\n" + "\n".join(sections))

@@ -22,9 +22,7 @@ import argparse
 import io
 import json
 import os
-import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -34,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.machine import machine_facts  # noqa: E402
 from bot.cli_routing import route_jsonl  # noqa: E402
 from bot.config.loader import load_config  # noqa: E402
 from bot.config.models import BotConfig, Owners, RoutingFile, Topic  # noqa: E402
@@ -209,19 +208,6 @@ def peak_rss_of_cli(lines: list[str], config_dir: Path) -> tuple[float, float]:
     return int(max_rss_kib) / 1024, float(elapsed)
 
 
-def machine_info() -> dict[str, object]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=20_000)
@@ -266,7 +252,7 @@ def main() -> int:
 
     shipped_terms = sum(len(t.terms) for t in config.routing.topics)
     result = {
-        "machine": machine_info(),
+        "machine": machine_facts(),
         "messages": args.messages,
         "mean_message_chars": round(mean_chars),
         "shipped_terms": shipped_terms,

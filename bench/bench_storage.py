@@ -23,7 +23,6 @@ import datetime as dt
 import importlib.util
 import json
 import os
-import platform
 import random
 import secrets
 import statistics
@@ -37,6 +36,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.machine import machine_facts
 from bot.storage.db import database_url, make_engine, upgrade
 from bot.storage.store import Store
 
@@ -332,30 +332,11 @@ def run_postgres(rows: int, admin_url: str) -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        memory_kb = next(
-            int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
-        )
-    except OSError:
-        memory_kb = 0
     import sqlite3
 
     import sqlalchemy
 
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gb": round(memory_kb / 1024 / 1024, 1),
-        "python": platform.python_version(),
-        "os": platform.platform(),
-        "sqlite": sqlite3.sqlite_version,
-        "sqlalchemy": sqlalchemy.__version__,
-    }
+    return {**machine_facts(), "sqlite": sqlite3.sqlite_version, "sqlalchemy": sqlalchemy.__version__}
 
 
 def markdown(report: dict[str, Any]) -> str:
