@@ -1,8 +1,6 @@
 import io
 import json
 
-import pytest
-
 from bot.cli import main
 
 from .conftest import CONFIG_DIR
