@@ -27,6 +27,12 @@ def build_scheduler(services, worker_id: str) -> Ticker:
         )
         services.relay.notify(delivery_id)
 
+    def sweep_nudges(now) -> list[dict]:
+        # Nudges enqueue their own thread replies, each window's claimed on the
+        # request row, so nothing is left for the ticker to post.
+        services.nudges.sweep(now)
+        return []
+
     def mentions(persona: Persona) -> list[str]:
         resolved = services.holder.current.names.mentions.by_persona.get(persona.id)
         return resolved.split() if resolved else [f"*{persona.name}*"]
@@ -38,6 +44,7 @@ def build_scheduler(services, worker_id: str) -> Ticker:
         clock=services.clock,
         worker_id=worker_id,
         mentions=mentions,
+        nudge_sweep=sweep_nudges,
     )
 
 
