@@ -28,7 +28,7 @@ from bot.routing.slack_text import message_text
 from bot.routing.who_owns import TopicLookup
 from bot.scheduling.business_days import ack_deadline
 from bot.slack.payloads import ActionPress, CommandRequest, IncomingMessage
-from bot.storage.store import NewDelivery, NewRequest, RequestView, Store
+from bot.storage.store import DeliveryClaim, DeliveryRow, NewDelivery, NewRequest, RequestView, Store
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +146,28 @@ def alert_fingerprint(source_id: str, text: str) -> str:
     return digest[:40]
 
 
+class ClaimedSends(Protocol):
+    """A sender that can lease a reply as it is written and send it without claiming it again."""
+
+    def claim_ahead(self) -> DeliveryClaim | None: ...
+
+    def send_claimed(self, row: DeliveryRow) -> None: ...
+
+
 class Intake:
-    def __init__(self, holder: RuntimeHolder, store: Store, notify: Callable[[int | None], None], clock: Clock):
+    def __init__(
+        self,
+        holder: RuntimeHolder,
+        store: Store,
+        notify: Callable[[int | None], None],
+        clock: Clock,
+        sender: ClaimedSends | None = None,
+    ):
         self.holder = holder
         self.store = store
         self.notify = notify
         self.clock = clock
+        self.sender = sender
 
     def handle(self, message: IncomingMessage) -> IntakeOutcome:
         runtime = self.holder.current
@@ -172,10 +188,14 @@ class Intake:
             now,
             repeat_window=dt.timedelta(hours=runtime.config.routing.repeats.window_hours),
             repeat_reply=self._repeat_reply(message),
+            claim=self.sender.claim_ahead() if self.sender is not None else None,
         )
         if result.duplicate:
             return IntakeOutcome("duplicate", result.request_id)
-        self.notify(result.delivery_id)
+        if result.claimed is not None and self.sender is not None:
+            self.sender.send_claimed(result.claimed)
+        else:
+            self.notify(result.delivery_id)
         return IntakeOutcome("repeat" if result.repeat_of else "routed", result.request_id, result.delivery_id)
 
     def _new_request(

@@ -20,6 +20,8 @@ are the unclosed ones: open, rerouted and acknowledged.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -32,8 +34,10 @@ from sqlalchemy import (
     Engine,
     Float,
     and_,
+    bindparam,
     case,
     func,
+    insert,
     or_,
     select,
     union_all,
@@ -119,6 +123,14 @@ class NewDelivery:
     request_id: int | None = None
     dedup_key: str | None = None  # a second enqueue with the same key is a no-op
     not_before: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryClaim:
+    """A lease to take on a delivery in the transaction that writes it."""
+
+    worker_id: str
+    lease: dt.timedelta
 
 
 # The reply's buttons carry the request id, which exists only inside the
@@ -214,6 +226,7 @@ class RecordResult:
     delivery_id: int | None
     duplicate: bool = False  # this event or message was already recorded: send nothing
     repeat_of: int | None = None  # the first request with the same fingerprint
+    claimed: DeliveryRow | None = None  # the delivery, already leased to the worker that asked to claim it
 
 
 ActionOutcome = Literal["done", "replay", "closed", "unknown", "not_allowed", "invalid"]
@@ -296,27 +309,86 @@ class _RollupChanges:
             self.hourly[key]["resolved"] += 1
         self.daily[(_day_number(at), persona)]["closed"] += 1
 
-    def apply(self, connection: Connection, is_postgres: bool) -> None:
+    def apply(self, connection: Connection, statements: _Statements) -> None:
         # Rows are upserted in one global key order, so concurrent writers queue
         # on these counters instead of deadlocking.
-        dialect_insert = pg_dialect.insert if is_postgres else sqlite_dialect.insert
-        for table, changes, names, key_columns in (
-            (digest_hourly, self.hourly, _HOURLY_COUNTS, ("hour", "primary_persona", "topic")),
-            (digest_daily, self.daily, _DAILY_COUNTS, ("day", "primary_persona")),
+        for statement, changes, names, key_columns in (
+            (statements.add_hourly, self.hourly, _HOURLY_COUNTS, _HOURLY_KEY),
+            (statements.add_daily, self.daily, _DAILY_COUNTS, _DAILY_KEY),
         ):
-            for key in sorted(changes):
-                counts = changes[key]
-                if not any(counts.values()):
-                    continue
-                statement = dialect_insert(table).values(
-                    **dict(zip(key_columns, key)), **{name: counts[name] for name in names}
-                )
-                connection.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=list(key_columns),
-                        set_={name: table.c[name] + statement.excluded[name] for name in names},
-                    )
-                )
+            rows = [
+                {**dict(zip(key_columns, key)), **{name: changes[key][name] for name in names}}
+                for key in sorted(changes)
+                if any(changes[key].values())
+            ]
+            if rows:
+                connection.execute(statement, rows)
+
+
+_HOURLY_KEY = ("hour", "primary_persona", "topic")
+_DAILY_KEY = ("day", "primary_persona")
+
+
+def _rollup_upsert(dialect_insert: Callable[[Any], Any], table: Any, key_columns: tuple[str, ...], names: tuple[str, ...]) -> Any:
+    statement = dialect_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(key_columns),
+        set_={name: table.c[name] + statement.excluded[name] for name in names},
+    )
+
+
+class _Statements:
+    """The write paths' statements, built once per dialect.
+
+    Each call then only binds values: no per-call statement construction, and
+    SQLAlchemy's compiled cache is hit every time.
+    """
+
+    def __init__(self, is_postgres: bool) -> None:
+        dialect_insert = pg_dialect.insert if is_postgres else sqlite_dialect.insert
+        # ON CONFLICT DO NOTHING rather than catching IntegrityError, because on
+        # PostgreSQL an error aborts the whole surrounding transaction; RETURNING
+        # rather than rowcount, because drivers disagree on rowcount here.
+        self.claim_event = dialect_insert(processed_events).on_conflict_do_nothing().returning(
+            processed_events.c.event_id
+        )
+        self.insert_request = (
+            dialect_insert(routed_requests)
+            .on_conflict_do_nothing(index_elements=["workspace", "channel_id", "message_ts"])
+            .returning(routed_requests.c.id)
+        )
+        self.insert_event = insert(request_events)
+        self.insert_delivery = insert(deliveries).returning(deliveries.c.id)
+        self.insert_keyed_delivery = (
+            dialect_insert(deliveries).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(deliveries.c.id)
+        )
+        self.delivery_with_key = select(deliveries.c.id).where(deliveries.c.dedup_key == bindparam("key"))
+        self.add_hourly = _rollup_upsert(dialect_insert, digest_hourly, _HOURLY_KEY, _HOURLY_COUNTS)
+        self.add_daily = _rollup_upsert(dialect_insert, digest_daily, _DAILY_KEY, _DAILY_COUNTS)
+        self.mark_sent = (
+            update(deliveries)
+            .where(deliveries.c.id == bindparam("delivery_id"))
+            .values(
+                status=SENT,
+                sent_at=bindparam("at"),
+                response_ts=bindparam("ts"),
+                attempts=deliveries.c.attempts + 1,
+                claimed_until=None,
+                last_error=None,
+            )
+        )
+        self.set_reply_ts = (
+            update(routed_requests).where(routed_requests.c.id == bindparam("request_id")).values(reply_ts=bindparam("ts"))
+        )
+
+
+_STATEMENTS: dict[bool, _Statements] = {}
+
+
+def _statements(is_postgres: bool) -> _Statements:
+    if is_postgres not in _STATEMENTS:
+        _STATEMENTS[is_postgres] = _Statements(is_postgres)
+    return _STATEMENTS[is_postgres]
 
 
 # ---------------------------------------------------------------- SQL helpers
@@ -364,6 +436,72 @@ def _excerpt(text: str) -> str:
     return text[: EXCERPT_MAX_CHARS - 1] + "…"
 
 
+# ---------------------------------------------------------------- SQLite writers
+
+
+class _SqliteWriterQueue:
+    """Makes a database file's writers queue instead of polling for its lock.
+
+    SQLite lets one writer in at a time and makes the others poll with growing
+    sleeps (up to 100 ms each) in its busy handler, so under load the lock sits
+    free while waiters sleep. Writers here wait on a lock in this process and
+    then on an ``flock`` of a file next to the database, shared with the other
+    processes (server workers, the clock process): both wake a waiter as soon
+    as the lock is released. Writers that bypass this queue still work, through
+    the busy handler.
+    """
+
+    def __init__(self, database_path: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = f"{database_path}.writers" if database_path else None
+        self._file: int | None = None
+        self._pid = os.getpid()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._threads:
+            descriptor = self._descriptor()
+            if descriptor is None:
+                yield
+                return
+            import fcntl
+
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+    def _descriptor(self) -> int | None:
+        if self._path is None or os.name != "posix":
+            return None
+        if self._file is None or self._pid != os.getpid():  # a forked child needs its own open file
+            try:
+                self._file = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError:
+                self._path = None  # e.g. a read-only directory: fall back to SQLite's own waiting
+                return None
+            self._pid = os.getpid()
+        return self._file
+
+
+_WRITER_QUEUES: dict[str, _SqliteWriterQueue] = {}
+_WRITER_QUEUES_LOCK = threading.Lock()
+
+
+def _writer_queue(engine: Engine) -> _SqliteWriterQueue | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    path = os.path.abspath(database) if database and database != ":memory:" and not database.startswith("file:") else None
+    key = path or f"engine:{id(engine)}"
+    with _WRITER_QUEUES_LOCK:
+        queue = _WRITER_QUEUES.get(key)
+        if queue is None:
+            queue = _WRITER_QUEUES[key] = _SqliteWriterQueue(path)
+        return queue
+
+
 # ---------------------------------------------------------------- the store
 
 
@@ -381,14 +519,23 @@ class Store:
         self._retry = retry
         self._sleep = sleep
         self._is_postgres = engine.dialect.name == "postgresql"
+        self._writers = _writer_queue(engine)
+        self._sql = _statements(self._is_postgres)
 
     # -- transactions
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
+        if self._writers is None:
+            with self.engine.connect() as connection:
+                connection.execution_options(**{WRITE_TRANSACTION: True})
+                with connection.begin():
+                    yield connection
+            return
+        # Take a pooled connection before queueing, so the lock is never held while waiting for the pool.
         with self.engine.connect() as connection:
             connection.execution_options(**{WRITE_TRANSACTION: True})
-            with connection.begin():
+            with self._writers.held(), connection.begin():
                 yield connection
 
     @contextmanager
@@ -398,6 +545,9 @@ class Store:
 
     def _retrying(self, operation: Callable[[], Any], what: str) -> Any:
         return run_with_retries(operation, self._retry, self._sleep, what)
+
+    def _claim_event(self, connection: Connection, event_id: str, now: dt.datetime) -> bool:
+        return connection.execute(self._sql.claim_event, {"event_id": event_id, "received_at": now}).first() is not None
 
     def _insert_ignoring_conflict(self, connection: Connection, table: Any, values: dict) -> bool:
         """Insert a row unless it collides with a unique key; True when inserted.
@@ -418,9 +568,7 @@ class Store:
 
         def attempt() -> bool:
             with self._write() as connection:
-                return self._insert_ignoring_conflict(
-                    connection, processed_events, {"event_id": event_id, "received_at": now}
-                )
+                return self._claim_event(connection, event_id, now)
 
         return self._retrying(attempt, "mark event processed")
 
@@ -446,6 +594,7 @@ class Store:
         *,
         repeat_window: dt.timedelta | None = None,
         repeat_reply: NewDelivery | RepeatFactory | None = None,
+        claim: DeliveryClaim | None = None,
     ) -> RecordResult:
         """Record a routed message and the reply to post, in one transaction.
 
@@ -457,13 +606,15 @@ class Store:
           thread) is enqueued instead of ``reply``, and ``repeat_of`` is set.
         - Otherwise the request, its 'routed' event and ``reply`` are written.
         ``reply`` may be a function of the new request id (for button values).
+        With ``claim``, the reply is written already leased to that worker and
+        returned as ``claimed``, so its sender needs no claiming transaction.
         """
         now = _utc(now)
 
         def attempt() -> RecordResult:
             try:
                 with self._write() as connection:
-                    return self._record(connection, event_id, request, reply, now, repeat_window, repeat_reply)
+                    return self._record(connection, event_id, request, reply, now, repeat_window, repeat_reply, claim)
             except IntegrityError:
                 # Another instance recorded the same message between our check and insert.
                 existing = self.find_by_message(request.workspace, request.channel_id, request.message_ts)
@@ -482,50 +633,50 @@ class Store:
         now: dt.datetime,
         repeat_window: dt.timedelta | None,
         repeat_reply: NewDelivery | RepeatFactory | None,
+        claim: DeliveryClaim | None,
     ) -> RecordResult:
-        if event_id is not None and not self._insert_ignoring_conflict(
-            connection, processed_events, {"event_id": event_id, "received_at": now}
-        ):
+        if event_id is not None and not self._claim_event(connection, event_id, now):
             existing = self._find_by_message(connection, request.workspace, request.channel_id, request.message_ts)
             return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
 
-        existing = self._find_by_message(connection, request.workspace, request.channel_id, request.message_ts)
-        if existing is not None:
-            return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
-
         if request.fingerprint and repeat_window is not None:
+            # The message itself must not count as its own earlier alert.
+            existing = self._find_by_message(connection, request.workspace, request.channel_id, request.message_ts)
+            if existing is not None:
+                return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
             first = self._first_with_fingerprint(connection, request.fingerprint, now - repeat_window)
             if first is not None:
-                return self._record_repeat(connection, first, request, repeat_reply, now)
+                return self._record_repeat(connection, first, request, repeat_reply, now, claim)
 
         request_id = connection.execute(
-            routed_requests.insert().values(
-                workspace=request.workspace,
-                channel_id=request.channel_id,
-                message_ts=request.message_ts,
-                thread_ts=request.thread_ts,
-                source=request.source,
-                source_name=request.source_name,
-                excerpt=_excerpt(request.excerpt),
-                topics=list(request.topics),
-                primary_topic=request.primary_topic,
-                personas={role: list(ids) for role, ids in request.personas.items()},
-                primary_persona=request.primary_persona,
-                amount_usd=request.amount_usd,
-                explanation=request.explanation,
-                confidence=request.confidence,
-                fingerprint=request.fingerprint,
-                repeat_count=0,
-                status=OPEN,
-                status_at=now,
-                created_at=now,
-                nudged_windows=0,
-                next_nudge_at=_utc(request.next_nudge_at, "next_nudge_at") if request.next_nudge_at else None,
-            )
-        ).inserted_primary_key[0]
-        rollups = _RollupChanges()
-        rollups.routed(request.primary_persona, request.primary_topic, now, request.amount_usd is not None)
-        rollups.apply(connection, self._is_postgres)
+            self._sql.insert_request,
+            {
+                "workspace": request.workspace,
+                "channel_id": request.channel_id,
+                "message_ts": request.message_ts,
+                "thread_ts": request.thread_ts,
+                "source": request.source,
+                "source_name": request.source_name,
+                "excerpt": _excerpt(request.excerpt),
+                "topics": list(request.topics),
+                "primary_topic": request.primary_topic,
+                "personas": {role: list(ids) for role, ids in request.personas.items()},
+                "primary_persona": request.primary_persona,
+                "amount_usd": request.amount_usd,
+                "explanation": request.explanation,
+                "confidence": request.confidence,
+                "fingerprint": request.fingerprint,
+                "repeat_count": 0,
+                "status": OPEN,
+                "status_at": now,
+                "created_at": now,
+                "nudged_windows": 0,
+                "next_nudge_at": _utc(request.next_nudge_at, "next_nudge_at") if request.next_nudge_at else None,
+            },
+        ).scalar()
+        if request_id is None:  # the message is recorded already (a duplicate delivery under another event id)
+            existing = self._find_by_message(connection, request.workspace, request.channel_id, request.message_ts)
+            return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
         self._add_event(
             connection,
             request_id,
@@ -537,8 +688,13 @@ class Store:
             {"event_id": event_id, "matched_terms": list(request.matched_terms)},
         )
         delivery = reply(request_id) if callable(reply) else reply
-        delivery_id = self._enqueue(connection, delivery, now, request_id) if delivery else None
-        return RecordResult(request_id=request_id, delivery_id=delivery_id)
+        delivery_id, claimed = self._enqueue(connection, delivery, now, request_id, claim) if delivery else (None, None)
+        # Last, so the counter rows (shared by every request of a persona and hour)
+        # stay locked for as short a time as possible before the commit.
+        rollups = _RollupChanges()
+        rollups.routed(request.primary_persona, request.primary_topic, now, request.amount_usd is not None)
+        rollups.apply(connection, self._sql)
+        return RecordResult(request_id=request_id, delivery_id=delivery_id, claimed=claimed)
 
     def _first_with_fingerprint(self, connection: Connection, fingerprint: str, since: dt.datetime) -> RequestView | None:
         row = connection.execute(
@@ -561,6 +717,7 @@ class Store:
         request: NewRequest,
         repeat_reply: NewDelivery | RepeatFactory | None,
         now: dt.datetime,
+        claim: DeliveryClaim | None,
     ) -> RecordResult:
         connection.execute(
             update(routed_requests)
@@ -580,8 +737,8 @@ class Store:
         first = self._get(connection, first.id)  # with the new count, for the link text
         assert first is not None
         delivery = repeat_reply(first) if callable(repeat_reply) else repeat_reply
-        delivery_id = self._enqueue(connection, delivery, now, first.id) if delivery else None
-        return RecordResult(request_id=first.id, delivery_id=delivery_id, repeat_of=first.id)
+        delivery_id, claimed = self._enqueue(connection, delivery, now, first.id, claim) if delivery else (None, None)
+        return RecordResult(request_id=first.id, delivery_id=delivery_id, repeat_of=first.id, claimed=claimed)
 
     def _add_event(
         self,
@@ -595,15 +752,16 @@ class Store:
         detail: dict[str, Any] | None = None,
     ) -> None:
         connection.execute(
-            request_events.insert().values(
-                request_id=request_id,
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                actor=actor,
-                at=at,
-                detail=detail,
-            )
+            self._sql.insert_event,
+            {
+                "request_id": request_id,
+                "action": action,
+                "from_status": from_status,
+                "to_status": to_status,
+                "actor": actor,
+                "at": at,
+                "detail": detail,
+            },
         )
 
     # -- the outbox
@@ -614,28 +772,54 @@ class Store:
 
         def attempt() -> int:
             with self._write() as connection:
-                return self._enqueue(connection, delivery, now, delivery.request_id)
+                return self._enqueue(connection, delivery, now, delivery.request_id)[0]
 
         return self._retrying(attempt, "enqueue delivery")
 
-    def _enqueue(self, connection: Connection, delivery: NewDelivery, now: dt.datetime, request_id: int | None) -> int:
-        values = dict(
-            request_id=request_id if request_id is not None else delivery.request_id,
-            kind=delivery.kind,
-            method=delivery.method,
-            payload=dict(delivery.payload),
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=_utc(delivery.not_before, "not_before") if delivery.not_before else now,
-            created_at=now,
-            dedup_key=delivery.dedup_key,
-        )
+    def _enqueue(
+        self,
+        connection: Connection,
+        delivery: NewDelivery,
+        now: dt.datetime,
+        request_id: int | None,
+        claim: DeliveryClaim | None = None,
+    ) -> tuple[int, DeliveryRow | None]:
+        """Insert a delivery; with ``claim``, leased to that worker already and returned as its row.
+
+        A delivery whose ``dedup_key`` is taken is not inserted: the existing id, and no row.
+        """
+        values = {
+            "request_id": request_id if request_id is not None else delivery.request_id,
+            "kind": delivery.kind,
+            "method": delivery.method,
+            "payload": dict(delivery.payload),
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": _utc(delivery.not_before, "not_before") if delivery.not_before else now,
+            "created_at": now,
+            "dedup_key": delivery.dedup_key,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        if claim is not None and values["next_attempt_at"] <= now:
+            values["claimed_by"] = claim.worker_id
+            values["claimed_until"] = now + claim.lease
         if delivery.dedup_key is None:
-            return connection.execute(deliveries.insert().values(**values)).inserted_primary_key[0]
-        self._insert_ignoring_conflict(connection, deliveries, values)
-        return connection.execute(
-            select(deliveries.c.id).where(deliveries.c.dedup_key == delivery.dedup_key)
-        ).scalar_one()
+            delivery_id = connection.execute(self._sql.insert_delivery, values).scalar_one()
+        else:
+            delivery_id = connection.execute(self._sql.insert_keyed_delivery, values).scalar()
+            if delivery_id is None:
+                existing = connection.execute(self._sql.delivery_with_key, {"key": delivery.dedup_key}).scalar_one()
+                return existing, None
+        if values["claimed_by"] is None:
+            return delivery_id, None
+        return delivery_id, DeliveryRow(
+            id=delivery_id,
+            last_error=None,
+            sent_at=None,
+            response_ts=None,
+            **{name: value for name, value in values.items()},
+        )
 
     def _claimable(self, now: dt.datetime) -> ColumnElement[bool]:
         return and_(
@@ -703,33 +887,43 @@ class Store:
 
         return self._retrying(attempt, "claim delivery")
 
-    def mark_sent(self, delivery_id: int, response_ts: str | None, now: dt.datetime) -> None:
-        """The delivery went out; a 'reply' also records its ts on the request (for updates)."""
+    def mark_sent(
+        self, delivery_id: int, response_ts: str | None, now: dt.datetime, *, row: DeliveryRow | None = None
+    ) -> None:
+        """The delivery went out; a 'reply' also records its ts on the request (for updates).
+
+        ``row`` (the delivery as claimed) saves reading back its kind and request.
+        """
         now = _utc(now)
+        sql = self._sql
 
         def attempt() -> None:
             with self._write() as connection:
-                row = connection.execute(
-                    update(deliveries)
-                    .where(deliveries.c.id == delivery_id)
-                    .values(
-                        status=SENT,
-                        sent_at=now,
-                        response_ts=response_ts,
-                        attempts=deliveries.c.attempts + 1,
-                        claimed_until=None,
-                        last_error=None,
-                    )
-                    .returning(deliveries.c.kind, deliveries.c.request_id)
-                ).first()
-                if row and row.kind == "reply" and row.request_id is not None and response_ts:
-                    connection.execute(
-                        update(routed_requests)
-                        .where(routed_requests.c.id == row.request_id)
-                        .values(reply_ts=response_ts)
-                    )
+                self._relaxed_commit(connection)
+                sent = {"delivery_id": delivery_id, "at": now, "ts": response_ts}
+                if row is not None:
+                    connection.execute(sql.mark_sent, sent)
+                    kind, request_id = row.kind, row.request_id
+                else:
+                    found = connection.execute(
+                        sql.mark_sent.returning(deliveries.c.kind, deliveries.c.request_id), sent
+                    ).first()
+                    kind, request_id = (found.kind, found.request_id) if found else (None, None)
+                if kind == "reply" and request_id is not None and response_ts:
+                    connection.execute(sql.set_reply_ts, {"request_id": request_id, "ts": response_ts})
 
         self._retrying(attempt, "mark delivery sent")
+
+    def _relaxed_commit(self, connection: Connection) -> None:
+        """Outbox bookkeeping may commit without waiting for the disk on PostgreSQL.
+
+        Losing such a commit in a server crash is recovered: a sent delivery that
+        still looks pending is looked up in Slack before it is posted again, and
+        a lost claim or retry mark only makes a delivery due sooner. Decisions and
+        replies to send are never written this way.
+        """
+        if self._is_postgres:
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
     def mark_retry(self, delivery_id: int, error: str, next_attempt_at: dt.datetime, now: dt.datetime) -> None:
         """Sending failed transiently (429, 5xx): due again at ``next_attempt_at``."""
@@ -738,6 +932,7 @@ class Store:
 
         def attempt() -> None:
             with self._write() as connection:
+                self._relaxed_commit(connection)
                 connection.execute(
                     update(deliveries)
                     .where(deliveries.c.id == delivery_id, deliveries.c.status == PENDING)
@@ -899,12 +1094,12 @@ class Store:
             self._add_feedback(connection, current, "reassigned", to_persona, actor, now)
 
         connection.execute(update(routed_requests).where(routed_requests.c.id == request_id).values(**values))
-        rollups.apply(connection, self._is_postgres)
+        rollups.apply(connection, self._sql)
         self._add_event(connection, request_id, action, current.status, values["status"], actor, now, detail)
         changed = self._get(connection, request_id)
         assert changed is not None
         delivery = update_reply(changed) if update_reply else None
-        delivery_id = self._enqueue(connection, delivery, now, request_id) if delivery else None
+        delivery_id = self._enqueue(connection, delivery, now, request_id)[0] if delivery else None
         return ActionResult(True, "done", _done_message(changed), changed, delivery_id)
 
     def _add_feedback(
