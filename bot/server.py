@@ -125,6 +125,9 @@ def serve(
         "timeout": 30,
         "graceful_timeout": 10,
         "keepalive": 5,
+        # Few idle keep-alive connections per worker: otherwise one worker can
+        # hold every persistent client connection while the others stay idle.
+        "worker_connections": threads + 4,
         "accesslog": None,
         "loglevel": settings.log_level.lower(),
         # A worker that cannot start (bad config, outdated schema) must stop the
