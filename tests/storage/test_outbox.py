@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 
 from bot.storage.db import make_engine
-from bot.storage.store import NewDelivery, Store
+from bot.storage.store import DeliveryClaim, NewDelivery, Store
 from storage_factories import at, new_request, reply_for
 
 LEASE = dt.timedelta(seconds=60)
@@ -45,6 +45,26 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_expires(store: 
     # The first worker died: after the lease another worker picks it up.
     reclaimed = store.claim_due_deliveries("w2", at(minutes=1.5))
     assert [(d.id, d.claimed_by) for d in reclaimed] == [(delivery_id, "w2")]
+
+
+def test_a_reply_written_with_a_claim_is_leased_to_its_writer_already(store: Store) -> None:
+    recorded = store.record_routed_message("Ev1", new_request(), reply_for, at(), claim=DeliveryClaim("w1", LEASE))
+    row = recorded.claimed
+    assert row is not None and row.id == recorded.delivery_id
+    assert (row.claimed_by, row.claimed_until, row.attempts) == ("w1", at() + LEASE, 0)
+    stored = store.get_delivery(row.id)
+    assert (stored.claimed_by, stored.claimed_until, stored.payload) == ("w1", at() + LEASE, row.payload)
+    # Nobody else sends it while the writer's lease runs; once it expires (the writer died), anyone may.
+    assert store.claim_delivery(row.id, "w2", at(minutes=0.5), LEASE) is None
+    assert store.claim_due_deliveries("w2", at(minutes=0.5)) == []
+    assert [d.id for d in store.claim_due_deliveries("w2", at(minutes=1.5))] == [row.id]
+
+
+def test_mark_sent_with_the_claimed_row_records_the_reply_ts(store: Store) -> None:
+    recorded = store.record_routed_message("Ev1", new_request(), reply_for, at(), claim=DeliveryClaim("w1", LEASE))
+    store.mark_sent(recorded.delivery_id, "1700000001.000200", at(minutes=0.01), row=recorded.claimed)
+    assert store.get_delivery(recorded.delivery_id).status == "sent"
+    assert store.get_request(recorded.request_id).reply_ts == "1700000001.000200"
 
 
 def test_sent_deliveries_are_done_and_a_reply_records_its_ts(store: Store) -> None:
