@@ -276,7 +276,7 @@ class WebApi:
             stored = self._message(channel, _required(params, "ts"))
             if stored.payload.get("bot_id") != self.workspace.bot_id:
                 raise ApiError("cant_delete_message")
-            self.workspace.messages.remove(stored)
+            self.workspace.remove_message(stored)
             return {"channel": channel.id, "ts": stored.ts}
 
     def chat_get_permalink(self, params: JSONDict) -> JSONDict:
@@ -461,7 +461,7 @@ class WebApi:
             if _flag(body, "delete_original"):
                 original = self._original(target)
                 if original is not None:
-                    ws.messages.remove(original)
+                    ws.remove_message(original)
                 return 200, "ok"
             if _flag(body, "replace_original"):
                 original = self._original(target)

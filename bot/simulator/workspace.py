@@ -240,6 +240,9 @@ class Workspace:
         # Insertion order is post order, which is also ts order: ts values are
         # allocated under the same lock that appends.
         self.messages: list[StoredMessage] = []
+        # (channel, ts) -> message: a post looks up its thread parent, and a long
+        # benchmark run must not scan the whole history for each one.
+        self._by_key: dict[tuple[str, str], StoredMessage] = {}
         self.home_views: dict[str, JSONDict] = {}
         self.opened_views: list[JSONDict] = []
         self.users[self.bot_user_id] = User(
@@ -336,10 +339,12 @@ class Workspace:
 
     def find_message(self, channel_id: str, ts: str) -> StoredMessage | None:
         with self.lock:
-            for stored in reversed(self.messages):
-                if stored.ts == ts and stored.channel == channel_id:
-                    return stored
-        return None
+            return self._by_key.get((channel_id, ts))
+
+    def remove_message(self, stored: StoredMessage) -> None:
+        with self.lock:
+            self.messages.remove(stored)
+            self._by_key.pop((stored.channel, stored.ts), None)
 
     # -------------------------------------------------------------- messages
 
@@ -361,6 +366,7 @@ class Workspace:
             if thread_ts is not None and visible_to is None:
                 self._count_reply(channel.id, thread_ts, payload)
             self.messages.append(stored)
+            self._by_key[(stored.channel, stored.ts)] = stored
             return stored
 
     def _count_reply(self, channel_id: str, thread_ts: str, reply: JSONDict) -> None:

@@ -86,7 +86,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
     else:
-        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        # Sized for a worker's threads (8 serving, 4 relay senders, the poller).
+        # Pre-ping costs a round trip per checkout, but reads are not retried
+        # like writes, so a connection the server dropped must be caught here.
+        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=6)
     log.debug("database engine for %s", safe_url(engine))
     return engine
 
