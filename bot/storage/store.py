@@ -32,7 +32,6 @@ from typing import Any, Literal
 from sqlalchemy import (
     Connection,
     Engine,
-    Float,
     and_,
     bindparam,
     case,
@@ -47,7 +46,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.selectable import Alias
 
 from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
