@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.machine import machine_facts  # noqa: E402
+from bench.machine import describe, machine_facts  # noqa: E402
 from bot.cli_routing import route_jsonl  # noqa: E402
 from bot.config.loader import load_config  # noqa: E402
 from bot.config.models import BotConfig, Owners, RoutingFile, Topic  # noqa: E402
@@ -274,7 +274,7 @@ def main() -> int:
 
     m = result["machine"]
     print("## Router (`route --jsonl`)\n")
-    print(f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['platform']}.")
+    print(f"Machine: {describe(m)}.")
     print(f"Workload: {args.messages:,} generated Slack messages (60% short human text and chatter, "
           f"40% alert payloads in text, attachments, blocks and JSON code blocks; "
           f"mean {result['mean_message_chars']} chars), JSON in and out, best of 5 interleaved rounds.\n")
