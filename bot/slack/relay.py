@@ -140,7 +140,7 @@ class OutboxRelay:
         client: WebClient,
         worker_id: str,
         clock: Clock = utcnow,
-        senders: int = 4,
+        senders: int = 8,
         poll_seconds: float = 2.0,
         on_idle: Callable[[], None] | None = None,
     ) -> None:
@@ -151,6 +151,9 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.on_idle = on_idle
         self._queue: queue.Queue[int | DeliveryRow | None] = queue.Queue()
+        # Sent marks from the sender threads, committed in batches by one recorder.
+        self._sent: queue.Queue[tuple[DeliveryRow, str | None] | None] = queue.Queue()
+        self._recorder: threading.Thread | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._senders = senders
@@ -184,6 +187,8 @@ class OutboxRelay:
         poller = threading.Thread(target=self._poll_loop, name="outbox-poller", daemon=True)
         poller.start()
         self._threads.append(poller)
+        self._recorder = threading.Thread(target=self._record_loop, name="outbox-recorder", daemon=True)
+        self._recorder.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -192,6 +197,9 @@ class OutboxRelay:
             self._queue.put(None)
         for thread in self._threads:
             thread.join(timeout)
+        if self._recorder is not None:
+            self._sent.put(None)  # after the senders: their last marks are flushed first
+            self._recorder.join(timeout)
 
     # -- work ----------------------------------------------------------------------------------
     def drain(self, limit: int = 100) -> int:
@@ -212,9 +220,39 @@ class OutboxRelay:
                 else:
                     row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=LEASE)
                 if row is not None:
-                    self._deliver(row)
+                    self._deliver(row, record_sent=self._queue_sent_mark)
             except Exception:  # the poller retries whatever this left pending
                 log.exception("outbox: sending delivery %s failed unexpectedly", getattr(item, "id", item))
+
+    def _mark_sent_now(self, row: DeliveryRow, response_ts: str | None) -> None:
+        self.store.mark_sent(row.id, response_ts, self.clock(), row=row)
+
+    def _queue_sent_mark(self, row: DeliveryRow, response_ts: str | None) -> None:
+        self._sent.put((row, response_ts))
+
+    def _record_loop(self) -> None:
+        """Commit sent marks in batches; a crash before a flush is recovered by ``find_posted``."""
+        while True:
+            item = self._sent.get()
+            if item is None:
+                return
+            batch = [item]
+            while len(batch) < 200:
+                try:
+                    more = self._sent.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._flush_sent(batch)
+                    return
+                batch.append(more)
+            self._flush_sent(batch)
+
+    def _flush_sent(self, batch: list[tuple[DeliveryRow, str | None]]) -> None:
+        try:
+            self.store.mark_sent_many(batch, self.clock())
+        except Exception:  # still pending in the store: the poller looks them up in Slack before resending
+            log.exception("outbox: recording %d sent deliveries failed", len(batch))
 
     def _lease_left(self, row: DeliveryRow) -> bool:
         if row.claimed_until is not None and self.clock() < row.claimed_until - HANDOVER_MARGIN:
@@ -232,18 +270,19 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox: poll failed; will try again")
 
-    def _deliver(self, row) -> int:
+    def _deliver(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
         now = self.clock()
+        record_sent = record_sent or self._mark_sent_now
         if row.method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > RECOVERY_AGE):
             earlier = find_posted(self.client, row.payload, row.id, row.created_at)
             if earlier is not None:
                 log.info("outbox: delivery %s had already reached Slack; not posting it again", row.id)
-                self.store.mark_sent(row.id, earlier, self.clock(), row=row)
+                record_sent(row, earlier)
                 return 1
         payload = tag_with_delivery(row.method, dict(row.payload), row.id)
         outcome = send_delivery(self.client, row.method, payload, row.attempts, now)
         if outcome.sent:
-            self.store.mark_sent(row.id, outcome.response_ts, self.clock(), row=row)
+            record_sent(row, outcome.response_ts)
             return 1
         attempts = row.attempts + 1
         if outcome.retry_at is None or attempts >= MAX_ATTEMPTS:

@@ -913,6 +913,33 @@ class Store:
 
         self._retrying(attempt, "mark delivery sent")
 
+    def mark_sent_many(self, sent: Sequence[tuple[DeliveryRow, str | None]], now: dt.datetime) -> None:
+        """Record several sent deliveries (as claimed, with Slack's ts) in one transaction.
+
+        Under load the relay's senders finish faster than one transaction each
+        can be committed; one commit for a batch keeps the single SQLite writer
+        (and PostgreSQL's round trips) off the critical path.
+        """
+        if not sent:
+            return
+        now = _utc(now)
+        sql = self._sql
+        marks = [{"delivery_id": row.id, "at": now, "ts": ts} for row, ts in sent]
+        reply_ts = [
+            {"request_id": row.request_id, "ts": ts}
+            for row, ts in sent
+            if row.kind == "reply" and row.request_id is not None and ts
+        ]
+
+        def attempt() -> None:
+            with self._write() as connection:
+                self._relaxed_commit(connection)
+                connection.execute(sql.mark_sent, marks)
+                if reply_ts:
+                    connection.execute(sql.set_reply_ts, reply_ts)
+
+        self._retrying(attempt, "mark deliveries sent")
+
     def _relaxed_commit(self, connection: Connection) -> None:
         """Outbox bookkeeping may commit without waiting for the disk on PostgreSQL.
 

@@ -125,3 +125,22 @@ def test_two_relays_on_two_engines_never_claim_the_same_delivery(database_url: s
     everything = claimed["w0"] + claimed["w1"]
     assert len(everything) == total
     assert len(set(everything)) == total  # no delivery claimed twice
+
+
+def test_mark_sent_many_records_every_delivery_and_reply_ts_in_one_go(store):
+    import datetime as dt
+
+    from bot.storage.store import NewDelivery
+
+    now = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
+    ids = [
+        store.enqueue(NewDelivery(kind="digest", method="chat.postMessage", payload={"channel": "C1", "text": str(i)}), now)
+        for i in range(3)
+    ]
+    rows = store.claim_due_deliveries("worker", now, limit=10)
+    assert sorted(r.id for r in rows) == sorted(ids)
+    store.mark_sent_many([(row, f"17000000{row.id}.0001") for row in rows], now)
+    for row in rows:
+        sent = store.get_delivery(row.id)
+        assert sent.status == "sent" and sent.response_ts == f"17000000{row.id}.0001"
+    assert store.claim_due_deliveries("worker", now + dt.timedelta(hours=1)) == []
