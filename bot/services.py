@@ -12,7 +12,6 @@ import datetime as dt
 import difflib
 import hashlib
 import logging
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from bot import render
 from bot.blocks import archive_link, humanise_duration
 from bot.config.loader import ConfigError, load_config
 from bot.config.models import BotConfig
+from bot.routing.fingerprint import alert_fingerprint
 from bot.routing.router import Decision, PersonaTag, Router
 from bot.routing.slack_text import message_text
 from bot.routing.who_owns import TopicLookup
@@ -123,27 +123,6 @@ class IntakeOutcome:
 
 
 EXCERPT_CHARS = 500
-_IDENTIFIERS = (
-    re.compile(r"\b(?:anomaly ?id|anomalyId)\W{0,4}([0-9a-f-]{8,})", re.I),
-    re.compile(r"\b(?:budget name|budgetDisplayName|budget)\W{0,4}([\w .-]{3,60}?)(?:\s{2,}|\n|\"|,| has | budget\b|$)", re.I),
-    re.compile(r"\b(\d{12})\b"),  # AWS account
-    re.compile(r"\b(?:service|dimensionValue|dimensionalValue)\W{0,4}([A-Za-z][\w .()-]{2,60}?)(?:\n|\"|,|$)", re.I),
-    re.compile(r"\bsubscriptions/([0-9a-f-]{36})", re.I),  # Azure subscription
-    re.compile(r"\bprojects/([a-z][a-z0-9-]{4,29})\b"),  # GCP project
-)
-
-
-def alert_fingerprint(source_id: str, text: str) -> str:
-    """Identity of an automated alert: its source plus account, service, alert id.
-
-    Amounts and dates differ between repeats of the same alert, so when no
-    identifiers are found the text without digits stands in for them.
-    """
-    found = [m.group(1).strip().lower() for pattern in _IDENTIFIERS for m in pattern.finditer(text[:5000])]
-    if not found:
-        found = [re.sub(r"[\d.,:$%]+", "#", text.lower())[:300]]
-    digest = hashlib.sha256("\x1f".join([source_id, *sorted(set(found))]).encode()).hexdigest()
-    return digest[:40]
 
 
 class ClaimedSends(Protocol):
@@ -226,12 +205,8 @@ class Intake:
             confidence=decision.confidence,
             fingerprint=alert_fingerprint(source_id, text) if message.bot_id else None,
             matched_terms=list(decision.matched_terms),
-            next_nudge_at=self._nudge_deadline(runtime, decision, primary, now),
+            next_nudge_at=ack_window_end(runtime.config, decision.topics[0] if decision.topics else None, primary, now),
         )
-
-    @staticmethod
-    def _nudge_deadline(runtime: Runtime, decision: Decision, primary: str, now: dt.datetime) -> dt.datetime:
-        return ack_window_end(runtime.config, decision.topics[0] if decision.topics else None, primary, now)
 
     def _reply(self, runtime: Runtime, message: IncomingMessage, decision: Decision) -> NewDelivery:
         payload = routed_reply_payload(runtime, message.ref, decision)
