@@ -1,5 +1,7 @@
 """Run every benchmark and rewrite BENCHMARKS.md: `.venv/bin/python -m bench`.
 
+`.venv/bin/python -m bench slack` runs only the matching benchmarks and prints them.
+
 Each benchmark is its own script printing a markdown section; they run one
 after another (never in parallel: they measure the same two cores).
 """
@@ -35,8 +37,12 @@ def main(argv: list[str]) -> int:
         f"Machine: {describe(machine_facts())}.\n\n"
         "Figures are from one run on this machine; performance is measured here, never asserted in tests.\n"
     )
-    (ROOT / "BENCHMARKS.md").write_text(header + "\n" + "\n".join(sections))
-    print((ROOT / "BENCHMARKS.md").read_text())
+    report = header + "\n" + "\n".join(sections)
+    if argv:
+        print(report)  # a partial run must not replace the full record
+    else:
+        (ROOT / "BENCHMARKS.md").write_text(report)
+        print(report)
     return 1 if failed else 0
 
 
