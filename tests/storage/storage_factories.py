@@ -45,3 +45,13 @@ def reply_for(request_id: int, channel: str = "C1", thread_ts: str = "1.0") -> N
         method="chat.postMessage",
         payload={"channel": channel, "thread_ts": thread_ts, "text": f"request {request_id}"},
     )
+
+
+def run_racing(threads: list, engines: list) -> None:
+    """Start racing threads together, wait for them, then close the engines they used."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for engine in engines:
+        engine.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy import event, exc
 from bot.storage.db import make_engine
 from bot.storage.retry import RetryPolicy
 from bot.storage.store import Store
-from storage_factories import at
+from storage_factories import at, run_racing
 
 
 def test_an_occurrence_is_claimed_once_and_its_outcome_recorded(store: Store) -> None:
@@ -46,12 +46,7 @@ def test_two_schedulers_racing_on_two_engines_claim_each_occurrence_once(databas
             errors.append(error)
 
     threads = [threading.Thread(target=scheduler, args=(n, e)) for n, e in zip(won, engines)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    for engine in engines:
-        engine.dispose()
+    run_racing(threads, engines)
 
     assert errors == []
     assert sorted(won["a"] + won["b"]) == [fire for _, fire in occurrences]

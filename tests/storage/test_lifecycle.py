@@ -8,7 +8,7 @@ import pytest
 
 from bot.storage.db import make_engine
 from bot.storage.store import NewDelivery, RequestView, Store
-from storage_factories import at, new_request, reply_for
+from storage_factories import at, new_request, reply_for, run_racing
 
 
 @pytest.fixture
@@ -134,12 +134,7 @@ def test_concurrent_presses_apply_once(database_url: str, store: Store, request_
             errors.append(error)
 
     threads = [threading.Thread(target=press, args=(n,)) for n in range(presses)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    for engine in engines:
-        engine.dispose()
+    run_racing(threads, engines)
 
     assert errors == []
     assert len(outcomes) == presses

@@ -7,7 +7,7 @@ import threading
 
 from bot.storage.db import make_engine
 from bot.storage.store import DeliveryClaim, NewDelivery, Store
-from storage_factories import at, new_request, reply_for
+from storage_factories import at, new_request, reply_for, run_racing
 
 LEASE = dt.timedelta(seconds=60)
 
@@ -114,12 +114,7 @@ def test_two_relays_on_two_engines_never_claim_the_same_delivery(database_url: s
             errors.append(error)
 
     threads = [threading.Thread(target=relay, args=(f"w{i}", s)) for i, s in enumerate(stores)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    for engine in engines:
-        engine.dispose()
+    run_racing(threads, engines)
 
     assert errors == []
     everything = claimed["w0"] + claimed["w1"]
