@@ -126,7 +126,13 @@ EXCERPT_CHARS = 500
 
 
 class ClaimedSends(Protocol):
-    """A sender that can lease a reply as it is written and send it without claiming it again."""
+    """The outbox relay as the intake sees it.
+
+    It can lease a reply as it is written and send it without claiming it again,
+    or be told of a committed delivery to claim and send.
+    """
+
+    def notify(self, delivery_id: int | None) -> None: ...
 
     def claim_ahead(self) -> DeliveryClaim | None: ...
 
@@ -138,15 +144,13 @@ class Intake:
         self,
         holder: RuntimeHolder,
         store: Store,
-        notify: Callable[[int | None], None],
+        sender: ClaimedSends,
         clock: Clock,
-        sender: ClaimedSends | None = None,
     ):
         self.holder = holder
         self.store = store
-        self.notify = notify
-        self.clock = clock
         self.sender = sender
+        self.clock = clock
 
     def handle(self, message: IncomingMessage) -> IntakeOutcome:
         runtime = self.holder.current
@@ -167,14 +171,14 @@ class Intake:
             now,
             repeat_window=dt.timedelta(hours=runtime.config.routing.repeats.window_hours),
             repeat_reply=self._repeat_reply(message),
-            claim=self.sender.claim_ahead() if self.sender is not None else None,
+            claim=self.sender.claim_ahead(),
         )
         if result.duplicate:
             return IntakeOutcome("duplicate", result.request_id)
-        if result.claimed is not None and self.sender is not None:
+        if result.claimed is not None:
             self.sender.send_claimed(result.claimed)
         else:
-            self.notify(result.delivery_id)
+            self.sender.notify(result.delivery_id)
         return IntakeOutcome("repeat" if result.repeat_of else "routed", result.request_id, result.delivery_id)
 
     def _new_request(

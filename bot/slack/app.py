@@ -117,7 +117,7 @@ def build_services(
         client=client,
         holder=holder,
         relay=relay,
-        intake=Intake(holder, store, relay.notify, clock, sender=relay),
+        intake=Intake(holder, store, relay, clock),
         commands=Commands(holder, store),
         lifecycle=Lifecycle(holder, store, relay.notify, clock),
         home=Home(holder, store),
