@@ -76,9 +76,8 @@ class BotServices:
         return self.holder.current.config
 
     def background_tick(self) -> None:
-        """Housekeeping the relay's poller runs between sends."""
+        """Housekeeping the relay's poller runs between sends (nudges are the scheduler's)."""
         self.holder.reload_if_changed()
-        self.nudges.sweep(self.clock())
 
     def close(self) -> None:
         self.relay.stop()
