@@ -51,6 +51,7 @@ from sqlalchemy.sql.selectable import Alias
 
 from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.storage.db import WRITE_TRANSACTION
+from bot.storage.group_commit import GroupCommit
 from bot.storage.models import (
     EXCERPT_MAX_CHARS,
     deliveries,
@@ -325,6 +326,7 @@ class _RollupChanges:
 
 
 _HOURLY_KEY = ("hour", "primary_persona", "topic")
+_MESSAGE_KEY_COLUMNS = (routed_requests.c.workspace, routed_requests.c.channel_id, routed_requests.c.message_ts)
 _DAILY_KEY = ("day", "primary_persona")
 
 
@@ -356,10 +358,20 @@ class _Statements:
             .on_conflict_do_nothing(index_elements=["workspace", "channel_id", "message_ts"])
             .returning(routed_requests.c.id)
         )
+        self.insert_requests = (
+            dialect_insert(routed_requests)
+            .on_conflict_do_nothing(index_elements=["workspace", "channel_id", "message_ts"])
+            .returning(routed_requests.c.id, *_MESSAGE_KEY_COLUMNS)
+        )
         self.insert_event = insert(request_events)
         self.insert_delivery = insert(deliveries).returning(deliveries.c.id)
         self.insert_keyed_delivery = (
             dialect_insert(deliveries).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(deliveries.c.id)
+        )
+        self.insert_keyed_deliveries = (
+            dialect_insert(deliveries)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(deliveries.c.id, deliveries.c.dedup_key)
         )
         self.delivery_with_key = select(deliveries.c.id).where(deliveries.c.dedup_key == bindparam("key"))
         self.add_hourly = _rollup_upsert(dialect_insert, digest_hourly, _HOURLY_KEY, _HOURLY_COUNTS)
@@ -433,6 +445,97 @@ def _excerpt(text: str) -> str:
     if len(text) <= EXCERPT_MAX_CHARS:
         return text
     return text[: EXCERPT_MAX_CHARS - 1] + "…"
+
+
+# ---------------------------------------------------------------- intake rows
+
+
+@dataclass(frozen=True)
+class _PendingRecord:
+    """One ``record_routed_message`` call, waiting for its batch."""
+
+    event_id: str | None
+    request: NewRequest
+    reply: NewDelivery | ReplyFactory | None
+    now: dt.datetime
+    repeat_window: dt.timedelta | None
+    repeat_reply: NewDelivery | RepeatFactory | None
+    claim: DeliveryClaim | None
+
+
+def _message_key(request: NewRequest) -> tuple[str, str, str]:
+    return (request.workspace, request.channel_id, request.message_ts)
+
+
+def _message_key_of_values(values: Mapping[str, Any]) -> tuple[str, str, str]:
+    return (values["workspace"], values["channel_id"], values["message_ts"])
+
+
+def _request_values(request: NewRequest, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "workspace": request.workspace,
+        "channel_id": request.channel_id,
+        "message_ts": request.message_ts,
+        "thread_ts": request.thread_ts,
+        "source": request.source,
+        "source_name": request.source_name,
+        "excerpt": _excerpt(request.excerpt),
+        "topics": list(request.topics),
+        "primary_topic": request.primary_topic,
+        "personas": {role: list(ids) for role, ids in request.personas.items()},
+        "primary_persona": request.primary_persona,
+        "amount_usd": request.amount_usd,
+        "explanation": request.explanation,
+        "confidence": request.confidence,
+        "fingerprint": request.fingerprint,
+        "repeat_count": 0,
+        "status": OPEN,
+        "status_at": now,
+        "created_at": now,
+        "nudged_windows": 0,
+        "next_nudge_at": _utc(request.next_nudge_at, "next_nudge_at") if request.next_nudge_at else None,
+    }
+
+
+def _routed_event(pending: _PendingRecord, request_id: int) -> dict[str, Any]:
+    return {
+        "request_id": request_id,
+        "action": "routed",
+        "from_status": None,
+        "to_status": OPEN,
+        "actor": pending.request.source_name,
+        "at": pending.now,
+        "detail": {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)},
+    }
+
+
+def _delivery_values(
+    delivery: NewDelivery, now: dt.datetime, request_id: int | None, claim: DeliveryClaim | None
+) -> dict[str, Any]:
+    values = {
+        "request_id": request_id if request_id is not None else delivery.request_id,
+        "kind": delivery.kind,
+        "method": delivery.method,
+        "payload": dict(delivery.payload),
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": _utc(delivery.not_before, "not_before") if delivery.not_before else now,
+        "created_at": now,
+        "dedup_key": delivery.dedup_key,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if claim is not None and values["next_attempt_at"] <= now:
+        values["claimed_by"] = claim.worker_id
+        values["claimed_until"] = now + claim.lease
+    return values
+
+
+def _leased_row(delivery_id: int, values: Mapping[str, Any]) -> DeliveryRow | None:
+    """The row of a delivery just written, when it was written leased to a sender."""
+    if values["claimed_by"] is None:
+        return None
+    return DeliveryRow(id=delivery_id, last_error=None, sent_at=None, response_ts=None, **values)
 
 
 # ---------------------------------------------------------------- SQLite writers
@@ -520,6 +623,7 @@ class Store:
         self._is_postgres = engine.dialect.name == "postgresql"
         self._writers = _writer_queue(engine)
         self._sql = _statements(self._is_postgres)
+        self._intake_batches: GroupCommit[_PendingRecord, RecordResult] = GroupCommit(self._record_batch)
 
     # -- transactions
 
@@ -607,92 +711,179 @@ class Store:
         ``reply`` may be a function of the new request id (for button values).
         With ``claim``, the reply is written already leased to that worker and
         returned as ``claimed``, so its sender needs no claiming transaction.
-        """
-        now = _utc(now)
 
+        Concurrent calls share a transaction (``group_commit``); each returns
+        only once its own message is committed.
+        """
+        pending = _PendingRecord(event_id, request, reply, _utc(now), repeat_window, repeat_reply, claim)
+        return self._intake_batches.submit(pending)
+
+    def _record_batch(self, batch: Sequence[_PendingRecord]) -> list[RecordResult | Exception]:
+        def attempt() -> list[RecordResult | Exception]:
+            with self._write() as connection:
+                return list(self._record_many(connection, batch))
+
+        try:
+            return self._retrying(attempt, "record routed messages")
+        except IntegrityError:
+            pass  # another instance recorded one of these messages between our check and insert
+        except Exception as error:  # noqa: BLE001 - one caller's failure, or every caller's below
+            if len(batch) == 1:
+                return [error]
+        # Each on its own, so one message that cannot be written fails only its own event.
+        return [self._record_alone(pending) for pending in batch]
+
+    def _record_alone(self, pending: _PendingRecord) -> RecordResult | Exception:
         def attempt() -> RecordResult:
             try:
                 with self._write() as connection:
-                    return self._record(connection, event_id, request, reply, now, repeat_window, repeat_reply, claim)
+                    return self._record(connection, pending)
             except IntegrityError:
-                # Another instance recorded the same message between our check and insert.
+                request = pending.request
                 existing = self.find_by_message(request.workspace, request.channel_id, request.message_ts)
                 if existing is None:
                     raise
                 return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
 
-        return self._retrying(attempt, "record routed message")
+        try:
+            return self._retrying(attempt, "record routed message")
+        except Exception as error:  # noqa: BLE001 - raised in the caller that submitted it
+            return error
+
+    def _record_many(self, connection: Connection, batch: Sequence[_PendingRecord]) -> list[RecordResult]:
+        """Record a batch in the caller's transaction, with one statement per table where possible.
+
+        Messages that may repeat an earlier alert (a fingerprint and a repeat
+        window) are checked one by one; the rest are inserted together.
+        """
+        results: list[RecordResult | None] = [None] * len(batch)
+        first_of: dict[tuple, int] = {}  # event id or message → the batch's first item carrying it
+        same_as_earlier: dict[int, int] = {}
+        together: list[int] = []
+        rollups = _RollupChanges()
+        for index, pending in enumerate(batch):
+            keys = [("message", *_message_key(pending.request))]
+            if pending.event_id is not None:
+                keys.append(("event", pending.event_id))
+            earlier = next((first_of[key] for key in keys if key in first_of), None)
+            if earlier is not None:  # a retry of an event in this very batch
+                same_as_earlier[index] = earlier
+                continue
+            first_of.update(dict.fromkeys(keys, index))
+            if pending.request.fingerprint and pending.repeat_window is not None:
+                results[index] = self._record(connection, pending, rollups)
+            else:
+                together.append(index)
+
+        # Every event id is remembered, a duplicate message's too, as one by one.
+        claimed_events = self._claim_events(
+            connection, [batch[i] for i in [*together, *same_as_earlier] if batch[i].event_id is not None]
+        )
+        fresh = [i for i in together if batch[i].event_id is None or batch[i].event_id in claimed_events]
+        request_ids = self._insert_requests(connection, [batch[i] for i in fresh])
+        inserted = [i for i in fresh if _message_key(batch[i].request) in request_ids]
+        if inserted:
+            ids = {i: request_ids[_message_key(batch[i].request)] for i in inserted}
+            connection.execute(self._sql.insert_event, [_routed_event(batch[i], ids[i]) for i in inserted])
+            replies = {i: self._reply_for(batch[i], ids[i]) for i in inserted}
+            enqueued = self._enqueue_many(
+                connection, [(i, replies[i], batch[i].now, ids[i], batch[i].claim) for i in inserted if replies[i]]
+            )
+            for i in inserted:
+                delivery_id, claimed = enqueued.get(i, (None, None))
+                results[i] = RecordResult(request_id=ids[i], delivery_id=delivery_id, claimed=claimed)
+                request = batch[i].request
+                rollups.routed(request.primary_persona, request.primary_topic, batch[i].now, request.amount_usd is not None)
+        # Last, so the counter rows (shared by every request of a persona and hour)
+        # stay locked for as short a time as possible before the commit.
+        rollups.apply(connection, self._sql)
+
+        for index in together:
+            if results[index] is None:  # seen before this batch, under this event id or another
+                existing = self._find_by_message(connection, *_message_key(batch[index].request))
+                results[index] = RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
+        for index, earlier in same_as_earlier.items():
+            results[index] = RecordResult(request_id=results[earlier].request_id, delivery_id=None, duplicate=True)
+        return results  # type: ignore[return-value]
+
+    def _claim_events(self, connection: Connection, batch: Sequence[_PendingRecord]) -> set[str]:
+        if not batch:
+            return set()
+        # In one key order everywhere, so two instances claiming the same events queue instead of deadlocking.
+        first_seen = {p.event_id: p.now for p in reversed(batch)}
+        params = [{"event_id": event_id, "received_at": first_seen[event_id]} for event_id in sorted(first_seen)]
+        return set(connection.execute(self._sql.claim_event, params).scalars())
+
+    def _insert_requests(self, connection: Connection, batch: Sequence[_PendingRecord]) -> dict[tuple[str, str, str], int]:
+        """Insert the requests; their ids by message, leaving out messages recorded already."""
+        if not batch:
+            return {}
+        params = sorted((_request_values(p.request, p.now) for p in batch), key=_message_key_of_values)
+        rows = connection.execute(self._sql.insert_requests, params)
+        return {(row.workspace, row.channel_id, row.message_ts): row.id for row in rows}
+
+    @staticmethod
+    def _reply_for(pending: _PendingRecord, request_id: int) -> NewDelivery | None:
+        return pending.reply(request_id) if callable(pending.reply) else pending.reply
+
+    def _enqueue_many(
+        self, connection: Connection, replies: Sequence[tuple[int, NewDelivery, dt.datetime, int, DeliveryClaim | None]]
+    ) -> dict[int, tuple[int, DeliveryRow | None]]:
+        """``_enqueue`` for several deliveries: (id, leased row) by the number each came with."""
+        enqueued: dict[int, tuple[int, DeliveryRow | None]] = {}
+        keyed: list[tuple[int, dict[str, Any]]] = []
+        for number, delivery, now, request_id, claim in replies:
+            if delivery.dedup_key is None:
+                enqueued[number] = self._enqueue(connection, delivery, now, request_id, claim)
+            else:
+                keyed.append((number, _delivery_values(delivery, now, request_id, claim)))
+        if not keyed:
+            return enqueued
+        params = sorted((values for _, values in keyed), key=lambda values: values["dedup_key"])
+        ids = {row.dedup_key: row.id for row in connection.execute(self._sql.insert_keyed_deliveries, params)}
+        for number, values in keyed:
+            key = values["dedup_key"]
+            delivery_id = ids.pop(key, None)
+            if delivery_id is None:  # the key was taken already, before or earlier in this batch
+                enqueued[number] = (connection.execute(self._sql.delivery_with_key, {"key": key}).scalar_one(), None)
+            else:
+                enqueued[number] = (delivery_id, _leased_row(delivery_id, values))
+        return enqueued
 
     def _record(
         self,
         connection: Connection,
-        event_id: str | None,
-        request: NewRequest,
-        reply: NewDelivery | ReplyFactory | None,
-        now: dt.datetime,
-        repeat_window: dt.timedelta | None,
-        repeat_reply: NewDelivery | RepeatFactory | None,
-        claim: DeliveryClaim | None,
+        pending: _PendingRecord,
+        rollups: _RollupChanges | None = None,
     ) -> RecordResult:
+        """One message, checked for a repeat; its rollup changes go to ``rollups``, or are applied here."""
+        event_id, request, now, claim = pending.event_id, pending.request, pending.now, pending.claim
         if event_id is not None and not self._claim_event(connection, event_id, now):
-            existing = self._find_by_message(connection, request.workspace, request.channel_id, request.message_ts)
+            existing = self._find_by_message(connection, *_message_key(request))
             return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
 
-        if request.fingerprint and repeat_window is not None:
+        if request.fingerprint and pending.repeat_window is not None:
             # The message itself must not count as its own earlier alert.
-            existing = self._find_by_message(connection, request.workspace, request.channel_id, request.message_ts)
+            existing = self._find_by_message(connection, *_message_key(request))
             if existing is not None:
                 return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
-            first = self._first_with_fingerprint(connection, request.fingerprint, now - repeat_window)
+            first = self._first_with_fingerprint(connection, request.fingerprint, now - pending.repeat_window)
             if first is not None:
-                return self._record_repeat(connection, first, request, repeat_reply, now, claim)
+                return self._record_repeat(connection, first, request, pending.repeat_reply, now, claim)
 
-        request_id = connection.execute(
-            self._sql.insert_request,
-            {
-                "workspace": request.workspace,
-                "channel_id": request.channel_id,
-                "message_ts": request.message_ts,
-                "thread_ts": request.thread_ts,
-                "source": request.source,
-                "source_name": request.source_name,
-                "excerpt": _excerpt(request.excerpt),
-                "topics": list(request.topics),
-                "primary_topic": request.primary_topic,
-                "personas": {role: list(ids) for role, ids in request.personas.items()},
-                "primary_persona": request.primary_persona,
-                "amount_usd": request.amount_usd,
-                "explanation": request.explanation,
-                "confidence": request.confidence,
-                "fingerprint": request.fingerprint,
-                "repeat_count": 0,
-                "status": OPEN,
-                "status_at": now,
-                "created_at": now,
-                "nudged_windows": 0,
-                "next_nudge_at": _utc(request.next_nudge_at, "next_nudge_at") if request.next_nudge_at else None,
-            },
-        ).scalar()
+        request_id = connection.execute(self._sql.insert_request, _request_values(request, now)).scalar()
         if request_id is None:  # the message is recorded already (a duplicate delivery under another event id)
-            existing = self._find_by_message(connection, request.workspace, request.channel_id, request.message_ts)
+            existing = self._find_by_message(connection, *_message_key(request))
             return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
-        self._add_event(
-            connection,
-            request_id,
-            "routed",
-            None,
-            OPEN,
-            request.source_name,
-            now,
-            {"event_id": event_id, "matched_terms": list(request.matched_terms)},
-        )
-        delivery = reply(request_id) if callable(reply) else reply
+        connection.execute(self._sql.insert_event, _routed_event(pending, request_id))
+        delivery = self._reply_for(pending, request_id)
         delivery_id, claimed = self._enqueue(connection, delivery, now, request_id, claim) if delivery else (None, None)
-        # Last, so the counter rows (shared by every request of a persona and hour)
-        # stay locked for as short a time as possible before the commit.
-        rollups = _RollupChanges()
+        apply_here = rollups is None
+        rollups = rollups or _RollupChanges()
         rollups.routed(request.primary_persona, request.primary_topic, now, request.amount_usd is not None)
-        rollups.apply(connection, self._sql)
+        if apply_here:
+            # Last, so the counter rows stay locked for as short a time as possible before the commit.
+            rollups.apply(connection, self._sql)
         return RecordResult(request_id=request_id, delivery_id=delivery_id, claimed=claimed)
 
     def _first_with_fingerprint(self, connection: Connection, fingerprint: str, since: dt.datetime) -> RequestView | None:
@@ -787,22 +978,7 @@ class Store:
 
         A delivery whose ``dedup_key`` is taken is not inserted: the existing id, and no row.
         """
-        values = {
-            "request_id": request_id if request_id is not None else delivery.request_id,
-            "kind": delivery.kind,
-            "method": delivery.method,
-            "payload": dict(delivery.payload),
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": _utc(delivery.not_before, "not_before") if delivery.not_before else now,
-            "created_at": now,
-            "dedup_key": delivery.dedup_key,
-            "claimed_by": None,
-            "claimed_until": None,
-        }
-        if claim is not None and values["next_attempt_at"] <= now:
-            values["claimed_by"] = claim.worker_id
-            values["claimed_until"] = now + claim.lease
+        values = _delivery_values(delivery, now, request_id, claim)
         if delivery.dedup_key is None:
             delivery_id = connection.execute(self._sql.insert_delivery, values).scalar_one()
         else:
@@ -810,15 +986,7 @@ class Store:
             if delivery_id is None:
                 existing = connection.execute(self._sql.delivery_with_key, {"key": delivery.dedup_key}).scalar_one()
                 return existing, None
-        if values["claimed_by"] is None:
-            return delivery_id, None
-        return delivery_id, DeliveryRow(
-            id=delivery_id,
-            last_error=None,
-            sent_at=None,
-            response_ts=None,
-            **{name: value for name, value in values.items()},
-        )
+        return delivery_id, _leased_row(delivery_id, values)
 
     def _claimable(self, now: dt.datetime) -> ColumnElement[bool]:
         return and_(
