@@ -6,6 +6,7 @@ the worker), so no database connection or thread crosses a fork.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -89,7 +90,12 @@ def build_wsgi(settings: Settings, **service_options) -> Callable:
         from bot.slack.scheduler import start_in_process_scheduler
 
         start_in_process_scheduler(services)
-    return make_wsgi_app(app, health)
+    wsgi = make_wsgi_app(app, health)
+    # What is loaded now (config models, the router's indexes, SQLAlchemy's
+    # metadata, bolt) lives as long as the worker: keep the cyclic garbage
+    # collector from walking it again on every full collection under load.
+    gc.freeze()
+    return wsgi
 
 
 class GunicornServer(BaseApplication):

@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.error import URLError
@@ -62,6 +63,12 @@ HANDOVER_MARGIN = dt.timedelta(seconds=20)
 # Beyond this many queued sends, new deliveries are left for senders to claim
 # themselves rather than leased while they wait in the queue.
 HANDOVER_MAX_QUEUED = 500
+# Sent marks wait this long for company before they are committed: under load
+# one transaction per window rather than one per send or two. A crash within the
+# window is recovered like any unrecorded send (looked up in Slack before it is
+# posted again), and the lease keeps other workers off these deliveries meanwhile.
+SENT_MARKS_WINDOW_SECONDS = 0.1
+SENT_MARKS_MAX_BATCH = 500
 
 
 def utcnow() -> dt.datetime:
@@ -237,9 +244,10 @@ class OutboxRelay:
             if item is None:
                 return
             batch = [item]
-            while len(batch) < 200:
+            window_ends = time.monotonic() + SENT_MARKS_WINDOW_SECONDS
+            while len(batch) < SENT_MARKS_MAX_BATCH:
                 try:
-                    more = self._sent.get_nowait()
+                    more = self._sent.get(timeout=max(0.0, window_ends - time.monotonic()))
                 except queue.Empty:
                     break
                 if more is None:
