@@ -3,10 +3,14 @@
 A load generator sends Slack-signed events and slash commands from 20
 concurrent clients, with the simulator as Slack, and measures:
 - events/s and p50/p99 from request sent to thread reply posted;
-- slash-command acknowledgement latency (p50/p99).
+- slash-command acknowledgement latency (p50/p99);
+- CPU per event: the server's processes, this process (the simulator and the
+  load generator), and PostgreSQL's, read from /proc.
 The floor is a bare bolt app on the same gunicorn settings that only
 acknowledges and posts a fixed reply. finops-bot runs with storage on SQLite
-and, when reachable, on PostgreSQL.
+and, when reachable, on PostgreSQL. The servers take turns, round after round
+(BENCH_ROUNDS, default 3), and medians are reported: on a shared 2-core
+machine one run of each can be 15% off.
 
 Run: .venv/bin/python -m bench.bench_slack   (prints a markdown section)
 """
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +40,7 @@ EVENTS = int(os.environ.get("BENCH_EVENTS", "3000"))
 COMMANDS = int(os.environ.get("BENCH_COMMANDS", "2000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 POSTGRES_URL = os.environ.get("FINOPS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 MESSAGES = [
@@ -43,6 +50,35 @@ MESSAGES = [
     "RI utilization dropped to 71% after the migration, who looks at coverage?",
     "Our AWS EDP expires in Feb. Who is leading the renewal negotiation? $4.2M/yr commit today.",
 ]
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_tree(pid: int) -> list[int]:
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid] + [descendant for child in children for descendant in process_tree(int(child))]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of these processes so far (0 where /proc cannot tell)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
+def postgres_pids() -> list[int]:
+    return [int(pid) for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()]
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -77,6 +113,9 @@ def run_load(sim: SlackSimulator, bot: LocalBot, channel: str, user: str) -> dic
             raise RuntimeError(f"event answered {response.status}")
 
     sim.reset_calls()
+    # Workers are forked once the server is up; read the tree now, not at start.
+    server_pids = process_tree(bot.process.pid)
+    cpu_before = (cpu_seconds(server_pids), own_cpu_seconds(), cpu_seconds(postgres_pids()))
     started = time.monotonic()
     with ThreadPoolExecutor(CLIENTS) as pool:
         list(pool.map(send, events))
@@ -89,6 +128,8 @@ def run_load(sim: SlackSimulator, bot: LocalBot, channel: str, user: str) -> dic
     for call in posted:
         first_post.setdefault(call.params["thread_ts"], call.at)
     finished = max(first_post.values())
+    cpu_after = (cpu_seconds(server_pids), own_cpu_seconds(), cpu_seconds(postgres_pids()))
+    server_cpu, client_cpu, postgres_cpu = (1000 * (a - b) / EVENTS for a, b in zip(cpu_after, cpu_before))
     latencies = [(first_post[ts] - sent_at[ts]) * 1000 for ts in first_post]
 
     command_latencies: list[float] = []
@@ -112,6 +153,9 @@ def run_load(sim: SlackSimulator, bot: LocalBot, channel: str, user: str) -> dic
         "commands": COMMANDS,
         "ack_p50_ms": percentile(command_latencies, 0.5),
         "ack_p99_ms": percentile(command_latencies, 0.99),
+        "server_cpu_ms": server_cpu,
+        "client_cpu_ms": client_cpu,
+        "postgres_cpu_ms": postgres_cpu,
     }
 
 
@@ -137,44 +181,67 @@ def postgres_database() -> tuple[str, callable] | None:
 def main() -> int:
     config_dir = ROOT / "config"
     config = load_config(config_dir).config
-    results: dict[str, dict] = {}
+    rounds: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp, SlackSimulator(socket_mode=False) as sim:
         seed_workspace(sim, config)
         user = sim.add_user("loadgen", email="loadgen@example.com")
         channel = sim.channel_id("cost-alerts")
-        runs = [("bare bolt (floor)", BareBolt, None), ("finops-bot, SQLite", LocalBot, f"sqlite:///{tmp}/bench.db")]
-        pg = postgres_database()
-        if pg:
-            runs.append(("finops-bot, PostgreSQL", LocalBot, pg[0]))
-        try:
-            for label, kind, database in runs:
-                env = bot_env(sim, database=database or f"sqlite:///{tmp}/bare.db", config_dir=config_dir)
-                with kind(env, workers=WORKERS, threads=THREADS) as server:
-                    results[label] = run_load(sim, server, channel, user)
-        finally:
-            if pg:
-                pg[1]()
-    floor = results["bare bolt (floor)"]["events_per_s"]
+        probe = postgres_database()
+        if probe is not None:
+            probe[1]()
+        with_postgres = probe is not None
+        for number in range(ROUNDS):
+            runs = [("bare bolt (floor)", BareBolt, f"sqlite:///{tmp}/bare-{number}.db", None)]
+            runs.append(("finops-bot, SQLite", LocalBot, f"sqlite:///{tmp}/bench-{number}.db", None))
+            if with_postgres:
+                database = postgres_database()
+                if database is None:
+                    raise RuntimeError("PostgreSQL went away between rounds")
+                runs.append(("finops-bot, PostgreSQL", LocalBot, *database))
+            for label, kind, database, drop in runs:
+                env = bot_env(sim, database=database, config_dir=config_dir)
+                try:
+                    with kind(env, workers=WORKERS, threads=THREADS) as server:
+                        rounds.setdefault(label, []).append(run_load(sim, server, channel, user))
+                finally:
+                    if drop:
+                        drop()
+    floor_label = "bare bolt (floor)"
+    results = {label: summarise(runs, rounds[floor_label]) for label, runs in rounds.items()}
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "slack.json").write_text(json.dumps(results, indent=2))
+    (out / "slack.json").write_text(json.dumps({"rounds": rounds, "medians": results}, indent=2))
     print("## Slack app under load (`bench/bench_slack.py`)\n")
     print(
         f"{EVENTS} signed message events and {COMMANDS} `/finops who-owns` commands from {CLIENTS} concurrent "
-        f"clients; gunicorn gthread, {WORKERS} workers × {THREADS} threads; the simulator plays Slack.\n"
+        f"clients; gunicorn gthread, {WORKERS} workers × {THREADS} threads; the simulator plays Slack. "
+        f"The servers take turns for {ROUNDS} rounds; figures are medians (events/s range in brackets).\n"
     )
-    print("| server | events/s | % of floor | reply p50 ms | reply p99 ms | ack p50 ms | ack p99 ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| server | events/s | % of floor | reply p50 ms | reply p99 ms | ack p50 ms | ack p99 ms "
+        "| CPU ms/event: server | simulator + load | PostgreSQL |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, r in results.items():
         print(
-            f"| {label} | {r['events_per_s']:.0f} | {100 * r['events_per_s'] / floor:.0f}% | {r['reply_p50_ms']:.1f} "
-            f"| {r['reply_p99_ms']:.1f} | {r['ack_p50_ms']:.1f} | {r['ack_p99_ms']:.1f} |"
+            f"| {label} | {r['events_per_s']:.0f} ({r['events_per_s_min']:.0f}–{r['events_per_s_max']:.0f}) "
+            f"| {100 * r['of_floor']:.0f}% | {r['reply_p50_ms']:.1f} | {r['reply_p99_ms']:.1f} "
+            f"| {r['ack_p50_ms']:.1f} | {r['ack_p99_ms']:.1f} | {r['server_cpu_ms']:.2f} | {r['client_cpu_ms']:.2f} "
+            f"| {r['postgres_cpu_ms']:.2f} |"
         )
     print(
         "\nTargets: finops-bot ≥ 80% of the floor (Slack app issue) and ≥ 70% with storage on each back end "
-        "(storage issue); slash-command p99 acknowledgement < 100 ms at 20 clients."
+        "(storage issue); slash-command p99 acknowledgement < 100 ms at 20 clients. "
+        "% of floor is the median of each round's ratio to that round's floor."
     )
     return 0
+
+
+def summarise(runs: list[dict], floor_runs: list[dict]) -> dict:
+    medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    rates = [run["events_per_s"] for run in runs]
+    ratios = [run["events_per_s"] / floor["events_per_s"] for run, floor in zip(runs, floor_runs)]
+    return {**medians, "events_per_s_min": min(rates), "events_per_s_max": max(rates), "of_floor": statistics.median(ratios)}
 
 
 if __name__ == "__main__":
