@@ -18,7 +18,6 @@ import datetime as dt
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.error import URLError
@@ -157,9 +156,10 @@ class OutboxRelay:
         self.clock = clock
         self.poll_seconds = poll_seconds
         self.on_idle = on_idle
-        self._queue: queue.Queue[int | DeliveryRow | None] = queue.Queue()
+        # SimpleQueue: put and get are single C calls, which matters at one handoff per event.
+        self._queue: queue.SimpleQueue[int | DeliveryRow | None] = queue.SimpleQueue()
         # Sent marks from the sender threads, committed in batches by one recorder.
-        self._sent: queue.Queue[tuple[DeliveryRow, str | None] | None] = queue.Queue()
+        self._sent: queue.SimpleQueue[tuple[DeliveryRow, str | None] | None] = queue.SimpleQueue()
         self._recorder: threading.Thread | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -243,11 +243,13 @@ class OutboxRelay:
             item = self._sent.get()
             if item is None:
                 return
+            # Let the window fill without waking for each mark, then take what came.
+            if not self._stop.is_set():
+                self._stop.wait(SENT_MARKS_WINDOW_SECONDS)
             batch = [item]
-            window_ends = time.monotonic() + SENT_MARKS_WINDOW_SECONDS
             while len(batch) < SENT_MARKS_MAX_BATCH:
                 try:
-                    more = self._sent.get(timeout=max(0.0, window_ends - time.monotonic()))
+                    more = self._sent.get_nowait()
                 except queue.Empty:
                     break
                 if more is None:
