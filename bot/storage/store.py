@@ -63,7 +63,7 @@ from bot.storage.models import (
     routing_feedback,
     schedule_claims,
 )
-from bot.storage.retry import RetryPolicy, run_with_retries
+from bot.storage.retry import RetryPolicy, is_transient, run_with_retries
 
 OPEN = "open"
 REROUTED = "rerouted"
@@ -727,9 +727,11 @@ class Store:
             return self._retrying(attempt, "record routed messages")
         except IntegrityError:
             pass  # another instance recorded one of these messages between our check and insert
-        except Exception as error:  # noqa: BLE001 - one caller's failure, or every caller's below
-            if len(batch) == 1:
-                return [error]
+        except Exception as error:  # noqa: BLE001 - handed to the callers, or retried one by one below
+            # An outage that outlasted the retries fails the whole batch at once:
+            # retrying it message by message would only multiply the wait.
+            if len(batch) == 1 or is_transient(error):
+                return [error] * len(batch)
         # Each on its own, so one message that cannot be written fails only its own event.
         return [self._record_alone(pending) for pending in batch]
 

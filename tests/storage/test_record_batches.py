@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import event, exc, func, select
 
+from bot.storage.db import make_engine
 from bot.storage.models import digest_hourly, processed_events, routed_requests
+from bot.storage.retry import RetryPolicy
 from bot.storage.store import DeliveryClaim, NewDelivery, RecordResult, Store, _PendingRecord
 from storage_factories import at, new_request, reply_for, run_racing
 
@@ -127,3 +129,23 @@ def test_concurrent_callers_record_each_message_once(store: Store) -> None:
         assert connection.execute(select(func.count()).select_from(routed_requests)).scalar_one() == 12
     assert store.count_deliveries("pending") == 12
     assert routed_rollup(store) == 12
+
+
+def test_an_outage_fails_the_whole_batch_once_instead_of_message_by_message(database_url: str, store: Store) -> None:
+    engine = make_engine(database_url)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def always_down(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "processed_events" in statement:
+            raise exc.OperationalError(statement, parameters, ConnectionError("no route to host"))
+
+    waits: list[float] = []
+    down = Store(engine, retry=RetryPolicy(attempts=3, first_delay=0.1), sleep=waits.append)
+    try:
+        outcomes = down._record_batch([pending("Ev1", new_request()), pending("Ev2", new_request())])
+    finally:
+        engine.dispose()
+
+    assert [type(outcome) for outcome in outcomes] == [exc.OperationalError, exc.OperationalError]
+    assert waits == [0.1, 0.2]  # one round of retries for the batch, not one per message
+    assert store.count_open() == 0
