@@ -6,6 +6,9 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from sqlalchemy import Engine, event, exc
+
+from bot.storage.db import make_engine
 from bot.storage.store import NewDelivery, NewRequest
 
 UTC = dt.timezone.utc
@@ -55,3 +58,21 @@ def run_racing(threads: list, engines: list) -> None:
         thread.join(timeout=60)
     for engine in engines:
         engine.dispose()
+
+
+def unreachable_for(database_url: str, table: str, failures: int | None = None, reason: str = "no route to host") -> Engine:
+    """An engine whose statements on ``table`` fail as if the server dropped the connection.
+
+    ``failures``: how many fail before the database is back; None: all of them.
+    """
+    engine = make_engine(database_url)
+    left = [failures]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def drop_connection(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if table in statement and (left[0] is None or left[0] > 0):
+            if left[0] is not None:
+                left[0] -= 1
+            raise exc.OperationalError(statement, parameters, ConnectionError(reason))
+
+    return engine

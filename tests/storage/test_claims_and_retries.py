@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import event, exc
+from sqlalchemy import exc
 
 from bot.storage.db import make_engine
 from bot.storage.retry import RetryPolicy
 from bot.storage.store import Store
-from storage_factories import at, run_racing
+from storage_factories import at, run_racing, unreachable_for
 
 
 def test_an_occurrence_is_claimed_once_and_its_outcome_recorded(store: Store) -> None:
@@ -53,34 +53,19 @@ def test_two_schedulers_racing_on_two_engines_claim_each_occurrence_once(databas
 
 
 def test_a_briefly_unreachable_database_gets_the_write_retried(database_url: str, store: Store) -> None:
-    engine = make_engine(database_url)
-    failures_left = [2]
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def drop_connection(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "processed_events" in statement and failures_left[0] > 0:
-            failures_left[0] -= 1
-            raise exc.OperationalError(statement, parameters, ConnectionError("server closed the connection"))
-
+    engine = unreachable_for(database_url, "processed_events", failures=2, reason="server closed the connection")
     waits: list[float] = []
     flaky = Store(engine, retry=RetryPolicy(attempts=4, first_delay=0.1), sleep=waits.append)
     try:
         assert flaky.mark_event_processed("Ev1", at()) is True
         assert waits == [0.1, 0.2]
-        assert failures_left == [0]
         assert flaky.mark_event_processed("Ev1", at()) is False  # written exactly once
     finally:
         engine.dispose()
 
 
 def test_retries_are_bounded(database_url: str, store: Store) -> None:
-    engine = make_engine(database_url)
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def always_down(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "processed_events" in statement:
-            raise exc.OperationalError(statement, parameters, ConnectionError("no route to host"))
-
+    engine = unreachable_for(database_url, "processed_events")
     waits: list[float] = []
     down = Store(engine, retry=RetryPolicy(attempts=3, first_delay=0.1), sleep=waits.append)
     try:

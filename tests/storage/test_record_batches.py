@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from sqlalchemy import event, exc, func, select
+from sqlalchemy import exc, func, select
 
-from bot.storage.db import make_engine
 from bot.storage.models import digest_hourly, processed_events, routed_requests
 from bot.storage.retry import RetryPolicy
 from bot.storage.store import DeliveryClaim, NewDelivery, RecordResult, Store, _PendingRecord
-from storage_factories import at, new_request, reply_for, run_racing
+from storage_factories import at, new_request, reply_for, run_racing, unreachable_for
 
 LEASE = DeliveryClaim("worker-1", dt.timedelta(seconds=30))
 
@@ -132,13 +131,7 @@ def test_concurrent_callers_record_each_message_once(store: Store) -> None:
 
 
 def test_an_outage_fails_the_whole_batch_once_instead_of_message_by_message(database_url: str, store: Store) -> None:
-    engine = make_engine(database_url)
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def always_down(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "processed_events" in statement:
-            raise exc.OperationalError(statement, parameters, ConnectionError("no route to host"))
-
+    engine = unreachable_for(database_url, "processed_events")
     waits: list[float] = []
     down = Store(engine, retry=RetryPolicy(attempts=3, first_delay=0.1), sleep=waits.append)
     try:
