@@ -726,7 +726,7 @@ class Store:
         try:
             return self._retrying(attempt, "record routed messages")
         except IntegrityError:
-            pass  # another instance recorded one of these messages between our check and insert
+            pass  # a constraint refused one of the messages: found out one by one below
         except Exception as error:  # noqa: BLE001 - handed to the callers, or retried one by one below
             # An outage that outlasted the retries fails the whole batch at once:
             # retrying it message by message would only multiply the wait.
@@ -768,7 +768,7 @@ class Store:
             if pending.event_id is not None:
                 keys.append(("event", pending.event_id))
             earlier = next((first_of[key] for key in keys if key in first_of), None)
-            if earlier is not None:  # a retry of an event in this very batch
+            if earlier is not None:  # a retry, or the same message under another event id, within this batch
                 same_as_earlier[index] = earlier
                 continue
             first_of.update(dict.fromkeys(keys, index))
