@@ -129,3 +129,22 @@ def test_a_digest_week_is_seven_days(store: Store) -> None:
 
     with pytest.raises(ValueError, match="7 days"):
         store.digest_data(WEEK_START, WEEK_START + dt.timedelta(days=6), "finops-practitioner")
+
+
+def test_requests_closed_after_the_week_rank_among_its_oldest_open_even_when_the_list_is_full(store: Store) -> None:
+    # Unclosed now: five finance requests, one a day. Closed only after the week: two more,
+    # between the first and the last of them; one closed inside the week is not open at its end.
+    unclosed = [routed(store, day(-20 + 2 * n), "finance", "budgets") for n in range(5)]
+    closed_later = [routed(store, day(-19), "finance", "budgets"), routed(store, day(-15), "finance", "budgets")]
+    closed_inside = routed(store, day(-18), "finance", "budgets")
+    for request_id in closed_later:
+        store.apply_action(request_id, "resolve", "U1", day(9))
+    store.apply_action(closed_inside, "resolve", "U1", day(3))
+
+    data = store.digest_data(WEEK_START, WEEK_END, "finops-practitioner", oldest_open=5)
+
+    finance = next(p for p in data.personas if p.persona == "finance")
+    assert finance.still_open == 7
+    assert [r.request_id for r in finance.oldest_open] == [
+        unclosed[0], closed_later[0], unclosed[1], unclosed[2], closed_later[1]
+    ]
