@@ -243,9 +243,9 @@ class OutboxRelay:
             item = self._sent.get()
             if item is None:
                 return
-            # Let the window fill without waking for each mark, then take what came.
-            if not self._stop.is_set():
-                self._stop.wait(SENT_MARKS_WINDOW_SECONDS)
+            # Let the window fill without waking for each mark, then take what came
+            # (at once when stopping).
+            self._stop.wait(SENT_MARKS_WINDOW_SECONDS)
             batch = [item]
             while len(batch) < SENT_MARKS_MAX_BATCH:
                 try:

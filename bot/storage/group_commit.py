@@ -5,10 +5,9 @@ after another behind the database's write lock: a BEGIN, a handful of
 statements and a COMMIT per event, each paying the driver's and SQLAlchemy's
 fixed costs and, on SQLite, re-reading pages another writer changed. Here the
 first caller to arrive becomes the leader and writes everything queued so far
-in one transaction; callers that arrive meanwhile wait, and the first of them
-leads the next batch. Nobody waits for a batch that started before they
-arrived, and a lone caller writes at once, so nothing is added to an idle
-server's latency.
+in one transaction; callers that arrive meanwhile wait for that write to end,
+and the first of them then leads the next batch. No batch waits to fill: a
+lone caller writes at once, so nothing is added to an idle server's latency.
 """
 
 from __future__ import annotations
