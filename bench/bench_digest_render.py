@@ -20,25 +20,45 @@ from bot.scheduling.digest import render_digest
 from bot.scheduling.schedules import Schedule
 from bot.scheduling.ticker import Ticker
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 WEEK_START = dt.datetime(2026, 11, 16, tzinfo=UTC)
 
 
 def huge_week() -> DigestData:
     def ref(n: int) -> RequestRef:
-        return RequestRef(n, "C0ALERTS", f"1763{n:06d}.000100", WEEK_START, "anomaly", 100.0 * n, "EC2 spend " * 30, "open")
+        return RequestRef(
+            n, "C0ALERTS", f"1763{n:06d}.000100", WEEK_START, "anomaly", 100.0 * n, "EC2 spend " * 30, "open"
+        )
 
     personas = tuple(
-        PersonaWeek(f"persona-{i}", 1000 - i, 900, 800, 50, 950, 7200.0,
-                    tuple((f"topic-{k}", 40 - k) for k in range(40)),
-                    tuple(ref(j) for j in range(50)), tuple(ref(j) for j in range(50)))
+        PersonaWeek(
+            f"persona-{i}",
+            1000 - i,
+            900,
+            800,
+            50,
+            950,
+            7200.0,
+            tuple((f"topic-{k}", 40 - k) for k in range(40)),
+            tuple(ref(j) for j in range(50)),
+            tuple(ref(j) for j in range(50)),
+        )
         for i in range(100)
     )
     reassignments = tuple(
-        Reassignment(i, f"topic-{i % 30}", f"persona-{i % 7}", f"persona-{i % 11}", "U1", WEEK_START) for i in range(2000)
+        Reassignment(i, f"topic-{i % 30}", f"persona-{i % 7}", f"persona-{i % 11}", "U1", WEEK_START)
+        for i in range(2000)
     )
-    return DigestData(WEEK_START, WEEK_START + dt.timedelta(days=7), 90_000, 80_000, (9000, 15000, 18000, 14000, 12000, 1000, 500),
-                      personas, tuple(ref(i) for i in range(500)), reassignments)
+    return DigestData(
+        WEEK_START,
+        WEEK_START + dt.timedelta(days=7),
+        90_000,
+        80_000,
+        (9000, 15000, 18000, 14000, 12000, 1000, 500),
+        personas,
+        tuple(ref(i) for i in range(500)),
+        reassignments,
+    )
 
 
 class MemoryClaims:
@@ -67,7 +87,9 @@ def main() -> int:
     render_ms = timed(lambda: render_digest(data, {}, {}, "2026-W47"), 20)
 
     schedules = [
-        Schedule(id=f"duty:p{i}:d", kind="duty", timezone="Europe/Berlin", cron=f"{i % 60} 9 * * MON-FRI", text=f"duty {i}")
+        Schedule(
+            id=f"duty:p{i}:d", kind="duty", timezone="Europe/Berlin", cron=f"{i % 60} 9 * * MON-FRI", text=f"duty {i}"
+        )
         for i in range(199)
     ] + [Schedule(id="nudge:sweep", kind="nudge-sweep", timezone="UTC", cron="*/15 * * * *", catch_up=False)]
     composers = {"duty": lambda o, now: [{"channel": "#c", "text": "t"}], "nudge-sweep": lambda o, now: []}

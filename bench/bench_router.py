@@ -62,8 +62,14 @@ MONTHS = ["Feb", "March", "June", "Oct"]
 
 def _human(rng: random.Random) -> dict:
     text = rng.choice(HUMAN).format(
-        n=rng.randint(2, 400), region=rng.choice(REGIONS), k=rng.randint(1, 20), k2=rng.randint(21, 40),
-        p=rng.randint(5, 95), team=rng.choice(TEAMS), month=rng.choice(MONTHS), m=rng.randint(1, 9),
+        n=rng.randint(2, 400),
+        region=rng.choice(REGIONS),
+        k=rng.randint(1, 20),
+        k2=rng.randint(21, 40),
+        p=rng.randint(5, 95),
+        team=rng.choice(TEAMS),
+        month=rng.choice(MONTHS),
+        m=rng.randint(1, 9),
         name=rng.choice(NAMES),
     )
     return {"type": "message", "user": "U0123", "text": text}
@@ -72,21 +78,43 @@ def _human(rng: random.Random) -> dict:
 def _anomaly_eventbridge(rng: random.Random) -> dict:
     impact = round(rng.uniform(100, 9000), 2)
     detail = {
-        "version": "0", "id": f"{rng.getrandbits(64):016x}", "source": "aws.ce", "detail-type": "Anomaly Detected",
-        "account": "123456789012", "region": "us-east-1", "time": "2025-06-14T06:12:09Z",
+        "version": "0",
+        "id": f"{rng.getrandbits(64):016x}",
+        "source": "aws.ce",
+        "detail-type": "Anomaly Detected",
+        "account": "123456789012",
+        "region": "us-east-1",
+        "time": "2025-06-14T06:12:09Z",
         "detail": {
-            "accountName": "acme", "anomalyId": f"{rng.getrandbits(64):016x}",
-            "anomalyScore": {"currentScore": 0.5, "maxScore": 0.6}, "dimensionValue": "Amazon CloudWatch",
-            "impact": {"maxImpact": impact / 3, "totalActualSpend": impact * 1.4, "totalExpectedSpend": impact * 0.4,
-                       "totalImpact": impact, "totalImpactPercentage": 250.0},
-            "rootCauses": [{"linkedAccount": "456789012345", "region": rng.choice(REGIONS),
-                            "service": "Amazon CloudWatch", "usageType": "EU-CW:MetricMonitorUsage",
-                            "impact": {"contribution": impact * 0.9}}],
+            "accountName": "acme",
+            "anomalyId": f"{rng.getrandbits(64):016x}",
+            "anomalyScore": {"currentScore": 0.5, "maxScore": 0.6},
+            "dimensionValue": "Amazon CloudWatch",
+            "impact": {
+                "maxImpact": impact / 3,
+                "totalActualSpend": impact * 1.4,
+                "totalExpectedSpend": impact * 0.4,
+                "totalImpact": impact,
+                "totalImpactPercentage": 250.0,
+            },
+            "rootCauses": [
+                {
+                    "linkedAccount": "456789012345",
+                    "region": rng.choice(REGIONS),
+                    "service": "Amazon CloudWatch",
+                    "usageType": "EU-CW:MetricMonitorUsage",
+                    "impact": {"contribution": impact * 0.9},
+                }
+            ],
             "monitorName": "AWS-Services-All",
             "anomalyDetailsLink": "https://console.aws.amazon.com/cost-management/home#/anomaly-detection/x",
         },
     }
-    return {"type": "message", "bot_id": "B1", "text": "EventBridge relay\n```\n" + json.dumps(detail, indent=2) + "\n```"}
+    return {
+        "type": "message",
+        "bot_id": "B1",
+        "text": "EventBridge relay\n```\n" + json.dumps(detail, indent=2) + "\n```",
+    }
 
 
 def _budget_sns(rng: random.Random) -> dict:
@@ -105,32 +133,44 @@ def _budget_sns(rng: random.Random) -> dict:
 def _chatbot_attachment(rng: random.Random) -> dict:
     impact = f"${rng.randint(500, 9000):,}.{rng.randint(10, 99)}"
     return {
-        "type": "message", "bot_id": "B3", "text": f"AWS Cost Anomaly Detection Alert | Total impact: {impact}",
-        "attachments": [{
-            "fallback": f"AWS Cost Anomaly Detection Alert | Total impact: {impact}",
-            "title": "AWS Cost Anomaly Detection Alert | Account: 123456789012",
-            "title_link": "https://console.aws.amazon.com/cost-management/home#/anomaly-detection/monitors/1",
-            "fields": [
-                {"title": "Monitor", "value": "AWS-Services-All", "short": True},
-                {"title": "Total impact", "value": impact, "short": True},
-                {"title": "Expected spend", "value": "$2,581.71", "short": True},
-                {"title": "Top root cause", "value": "Service: Amazon EC2\nRegion: us-east-1\nUsage type: BoxUsage",
-                 "short": False},
-            ],
-        }],
+        "type": "message",
+        "bot_id": "B3",
+        "text": f"AWS Cost Anomaly Detection Alert | Total impact: {impact}",
+        "attachments": [
+            {
+                "fallback": f"AWS Cost Anomaly Detection Alert | Total impact: {impact}",
+                "title": "AWS Cost Anomaly Detection Alert | Account: 123456789012",
+                "title_link": "https://console.aws.amazon.com/cost-management/home#/anomaly-detection/monitors/1",
+                "fields": [
+                    {"title": "Monitor", "value": "AWS-Services-All", "short": True},
+                    {"title": "Total impact", "value": impact, "short": True},
+                    {"title": "Expected spend", "value": "$2,581.71", "short": True},
+                    {
+                        "title": "Top root cause",
+                        "value": "Service: Amazon EC2\nRegion: us-east-1\nUsage type: BoxUsage",
+                        "short": False,
+                    },
+                ],
+            }
+        ],
     }
 
 
 def _kubecost_blocks(rng: random.Random) -> dict:
     return {
-        "type": "message", "bot_id": "B4", "text": "Kubecost alert",
+        "type": "message",
+        "bot_id": "B4",
+        "text": "Kubecost alert",
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": "Kubecost Budget alert"}},
-            {"type": "section", "fields": [
-                {"type": "mrkdwn", "text": f"*Namespace:* {rng.choice(TEAMS)}"},
-                {"type": "mrkdwn", "text": f"*Current spend:* ${rng.randint(500, 3000)}.18"},
-                {"type": "mrkdwn", "text": "*Threshold:* $500.00"},
-            ]},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*Namespace:* {rng.choice(TEAMS)}"},
+                    {"type": "mrkdwn", "text": f"*Current spend:* ${rng.randint(500, 3000)}.18"},
+                    {"type": "mrkdwn", "text": "*Threshold:* $500.00"},
+                ],
+            },
             {"type": "context", "elements": [{"type": "mrkdwn", "text": "<http://kubecost.local/x|Details>"}]},
         ],
     }
@@ -170,12 +210,20 @@ def inflated_config(config: BotConfig, factor: int, seed: int = 11) -> BotConfig
     extra_terms = [" ".join(word() for _ in range(rng.choice((1, 1, 2, 3)))) for _ in range(shipped * (factor - 1))]
     per_topic = 50
     extra = tuple(
-        Topic(id=f"synthetic-{i}", name=f"Synthetic {i}", terms=tuple(extra_terms[j : j + per_topic]),
-              owners=Owners(responsible=("engineering",)))
+        Topic(
+            id=f"synthetic-{i}",
+            name=f"Synthetic {i}",
+            terms=tuple(extra_terms[j : j + per_topic]),
+            owners=Owners(responsible=("engineering",)),
+        )
         for i, j in enumerate(range(0, len(extra_terms), per_topic))
     )
-    routing = RoutingFile.model_validate({**config.routing.model_dump(), "topics": [
-        *[t.model_dump() for t in config.routing.topics], *[t.model_dump() for t in extra]]})
+    routing = RoutingFile.model_validate(
+        {
+            **config.routing.model_dump(),
+            "topics": [*[t.model_dump() for t in config.routing.topics], *[t.model_dump() for t in extra]],
+        }
+    )
     return BotConfig(personas=config.personas, routing=routing, source_dir=config.source_dir)
 
 
@@ -199,7 +247,10 @@ def peak_rss_of_cli(lines: list[str], config_dir: Path) -> tuple[float, float]:
     try:
         result = subprocess.run(
             [sys.executable, "-c", _LAUNCHER, path, str(config_dir)],
-            capture_output=True, text=True, check=True, cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
         )
     finally:
         os.unlink(path)
@@ -275,18 +326,24 @@ def main() -> int:
     m = result["machine"]
     print("## Router (`route --jsonl`)\n")
     print(f"Machine: {describe(m)}.")
-    print(f"Workload: {args.messages:,} generated Slack messages (60% short human text and chatter, "
-          f"40% alert payloads in text, attachments, blocks and JSON code blocks; "
-          f"mean {result['mean_message_chars']} chars), JSON in and out, best of 5 interleaved rounds.\n")
+    print(
+        f"Workload: {args.messages:,} generated Slack messages (60% short human text and chatter, "
+        f"40% alert payloads in text, attachments, blocks and JSON code blocks; "
+        f"mean {result['mean_message_chars']} chars), JSON in and out, best of 5 interleaved rounds.\n"
+    )
     print("| Measure | Result | Target |")
     print("|---|---|---|")
     print(f"| `route --jsonl` code path | {result['router_msgs_per_s']:,} msgs/s | ≥ substring scan |")
     print(f"| Substring scan, {len(keywords)} keywords | {result['substring_scan_msgs_per_s']:,} msgs/s | baseline |")
     print(f"| Router / scan speed | {result['router_vs_scan']}× | ≥ 1× |")
-    print(f"| 100× terms ({big_terms:,} vs {shipped_terms}) | {result['inflated_msgs_per_s']:,} msgs/s, "
-          f"{result['inflated_time_ratio']}× time per message (index built in {result['inflated_build_s']} s) | ≤ 1.5× |")
-    print(f"| `finops-bot route --jsonl` subprocess, {args.memory_messages:,} msgs | peak RSS "
-          f"{result['cli_peak_rss_mb']} MB, {result['cli_msgs_per_s']:,} msgs/s incl. start-up | < 200 MB |")
+    print(
+        f"| 100× terms ({big_terms:,} vs {shipped_terms}) | {result['inflated_msgs_per_s']:,} msgs/s, "
+        f"{result['inflated_time_ratio']}× time per message (index built in {result['inflated_build_s']} s) | ≤ 1.5× |"
+    )
+    print(
+        f"| `finops-bot route --jsonl` subprocess, {args.memory_messages:,} msgs | peak RSS "
+        f"{result['cli_peak_rss_mb']} MB, {result['cli_msgs_per_s']:,} msgs/s incl. start-up | < 200 MB |"
+    )
     print("\nResults written to bench/out/router.json.")
     return 0
 

@@ -73,7 +73,9 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def postgres_pids() -> list[int]:
-    return [int(pid) for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()]
+    return [
+        int(pid) for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    ]
 
 
 def own_cpu_seconds() -> float:
@@ -83,7 +85,7 @@ def own_cpu_seconds() -> float:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 class BareBolt(LocalBot):
@@ -95,7 +97,11 @@ class BareBolt(LocalBot):
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.bare_bolt", str(self.port), str(self.workers), str(self.threads)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
         )
         return self._wait_ready()
 
@@ -129,7 +135,9 @@ def run_load(sim: SlackSimulator, bot: LocalBot, channel: str, user: str) -> dic
         first_post.setdefault(call.params["thread_ts"], call.at)
     finished = max(first_post.values())
     cpu_after = (cpu_seconds(server_pids), own_cpu_seconds(), cpu_seconds(postgres_pids()))
-    server_cpu, client_cpu, postgres_cpu = (1000 * (a - b) / EVENTS for a, b in zip(cpu_after, cpu_before))
+    server_cpu, client_cpu, postgres_cpu = (
+        1000 * (a - b) / EVENTS for a, b in zip(cpu_after, cpu_before, strict=False)
+    )
     latencies = [(first_post[ts] - sent_at[ts]) * 1000 for ts in first_post]
 
     command_latencies: list[float] = []
@@ -162,11 +170,13 @@ def run_load(sim: SlackSimulator, bot: LocalBot, channel: str, user: str) -> dic
 def postgres_database() -> tuple[str, callable] | None:
     name = f"finops_bench_{os.getpid()}"
     try:
-        admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - report and carry on with SQLite
+    except Exception as error:
         print(f"PostgreSQL not reachable ({type(error).__name__}); skipping the PostgreSQL run", file=sys.stderr)
         return None
 
@@ -240,8 +250,13 @@ def main() -> int:
 def summarise(runs: list[dict], floor_runs: list[dict]) -> dict:
     medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     rates = [run["events_per_s"] for run in runs]
-    ratios = [run["events_per_s"] / floor["events_per_s"] for run, floor in zip(runs, floor_runs)]
-    return {**medians, "events_per_s_min": min(rates), "events_per_s_max": max(rates), "of_floor": statistics.median(ratios)}
+    ratios = [run["events_per_s"] / floor["events_per_s"] for run, floor in zip(runs, floor_runs, strict=False)]
+    return {
+        **medians,
+        "events_per_s_min": min(rates),
+        "events_per_s_max": max(rates),
+        "of_floor": statistics.median(ratios),
+    }
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ def fill_rollups(engine: Any) -> None:
         for statement in migration.backfill_statements(engine.dialect.name):
             connection.exec_driver_sql(statement)
 
-UTC = dt.timezone.utc
+
+UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 30, 12, 0, tzinfo=UTC)  # a Monday; the digest covers the week before
 WEEKS = 12
 BATCH = 50_000
@@ -205,9 +206,7 @@ def seed_postgres(engine: Any, rows: int) -> None:
         cursor = raw.cursor()
         with cursor.copy(f"COPY routed_requests ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in generate(rows):
-                copy.write_row(
-                    [json.dumps(row[c]) if isinstance(row[c], (list, dict)) else row[c] for c in COLUMNS]
-                )
+                copy.write_row([json.dumps(row[c]) if isinstance(row[c], (list, dict)) else row[c] for c in COLUMNS])
         raw.commit()
     finally:
         raw.close()
@@ -248,7 +247,9 @@ def measure(store: Store, rows: int) -> dict[str, Any]:
             "due_nudges(100)": timed(lambda: store.due_nudges(NOW, limit=100)),
             "digest_data(last week)": timed(lambda: store.digest_data(week_start, week_end, "finops-practitioner")),
             "digest_data(last week, UTC+05:30)": timed(
-                lambda: store.digest_data(half_hour_start, half_hour_start + dt.timedelta(days=7), "finops-practitioner")
+                lambda: store.digest_data(
+                    half_hour_start, half_hour_start + dt.timedelta(days=7), "finops-practitioner"
+                )
             ),
             "digest_data(6 weeks ago)": timed(
                 lambda: store.digest_data(old_start, old_start + dt.timedelta(days=7), "finops-practitioner")
@@ -262,7 +263,7 @@ def sqlite_rollup_bytes(connection: Any) -> int | None:
     names = ", ".join(f"'{name}'" for name in ROLLUP_TABLES)
     try:
         return int(connection.execute(text(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({names})")).scalar_one())
-    except Exception:  # noqa: BLE001 - SQLite built without the dbstat table
+    except Exception:
         return None
 
 
@@ -346,7 +347,11 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB RAM; {info['os']}; "
         f"Python {info['python']}, SQLite {info['sqlite']}, SQLAlchemy {info['sqlalchemy']}"
-        + (f", PostgreSQL {report['results']['postgresql']['server_version']}" if "postgresql" in report["results"] else "")
+        + (
+            f", PostgreSQL {report['results']['postgresql']['server_version']}"
+            if "postgresql" in report["results"]
+            else ""
+        )
         + ".",
         f"Seeded {report['rows']:,} requests over {WEEKS} weeks; median of {REPEATS} warm runs (max in brackets).",
         "",
@@ -360,14 +365,21 @@ def markdown(report: dict[str, Any]) -> str:
             for r in report["results"].values()
         ]
         lines.append(f"| `{query}` | " + " | ".join(cells) + " |")
-    lines.append("| bytes per request (table + indexes + rollups) | " + " | ".join(
-        f"{r['bytes_per_request']:,.0f}" for r in report["results"].values()
-    ) + " |")
-    lines.append("| of which digest rollups | " + " | ".join(
-        f"{r['rollup_bytes'] / 1e6:,.1f} MB ({r['rollup_bytes'] / report['rows']:,.1f} B/request)"
-        if r.get("rollup_bytes") is not None else "n/a"
-        for r in report["results"].values()
-    ) + " |")
+    lines.append(
+        "| bytes per request (table + indexes + rollups) | "
+        + " | ".join(f"{r['bytes_per_request']:,.0f}" for r in report["results"].values())
+        + " |"
+    )
+    lines.append(
+        "| of which digest rollups | "
+        + " | ".join(
+            f"{r['rollup_bytes'] / 1e6:,.1f} MB ({r['rollup_bytes'] / report['rows']:,.1f} B/request)"
+            if r.get("rollup_bytes") is not None
+            else "n/a"
+            for r in report["results"].values()
+        )
+        + " |"
+    )
     lines.append("| seeding time | " + " | ".join(f"{r['seed_seconds']} s" for r in report["results"].values()) + " |")
     lines.append("")
     for backend, r in report["results"].items():

@@ -32,6 +32,5 @@ def machine_facts() -> dict[str, object]:
 
 def describe(facts: dict[str, object]) -> str:
     return (
-        f"{facts['cpu']}, {facts['cores']} cores, {facts['memory_gb']} GiB RAM; "
-        f"{facts['os']}; Python {facts['python']}"
+        f"{facts['cpu']}, {facts['cores']} cores, {facts['memory_gb']} GiB RAM; {facts['os']}; Python {facts['python']}"
     )

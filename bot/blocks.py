@@ -113,7 +113,7 @@ def link(url: str, label: str, limit: int = 80) -> str:
 
 
 def humanise_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     if seconds < 60:
         return "<1m"
     minutes, _ = divmod(seconds, 60)

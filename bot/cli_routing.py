@@ -137,9 +137,7 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO) -> int:
                     batch.append(dumps({"line": number, "error": f"cannot route: {type(exc).__name__}"}))
             else:
                 kind = type(message).__name__
-                batch.append(
-                    dumps({"line": number, "error": f"expected a JSON object (a Slack message), got {kind}"})
-                )
+                batch.append(dumps({"line": number, "error": f"expected a JSON object (a Slack message), got {kind}"}))
         if len(batch) >= _JSONL_BATCH:
             out.write("\n".join(batch) + "\n")
             batch.clear()
@@ -358,9 +356,7 @@ class RouteReport:
         if self.amounts:
             lines.append(f"amounts: {self.amounts_ok}/{self.amounts} found")
         unexercised = [t.id for t in config.routing.topics if t.id not in self.topics_seen]
-        lines.append(
-            "topics no case exercised: " + (", ".join(unexercised) if unexercised else "none")
-        )
+        lines.append("topics no case exercised: " + (", ".join(unexercised) if unexercised else "none"))
         return lines
 
 
@@ -414,4 +410,3 @@ def _amount_matches(expected: object, got: float | None) -> bool:
     except (TypeError, ValueError):
         return False
     return got is not None and abs(got - target) <= max(0.01, abs(target) * 0.005)
-

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -143,5 +143,6 @@ def format_schedule_table(schedules: Sequence[Any], now: dt.datetime) -> str:
         rows.append((schedule.id, schedule.kind, local_text, utc_text, what))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4] for row in rows
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=False)) + "  " + row[4]
+        for row in rows
     )

@@ -69,9 +69,15 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "suggest-routing", help="propose routing.yaml changes from recorded corrections, as a diff"
     )
     suggest.add_argument("--since", type=parse_since, metavar="DATE", help="only corrections since then (default: all)")
-    suggest.add_argument("--config-dir", metavar="DIR", help="configuration directory (default: $FINOPS_CONFIG_DIR or ./config)")
-    suggest.add_argument("--min-reassignments", type=int, default=3, metavar="N", help="reassignments before an owner change (3)")
-    suggest.add_argument("--min-not-a-request", type=int, default=3, metavar="N", help="marks before a term is dropped (3)")
+    suggest.add_argument(
+        "--config-dir", metavar="DIR", help="configuration directory (default: $FINOPS_CONFIG_DIR or ./config)"
+    )
+    suggest.add_argument(
+        "--min-reassignments", type=int, default=3, metavar="N", help="reassignments before an owner change (3)"
+    )
+    suggest.add_argument(
+        "--min-not-a-request", type=int, default=3, metavar="N", help="marks before a term is dropped (3)"
+    )
     _database_option(suggest)
     suggest.set_defaults(func=_guarded(run_suggest_routing))
 
@@ -105,7 +111,7 @@ def _url(args: argparse.Namespace) -> str:
 def _shown_url(args: argparse.Namespace) -> str:
     try:
         return safe_url(_url(args))
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown as nothing rather than leaked
+    except Exception:
         return "(unparsable URL)"
 
 
@@ -113,8 +119,10 @@ def parse_since(value: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date like 2026-03-01 or 2026-03-01T09:00, got {value!r}") from None
-    return parsed.replace(tzinfo=dt.timezone.utc) if parsed.tzinfo is None else parsed.astimezone(dt.timezone.utc)
+        raise argparse.ArgumentTypeError(
+            f"expected a date like 2026-03-01 or 2026-03-01T09:00, got {value!r}"
+        ) from None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -209,7 +217,7 @@ def run_suggest_routing(args: argparse.Namespace) -> int:
     engine = _engine(args)
     try:
         _require_current(engine)
-        feedback = Store(engine).feedback_since(args.since or dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+        feedback = Store(engine).feedback_since(args.since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     finally:
         engine.dispose()
 

@@ -100,7 +100,9 @@ def _post(sim, bot: LocalBot, router: Router, channel: str, person: str, message
 
 def _looks_automated(message: dict) -> bool:
     text = str(message.get("text", ""))
-    return text.startswith(("*AWS", "AWS ", "```", ":warning:", "*:gcp:", "*Savings Plans", "[Infracost]")) or "\n" in text
+    return (
+        text.startswith(("*AWS", "AWS ", "```", ":warning:", "*:gcp:", "*Savings Plans", "[Infracost]")) or "\n" in text
+    )
 
 
 _BOTS: dict[str, str] = {}
@@ -124,7 +126,9 @@ def _interactive(sim, bot: LocalBot, router: Router, channel: str, person: str, 
         if not line:
             break
         if line.startswith("/finops"):
-            sim.send_command(bot.url, text=line[len("/finops"):].strip(), user_id=person, channel_id=sim.channel_id(channel))
+            sim.send_command(
+                bot.url, text=line[len("/finops") :].strip(), user_id=person, channel_id=sim.channel_id(channel)
+            )
         else:
             _post(sim, bot, router, channel, person, {"text": line})
         rendering = sim.render_channel(channel)

@@ -58,8 +58,20 @@ class LocalBot:
             engine.dispose()
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers), "--threads", str(self.threads)],
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -153,7 +165,9 @@ def seed_workspace(sim, config: BotConfig) -> dict[str, str]:
     return members
 
 
-def bot_env(sim, *, database: str | None, config_dir: str | Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def bot_env(
+    sim, *, database: str | None, config_dir: str | Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     env = {
         "SLACK_BOT_TOKEN": sim.bot_token,
         "SLACK_SIGNING_SECRET": sim.signing_secret,

@@ -239,9 +239,7 @@ def render_who_owns(query: str, answer, config: BotConfig, mentions: Mentions) -
     for persona_id in topic.owners.responsible[:3]:
         persona = _persona(config, persona_id)
         if persona and persona.responsibilities:
-            blocks.append(
-                context(f"{persona.name}: " + "; ".join(persona.responsibilities[:3]))
-            )
+            blocks.append(context(f"{persona.name}: " + "; ".join(persona.responsibilities[:3])))
     text = f"{topic.name}: " + ", ".join(mentions.name(p) for p in answer.personas)
     return _message(text, blocks)
 
@@ -274,7 +272,9 @@ def render_persona(persona: Persona, mentions: Mentions, owned_topics: Iterable[
         lines.append("*Responsibilities*")
         lines.extend(f"• {r}" for r in persona.responsibilities)
     targets = [t for t in (persona.slack.channel, persona.slack.usergroup) if t] + list(persona.slack.people)
-    lines.append("*Reach:* " + (mentions.by_persona.get(persona.id) or ", ".join(targets) or "no Slack target configured"))
+    lines.append(
+        "*Reach:* " + (mentions.by_persona.get(persona.id) or ", ".join(targets) or "no Slack target configured")
+    )
     topics = list(owned_topics)
     if topics:
         lines.append("*Responsible for:* " + ", ".join(topics))

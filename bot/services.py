@@ -36,7 +36,7 @@ Clock = Callable[[], dt.datetime]
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class SlackNames(Protocol):
@@ -217,7 +217,10 @@ class Intake:
         payload.update(channel=message.channel_id, thread_ts=message.ts, unfurl_links=False, unfurl_media=False)
         # The event id in the key puts it in the relay's log lines should the reply finally fail.
         return NewDelivery(
-            kind="reply", method="chat.postMessage", payload=payload, dedup_key=f"reply:{message.ref}:{message.event_id}"
+            kind="reply",
+            method="chat.postMessage",
+            payload=payload,
+            dedup_key=f"reply:{message.ref}:{message.event_id}",
         )
 
     @staticmethod
@@ -226,7 +229,9 @@ class Intake:
             link = archive_link(first.channel_id, first.message_ts)
             payload = render.render_repeat_notice(link, first.repeat_count)
             payload.update(channel=message.channel_id, thread_ts=message.ts)
-            return NewDelivery(kind="repeat", method="chat.postMessage", payload=payload, dedup_key=f"repeat:{message.ref}")
+            return NewDelivery(
+                kind="repeat", method="chat.postMessage", payload=payload, dedup_key=f"repeat:{message.ref}"
+            )
 
         return build
 
@@ -253,7 +258,9 @@ def routed_reply_payload(runtime: Runtime, request_ref: str, decision: Decision,
     escalated = tuple(t.persona for t in decision.tags if t.role == "escalation")
     fallback = runtime.config.routing.fallback_persona
     unresolved = [p for p in responsible + escalated if not mentions.is_resolved(p)]
-    fallback_added = (fallback,) if unresolved and fallback not in responsible and mentions.is_resolved(fallback) else ()
+    fallback_added = (
+        (fallback,) if unresolved and fallback not in responsible and mentions.is_resolved(fallback) else ()
+    )
     reply = render.RoutedReply(
         request_ref=request_ref,
         responsible=responsible,
@@ -326,7 +333,9 @@ class Commands:
             if persona_id in names:
                 persona = runtime.config.persona(names[persona_id])
             else:
-                return render.render_unknown_persona(argument, difflib.get_close_matches(persona_id, ids, n=3, cutoff=0.5))
+                return render.render_unknown_persona(
+                    argument, difflib.get_close_matches(persona_id, ids, n=3, cutoff=0.5)
+                )
         owned = [t.name for t in runtime.config.routing.topics if persona.id in t.owners.responsible]
         return render.render_persona(persona, runtime.names.mentions, owned)
 
@@ -406,14 +415,18 @@ class Lifecycle:
         runtime = self.holder.current
         action = ACTIONS[press.action_id]
         if action == "reassign" and press.to_persona not in runtime.config.persona_ids:
-            return PressOutcome(False, f"Unknown persona “{render.quote(press.to_persona or '', 40)}”; nothing was changed.")
+            return PressOutcome(
+                False, f"Unknown persona “{render.quote(press.to_persona or '', 40)}”; nothing was changed."
+            )
         channel_id, _, ts = press.request_ref.partition(":")
         request = self.store.find_by_message(press.team_id, channel_id, ts)
         if request is None:
             return PressOutcome(False, "I have no record of that request; nothing was changed.")
         allowed = action not in CLOSING_ACTIONS or self._may_close(runtime, press.user_id)
         if not allowed:
-            return PressOutcome(False, "Only the people configured as closers can resolve requests or mark them as not FinOps.")
+            return PressOutcome(
+                False, "Only the people configured as closers can resolve requests or mark them as not FinOps."
+            )
         now = self.clock()
         next_nudge = None
         if action == "reassign":
@@ -438,10 +451,17 @@ class Lifecycle:
     def _reassign_notice(runtime: Runtime, request: RequestView, actor: str) -> NewDelivery:
         who = runtime.names.mentions.mention(request.primary_persona)
         text = f":arrow_right_hook: <@{actor}> reassigned this to {who}. Can you take it?"
-        payload = {"channel": request.channel_id, "thread_ts": request.message_ts, "text": text,
-                   "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+        payload = {
+            "channel": request.channel_id,
+            "thread_ts": request.message_ts,
+            "text": text,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        }
         return NewDelivery(
-            kind="reassign", method="chat.postMessage", payload=payload, request_id=request.id,
+            kind="reassign",
+            method="chat.postMessage",
+            payload=payload,
+            request_id=request.id,
             dedup_key=f"reassign:{request.id}:{request.status_at.isoformat()}",
         )
 
@@ -540,5 +560,3 @@ class Nudges:
             if self.store.mark_nudged(request.id, next_at, now, delivery):
                 sent += 1
         return sent
-
-

@@ -83,4 +83,3 @@ def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"malformed setting: {name} must be a whole number, got {raw!r}") from None
-

@@ -43,11 +43,10 @@ def postgres_database_url() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - any connection failure means "not reachable"
+    except Exception as error:
         admin.dispose()
         reason = (
-            f"PostgreSQL not reachable at {shown} ({type(error).__name__}); "
-            "set FINOPS_TEST_POSTGRES_URL to run these"
+            f"PostgreSQL not reachable at {shown} ({type(error).__name__}); set FINOPS_TEST_POSTGRES_URL to run these"
         )
         if os.environ.get("CI"):
             pytest.fail(reason)

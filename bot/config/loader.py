@@ -130,4 +130,4 @@ def _read_text(path: Path, report: FileReport) -> str | None:
 
 def _in_order(issues: list[ConfigIssue]) -> list[ConfigIssue]:
     """File order, so the report reads top to bottom; issues without a line first."""
-    return sorted(issues, key=lambda issue: (issue.line or 0))
+    return sorted(issues, key=lambda issue: issue.line or 0)

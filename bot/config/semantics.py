@@ -148,10 +148,12 @@ def _check_slack_targets(
                 report.error(loc + ("slack", "people", index), problem)
     # A malformed slack block is already a schema error; "no target" would only add noise.
     well_formed = not has_slack_key or (isinstance(slack, dict) and isinstance(targets.get("people", []), list))
-    if well_formed:
-        if not (channel or usergroup or any(person for _, person in people)):
-            name = f"persona '{persona_id}'" if persona_id else "this persona"
-            report.warning(loc, f"{name} has no Slack target (slack.channel, slack.usergroup or slack.people): nobody can be tagged for it")
+    if well_formed and not (channel or usergroup or any(person for _, person in people)):
+        name = f"persona '{persona_id}'" if persona_id else "this persona"
+        report.warning(
+            loc,
+            f"{name} has no Slack target (slack.channel, slack.usergroup or slack.people): nobody can be tagged for it",
+        )
 
 
 def _check_timezone(report: FileReport, loc: Loc, value: Any) -> None:
@@ -261,7 +263,9 @@ def _items_present(value: Any) -> bool:
     return any(_text(item) for _, item in _items(value))
 
 
-def _check_calendar(data: dict[str, Any], report: FileReport, personas: _PersonaRefs, topic_ids: tuple[str, ...]) -> None:
+def _check_calendar(
+    data: dict[str, Any], report: FileReport, personas: _PersonaRefs, topic_ids: tuple[str, ...]
+) -> None:
     entries = _UniqueIds(report, "calendar entry")
     for index, entry in _mapping_items(data.get("calendar")):
         loc: Loc = ("calendar", index)
@@ -276,4 +280,6 @@ def _check_calendar(data: dict[str, Any], report: FileReport, personas: _Persona
             report.error(loc, "a calendar entry needs a topic or owners: nobody would be reminded")
         for lead_index, lead in _items(entry.get("lead_days")):
             if isinstance(lead, int) and not isinstance(lead, bool) and lead < 0:
-                report.error(loc + ("lead_days", lead_index), f"lead days count down to the date and must be >= 0, got {lead}")
+                report.error(
+                    loc + ("lead_days", lead_index), f"lead days count down to the date and must be >= 0, got {lead}"
+                )

@@ -41,7 +41,10 @@ def _translate_one(details: Any, root: type[BaseModel]) -> LocatedMessage:
         return loc, f"expected one of {', '.join(choices)}, got {describe_value(value)}{hint}"
     describe_expectation = _EXPECTATIONS.get(kind)
     if describe_expectation is not None:
-        return loc, f"expected {describe_expectation(expected, ctx)}, got {describe_value(value)}{_quoting_hint(kind, value)}"
+        return (
+            loc,
+            f"expected {describe_expectation(expected, ctx)}, got {describe_value(value)}{_quoting_hint(kind, value)}",
+        )
     bound = _BOUNDS.get(kind)
     if bound is not None:
         symbol, key = bound

@@ -78,7 +78,7 @@ def _cron_reason(expression: str, message: str) -> str:
 
 def _explain_cron_error(fields: list[str], fallback: str) -> str:
     utc = zoneinfo.ZoneInfo("UTC")
-    for field, value, label in zip(CRON_FIELDS, fields, CRON_FIELD_NAMES):
+    for field, value, label in zip(CRON_FIELDS, fields, CRON_FIELD_NAMES, strict=False):
         try:
             CronTrigger(timezone=utc, **{field: value})
         except ValueError as field_exc:

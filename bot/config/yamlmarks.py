@@ -122,7 +122,9 @@ class _Walker:
     def build(self, node: Node, loc: Loc, depth: int) -> Any:
         self._visited += 1
         if self._visited > MAX_NODES:
-            raise _TooLarge(f"invalid YAML: the document expands to more than {MAX_NODES} values (alias loop?)", _line(node))
+            raise _TooLarge(
+                f"invalid YAML: the document expands to more than {MAX_NODES} values (alias loop?)", _line(node)
+            )
         if depth > MAX_DEPTH:
             raise _TooLarge(f"invalid YAML: the document is nested more than {MAX_DEPTH} levels deep", _line(node))
         self.lines.setdefault(loc, _line(node))
@@ -172,7 +174,11 @@ class _Walker:
             key = key_node.value
             if key in first_line:
                 self.problems.append(
-                    YamlProblem(_line(key_node), loc + (key,), f"duplicate key '{key}' (first defined on line {first_line[key]})")
+                    YamlProblem(
+                        _line(key_node),
+                        loc + (key,),
+                        f"duplicate key '{key}' (first defined on line {first_line[key]})",
+                    )
                 )
             else:
                 first_line[key] = _line(key_node)
@@ -184,7 +190,9 @@ class _Walker:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE_TAG:
-                self.problems.append(YamlProblem(_line(key_node), loc, "keys must be plain words, not lists or mappings"))
+                self.problems.append(
+                    YamlProblem(_line(key_node), loc, "keys must be plain words, not lists or mappings")
+                )
                 continue
             # Keys are always names in this schema; the raw text keeps `on:` or `1:` as written.
             key = key_node.value

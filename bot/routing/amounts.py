@@ -24,56 +24,109 @@ _SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion)\b)?"
 _DOLLAR = re.compile(r"\$\s?" + _NUMBER + _SCALE)  # a literal first char: fast scan
 _USD_PREFIX = re.compile(r"\bUSD\s?" + _NUMBER + _SCALE)
 _SIGNS = ("+", "-", "−")
-_SUFFIXED = re.compile(
-    _NUMBER + _SCALE + r"\s?(?:USD\b|US dollars\b|dollars\b)", re.IGNORECASE
-)
-_JSON_NUMBER_KEY = re.compile(
-    r'"(?P<key>[A-Za-z_]+)"\s*:\s*"?(?P<value>-?\d+(?:\.\d+)?)"?'
-)
+_SUFFIXED = re.compile(_NUMBER + _SCALE + r"\s?(?:USD\b|US dollars\b|dollars\b)", re.IGNORECASE)
+_JSON_NUMBER_KEY = re.compile(r'"(?P<key>[A-Za-z_]+)"\s*:\s*"?(?P<value>-?\d+(?:\.\d+)?)"?')
 _JSON_CURRENCY = re.compile(r'"(?:currencyCode|currency|Unit|unit)"\s*:\s*"(?P<code>[A-Za-z]{3})"')
 _TEXT_CURRENCY = re.compile(r"\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b", re.IGNORECASE)
 
 _SCALES = {
-    "k": 1e3, "thousand": 1e3,
-    "m": 1e6, "mm": 1e6, "million": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9,
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
 }
 
 HEADLINE, NEUTRAL, BASELINE = 3, 2, 1
 
 # Left-context labels, checked nearest first. Order inside a rank does not matter.
 _LABELS: tuple[tuple[str, int], ...] = (
-    ("total impact", HEADLINE), ("impact", HEADLINE), ("actual amount", HEADLINE),
-    ("actual cost", HEADLINE), ("actual spend", HEADLINE), ("current spend", HEADLINE),
-    ("spend to date", HEADLINE), ("spent", HEADLINE), ("is now", HEADLINE),
-    ("forecasted total", HEADLINE), ("forecast", HEADLINE), ("to reach", HEADLINE),
-    ("estimated savings", HEADLINE), ("monthly savings", HEADLINE), ("annual savings", HEADLINE),
-    ("potential savings", HEADLINE), ("savings:", HEADLINE), ("savings of", HEADLINE),
-    ("save ", HEADLINE), ("saves ", HEADLINE), ("increase by", HEADLINE),
-    ("increased by", HEADLINE), ("decrease by", HEADLINE), ("decreased by", HEADLINE),
-    ("cost change", HEADLINE), ("total change", HEADLINE), ("monthly cost will", HEADLINE),
-    ("threshold", BASELINE), ("greater than", BASELINE), ("exceeds", BASELINE),
-    ("exceed", BASELINE), ("budgeted amount", BASELINE), ("budget amount", BASELINE),
-    ("budgeted", BASELINE), ("expected", BASELINE), ("baseline", BASELINE),
-    (" vs", BASELINE), ("versus", BASELINE), ("compared to", BASELINE), ("from", BASELINE),
-    ("contribution", BASELINE), ("limit", BASELINE), ("last week", BASELINE), (" to ", NEUTRAL),
-    ("last month", BASELINE), ("previous", BASELINE), ("plan of", BASELINE),
+    ("total impact", HEADLINE),
+    ("impact", HEADLINE),
+    ("actual amount", HEADLINE),
+    ("actual cost", HEADLINE),
+    ("actual spend", HEADLINE),
+    ("current spend", HEADLINE),
+    ("spend to date", HEADLINE),
+    ("spent", HEADLINE),
+    ("is now", HEADLINE),
+    ("forecasted total", HEADLINE),
+    ("forecast", HEADLINE),
+    ("to reach", HEADLINE),
+    ("estimated savings", HEADLINE),
+    ("monthly savings", HEADLINE),
+    ("annual savings", HEADLINE),
+    ("potential savings", HEADLINE),
+    ("savings:", HEADLINE),
+    ("savings of", HEADLINE),
+    ("save ", HEADLINE),
+    ("saves ", HEADLINE),
+    ("increase by", HEADLINE),
+    ("increased by", HEADLINE),
+    ("decrease by", HEADLINE),
+    ("decreased by", HEADLINE),
+    ("cost change", HEADLINE),
+    ("total change", HEADLINE),
+    ("monthly cost will", HEADLINE),
+    ("threshold", BASELINE),
+    ("greater than", BASELINE),
+    ("exceeds", BASELINE),
+    ("exceed", BASELINE),
+    ("budgeted amount", BASELINE),
+    ("budget amount", BASELINE),
+    ("budgeted", BASELINE),
+    ("expected", BASELINE),
+    ("baseline", BASELINE),
+    (" vs", BASELINE),
+    ("versus", BASELINE),
+    ("compared to", BASELINE),
+    ("from", BASELINE),
+    ("contribution", BASELINE),
+    ("limit", BASELINE),
+    ("last week", BASELINE),
+    (" to ", NEUTRAL),
+    ("last month", BASELINE),
+    ("previous", BASELINE),
+    ("plan of", BASELINE),
 )
 _JSON_KEYS: dict[str, int] = {
-    "totalimpact": HEADLINE, "costamount": HEADLINE, "spendingamount": HEADLINE,
-    "spentamount": HEADLINE, "forecastedtotalforperiod": HEADLINE, "actualspend": HEADLINE,
-    "estimatedmonthlysavings": HEADLINE, "estimatedsavings": HEADLINE,
-    "totalactualspend": NEUTRAL, "maximpact": BASELINE, "totalexpectedspend": BASELINE,
-    "budgetamount": BASELINE, "budget": BASELINE, "notificationthresholdamount": BASELINE,
-    "thresholdamount": BASELINE, "contribution": BASELINE,
+    "totalimpact": HEADLINE,
+    "costamount": HEADLINE,
+    "spendingamount": HEADLINE,
+    "spentamount": HEADLINE,
+    "forecastedtotalforperiod": HEADLINE,
+    "actualspend": HEADLINE,
+    "estimatedmonthlysavings": HEADLINE,
+    "estimatedsavings": HEADLINE,
+    "totalactualspend": NEUTRAL,
+    "maximpact": BASELINE,
+    "totalexpectedspend": BASELINE,
+    "budgetamount": BASELINE,
+    "budget": BASELINE,
+    "notificationthresholdamount": BASELINE,
+    "thresholdamount": BASELINE,
+    "contribution": BASELINE,
 }
 # Alternation tried longest first, so "total impact" is one label, not "impact".
 _LABEL_RANK = dict(_LABELS)
 _LABEL_RE = re.compile("|".join(re.escape(label) for label in sorted(_LABEL_RANK, key=len, reverse=True)))
 _LEFT_WINDOW = 72
-_RIGHT_RANK = {"spent": HEADLINE, "in spend": HEADLINE, "actual": HEADLINE, "so far": HEADLINE,
-               "budget": BASELINE, "budgeted": BASELINE, "threshold": BASELINE, "limit": BASELINE,
-               "plan": BASELINE, "expected": BASELINE, "baseline": BASELINE}
+_RIGHT_RANK = {
+    "spent": HEADLINE,
+    "in spend": HEADLINE,
+    "actual": HEADLINE,
+    "so far": HEADLINE,
+    "budget": BASELINE,
+    "budgeted": BASELINE,
+    "threshold": BASELINE,
+    "limit": BASELINE,
+    "plan": BASELINE,
+    "expected": BASELINE,
+    "baseline": BASELINE,
+}
 _RIGHT_LABEL = re.compile(r"(?:/[a-z]+)?\s*\)?\s*(" + "|".join(sorted(_RIGHT_RANK, key=len, reverse=True)) + r")\b")
 _CUT = re.compile(r"\n|\. |\||\(|;")
 
@@ -208,8 +261,7 @@ def _right_rank(lowered, end: int) -> int:
 
 
 def _last_cut(window: str, end: int) -> int:
-    match = None
-    for match in _CUT.finditer(window, 0, end):
+    last = None
+    for last in _CUT.finditer(window, 0, end):  # noqa: B007 - only the last match is wanted
         pass
-    return match.end() if match else 0
-
+    return last.end() if last else 0

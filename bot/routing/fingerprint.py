@@ -7,7 +7,9 @@ import re
 
 _IDENTIFIERS = (
     re.compile(r"\b(?:anomaly ?id|anomalyId)\W{0,4}([0-9a-f-]{8,})", re.I),
-    re.compile(r"\b(?:budget name|budgetDisplayName|budgets?)\W{0,4}([\w .-]{3,60}?)(?:\s{2,}|\n|\"|,| has | budget\b|$)", re.I),
+    re.compile(
+        r"\b(?:budget name|budgetDisplayName|budgets?)\W{0,4}([\w .-]{3,60}?)(?:\s{2,}|\n|\"|,| has | budget\b|$)", re.I
+    ),
     re.compile(r"\b(\d{12})\b"),  # AWS account
     re.compile(r"\b(?:service|dimensionValue|dimensionalValue)\W{0,4}([A-Za-z][\w .()-]{2,60}?)(?:\n|\"|,|$)", re.I),
     re.compile(r"\bsubscriptions/([0-9a-f-]{36})", re.I),  # Azure subscription

@@ -37,19 +37,61 @@ _CAMEL_WORD = re.compile(r"[^\W_]*[a-z][A-Z][^\W_]*")
 
 # Parts that make a compound word the name of a piece of software.
 _COMPONENT_PARTS = (
-    "ui", "api", "apis", "svc", "srv", "service", "services", "app", "apps", "web", "frontend",
-    "backend", "fe", "be", "db", "worker", "workers", "job", "jobs", "cron", "repo", "sdk", "lib",
-    "bot", "server", "client", "portal", "proxy", "daemon", "consumer", "producer", "handler",
-    "controller", "microservice", "ms", "fn", "func", "queue", "engine", "processor", "exporter",
-    "operator", "widget", "component", "module", "plugin", "cli", "tests", "test",
+    "ui",
+    "api",
+    "apis",
+    "svc",
+    "srv",
+    "service",
+    "services",
+    "app",
+    "apps",
+    "web",
+    "frontend",
+    "backend",
+    "fe",
+    "be",
+    "db",
+    "worker",
+    "workers",
+    "job",
+    "jobs",
+    "cron",
+    "repo",
+    "sdk",
+    "lib",
+    "bot",
+    "server",
+    "client",
+    "portal",
+    "proxy",
+    "daemon",
+    "consumer",
+    "producer",
+    "handler",
+    "controller",
+    "microservice",
+    "ms",
+    "fn",
+    "func",
+    "queue",
+    "engine",
+    "processor",
+    "exporter",
+    "operator",
+    "widget",
+    "component",
+    "module",
+    "plugin",
+    "cli",
+    "tests",
+    "test",
 )
 _COMPONENT_SET = frozenset(_COMPONENT_PARTS)
 # A component part after a separator ("invoices-ui", "billing_svc_v2"). The
 # pattern starts with a literal separator, so a scan costs almost nothing on
 # text without one; the rest of the compound is found around each hit.
-_COMPONENT_AFTER_SEPARATOR = re.compile(
-    "[-_](?:" + "|".join(_COMPONENT_PARTS) + r")(?![^\W_])", re.IGNORECASE
-)
+_COMPONENT_AFTER_SEPARATOR = re.compile("[-_](?:" + "|".join(_COMPONENT_PARTS) + r")(?![^\W_])", re.IGNORECASE)
 
 
 def _is_name_char(ch: str) -> bool:
@@ -87,12 +129,48 @@ TYPO_WEIGHT = 0.9
 # Common words one edit away from FinOps vocabulary; never "corrected".
 _NOT_TYPOS = frozenset(
     {
-        "contact", "contacts", "context", "content", "counted", "counter", "resolve",
-        "general", "results", "billion", "budgie", "forest", "foreign", "signal",
-        "license", "licence", "commit", "expert", "export", "import", "repost",
-        "report", "retire", "retry", "credit", "creditor", "audio", "radius",
-        "spending", "pending", "sending", "lending", "tending", "ending", "trending",
-        "rending", "renting", "renewed", "savings", "saving", "having", "waving",
+        "contact",
+        "contacts",
+        "context",
+        "content",
+        "counted",
+        "counter",
+        "resolve",
+        "general",
+        "results",
+        "billion",
+        "budgie",
+        "forest",
+        "foreign",
+        "signal",
+        "license",
+        "licence",
+        "commit",
+        "expert",
+        "export",
+        "import",
+        "repost",
+        "report",
+        "retire",
+        "retry",
+        "credit",
+        "creditor",
+        "audio",
+        "radius",
+        "spending",
+        "pending",
+        "sending",
+        "lending",
+        "tending",
+        "ending",
+        "trending",
+        "rending",
+        "renting",
+        "renewed",
+        "savings",
+        "saving",
+        "having",
+        "waving",
     }
 )
 _MAX_TOKEN_CACHE = 200_000
@@ -278,7 +356,7 @@ class TermIndex:
         stems = [cached(token) for token in tokens]
         if None in stems:
             remember = self._remember
-            stems = [s if s is not None else remember(t) for s, t in zip(stems, tokens)]
+            stems = [s if s is not None else remember(t) for s, t in zip(stems, tokens, strict=False)]
         hits: list[Hit] = []
         lengths = self._lengths.get
         terms = self.terms

@@ -18,10 +18,35 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 # "allocation"). "-ment" is not stripped: it changes the sense too often
 # ("pay"/"payment", "agree"/"agreement", "state"/"statement", "deploy"/"deployment").
 _SUFFIXES: tuple[str, ...] = (
-    "izations", "isations", "ization", "isation", "ational",
-    "ations", "izing", "ising", "ation", "ings", "ized", "ised",
-    "ness", "ous", "ing", "ies", "ied", "ize", "ise", "ate", "als", "ers",
-    "al", "ed", "es", "er", "y", "s", "e",
+    "izations",
+    "isations",
+    "ization",
+    "isation",
+    "ational",
+    "ations",
+    "izing",
+    "ising",
+    "ation",
+    "ings",
+    "ized",
+    "ised",
+    "ness",
+    "ous",
+    "ing",
+    "ies",
+    "ied",
+    "ize",
+    "ise",
+    "ate",
+    "als",
+    "ers",
+    "al",
+    "ed",
+    "es",
+    "er",
+    "y",
+    "s",
+    "e",
 )
 MIN_STEM = 3
 _KEEP_S = ("ss", "us", "is")
@@ -64,4 +89,3 @@ def stem(word: str) -> str:
             base = base[:-1]
         return base
     return word
-

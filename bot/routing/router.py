@@ -105,7 +105,9 @@ class _TopicEvidence:
     def finish(self) -> None:
         """Diminishing returns: the fifth budget word says less than the first."""
         ordered = sorted(self.weights, reverse=True)
-        self.score = sum(w * d for w, d in zip(ordered, _DECAY)) + sum(ordered[len(_DECAY):]) * _DECAY[-1]
+        self.score = (
+            sum(w * d for w, d in zip(ordered, _DECAY, strict=False)) + sum(ordered[len(_DECAY) :]) * _DECAY[-1]
+        )
         self.score += self.repeats * REPEAT_BONUS
 
     @property
@@ -205,13 +207,9 @@ class Router:
 
         factor = context.factor
         if factor == 0.0:
-            return self._no_route(
-                "Not a FinOps request: no cloud or cost context", matched, amount
-            )
+            return self._no_route("Not a FinOps request: no cloud or cost context", matched, amount)
         if mask & _INFO and not mask & (_ACTION | _REQUEST):
-            return self._no_route(
-                "Informational update with nothing crossed: no one tagged", matched, amount
-            )
+            return self._no_route("Informational update with nothing crossed: no one tagged", matched, amount)
         if context.announcement:
             return self._no_route(
                 "An announcement (deploy, rollout), not a cost request: no one tagged", matched, amount
@@ -240,9 +238,7 @@ class Router:
                 return self._topic_decision(chosen, evidence, confidence, amount)
         if context.cost_message:
             return self._fallback_decision(ranked, matched, amount)
-        return self._no_route(
-            "Not a FinOps request: too little cloud-cost evidence", matched, amount
-        )
+        return self._no_route("Not a FinOps request: too little cloud-cost evidence", matched, amount)
 
     def _corroborated(self, evidence: dict[str, _TopicEvidence]) -> dict[str, float]:
         """Scores for ranking: a topic gains from other matched topics that
@@ -269,16 +265,14 @@ class Router:
         """
         weights: dict[tuple[str, ...], tuple[tuple[str, float], ...]] = {}
         for key, term in self.index.terms.items():
-            topics = [(g, b) for g, b in zip(term.groups, term.boosts) if g in self._topics]
+            topics = [(g, b) for g, b in zip(term.groups, term.boosts, strict=False) if g in self._topics]
             if not topics:
                 continue
             if len(key) == 1:
                 base = ABBREVIATION_WEIGHT if key[0].isupper() else 1.0
             else:
                 base = 1.0 + PHRASE_BONUS * min(len(key) - 1, 3)
-            weights[key] = tuple(
-                (topic_id, base * boost / len(topics), boost) for topic_id, boost in topics
-            )
+            weights[key] = tuple((topic_id, base * boost / len(topics), boost) for topic_id, boost in topics)
         return weights
 
     def _add_evidence(self, evidence: dict[str, _TopicEvidence], hit: Hit) -> None:
@@ -317,9 +311,7 @@ class Router:
             consulted.update(dict.fromkeys(owners.consulted))
             informed.update(dict.fromkeys(owners.informed))
         escalated = self._escalate(tags, amount)
-        terms = tuple(
-            dict.fromkeys(t.text for topic_id in chosen for t in evidence[topic_id].terms.values())
-        )
+        terms = tuple(dict.fromkeys(t.text for topic_id in chosen for t in evidence[topic_id].terms.values()))
         top = self._topics[chosen[0]]
         parts = [
             f"{top.name} (matched {_quoted(t.text for t in evidence[top.id].terms.values())})"
@@ -327,10 +319,7 @@ class Router:
         ]
         for topic_id in chosen[1:]:
             extra = [p for p in self._topics[topic_id].owners.responsible if p not in top.owners.responsible]
-            parts.append(
-                f"also {self._topics[topic_id].name}"
-                + (f" → {', '.join(extra)}" if extra else "")
-            )
+            parts.append(f"also {self._topics[topic_id].name}" + (f" → {', '.join(extra)}" if extra else ""))
         if escalated:
             parts.append(f"{', '.join(escalated)} escalated (amount ≥ threshold)")
         if amount is not None:

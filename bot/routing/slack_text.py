@@ -130,4 +130,3 @@ def _block_parts(parts: list[str], node: object, depth: int) -> None:
         value = node.get(key)
         if isinstance(value, list):
             _block_parts(parts, value, depth + 1)
-

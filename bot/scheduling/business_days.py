@@ -12,7 +12,7 @@ import datetime as dt
 
 from bot.scheduling.cron import zone
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 _SATURDAY = 5
 
 

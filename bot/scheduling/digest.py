@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.blocks import (
     ELLIPSIS,
     MAX_BLOCKS,
@@ -29,6 +28,7 @@ from bot.blocks import (
     message_link,
     section,
 )
+from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 ZERO_DAY = "·"
@@ -99,6 +99,7 @@ def digest_for_persona(data: DigestData, persona: str, fallback_persona: str) ->
 
 
 # --- pieces -------------------------------------------------------------------------------
+
 
 class _Names:
     def __init__(self, personas: Mapping[str, str], topics: Mapping[str, str]) -> None:
@@ -212,16 +213,16 @@ def _tail_blocks(data: DigestData, names: _Names) -> list[Block]:
             lines.append(f"{ELLIPSIS}and {len(data.fallback) - LISTED_FALLBACK} more")
         body = "\n".join(lines)
         blocks.append(divider())
-        blocks.append(
-            section(f"*Went to the fallback owner ({len(data.fallback)})*, matching no topic:\n{body}")
-        )
+        blocks.append(section(f"*Went to the fallback owner ({len(data.fallback)})*, matching no topic:\n{body}"))
     if data.reassignments:
         blocks.append(divider())
         blocks.append(section(_reassignment_text(data.reassignments, names)))
     return blocks
 
 
-def reassignment_patterns(reassignments: Sequence[Reassignment]) -> list[tuple[tuple[str | None, str | None, str | None], int]]:
+def reassignment_patterns(
+    reassignments: Sequence[Reassignment],
+) -> list[tuple[tuple[str | None, str | None, str | None], int]]:
     """(topic, from, to) moves, most frequent first."""
     counts = Counter((r.topic, r.from_persona, r.to_persona) for r in reassignments)
     return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))

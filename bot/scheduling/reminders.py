@@ -70,7 +70,9 @@ def render_duty_reminder(
 
 
 def _request_line(request: OpenRequest, now: dt.datetime) -> str:
-    line = f"• {link(message_link(request), request.excerpt, EXCERPT_CHARS)} (open {humanise_age(request.opened_at, now)})"
+    line = (
+        f"• {link(message_link(request), request.excerpt, EXCERPT_CHARS)} (open {humanise_age(request.opened_at, now)})"
+    )
     amount = getattr(request, "amount_usd", None)
     if amount:
         line += f" · {format_amount(amount)}"

@@ -31,7 +31,7 @@ from bot.config.models import BotConfig, CalendarEntry, Owners
 from bot.scheduling.business_days import previous_business_day
 from bot.scheduling.cron import CronError, cron_fire_times, next_cron_fire_time, validate_cron, zone
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 ScheduleKind = Literal["duty", "calendar", "digest", "nudge-sweep"]
 
 CALENDAR_POST_TIME = dt.time(9, 0)
@@ -176,7 +176,9 @@ def due_occurrences(
 # --- from configuration -----------------------------------------------------------------
 
 
-def schedules_from_config(config: BotConfig, *, nudge_sweep_cron: str | None = NUDGE_SWEEP_CRON) -> tuple[Schedule, ...]:
+def schedules_from_config(
+    config: BotConfig, *, nudge_sweep_cron: str | None = NUDGE_SWEEP_CRON
+) -> tuple[Schedule, ...]:
     """Every schedule the configuration implies. Raises ``ScheduleConfigError`` listing all problems."""
     problems = list(schedule_problems(config, nudge_sweep_cron=nudge_sweep_cron))
     if problems:

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from bot.scheduling.schedules import DEFAULT_MISSED_LOOKBACK, Occurrence, Schedule, due_occurrences
 
 log = logging.getLogger(__name__)
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 # The claim table knows 'claimed', 'posted' and 'skipped'; a failure is a skip whose note says so.
 STATUS_POSTED = "posted"
@@ -47,7 +47,9 @@ class OccurrenceClaims(Protocol):
     def claim_occurrence(self, schedule_id: str, fire_time: dt.datetime, claimed_by: str, now: dt.datetime) -> bool:
         """True only for the first claimer of (schedule_id, fire_time), across processes."""
 
-    def mark_occurrence(self, schedule_id: str, fire_time: dt.datetime, status: str, note: str | None = None) -> None: ...
+    def mark_occurrence(
+        self, schedule_id: str, fire_time: dt.datetime, status: str, note: str | None = None
+    ) -> None: ...
 
 
 class Claim(Enum):
@@ -169,7 +171,10 @@ class Ticker:
         more = f" and {len(skipped) - SKIPPED_LISTED} more" if len(skipped) > SKIPPED_LISTED else ""
         log.warning(
             "scheduler: skipped %d occurrence(s) missed by more than the %s grace period: %s%s",
-            len(skipped), self.grace, listed, more,
+            len(skipped),
+            self.grace,
+            listed,
+            more,
         )
 
     def _settle_claim(self, occurrence: Occurrence, now: dt.datetime, report: TickReport) -> bool:

@@ -7,7 +7,7 @@ import re
 
 from bot.scheduling.cron import zone
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 _ISO_WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from typing import Any
 
 JSONDict = dict[str, Any]
-CallMatcher = Union[str, Callable[["Call"], bool]]
+CallMatcher = str | Callable[["Call"], bool]
 
 
 @dataclass(frozen=True)

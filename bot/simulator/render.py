@@ -9,8 +9,9 @@ indented under their parent and ephemeral messages say who sees them.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone, tzinfo
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from bot.simulator.workspace import JSONDict, StoredMessage, Workspace
 
@@ -67,8 +68,15 @@ class _Flattener:
         kind = element.get("type")
         if kind == "button":
             return f"[ {self.text(element.get('text'))} ]"
-        if kind in ("static_select", "external_select", "users_select", "conversations_select",
-                    "channels_select", "multi_static_select", "overflow"):
+        if kind in (
+            "static_select",
+            "external_select",
+            "users_select",
+            "conversations_select",
+            "channels_select",
+            "multi_static_select",
+            "overflow",
+        ):
             placeholder = self.text(element.get("placeholder")) or "Select"
             return f"[ {placeholder} ▾ ]"
         if kind == "image":
@@ -116,13 +124,11 @@ class _Flattener:
                 if block.get("text"):
                     lines.extend(self.text(block["text"]).splitlines() or [""])
                 fields = [self.text(field) for field in block.get("fields", [])]
-                for left, right in zip(fields[::2], fields[1::2] + [""]):
+                for left, right in zip(fields[::2], fields[1::2] + [""], strict=False):
                     lines.append(f"{left:<30}  {right}".rstrip() if right else left)
                 if block.get("accessory"):
                     lines.append(self.element(block["accessory"]))
-            elif kind == "context":
-                lines.append("  ".join(self.element(e) for e in block.get("elements", [])))
-            elif kind == "actions":
+            elif kind == "context" or kind == "actions":
                 lines.append("  ".join(self.element(e) for e in block.get("elements", [])))
             elif kind == "divider":
                 lines.append("─" * 20)
@@ -202,7 +208,7 @@ def render_channel(
     channel_id: str,
     *,
     include_ephemeral: bool = True,
-    tz: tzinfo = timezone.utc,
+    tz: tzinfo = UTC,
 ) -> str:
     """The channel's messages, oldest first, with thread replies indented under their parent."""
     flattener = _Flattener(workspace)

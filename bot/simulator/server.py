@@ -156,8 +156,14 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
             return
         status, text = self.server.web_api.post_to_response_url(response_id, payload)
         self.server.call_log.record(
-            Call(RESPONSE_URL_METHOD, {**payload, "response_id": response_id}, None, arrived, status,
-                 {"ok": status == 200, "error": None if status == 200 else text})
+            Call(
+                RESPONSE_URL_METHOD,
+                {**payload, "response_id": response_id},
+                None,
+                arrived,
+                status,
+                {"ok": status == 200, "error": None if status == 200 else text},
+            )
         )
         self._send(status, text.encode(), "text/plain")
 

@@ -9,8 +9,9 @@ import json
 import secrets
 import threading
 import time
-from datetime import timezone, tzinfo
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, tzinfo
+from typing import Any
 from urllib.parse import urlencode
 
 from bot.simulator.app_client import AppClient, AppRequestError, AppResponse
@@ -86,7 +87,10 @@ class SlackSimulator:
         self._http = SimulatorHttpServer(self._web_api, self._failures, self._call_log)
         self._http_thread = threading.Thread(
             # A short poll keeps stop() (and so every test teardown) quick.
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.02}, name="sim-web-api", daemon=True
+            target=self._http.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="sim-web-api",
+            daemon=True,
         )
         self._http_thread.start()
         if self._socket is not None:
@@ -260,7 +264,7 @@ class SlackSimulator:
         with self.workspace.lock:
             return list(self.workspace.opened_views)
 
-    def render_channel(self, channel: str, *, include_ephemeral: bool = True, tz: tzinfo = timezone.utc) -> str:
+    def render_channel(self, channel: str, *, include_ephemeral: bool = True, tz: tzinfo = UTC) -> str:
         """The channel as Slack would show it, as plain text (see `bot.simulator.render`)."""
         return render_channel(
             self.workspace, self.workspace.resolve_channel(channel), include_ephemeral=include_ephemeral, tz=tz
@@ -389,8 +393,15 @@ class SlackSimulator:
         Raises AppRequestError when the app does not answer 2xx.
         """
         event = self.record_message(
-            channel, user, text, attachments=attachments, blocks=blocks, bot_id=bot_id,
-            username=username, subtype=subtype, thread_ts=thread_ts,
+            channel,
+            user,
+            text,
+            attachments=attachments,
+            blocks=blocks,
+            bot_id=bot_id,
+            username=username,
+            subtype=subtype,
+            thread_ts=thread_ts,
         )
         if app_url is not None:
             self._expect_success(self.send_event(app_url, event, event_id=event_id), "message event")
@@ -405,7 +416,10 @@ class SlackSimulator:
                 raise ValueError(f"no message {ts} in {channel}")
             previous = self.workspace.snapshot(stored)
             stored.payload["text"] = text
-            stored.payload["edited"] = {"user": stored.payload.get("user", ""), "ts": self.workspace.timestamps.next_ts()}
+            stored.payload["edited"] = {
+                "user": stored.payload.get("user", ""),
+                "ts": self.workspace.timestamps.next_ts(),
+            }
             current = self.workspace.snapshot(stored)
         event_ts = self.workspace.timestamps.next_ts()
         event = {
@@ -512,9 +526,7 @@ class SlackSimulator:
             raise ValueError(f"no message {message_ts} in {channel}")
         message = self.workspace.snapshot(stored)
         block_id, button = _find_action(message, action_id)
-        response_id = self._web_api.register_response_target(
-            ResponseTarget(channel_id, user.id, message_ts=message_ts)
-        )
+        response_id = self._web_api.register_response_target(ResponseTarget(channel_id, user.id, message_ts=message_ts))
         channel_obj = self.workspace.channels[channel_id]
         return {
             "type": "block_actions",
@@ -621,7 +633,9 @@ class SlackSimulator:
             }
         )
 
-    def socket_post_message(self, channel: str, user: str | None = None, text: str = "", **fields: Any) -> tuple[str, str]:
+    def socket_post_message(
+        self, channel: str, user: str | None = None, text: str = "", **fields: Any
+    ) -> tuple[str, str]:
         """A message posted in a channel and delivered over Socket Mode; returns (ts, envelope_id)."""
         event = self.record_message(channel, user, text, **fields)
         return event["ts"], self.socket_send_event(event)

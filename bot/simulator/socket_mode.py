@@ -15,8 +15,9 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.exceptions import ConnectionClosed
@@ -158,7 +159,9 @@ class SocketModeServer:
             connections = list(self._connections)
         for connection in connections:
             try:
-                connection.send(json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "simulator"}}))
+                connection.send(
+                    json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "simulator"}})
+                )
             except ConnectionClosed:
                 pass
 

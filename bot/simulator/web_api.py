@@ -12,8 +12,9 @@ import base64
 import copy
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from bot.simulator.workspace import Channel, JSONDict, StoredMessage, Workspace
 
@@ -321,9 +322,7 @@ class WebApi:
         _bound(params, "oldest"), _bound(params, "latest")  # validate even when the channel is empty
         with self.workspace.lock:
             channel = self._channel(params)
-            top_level = [
-                m for m in self.workspace.channel_messages(channel.id) if not m.is_thread_reply
-            ]
+            top_level = [m for m in self.workspace.channel_messages(channel.id) if not m.is_thread_reply]
             newest_first = [self.workspace.snapshot(m) for m in reversed(top_level)]
         newest_first = [m for m in newest_first if _within(m["ts"], params)]
         page, next_cursor = _paginate(newest_first, params)
@@ -503,6 +502,4 @@ def _within(ts: str, params: JSONDict) -> bool:
     oldest, latest = _bound(params, "oldest"), _bound(params, "latest")
     if oldest is not None and (value < oldest or (value == oldest and not inclusive)):
         return False
-    if latest is not None and (value > latest or (value == latest and not inclusive)):
-        return False
-    return True
+    return not (latest is not None and (value > latest or (value == latest and not inclusive)))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 JSONDict = dict[str, Any]
 
@@ -245,9 +246,7 @@ class Workspace:
         self._by_key: dict[tuple[str, str], StoredMessage] = {}
         self.home_views: dict[str, JSONDict] = {}
         self.opened_views: list[JSONDict] = []
-        self.users[self.bot_user_id] = User(
-            id=self.bot_user_id, name=bot_name, is_bot=True, bot_id=self.bot_id
-        )
+        self.users[self.bot_user_id] = User(id=self.bot_user_id, name=bot_name, is_bot=True, bot_id=self.bot_id)
         self.bots[self.bot_id] = Bot(id=self.bot_id, name=bot_name, app_id=self.app_id)
 
     # ----------------------------------------------------------------- setup
@@ -385,11 +384,7 @@ class Workspace:
 
     def channel_messages(self, channel_id: str, *, include_ephemeral: bool = False) -> list[StoredMessage]:
         with self.lock:
-            return [
-                m
-                for m in self.messages
-                if m.channel == channel_id and (include_ephemeral or m.visible_to is None)
-            ]
+            return [m for m in self.messages if m.channel == channel_id and (include_ephemeral or m.visible_to is None)]
 
     def snapshot(self, stored: StoredMessage) -> JSONDict:
         """A copy of a message payload that callers may keep or mutate."""

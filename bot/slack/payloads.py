@@ -154,6 +154,4 @@ def is_well_formed_body(body: bytes, content_type: str) -> bool:
         return True
     if not isinstance(event, dict):
         return False
-    return all(
-        isinstance(event.get(key), (str, dict, type(None))) for key in ("channel", "user", "team", "type", "ts")
-    )
+    return all(isinstance(event.get(key), (str, dict, type(None))) for key in ("channel", "user", "team", "type", "ts"))

@@ -71,7 +71,7 @@ SENT_MARKS_MAX_BATCH = 500
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -110,9 +110,10 @@ def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.da
         return None
     for message in response.get("messages") or []:
         metadata = message.get("metadata") or {}
-        if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get(
-            "delivery_id"
-        ) == delivery_id:
+        if (
+            metadata.get("event_type") == METADATA_EVENT
+            and (metadata.get("event_payload") or {}).get("delivery_id") == delivery_id
+        ):
             return message.get("ts")
     return None
 
@@ -125,7 +126,9 @@ def send_delivery(client: WebClient, method: str, payload: dict, attempts: int, 
         status = error.response.status_code
         code = str(error.response.get("error") or f"http_{status}")
         if status == 429 or code == "ratelimited":
-            retry_after = int(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)) or 1)
+            retry_after = int(
+                error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)) or 1
+            )
             return SendOutcome(False, retry_at=now + dt.timedelta(seconds=retry_after), error=code)
         if status >= 500 or code in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
             return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
@@ -298,13 +301,21 @@ class OutboxRelay:
         if outcome.retry_at is None or attempts >= MAX_ATTEMPTS:
             log.error(
                 "outbox: giving up on delivery %s (%s, key %s) after %d attempts: %s",
-                row.id, row.method, row.dedup_key, attempts, outcome.error,
+                row.id,
+                row.method,
+                row.dedup_key,
+                attempts,
+                outcome.error,
             )
             self.store.mark_failed(row.id, outcome.error or "unknown", self.clock())
         else:
             log.warning(
                 "outbox: delivery %s (%s, key %s) failed (%s); retrying at %s",
-                row.id, row.method, row.dedup_key, outcome.error, outcome.retry_at.isoformat(),
+                row.id,
+                row.method,
+                row.dedup_key,
+                outcome.error,
+                outcome.retry_at.isoformat(),
             )
             self.store.mark_retry(row.id, outcome.error or "unknown", outcome.retry_at, self.clock())
         return 0

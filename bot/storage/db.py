@@ -57,7 +57,7 @@ def database_url(value: str | None) -> str:
     # Heroku-style URLs name no driver; psycopg 3 is the one installed.
     for prefix in ("postgres://", "postgresql://"):
         if value.startswith(prefix):
-            return "postgresql+psycopg://" + value[len(prefix):]
+            return "postgresql+psycopg://" + value[len(prefix) :]
     return value
 
 

@@ -21,7 +21,7 @@ Result = TypeVar("Result")
 
 
 class _Slot(Generic[Item]):
-    __slots__ = ("item", "outcome", "leads", "_asleep")
+    __slots__ = ("_asleep", "item", "leads", "outcome")
 
     def __init__(self, item: Item) -> None:
         self.item = item
@@ -83,9 +83,9 @@ class GroupCommit(Generic[Item, Result]):
             outcomes = list(self._write_batch([slot.item for slot in batch]))
             if len(outcomes) != len(batch):
                 raise RuntimeError(f"a batch of {len(batch)} writes returned {len(outcomes)} outcomes")
-        except BaseException as error:  # noqa: BLE001 - handed to every caller of the batch
+        except BaseException as error:
             outcomes = [error] * len(batch)
-        for slot, outcome in zip(batch, outcomes):
+        for slot, outcome in zip(batch, outcomes, strict=False):
             slot.outcome = outcome
         with self._lock:
             if self._queued:

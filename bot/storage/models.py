@@ -8,7 +8,7 @@ back as an aware datetime on both back ends (see ``UtcDateTime``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -51,15 +51,15 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: pass an aware UTC datetime")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -147,9 +147,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("routed_requests.id", ondelete="SET NULL")
-    )
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("routed_requests.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(32))
     method: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -183,9 +181,7 @@ class RoutingFeedback(Base):
     __tablename__ = "routing_feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("routed_requests.id", ondelete="SET NULL")
-    )
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("routed_requests.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))  # 'reassigned' | 'not_a_request'
     from_persona: Mapped[str | None] = mapped_column(String(64))
     to_persona: Mapped[str | None] = mapped_column(String(64))
@@ -222,7 +218,7 @@ class DigestHourly(Base):
 
     __tablename__ = "digest_hourly"
     # SQLite: the rows live in their primary key's order (no rowid), so week ranges read no extra index.
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__: ClassVar = {"sqlite_with_rowid": False}
 
     hour: Mapped[int] = mapped_column(Integer, primary_key=True)  # whole hours since 1970-01-01 UTC
     primary_persona: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -242,7 +238,7 @@ class DigestDaily(Base):
     """
 
     __tablename__ = "digest_daily"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__: ClassVar = {"sqlite_with_rowid": False}
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)  # whole days since 1970-01-01 UTC
     primary_persona: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -50,7 +50,7 @@ def run_with_retries(
     for attempt, delay in enumerate([*delays, None], start=1):
         try:
             return operation()
-        except Exception as error:  # noqa: BLE001 - filtered by is_transient
+        except Exception as error:
             if delay is None or not is_transient(error):
                 raise
             # The error text can include the URL's host but never the password (SQLAlchemy masks it).

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import os
 import threading
 import time
@@ -261,7 +262,7 @@ class _PersonaCounts:
 
 # ---------------------------------------------------------------- digest rollups
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _HOUR = dt.timedelta(hours=1)
 _DAY = dt.timedelta(days=1)
 _HOURLY_COUNTS = ("routed", "with_amount", "acknowledged", "resolved", "closed")
@@ -318,7 +319,7 @@ class _RollupChanges:
             (statements.add_daily, self.daily, _DAILY_COUNTS, _DAILY_KEY),
         ):
             rows = [
-                {**dict(zip(key_columns, key)), **{name: changes[key][name] for name in names}}
+                {**dict(zip(key_columns, key, strict=False)), **{name: changes[key][name] for name in names}}
                 for key in sorted(changes)
                 if any(changes[key].values())
             ]
@@ -331,7 +332,9 @@ _MESSAGE_KEY_COLUMNS = (routed_requests.c.workspace, routed_requests.c.channel_i
 _DAILY_KEY = ("day", "primary_persona")
 
 
-def _rollup_upsert(dialect_insert: Callable[[Any], Any], table: Any, key_columns: tuple[str, ...], names: tuple[str, ...]) -> Any:
+def _rollup_upsert(
+    dialect_insert: Callable[[Any], Any], table: Any, key_columns: tuple[str, ...], names: tuple[str, ...]
+) -> Any:
     statement = dialect_insert(table)
     return statement.on_conflict_do_update(
         index_elements=list(key_columns),
@@ -351,8 +354,8 @@ class _Statements:
         # ON CONFLICT DO NOTHING rather than catching IntegrityError, because on
         # PostgreSQL an error aborts the whole surrounding transaction; RETURNING
         # rather than rowcount, because drivers disagree on rowcount here.
-        self.claim_event = dialect_insert(processed_events).on_conflict_do_nothing().returning(
-            processed_events.c.event_id
+        self.claim_event = (
+            dialect_insert(processed_events).on_conflict_do_nothing().returning(processed_events.c.event_id)
         )
         self.insert_request = (
             dialect_insert(routed_requests)
@@ -390,7 +393,9 @@ class _Statements:
             )
         )
         self.set_reply_ts = (
-            update(routed_requests).where(routed_requests.c.id == bindparam("request_id")).values(reply_ts=bindparam("ts"))
+            update(routed_requests)
+            .where(routed_requests.c.id == bindparam("request_id"))
+            .values(reply_ts=bindparam("ts"))
         )
 
 
@@ -438,7 +443,7 @@ def _view(cls: type, row: Any) -> Any:
 def _utc(value: dt.datetime, name: str = "now") -> dt.datetime:
     if value.tzinfo is None:
         raise ValueError(f"{name} must be an aware UTC datetime, got naive {value!r}")
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)
 
 
 def _excerpt(text: str) -> str:
@@ -596,7 +601,9 @@ def _writer_queue(engine: Engine) -> _SqliteWriterQueue | None:
     if engine.dialect.name != "sqlite":
         return None
     database = engine.url.database
-    path = os.path.abspath(database) if database and database != ":memory:" and not database.startswith("file:") else None
+    path = (
+        os.path.abspath(database) if database and database != ":memory:" and not database.startswith("file:") else None
+    )
     key = path or f"engine:{id(engine)}"
     with _WRITER_QUEUES_LOCK:
         queue = _WRITER_QUEUES.get(key)
@@ -615,11 +622,11 @@ class Store:
         self,
         engine: Engine,
         *,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
-        self._retry = retry
+        self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._is_postgres = engine.dialect.name == "postgresql"
         self._writers = _writer_queue(engine)
@@ -728,7 +735,7 @@ class Store:
             return self._retrying(attempt, "record routed messages")
         except IntegrityError:
             pass  # a constraint refused one of the messages: found out one by one below
-        except Exception as error:  # noqa: BLE001 - handed to the callers, or retried one by one below
+        except Exception as error:
             # An outage that outlasted the retries fails the whole batch at once:
             # retrying it message by message would only multiply the wait.
             if len(batch) == 1 or is_transient(error):
@@ -750,7 +757,7 @@ class Store:
 
         try:
             return self._retrying(attempt, "record routed message")
-        except Exception as error:  # noqa: BLE001 - raised in the caller that submitted it
+        except Exception as error:
             return error
 
     def _record_many(self, connection: Connection, batch: Sequence[_PendingRecord]) -> list[RecordResult]:
@@ -796,7 +803,9 @@ class Store:
                 delivery_id, claimed = enqueued.get(i, (None, None))
                 results[i] = RecordResult(request_id=ids[i], delivery_id=delivery_id, claimed=claimed)
                 request = batch[i].request
-                rollups.routed(request.primary_persona, request.primary_topic, batch[i].now, request.amount_usd is not None)
+                rollups.routed(
+                    request.primary_persona, request.primary_topic, batch[i].now, request.amount_usd is not None
+                )
         # Last, so the counter rows (shared by every request of a persona and hour)
         # stay locked for as short a time as possible before the commit.
         rollups.apply(connection, self._sql)
@@ -804,7 +813,9 @@ class Store:
         for index in together:
             if results[index] is None:  # seen before this batch, under this event id or another
                 existing = self._find_by_message(connection, *_message_key(batch[index].request))
-                results[index] = RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
+                results[index] = RecordResult(
+                    request_id=existing.id if existing else None, delivery_id=None, duplicate=True
+                )
         for index, earlier in same_as_earlier.items():
             results[index] = RecordResult(request_id=results[earlier].request_id, delivery_id=None, duplicate=True)
         return results  # type: ignore[return-value]
@@ -817,7 +828,9 @@ class Store:
         params = [{"event_id": event_id, "received_at": first_seen[event_id]} for event_id in sorted(first_seen)]
         return set(connection.execute(self._sql.claim_event, params).scalars())
 
-    def _insert_requests(self, connection: Connection, batch: Sequence[_PendingRecord]) -> dict[tuple[str, str, str], int]:
+    def _insert_requests(
+        self, connection: Connection, batch: Sequence[_PendingRecord]
+    ) -> dict[tuple[str, str, str], int]:
         """Insert the requests; their ids by message, leaving out messages recorded already."""
         if not batch:
             return {}
@@ -889,7 +902,9 @@ class Store:
             rollups.apply(connection, self._sql)
         return RecordResult(request_id=request_id, delivery_id=delivery_id, claimed=claimed)
 
-    def _first_with_fingerprint(self, connection: Connection, fingerprint: str, since: dt.datetime) -> RequestView | None:
+    def _first_with_fingerprint(
+        self, connection: Connection, fingerprint: str, since: dt.datetime
+    ) -> RequestView | None:
         row = connection.execute(
             select(routed_requests)
             .where(
@@ -1016,13 +1031,17 @@ class Store:
 
         def attempt() -> list[DeliveryRow]:
             with self._write() as connection:
-                ids = connection.execute(
-                    select(deliveries.c.id)
-                    .where(self._claimable(now))
-                    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                ).scalars().all()
+                ids = (
+                    connection.execute(
+                        select(deliveries.c.id)
+                        .where(self._claimable(now))
+                        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+                        .limit(limit)
+                        .with_for_update(skip_locked=True)
+                    )
+                    .scalars()
+                    .all()
+                )
                 if not ids:
                     return []
                 rows = connection.execute(
@@ -1217,7 +1236,9 @@ class Store:
 
         def attempt() -> ActionResult:
             with self._write() as connection:
-                return self._apply(connection, request_id, action, actor, now, to_persona, allowed, next_nudge_at, update_reply)
+                return self._apply(
+                    connection, request_id, action, actor, now, to_persona, allowed, next_nudge_at, update_reply
+                )
 
         return self._retrying(attempt, f"apply {action}")
 
@@ -1400,7 +1421,9 @@ class Store:
         with self._read() as connection:
             return self._get(connection, request_id)
 
-    def _find_by_message(self, connection: Connection, workspace: str, channel_id: str, message_ts: str) -> RequestView | None:
+    def _find_by_message(
+        self, connection: Connection, workspace: str, channel_id: str, message_ts: str
+    ) -> RequestView | None:
         row = connection.execute(
             select(routed_requests).where(
                 routed_requests.c.workspace == workspace,
@@ -1434,7 +1457,9 @@ class Store:
         statuses = UNCLOSED
         with self._read() as connection:
             found: list[RequestView] = []
-            keys = [(p, s) for p in personas for s in statuses] if personas is not None else [(None, s) for s in statuses]
+            keys = (
+                [(p, s) for p in personas for s in statuses] if personas is not None else [(None, s) for s in statuses]
+            )
             for persona, status in keys:
                 query = select(routed_requests).where(routed_requests.c.status == status)
                 if persona is not None:
@@ -1636,7 +1661,9 @@ class Store:
             if oldest_open and still_open and all(len(counts[p].oldest_open) == oldest_open for p in still_open):
                 created_by = min(week_end, max(counts[p].oldest_open[-1].opened_at for p in still_open))
             closed_after_end = and_(rr.closed_at >= week_end, rr.created_at < week_end, rr.created_at <= created_by)
-            for ref, persona in self._ranked_refs(connection, by_closed, closed_after_end, [rr.created_at, rr.id], oldest_open):
+            for ref, persona in self._ranked_refs(
+                connection, by_closed, closed_after_end, [rr.created_at, rr.id], oldest_open
+            ):
                 merged = sorted([*counts[persona].oldest_open, ref], key=lambda r: (r.opened_at, r.request_id))
                 counts[persona].oldest_open = merged[:oldest_open]
 
@@ -1775,7 +1802,7 @@ class Store:
                 continue
             # The day start inside the hour gives its two pieces to two days.
             cuts = sorted({low, high, *(moment for moment in day_starts if low < moment < high)})
-            for piece_low, piece_high in zip(cuts, cuts[1:]):
+            for piece_low, piece_high in itertools.pairwise(cuts):
                 day_index = min(13, bisect.bisect_right(day_starts, piece_low) - 1)
                 rr = by_created
                 created.append(
@@ -1872,7 +1899,11 @@ class Store:
                 continue
             # Many amounts this week: walk the persona's amounts from the top until
             # ``cap`` fall in the week. Few: read the persona's week and rank it.
-            index = "ix_routed_requests_persona_amount" if n >= _FEW_AMOUNTS else "ix_routed_requests_persona_status_created_at"
+            index = (
+                "ix_routed_requests_persona_amount"
+                if n >= _FEW_AMOUNTS
+                else "ix_routed_requests_persona_status_created_at"
+            )
             rr = _requests_by(index).c
             query = select(rr.id).where(
                 rr.primary_persona == persona,
@@ -1960,17 +1991,13 @@ class Store:
             .where(condition)
             .subquery()
         )
-        winners = connection.execute(
-            select(ranked.c.ranked_id, ranked.c.rank).where(ranked.c.rank <= cap)
-        ).all()
+        winners = connection.execute(select(ranked.c.ranked_id, ranked.c.rank).where(ranked.c.rank <= cap)).all()
         if not winners:
             return []
         # A second, primary-key lookup: joining the ranking back lets planners scan the whole table.
         rank_of = {row.ranked_id: row.rank for row in winners}
         rr = routed_requests.c
-        rows = connection.execute(
-            select(*_REF_COLUMNS, rr.primary_persona).where(rr.id.in_(list(rank_of)))
-        ).all()
+        rows = connection.execute(select(*_REF_COLUMNS, rr.primary_persona).where(rr.id.in_(list(rank_of)))).all()
         rows.sort(key=lambda row: (row.primary_persona, rank_of[row.id]))
         return [(_ref(row), row.primary_persona) for row in rows]
 

@@ -9,7 +9,7 @@ PERSONAS_YAML = (
     "version: 1\n"
     "personas:\n"
     + "".join(
-        f'  - {{id: {persona}, name: {persona.title()}, kind: core, summary: Owns things., '
+        f"  - {{id: {persona}, name: {persona.title()}, kind: core, summary: Owns things., "
         f'slack: {{channel: "#finops-{persona}"}}}}\n'
         for persona in CORE
     )

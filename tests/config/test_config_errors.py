@@ -118,7 +118,9 @@ def test_duplicate_ids_point_back_at_the_first(config_errors) -> None:
 
 
 def test_persona_ids_must_be_lowercase_slugs(config_errors) -> None:
-    personas = PERSONAS_YAML + '  - {id: Cloud Ops, name: Cloud Ops, kind: allied, summary: Ops., slack: {channel: "#ops"}}\n'
+    personas = (
+        PERSONAS_YAML + '  - {id: Cloud Ops, name: Cloud Ops, kind: allied, summary: Ops., slack: {channel: "#ops"}}\n'
+    )
 
     assert config_errors(personas=personas) == [
         "config/personas.yaml:24: personas[7].id: invalid persona id 'Cloud Ops': use lowercase letters, digits "

@@ -20,7 +20,13 @@ def test_valid_config_loads_into_typed_models(write_config) -> None:
     assert loaded.warnings == ()
     assert config.source_dir == "config"
     assert config.persona_ids == (
-        "finops-practitioner", "leadership", "product", "engineering", "finance", "procurement", "security",
+        "finops-practitioner",
+        "leadership",
+        "product",
+        "engineering",
+        "finance",
+        "procurement",
+        "security",
     )
     security = config.persona("security")
     assert security.kind == "allied"

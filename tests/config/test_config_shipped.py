@@ -11,8 +11,17 @@ from bot.config.loader import load_config
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config"
 PERSONA_IDS = (
-    "finops-practitioner", "leadership", "product", "engineering", "finance", "procurement",
-    "itsm", "itam", "sustainability", "security", "itfm",
+    "finops-practitioner",
+    "leadership",
+    "product",
+    "engineering",
+    "finance",
+    "procurement",
+    "itsm",
+    "itam",
+    "sustainability",
+    "security",
+    "itfm",
 )
 MINIMAL_ROUTING = """\
 topics:

@@ -46,7 +46,9 @@ def test_invalid_schedules_name_the_field(expression: str, reason: str) -> None:
 def test_timezones() -> None:
     assert timezone_problem("America/New_York") is None
     assert timezone_problem("UTC") is None
-    assert timezone_problem("america/new_york") == "unknown timezone 'america/new_york' (did you mean 'America/New_York'?)"
+    assert (
+        timezone_problem("america/new_york") == "unknown timezone 'america/new_york' (did you mean 'America/New_York'?)"
+    )
     assert timezone_problem("../../etc/passwd") is not None
 
 
@@ -67,7 +69,10 @@ def test_persona_ids() -> None:
     assert persona_id_problem("finops-practitioner") is None
     assert persona_id_problem("team-2") is None
     assert persona_id_problem("-finance") is not None
-    assert persona_id_problem("FinOps") == "invalid persona id 'FinOps': use lowercase letters, digits and '-' (did you mean 'finops'?)"
+    assert (
+        persona_id_problem("FinOps")
+        == "invalid persona id 'FinOps': use lowercase letters, digits and '-' (did you mean 'finops'?)"
+    )
 
 
 def test_suggestions_ignore_case_and_reject_far_words() -> None:

@@ -44,7 +44,9 @@ def test_syntax_errors_in_one_file_do_not_hide_errors_in_the_other(config_errors
     assert len(errors) == 2
     assert errors[0].startswith("config/personas.yaml:") and "invalid YAML" in errors[0]
     # personas.yaml could not be read, so persona references are not second-guessed.
-    assert errors[1] == "config/routing.yaml:2: timezone: unknown timezone 'Europe/Pariss' (did you mean 'Europe/Paris'?)"
+    assert (
+        errors[1] == "config/routing.yaml:2: timezone: unknown timezone 'Europe/Pariss' (did you mean 'Europe/Paris'?)"
+    )
 
 
 def test_duplicate_keys_are_errors(config_errors) -> None:
@@ -112,7 +114,7 @@ def test_python_tags_are_refused(config_errors) -> None:
 def test_alias_expansion_bomb_is_stopped(config_errors) -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{name}: &{name} [{', '.join(['*' + previous] * 10)}]\n"
-        for previous, name in zip("abcdefg", "bcdefgh")
+        for previous, name in zip("abcdefg", "bcdefgh", strict=False)
     )
 
     [error] = config_errors(routing=ROUTING_YAML + bomb)

@@ -30,7 +30,7 @@ def test_route_json(capsys, monkeypatch):
 
 
 def test_route_without_text_on_a_tty_is_a_usage_error(capsys, monkeypatch):
-    code, out, err = run(["route"], capsys, monkeypatch, tty=True)
+    code, _out, err = run(["route"], capsys, monkeypatch, tty=True)
     assert code == 2 and "TEXT" in err and "Traceback" not in err
 
 

@@ -41,9 +41,7 @@ def test_cost_message_without_topic_goes_to_fallback(router):
 
 
 def test_suspicious_anomaly_tags_security_and_engineering(router):
-    decision = router.route_text(
-        "Cost anomaly detected: GPU VMs in a region with no prior usage, impact +$6,100"
-    )
+    decision = router.route_text("Cost anomaly detected: GPU VMs in a region with no prior usage, impact +$6,100")
     assert {"security", "engineering"} <= set(decision.personas)
 
 

@@ -14,19 +14,42 @@ def test_text_attachments_and_blocks_are_all_read():
         ],
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": "Header words"}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": "section text"},
-             "fields": [{"type": "mrkdwn", "text": "field text"}]},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "section text"},
+                "fields": [{"type": "mrkdwn", "text": "field text"}],
+            },
             {"type": "context", "elements": [{"type": "mrkdwn", "text": "context words"}]},
-            {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
-                {"type": "text", "text": "rich words"},
-                {"type": "link", "url": "https://billing.example.com/budgets", "text": "link label"},
-                {"type": "user", "user_id": "U123"},
-            ]}]},
+            {
+                "type": "rich_text",
+                "elements": [
+                    {
+                        "type": "rich_text_section",
+                        "elements": [
+                            {"type": "text", "text": "rich words"},
+                            {"type": "link", "url": "https://billing.example.com/budgets", "text": "link label"},
+                            {"type": "user", "user_id": "U123"},
+                        ],
+                    }
+                ],
+            },
         ],
     }
     text = message_text(message)
-    for expected in ("alert", "pre", "Budget exceeded", "body", "Total impact", "$5", "Header words",
-                     "section text", "field text", "context words", "rich words", "link label"):
+    for expected in (
+        "alert",
+        "pre",
+        "Budget exceeded",
+        "body",
+        "Total impact",
+        "$5",
+        "Header words",
+        "section text",
+        "field text",
+        "context words",
+        "rich words",
+        "link label",
+    ):
         assert expected in text
     assert "billing.example.com" not in text
 

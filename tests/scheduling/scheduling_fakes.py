@@ -21,7 +21,7 @@ from bot.config.models import (
 )
 from bot.digest_data import DigestData, RequestRef
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def utc(*args: int) -> dt.datetime:

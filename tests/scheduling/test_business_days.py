@@ -70,7 +70,10 @@ def test_calendar_schedules_post_at_nine_in_the_responsible_timezone_and_add_acc
 
 def test_calendar_entry_owners_override_topic_and_default_to_fallback():
     own = CalendarEntry(
-        id="close", name="Month-end close", date=dt.date(2026, 7, 31), lead_days=(3,),
+        id="close",
+        name="Month-end close",
+        date=dt.date(2026, 7, 31),
+        lead_days=(3,),
         owners=Owners(responsible=("engineering",)),
     )
     orphan = CalendarEntry(id="orphan", name="Orphan", date=dt.date(2026, 7, 31), lead_days=(3,))

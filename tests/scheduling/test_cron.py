@@ -20,7 +20,7 @@ def local(times: list[dt.datetime], tz: str) -> list[str]:
 def test_fire_times_are_utc_and_half_open():
     times = cron_fire_times("0 9 * * *", "UTC", utc(2026, 1, 1, 9), utc(2026, 1, 3, 9))
     assert times == [utc(2026, 1, 2, 9), utc(2026, 1, 3, 9)]
-    assert all(t.tzinfo is dt.timezone.utc for t in times)
+    assert all(t.tzinfo is dt.UTC for t in times)
 
 
 @pytest.mark.parametrize(

@@ -8,23 +8,40 @@ import json
 import pytest
 from scheduling_fakes import utc
 
-from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.blocks import humanise_duration
+from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.scheduling.digest import change, digest_for_persona, render_digest, sparkline
 from bot.scheduling.weeks import WeekError, last_complete_week, parse_iso_week, week_label
 
 WEEK_START, WEEK_END = utc(2026, 11, 16), utc(2026, 11, 23)
 
 
-def ref(n: int, excerpt: str = "EC2 spend up 40%", amount: float | None = 100.0, permalink: str | None = None) -> RequestRef:
-    return RequestRef(n, "C0ALERTS", f"17636{n:05d}.000200", WEEK_START + dt.timedelta(hours=n % 150), "anomaly",
-                      amount, excerpt, "open", permalink)
+def ref(
+    n: int, excerpt: str = "EC2 spend up 40%", amount: float | None = 100.0, permalink: str | None = None
+) -> RequestRef:
+    return RequestRef(
+        n,
+        "C0ALERTS",
+        f"17636{n:05d}.000200",
+        WEEK_START + dt.timedelta(hours=n % 150),
+        "anomaly",
+        amount,
+        excerpt,
+        "open",
+        permalink,
+    )
 
 
 def persona_week(persona: str, routed: int = 12, items: int = 3, **overrides) -> PersonaWeek:
     values = dict(
-        persona=persona, routed=routed, acknowledged=9, resolved=7, still_open=5, previous_routed=10,
-        median_ack_seconds=7800, top_topics=(("anomaly", 5), ("budget", 3)),
+        persona=persona,
+        routed=routed,
+        acknowledged=9,
+        resolved=7,
+        still_open=5,
+        previous_routed=10,
+        median_ack_seconds=7800,
+        top_topics=(("anomaly", 5), ("budget", 3)),
         oldest_open=tuple(ref(i) for i in range(items)),
         largest_amounts=tuple(ref(i, amount=1000.0 * (items - i)) for i in range(items)),
     )
@@ -34,8 +51,12 @@ def persona_week(persona: str, routed: int = 12, items: int = 3, **overrides) ->
 
 def data(**overrides) -> DigestData:
     values = dict(
-        week_start=WEEK_START, week_end=WEEK_END, total_routed=42, previous_total_routed=30,
-        daily_routed=(5, 9, 18, 6, 4, 0, 0), personas=(persona_week("finance"), persona_week("engineering", routed=8)),
+        week_start=WEEK_START,
+        week_end=WEEK_END,
+        total_routed=42,
+        previous_total_routed=30,
+        daily_routed=(5, 9, 18, 6, 4, 0, 0),
+        personas=(persona_week("finance"), persona_week("engineering", routed=8)),
     )
     values.update(overrides)
     return DigestData(**values)
@@ -69,7 +90,8 @@ def test_a_normal_week_reads_at_a_glance():
     message = render_digest(data(), NAMES, TOPICS, "2026-W47")
     assert_within_slack_limits(message)
     assert message["blocks"][0] == {
-        "type": "header", "text": {"type": "plain_text", "text": "FinOps weekly digest — 2026-W47", "emoji": True}
+        "type": "header",
+        "text": {"type": "plain_text", "text": "FinOps weekly digest — 2026-W47", "emoji": True},
     }
     text = all_text(message)
     assert "*42* FinOps requests routed (▲ 40% vs the week before)" in text
@@ -109,17 +131,25 @@ def test_user_text_is_escaped():
 def test_a_huge_week_stays_within_limits_and_says_what_was_left_out():
     long_excerpt = "x" * 5000
     personas = tuple(
-        persona_week(f"persona-{i:03d}", routed=1000 - i, items=50,
-                     oldest_open=tuple(ref(j, excerpt=long_excerpt) for j in range(50)),
-                     top_topics=tuple((f"topic-{k}", 100 - k) for k in range(40)))
+        persona_week(
+            f"persona-{i:03d}",
+            routed=1000 - i,
+            items=50,
+            oldest_open=tuple(ref(j, excerpt=long_excerpt) for j in range(50)),
+            top_topics=tuple((f"topic-{k}", 100 - k) for k in range(40)),
+        )
         for i in range(100)
     )
     reassignments = tuple(
         Reassignment(i, f"topic-{i % 30}", f"persona-{i % 7:03d}", f"persona-{i % 11:03d}", "U1", WEEK_START)
         for i in range(2000)
     )
-    huge = data(personas=personas, total_routed=90_000, fallback=tuple(ref(i, excerpt=long_excerpt) for i in range(500)),
-                reassignments=reassignments)
+    huge = data(
+        personas=personas,
+        total_routed=90_000,
+        fallback=tuple(ref(i, excerpt=long_excerpt) for i in range(500)),
+        reassignments=reassignments,
+    )
     message = render_digest(huge, {}, {}, "2026-W47")
     assert_within_slack_limits(message)
     text = all_text(message)
@@ -169,7 +199,9 @@ def test_sparkline_scales_to_the_busiest_day_and_marks_empty_days():
     assert sparkline([0, 0]) == "· ·"
 
 
-@pytest.mark.parametrize(("seconds", "expected"), [(30, "<1m"), (300, "5m"), (3600, "1h"), (7800, "2h 10m"), (183600, "2d 3h")])
+@pytest.mark.parametrize(
+    ("seconds", "expected"), [(30, "<1m"), (300, "5m"), (3600, "1h"), (7800, "2h 10m"), (183600, "2d 3h")]
+)
 def test_humanised_durations(seconds, expected):
     assert humanise_duration(seconds) == expected
 

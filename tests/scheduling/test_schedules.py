@@ -21,8 +21,15 @@ HOUR = dt.timedelta(hours=1)
 
 
 def duty_schedule(**overrides) -> Schedule:
-    values = dict(id="duty:finance:check", kind="duty", timezone="UTC", cron="0 9 * * *",
-                  recipients=("finance",), subject="finance", text="Check the budget")
+    values = dict(
+        id="duty:finance:check",
+        kind="duty",
+        timezone="UTC",
+        cron="0 9 * * *",
+        recipients=("finance",),
+        subject="finance",
+        text="Check the budget",
+    )
     values.update(overrides)
     return Schedule(**values)
 
@@ -108,7 +115,10 @@ def test_due_inside_grace_and_missed_beyond_it_on_a_first_run():
     assert late.due == []
     # A first run looks back a week for occurrences to record as skipped.
     assert [o.fire_time for o in late.missed] == [utc(2026, 4, 28 + d, 9) for d in range(3)] + [
-        utc(2026, 5, 1, 9), utc(2026, 5, 2, 9), utc(2026, 5, 3, 9), utc(2026, 5, 4, 9)
+        utc(2026, 5, 1, 9),
+        utc(2026, 5, 2, 9),
+        utc(2026, 5, 3, 9),
+        utc(2026, 5, 4, 9),
     ]
 
 

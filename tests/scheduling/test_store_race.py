@@ -16,10 +16,9 @@ from bot.config.models import Duty
 
 pytest.importorskip("bot.storage.store", reason="the storage layer is not available")
 
-from bot.storage.db import make_engine  # noqa: E402
-from bot.storage.store import Store  # noqa: E402
-
-from bot.scheduling.wiring import build_ticker  # noqa: E402
+from bot.scheduling.wiring import build_ticker
+from bot.storage.db import make_engine
+from bot.storage.store import Store
 
 DUTIES = 20
 

@@ -41,7 +41,9 @@ def test_a_duty_posts_to_its_channel_with_mentions_and_open_requests(poster):
     opened = utc(2026, 5, 1, 12)
     store = FakeStore(
         open_by_persona={
-            "finance": [RequestRef(7, "C123", "1714564800.000100", opened, "anomaly", 1200.0, "Spend <spike> & more", "open")]
+            "finance": [
+                RequestRef(7, "C123", "1714564800.000100", opened, "anomaly", 1200.0, "Spend <spike> & more", "open")
+            ]
         }
     )
     clock = FakeClock(utc(2026, 5, 5, 9, 0, 10))
@@ -151,7 +153,10 @@ def test_reload_takes_effect_next_tick_without_double_posting(poster):
     ticker.tick()
     # Reload: same duty reworded, plus a new duty due at 09:00 too.
     current["config"] = make_config(
-        duties=[daily_duty(text="Review anomalies (new wording)"), daily_duty(text="Check forecasts", duty_id="forecast")]
+        duties=[
+            daily_duty(text="Review anomalies (new wording)"),
+            daily_duty(text="Check forecasts", duty_id="forecast"),
+        ]
     )
     clock.advance(dt.timedelta(seconds=30))
     report = ticker.tick()
@@ -205,8 +210,14 @@ def test_a_failing_post_is_recorded_as_failed_and_not_retried(claims):
         raise RuntimeError("outbox unavailable")
 
     schedule = Schedule(id="duty:x:y", kind="duty", timezone="UTC", cron="0 9 * * *", text="t")
-    ticker = Ticker(lambda: [schedule], claims, broken_poster, {"duty": lambda o, now: [{"channel": "#c", "text": "t"}]},
-                    clock=lambda: utc(2026, 5, 5, 9, 1), worker_id="w1")
+    ticker = Ticker(
+        lambda: [schedule],
+        claims,
+        broken_poster,
+        {"duty": lambda o, now: [{"channel": "#c", "text": "t"}]},
+        clock=lambda: utc(2026, 5, 5, 9, 1),
+        worker_id="w1",
+    )
     report = ticker.tick()
     ticker.tick(utc(2026, 5, 5, 9, 2))
     assert len(attempts) == 1 and len(report.failed) == 1

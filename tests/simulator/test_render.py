@@ -40,18 +40,32 @@ def test_render_channel_shows_threads_blocks_attachments_and_ephemerals() -> Non
             text="fallback",
             blocks=[
                 {"type": "header", "text": {"type": "plain_text", "text": "Cost anomaly"}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": f"Tagging <!subteam^{group}>"},
-                 "fields": [{"type": "mrkdwn", "text": "*Topic*"}, {"type": "mrkdwn", "text": "anomalies"}]},
-                {"type": "actions", "elements": [
-                    {"type": "button", "action_id": "take", "text": {"type": "plain_text", "text": "Take it"}},
-                    {"type": "button", "action_id": "no", "text": {"type": "plain_text", "text": "Not mine"}},
-                ]},
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": f"Tagging <!subteam^{group}>"},
+                    "fields": [{"type": "mrkdwn", "text": "*Topic*"}, {"type": "mrkdwn", "text": "anomalies"}],
+                },
+                {
+                    "type": "actions",
+                    "elements": [
+                        {"type": "button", "action_id": "take", "text": {"type": "plain_text", "text": "Take it"}},
+                        {"type": "button", "action_id": "no", "text": {"type": "plain_text", "text": "Not mine"}},
+                    ],
+                },
                 {"type": "context", "elements": [{"type": "mrkdwn", "text": f"asked by <@{alice}>"}]},
             ],
         )
         sim.post_message(
-            None, alerts, bot_id=chatbot,
-            attachments=[{"title": "Budget exceeded", "text": "Actual $1,200", "fields": [{"title": "Account", "value": "prod\nRegion: eu-central-1"}]}],
+            None,
+            alerts,
+            bot_id=chatbot,
+            attachments=[
+                {
+                    "title": "Budget exceeded",
+                    "text": "Actual $1,200",
+                    "fields": [{"title": "Account", "value": "prod\nRegion: eu-central-1"}],
+                }
+            ],
         )
         client.chat_postEphemeral(channel=alerts, user=alice, text="Only you can see this")
 

@@ -8,10 +8,10 @@ import time
 from urllib.parse import parse_qs
 
 import pytest
+from slack_sdk.signature import SignatureVerifier
 
 from bot.simulator import AppRequestError, SlackSimulator, slack_signature
 from bot.simulator.app_client import signed_headers
-from slack_sdk.signature import SignatureVerifier
 
 from .conftest import Receiver
 
@@ -74,7 +74,10 @@ def test_command_is_form_encoded_with_response_url(sim: SlackSimulator, receiver
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     form = _form(request.body)
     assert (form["command"], form["text"], form["user_id"], form["channel_id"]) == (
-        "/finops", "who-owns anomalies", alice, alerts,
+        "/finops",
+        "who-owns anomalies",
+        alice,
+        alerts,
     )
     assert form["response_url"].startswith(sim.base_url + "/response/")
     assert form["trigger_id"]
@@ -147,9 +150,18 @@ def test_bolt_button_click_replaces_the_original(sim: SlackSimulator, bolt_app_u
         text="Budget alert",
         blocks=[
             {"type": "section", "block_id": "alert", "text": {"type": "mrkdwn", "text": "Budget alert"}},
-            {"type": "actions", "block_id": "buttons", "elements": [
-                {"type": "button", "action_id": "take", "value": "A-1", "text": {"type": "plain_text", "text": "Take it"}},
-            ]},
+            {
+                "type": "actions",
+                "block_id": "buttons",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "take",
+                        "value": "A-1",
+                        "text": {"type": "plain_text", "text": "Take it"},
+                    },
+                ],
+            },
         ],
     )
 
@@ -177,7 +189,9 @@ def test_edit_and_thread_reply_events(sim: SlackSimulator, receiver: Receiver) -
     assert events[1]["thread_ts"] == parent and events[1]["parent_user_id"] == alice and events[1]["ts"] == reply
     edit = events[2]
     assert (edit["subtype"], edit["message"]["text"], edit["previous_message"]["text"]) == (
-        "message_changed", "edited", "original",
+        "message_changed",
+        "edited",
+        "original",
     )
     assert sim.messages(alerts)[0]["text"] == "edited"
 

@@ -144,7 +144,9 @@ def test_views_publish_and_open(sim: SlackSimulator, web_client: WebClient) -> N
     home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Hi"}}]}
 
     published = web_client.views_publish(user_id=alice, view=home)
-    web_client.views_open(trigger_id="123.456.abc", view={"type": "modal", "title": {"type": "plain_text", "text": "T"}})
+    web_client.views_open(
+        trigger_id="123.456.abc", view={"type": "modal", "title": {"type": "plain_text", "text": "T"}}
+    )
 
     assert published["view"]["id"].startswith("V")
     assert sim.home_view(alice)["blocks"] == home["blocks"]
@@ -182,7 +184,7 @@ def test_json_bodies_are_accepted(sim: SlackSimulator, web_client: WebClient) ->
 def test_wait_for_returns_matching_calls_or_times_out(sim: SlackSimulator, web_client: WebClient) -> None:
     web_client.chat_postMessage(channel="general", text="one")
     assert [c.params["text"] for c in sim.wait_for("chat.postMessage")] == ["one"]
-    with pytest.raises(TimeoutError, match="chat.postMessage"):
+    with pytest.raises(TimeoutError, match=r"chat\.postMessage"):
         sim.wait_for("chat.postMessage", count=2, timeout=0.05)
     sim.reset_calls()
     assert sim.calls() == []

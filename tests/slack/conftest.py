@@ -31,7 +31,9 @@ class Harness:
     config_dir: Path
 
     def post(self, text: str = "", **fields) -> str:
-        return self.sim.post_message(self.bot.url, self.alerts, user=fields.pop("user", self.person), text=text, **fields)
+        return self.sim.post_message(
+            self.bot.url, self.alerts, user=fields.pop("user", self.person), text=text, **fields
+        )
 
     def reply_to(self, ts: str, timeout: float = 15.0) -> dict:
         return self.sim.wait_for_replies(self.alerts, ts, count=1, timeout=timeout)[0]
@@ -40,11 +42,7 @@ class Harness:
         return self.sim.send_command(self.bot.url, text=text, user_id=user or self.person, channel_id=self.alerts)
 
     def bot_posts_in_thread(self, ts: str) -> list:
-        return [
-            call
-            for call in self.sim.calls("chat.postMessage")
-            if call.ok and call.params.get("thread_ts") == ts
-        ]
+        return [call for call in self.sim.calls("chat.postMessage") if call.ok and call.params.get("thread_ts") == ts]
 
 
 def wait_until(predicate, timeout: float = 15.0, what: str = "condition"):
@@ -72,7 +70,9 @@ def copy_config(tmp: Path, edit=None) -> Path:
     return target
 
 
-def start_harness(tmp: Path, database: str, config_dir: Path, extra_env=None, seed_from: Path = SHIPPED_CONFIG) -> Harness:
+def start_harness(
+    tmp: Path, database: str, config_dir: Path, extra_env=None, seed_from: Path = SHIPPED_CONFIG
+) -> Harness:
     """The workspace holds what the shipped config names; ``config_dir`` may name other things."""
     config = load_config(seed_from).config
     sim = SlackSimulator().start()

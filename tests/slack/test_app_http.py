@@ -100,8 +100,12 @@ def test_human_request_gets_one_thread_reply_tagging_the_owner(harness):
 def test_bot_alert_with_attachments_is_routed(harness):
     bot_id = harness.sim.add_bot("AWS Chatbot")
     ts = harness.sim.post_message(
-        harness.bot.url, harness.alerts, bot_id=bot_id, username="AWS Chatbot",
-        text="", attachments=[AWS_ANOMALY_ATTACHMENT],
+        harness.bot.url,
+        harness.alerts,
+        bot_id=bot_id,
+        username="AWS Chatbot",
+        text="",
+        attachments=[AWS_ANOMALY_ATTACHMENT],
     )
     reply = harness.reply_to(ts)
     assert "$4,812" in all_text(reply)
@@ -131,7 +135,9 @@ def test_own_messages_thread_replies_and_edits_are_ignored(harness):
     in_thread = harness.sim.post_message(
         harness.bot.url, harness.alerts, user=harness.person, text="also our EDP renewal", thread_ts=parent
     )
-    harness.sim.edit_message(harness.bot.url, harness.alerts, parent, "who approves a $60k AWS Savings Plan purchase for our EC2 fleet?")
+    harness.sim.edit_message(
+        harness.bot.url, harness.alerts, parent, "who approves a $60k AWS Savings Plan purchase for our EC2 fleet?"
+    )
     for ts in (own, in_thread):
         assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts) is None
     assert len(harness.bot_posts_in_thread(parent)) == 1
@@ -139,14 +145,20 @@ def test_own_messages_thread_replies_and_edits_are_ignored(harness):
 
 def test_unwatched_channel_is_ignored(harness):
     other = harness.sim.add_channel("random-chat")
-    ts = harness.sim.post_message(harness.bot.url, other, user=harness.person, text="our AWS bill doubled, who owns this?")
+    ts = harness.sim.post_message(
+        harness.bot.url, other, user=harness.person, text="our AWS bill doubled, who owns this?"
+    )
     assert harness.store.find_by_message(harness.sim.team_id, other, ts) is None
 
 
 def test_slack_retries_and_duplicate_deliveries_post_one_reply(harness):
-    event = harness.sim.record_message(harness.alerts, harness.person, "GCP budget for analytics exceeded 100%: $12,000 of $12,000")
+    event = harness.sim.record_message(
+        harness.alerts, harness.person, "GCP budget for analytics exceeded 100%: $12,000 of $12,000"
+    )
     first = harness.sim.send_event(harness.bot.url, event, event_id="EvRETRY0001")
-    retry = harness.sim.send_event(harness.bot.url, event, event_id="EvRETRY0001", retry_num=1, retry_reason="http_timeout")
+    retry = harness.sim.send_event(
+        harness.bot.url, event, event_id="EvRETRY0001", retry_num=1, retry_reason="http_timeout"
+    )
     duplicate = harness.sim.send_event(harness.bot.url, event, event_id="EvRETRY0002")
     assert (first.status, retry.status, duplicate.status) == (200, 200, 200)
     harness.reply_to(event["ts"])
@@ -205,7 +217,9 @@ def test_take_it_updates_the_reply_in_place_and_replays_are_harmless(harness):
     # A double click sends the same payload twice, built from the message before the update.
     double_click = harness.sim.block_actions_payload(reply["ts"], harness.alerts, ACTION_TAKE, user_id=taker)
     assert harness.sim.send_action(harness.bot.url, double_click).status == 200
-    update = harness.sim.wait_for(lambda c: c.method == "chat.update" and c.params.get("ts") == reply["ts"], timeout=15)[0]
+    update = harness.sim.wait_for(
+        lambda c: c.method == "chat.update" and c.params.get("ts") == reply["ts"], timeout=15
+    )[0]
     assert "Taken" in all_text(update.params) and taker in all_text(update.params)
     request = harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts)
     assert request.status == "acknowledged" and request.status_by == taker
@@ -220,7 +234,11 @@ def test_reassign_tags_the_new_persona_and_records_feedback(harness):
     assert press(harness, reply, ACTION_REASSIGN, harness.person, value=f"{channel_ts}:itfm").status == 200
     itfm_channel = harness.sim.channel_id("finops-itfm")
     ping = harness.sim.wait_for(
-        lambda c: c.method == "chat.postMessage" and c.params.get("thread_ts") == ts and "reassigned" in c.params.get("text", ""),
+        lambda c: (
+            c.method == "chat.postMessage"
+            and c.params.get("thread_ts") == ts
+            and "reassigned" in c.params.get("text", "")
+        ),
         timeout=15,
     )[0]
     assert f"<#{itfm_channel}>" in ping.params["text"]  # a new message, so the new owner is really notified
@@ -256,5 +274,7 @@ def test_mine_lists_the_callers_personas(harness):
 def test_app_home_shows_directory_and_my_requests(harness):
     user = harness.members["engineering"]
     harness.sim.send_event(harness.bot.url, {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D1"})
-    publish = harness.sim.wait_for(lambda c: c.method == "views.publish" and c.params.get("user_id") == user, timeout=15)[0]
+    publish = harness.sim.wait_for(
+        lambda c: c.method == "views.publish" and c.params.get("user_id") == user, timeout=15
+    )[0]
     assert "FinOps personas" in all_text(publish.params)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.simulator.app_client import AppClient
 
-ODD_UNICODE = "\u202e\u200b\u200d" + "ﬁnops 💸 Ａｍａｚｏｎ ｂｉｌｌ " + "e\u0301" * 50 + "\U0001F9FE" + "\ud7ff"
+ODD_UNICODE = "\u202e\u200b\u200d" + "ﬁnops 💸 Ａｍａｚｏｎ ｂｉｌｌ " + "e\u0301" * 50 + "\U0001f9fe" + "\ud7ff"
 
 
 def raw_post(harness, body: bytes, content_type: str = "application/json"):

@@ -22,17 +22,21 @@ def test_unresolvable_channel_names_the_persona_and_tags_the_fallback(tmp_path):
     def break_finance_channel(config_dir):
         personas = config_dir / "personas.yaml"
         text = personas.read_text()
-        personas.write_text(text.replace("channel: \"#finops-finance\"", "channel: \"#no-such-channel\"")
-                            .replace("channel: '#finops-finance'", "channel: '#no-such-channel'")
-                            .replace("channel: #finops-finance", "channel: '#no-such-channel'")
-                            .replace("usergroup: \"@finops-finance\"", "usergroup: \"@no-such-group\"")
-                            .replace("usergroup: '@finops-finance'", "usergroup: '@no-such-group'"))
+        personas.write_text(
+            text.replace('channel: "#finops-finance"', 'channel: "#no-such-channel"')
+            .replace("channel: '#finops-finance'", "channel: '#no-such-channel'")
+            .replace("channel: #finops-finance", "channel: '#no-such-channel'")
+            .replace('usergroup: "@finops-finance"', 'usergroup: "@no-such-group"')
+            .replace("usergroup: '@finops-finance'", "usergroup: '@no-such-group'")
+        )
         assert "#no-such-channel" in personas.read_text()
 
     config_dir = copy_config(tmp_path, break_finance_channel)
     harness = start_harness(tmp_path, f"sqlite:///{tmp_path / 'bot.db'}", config_dir)
     try:
-        ts = harness.post("AWS Budgets: data-platform-monthly has exceeded your alert threshold. ACTUAL Amount: $41,236.55")
+        ts = harness.post(
+            "AWS Budgets: data-platform-monthly has exceeded your alert threshold. ACTUAL Amount: $41,236.55"
+        )
         reply = json.dumps(harness.reply_to(ts))
         assert "Finance" in reply  # named in plain text
         assert "Could not reach" in reply
@@ -68,7 +72,11 @@ def test_reply_committed_before_a_crash_is_sent_once_after_restart(tmp_path):
             harness.reply_to(ts, timeout=60)
             assert len(harness.bot_posts_in_thread(ts)) == 1
             assert len(harness.store.deliveries_for_request(request.id)) == 1
-            wait_until(lambda: harness.store.get_delivery(pending.id).status == "sent", timeout=60, what="the delivery marked sent")
+            wait_until(
+                lambda: harness.store.get_delivery(pending.id).status == "sent",
+                timeout=60,
+                what="the delivery marked sent",
+            )
         finally:
             restarted.stop()
     finally:
@@ -85,13 +93,15 @@ def test_two_instances_on_postgresql_post_one_reply_for_the_same_event(tmp_path,
             event_id = f"EvTWOINSTANCES{number}"
             barrier = threading.Barrier(2)
 
-            def deliver(url, retry):
+            def deliver(url, retry, event=event, event_id=event_id, barrier=barrier):
                 barrier.wait()
                 return harness.sim.send_event(url, event, event_id=event_id, retry_num=retry)
 
             with ThreadPoolExecutor(2) as pool:
-                statuses = [f.result().status for f in [pool.submit(deliver, harness.bot.url, None),
-                                                        pool.submit(deliver, second.url, 1)]]
+                statuses = [
+                    f.result().status
+                    for f in [pool.submit(deliver, harness.bot.url, None), pool.submit(deliver, second.url, 1)]
+                ]
             assert statuses == [200, 200]
             harness.reply_to(event["ts"])
             request = harness.store.find_by_message(harness.sim.team_id, harness.alerts, event["ts"])
@@ -166,8 +176,11 @@ def test_config_reload_takes_good_changes_and_keeps_the_last_good_config(tmp_pat
         assert "Engineering" in json.dumps(harness.command("who-owns anomalies").body)
 
         routing.write_text(original + "\nthis is: [not valid yaml\n")
-        wait_until(lambda: any("config reload rejected" in line for line in harness.bot.log_lines),
-                   timeout=30, what="the bad config to be rejected")
+        wait_until(
+            lambda: any("config reload rejected" in line for line in harness.bot.log_lines),
+            timeout=30,
+            what="the bad config to be rejected",
+        )
         assert "Engineering" in json.dumps(harness.command("who-owns anomalies").body)  # still serving
 
         routing.write_text(original.replace("fallback_persona: finops-practitioner", "fallback_persona: finance"))

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from bot.local import bot_env, seed_workspace
 from bot.config.loader import load_config
+from bot.local import bot_env, seed_workspace
 from bot.settings import Settings
 from bot.simulator import SlackSimulator
 from bot.slack.app import build_services
@@ -35,7 +35,7 @@ class FakeClock:
 def world(tmp_path, database_url):
     config = load_config(SHIPPED_CONFIG).config
     # Monday 2026-11-23 10:00 UTC.
-    clock = FakeClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc))
+    clock = FakeClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC))
     with SlackSimulator(socket_mode=False) as sim:
         seed_workspace(sim, config)
         person = sim.add_user("dana", email="dana@example.com")
@@ -85,8 +85,10 @@ def test_unacknowledged_request_nudges_the_accountable_persona_once_per_window(w
 def test_repeat_alert_within_the_window_links_to_the_first_thread(world):
     sim, services, clock, person = world
     alert_bot = sim.add_bot("AWS Budgets")
-    text = "AWS Budgets: data-platform-monthly has exceeded your alert threshold. Account 123456789012. ACTUAL Amount: ${}"
-    first_ts, first = deliver(sim, services, person, text.format("41,236.55"), bot_id=alert_bot)
+    text = (
+        "AWS Budgets: data-platform-monthly has exceeded your alert threshold. Account 123456789012. ACTUAL Amount: ${}"
+    )
+    _first_ts, first = deliver(sim, services, person, text.format("41,236.55"), bot_id=alert_bot)
     clock.advance(hours=3)
     second_ts, second = deliver(sim, services, person, text.format("43,001.10"), bot_id=alert_bot)
     assert (first.action, second.action) == ("routed", "repeat")
@@ -96,7 +98,7 @@ def test_repeat_alert_within_the_window_links_to_the_first_thread(world):
     assert request.repeat_count == 1
 
     clock.advance(days=2)  # outside the 24-hour repeat window: a new request again
-    third_ts, third = deliver(sim, services, person, text.format("45,000.00"), bot_id=alert_bot)
+    _third_ts, third = deliver(sim, services, person, text.format("45,000.00"), bot_id=alert_bot)
     assert third.action == "routed"
 
 
@@ -130,7 +132,7 @@ def closers_world(tmp_path, database_url):
     routing.write_text(text.replace("  closers: []", "  closers: [finance, boss@example.com]", 1))
     config = load_config(config_dir).config
     assert config.routing.acknowledgement.closers == ("finance", "boss@example.com")
-    clock = FakeClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.timezone.utc))
+    clock = FakeClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC))
     with SlackSimulator(socket_mode=False) as sim:
         members = seed_workspace(sim, config)
         boss = sim.add_user("boss", email="boss@example.com")
@@ -144,12 +146,14 @@ def closers_world(tmp_path, database_url):
 
 
 def test_only_configured_closers_may_resolve(closers_world):
-    sim, services, members, boss, person = closers_world
+    sim, services, _members, boss, person = closers_world
     ts, _ = deliver(sim, services, person, "AWS Budgets: data-platform-monthly exceeded its $40,000 threshold")
     ref = f"{sim.channel_id('cost-alerts')}:{ts}"
     refused = services.lifecycle.press(ActionPress("finops_resolve", ref, None, person, sim.team_id))
     assert not refused.ok and "closers" in refused.message
-    assert services.lifecycle.press(ActionPress("finops_take", ref, None, person, sim.team_id)).ok  # taking is open to all
+    assert services.lifecycle.press(
+        ActionPress("finops_take", ref, None, person, sim.team_id)
+    ).ok  # taking is open to all
     assert services.lifecycle.press(ActionPress("finops_resolve", ref, None, boss, sim.team_id)).ok  # by email
     request = services.store.find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts)
     assert request.status == "resolved" and request.status_by == boss
@@ -159,7 +163,7 @@ def test_scheduler_posts_a_due_duty_reminder_once_with_real_mentions(world):
     from bot.scheduling.schedules import schedules_from_config
     from bot.slack.scheduler import build_scheduler
 
-    sim, services, clock, person = world
+    sim, services, clock, _person = world
     duty = next(s for s in schedules_from_config(services.config) if s.kind == "duty")
     from bot.scheduling.schedules import next_fire_time
 

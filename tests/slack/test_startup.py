@@ -22,7 +22,9 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_missing_setting_stops_serve_with_one_line_naming_it(tmp_path):
-    result = run_cli("serve", env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    result = run_cli(
+        "serve", env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    )
     assert result.returncode == 1
     assert result.stderr.strip() == "finops-bot: missing setting: SLACK_BOT_TOKEN must be set in the environment"
 
@@ -30,7 +32,9 @@ def test_missing_setting_stops_serve_with_one_line_naming_it(tmp_path):
 def test_bad_config_stops_serve_and_names_file_line_and_key(tmp_path):
     def misspell(config_dir):
         path = config_dir / "routing.yaml"
-        path.write_text(path.read_text().replace("fallback_persona: finops-practitioner", "fallback_persona: finops-practitoner"))
+        path.write_text(
+            path.read_text().replace("fallback_persona: finops-practitioner", "fallback_persona: finops-practitoner")
+        )
 
     config_dir = copy_config(tmp_path, misspell)
     result = run_cli(

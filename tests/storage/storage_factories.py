@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event, exc
 from bot.storage.db import make_engine
 from bot.storage.store import NewDelivery, NewRequest
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 
 _ts = itertools.count(1)
@@ -60,7 +60,9 @@ def run_racing(threads: list, engines: list) -> None:
         engine.dispose()
 
 
-def unreachable_for(database_url: str, table: str, failures: int | None = None, reason: str = "no route to host") -> Engine:
+def unreachable_for(
+    database_url: str, table: str, failures: int | None = None, reason: str = "no route to host"
+) -> Engine:
     """An engine whose statements on ``table`` fail as if the server dropped the connection.
 
     ``failures``: how many fail before the database is back; None: all of them.

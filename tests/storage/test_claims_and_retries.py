@@ -6,11 +6,11 @@ import threading
 
 import pytest
 from sqlalchemy import exc
+from storage_factories import at, run_racing, unreachable_for
 
 from bot.storage.db import make_engine
 from bot.storage.retry import RetryPolicy
 from bot.storage.store import Store
-from storage_factories import at, run_racing, unreachable_for
 
 
 def test_an_occurrence_is_claimed_once_and_its_outcome_recorded(store: Store) -> None:
@@ -42,10 +42,10 @@ def test_two_schedulers_racing_on_two_engines_claim_each_occurrence_once(databas
             for schedule_id, fire in occurrences:
                 if racer.claim_occurrence(schedule_id, fire, name, fire):
                     won[name].append(fire)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=scheduler, args=(n, e)) for n, e in zip(won, engines)]
+    threads = [threading.Thread(target=scheduler, args=(n, e)) for n, e in zip(won, engines, strict=False)]
     run_racing(threads, engines)
 
     assert errors == []

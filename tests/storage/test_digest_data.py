@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.digest_data import Reassignment
-from bot.storage.store import Store
 from storage_factories import new_request, reply_for
 
-UTC = dt.timezone.utc
+from bot.digest_data import Reassignment
+from bot.storage.store import Store
+
+UTC = dt.UTC
 WEEK_START = dt.datetime(2026, 3, 2, tzinfo=UTC)
 WEEK_END = WEEK_START + dt.timedelta(days=7)
 
@@ -62,7 +63,12 @@ def test_digest_figures_for_a_week(store: Store) -> None:
     assert [p.persona for p in data.personas] == ["finops-practitioner", "engineering", "procurement", "finance"]
 
     practitioner = data.personas[0]
-    assert (practitioner.routed, practitioner.acknowledged, practitioner.resolved, practitioner.still_open) == (5, 3, 1, 4)
+    assert (practitioner.routed, practitioner.acknowledged, practitioner.resolved, practitioner.still_open) == (
+        5,
+        3,
+        1,
+        4,
+    )
     assert practitioner.previous_routed == 0
     assert practitioner.median_ack_seconds == 7200
     assert practitioner.top_topics == (("anomaly", 2), ("commitments", 2))
@@ -87,7 +93,9 @@ def test_digest_figures_for_a_week(store: Store) -> None:
 
 def test_caps_limit_the_lists(store: Store) -> None:
     seed(store)
-    data = store.digest_data(WEEK_START, WEEK_END, "finops-practitioner", oldest_open=2, largest_amounts=1, top_topics=1)
+    data = store.digest_data(
+        WEEK_START, WEEK_END, "finops-practitioner", oldest_open=2, largest_amounts=1, top_topics=1
+    )
     practitioner = data.personas[0]
     assert len(practitioner.oldest_open) == 2
     assert len(practitioner.largest_amounts) == 1
@@ -146,5 +154,9 @@ def test_requests_closed_after_the_week_rank_among_its_oldest_open_even_when_the
     finance = next(p for p in data.personas if p.persona == "finance")
     assert finance.still_open == 7
     assert [r.request_id for r in finance.oldest_open] == [
-        unclosed[0], closed_later[0], unclosed[1], unclosed[2], closed_later[1]
+        unclosed[0],
+        closed_later[0],
+        unclosed[1],
+        unclosed[2],
+        closed_later[1],
     ]

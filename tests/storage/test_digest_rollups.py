@@ -19,13 +19,13 @@ from types import ModuleType
 
 import pytest
 from sqlalchemy import delete, select
+from storage_factories import new_request, reply_for
 
 from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.storage.models import digest_daily, digest_hourly, routed_requests, routing_feedback
 from bot.storage.store import Store
-from storage_factories import new_request, reply_for
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 2, tzinfo=UTC)  # a Monday, midnight UTC
 PERSONAS = ["finops-practitioner", "engineering", "finance", "procurement"]
 TOPICS = ["anomaly", "budgets", "commitments", None]
@@ -212,7 +212,11 @@ def _nonzero_rows(store: Store) -> dict[str, set[tuple]]:
             table.name: {
                 tuple(row)
                 for row in connection.execute(select(table))
-                if any(value for name, value in row._mapping.items() if name in ("routed", "closed", "with_amount", "acknowledged", "resolved"))
+                if any(
+                    value
+                    for name, value in row._mapping.items()
+                    if name in ("routed", "closed", "with_amount", "acknowledged", "resolved")
+                )
             }
             for table in (digest_hourly, digest_daily)
         }

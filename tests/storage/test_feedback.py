@@ -35,7 +35,11 @@ topics:
 """
 
 TOPICS = [
-    TopicInfo("cost-anomalies", ("anomaly", "cost anomaly", "spike", "increased", "baseline", "Kostenanstieg"), ("engineering",)),
+    TopicInfo(
+        "cost-anomalies",
+        ("anomaly", "cost anomaly", "spike", "increased", "baseline", "Kostenanstieg"),
+        ("engineering",),
+    ),
     TopicInfo("budgets", ("budget", "over budget"), ("finance",)),
     TopicInfo("commitments", ("commitment", "RI", "savings plan"), ("procurement", "finops-practitioner")),
 ]

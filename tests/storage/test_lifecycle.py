@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from storage_factories import at, new_request, reply_for, run_racing
 
 from bot.storage.db import make_engine
 from bot.storage.store import NewDelivery, RequestView, Store
-from storage_factories import at, new_request, reply_for, run_racing
 
 
 @pytest.fixture
@@ -79,8 +79,15 @@ def test_reassign_moves_ownership_restarts_the_window_and_teaches(store: Store, 
     assert moved.personas["accountable"] == ["leadership"]
     assert moved.acknowledged_at is None and moved.next_nudge_at == at(days=2)
     [feedback] = store.feedback_since(at())
-    assert (feedback.kind, feedback.from_persona, feedback.to_persona) == ("reassigned", "finops-practitioner", "engineering")
-    assert store.request_history(request_id)[-1]["detail"] == {"from_persona": "finops-practitioner", "to_persona": "engineering"}
+    assert (feedback.kind, feedback.from_persona, feedback.to_persona) == (
+        "reassigned",
+        "finops-practitioner",
+        "engineering",
+    )
+    assert store.request_history(request_id)[-1]["detail"] == {
+        "from_persona": "finops-practitioner",
+        "to_persona": "engineering",
+    }
 
     replay = store.apply_action(request_id, "reassign", "U5", at(hours=3), to_persona="engineering")
     assert replay.outcome == "replay"
@@ -109,7 +116,9 @@ def test_a_press_the_caller_may_not_make_changes_nothing(store: Store, request_i
 
 def test_the_in_place_update_is_enqueued_with_the_change(store: Store, request_id: int) -> None:
     def update(request: RequestView) -> NewDelivery:
-        return NewDelivery(kind="update", method="chat.update", payload={"text": f"{request.status} by {request.status_by}"})
+        return NewDelivery(
+            kind="update", method="chat.update", payload={"text": f"{request.status} by {request.status_by}"}
+        )
 
     result = store.apply_action(request_id, "take", "U2", at(hours=1), update_reply=update)
     delivery = store.get_delivery(result.delivery_id)
@@ -130,7 +139,7 @@ def test_concurrent_presses_apply_once(database_url: str, store: Store, request_
             action = "take" if n % 2 else "resolve"
             result = Store(engines[n], sleep=lambda _s: None).apply_action(request_id, action, f"U{n}", at(hours=1))
             outcomes.append(result.outcome)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=press, args=(n,)) for n in range(presses)]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from storage_factories import at, new_request, reply_for, run_racing
+
 from bot.storage.db import make_engine
 from bot.storage.store import DeliveryClaim, NewDelivery, Store
-from storage_factories import at, new_request, reply_for, run_racing
 
 LEASE = dt.timedelta(seconds=60)
 
@@ -110,7 +111,7 @@ def test_two_relays_on_two_engines_never_claim_the_same_delivery(database_url: s
                 if not batch:
                     return
                 claimed[worker].extend(d.id for d in batch)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=relay, args=(f"w{i}", s)) for i, s in enumerate(stores)]
@@ -127,9 +128,11 @@ def test_mark_sent_many_records_every_delivery_and_reply_ts_in_one_go(store):
 
     from bot.storage.store import NewDelivery
 
-    now = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
     ids = [
-        store.enqueue(NewDelivery(kind="digest", method="chat.postMessage", payload={"channel": "C1", "text": str(i)}), now)
+        store.enqueue(
+            NewDelivery(kind="digest", method="chat.postMessage", payload={"channel": "C1", "text": str(i)}), now
+        )
         for i in range(3)
     ]
     rows = store.claim_due_deliveries("worker", now, limit=10)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from storage_factories import at, new_request, reply_for
 
 from bot.storage.store import NewDelivery, Store
-from storage_factories import at, new_request, reply_for
 
 
 def test_a_routed_message_is_stored_with_its_reply_in_one_go(store: Store) -> None:
@@ -69,7 +69,9 @@ def test_pruning_forgets_only_old_event_ids(store: Store) -> None:
 
 def test_a_repeat_alert_within_the_window_links_to_the_first(store: Store) -> None:
     window = dt.timedelta(hours=24)
-    first = store.record_routed_message("Ev1", new_request(fingerprint="aws:123:ec2"), reply_for, at(), repeat_window=window)
+    first = store.record_routed_message(
+        "Ev1", new_request(fingerprint="aws:123:ec2"), reply_for, at(), repeat_window=window
+    )
 
     def link(original) -> NewDelivery:
         return NewDelivery(
@@ -96,11 +98,15 @@ def test_a_repeat_alert_within_the_window_links_to_the_first(store: Store) -> No
 def test_a_repeat_after_the_window_or_of_a_closed_request_is_a_new_request(store: Store) -> None:
     window = dt.timedelta(hours=24)
     first = store.record_routed_message("Ev1", new_request(fingerprint="fp"), reply_for, at(), repeat_window=window)
-    later = store.record_routed_message("Ev2", new_request(fingerprint="fp"), reply_for, at(hours=25), repeat_window=window)
+    later = store.record_routed_message(
+        "Ev2", new_request(fingerprint="fp"), reply_for, at(hours=25), repeat_window=window
+    )
     assert later.repeat_of is None and later.request_id != first.request_id
 
     store.apply_action(later.request_id, "resolve", "U2", at(hours=26))
-    after_close = store.record_routed_message("Ev3", new_request(fingerprint="fp"), reply_for, at(hours=27), repeat_window=window)
+    after_close = store.record_routed_message(
+        "Ev3", new_request(fingerprint="fp"), reply_for, at(hours=27), repeat_window=window
+    )
     assert after_close.repeat_of is None
     assert after_close.request_id not in (first.request_id, later.request_id)
 

@@ -10,22 +10,27 @@ import datetime as dt
 import threading
 
 from sqlalchemy import exc, func, select
+from storage_factories import at, new_request, reply_for, run_racing, unreachable_for
 
 from bot.storage.models import digest_hourly, processed_events, routed_requests
 from bot.storage.retry import RetryPolicy
 from bot.storage.store import DeliveryClaim, NewDelivery, RecordResult, Store, _PendingRecord
-from storage_factories import at, new_request, reply_for, run_racing, unreachable_for
 
 LEASE = DeliveryClaim("worker-1", dt.timedelta(seconds=30))
 
 
 def keyed_reply(request_id: int) -> NewDelivery:
     return NewDelivery(
-        kind="reply", method="chat.postMessage", payload={"text": f"request {request_id}"}, dedup_key=f"reply:{request_id}"
+        kind="reply",
+        method="chat.postMessage",
+        payload={"text": f"request {request_id}"},
+        dedup_key=f"reply:{request_id}",
     )
 
 
-def pending(event_id, request, reply=keyed_reply, now=None, claim=None, window=None, repeat_reply=None) -> _PendingRecord:
+def pending(
+    event_id, request, reply=keyed_reply, now=None, claim=None, window=None, repeat_reply=None
+) -> _PendingRecord:
     return _PendingRecord(event_id, request, reply, now or at(), window, repeat_reply, claim)
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002_digest_rollups'
-down_revision = '0001_initial'
+revision = "0002_digest_rollups"
+down_revision = "0001_initial"
 branch_labels = None
 depends_on = None
 
@@ -41,15 +41,15 @@ def backfill_statements(dialect: str) -> list[str]:
         INSERT INTO digest_hourly (hour, primary_persona, topic, routed, with_amount, acknowledged, resolved, closed)
         SELECT hour, primary_persona, topic, sum(routed), sum(with_amount), sum(acknowledged), sum(resolved), sum(closed)
         FROM (
-            SELECT {hour('created_at')} AS hour, primary_persona, coalesce(primary_topic, '') AS topic,
+            SELECT {hour("created_at")} AS hour, primary_persona, coalesce(primary_topic, '') AS topic,
                    1 AS routed, CASE WHEN amount_usd IS NOT NULL THEN 1 ELSE 0 END AS with_amount,
                    0 AS acknowledged, 0 AS resolved, 0 AS closed
             FROM routed_requests
             UNION ALL
-            SELECT {hour('acknowledged_at')}, primary_persona, coalesce(primary_topic, ''), 0, 0, 1, 0, 0
+            SELECT {hour("acknowledged_at")}, primary_persona, coalesce(primary_topic, ''), 0, 0, 1, 0, 0
             FROM routed_requests WHERE acknowledged_at IS NOT NULL
             UNION ALL
-            SELECT {hour('closed_at')}, primary_persona, coalesce(primary_topic, ''),
+            SELECT {hour("closed_at")}, primary_persona, coalesce(primary_topic, ''),
                    0, 0, 0, CASE WHEN status = 'resolved' THEN 1 ELSE 0 END, 1
             FROM routed_requests WHERE closed_at IS NOT NULL
         ) AS events
@@ -59,9 +59,9 @@ def backfill_statements(dialect: str) -> list[str]:
         INSERT INTO digest_daily (day, primary_persona, routed, closed)
         SELECT day, primary_persona, sum(routed), sum(closed)
         FROM (
-            SELECT {day('created_at')} AS day, primary_persona, 1 AS routed, 0 AS closed FROM routed_requests
+            SELECT {day("created_at")} AS day, primary_persona, 1 AS routed, 0 AS closed FROM routed_requests
             UNION ALL
-            SELECT {day('closed_at')}, primary_persona, 0, 1 FROM routed_requests WHERE closed_at IS NOT NULL
+            SELECT {day("closed_at")}, primary_persona, 0, 1 FROM routed_requests WHERE closed_at IS NOT NULL
         ) AS events
         GROUP BY day, primary_persona
     """
@@ -71,6 +71,7 @@ def backfill_statements(dialect: str) -> list[str]:
 def _ack_seconds(dialect: str) -> str:
     """Exact seconds from creation to acknowledgement: whole microseconds over 10^6, as Python computes them."""
     if dialect == "sqlite":
+
         def micros(column: str) -> str:
             return (
                 f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
@@ -82,43 +83,47 @@ def _ack_seconds(dialect: str) -> str:
 
 
 def upgrade() -> None:
-    op.create_table('digest_hourly',
-    sa.Column('hour', sa.Integer(), nullable=False),
-    sa.Column('primary_persona', sa.String(length=64), nullable=False),
-    sa.Column('topic', sa.String(length=64), nullable=False),
-    sa.Column('routed', sa.Integer(), nullable=False),
-    sa.Column('with_amount', sa.Integer(), nullable=False),
-    sa.Column('acknowledged', sa.Integer(), nullable=False),
-    sa.Column('resolved', sa.Integer(), nullable=False),
-    sa.Column('closed', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('hour', 'primary_persona', 'topic', name=op.f('pk_digest_hourly')),
-    sqlite_with_rowid=False,
+    op.create_table(
+        "digest_hourly",
+        sa.Column("hour", sa.Integer(), nullable=False),
+        sa.Column("primary_persona", sa.String(length=64), nullable=False),
+        sa.Column("topic", sa.String(length=64), nullable=False),
+        sa.Column("routed", sa.Integer(), nullable=False),
+        sa.Column("with_amount", sa.Integer(), nullable=False),
+        sa.Column("acknowledged", sa.Integer(), nullable=False),
+        sa.Column("resolved", sa.Integer(), nullable=False),
+        sa.Column("closed", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("hour", "primary_persona", "topic", name=op.f("pk_digest_hourly")),
+        sqlite_with_rowid=False,
     )
-    op.create_table('digest_daily',
-    sa.Column('day', sa.Integer(), nullable=False),
-    sa.Column('primary_persona', sa.String(length=64), nullable=False),
-    sa.Column('routed', sa.Integer(), nullable=False),
-    sa.Column('closed', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'primary_persona', name=op.f('pk_digest_daily')),
-    sqlite_with_rowid=False,
+    op.create_table(
+        "digest_daily",
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("primary_persona", sa.String(length=64), nullable=False),
+        sa.Column("routed", sa.Integer(), nullable=False),
+        sa.Column("closed", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "primary_persona", name=op.f("pk_digest_daily")),
+        sqlite_with_rowid=False,
     )
     op.create_index(
-        'ix_routed_requests_persona_amount', 'routed_requests', ['primary_persona', 'amount_usd', 'created_at', 'id']
+        "ix_routed_requests_persona_amount", "routed_requests", ["primary_persona", "amount_usd", "created_at", "id"]
     )
-    op.add_column('routed_requests', sa.Column('ack_seconds', sa.Float(), nullable=True))
+    op.add_column("routed_requests", sa.Column("ack_seconds", sa.Float(), nullable=True))
     dialect = op.get_bind().dialect.name
     op.execute(f"UPDATE routed_requests SET ack_seconds = {_ack_seconds(dialect)} WHERE acknowledged_at IS NOT NULL")
     op.create_index(
-        'ix_routed_requests_persona_ack_seconds', 'routed_requests', ['primary_persona', 'acknowledged_at', 'ack_seconds']
+        "ix_routed_requests_persona_ack_seconds",
+        "routed_requests",
+        ["primary_persona", "acknowledged_at", "ack_seconds"],
     )
     for statement in backfill_statements(dialect):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_routed_requests_persona_ack_seconds', table_name='routed_requests')
-    with op.batch_alter_table('routed_requests') as batch:
-        batch.drop_column('ack_seconds')
-    op.drop_index('ix_routed_requests_persona_amount', table_name='routed_requests')
-    op.drop_table('digest_daily')
-    op.drop_table('digest_hourly')
+    op.drop_index("ix_routed_requests_persona_ack_seconds", table_name="routed_requests")
+    with op.batch_alter_table("routed_requests") as batch:
+        batch.drop_column("ack_seconds")
+    op.drop_index("ix_routed_requests_persona_amount", table_name="routed_requests")
+    op.drop_table("digest_daily")
+    op.drop_table("digest_hourly")
