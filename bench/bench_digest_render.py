@@ -16,7 +16,7 @@ import statistics
 import time
 
 from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
-from bot.scheduling.digest import render_digest
+from bot.render.digest import render_digest
 from bot.scheduling.schedules import Schedule
 from bot.scheduling.ticker import Ticker
 

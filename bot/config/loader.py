@@ -22,17 +22,14 @@ from bot.config.validation_messages import translate
 from bot.config.yamlmarks import parse_yaml
 
 __all__ = [
-    "CONFIG_DIR_ENV",
     "PERSONAS_FILE",
     "ROUTING_FILE",
     "ConfigError",
     "ConfigIssue",
     "LoadedConfig",
-    "default_config_dir",
     "load_config",
 ]
 
-CONFIG_DIR_ENV = "FINOPS_CONFIG_DIR"
 PERSONAS_FILE = "personas.yaml"
 ROUTING_FILE = "routing.yaml"
 
@@ -43,11 +40,6 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 class LoadedConfig:
     config: BotConfig
     warnings: tuple[ConfigIssue, ...] = ()
-
-
-def default_config_dir() -> Path:
-    """``$FINOPS_CONFIG_DIR`` if set, else ``./config``; read when called, never at import."""
-    return Path(os.environ.get(CONFIG_DIR_ENV) or "config")
 
 
 def load_config(config_dir: str | os.PathLike[str]) -> LoadedConfig:

@@ -8,20 +8,16 @@ mentions use Slack's real syntax: ``<#C…>``, ``<!subteam^S…>``, ``<@U…>``.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config.models import BotConfig, Persona
-from bot.render import Mentions
+from bot.config.values import CHANNEL_ID, USER_ID, USERGROUP_ID
+from bot.render.replies import Mentions
 
 log = logging.getLogger(__name__)
-
-CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
-USERGROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
-USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 
 
 @dataclass(frozen=True)

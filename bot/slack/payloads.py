@@ -8,34 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from bot.domain.inputs import ActionPress, CommandRequest, IncomingMessage
 
 # Message subtypes that are new content worth routing. Edits, deletions, joins,
 # topic changes and thread broadcasts are not new requests.
 ROUTABLE_SUBTYPES = frozenset({None, "bot_message", "file_share"})
-
-
-@dataclass(frozen=True)
-class IncomingMessage:
-    event_id: str | None
-    retry_num: int
-    team_id: str
-    channel_id: str
-    ts: str
-    user_id: str | None
-    bot_id: str | None
-    app_name: str | None
-    # The routable part of the message, as delivered: text, attachments, blocks.
-    message: Mapping[str, Any]
-
-    @property
-    def source(self) -> str:
-        return "app" if self.bot_id else "person"
-
-    @property
-    def ref(self) -> str:
-        return f"{self.channel_id}:{self.ts}"
 
 
 def _str(value: Any) -> str | None:
@@ -76,14 +55,6 @@ def incoming_message(body: Mapping[str, Any], retry_num: int = 0) -> IncomingMes
     )
 
 
-@dataclass(frozen=True)
-class CommandRequest:
-    text: str
-    user_id: str
-    channel_id: str
-    team_id: str
-
-
 def command_request(command: Mapping[str, Any]) -> CommandRequest:
     return CommandRequest(
         text=_str(command.get("text")) or "",
@@ -91,17 +62,6 @@ def command_request(command: Mapping[str, Any]) -> CommandRequest:
         channel_id=_str(command.get("channel_id")) or "",
         team_id=_str(command.get("team_id")) or "",
     )
-
-
-@dataclass(frozen=True)
-class ActionPress:
-    action_id: str
-    request_ref: str  # "<channel id>:<message ts>"
-    to_persona: str | None
-    user_id: str
-    team_id: str
-    # The bot reply the button sits on (None for App Home buttons).
-    reply_ts: str | None = None
 
 
 def action_press(body: Mapping[str, Any]) -> ActionPress | None:

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.cli_routing import run_cases
+from bot.cli.routing import run_cases
 
 from .conftest import CONFIG_DIR, GOLDEN_DIR, SHARED_EVAL
 

@@ -16,7 +16,7 @@ from bot.config.models import Duty
 
 pytest.importorskip("bot.storage.store", reason="the storage layer is not available")
 
-from bot.scheduling.wiring import build_ticker
+from bot.services.scheduled_posts import build_ticker
 from bot.storage.db import make_engine
 from bot.storage.store import Store
 

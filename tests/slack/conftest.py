@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.config.loader import load_config
-from bot.local import LocalBot, bot_env, seed_workspace
-from bot.simulator import SlackSimulator
+from bot.devtools.local import LocalBot, bot_env, seed_workspace
+from bot.devtools.simulator import SlackSimulator
 from bot.storage.db import make_engine
 from bot.storage.store import Store
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from bot.render import ACTION_NOT_REQUEST, ACTION_REASSIGN, ACTION_RESOLVE, ACTION_TAKE
+from bot.render.replies import ACTION_NOT_REQUEST, ACTION_REASSIGN, ACTION_RESOLVE, ACTION_TAKE
 
 AWS_ANOMALY_ATTACHMENT = {
     "fallback": "AWS Cost Anomaly Detection Alert | Account: 123456789012 | Total impact: $4,812.33",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.simulator.app_client import AppClient
+from bot.devtools.simulator.app_client import AppClient
 
 ODD_UNICODE = "\u202e\u200b\u200d" + "ﬁnops 💸 Ａｍａｚｏｎ ｂｉｌｌ " + "e\u0301" * 50 + "\U0001f9fe" + "\ud7ff"
 

@@ -9,8 +9,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.config.loader import load_config
-from bot.local import LocalBot, bot_env, seed_workspace
-from bot.simulator import SlackSimulator
+from bot.devtools.local import LocalBot, bot_env, seed_workspace
+from bot.devtools.simulator import SlackSimulator
 from bot.storage.db import make_engine
 from bot.storage.store import Store
 from tests.slack.conftest import copy_config, start_harness, stop_harness, wait_until

@@ -11,11 +11,11 @@ import json
 
 import pytest
 
+from bot.app import build_services
 from bot.config.loader import load_config
-from bot.local import bot_env, seed_workspace
+from bot.devtools.local import bot_env, seed_workspace
+from bot.devtools.simulator import SlackSimulator
 from bot.settings import Settings
-from bot.simulator import SlackSimulator
-from bot.slack.app import build_services
 from bot.slack.payloads import ActionPress, incoming_message
 from tests.slack.conftest import SHIPPED_CONFIG
 
@@ -160,17 +160,20 @@ def test_only_configured_closers_may_resolve(closers_world):
 
 
 def test_scheduler_posts_a_due_duty_reminder_once_with_real_mentions(world):
-    from bot.scheduling.schedules import schedules_from_config
-    from bot.slack.scheduler import build_scheduler
+    from bot.scheduling.schedules import next_fire_time, schedules_from_config
+    from bot.services.scheduled_posts import build_scheduler
 
     sim, services, clock, _person = world
     duty = next(s for s in schedules_from_config(services.config) if s.kind == "duty")
-    from bot.scheduling.schedules import next_fire_time
 
     fire = next_fire_time(duty, clock())
     clock.now = fire + dt.timedelta(seconds=30)
-    first = build_scheduler(services, "scheduler-a")
-    second = build_scheduler(services, "scheduler-b")
+    first, second = (
+        build_scheduler(
+            services.holder, services.store, services.store, services.nudges, services.relay.notify, clock, name
+        )
+        for name in ("scheduler-a", "scheduler-b")
+    )
     first.tick()
     second.tick()
     services.relay.drain()

@@ -1,4 +1,4 @@
-"""Assemble a ``Ticker`` from the configuration, a store and a poster.
+"""Scheduled posts: assemble a ``Ticker`` from the configuration, a store and a poster.
 
 The composers here turn an occurrence into messages: a duty reminder with
 the persona's open requests, a calendar reminder per recipient channel, the
@@ -14,11 +14,14 @@ from typing import Any, Protocol
 
 from bot.config.models import BotConfig, Persona
 from bot.digest_data import DigestData, RequestRef
-from bot.scheduling.digest import digest_for_persona, render_digest
-from bot.scheduling.reminders import render_calendar_reminder, render_duty_reminder
+from bot.render.digest import digest_for_persona, render_digest
+from bot.render.reminders import render_calendar_reminder, render_duty_reminder
 from bot.scheduling.schedules import Occurrence, Schedule, schedules_from_config
 from bot.scheduling.ticker import Composer, Message, OccurrenceClaims, Poster, Ticker
 from bot.scheduling.weeks import last_complete_week, week_label
+from bot.services.ports import Clock, Notify
+from bot.services.runtime import RuntimeHolder
+from bot.storage.store import NewDelivery
 
 OPEN_REQUESTS_IN_REMINDER = 50
 
@@ -191,4 +194,52 @@ def build_ticker(
         clock=clock,
         worker_id=worker_id,
         grace=grace,
+    )
+
+
+class NudgeSweep(Protocol):
+    def sweep(self, now: dt.datetime | None = None) -> int: ...
+
+
+class ScheduledOutbox(Protocol):
+    def enqueue(self, delivery: NewDelivery, now: dt.datetime) -> int: ...
+
+
+def build_scheduler(
+    holder: RuntimeHolder,
+    store: SchedulerStore,
+    outbox: ScheduledOutbox,
+    nudges: NudgeSweep,
+    notify: Notify,
+    clock: Clock,
+    worker_id: str,
+) -> Ticker:
+    """The ticker of a running bot: reminders and digests go through the outbox like every post."""
+
+    def post(message: dict) -> None:
+        names = holder.current.names
+        channel = names.channel_id(message["channel"])
+        if channel is None:
+            raise LookupError(f"cannot post a reminder: channel {message['channel']} not found in Slack")
+        payload = {"channel": channel, "text": message["text"], "blocks": message.get("blocks"), "unfurl_links": False}
+        notify(outbox.enqueue(NewDelivery(kind="scheduled", method="chat.postMessage", payload=payload), clock()))
+
+    def sweep_nudges(now: dt.datetime) -> list[dict]:
+        # Nudges enqueue their own thread replies, each window's claimed on the
+        # request row, so nothing is left for the ticker to post.
+        nudges.sweep(now)
+        return []
+
+    def mentions(persona: Persona) -> list[str]:
+        resolved = holder.current.names.mentions.by_persona.get(persona.id)
+        return resolved.split() if resolved else [f"*{persona.name}*"]
+
+    return build_ticker(
+        lambda: holder.current.config,
+        store,
+        post,
+        clock=clock,
+        worker_id=worker_id,
+        mentions=mentions,
+        nudge_sweep=sweep_nudges,
     )

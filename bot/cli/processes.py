@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from bot.config.models import BotConfig
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,11 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
-def preflight(settings: Settings, *required: str) -> str | None:
-    """Everything that would stop start-up, checked before any server starts. Returns an error line."""
+def preflight(settings: Settings, *required: str) -> str | BotConfig:
+    """Everything that would stop start-up, checked before any server starts.
+
+    Returns the loaded config (handed on to the services, so it is parsed once) or an error line.
+    """
     from bot.config.loader import ConfigError, load_config
     from bot.storage.db import database_url, make_engine, schema_status
 
@@ -50,7 +54,7 @@ def preflight(settings: Settings, *required: str) -> str | None:
     except SettingsError as error:
         return str(error)
     try:
-        load_config(settings.config_dir)
+        config = load_config(settings.config_dir).config
     except ConfigError as error:
         return f"invalid config, not starting:\n{error}"
     engine = make_engine(database_url(settings.database_url))
@@ -63,32 +67,34 @@ def preflight(settings: Settings, *required: str) -> str | None:
             f"database schema is at {status.current or 'nothing'}, this version needs {status.head}: "
             "run `finops-bot db upgrade`"
         )
-    return None
+    return config
 
 
-def ready_settings(*required: str) -> Settings | int:
-    """Settings that passed every start-up check, or the exit code after saying why not."""
+def ready_settings(*required: str) -> tuple[Settings, BotConfig] | int:
+    """Settings and config that passed every start-up check, or the exit code after saying why not."""
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         print(f"finops-bot: {error}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    problem = preflight(settings, *required)
-    if problem:
-        print(f"finops-bot: {problem}", file=sys.stderr)
+    checked = preflight(settings, *required)
+    if isinstance(checked, str):
+        print(f"finops-bot: {checked}", file=sys.stderr)
         return 1
-    return settings
+    return settings, checked
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from bot.server import serve
+    from bot.web.server import serve
 
-    settings = ready_settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    if isinstance(settings, int):
-        return settings
+    ready = ready_settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    if isinstance(ready, int):
+        return ready
+    settings, config = ready
     serve(
         settings,
+        config=config,
         port=args.port or settings.port,
         workers=args.workers or settings.web_concurrency,
         threads=args.threads,
@@ -100,15 +106,16 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.slack.app import build_services, create_app
+    from bot.app import build_services, create_app
 
-    settings = ready_settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    if isinstance(settings, int):
-        return settings
-    services = build_services(settings)
+    ready = ready_settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    if isinstance(ready, int):
+        return ready
+    settings, config = ready
+    services = build_services(settings, config=config)
     app = create_app(settings, services)
     if services.config.routing.scheduler.in_process:
-        from bot.slack.scheduler import start_in_process_scheduler
+        from bot.app import start_in_process_scheduler
 
         start_in_process_scheduler(services)
     try:
@@ -122,16 +129,16 @@ def run_scheduler(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from bot.slack.app import build_services
-    from bot.slack.scheduler import run_scheduler_forever
+    from bot.app import build_services, run_scheduler_forever
 
-    settings = ready_settings("SLACK_BOT_TOKEN")
-    if isinstance(settings, int):
-        return settings
+    ready = ready_settings("SLACK_BOT_TOKEN")
+    if isinstance(ready, int):
+        return ready
+    settings, config = ready
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    services = build_services(settings)
+    services = build_services(settings, config=config)
     try:
         run_scheduler_forever(services, stop)
     finally:
@@ -140,6 +147,11 @@ def run_scheduler(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo as demo
+    from bot.devtools.demo import run_demo as demo
 
-    return demo(interactive=args.interactive, feed=args.feed)
+    try:
+        config_dir = Settings.from_env().config_dir
+    except SettingsError as error:
+        print(f"finops-bot: {error}", file=sys.stderr)
+        return 2
+    return demo(config_dir, interactive=args.interactive, feed=args.feed)

@@ -56,10 +56,6 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     _add_config_dir(test)
     test.set_defaults(func=run_test_routes)
 
-    from bot.config.check import add_check_config_parser
-
-    add_check_config_parser(subparsers)
-
 
 def _add_config_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -72,9 +68,10 @@ def _add_config_dir(parser: argparse.ArgumentParser) -> None:
 
 def load_or_report(config_dir: str | None, err: TextIO) -> BotConfig | None:
     """The config, or None after printing every error (never a traceback)."""
-    from bot.config.loader import ConfigError, default_config_dir, load_config
+    from bot.config.loader import ConfigError, load_config
+    from bot.settings import Settings
 
-    directory = default_config_dir() if config_dir is None else Path(config_dir)
+    directory = Settings.from_env().config_dir if config_dir is None else Path(config_dir)
     try:
         return load_config(directory).config
     except ConfigError as exc:

@@ -1,6 +1,6 @@
 """`SlackSimulator`: the fake Slack workspace tests, the demo and the benchmarks talk to.
 
-See the package docstring (`bot.simulator`) for what it is and an example.
+See the package docstring (`bot.devtools.simulator`) for what it is and an example.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from datetime import UTC, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.simulator.app_client import AppClient, AppRequestError, AppResponse
-from bot.simulator.failures import Failure, FailurePlan
-from bot.simulator.recording import Call, CallLog, CallMatcher
-from bot.simulator.render import render_channel
-from bot.simulator.server import SimulatorHttpServer
-from bot.simulator.socket_mode import SocketModeServer
-from bot.simulator.web_api import ResponseTarget, WebApi
-from bot.simulator.workspace import Channel, JSONDict, StoredMessage, Workspace
+from bot.devtools.simulator.app_client import AppClient, AppRequestError, AppResponse
+from bot.devtools.simulator.failures import Failure, FailurePlan
+from bot.devtools.simulator.recording import Call, CallLog, CallMatcher
+from bot.devtools.simulator.render import render_channel
+from bot.devtools.simulator.server import SimulatorHttpServer
+from bot.devtools.simulator.socket_mode import SocketModeServer
+from bot.devtools.simulator.web_api import ResponseTarget, WebApi
+from bot.devtools.simulator.workspace import Channel, JSONDict, StoredMessage, Workspace
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
@@ -265,7 +265,7 @@ class SlackSimulator:
             return list(self.workspace.opened_views)
 
     def render_channel(self, channel: str, *, include_ephemeral: bool = True, tz: tzinfo = UTC) -> str:
-        """The channel as Slack would show it, as plain text (see `bot.simulator.render`)."""
+        """The channel as Slack would show it, as plain text (see `bot.devtools.simulator.render`)."""
         return render_channel(
             self.workspace, self.workspace.resolve_channel(channel), include_ephemeral=include_ephemeral, tz=tz
         )

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config.models import BotConfig
-from bot.server import READY_MARK
 from bot.storage.db import database_url, make_engine, upgrade
+from bot.web.server import READY_MARK
 
 READY_TIMEOUT = 60.0
 

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from bot.config.loader import ConfigError, default_config_dir, load_config
-from bot.local import LocalBot, bot_env, seed_workspace
-from bot.render import ACTION_TAKE
+from bot.config.loader import ConfigError, load_config
+from bot.devtools.local import LocalBot, bot_env, seed_workspace
+from bot.devtools.simulator import SlackSimulator
+from bot.render.replies import ACTION_TAKE
 from bot.routing.router import Router
-from bot.simulator import SlackSimulator
 
 DEMO_COMMANDS = (
     "who-owns anomalies",
@@ -45,8 +45,7 @@ def sample_feed(path: str | None) -> Iterator[dict]:
             yield message
 
 
-def run_demo(interactive: bool = False, feed: str | None = None, out=sys.stdout) -> int:
-    config_dir = default_config_dir()
+def run_demo(config_dir: Path, interactive: bool = False, feed: str | None = None, out=sys.stdout) -> int:
     try:
         config = load_config(config_dir).config
     except ConfigError as error:

@@ -11,11 +11,13 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.config.models import BotConfig
 from bot.settings import Settings
 from bot.slack.payloads import is_well_formed_body
 
@@ -69,8 +71,8 @@ def _reject(start_response: Callable) -> list[bytes]:
     return [body]
 
 
-def build_wsgi(settings: Settings, **service_options) -> Callable:
-    from bot.slack.app import build_services, create_app
+def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
+    from bot.app import build_services, create_app
 
     services = build_services(settings, **service_options)
     app = create_app(settings, services)
@@ -87,7 +89,7 @@ def build_wsgi(settings: Settings, **service_options) -> Callable:
         }
 
     if services.config.routing.scheduler.in_process:
-        from bot.slack.scheduler import start_in_process_scheduler
+        from bot.app import start_in_process_scheduler
 
         start_in_process_scheduler(services)
     wsgi = make_wsgi_app(app, health)
@@ -122,7 +124,9 @@ def serve(
     threads: int = 8,
     host: str = "0.0.0.0",
     load: Callable[[], Callable] | None = None,
+    config: BotConfig | None = None,
 ) -> None:
+    """``config``: loaded by the start-up checks in this (master) process; workers inherit it on fork."""
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -142,4 +146,4 @@ def serve(
         # Printed whatever the log level: LocalBot (demo, tests, benchmarks) waits for it.
         "when_ready": lambda server: print(f"{READY_MARK} {host}:{port}", flush=True),
     }
-    GunicornServer(settings, options, load or (lambda: build_wsgi(settings))).run()
+    GunicornServer(settings, options, load or (lambda: build_wsgi(settings, config=config))).run()

@@ -16,9 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.simulator.failures import FailurePlan
-from bot.simulator.recording import Call, CallLog
-from bot.simulator.web_api import WebApi
+from bot.devtools.simulator.failures import FailurePlan
+from bot.devtools.simulator.recording import Call, CallLog
+from bot.devtools.simulator.web_api import WebApi
 
 JSONDict = dict[str, Any]
 

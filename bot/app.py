@@ -1,33 +1,38 @@
-"""The one place a bolt App is built.
+"""The composition root: ``Settings`` in, a running bot out.
 
-``build_services`` wires config, database, Slack client, name directory and
-outbox relay from ``Settings``; ``create_app`` builds the bolt App around them.
-The HTTP server, Socket Mode, the demo, the benchmarks and the tests all go
-through these two functions, and nothing here runs at import time.
+Everything is built here and only here: the engine and stores, the Slack
+client and name directory, the outbox relay, the services, the bolt App with
+its listeners (this is the only importer of ``handlers``), and the scheduler.
+The HTTP server, Socket Mode, the scheduler process, the demo, the benchmarks
+and the end-to-end tests all start the bot through these functions, and
+nothing runs at import time.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy.engine import Engine
 
 from bot.config.models import BotConfig
-from bot.services import Commands, Home, Intake, Lifecycle, Nudges, RuntimeHolder, utcnow
+from bot.scheduling.ticker import Ticker, start_timer
+from bot.services.commands import Commands
+from bot.services.home import Home
+from bot.services.intake import Intake
+from bot.services.lifecycle import Lifecycle
+from bot.services.nudges import Nudges
+from bot.services.ports import Clock, utcnow
+from bot.services.runtime import RuntimeHolder
+from bot.services.scheduled_posts import build_scheduler
 from bot.settings import Settings
+from bot.slack.client import make_web_client as slack_client
 from bot.slack.directory import resolve_directory
 from bot.slack.relay import OutboxRelay
 from bot.storage.db import database_url, make_engine, schema_status, upgrade
@@ -35,24 +40,13 @@ from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
-
 
 class StartupError(Exception):
     """The bot cannot start; the message says why and what to do."""
 
 
 def make_web_client(settings: Settings, timeout: int = 10) -> WebClient:
-    return WebClient(
-        token=settings.bot_token.value,
-        base_url=settings.slack_api_url,
-        timeout=timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    return slack_client(settings.bot_token.value, settings.slack_api_url, timeout)
 
 
 @dataclass
@@ -91,11 +85,13 @@ def worker_id() -> str:
 def build_services(
     settings: Settings,
     *,
+    config: BotConfig | None = None,
     clock: Clock = utcnow,
     upgrade_schema: bool = False,
     start_relay: bool = True,
     relay_poll_seconds: float = 2.0,
 ) -> BotServices:
+    """``config``: the configuration already loaded by the start-up checks, so it is parsed once."""
     engine = make_engine(database_url(settings.database_url))
     if upgrade_schema:
         upgrade(engine)
@@ -107,7 +103,7 @@ def build_services(
         )
     store = Store(engine)
     client = make_web_client(settings)
-    holder = RuntimeHolder(settings.config_dir, lambda config: resolve_directory(client, config))
+    holder = RuntimeHolder(settings.config_dir, lambda loaded: resolve_directory(client, loaded), config)
     relay = OutboxRelay(store, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
     services = BotServices(
         settings=settings,
@@ -118,7 +114,7 @@ def build_services(
         relay=relay,
         intake=Intake(holder, store, relay, clock),
         commands=Commands(holder, store),
-        lifecycle=Lifecycle(holder, store, relay.notify, clock),
+        lifecycle=Lifecycle(holder, store, store, relay.notify, clock),
         home=Home(holder, store),
         nudges=Nudges(holder, store, relay.notify, clock),
         clock=clock,
@@ -141,7 +137,13 @@ def create_app(settings: Settings, services: BotServices) -> App:
         process_before_response=True,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    register_all(app, services)
+    register_all(
+        app,
+        intake=services.intake,
+        commands_service=services.commands,
+        lifecycle=services.lifecycle,
+        home_view=services.home,
+    )
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:
@@ -150,3 +152,28 @@ def create_app(settings: Settings, services: BotServices) -> App:
         log.error("listener failed for %s (event %s): %s", kind, event_id, error, exc_info=error)
 
     return app
+
+
+def scheduler_for(services: BotServices) -> Ticker:
+    return build_scheduler(
+        services.holder,
+        services.store,
+        services.store,
+        services.nudges,
+        services.relay.notify,
+        services.clock,
+        worker_id(),
+    )
+
+
+def start_in_process_scheduler(services: BotServices) -> BackgroundScheduler:
+    return start_timer(scheduler_for(services))
+
+
+def run_scheduler_forever(services: BotServices, stop: threading.Event) -> None:
+    timer = start_in_process_scheduler(services)
+    log.info("scheduler running")
+    try:
+        stop.wait()
+    finally:
+        timer.shutdown(wait=False)

@@ -10,9 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import cli_routing, cli_schedule, cli_slack, cli_storage
+from bot.cli import config, processes, routing, schedule, storage
 
-AREAS = (cli_routing, cli_slack, cli_storage, cli_schedule)
+# The order is the order of `finops-bot --help`.
+AREAS = (routing, config, processes, storage, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +39,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `finops-bot route --jsonl | head` closes stdout early; that is not an error.
         sys.stderr.close()
         return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -14,8 +14,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, clip_escaped, context, section
 from bot.config.models import BotConfig, Persona
+from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, clip_escaped, context, section
 
 # Slack's documented limits; exceeding them makes chat.postMessage fail outright.
 MAX_FALLBACK_TEXT = 3500
@@ -24,7 +24,15 @@ ACTION_TAKE = "finops_take"
 ACTION_REASSIGN = "finops_reassign"
 ACTION_NOT_REQUEST = "finops_not_request"
 ACTION_RESOLVE = "finops_resolve"
-LIFECYCLE_ACTIONS = (ACTION_TAKE, ACTION_REASSIGN, ACTION_NOT_REQUEST, ACTION_RESOLVE)
+# The one table of button action ids: the buttons carry them, the handlers
+# register them, the lifecycle service maps them to request actions.
+ACTION_IDS = {
+    ACTION_TAKE: "take",
+    ACTION_REASSIGN: "reassign",
+    ACTION_NOT_REQUEST: "not_a_request",
+    ACTION_RESOLVE: "resolve",
+}
+LIFECYCLE_ACTIONS = tuple(ACTION_IDS)
 
 STATUS_LABELS = {
     "open": "Open",
@@ -187,24 +195,28 @@ def render_nudge(accountable: Sequence[str], mentions: Mentions, waited: str) ->
     return _message(text, [section(text)])
 
 
+def render_reassign_notice(actor_user_id: str, new_owner_mention: str) -> dict:
+    text = f":arrow_right_hook: <@{actor_user_id}> reassigned this to {new_owner_mention}. Can you take it?"
+    return _message(text, [section(text)])
+
+
 # --- /finops answers --------------------------------------------------------------------------
 
-HELP_TEXT = "\n".join(
-    [
-        "*/finops* — find who owns cloud cost work",
-        "• `/finops who-owns <topic>` — owners of a topic (e.g. `anomalies`, `RI coverage`, `contract renewals`)",
-        "• `/finops personas` — the FinOps personas and how to reach them",
-        "• `/finops persona <id>` — one persona's responsibilities, Slack targets and duties",
-        "• `/finops route <text>` — how a message would be routed, and why",
-        "• `/finops open [persona]` — open requests, oldest first",
-        "• `/finops mine` — open requests for the personas you belong to",
-        "• `/finops help` — this message",
-    ]
-)
+HELP_TITLE = "*/finops* — find who owns cloud cost work"
 
 
-def render_help(prefix: str = "") -> dict:
-    text = (prefix + "\n\n" if prefix else "") + HELP_TEXT
+def render_help(entries: Sequence[tuple[str, str]], prefix: str = "") -> dict:
+    """``entries``: (usage, summary) per subcommand, from the command registry."""
+    lines = [HELP_TITLE, *(f"• `/finops {usage}` — {summary}" for usage, summary in entries)]
+    text = (prefix + "\n\n" if prefix else "") + "\n".join(lines)
+    return _message(text, [section(text)])
+
+
+def render_not_in_any_persona() -> dict:
+    text = (
+        "You are not listed in any persona (as a person or through a user group), "
+        "so nothing is yours yet. Try `/finops open`."
+    )
     return _message(text, [section(text)])
 
 

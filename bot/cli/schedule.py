@@ -1,7 +1,7 @@
 """`finops-bot digest` and `finops-bot reminders`: what the scheduler would post, and when.
 
 `finops-bot scheduler` (the Procfile `clock:` process) needs the Slack poster and
-is assembled by the Slack area from ``bot.scheduling.wiring.build_ticker`` and
+is assembled by the Slack area from ``bot.services.scheduled_posts.build_ticker`` and
 ``bot.scheduling.ticker.start_timer``.
 """
 
@@ -13,6 +13,8 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from bot.cli import common
 
 UTC = dt.UTC
 
@@ -45,10 +47,11 @@ def _fail(message: str, code: int = 1) -> int:
 
 def _load_config(config_dir: str | None) -> Any:
     """The validated config, or None after printing every problem."""
-    from bot.config.loader import ConfigError, default_config_dir, load_config
+    from bot.config.loader import ConfigError, load_config
+    from bot.settings import Settings
 
     try:
-        return load_config(config_dir or default_config_dir()).config
+        return load_config(config_dir or Settings.from_env().config_dir).config
     except ConfigError as error:
         _fail(f"invalid config:\n{error}")
         return None
@@ -58,11 +61,10 @@ def _load_config(config_dir: str | None) -> Any:
 
 
 def run_digest(args: argparse.Namespace) -> int:
-    import os
 
     from bot.scheduling.weeks import WeekError, parse_iso_week
-    from bot.scheduling.wiring import compose_digest
-    from bot.storage.db import database_url, make_engine, schema_status
+    from bot.services.scheduled_posts import compose_digest
+    from bot.storage.db import make_engine, schema_status
     from bot.storage.store import Store
 
     config = _load_config(args.config_dir)
@@ -77,7 +79,7 @@ def run_digest(args: argparse.Namespace) -> int:
             week = parse_iso_week(args.week, timezone)
         except WeekError as error:
             return _fail(str(error), 2)
-    engine = make_engine(database_url(args.database_url or os.environ.get("DATABASE_URL")))
+    engine = make_engine(common.database_url(args))
     try:
         status = schema_status(engine)
         if not status.is_current:
@@ -127,7 +129,7 @@ def _parse_now(value: str) -> dt.datetime:
 
 def format_schedule_table(schedules: Sequence[Any], now: dt.datetime) -> str:
     """One line per schedule: id, kind, next run in its timezone and in UTC, what it posts."""
-    from bot.scheduling.cron import zone
+    from bot.domain.cron import zone
     from bot.scheduling.schedules import next_fire_time
 
     rows = [("SCHEDULE", "KIND", "NEXT RUN (LOCAL)", "NEXT RUN (UTC)", "WHAT")]

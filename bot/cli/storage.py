@@ -10,16 +10,15 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.storage.db import database_url, make_engine, safe_url, schema_status, upgrade
+from bot.cli import common
+from bot.storage.db import make_engine, safe_url, schema_status, upgrade
 
 EXPORT_COLUMNS = (
     "at",
@@ -105,7 +104,7 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
 
 
 def _url(args: argparse.Namespace) -> str:
-    return database_url(getattr(args, "database_url", None) or os.environ.get("DATABASE_URL"))
+    return common.database_url(args)
 
 
 def _shown_url(args: argparse.Namespace) -> str:
@@ -201,11 +200,11 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
 
 def run_suggest_routing(args: argparse.Namespace) -> int:
     # Imported here: config loading is heavier and not needed by the other commands.
-    from bot.config.loader import ROUTING_FILE, ConfigError, default_config_dir, load_config
-    from bot.feedback import Correction, TopicInfo, suggest_routing_changes
+    from bot.config.loader import ROUTING_FILE, ConfigError, load_config
+    from bot.services.routing_feedback import Correction, TopicInfo, suggest_routing_changes
     from bot.storage.store import Store
 
-    config_dir = Path(args.config_dir) if args.config_dir else default_config_dir()
+    config_dir = common.config_dir(args)
     try:
         config = load_config(config_dir).config
     except ConfigError as error:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.blocks import (
+from bot.render.blocks import (
     ELLIPSIS,
     Block,
     clip,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot.simulator.workspace import JSONDict, StoredMessage, Workspace
+from bot.devtools.simulator.workspace import JSONDict, StoredMessage, Workspace
 
 _ENTITY = re.compile(r"<([^<>]+)>")
 _INDENT = "    "

@@ -19,7 +19,7 @@ mocked:
 Example::
 
     from slack_sdk import WebClient
-    from bot.simulator import SlackSimulator
+    from bot.devtools.simulator import SlackSimulator
 
     with SlackSimulator(bot_token="xoxb-test", signing_secret="secret") as sim:
         alerts = sim.add_channel("cost-alerts")
@@ -35,10 +35,10 @@ Example::
         assert sim.calls("chat.postMessage")[-1].params["text"] == "hello"
 """
 
-from bot.simulator.app_client import AppRequestError, AppResponse, signed_headers, slack_signature
-from bot.simulator.recording import Call
-from bot.simulator.render import display_mrkdwn
-from bot.simulator.simulator import SlackSimulator
+from bot.devtools.simulator.app_client import AppRequestError, AppResponse, signed_headers, slack_signature
+from bot.devtools.simulator.recording import Call
+from bot.devtools.simulator.render import display_mrkdwn
+from bot.devtools.simulator.simulator import SlackSimulator
 
 __all__ = [
     "AppRequestError",

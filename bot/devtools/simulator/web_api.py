@@ -2,7 +2,7 @@
 
 `WebApi.call(method, params, token)` answers like Slack does: `{"ok": true, ...}`
 with the documented fields, or `{"ok": false, "error": "..."}` with Slack's error
-codes. The HTTP server in `bot.simulator.server` only parses requests and
+codes. The HTTP server in `bot.devtools.simulator.server` only parses requests and
 serialises these answers.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.simulator.workspace import Channel, JSONDict, StoredMessage, Workspace
+from bot.devtools.simulator.workspace import Channel, JSONDict, StoredMessage, Workspace
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000

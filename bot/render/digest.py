@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bot.blocks import (
+from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
+from bot.render.blocks import (
     ELLIPSIS,
     MAX_BLOCKS,
     Block,
@@ -28,7 +29,6 @@ from bot.blocks import (
     message_link,
     section,
 )
-from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 ZERO_DAY = "·"
