@@ -267,8 +267,15 @@ def test_open_lists_requests_oldest_first(harness):
 
 
 def test_mine_lists_the_callers_personas(harness):
-    response = harness.command("mine", user=harness.members["engineering"])
-    assert "Your open requests" in all_text(response.body) or "nothing open" in all_text(response.body)
+    marker = "idle-gpu-sandbox-mine-test"
+    ts = harness.post(f"Cost anomaly: 14 idle GPU instances in {marker} are burning $3,100/day, please shut them down")
+    harness.reply_to(ts)  # routed and stored before the reply is sent
+
+    engineer = all_text(harness.command("mine", user=harness.members["engineering"]).body)
+    assert "Your open requests" in engineer and marker in engineer
+    finance = all_text(harness.command("mine", user=harness.members["finance"]).body)
+    assert marker not in finance
+    assert "not listed in any persona" in all_text(harness.command("mine", user=harness.person).body)
 
 
 def test_app_home_shows_directory_and_my_requests(harness):

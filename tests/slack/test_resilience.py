@@ -187,6 +187,11 @@ def test_config_reload_takes_good_changes_and_keeps_the_last_good_config(tmp_pat
         before = health(harness)["config_version"]
         wait_until(lambda: health(harness)["config_version"] != before, timeout=30, what="the good config to be loaded")
         ts = harness.post("Why did our AWS costs go up so much this month?")
-        assert "Finance" in json.dumps(harness.reply_to(ts)) or "finance" in json.dumps(harness.reply_to(ts))
+        reply = json.dumps(harness.reply_to(ts))
+        finance = harness.sim.workspace.find_channel("finops-finance")
+        practitioner = harness.sim.workspace.find_channel("finops-team")
+        assert finance is not None and practitioner is not None
+        # The new fallback owner is tagged; the old one is not.
+        assert f"<#{finance.id}>" in reply and f"<#{practitioner.id}>" not in reply
     finally:
         stop_harness(harness)

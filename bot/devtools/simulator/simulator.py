@@ -16,18 +16,20 @@ from urllib.parse import urlencode
 
 from bot.devtools.simulator.app_client import AppClient, AppRequestError, AppResponse
 from bot.devtools.simulator.failures import Failure, FailurePlan
+from bot.devtools.simulator.interaction_payloads import InteractionPayloads
 from bot.devtools.simulator.recording import Call, CallLog, CallMatcher
 from bot.devtools.simulator.render import render_channel
 from bot.devtools.simulator.server import SimulatorHttpServer
+from bot.devtools.simulator.socket_driver import SocketModeDriver
 from bot.devtools.simulator.socket_mode import SocketModeServer
-from bot.devtools.simulator.web_api import ResponseTarget, WebApi
+from bot.devtools.simulator.web_api import WebApi
 from bot.devtools.simulator.workspace import Channel, JSONDict, StoredMessage, Workspace
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json"
 
 
-class SlackSimulator:
+class SlackSimulator(InteractionPayloads, SocketModeDriver):
     """A local Slack: fake Web API + fake Socket Mode + Slack-signed sender + renderer.
 
     Workspace setup (`add_channel`, `add_user`, `add_usergroup`, `add_bot`) works
@@ -437,38 +439,6 @@ class SlackSimulator:
             self._expect_success(self.send_event(app_url, event), "message_changed event")
         return event
 
-    def _default_user(self) -> str:
-        with self.workspace.lock:
-            for user in self.workspace.users.values():
-                if not user.is_bot:
-                    return user.id
-        raise ValueError("no simulated person to act as: add one with add_user()")
-
-    def command_payload(
-        self, command: str = "/finops", text: str = "", *, user_id: str | None = None, channel_id: str | None = None
-    ) -> JSONDict:
-        """The fields Slack sends for a slash command, with a fresh response_url and trigger_id."""
-        user = self.workspace.users[self.workspace.resolve_user(user_id) if user_id else self._default_user()]
-        channel = self.workspace.find_channel(channel_id or self.general_channel_id)
-        if channel is None:
-            raise ValueError(f"unknown simulated channel {channel_id!r}")
-        response_id = self._web_api.register_response_target(ResponseTarget(channel.id, user.id))
-        return {
-            "token": self.verification_token,
-            "team_id": self.team_id,
-            "team_domain": self.workspace.team_domain,
-            "channel_id": channel.id,
-            "channel_name": channel.name if not channel.is_im else "directmessage",
-            "user_id": user.id,
-            "user_name": user.name,
-            "command": command,
-            "text": text,
-            "api_app_id": self.app_id,
-            "is_enterprise_install": "false",
-            "response_url": f"{self.base_url}/response/{response_id}",
-            "trigger_id": self._trigger_id(),
-        }
-
     def send_command(
         self,
         app_url: str,
@@ -510,55 +480,6 @@ class SlackSimulator:
             app_url, body, FORM_CONTENT_TYPE, signing_secret=signing_secret, timestamp=timestamp
         )
 
-    def block_actions_payload(
-        self,
-        message_ts: str,
-        channel: str,
-        action_id: str,
-        value: str | None = None,
-        user_id: str | None = None,
-    ) -> JSONDict:
-        """The `block_actions` payload for a click on button `action_id` of a stored message."""
-        channel_id = self.workspace.resolve_channel(channel)
-        user = self.workspace.users[self.workspace.resolve_user(user_id) if user_id else self._default_user()]
-        stored = self.workspace.find_message(channel_id, message_ts)
-        if stored is None:
-            raise ValueError(f"no message {message_ts} in {channel}")
-        message = self.workspace.snapshot(stored)
-        block_id, button = _find_action(message, action_id)
-        response_id = self._web_api.register_response_target(ResponseTarget(channel_id, user.id, message_ts=message_ts))
-        channel_obj = self.workspace.channels[channel_id]
-        return {
-            "type": "block_actions",
-            "user": {"id": user.id, "username": user.name, "name": user.name, "team_id": self.team_id},
-            "api_app_id": self.app_id,
-            "token": self.verification_token,
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": channel_id,
-                "is_ephemeral": stored.visible_to is not None,
-            },
-            "trigger_id": self._trigger_id(),
-            "team": {"id": self.team_id, "domain": self.workspace.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "channel": {"id": channel_id, "name": channel_obj.name},
-            "message": message,
-            "state": {"values": {}},
-            "response_url": f"{self.base_url}/response/{response_id}",
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "text": button.get("text", {"type": "plain_text", "text": action_id}),
-                    "value": value if value is not None else button.get("value"),
-                    "type": button.get("type", "button"),
-                    "action_ts": self.workspace.timestamps.next_ts(),
-                }
-            ],
-        }
-
     def click_button(
         self,
         app_url: str,
@@ -575,9 +496,6 @@ class SlackSimulator:
         """Slack's request URL check; a correct app answers with the challenge."""
         body = {"token": self.verification_token, "challenge": secrets.token_urlsafe(24), "type": "url_verification"}
         return self._app_client.post(app_url, json.dumps(body).encode(), JSON_CONTENT_TYPE)
-
-    def _trigger_id(self) -> str:
-        return f"{int(self.workspace.clock())}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
 
     def _echo_command(self, payload: JSONDict) -> None:
         channel = self.workspace.channels[payload["channel_id"]]
@@ -599,110 +517,9 @@ class SlackSimulator:
         if not 200 <= response.status < 300:
             raise AppRequestError(f"the app answered {what} with HTTP {response.status}: {response.body!r}")
 
-    # ------------------------------------------------------------ Socket Mode
-
-    def _issue_socket_url(self) -> str:
-        if self._socket is None:
-            raise RuntimeError("this simulator was created with socket_mode=False")
-        return self._socket.issue_url()
-
-    def _require_socket(self) -> SocketModeServer:
-        if self._socket is None:
-            raise RuntimeError("this simulator was created with socket_mode=False")
-        return self._socket
-
-    def wait_for_socket_connection(self, count: int = 1, timeout: float = 5.0) -> None:
-        """Block until `count` Socket Mode clients are connected."""
-        self._require_socket().wait_for_connection(count, timeout)
-
-    def socket_send(self, envelope: JSONDict) -> str:
-        """Push a raw envelope to the newest connected client; returns its envelope_id."""
-        envelope = {"envelope_id": secrets.token_hex(16), **envelope}
-        self._require_socket().send(envelope)
-        return envelope["envelope_id"]
-
-    def socket_send_event(self, event: JSONDict, *, event_id: str | None = None, retry_attempt: int = 0) -> str:
-        """Push an Events API event over Socket Mode; returns the envelope_id."""
-        return self.socket_send(
-            {
-                "type": "events_api",
-                "payload": self.event_envelope(event, event_id),
-                "accepts_response_payload": False,
-                "retry_attempt": retry_attempt,
-                "retry_reason": "" if retry_attempt == 0 else "timeout",
-            }
-        )
-
-    def socket_post_message(
-        self, channel: str, user: str | None = None, text: str = "", **fields: Any
-    ) -> tuple[str, str]:
-        """A message posted in a channel and delivered over Socket Mode; returns (ts, envelope_id)."""
-        event = self.record_message(channel, user, text, **fields)
-        return event["ts"], self.socket_send_event(event)
-
-    def socket_send_command(
-        self, command: str = "/finops", text: str = "", *, user_id: str | None = None, channel_id: str | None = None
-    ) -> str:
-        """Push a slash command over Socket Mode; returns the envelope_id.
-
-        A reply in the ack's `payload` shows up in the channel like an HTTP ack body.
-        """
-        payload = self.command_payload(command, text, user_id=user_id, channel_id=channel_id)
-        self._echo_command(payload)
-        envelope_id = secrets.token_hex(16)
-        with self._socket_lock:
-            self._socket_command_responses[envelope_id] = payload["response_url"]
-        return self.socket_send(
-            {"envelope_id": envelope_id, "type": "slash_commands", "payload": payload, "accepts_response_payload": True}
-        )
-
-    def socket_send_action(self, payload: JSONDict) -> str:
-        """Push an interactivity payload over Socket Mode; returns the envelope_id."""
-        return self.socket_send({"type": "interactive", "payload": payload, "accepts_response_payload": False})
-
-    def wait_for_socket_ack(self, envelope_id: str, timeout: float = 5.0) -> JSONDict:
-        """Block until the client acknowledges `envelope_id`; returns its ack message."""
-        return self._require_socket().wait_for_ack(envelope_id, timeout)
-
-    def socket_disconnect_all(self, reason: str = "refresh_requested") -> None:
-        """Send Slack's `disconnect` message to every client, as Slack does before rotating hosts."""
-        self._require_socket().disconnect_all(reason)
-
-    def socket_close_all(self, code: int = 1001, reason: str = "going away") -> None:
-        """Close every Socket Mode connection from Slack's side (clients may reconnect)."""
-        self._require_socket().close_all(code, reason)
-
-    def socket_received(self) -> list[JSONDict]:
-        """Every message Socket Mode clients sent (acks mostly), oldest first."""
-        return self._require_socket().received()
-
-    def _on_socket_ack(self, ack: JSONDict) -> None:
-        with self._socket_lock:
-            response_url = self._socket_command_responses.pop(ack.get("envelope_id", ""), None)
-        if response_url is not None:
-            self._show_ack_reply(response_url, ack.get("payload"))
-
 
 def _channel_type(channel: Channel) -> str:
     """The `channel_type` field of message events."""
     if channel.is_im:
         return "im"
     return "group" if channel.is_private else "channel"
-
-
-def _find_action(message: JSONDict, action_id: str) -> tuple[str, JSONDict]:
-    """(block_id, element) of the interactive element `action_id` in a message's blocks."""
-    seen: list[str] = []
-    block_lists = [message.get("blocks") or []] + [a.get("blocks") or [] for a in message.get("attachments") or []]
-    for blocks in block_lists:
-        for block in blocks:
-            candidates = list(block.get("elements") or []) if block.get("type") == "actions" else []
-            if block.get("accessory"):
-                candidates.append(block["accessory"])
-            for element in candidates:
-                if not isinstance(element, dict) or "action_id" not in element:
-                    continue
-                seen.append(element["action_id"])
-                if element["action_id"] == action_id:
-                    return block.get("block_id", ""), element
-    raise ValueError(f"no element with action_id {action_id!r} in the message (has: {seen or 'none'})")
