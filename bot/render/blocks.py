@@ -90,8 +90,12 @@ def join_lines_within(lines: list[str], limit: int, more_label: str = "more") ->
 
 
 class Linkable(Protocol):
-    channel_id: str
-    message_ts: str
+    # Read-only members, so frozen dataclasses (RequestRef, RequestView) qualify.
+    @property
+    def channel_id(self) -> str: ...
+
+    @property
+    def message_ts(self) -> str: ...
 
 
 def message_link(ref: Linkable) -> str:

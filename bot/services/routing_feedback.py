@@ -263,7 +263,7 @@ def suggest_routing_changes(
 # ---------------------------------------------------------------- the rules
 
 
-def _owner_changes(corrections, topics_by_id, threshold):  # type: ignore[no-untyped-def]
+def _owner_changes(corrections, topics_by_id, threshold):
     moves = Counter(
         (c.topics[0], c.from_persona, c.to_persona)
         for c in corrections
@@ -281,7 +281,7 @@ def _owner_changes(corrections, topics_by_id, threshold):  # type: ignore[no-unt
         yield proposal, (lambda lines, t=topic, f=from_persona, to=to_persona: _set_responsible(lines, t, f, to))
 
 
-def _terms_to_drop(corrections, topics_by_id, threshold):  # type: ignore[no-untyped-def]
+def _terms_to_drop(corrections, topics_by_id, threshold):
     counts: Counter[tuple[str, str]] = Counter()
     for c in corrections:
         if c.kind != "not_a_request":
@@ -299,7 +299,7 @@ def _terms_to_drop(corrections, topics_by_id, threshold):  # type: ignore[no-unt
         yield proposal, (lambda lines, t=topic, term=term: _drop_term(lines, t, term))
 
 
-def _terms_to_add(corrections, topics, support, max_new):  # type: ignore[no-untyped-def]
+def _terms_to_add(corrections, topics, support, max_new):
     known = {term.casefold() for topic in topics for term in topic.terms}
     words_by_target: dict[str, list[set[str]]] = defaultdict(list)
     everyone: Counter[str] = Counter()

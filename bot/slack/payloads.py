@@ -17,6 +17,10 @@ from bot.domain.inputs import ActionPress, CommandRequest, IncomingMessage
 ROUTABLE_SUBTYPES = frozenset({None, "bot_message", "file_share"})
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -37,7 +41,7 @@ def incoming_message(body: Mapping[str, Any], retry_num: int = 0) -> IncomingMes
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != ts:
         return None  # a reply inside a thread is conversation, not a new request
-    profile = event.get("bot_profile") if isinstance(event.get("bot_profile"), Mapping) else {}
+    profile = _mapping(event.get("bot_profile"))
     return IncomingMessage(
         event_id=_str(body.get("event_id")),
         retry_num=retry_num,
@@ -81,9 +85,9 @@ def action_press(body: Mapping[str, Any]) -> ActionPress | None:
         to_persona = parts[2]
     if len(parts) < 2:
         return None
-    user = body.get("user") if isinstance(body.get("user"), Mapping) else {}
-    team = body.get("team") if isinstance(body.get("team"), Mapping) else {}
-    container = body.get("container") if isinstance(body.get("container"), Mapping) else {}
+    user = _mapping(body.get("user"))
+    team = _mapping(body.get("team"))
+    container = _mapping(body.get("container"))
     return ActionPress(
         action_id=_str(action.get("action_id")) or "",
         request_ref=f"{parts[0]}:{parts[1]}",

@@ -96,6 +96,8 @@ def tag_with_delivery(method: str, payload: dict, delivery_id: int) -> dict:
 def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.datetime) -> str | None:
     """The ts of an earlier post of this delivery, if one reached Slack; None when not found or unknown."""
     channel = payload.get("channel")
+    if not isinstance(channel, str):
+        return None
     try:
         if payload.get("thread_ts"):
             response = client.conversations_replies(
