@@ -42,6 +42,8 @@ class Settings:
     port: int
     log_level: str
     web_concurrency: int
+    # Seconds a request (headers and body) may take to arrive before its connection is dropped.
+    request_read_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +61,7 @@ class Settings:
             port=_int_setting(env, "PORT", 3000),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             web_concurrency=_int_setting(env, "WEB_CONCURRENCY", 2),
+            request_read_timeout=_float_setting(env, "FINOPS_REQUEST_READ_TIMEOUT_SECONDS", 5.0),
         )
 
     def require(self, *names: str) -> None:
@@ -83,3 +86,16 @@ def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"malformed setting: {name} must be a whole number, got {raw!r}") from None
+
+
+def _float_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"malformed setting: {name} must be a number of seconds, got {raw!r}") from None
+    if not value > 0:
+        raise SettingsError(f"malformed setting: {name} must be more than 0, got {raw!r}")
+    return value

@@ -6,7 +6,6 @@ returns a well-formed value or ``None``; malformed payloads never raise.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -98,19 +97,13 @@ def action_press(body: Mapping[str, Any]) -> ActionPress | None:
     )
 
 
-def is_well_formed_body(body: bytes, content_type: str) -> bool:
-    """Whether a request body has the basic shape bolt relies on before it verifies anything.
+def is_well_formed_payload(payload: Any) -> bool:
+    """Whether a parsed request body has the basic shape bolt relies on.
 
     bolt reads ids out of the payload while building its context; a body of the
     wrong shape (a JSON list, an event that is a string, a channel that is a
     number) makes it fail with a server error instead of a clear rejection.
     """
-    if not content_type.startswith("application/json"):
-        return True  # form bodies (commands, interactivity) are parsed leniently by bolt
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return False
     if not isinstance(payload, dict):
         return False
     event = payload.get("event")
