@@ -103,7 +103,13 @@ def build_services(
         )
     store = Store(engine)
     client = make_web_client(settings)
-    holder = RuntimeHolder(settings.config_dir, lambda loaded: resolve_directory(client, loaded), config)
+    holder = RuntimeHolder(
+        settings.config_dir,
+        lambda loaded, previous: resolve_directory(client, loaded, previous),
+        config,
+        settle_seconds=settings.config_settle_seconds,
+        names_retry_max_seconds=settings.slack_names_retry_max_seconds,
+    )
     relay = OutboxRelay(store, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
     services = BotServices(
         settings=settings,

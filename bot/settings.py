@@ -44,6 +44,10 @@ class Settings:
     web_concurrency: int
     # Seconds a request (headers and body) may take to arrive before its connection is dropped.
     request_read_timeout: float = 5.0
+    # A changed config file is loaded once its contents have stayed the same this long.
+    config_settle_seconds: float = 1.0
+    # Slack names that failed to resolve are tried again with backoff doubling up to this.
+    slack_names_retry_max_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +66,8 @@ class Settings:
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             web_concurrency=_int_setting(env, "WEB_CONCURRENCY", 2),
             request_read_timeout=_float_setting(env, "FINOPS_REQUEST_READ_TIMEOUT_SECONDS", 5.0),
+            config_settle_seconds=_float_setting(env, "FINOPS_CONFIG_SETTLE_SECONDS", 1.0),
+            slack_names_retry_max_seconds=_float_setting(env, "FINOPS_SLACK_NAMES_RETRY_MAX_SECONDS", 60.0),
         )
 
     def require(self, *names: str) -> None:

@@ -37,6 +37,11 @@ class SlackNames(Protocol):
 
     mentions: Mentions
 
+    @property
+    def complete(self) -> bool:
+        """False when Slack failed mid-way: some names may be missing or from an earlier resolution."""
+        ...
+
     def channel_id(self, name_or_id: str) -> str | None: ...
 
     def personas_of(self, user_id: str) -> tuple[str, ...]: ...

@@ -64,6 +64,7 @@ def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
             "personas": len(config.personas.personas),
             "topics": len(config.routing.topics),
             "database": services.engine.dialect.name,
+            "slack_names_complete": runtime.names.complete,
         }
 
     if services.config.routing.scheduler.in_process:
