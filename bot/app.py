@@ -10,6 +10,7 @@ nothing runs at import time.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -45,8 +46,10 @@ class StartupError(Exception):
     """The bot cannot start; the message says why and what to do."""
 
 
-def make_web_client(settings: Settings, timeout: int = 10) -> WebClient:
-    return slack_client(settings.bot_token.value, settings.slack_api_url, timeout)
+def make_web_client(settings: Settings, timeout: float | None = None) -> WebClient:
+    return slack_client(
+        settings.bot_token.value, settings.slack_api_url, settings.slack_timeout if timeout is None else timeout
+    )
 
 
 @dataclass
@@ -110,7 +113,14 @@ def build_services(
         settle_seconds=settings.config_settle_seconds,
         names_retry_max_seconds=settings.slack_names_retry_max_seconds,
     )
-    relay = OutboxRelay(store, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
+    relay = OutboxRelay(
+        store,
+        client,
+        worker_id(),
+        clock=clock,
+        poll_seconds=relay_poll_seconds,
+        late_post_wait=dt.timedelta(seconds=settings.slack_late_post_wait),
+    )
     services = BotServices(
         settings=settings,
         engine=engine,

@@ -48,6 +48,10 @@ class Settings:
     config_settle_seconds: float = 1.0
     # Slack names that failed to resolve are tried again with backoff doubling up to this.
     slack_names_retry_max_seconds: float = 60.0
+    # Seconds a Slack Web API call may take before the client gives up on it.
+    slack_timeout: float = 10.0
+    # After a post timed out (it may still land), seconds to wait before looking for it and posting again.
+    slack_late_post_wait: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +72,8 @@ class Settings:
             request_read_timeout=_float_setting(env, "FINOPS_REQUEST_READ_TIMEOUT_SECONDS", 5.0),
             config_settle_seconds=_float_setting(env, "FINOPS_CONFIG_SETTLE_SECONDS", 1.0),
             slack_names_retry_max_seconds=_float_setting(env, "FINOPS_SLACK_NAMES_RETRY_MAX_SECONDS", 60.0),
+            slack_timeout=_float_setting(env, "FINOPS_SLACK_TIMEOUT_SECONDS", 10.0),
+            slack_late_post_wait=_float_setting(env, "FINOPS_SLACK_LATE_POST_WAIT_SECONDS", 30.0),
         )
 
     def require(self, *names: str) -> None:

@@ -10,7 +10,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 
-def make_web_client(token: str, base_url: str, timeout: int = 10) -> WebClient:
+def make_web_client(token: str, base_url: str, timeout: float = 10) -> WebClient:
     return WebClient(
         token=token,
         base_url=base_url,

@@ -14,6 +14,7 @@ that retrying cannot fix.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import queue
@@ -56,6 +57,7 @@ LEASE = dt.timedelta(seconds=60)
 # without us recording it (a crash or a timeout mid-send): look before posting.
 RECOVERY_AGE = dt.timedelta(seconds=30)
 METADATA_EVENT = "finops_delivery"
+DEFAULT_LATE_POST_WAIT = dt.timedelta(seconds=30)
 # A delivery claimed when it was written is sent only while this much of its
 # lease is left; later, the poller takes it up once the lease runs out.
 HANDOVER_MARGIN = dt.timedelta(seconds=20)
@@ -84,6 +86,7 @@ class SendOutcome:
     response_ts: str | None = None
     retry_at: dt.datetime | None = None
     error: str | None = None
+    maybe_sent: bool = False  # a timeout or a dropped connection: Slack may still complete the call
 
 
 def tag_with_delivery(method: str, payload: dict, delivery_id: int) -> dict:
@@ -93,8 +96,15 @@ def tag_with_delivery(method: str, payload: dict, delivery_id: int) -> dict:
     return {**payload, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": delivery_id}}}
 
 
+class LookupFailed(Exception):
+    """Slack could not say whether an earlier post landed: posting now might double it."""
+
+
 def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.datetime) -> str | None:
-    """The ts of an earlier post of this delivery, if one reached Slack; None when not found or unknown."""
+    """The ts of an earlier post of this delivery, if one reached Slack; None when not found.
+
+    Raises ``LookupFailed`` when the lookup itself failed.
+    """
     channel = payload.get("channel")
     if not isinstance(channel, str):
         return None
@@ -109,7 +119,7 @@ def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.da
             )
     except (SlackApiError, URLError, TimeoutError, ConnectionError, OSError) as error:
         log.warning("outbox: could not check for an earlier post of delivery %s: %s", delivery_id, error)
-        return None
+        raise LookupFailed(str(error)) from error
     for message in response.get("messages") or []:
         metadata = message.get("metadata") or {}
         if (
@@ -138,7 +148,10 @@ def send_delivery(client: WebClient, method: str, payload: dict, attempts: int, 
             return SendOutcome(False, error=code)
         return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
     except (URLError, TimeoutError, ConnectionError, OSError) as error:
-        return SendOutcome(False, retry_at=now + backoff(attempts), error=f"connection: {type(error).__name__}")
+        # The request may have reached Slack and complete later: the caller waits before looking for it.
+        return SendOutcome(
+            False, retry_at=now + backoff(attempts), error=f"connection: {type(error).__name__}", maybe_sent=True
+        )
     return SendOutcome(True, response_ts=response.get("ts") or (response.get("message") or {}).get("ts"))
 
 
@@ -154,7 +167,11 @@ class OutboxRelay:
         senders: int = 8,
         poll_seconds: float = 2.0,
         on_idle: Callable[[], None] | None = None,
+        late_post_wait: dt.timedelta = DEFAULT_LATE_POST_WAIT,
     ) -> None:
+        """``late_post_wait``: after a call that may have reached Slack (a timeout), how long to wait
+        before looking for it in the thread and posting again only if it is not there."""
+        self.late_post_wait = late_post_wait
         self.store = store
         self.client = client
         self.worker_id = worker_id
@@ -289,7 +306,12 @@ class OutboxRelay:
         now = self.clock()
         record_sent = record_sent or self._mark_sent_now
         if row.method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > RECOVERY_AGE):
-            earlier = find_posted(self.client, row.payload, row.id, row.created_at)
+            try:
+                earlier = find_posted(self.client, row.payload, row.id, row.created_at)
+            except LookupFailed as error:
+                retry_at = self.clock() + backoff(row.attempts)
+                self.store.mark_retry(row.id, f"lookup: {error}"[:200], retry_at, self.clock())
+                return 0
             if earlier is not None:
                 log.info("outbox: delivery %s had already reached Slack; not posting it again", row.id)
                 record_sent(row, earlier)
@@ -299,6 +321,10 @@ class OutboxRelay:
         if outcome.sent:
             record_sent(row, outcome.response_ts)
             return 1
+        if outcome.maybe_sent and outcome.retry_at is not None:
+            # Counted from now, after the call: a post Slack completes late must have landed before
+            # the retry looks for it (a retry counted from before the call looked 0-2 s after a timeout).
+            outcome = dataclasses.replace(outcome, retry_at=max(outcome.retry_at, self.clock() + self.late_post_wait))
         attempts = row.attempts + 1
         if outcome.retry_at is None or attempts >= MAX_ATTEMPTS:
             log.error(
