@@ -91,7 +91,7 @@ def _signed(secret: str, timestamp: str, signature: str, body: bytes) -> bool:
 
 
 def _read(environ: dict, length: int) -> bytes | None:
-    """The whole body, or None when the client stopped sending it (see ``bot.web.slow_clients``)."""
+    """The whole body, or None when the client stopped sending it (see ``bot.web.worker``)."""
     if not length:
         return b""
     stream = environ["wsgi.input"]

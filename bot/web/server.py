@@ -19,7 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.config.models import BotConfig
 from bot.settings import Settings
 from bot.web.guards import MALFORMED, screen
-from bot.web.slow_clients import DeadlineThreadWorker
+from bot.web.worker import DeadlineThreadWorker
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def serve(
         "bind": f"{host}:{port}",
         "workers": workers,
         # gthread, with a deadline for each request to arrive in (slow clients).
-        "worker_class": "bot.web.slow_clients.DeadlineThreadWorker",
+        "worker_class": "bot.web.worker.DeadlineThreadWorker",
         "threads": threads,
         "timeout": 30,
         "graceful_timeout": 10,
