@@ -80,6 +80,13 @@ class BotServices:
         self.relay.stop()
         self.engine.dispose()
 
+    def shutdown(self, deadline: float) -> None:
+        """Stopping (SIGTERM): send queued replies until ``deadline`` (monotonic), release the rest."""
+        try:
+            self.relay.shutdown(deadline)
+        finally:
+            self.engine.dispose()
+
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
@@ -120,6 +127,8 @@ def build_services(
         clock=clock,
         poll_seconds=relay_poll_seconds,
         late_post_wait=dt.timedelta(seconds=settings.slack_late_post_wait),
+        lease=dt.timedelta(seconds=settings.delivery_lease),
+        send_allowance=settings.slack_timeout + 1,
     )
     services = BotServices(
         settings=settings,

@@ -52,6 +52,10 @@ class Settings:
     slack_timeout: float = 10.0
     # After a post timed out (it may still land), seconds to wait before looking for it and posting again.
     slack_late_post_wait: float = 30.0
+    # On SIGTERM, seconds to keep sending queued replies before releasing the rest to the next process.
+    shutdown_grace: float = 8.0
+    # Seconds a process's claim on a delivery lasts (renewed every third of it while the process runs).
+    delivery_lease: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +78,8 @@ class Settings:
             slack_names_retry_max_seconds=_float_setting(env, "FINOPS_SLACK_NAMES_RETRY_MAX_SECONDS", 60.0),
             slack_timeout=_float_setting(env, "FINOPS_SLACK_TIMEOUT_SECONDS", 10.0),
             slack_late_post_wait=_float_setting(env, "FINOPS_SLACK_LATE_POST_WAIT_SECONDS", 30.0),
+            shutdown_grace=_float_setting(env, "FINOPS_SHUTDOWN_GRACE_SECONDS", 8.0),
+            delivery_lease=_float_setting(env, "FINOPS_DELIVERY_LEASE_SECONDS", 15.0),
         )
 
     def require(self, *names: str) -> None:

@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
@@ -1162,6 +1162,39 @@ class Store:
                 )
 
         self._retrying(attempt, "mark delivery for retry")
+
+    def renew_claims(self, worker_id: str, until: dt.datetime, now: dt.datetime) -> int:
+        """Extend every live claim ``worker_id`` holds on a pending delivery to ``until``."""
+        now, until = _utc(now), _utc(until, "until")
+
+        def attempt() -> int:
+            with self._write() as connection:
+                return connection.execute(
+                    update(deliveries)
+                    .where(
+                        deliveries.c.claimed_by == worker_id,
+                        deliveries.c.status == PENDING,
+                        deliveries.c.claimed_until >= now,
+                    )
+                    .values(claimed_until=until)
+                ).rowcount
+
+        return self._retrying(attempt, "renew delivery claims")
+
+    def release_claims(self, worker_id: str, now: dt.datetime, keep: Collection[int] = ()) -> int:
+        """Drop ``worker_id``'s claims on pending deliveries (but those in ``keep``): due again at once."""
+        now = _utc(now)
+
+        def attempt() -> int:
+            conditions = [deliveries.c.claimed_by == worker_id, deliveries.c.status == PENDING]
+            if keep:
+                conditions.append(deliveries.c.id.not_in(list(keep)))
+            with self._write() as connection:
+                return connection.execute(
+                    update(deliveries).where(*conditions).values(claimed_by=None, claimed_until=None)
+                ).rowcount
+
+        return self._retrying(attempt, "release delivery claims")
 
     def mark_failed(self, delivery_id: int, error: str, now: dt.datetime) -> None:
         """Sending failed for good (e.g. channel_not_found); kept for inspection."""

@@ -7,6 +7,7 @@ the worker), so no database connection or thread crosses a fork.
 from __future__ import annotations
 
 import gc
+import math
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -72,6 +73,7 @@ def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
 
         start_in_process_scheduler(services)
     wsgi = make_wsgi_app(app, health, settings.signing_secret.value)
+    wsgi.shutdown = services.shutdown  # type: ignore[attr-defined]  # called by the worker on exit
     # What is loaded now (config models, the router's indexes, SQLAlchemy's
     # metadata, bolt) lives as long as the worker: keep the cyclic garbage
     # collector from walking it again on every full collection under load.
@@ -107,6 +109,7 @@ def serve(
 ) -> None:
     """``config``: loaded by the start-up checks in this (master) process; workers inherit it on fork."""
     DeadlineThreadWorker.read_timeout = settings.request_read_timeout  # inherited by the forked workers
+    DeadlineThreadWorker.shutdown_grace = settings.shutdown_grace
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -114,7 +117,8 @@ def serve(
         "worker_class": "bot.web.worker.DeadlineThreadWorker",
         "threads": threads,
         "timeout": 30,
-        "graceful_timeout": 10,
+        # Requests in flight, then the relay's drain (shutdown_grace), then sends still in flight.
+        "graceful_timeout": math.ceil(settings.shutdown_grace + settings.slack_timeout + 2),
         "keepalive": 5,
         # Few idle keep-alive connections per worker: otherwise one worker can
         # hold every persistent client connection while the others stay idle.

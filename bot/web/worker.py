@@ -10,6 +10,8 @@ client that went away (the connection is closed; a half-read body is answered
 400 by ``bot.web.guards``). Slack sends a few kilobytes from a fast network, so
 a few seconds is plenty; a slow client now costs a thread for at most that long.
 
+(On exit the worker also lets the app drain its outbox relay: see ``DeadlineThreadWorker``.)
+
 This bounds the damage; it does not make slow clients free. In production put
 a buffering proxy in front (see the README), which reads whole requests before
 any worker sees them.
@@ -68,9 +70,34 @@ class DeadlineSocket:
 
 
 class DeadlineThreadWorker(ThreadWorker):
-    """gthread with a per-request read deadline; ``read_timeout`` is set by ``serve`` before forking."""
+    """gthread with a per-request read deadline, and a drain of the app's background work on exit.
+
+    ``read_timeout`` and ``shutdown_grace`` are set by ``serve`` before forking. On SIGTERM gthread
+    stops accepting and finishes the requests it has; then the app's ``shutdown(deadline)`` (an
+    attribute of the WSGI callable, see ``bot.web.server.build_wsgi``) is given what is left of
+    ``shutdown_grace`` seconds counted from the signal.
+    """
 
     read_timeout: float = DEFAULT_READ_TIMEOUT
+    shutdown_grace: float = 8.0
+    exit_requested: float | None = None
+
+    def handle_exit(self, sig, frame):  # type: ignore[no-untyped-def]
+        if self.exit_requested is None:
+            self.exit_requested = time.monotonic()
+        super().handle_exit(sig, frame)
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            shutdown = getattr(self.wsgi, "shutdown", None)
+            if shutdown is not None:
+                started = self.exit_requested if self.exit_requested is not None else time.monotonic()
+                try:
+                    shutdown(started + self.shutdown_grace)
+                except Exception:
+                    self.log.exception("draining background work on exit failed")
 
     def handle(self, conn):  # type: ignore[no-untyped-def]
         if not isinstance(conn.sock, DeadlineSocket):
