@@ -49,7 +49,11 @@ def test_a_config_still_being_written_is_not_loaded_and_the_settled_one_is(tmp_p
             what="the settled config to be loaded",
         )
         assert after["topics"] == before["topics"] - 1
-        reloaded = [line for line in harness.bot.log_lines if "config reloaded" in line]
+        reloaded = wait_until(
+            lambda: [line for line in harness.bot.log_lines if "config reloaded" in line],
+            timeout=10,
+            what="the reload to be logged",
+        )
         assert len(reloaded) == 1 and f"-{removed}" in reloaded[0]
     finally:
         stop_harness(harness)
