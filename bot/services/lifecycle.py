@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.domain.inputs import ActionPress
 from bot.render import replies as render
+from bot.render.text import quote
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, Notify, Outbox, RequestChanges, SlackNames
 from bot.services.runtime import Runtime, RuntimeHolder
@@ -36,9 +37,7 @@ class Lifecycle:
             return PressOutcome(False, "That button is not one I know; nothing was changed.")
         runtime = self.holder.current
         if action == "reassign" and press.to_persona not in runtime.config.persona_ids:
-            return PressOutcome(
-                False, f"Unknown persona “{render.quote(press.to_persona or '', 40)}”; nothing was changed."
-            )
+            return PressOutcome(False, f"Unknown persona “{quote(press.to_persona or '', 40)}”; nothing was changed.")
         channel_id, _, ts = press.request_ref.partition(":")
         request = self.requests.find_by_message(press.team_id, channel_id, ts)
         if request is None:

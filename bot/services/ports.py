@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.render.replies import Mentions
+from bot.render.text import Mentions
 from bot.storage.store import (
     ActionResult,
     DeliveryClaim,

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config.models import BotConfig, Persona
 from bot.config.values import CHANNEL_ID, USER_ID, USERGROUP_ID
-from bot.render.replies import Mentions
+from bot.render.text import Mentions
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config.models import BotConfig
-from bot.render.replies import Mentions
+from bot.render.text import Mentions
 from bot.services.runtime import RuntimeHolder
 from bot.storage.store import (
     ActionResult,
