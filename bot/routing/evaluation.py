@@ -182,6 +182,10 @@ def amount_matches(case: Mapping[str, Any], got: tuple[float, str] | None) -> bo
     return any(abs(got[0] - target) <= AMOUNT_TOLERANCE * abs(target) for target in targets)
 
 
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 def _ids(value: Any) -> list[str]:
     if value is None:
         return []
@@ -223,8 +227,8 @@ def _score_route(case: Mapping[str, Any], case_id: str, router: RouterLike, metr
         amount_ok = amount_matches(case, have)
         metrics.amounts += Ratio(1 if amount_ok else 0, 1)
         if not amount_ok:
-            shown = "none" if have is None else f"{have[0]:g} {have[1]}"
-            reasons.append(f"amount {shown} instead of {want[0]:g} {want[1]}")
+            shown = "none" if have is None else f"{_number(have[0])} {have[1]}"
+            reasons.append(f"amount {shown} instead of {_number(want[0])} {want[1]}")
     if reasons:
         tagged = ", ".join(got) or "nobody"
         metrics.failures.append(Failure(case_id, f"{'; '.join(reasons)} (tagged: {tagged})"))

@@ -130,7 +130,7 @@ def test_amounts_need_value_and_currency():
     assert m.amounts == Ratio(2, 5)
     assert m.strict == Ratio(6, 6)  # amounts do not make a routing case strict-fail
     reasons = {f.case_id: f.reason for f in m.failures}
-    assert reasons["eur-as-usd"].startswith("amount 18000 USD instead of 18000 EUR")
+    assert reasons["eur-as-usd"].startswith("amount 18,000 USD instead of 18,000 EUR")
     assert reasons["none"].startswith("amount none instead of 5 GBP")
 
 
