@@ -22,13 +22,15 @@ from bot import render
 from bot.blocks import archive_link, humanise_duration
 from bot.config.loader import ConfigError, load_config
 from bot.config.models import BotConfig
+from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery
+from bot.domain.requests import NewRequest, RequestView
 from bot.routing.fingerprint import alert_fingerprint
 from bot.routing.router import Decision, PersonaTag, Router
 from bot.routing.slack_text import message_text
 from bot.routing.who_owns import TopicLookup
 from bot.scheduling.business_days import ack_deadline
 from bot.slack.payloads import ActionPress, CommandRequest, IncomingMessage
-from bot.storage.store import DeliveryClaim, DeliveryRow, NewDelivery, NewRequest, RequestView, Store
+from bot.storage.stores import Storage
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +145,7 @@ class Intake:
     def __init__(
         self,
         holder: RuntimeHolder,
-        store: Store,
+        store: Storage,
         sender: ClaimedSends,
         clock: Clock,
     ):
@@ -159,12 +161,12 @@ class Intake:
             return IntakeOutcome("ignored")
         decision = runtime.router.route(message.message)
         if not decision.is_request:
-            first = message.event_id is None or self.store.mark_event_processed(message.event_id, now)
+            first = message.event_id is None or self.store.intake.mark_event_processed(message.event_id, now)
             return IntakeOutcome("chatter" if first else "duplicate")
         text = message_text(message.message)
         request = self._new_request(runtime, message, decision, text, now)
         reply = self._reply(runtime, message, decision)
-        result = self.store.record_routed_message(
+        result = self.store.intake.record_routed_message(
             message.event_id,
             request,
             reply,
@@ -280,7 +282,7 @@ def routed_reply_payload(runtime: Runtime, request_ref: str, decision: Decision,
 
 
 class Commands:
-    def __init__(self, holder: RuntimeHolder, store: Store):
+    def __init__(self, holder: RuntimeHolder, store: Storage):
         self.holder = holder
         self.store = store
 
@@ -350,7 +352,7 @@ class Commands:
         if persona and persona not in runtime.config.persona_ids:
             suggestions = difflib.get_close_matches(persona, runtime.config.persona_ids, n=3, cutoff=0.5)
             return render.render_unknown_persona(argument, suggestions)
-        rows = self.store.open_requests(personas=[persona] if persona else None, limit=20)
+        rows = self.store.requests.open_requests(personas=[persona] if persona else None, limit=20)
         title = f"Open requests for {runtime.config.persona(persona).name}" if persona else "Open FinOps requests"
         return render.render_open_requests(title, open_lines(runtime, rows))
 
@@ -362,7 +364,7 @@ class Commands:
                 "so nothing is yours yet. Try `/finops open`."
             )
             return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
-        rows = self.store.open_requests(personas=list(personas), limit=20)
+        rows = self.store.requests.open_requests(personas=list(personas), limit=20)
         return render.render_open_requests("Your open requests", open_lines(runtime, rows))
 
 
@@ -403,7 +405,7 @@ class PressOutcome:
 
 
 class Lifecycle:
-    def __init__(self, holder: RuntimeHolder, store: Store, notify: Callable[[int | None], None], clock: Clock):
+    def __init__(self, holder: RuntimeHolder, store: Storage, notify: Callable[[int | None], None], clock: Clock):
         self.holder = holder
         self.store = store
         self.notify = notify
@@ -419,7 +421,7 @@ class Lifecycle:
                 False, f"Unknown persona “{render.quote(press.to_persona or '', 40)}”; nothing was changed."
             )
         channel_id, _, ts = press.request_ref.partition(":")
-        request = self.store.find_by_message(press.team_id, channel_id, ts)
+        request = self.store.requests.find_by_message(press.team_id, channel_id, ts)
         if request is None:
             return PressOutcome(False, "I have no record of that request; nothing was changed.")
         allowed = action not in CLOSING_ACTIONS or self._may_close(runtime, press.user_id)
@@ -431,7 +433,7 @@ class Lifecycle:
         next_nudge = None
         if action == "reassign":
             next_nudge = ack_window_end(runtime.config, request.primary_topic, press.to_persona, now)
-        result = self.store.apply_action(
+        result = self.store.requests.apply_action(
             request.id,
             action,
             press.user_id,
@@ -444,7 +446,7 @@ class Lifecycle:
             self.notify(result.delivery_id)
         if action == "reassign" and result.changed:
             # An edited message notifies nobody: the new owner is tagged in a new thread reply.
-            self.notify(self.store.enqueue(self._reassign_notice(runtime, result.request, press.user_id), now))
+            self.notify(self.store.outbox.enqueue(self._reassign_notice(runtime, result.request, press.user_id), now))
         return PressOutcome(result.ok, result.message, result.delivery_id)
 
     @staticmethod
@@ -520,21 +522,21 @@ def decision_from_request(runtime: Runtime, request: RequestView) -> Decision:
 
 
 class Home:
-    def __init__(self, holder: RuntimeHolder, store: Store):
+    def __init__(self, holder: RuntimeHolder, store: Storage):
         self.holder = holder
         self.store = store
 
     def view_for(self, user_id: str) -> dict:
         runtime = self.holder.current
         personas = runtime.names.personas_of(user_id)
-        rows = self.store.open_requests(personas=list(personas), limit=15) if personas else []
+        rows = self.store.requests.open_requests(personas=list(personas), limit=15) if personas else []
         return render.render_home(runtime.config, runtime.names.mentions, open_lines(runtime, rows))
 
 
 class Nudges:
     """Tags the accountable persona in the thread of a request nobody took in time."""
 
-    def __init__(self, holder: RuntimeHolder, store: Store, notify: Callable[[int | None], None], clock: Clock):
+    def __init__(self, holder: RuntimeHolder, store: Storage, notify: Callable[[int | None], None], clock: Clock):
         self.holder = holder
         self.store = store
         self.notify = notify
@@ -544,7 +546,7 @@ class Nudges:
         now = now or self.clock()
         runtime = self.holder.current
         sent = 0
-        for request in self.store.due_nudges(now, limit=100):
+        for request in self.store.requests.due_nudges(now, limit=100):
             accountable = (request.personas or {}).get("accountable") or [runtime.config.routing.fallback_persona]
             waited = humanise_duration((now - request.created_at).total_seconds())
             payload = render.render_nudge(accountable, runtime.names.mentions, waited)
@@ -557,6 +559,6 @@ class Nudges:
                 request_id=request.id,
                 dedup_key=f"nudge:{request.id}:{request.nudged_windows + 1}",
             )
-            if self.store.mark_nudged(request.id, next_at, now, delivery):
+            if self.store.requests.mark_nudged(request.id, next_at, now, delivery):
                 sent += 1
         return sent

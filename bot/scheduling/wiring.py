@@ -1,4 +1,4 @@
-"""Assemble a ``Ticker`` from the configuration, a store and a poster.
+"""Assemble a ``Ticker`` from the configuration, the storage and a poster.
 
 The composers here turn an occurrence into messages: a duty reminder with
 the persona's open requests, a calendar reminder per recipient channel, the
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bot.config.models import BotConfig, Persona
-from bot.digest_data import DigestData, RequestRef
+from bot.domain.digest import DigestData, RequestRef
 from bot.scheduling.digest import digest_for_persona, render_digest
 from bot.scheduling.reminders import render_calendar_reminder, render_duty_reminder
 from bot.scheduling.schedules import Occurrence, Schedule, schedules_from_config
@@ -25,7 +25,7 @@ OPEN_REQUESTS_IN_REMINDER = 50
 
 class RequestSource(Protocol):
     def open_requests(self, personas: Sequence[str] | None = None, limit: int = 50) -> Sequence[Any]:
-        """Unclosed requests, oldest first (``Store.open_requests`` returns ``RequestView``s)."""
+        """Unclosed requests, oldest first (``RequestStore.open_requests`` returns ``RequestView``s)."""
 
     def count_open(self, personas: Sequence[str] | None = None) -> int: ...
 
@@ -51,8 +51,17 @@ class DigestSource(Protocol):
     def digest_data(self, week_start: dt.datetime, week_end: dt.datetime, fallback_persona: str) -> DigestData: ...
 
 
-class SchedulerStore(OccurrenceClaims, RequestSource, DigestSource, Protocol):
-    """What the ticker needs of ``bot.storage.store.Store``."""
+class SchedulerStore(Protocol):
+    """What the ticker needs of ``bot.storage.stores.Storage``."""
+
+    @property
+    def schedule_claims(self) -> OccurrenceClaims: ...
+
+    @property
+    def requests(self) -> RequestSource: ...
+
+    @property
+    def digest(self) -> DigestSource: ...
 
 
 MentionResolver = Callable[[Persona], Sequence[str]]
@@ -92,7 +101,8 @@ class ScheduleCache:
 
 def build_composers(
     config_provider: ConfigProvider,
-    store: RequestSource | DigestSource | Any,
+    requests_source: RequestSource,
+    digest_source: DigestSource,
     *,
     mentions: MentionResolver = plain_mentions,
     nudge_sweep: Callable[[dt.datetime], Sequence[Message]] | None = None,
@@ -104,9 +114,10 @@ def build_composers(
         if not persona.slack.channel:
             return []
         requests = [
-            as_request_ref(r) for r in store.open_requests(personas=[persona.id], limit=OPEN_REQUESTS_IN_REMINDER)
+            as_request_ref(r)
+            for r in requests_source.open_requests(personas=[persona.id], limit=OPEN_REQUESTS_IN_REMINDER)
         ]
-        total = store.count_open(personas=[persona.id])
+        total = requests_source.count_open(personas=[persona.id])
         message = render_duty_reminder(persona.name, schedule.text, mentions(persona), requests, now, total_open=total)
         return [{"channel": persona.slack.channel, **message}]
 
@@ -133,7 +144,9 @@ def build_composers(
     def digest(occurrence: Occurrence, now: dt.datetime) -> list[Message]:
         config = config_provider()
         schedule = occurrence.schedule
-        message = compose_digest(config, store, occurrence.fire_time, schedule.timezone, audience=schedule.subject)
+        message = compose_digest(
+            config, digest_source, occurrence.fire_time, schedule.timezone, audience=schedule.subject
+        )
         return [{"channel": schedule.channel, **message}]
 
     composers: dict[str, Composer] = {"duty": duty, "calendar": calendar, "digest": digest}
@@ -185,9 +198,9 @@ def build_ticker(
     grace = dt.timedelta(minutes=config_provider().routing.scheduler.grace_minutes)
     return Ticker(
         ScheduleCache(config_provider),
-        store,
+        store.schedule_claims,
         poster,
-        build_composers(config_provider, store, mentions=mentions, nudge_sweep=nudge_sweep),
+        build_composers(config_provider, store.requests, store.digest, mentions=mentions, nudge_sweep=nudge_sweep),
         clock=clock,
         worker_id=worker_id,
         grace=grace,

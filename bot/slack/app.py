@@ -31,7 +31,7 @@ from bot.settings import Settings
 from bot.slack.directory import resolve_directory
 from bot.slack.relay import OutboxRelay
 from bot.storage.db import database_url, make_engine, schema_status, upgrade
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def make_web_client(settings: Settings, timeout: int = 10) -> WebClient:
 class BotServices:
     settings: Settings
     engine: Engine
-    store: Store
+    store: Storage
     client: WebClient
     holder: RuntimeHolder
     relay: OutboxRelay
@@ -105,10 +105,10 @@ def build_services(
             f"database schema is at {status.current or 'nothing'}, this version needs {status.head}: "
             "run `finops-bot db upgrade`"
         )
-    store = Store(engine)
+    store = Storage.open(engine)
     client = make_web_client(settings)
     holder = RuntimeHolder(settings.config_dir, lambda config: resolve_directory(client, config))
-    relay = OutboxRelay(store, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
+    relay = OutboxRelay(store.outbox, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
     services = BotServices(
         settings=settings,
         engine=engine,

@@ -8,9 +8,9 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config.models import Persona
+from bot.domain.deliveries import NewDelivery
 from bot.scheduling.ticker import Ticker, start_timer
 from bot.scheduling.wiring import build_ticker
-from bot.storage.store import NewDelivery
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def build_scheduler(services, worker_id: str) -> Ticker:
         if channel is None:
             raise LookupError(f"cannot post a reminder: channel {message['channel']} not found in Slack")
         payload = {"channel": channel, "text": message["text"], "blocks": message.get("blocks"), "unfurl_links": False}
-        delivery_id = services.store.enqueue(
+        delivery_id = services.store.outbox.enqueue(
             NewDelivery(kind="scheduled", method="chat.postMessage", payload=payload), services.clock()
         )
         services.relay.notify(delivery_id)

@@ -1,7 +1,7 @@
 """The tables, as SQLAlchemy 2 typed models.
 
 Only ``bot.storage`` imports these; the rest of the bot sees the plain
-dataclasses of ``bot.storage.store``. Every timestamp is stored in UTC and read
+dataclasses of ``bot.domain``. Every timestamp is stored in UTC and read
 back as an aware datetime on both back ends (see ``UtcDateTime``).
 """
 
@@ -208,7 +208,7 @@ class ScheduleClaim(Base):
 class DigestHourly(Base):
     """Request counts per UTC hour, owning persona and primary topic (the digest's week figures).
 
-    Kept up to date by ``Store`` in the transactions that change requests, so
+    Kept up to date by the stores (``bot.storage.rollups``) in the transactions that change requests, so
     the digest sums a few thousand of these rows instead of reading every
     request of the week. Each count is filed under the hour its event happened:
     ``routed`` / ``with_amount`` under the creation hour, ``acknowledged`` under

@@ -15,7 +15,7 @@ from bot.config.loader import load_config
 from bot.local import LocalBot, bot_env, seed_workspace
 from bot.simulator import SlackSimulator
 from bot.storage.db import make_engine
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "config"
 
@@ -24,7 +24,7 @@ SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "config"
 class Harness:
     sim: SlackSimulator
     bot: LocalBot
-    store: Store
+    store: Storage
     alerts: str  # channel id of #cost-alerts
     members: dict[str, str]  # persona id -> a user in that persona's user group
     person: str  # a user in no persona
@@ -80,7 +80,7 @@ def start_harness(
     person = sim.add_user("dana", email="dana@example.com")
     bot = LocalBot(bot_env(sim, database=database, config_dir=config_dir, extra=extra_env)).start()
     engine = make_engine(database)
-    return Harness(sim, bot, Store(engine), sim.channel_id("cost-alerts"), members, person, config_dir)
+    return Harness(sim, bot, Storage.open(engine), sim.channel_id("cost-alerts"), members, person, config_dir)
 
 
 def stop_harness(harness: Harness) -> None:

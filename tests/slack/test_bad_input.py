@@ -52,5 +52,5 @@ def test_huge_odd_and_deeply_nested_messages_are_handled(harness):
     assert harness.sim.calls()  # the app answered; a too-deep payload is read as far as is safe
 
     ts_empty = harness.post("")
-    assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts_empty) is None
+    assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts_empty) is None
     assert ts_nested
