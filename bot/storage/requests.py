@@ -88,15 +88,10 @@ class RequestStore:
     ) -> ActionResult:
         """Apply a button press, exactly once even when pressed twice or concurrently.
 
-        - take: open/rerouted -> acknowledged.
-        - reassign: any unclosed -> rerouted, with ``to_persona`` as the primary
-          persona and ``next_nudge_at`` as its new acknowledgement deadline;
-          recorded as routing feedback.
-        - not_a_request: any unclosed -> not_a_request; recorded as routing feedback.
-        - resolve: any unclosed -> resolved.
+        What the press does is ``bot.domain.lifecycle.transition``'s decision
+        (take, reassign, not_a_request, resolve; replays; refusals), written
+        here with its event, rollup changes and routing feedback.
         ``allowed=False`` (the caller's permission check failed) changes nothing.
-        Replaying the action that put the request in its state is ``ok`` with
-        outcome 'replay'; other actions on closed requests are refused.
         ``update_reply`` builds the in-place update of the bot's reply from the
         changed request; it is enqueued in the same transaction.
         """
