@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import urllib.request
 
 import pytest
 
+from bot.domain.requests import NewRequest
 from bot.render import ACTION_NOT_REQUEST, ACTION_REASSIGN, ACTION_RESOLVE, ACTION_TAKE
 
 AWS_ANOMALY_ATTACHMENT = {
@@ -261,9 +263,31 @@ def test_closed_requests_refuse_further_presses(harness):
 
 
 def test_open_lists_requests_oldest_first(harness):
+    # Written straight to the bot's database, the newer first (so the ids run against the
+    # creation times), and older than anything the other tests post, so they lead the list.
+    newer_at = dt.datetime(2020, 1, 2, 9, tzinfo=dt.UTC)
+    for ts, excerpt, created_at in [
+        ("1577955600.000100", "the newer of two open requests", newer_at),
+        ("1577869200.000100", "the older of two open requests", newer_at - dt.timedelta(days=1)),
+    ]:
+        request = NewRequest(
+            workspace=harness.sim.team_id,
+            channel_id=harness.alerts,
+            message_ts=ts,
+            source="person",
+            source_name=harness.person,
+            excerpt=excerpt,
+            topics=(),
+            personas={"responsible": ["finance"]},
+            primary_persona="finance",
+        )
+        assert not harness.store.intake.record_routed_message(None, request, None, created_at).duplicate
     response = harness.command("open")
     text = all_text(response.body)
     assert "Open FinOps requests" in text and "https://slack.com/archives/" in text
+    lines = [line for line in response.body["text"].splitlines() if line.startswith("•")]
+    assert "the older of two open requests" in lines[0]
+    assert "the newer of two open requests" in lines[1]
 
 
 def test_mine_lists_the_callers_personas(harness):
