@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal_column, select, union_all
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.sql.selectable import Alias
 
 from bot.domain.clock import as_utc
 from bot.domain.digest import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.domain.requests import CLOSED, RESOLVED, UNCLOSED
 from bot.storage.database import Database
+from bot.storage.digest_sql import REF_COLUMNS, in_one_round_trip, request_ref, requests_by
 from bot.storage.models import digest_daily, digest_hourly, routed_requests, routing_feedback
 from bot.storage.rollups import DAY, day_number, hour_number, hour_start
 
@@ -37,30 +36,6 @@ class _PersonaCounts:
     top_topics: list[tuple[str, int]] = field(default_factory=list)
     oldest_open: list[RequestRef] = field(default_factory=list)
     largest_amounts: list[RequestRef] = field(default_factory=list)
-
-
-class _IndexedBy(Alias):
-    """The requests table read through one named index (``INDEXED BY`` on SQLite).
-
-    With ANALYZE statistics SQLite prefers skip-scanning the low-cardinality
-    (persona, status, created_at) index plus a table lookup per row over an
-    index-only range scan, which is many times slower for the digest's week
-    slices. PostgreSQL plans these well by itself and sees a plain alias.
-    """
-
-    inherit_cache = True
-
-
-@compiles(_IndexedBy, "sqlite")
-def _indexed_by_sqlite(element: _IndexedBy, compiler: Any, **kw: Any) -> str:
-    text = compiler.visit_alias(element, **kw)
-    if kw.get("asfrom"):
-        text += f" INDEXED BY {element.name.removeprefix('by_')}"
-    return text
-
-
-def _requests_by(index: str) -> Any:
-    return _IndexedBy._construct(routed_requests, name=f"by_{index}")
 
 
 class DigestQueries:
@@ -131,7 +106,7 @@ class DigestQueries:
             still_open = [persona for persona, c in counts.items() if c.still_open]
             for persona, refs in self._oldest_unclosed(connection, still_open, week_end, oldest_open).items():
                 counts[persona].oldest_open = refs
-            by_closed = _requests_by("ix_routed_requests_closed_at")
+            by_closed = requests_by("ix_routed_requests_closed_at")
             rr = by_closed.c
             # Closed since the week's end, so open at it: such a request only makes a
             # persona's list if it is older than the list's last entry so far. For a
@@ -150,9 +125,9 @@ class DigestQueries:
             for persona, refs in largest.items():
                 counts[persona].largest_amounts = refs
 
-            fallback_rows = []
+            fallback_rows: Sequence[Any] = []
             if fallback_count:
-                rr = _requests_by("ix_routed_requests_created_at").c
+                rr = requests_by("ix_routed_requests_created_at").c
                 fallback_ids = (
                     select(rr.id)
                     .where(
@@ -165,7 +140,7 @@ class DigestQueries:
                     .limit(fallback_items)
                 )
                 fallback_rows = connection.execute(
-                    select(*_REF_COLUMNS)
+                    select(*REF_COLUMNS)
                     .where(routed_requests.c.id.in_(fallback_ids.scalar_subquery()))
                     .order_by(routed_requests.c.created_at, routed_requests.c.id)
                 ).all()
@@ -205,7 +180,7 @@ class DigestQueries:
             previous_total_routed=sum(c.previous_routed for c in counts.values()),
             daily_routed=tuple(daily),
             personas=personas,
-            fallback=tuple(_ref(row) for row in fallback_rows),
+            fallback=tuple(request_ref(row) for row in fallback_rows),
             reassignments=tuple(
                 Reassignment(
                     request_id=row.request_id,
@@ -271,9 +246,9 @@ class DigestQueries:
         """
         start, end = day_starts[0], day_starts[-1]
         week_start = day_starts[7]
-        by_created = _requests_by("ix_routed_requests_created_at").c
-        by_acknowledged = _requests_by("ix_routed_requests_acknowledged_at").c
-        by_closed = _requests_by("ix_routed_requests_closed_at").c
+        by_created = requests_by("ix_routed_requests_created_at").c
+        by_acknowledged = requests_by("ix_routed_requests_acknowledged_at").c
+        by_closed = requests_by("ix_routed_requests_closed_at").c
         created, acknowledged, resolved = [], [], []
         for hour in cut_hours:
             low, high = max(hour_start(hour), start), min(hour_start(hour + 1), end)
@@ -311,8 +286,8 @@ class DigestQueries:
                 .group_by(rr.primary_persona)
             )
 
-        def all_rows(parts: list[Any]) -> list[Any]:
-            # Unordered and unlimited, the parts need no subquery each (unlike _in_one_round_trip's).
+        def all_rows(parts: list[Any]) -> Sequence[Any]:
+            # Unordered and unlimited, the parts need no subquery each (unlike in_one_round_trip's).
             return connection.execute(union_all(*parts)).all() if parts else []
 
         rows: list[tuple[str, str | None, int, int, int, int, int]] = [
@@ -347,14 +322,14 @@ class DigestQueries:
             open_at[persona] += int(n)
         hour_began = hour_start(hour)
         if moment > hour_began:
-            rr = _requests_by("ix_routed_requests_created_at").c
+            rr = requests_by("ix_routed_requests_created_at").c
             for persona, n in connection.execute(
                 select(rr.primary_persona, func.count())
                 .where(rr.created_at >= hour_began, rr.created_at < moment)
                 .group_by(rr.primary_persona)
             ):
                 open_at[persona] += n
-            rr = _requests_by("ix_routed_requests_closed_at").c
+            rr = requests_by("ix_routed_requests_closed_at").c
             for persona, n in connection.execute(
                 select(rr.primary_persona, func.count())
                 .where(rr.closed_at >= hour_began, rr.closed_at < moment)
@@ -383,7 +358,7 @@ class DigestQueries:
                 if n >= _FEW_AMOUNTS
                 else "ix_routed_requests_persona_status_created_at"
             )
-            rr = _requests_by(index).c
+            rr = requests_by(index).c
             query = select(rr.id).where(
                 rr.primary_persona == persona,
                 rr.amount_usd.is_not(None),
@@ -393,15 +368,15 @@ class DigestQueries:
             if n < _FEW_AMOUNTS:
                 query = query.where(rr.status.in_((*UNCLOSED, *CLOSED)))  # lets the index serve the persona's week
             parts.append(query.order_by(rr.amount_usd.desc(), rr.id).limit(cap))
-        winners = [row.id for row in _in_one_round_trip(connection, parts)]
+        winners = [row.id for row in in_one_round_trip(connection, parts)]
         if not winners:
             return {}
         rr = routed_requests.c
-        rows = connection.execute(select(*_REF_COLUMNS, rr.primary_persona).where(rr.id.in_(winners))).all()
+        rows = list(connection.execute(select(*REF_COLUMNS, rr.primary_persona).where(rr.id.in_(winners))))
         rows.sort(key=lambda row: (row.primary_persona, -row.amount_usd, row.id))
         largest: dict[str, list[RequestRef]] = defaultdict(list)
         for row in rows:
-            largest[row.primary_persona].append(_ref(row))
+            largest[row.primary_persona].append(request_ref(row))
         return largest
 
     def _median_ack_seconds(
@@ -413,7 +388,7 @@ class DigestQueries:
         are read with an offset from the persona's slice of an index, never
         ranking every take of the week.
         """
-        rr = _requests_by("ix_routed_requests_persona_ack_seconds").c
+        rr = requests_by("ix_routed_requests_persona_ack_seconds").c
         parts = [
             select(rr.primary_persona, rr.ack_seconds)
             .where(rr.primary_persona == persona, rr.acknowledged_at >= week_start, rr.acknowledged_at < week_end)
@@ -424,7 +399,7 @@ class DigestQueries:
             if c.acknowledged > 0
         ]
         middle: dict[str, list[float]] = defaultdict(list)
-        for row in _in_one_round_trip(connection, parts):
+        for row in in_one_round_trip(connection, parts):
             middle[row.primary_persona].append(row.ack_seconds)
         for persona, values in middle.items():
             counts[persona].median_ack_seconds = sum(values) / len(values)
@@ -436,7 +411,7 @@ class DigestQueries:
         # One short index range per persona and status, each already in created_at order.
         rr = routed_requests.c
         parts = [
-            select(*_REF_COLUMNS, rr.primary_persona)
+            select(*REF_COLUMNS, rr.primary_persona)
             .where(rr.primary_persona == persona, rr.status == status, rr.created_at < before)
             .order_by(rr.created_at, rr.id)
             .limit(cap)
@@ -444,8 +419,8 @@ class DigestQueries:
             for status in UNCLOSED
         ]
         found: dict[str, list[RequestRef]] = defaultdict(list)
-        for row in _in_one_round_trip(connection, parts):
-            found[row.primary_persona].append(_ref(row))
+        for row in in_one_round_trip(connection, parts):
+            found[row.primary_persona].append(request_ref(row))
         return {
             persona: sorted(refs, key=lambda r: (r.opened_at, r.request_id))[:cap] for persona, refs in found.items()
         }
@@ -476,44 +451,6 @@ class DigestQueries:
         # A second, primary-key lookup: joining the ranking back lets planners scan the whole table.
         rank_of = {row.ranked_id: row.rank for row in winners}
         rr = routed_requests.c
-        rows = connection.execute(select(*_REF_COLUMNS, rr.primary_persona).where(rr.id.in_(list(rank_of)))).all()
+        rows = list(connection.execute(select(*REF_COLUMNS, rr.primary_persona).where(rr.id.in_(list(rank_of)))))
         rows.sort(key=lambda row: (row.primary_persona, rank_of[row.id]))
-        return [(_ref(row), row.primary_persona) for row in rows]
-
-
-def _in_one_round_trip(connection: Connection, parts: Sequence[Any]) -> list[Any]:
-    """The rows of several small ordered, limited selects, fetched with one statement.
-
-    The digest asks the same short question of every persona; one UNION ALL
-    saves a round trip (and a statement's overhead) per persona. Rows come
-    back in no particular order: callers sort them.
-    """
-    if not parts:
-        return []
-    subqueries = [part.subquery() for part in parts]
-    return connection.execute(union_all(*(select(*subquery.c) for subquery in subqueries))).all()
-
-
-_REF_COLUMNS = (
-    routed_requests.c.id,
-    routed_requests.c.channel_id,
-    routed_requests.c.message_ts,
-    routed_requests.c.created_at,
-    routed_requests.c.primary_topic,
-    routed_requests.c.amount_usd,
-    routed_requests.c.excerpt,
-    routed_requests.c.status,
-)
-
-
-def _ref(row: Any) -> RequestRef:
-    return RequestRef(
-        request_id=row.id,
-        channel_id=row.channel_id,
-        message_ts=row.message_ts,
-        opened_at=row.created_at,
-        topic=row.primary_topic,
-        amount_usd=row.amount_usd,
-        excerpt=row.excerpt,
-        status=row.status,
-    )
+        return [(request_ref(row), row.primary_persona) for row in rows]

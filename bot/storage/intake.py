@@ -211,7 +211,7 @@ class IntakeStore:
         together: list[int] = []
         rollups = RollupChanges()
         for index, pending in enumerate(batch):
-            keys = [("message", *_message_key(pending.request))]
+            keys: list[tuple[str, ...]] = [("message", *_message_key(pending.request))]
             if pending.event_id is not None:
                 keys.append(("event", pending.event_id))
             earlier = next((first_of[key] for key in keys if key in first_of), None)
@@ -238,7 +238,7 @@ class IntakeStore:
             enqueued = enqueue_many_in(
                 connection,
                 self._db.sql,
-                [(i, replies[i], batch[i].now, ids[i], batch[i].claim) for i in inserted if replies[i]],
+                [(i, reply, batch[i].now, ids[i], batch[i].claim) for i in inserted if (reply := replies[i])],
             )
             for i in inserted:
                 delivery_id, claimed = enqueued.get(i, (None, None))
@@ -258,14 +258,16 @@ class IntakeStore:
                     request_id=existing.id if existing else None, delivery_id=None, duplicate=True
                 )
         for index, earlier in same_as_earlier.items():
-            results[index] = RecordResult(request_id=results[earlier].request_id, delivery_id=None, duplicate=True)
+            first = results[earlier]
+            assert first is not None  # an earlier item's result is in by now
+            results[index] = RecordResult(request_id=first.request_id, delivery_id=None, duplicate=True)
         return results  # type: ignore[return-value]
 
     def _claim_events(self, connection: Connection, batch: Sequence[PendingRecord]) -> set[str]:
         if not batch:
             return set()
         # In one key order everywhere, so two instances claiming the same events queue instead of deadlocking.
-        first_seen = {p.event_id: p.now for p in reversed(batch)}
+        first_seen = {p.event_id: p.now for p in reversed(batch) if p.event_id is not None}
         params = [{"event_id": event_id, "received_at": first_seen[event_id]} for event_id in sorted(first_seen)]
         return set(connection.execute(self._db.sql.claim_event, params).scalars())
 
@@ -362,10 +364,10 @@ class IntakeStore:
             now,
             {"channel_id": request.channel_id, "message_ts": request.message_ts},
         )
-        first = request_by_id(connection, first.id)  # with the new count, for the link text
-        assert first is not None
-        delivery = repeat_reply(first) if callable(repeat_reply) else repeat_reply
+        counted = request_by_id(connection, first.id)  # with the new count, for the link text
+        assert counted is not None
+        delivery = repeat_reply(counted) if callable(repeat_reply) else repeat_reply
         delivery_id, claimed = (
-            enqueue_in(connection, self._db.sql, delivery, now, first.id, claim) if delivery else (None, None)
+            enqueue_in(connection, self._db.sql, delivery, now, counted.id, claim) if delivery else (None, None)
         )
-        return RecordResult(request_id=first.id, delivery_id=delivery_id, repeat_of=first.id, claimed=claimed)
+        return RecordResult(request_id=counted.id, delivery_id=delivery_id, repeat_of=counted.id, claimed=claimed)

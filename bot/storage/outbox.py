@@ -23,7 +23,7 @@ from bot.storage.models import deliveries
 def delivery_values(
     delivery: NewDelivery, now: dt.datetime, request_id: int | None, claim: DeliveryClaim | None
 ) -> dict[str, Any]:
-    values = {
+    values: dict[str, Any] = {
         "request_id": request_id if request_id is not None else delivery.request_id,
         "kind": delivery.kind,
         "method": delivery.method,
@@ -200,6 +200,8 @@ class Outbox:
             with self._db.write() as connection:
                 self._db.relaxed_commit(connection)
                 sent = {"delivery_id": delivery_id, "at": now, "ts": response_ts}
+                kind: str | None
+                request_id: int | None
                 if row is not None:
                     connection.execute(sql.mark_sent, sent)
                     kind, request_id = row.kind, row.request_id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -74,10 +74,11 @@ class RollupChanges:
     def apply(self, connection: Connection, statements: Statements) -> None:
         # Rows are upserted in one global key order, so concurrent writers queue
         # on these counters instead of deadlocking.
-        for statement, changes, names, key_columns in (
+        tables: tuple[tuple[Any, Mapping[Any, Counter[str]], tuple[str, ...], tuple[str, ...]], ...] = (
             (statements.add_hourly, self.hourly, HOURLY_COUNTS, HOURLY_KEY),
             (statements.add_daily, self.daily, DAILY_COUNTS, DAILY_KEY),
-        ):
+        )
+        for statement, changes, names, key_columns in tables:
             rows = [
                 {**dict(zip(key_columns, key, strict=False)), **{name: changes[key][name] for name in names}}
                 for key in sorted(changes)
