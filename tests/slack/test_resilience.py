@@ -13,7 +13,7 @@ from bot.local import LocalBot, bot_env, seed_workspace
 from bot.simulator import SlackSimulator
 from bot.storage.db import make_engine
 from bot.storage.stores import Storage
-from tests.slack.conftest import copy_config, start_harness, stop_harness, wait_until
+from tests.slack.harness import copy_config, start_harness, stop_harness, wait_until
 
 COST_REQUEST = "AWS spend is tracking 40% over forecast this month ($310k vs $220k plan), who owns this?"
 

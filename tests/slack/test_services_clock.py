@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.simulator import SlackSimulator
 from bot.slack.app import build_services
 from bot.slack.payloads import ActionPress, incoming_message
-from tests.slack.conftest import SHIPPED_CONFIG
+from tests.slack.harness import SHIPPED_CONFIG
 
 
 class FakeClock:
