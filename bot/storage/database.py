@@ -26,7 +26,7 @@ from bot.storage.models import deliveries, processed_events, request_events, rou
 from bot.storage.retry import RetryPolicy, run_with_retries
 from bot.storage.rollups import rollup_upserts
 
-MESSAGE_KEY_COLUMNS = (routed_requests.c.workspace, routed_requests.c.channel_id, routed_requests.c.message_ts)
+_MESSAGE_KEY_COLUMNS = (routed_requests.c.workspace, routed_requests.c.channel_id, routed_requests.c.message_ts)
 
 
 class Statements:
@@ -52,7 +52,7 @@ class Statements:
         self.insert_requests = (
             dialect_insert(routed_requests)
             .on_conflict_do_nothing(index_elements=["workspace", "channel_id", "message_ts"])
-            .returning(routed_requests.c.id, *MESSAGE_KEY_COLUMNS)
+            .returning(routed_requests.c.id, *_MESSAGE_KEY_COLUMNS)
         )
         self.insert_event = insert(request_events)
         self.insert_delivery = insert(deliveries).returning(deliveries.c.id)
