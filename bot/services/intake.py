@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain.deliveries import NewDelivery
 from bot.domain.inputs import IncomingMessage
+from bot.domain.requests import NewRequest, RequestView
 from bot.render import replies as render
 from bot.render.blocks import archive_link
 from bot.routing.fingerprint import alert_fingerprint
@@ -16,7 +18,6 @@ from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.views import routed_reply_payload
-from bot.storage.store import NewDelivery, NewRequest, RequestView
 
 EXCERPT_CHARS = 500
 

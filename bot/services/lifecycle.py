@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.deliveries import NewDelivery
 from bot.domain.inputs import ActionPress
+from bot.domain.requests import RequestView
 from bot.render import replies as render
 from bot.render.text import quote
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, Notify, Outbox, RequestChanges, SlackNames
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.views import decision_from_request, routed_reply_payload
-from bot.storage.store import NewDelivery, RequestView
 
 CLOSING_ACTIONS = frozenset({"resolve", "not_a_request"})
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.domain.deliveries import NewDelivery
 from bot.render import replies as render
 from bot.render.blocks import humanise_duration
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, Notify, NudgeRecords
 from bot.services.runtime import RuntimeHolder
-from bot.storage.store import NewDelivery
 
 SWEEP_LIMIT = 100
 

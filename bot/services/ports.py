@@ -11,17 +11,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery, RepeatFactory
+from bot.domain.requests import ActionResult, NewRequest, RecordResult, RequestView
 from bot.render.text import Mentions
-from bot.storage.store import (
-    ActionResult,
-    DeliveryClaim,
-    DeliveryRow,
-    NewDelivery,
-    NewRequest,
-    RecordResult,
-    RepeatFactory,
-    RequestView,
-)
 
 Clock = Callable[[], dt.datetime]
 # Tells the relay a committed delivery is waiting (None: look for any).

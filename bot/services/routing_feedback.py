@@ -181,7 +181,7 @@ MAX_LINE = 100
 
 @dataclass(frozen=True)
 class Correction:
-    """One recorded correction, as plain data (from ``Store.feedback_since``)."""
+    """One recorded correction, as plain data (from ``RequestStore.feedback_since``)."""
 
     kind: str  # 'reassigned' | 'not_a_request'
     from_persona: str | None

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.domain.requests import RequestView
 from bot.render import replies as render
 from bot.render.blocks import archive_link
 from bot.render.commands import OpenRequestLine
 from bot.routing.router import Decision, PersonaTag
 from bot.services.runtime import Runtime
-from bot.storage.store import RequestView
 
 
 def routed_reply_payload(runtime: Runtime, request_ref: str, decision: Decision, **status: Any) -> dict:

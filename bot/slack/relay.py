@@ -25,7 +25,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.storage.store import DeliveryClaim, DeliveryRow
+from bot.domain.deliveries import DeliveryClaim, DeliveryRow
 
 log = logging.getLogger(__name__)
 

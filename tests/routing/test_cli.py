@@ -3,7 +3,7 @@ import json
 
 from bot.cli import main
 
-from .conftest import CONFIG_DIR
+from .routing_support import CONFIG_DIR
 
 
 def run(argv, capsys, monkeypatch, stdin: str | None = None, tty: bool = False):
