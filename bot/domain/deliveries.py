@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bot.domain.requests import RequestView
 
+# What a delivery does, in the bot's words; the chat adapter (bot.slack.relay) maps each
+# to its API method, so the services never name one.
+POST = "post"  # a new message; in a thread when the payload names one
+UPDATE = "update"  # an edit of a message the bot posted
+
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
@@ -20,7 +25,7 @@ class NewDelivery:
     """A message the relay must send: a Slack Web API method and its arguments."""
 
     kind: str  # 'reply', 'update', 'nudge', 'reminder', 'digest', 'ephemeral', ...
-    method: str  # 'chat.postMessage', 'chat.update', 'chat.postEphemeral', ...
+    method: str  # POST or UPDATE (rows written before these existed hold Slack method names)
     payload: Mapping[str, Any]
     request_id: int | None = None
     dedup_key: str | None = None  # a second enqueue with the same key is a no-op

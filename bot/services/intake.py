@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain.deliveries import NewDelivery
+from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.inputs import IncomingMessage
 from bot.domain.requests import NewRequest, RequestView
 from bot.render import replies as render
@@ -72,7 +72,7 @@ class Intake:
         # The event id in the key puts it in the relay's log lines should the reply finally fail.
         return NewDelivery(
             kind="reply",
-            method="chat.postMessage",
+            method=POST,
             payload=payload,
             dedup_key=f"reply:{message.ref}:{message.event_id}",
         )
@@ -83,9 +83,7 @@ class Intake:
             link = archive_link(first.channel_id, first.message_ts)
             payload = render.render_repeat_notice(link, first.repeat_count)
             payload.update(channel=message.channel_id, thread_ts=message.ts)
-            return NewDelivery(
-                kind="repeat", method="chat.postMessage", payload=payload, dedup_key=f"repeat:{message.ref}"
-            )
+            return NewDelivery(kind="repeat", method=POST, payload=payload, dedup_key=f"repeat:{message.ref}")
 
         return build
 

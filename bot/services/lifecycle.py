@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.deliveries import NewDelivery
+from bot.domain.deliveries import POST, UPDATE, NewDelivery
 from bot.domain.inputs import ActionPress
 from bot.domain.requests import RequestView
 from bot.render import replies as render
@@ -82,7 +82,7 @@ def reassign_notice(names: SlackNames, request: RequestView, actor: str) -> NewD
     payload.update(channel=request.channel_id, thread_ts=request.message_ts)
     return NewDelivery(
         kind="reassign",
-        method="chat.postMessage",
+        method=POST,
         payload=payload,
         request_id=request.id,
         dedup_key=f"reassign:{request.id}:{request.status_at.isoformat()}",
@@ -105,4 +105,4 @@ def updated_reply(runtime: Runtime, request: RequestView, pressed_on: str | None
         repeat_count=request.repeat_count,
     )
     payload.update(channel=request.channel_id, ts=reply_ts)
-    return NewDelivery(kind="update", method="chat.update", payload=payload, request_id=request.id)
+    return NewDelivery(kind="update", method=UPDATE, payload=payload, request_id=request.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.domain.deliveries import NewDelivery
+from bot.domain.deliveries import POST, NewDelivery
 from bot.render import replies as render
 from bot.render.blocks import humanise_duration
 from bot.scheduling.business_days import ack_window_end
@@ -34,7 +34,7 @@ class Nudges:
             next_at = ack_window_end(runtime.config, request.primary_topic, request.primary_persona, now)
             delivery = NewDelivery(
                 kind="nudge",
-                method="chat.postMessage",
+                method=POST,
                 payload=payload,
                 request_id=request.id,
                 dedup_key=f"nudge:{request.id}:{request.nudged_windows + 1}",

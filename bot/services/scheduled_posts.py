@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bot.config.models import BotConfig, Persona
-from bot.domain.deliveries import NewDelivery
+from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.digest import DigestData, RequestRef
 from bot.render.digest import digest_for_persona, render_digest
 from bot.render.reminders import render_calendar_reminder, render_duty_reminder
@@ -235,7 +235,7 @@ def build_scheduler(
         if channel is None:
             raise LookupError(f"cannot post a reminder: channel {message['channel']} not found in Slack")
         payload = {"channel": channel, "text": message["text"], "blocks": message.get("blocks"), "unfurl_links": False}
-        notify(outbox.enqueue(NewDelivery(kind="scheduled", method="chat.postMessage", payload=payload), clock()))
+        notify(outbox.enqueue(NewDelivery(kind="scheduled", method=POST, payload=payload), clock()))
 
     def sweep_nudges(now: dt.datetime) -> list[dict]:
         # Nudges enqueue their own thread replies, each window's claimed on the

@@ -103,7 +103,7 @@ def test_repeat_alert_within_the_window_links_to_the_first_thread(world):
 
 
 def test_a_post_that_reached_slack_before_a_crash_is_not_posted_again(world):
-    from bot.slack.relay import LEASE, send_delivery, tag_with_delivery
+    from bot.slack.relay import LEASE, send_delivery, slack_method, tag_with_delivery
 
     sim, services, clock, person = world
     event = sim.record_message("cost-alerts", person, "RI utilization dropped to 71%, who owns coverage?")
@@ -111,8 +111,9 @@ def test_a_post_that_reached_slack_before_a_crash_is_not_posted_again(world):
     outcome = services.intake.handle(incoming_message(body))
     # Another instance claims the reply, posts it, and dies before recording that it did.
     row = services.storage.outbox.claim_delivery(outcome.delivery_id, "crashed-worker", clock(), lease=LEASE)
-    payload = tag_with_delivery(row.method, dict(row.payload), row.id)
-    assert send_delivery(services.client, row.method, payload, row.attempts, clock()).sent
+    method = slack_method(row.method)
+    payload = tag_with_delivery(method, dict(row.payload), row.id)
+    assert send_delivery(services.client, method, payload, row.attempts, clock()).sent
     clock.advance(seconds=LEASE.total_seconds() + 1)
 
     assert services.relay.drain() == 1  # recovered: found in the thread, marked sent
@@ -170,7 +171,13 @@ def test_scheduler_posts_a_due_duty_reminder_once_with_real_mentions(world):
     clock.now = fire + dt.timedelta(seconds=30)
     first, second = (
         build_scheduler(
-            services.holder, services.storage, services.storage.outbox, services.nudges, services.relay.notify, clock, name
+            services.holder,
+            services.storage,
+            services.storage.outbox,
+            services.nudges,
+            services.relay.notify,
+            clock,
+            name,
         )
         for name in ("scheduler-a", "scheduler-b")
     )
