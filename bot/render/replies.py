@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config.models import Persona
+from bot.domain.requests import Action
 from bot.render.blocks import clip, context, section
 from bot.render.text import CLOSED_STATUSES, STATUS_LABELS, Mentions, format_usd, message, quote
 
@@ -19,7 +20,7 @@ ACTION_NOT_REQUEST = "finops_not_request"
 ACTION_RESOLVE = "finops_resolve"
 # The one table of button action ids: the buttons carry them, the handlers
 # register them, the lifecycle service maps them to request actions.
-ACTION_IDS = {
+ACTION_IDS: dict[str, Action] = {
     ACTION_TAKE: "take",
     ACTION_REASSIGN: "reassign",
     ACTION_NOT_REQUEST: "not_a_request",

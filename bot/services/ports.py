@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery, RepeatFactory
-from bot.domain.requests import ActionResult, NewRequest, RecordResult, RequestView
+from bot.domain.requests import Action, ActionResult, NewRequest, RecordResult, RequestView
 from bot.render.text import Mentions
 
 Clock = Callable[[], dt.datetime]
@@ -84,7 +84,7 @@ class RequestChanges(Protocol):
     def apply_action(
         self,
         request_id: int,
-        action: str,
+        action: Action,
         actor: str,
         now: dt.datetime,
         *,

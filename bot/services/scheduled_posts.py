@@ -9,7 +9,7 @@ a reload takes effect on the next tick.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.config.models import BotConfig, Persona
@@ -38,7 +38,7 @@ def as_request_ref(request: Any) -> RequestRef:
     if isinstance(request, RequestRef):
         return request
     return RequestRef(
-        request_id=getattr(request, "id", None) or getattr(request, "request_id", 0),
+        request_id=int(getattr(request, "id", None) or getattr(request, "request_id", None) or 0),
         channel_id=request.channel_id,
         message_ts=request.message_ts,
         opened_at=getattr(request, "opened_at", None) or request.created_at,
@@ -229,7 +229,7 @@ def build_scheduler(
 ) -> Ticker:
     """The ticker of a running bot: reminders and digests go through the outbox like every post."""
 
-    def post(message: dict) -> None:
+    def post(message: Mapping[str, Any]) -> None:
         names = holder.current.names
         channel = names.channel_id(message["channel"])
         if channel is None:
