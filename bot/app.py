@@ -37,7 +37,7 @@ from bot.slack.client import make_web_client as slack_client
 from bot.slack.directory import resolve_directory
 from bot.slack.relay import OutboxRelay
 from bot.storage.db import database_url, make_engine, schema_status, upgrade
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def make_web_client(settings: Settings, timeout: float | None = None) -> WebClie
 class BotServices:
     settings: Settings
     engine: Engine
-    store: Store
+    storage: Storage
     client: WebClient
     holder: RuntimeHolder
     relay: OutboxRelay
@@ -111,7 +111,7 @@ def build_services(
             f"database schema is at {status.current or 'nothing'}, this version needs {status.head}: "
             "run `finops-bot db upgrade`"
         )
-    store = Store(engine)
+    storage = Storage.open(engine)
     client = make_web_client(settings)
     holder = RuntimeHolder(
         settings.config_dir,
@@ -121,7 +121,7 @@ def build_services(
         names_retry_max_seconds=settings.slack_names_retry_max_seconds,
     )
     relay = OutboxRelay(
-        store,
+        storage.outbox,
         client,
         worker_id(),
         clock=clock,
@@ -133,15 +133,15 @@ def build_services(
     services = BotServices(
         settings=settings,
         engine=engine,
-        store=store,
+        storage=storage,
         client=client,
         holder=holder,
         relay=relay,
-        intake=Intake(holder, store, relay, clock),
-        commands=Commands(holder, store),
-        lifecycle=Lifecycle(holder, store, store, relay.notify, clock),
-        home=Home(holder, store),
-        nudges=Nudges(holder, store, relay.notify, clock),
+        intake=Intake(holder, storage.intake, relay, clock),
+        commands=Commands(holder, storage.requests),
+        lifecycle=Lifecycle(holder, storage.requests, storage.outbox, relay.notify, clock),
+        home=Home(holder, storage.requests),
+        nudges=Nudges(holder, storage.requests, relay.notify, clock),
         clock=clock,
         ready=threading.Event(),
     )
@@ -182,8 +182,8 @@ def create_app(settings: Settings, services: BotServices) -> App:
 def scheduler_for(services: BotServices) -> Ticker:
     return build_scheduler(
         services.holder,
-        services.store,
-        services.store,
+        services.storage,
+        services.storage.outbox,
         services.nudges,
         services.relay.notify,
         services.clock,

@@ -7,9 +7,9 @@ the worker), so no database connection or thread crosses a fork.
 from __future__ import annotations
 
 import gc
-import math
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 

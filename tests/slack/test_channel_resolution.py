@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from tests.slack.conftest import copy_config, start_harness, stop_harness, wait_until
+from tests.slack.harness import copy_config, start_harness, stop_harness, wait_until
 
 COST_ALERT = "AWS Budgets: data-platform-monthly has exceeded your alert threshold. ACTUAL Amount: $41,236.55"
 

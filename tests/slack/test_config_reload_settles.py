@@ -6,7 +6,7 @@ import json
 import threading
 import urllib.request
 
-from tests.slack.conftest import copy_config, start_harness, stop_harness, wait_until
+from tests.slack.harness import copy_config, start_harness, stop_harness, wait_until
 
 
 def health(harness) -> dict:

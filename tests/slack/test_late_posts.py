@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.slack.conftest import copy_config, start_harness, stop_harness, wait_until
+from tests.slack.harness import copy_config, start_harness, stop_harness, wait_until
 
 SLACK_LATENESS = 3.0
 COST_REQUEST = "AWS spend is tracking 40% over forecast this month ($310k vs $220k plan), who owns this?"
@@ -21,11 +21,13 @@ def test_a_timed_out_post_that_lands_late_is_found_and_not_posted_again(tmp_path
         # Slack holds the answer (and the post itself) until released: the bot's call times out first.
         harness.sim.fail_next("chat.postMessage", delay=600)
         ts = harness.post(COST_REQUEST)
-        request = harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts)
+        request = harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts)
         assert request is not None
-        (delivery,) = harness.store.deliveries_for_request(request.id)
+        (delivery,) = harness.store.outbox.deliveries_for_request(request.id)
         wait_until(
-            lambda: harness.store.get_delivery(delivery.id).attempts >= 1, timeout=30, what="the post to time out"
+            lambda: harness.store.outbox.get_delivery(delivery.id).attempts >= 1,
+            timeout=30,
+            what="the post to time out",
         )
         # The fault: Slack completes the post SLACK_LATENESS seconds after the client gave up (longer than
         # the relay's poll, shorter than the wait the bot is told to allow for late posts).
@@ -36,7 +38,9 @@ def test_a_timed_out_post_that_lands_late_is_found_and_not_posted_again(tmp_path
             lambda: len(harness.sim.calls("chat.postMessage")) > completed, timeout=30, what="the late post to land"
         )
         wait_until(
-            lambda: harness.store.get_delivery(delivery.id).status == "sent", timeout=60, what="the delivery settled"
+            lambda: harness.store.outbox.get_delivery(delivery.id).status == "sent",
+            timeout=60,
+            what="the delivery settled",
         )
         assert len(harness.bot_posts_in_thread(ts)) == 1
         assert len(harness.sim.thread(harness.alerts, ts)) == 2  # the alert and one reply

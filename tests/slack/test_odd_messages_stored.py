@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.slack.conftest import copy_config, start_harness, stop_harness
+from tests.slack.harness import copy_config, start_harness, stop_harness
 
 COST_ALERT = "AWS Budgets: data-platform-monthly has exceeded your alert threshold. ACTUAL Amount: $41,236.55"
 
@@ -26,5 +26,5 @@ def test_nul_characters_are_dropped_and_the_message_is_answered(running):
     attachment = {"fallback": "cost\x00", "text": "EC2 spend up $9,000\x00", "title": "\x00AWS\x00"}
     ts = running.post(text, attachments=[attachment])
     assert "41,236" in json.dumps(running.reply_to(ts))
-    request = running.store.find_by_message(running.sim.team_id, running.alerts, ts)
+    request = running.store.requests.find_by_message(running.sim.team_id, running.alerts, ts)
     assert request is not None and "\x00" not in request.excerpt and "threshold" in request.excerpt

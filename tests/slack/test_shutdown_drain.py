@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from bot.devtools.local import LocalBot
-from tests.slack.conftest import copy_config, start_harness, stop_harness, wait_until
+from tests.slack.harness import copy_config, start_harness, stop_harness, wait_until
 
 EVENTS = 40
 COST_ALERT = "AWS Budgets: team-{n}-monthly has exceeded your alert threshold. ACTUAL Amount: ${n},236.55"
@@ -40,7 +40,9 @@ def test_sigterm_leaves_no_delivery_leased_and_a_restart_sends_each_reply_once(t
         wait_until(
             lambda: all(harness.bot_posts_in_thread(ts) for ts in threads), timeout=90, what="a reply in every thread"
         )
-        wait_until(lambda: harness.store.count_deliveries("pending") == 0, timeout=30, what="every delivery sent")
+        wait_until(
+            lambda: harness.store.outbox.count_deliveries("pending") == 0, timeout=30, what="every delivery sent"
+        )
         assert [len(harness.bot_posts_in_thread(ts)) for ts in threads] == [1] * EVENTS
     finally:
         if restarted is not None:

@@ -8,7 +8,7 @@ import urllib.request
 from contextlib import suppress
 from urllib.parse import urlsplit
 
-from tests.slack.conftest import copy_config, start_harness, stop_harness
+from tests.slack.harness import copy_config, start_harness, stop_harness
 
 SLOW_CLIENTS = 24  # three times the worker's threads
 TRICKLE = b"POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n"
