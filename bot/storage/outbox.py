@@ -327,6 +327,17 @@ class Outbox:
             ).all()
         return [view(DeliveryRow, row) for row in rows]
 
+    def failed_deliveries(self, limit: int = 100) -> list[DeliveryRow]:
+        """Deliveries Slack refused for good (``invalid_auth``, ``channel_not_found``…), newest first.
+
+        Each keeps its payload and, in ``last_error``, Slack's error: what an operator lists and acts on.
+        """
+        with self._db.read() as connection:
+            rows = connection.execute(
+                select(deliveries).where(deliveries.c.status == FAILED).order_by(deliveries.c.id.desc()).limit(limit)
+            ).all()
+        return [view(DeliveryRow, row) for row in rows]
+
     def count_deliveries(self, status: str = PENDING) -> int:
         with self._db.read() as connection:
             return connection.execute(
