@@ -75,6 +75,7 @@ class BotServices:
     def background_tick(self) -> None:
         """Housekeeping the relay's poller runs between sends (nudges are the scheduler's)."""
         self.holder.reload_if_changed()
+        self.intake.release_held()  # messages held while the channel names were unknown
 
     def close(self) -> None:
         self.relay.stop()
@@ -137,7 +138,7 @@ def build_services(
         client=client,
         holder=holder,
         relay=relay,
-        intake=Intake(holder, storage.intake, relay, clock),
+        intake=Intake(holder, storage.intake, relay, clock, held=storage.held),
         commands=Commands(holder, storage.requests),
         lifecycle=Lifecycle(holder, storage.requests, storage.outbox, relay.notify, clock),
         home=Home(holder, storage.requests),

@@ -32,6 +32,9 @@ class Runtime:
     names: SlackNames
     watched_channel_ids: frozenset[str]
     version: str  # hash of the config files' contents, shown by /healthz
+    # Watched channels given by name whose id is not known yet because Slack failed to list channels:
+    # a message from an unknown channel may be from one of them, so it is held, not dropped.
+    unresolved_watch: tuple[str, ...] = ()
 
     @property
     def topic_names(self) -> dict[str, str]:
@@ -88,7 +91,10 @@ class RuntimeHolder:
         watched = frozenset(
             channel_id for channel in config.routing.watch.channels if (channel_id := names.channel_id(channel))
         )
-        return Runtime(config, Router(config), TopicLookup(config), names, watched, version)
+        unresolved = (
+            () if names.complete else tuple(c for c in config.routing.watch.channels if not names.channel_id(c))
+        )
+        return Runtime(config, Router(config), TopicLookup(config), names, watched, version, unresolved)
 
     def _files_version(self) -> str:
         # Contents, not mtimes: deploy tools may keep mtimes, and two saves can share one.

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 EXCERPT_MAX_CHARS = 500
+ACTOR_MAX_CHARS = 255
 
 # Explicit constraint names keep migrations identical on every back end.
 NAMING_CONVENTION = {
@@ -134,7 +135,9 @@ class RequestEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
-    actor: Mapped[str | None] = mapped_column(String(64))
+    # Who did it: a user id, or for a message routed from an app the app's name as Slack sent it (cut to
+    # ACTOR_MAX_CHARS); 64 was too few for some bot names (issue 11, item 2).
+    actor: Mapped[str | None] = mapped_column(String(ACTOR_MAX_CHARS))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -176,6 +179,21 @@ class ProcessedEvent(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_processed_events_received_at", "received_at"),)
+
+
+class HeldMessage(Base):
+    """A message from a channel the bot could not yet tell watched or not (Slack failed to list channels).
+
+    Kept until the channel names are known, then routed (watched) or dropped (issue 11, item 1).
+    """
+
+    __tablename__ = "held_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)  # the IncomingMessage's fields
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class RoutingFeedback(Base):
@@ -252,6 +270,7 @@ request_events = cast(Table, RequestEvent.__table__)
 deliveries = cast(Table, Delivery.__table__)
 processed_events = cast(Table, ProcessedEvent.__table__)
 routing_feedback = cast(Table, RoutingFeedback.__table__)
+held_messages = cast(Table, HeldMessage.__table__)
 schedule_claims = cast(Table, ScheduleClaim.__table__)
 digest_hourly = cast(Table, DigestHourly.__table__)
 digest_daily = cast(Table, DigestDaily.__table__)

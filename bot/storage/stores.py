@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from bot.storage.database import Database
 from bot.storage.digest_queries import DigestQueries
+from bot.storage.held_messages import HeldMessages
 from bot.storage.intake import IntakeStore
 from bot.storage.outbox import Outbox
 from bot.storage.requests import RequestStore
@@ -27,6 +28,7 @@ class Storage:
     requests: RequestStore
     schedule_claims: ScheduleClaims
     digest: DigestQueries
+    held: HeldMessages
 
     @classmethod
     def open(
@@ -44,6 +46,7 @@ class Storage:
             requests=RequestStore(database),
             schedule_claims=ScheduleClaims(database),
             digest=DigestQueries(database),
+            held=HeldMessages(database),
         )
 
     @property

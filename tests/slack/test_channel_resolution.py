@@ -52,3 +52,16 @@ def test_a_reload_while_slack_fails_keeps_the_last_good_channel_names(tmp_path):
         assert "41,236" in json.dumps(harness.reply_to(ts))
     finally:
         stop_harness(harness)
+
+
+def test_a_message_that_came_while_the_names_were_unknown_is_answered_once_they_are(tmp_path, database_url):
+    harness = start_harness(tmp_path, database_url, copy_config(tmp_path), before_start=slack_cannot_list_channels)
+    try:
+        ts = harness.post(COST_ALERT)  # acknowledged while #cost-alerts cannot be told apart from any channel
+        assert not health(harness).get("slack_names_complete", False)
+        harness.sim.clear_failures()
+        assert "41,236" in json.dumps(harness.reply_to(ts, timeout=60))
+        wait_until(lambda: harness.store.held.count() == 0, timeout=30, what="the held message to be forgotten")
+        assert len(harness.bot_posts_in_thread(ts)) == 1
+    finally:
+        stop_harness(harness)

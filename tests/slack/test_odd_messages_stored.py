@@ -28,3 +28,14 @@ def test_nul_characters_are_dropped_and_the_message_is_answered(running):
     assert "41,236" in json.dumps(running.reply_to(ts))
     request = running.store.requests.find_by_message(running.sim.team_id, running.alerts, ts)
     assert request is not None and "\x00" not in request.excerpt and "threshold" in request.excerpt
+
+
+def test_a_bot_with_a_long_name_is_routed_and_its_name_kept(running):
+    name = "AWS Cost Anomaly Detection for the data-platform production accounts (eu-west-1, us-east-1)"
+    assert len(name) > 64
+    bot_id = running.sim.add_bot(name)
+    ts = running.sim.post_message(running.bot.url, running.alerts, text=COST_ALERT, bot_id=bot_id, username=name * 3)
+    assert "41,236" in json.dumps(running.reply_to(ts))
+    request = running.store.requests.find_by_message(running.sim.team_id, running.alerts, ts)
+    assert request is not None and request.source == "app"
+    assert request.source_name is not None and request.source_name.startswith(name[:64])
