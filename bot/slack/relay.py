@@ -378,12 +378,22 @@ class OutboxRelay:
         # At once on start: deliveries a stopping predecessor released are due now.
         while not self._stop.is_set():
             try:
-                self.drain()
+                self._hand_due_to_senders()
                 if self.on_idle is not None:
                     self.on_idle()
             except Exception:
                 log.exception("outbox: poll failed; will try again")
             self._stop.wait(self.poll_seconds)
+
+    def _hand_due_to_senders(self, limit: int = 100) -> None:
+        """Claim what is due (released, retried, left by a dead process) and let the senders send it in parallel.
+
+        One at a time in the poller, a backlog after a restart went out at one Slack round trip per reply.
+        """
+        if self._queue.qsize() >= HANDOVER_MAX_QUEUED:
+            return  # the senders have plenty; what is due waits for the next poll
+        for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=self.lease):
+            self._queue.put(row)
 
     def _deliver(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
         with self._held_lock:
