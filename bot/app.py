@@ -14,7 +14,9 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -22,7 +24,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.config.models import BotConfig
+from bot.receivers.http import AlertReceivers, missing_secrets
 from bot.scheduling.ticker import Ticker, start_timer
+from bot.services.alert_intake import AlertIntake
 from bot.services.commands import Commands
 from bot.services.home import Home
 from bot.services.intake import Intake
@@ -31,11 +35,13 @@ from bot.services.nudges import Nudges
 from bot.services.ports import Clock, utcnow
 from bot.services.runtime import RuntimeHolder
 from bot.services.scheduled_posts import build_scheduler
+from bot.services.silencing import Silencing
 from bot.settings import Settings
 from bot.slack.client import make_web_client as slack_client
 from bot.slack.directory import resolve_directory
 from bot.slack.relay import OutboxRelay
 from bot.storage.db import database_url, make_engine, schema_status, upgrade
+from bot.storage.silences import SilenceStore
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -58,6 +64,8 @@ class BotServices:
     holder: RuntimeHolder
     relay: OutboxRelay
     intake: Intake
+    alerts: AlertIntake
+    silencing: Silencing
     commands: Commands
     lifecycle: Lifecycle
     home: Home
@@ -105,6 +113,7 @@ def build_services(
     client = make_web_client(settings)
     holder = RuntimeHolder(settings.config_dir, lambda loaded: resolve_directory(client, loaded), config)
     relay = OutboxRelay(store, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
+    silencing = Silencing(holder, SilenceStore(engine), store, store, relay.notify, clock)
     services = BotServices(
         settings=settings,
         engine=engine,
@@ -112,8 +121,10 @@ def build_services(
         client=client,
         holder=holder,
         relay=relay,
-        intake=Intake(holder, store, relay, clock),
-        commands=Commands(holder, store),
+        intake=Intake(holder, store, relay, clock, silencing),
+        alerts=AlertIntake(holder, store, relay, clock, workspace_of(client), silencing),
+        silencing=silencing,
+        commands=Commands(holder, store, silencing),
         lifecycle=Lifecycle(holder, store, store, relay.notify, clock),
         home=Home(holder, store),
         nudges=Nudges(holder, store, relay.notify, clock),
@@ -125,6 +136,28 @@ def build_services(
         relay.start()
     services.ready.set()
     return services
+
+
+def workspace_of(client: WebClient) -> Callable[[], str]:
+    """The bot's team id (auth.test), asked once: receivers record alerts under it, as Slack events are."""
+    found: list[str] = []
+
+    def team_id() -> str:
+        if not found:
+            found.append(str(client.auth_test().get("team_id") or ""))
+        return found[0]
+
+    return team_id
+
+
+def build_receivers(settings: Settings, services: BotServices) -> AlertReceivers:
+    """The /alerts/... paths; stops start-up when a configured receiver has no secret in the environment."""
+    missing = missing_secrets(settings, services.config.routing.receivers)
+    if missing:
+        raise StartupError(
+            f"missing setting: {missing[0]} must be set in the environment (a receiver in routing.yaml needs it)"
+        )
+    return AlertReceivers(settings, lambda: services.config.routing.receivers, services.alerts, services.clock)
 
 
 def create_app(settings: Settings, services: BotServices) -> App:
@@ -143,6 +176,7 @@ def create_app(settings: Settings, services: BotServices) -> App:
         commands_service=services.commands,
         lifecycle=services.lifecycle,
         home_view=services.home,
+        silencing=services.silencing,
     )
 
     @app.error
@@ -154,10 +188,22 @@ def create_app(settings: Settings, services: BotServices) -> App:
     return app
 
 
+class _StoreWithSilences:
+    """The store as the scheduler sees it, plus the muted-alert counts the digest shows."""
+
+    def __init__(self, store: Store, silences: SilenceStore):
+        self._store = store
+        self.muted_between = silences.muted_between
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
 def scheduler_for(services: BotServices) -> Ticker:
+    store: Any = _StoreWithSilences(services.store, SilenceStore(services.engine))
     return build_scheduler(
         services.holder,
-        services.store,
+        store,
         services.store,
         services.nudges,
         services.relay.notify,

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from bot.config.models_base import Frozen
-from bot.config.receivers import ReceiversConfig
+from bot.config.receivers import ReceiversConfig, SilencesConfig
 
 PersonaKind = Literal["core", "allied"]
 Role = Literal["responsible", "accountable", "consulted", "informed"]
@@ -142,6 +142,7 @@ class RoutingFile(Frozen):
     scheduler: SchedulerConfig = SchedulerConfig()
     calendar: tuple[CalendarEntry, ...] = ()
     receivers: ReceiversConfig = ReceiversConfig()
+    silences: SilencesConfig = SilencesConfig()
     topics: tuple[Topic, ...]
 
 

@@ -69,3 +69,9 @@ class ReceiversConfig(Frozen):
     def channels(self) -> tuple[str, ...]:
         found = [r.channel for r in (self.aws_sns, self.gcp_pubsub, self.azure) if r is not None]
         return tuple(dict.fromkeys(found + [w.channel for w in self.webhooks]))
+
+
+class SilencesConfig(Frozen):
+    # A watched-channel message under a silence: recorded, then a quiet thread reply
+    # that tags nobody ("quiet_reply") or no reply at all ("no_reply").
+    slack_messages: Literal["quiet_reply", "no_reply"] = "quiet_reply"

@@ -105,6 +105,10 @@ class AlertReceivers:
             self.counters.reject(receiver, refusal.reason)
             log.warning("receiver %s refused a request to %s: %s (%s)", receiver, path, refusal.reason, refusal.detail)
             return _json(start_response, refusal.status, {"error": refusal.reason, "detail": refusal.detail})
+        except Exception as error:  # storage or Slack down, channel unknown: not recorded, so ask for a retry
+            self.counters.reject(receiver, "unavailable")
+            log.error("receiver %s could not take an alert: %s: %s", receiver, type(error).__name__, error)
+            return _json(start_response, 503, {"error": "unavailable", "detail": "not recorded; retry later"})
         self.counters.accept(receiver)
         return _json(start_response, 200, {"ok": True, **answer})
 
@@ -213,6 +217,11 @@ def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
 def _json(start_response: Callable, status: int, payload: Mapping[str, Any]) -> list[bytes]:
     body = json.dumps(payload).encode()
     reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}.get(status, "")
-    reason = reason or {405: "Method Not Allowed", 413: "Payload Too Large", 502: "Bad Gateway"}.get(status, "Error")
+    reason = reason or {
+        405: "Method Not Allowed",
+        413: "Payload Too Large",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+    }.get(status, "Error")
     start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.render import replies as render
-from bot.render.blocks import archive_link
+from bot.render.blocks import thread_link
 from bot.routing.router import Decision, PersonaTag
 from bot.services.runtime import Runtime
 from bot.storage.store import RequestView
@@ -64,7 +64,7 @@ def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[render.Ope
         render.OpenRequestLine(
             request_id=row.id,
             request_ref=f"{row.channel_id}:{row.message_ts}",
-            link=archive_link(row.channel_id, row.message_ts),
+            link=thread_link(row.channel_id, row.message_ts, row.reply_ts),
             topic_name=runtime.topic_names.get(row.primary_topic or "", "Cloud cost request"),
             persona_name=names.name(row.primary_persona),
             status=row.status,
