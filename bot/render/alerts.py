@@ -34,11 +34,11 @@ def alert_blocks(alert: Alert) -> list[Block]:
 
 
 def stored_alert_blocks(excerpt: str, source_name: str | None) -> list[Block]:
-    """The header again, from what the request row kept, for updates after a button press."""
-    title, _, rest = excerpt.partition("\n")
-    blocks = [header(clip(title or "Cost alert", 150))]
-    if rest.strip():
-        blocks.append(section(clip_escaped(rest, 2500)))
+    """The alert again, from what the request row kept (its excerpt), for updates after a button press."""
+    label = SOURCE_LABELS.get(source_name or "", source_name or "a receiver")
+    blocks = [header(clip(f"Cost alert from {label}", 150))]
+    if excerpt.strip():
+        blocks.append(section(clip_escaped(excerpt, 2500)))
     blocks.append(context(f"From {SOURCE_LABELS.get(source_name or '', source_name or 'a receiver')} via finops-bot"))
     return blocks
 

@@ -20,10 +20,8 @@ from bot.services.ports import Clock, Notify, Outbox, RequestChanges
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.storage.store import NewDelivery
 
-# Lines "Account: 1234" in a stored excerpt: the scope an alert was posted with.
-_SCOPE_LINE = re.compile(
-    r"^(Account|Linked account|Project|Billing account|Subscription|Namespace|Region): (.+)$", re.M
-)
+# "Account: 1234" in a stored excerpt (whitespace folded): the scope an alert was posted with.
+_SCOPE_LINE = re.compile(r"\b(Account|Linked account|Project|Billing account|Subscription|Namespace|Region): (\S+)")
 
 
 class SilenceRecords(Protocol):
