@@ -10,6 +10,8 @@ nothing runs at import time.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import os
 import socket
@@ -41,8 +43,7 @@ from bot.slack.client import make_web_client as slack_client
 from bot.slack.directory import resolve_directory
 from bot.slack.relay import OutboxRelay
 from bot.storage.db import database_url, make_engine, schema_status, upgrade
-from bot.storage.silences import SilenceStore
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def make_web_client(settings: Settings, timeout: int = 10) -> WebClient:
 class BotServices:
     settings: Settings
     engine: Engine
-    store: Store
+    storage: Storage
     client: WebClient
     holder: RuntimeHolder
     relay: OutboxRelay
@@ -109,25 +110,25 @@ def build_services(
             f"database schema is at {status.current or 'nothing'}, this version needs {status.head}: "
             "run `finops-bot db upgrade`"
         )
-    store = Store(engine)
+    storage = Storage.open(engine)
     client = make_web_client(settings)
     holder = RuntimeHolder(settings.config_dir, lambda loaded: resolve_directory(client, loaded), config)
-    relay = OutboxRelay(store, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
-    silencing = Silencing(holder, SilenceStore(engine), store, store, relay.notify, clock)
+    relay = OutboxRelay(storage.outbox, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
+    silencing = Silencing(holder, storage.silences, storage.requests, storage.outbox, relay.notify, clock)
     services = BotServices(
         settings=settings,
         engine=engine,
-        store=store,
+        storage=storage,
         client=client,
         holder=holder,
         relay=relay,
-        intake=Intake(holder, store, relay, clock, silencing),
-        alerts=AlertIntake(holder, store, relay, clock, workspace_of(client), silencing),
+        intake=Intake(holder, storage.intake, relay, clock, silencing),
+        alerts=AlertIntake(holder, storage.intake, relay, clock, workspace_of(client), silencing),
         silencing=silencing,
-        commands=Commands(holder, store, silencing),
-        lifecycle=Lifecycle(holder, store, store, relay.notify, clock),
-        home=Home(holder, store),
-        nudges=Nudges(holder, store, relay.notify, clock),
+        commands=Commands(holder, storage.requests, silencing),
+        lifecycle=Lifecycle(holder, storage.requests, storage.outbox, relay.notify, clock),
+        home=Home(holder, storage.requests),
+        nudges=Nudges(holder, storage.requests, relay.notify, clock),
         clock=clock,
         ready=threading.Event(),
     )
@@ -188,23 +189,27 @@ def create_app(settings: Settings, services: BotServices) -> App:
     return app
 
 
-class _StoreWithSilences:
-    """The store as the scheduler sees it, plus the muted-alert counts the digest shows."""
+@dataclass(frozen=True)
+class _DigestWithMutes:
+    """The digest queries plus the muted-alert counts of silences, which the digest shows."""
 
-    def __init__(self, store: Store, silences: SilenceStore):
-        self._store = store
-        self.muted_between = silences.muted_between
+    queries: Any
+    silences: Any
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
+    def digest_data(self, week_start: dt.datetime, week_end: dt.datetime, fallback_persona: str) -> Any:
+        return self.queries.digest_data(week_start, week_end, fallback_persona)
+
+    def muted_between(self, start: dt.datetime, end: dt.datetime) -> Any:
+        return self.silences.muted_between(start, end)
 
 
 def scheduler_for(services: BotServices) -> Ticker:
-    store: Any = _StoreWithSilences(services.store, SilenceStore(services.engine))
+    storage = services.storage
+    digest: Any = _DigestWithMutes(storage.digest, storage.silences)
     return build_scheduler(
         services.holder,
-        store,
-        services.store,
+        dataclasses.replace(storage, digest=digest),
+        services.storage.outbox,
         services.nudges,
         services.relay.notify,
         services.clock,

@@ -9,6 +9,7 @@ import sys
 
 from bot.cli.storage import _database_option, _engine, _guarded, _require_current
 from bot.domain.silences import Silence, SilenceError, format_matchers, parse_duration, parse_matchers
+from bot.storage.database import Database
 from bot.storage.silences import SilenceStore
 
 
@@ -36,7 +37,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 def _store(args: argparse.Namespace) -> SilenceStore:
     engine = _engine(args)
     _require_current(engine)
-    return SilenceStore(engine)
+    return SilenceStore(Database(engine))
 
 
 def _actor(args: argparse.Namespace) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.receivers.common import Alert, Rejected, basic_credentials, json_object, parse_money, same_secret
+from bot.receivers.common import Alert, Rejected, as_mapping, basic_credentials, json_object, parse_money, same_secret
 
 COMMON_SCHEMA = "azureMonitorCommonAlertSchema"
 
@@ -33,12 +33,12 @@ def receive(body: bytes) -> Alert:
     payload = json_object(body, "alert")
     if payload.get("schemaId") != COMMON_SCHEMA:
         raise Rejected(400, "malformed_envelope", f"schemaId is not {COMMON_SCHEMA} (enable the common alert schema)")
-    data = payload.get("data")
-    essentials = data.get("essentials") if isinstance(data, dict) else None
-    if not isinstance(essentials, dict) or not isinstance(essentials.get("alertId"), str):
+    data = as_mapping(payload.get("data"))
+    essentials = as_mapping(data.get("essentials"))
+    if not isinstance(essentials.get("alertId"), str):
         raise Rejected(400, "malformed_envelope", "data.essentials.alertId is missing")
-    context = data.get("alertContext") if isinstance(data.get("alertContext"), dict) else {}
-    details = context.get("AlertData") if isinstance(context.get("AlertData"), dict) else {}
+    context = as_mapping(data.get("alertContext"))
+    details = as_mapping(context.get("AlertData"))
     category = str(context.get("AlertCategory") or "").lower()
     condition = str(essentials.get("monitorCondition") or "Fired")
     delivery_id = f"{essentials['alertId']}:{condition}:{essentials.get('firedDateTime') or ''}"

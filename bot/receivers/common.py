@@ -53,6 +53,11 @@ def parse_money(value: Any) -> float | None:
     return None
 
 
+def as_mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def json_object(body: bytes, what: str) -> dict[str, Any]:
     try:
         data = json.loads(body)

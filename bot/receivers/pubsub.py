@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 
-from bot.receivers.common import Alert, Rejected, json_object, parse_money, same_secret, text_field
+from bot.receivers.common import Alert, Rejected, as_mapping, json_object, parse_money, same_secret, text_field
 
 GOOGLE_JWKS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
@@ -91,7 +91,7 @@ def receive(body: bytes) -> Alert | None:
         data = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
         raise Rejected(400, "malformed_envelope", "push envelope: 'message.data' is not base64") from None
-    attributes = message.get("attributes") if isinstance(message.get("attributes"), dict) else {}
+    attributes = as_mapping(message.get("attributes"))
     notification = json_object(data, "message data")
     return budget_alert(notification, attributes, message_id)
 

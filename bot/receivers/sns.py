@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from bot.receivers.common import Alert, Rejected, json_object, parse_money, text_field
+from bot.receivers.common import Alert, Rejected, as_mapping, json_object, parse_money, text_field
 
 DEFAULT_CERT_HOST_PATTERN = r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
 MAX_CERT_BYTES = 64 * 1024
@@ -222,7 +222,7 @@ def _json_or_none(text: str) -> Any:
 
 
 def _anomaly(data: Mapping[str, Any], message_id: str) -> Alert:
-    impact = data.get("impact") if isinstance(data.get("impact"), dict) else {}
+    impact = as_mapping(data.get("impact"))
     causes = [c for c in data.get("rootCauses") or [] if isinstance(c, dict)]
     services = sorted({str(c["service"]) for c in causes if c.get("service")})
     scope = {"account": str(data.get("accountId") or "")}

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.domain.alerts import Alert
+from bot.domain.deliveries import POST, NewDelivery
+from bot.domain.requests import NewRequest, RequestView
 from bot.render import replies as render
 from bot.render.alerts import ALERT_TS_PREFIX, alert_blocks, with_alert
 from bot.render.blocks import archive_link
@@ -25,7 +27,6 @@ from bot.services.ports import Clock, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
 from bot.services.views import routed_reply_payload
-from bot.storage.store import NewDelivery, NewRequest, RequestView
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class AlertIntake:
         payload.update(channel=channel_id, unfurl_links=False, unfurl_media=False)
         post = NewDelivery(
             kind="reply",  # the post is the request's reply: buttons update it, its ts is recorded
-            method="chat.postMessage",
+            method=POST,
             payload=payload,
             dedup_key=f"alert:{alert.receiver}:{alert.delivery_id}"[:255],
         )
@@ -182,7 +183,7 @@ class AlertIntake:
                 payload["thread_ts"] = first.reply_ts
             return NewDelivery(
                 kind="repeat",
-                method="chat.postMessage",
+                method=POST,
                 payload=payload,
                 dedup_key=f"alert-repeat:{alert.receiver}:{alert.delivery_id}"[:255],
             )

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.inputs import CommandRequest
-from bot.render import replies as render
+from bot.render import commands as render
+from bot.render.text import quote
 from bot.services.ports import OpenRequests
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
@@ -26,6 +27,9 @@ class Subcommand:
     summary: str
     answer: Answer
     aliases: tuple[str, ...] = ()
+    # In manifest.yaml's usage hint. The silence commands (issue 14) are listed by `/finops help`
+    # only: adding them to the hint would change the manifest, which installed apps must re-apply.
+    hinted: bool = True
 
 
 class Commands:
@@ -45,7 +49,7 @@ class Commands:
         name, argument = name.lower(), argument.strip()
         subcommand = self._by_name.get(name or "help")
         if subcommand is None:
-            response = help_message(f"Unknown subcommand “{render.quote(name, 40)}”.")
+            response = help_message(f"Unknown subcommand “{quote(name, 40)}”.")
         else:
             response = subcommand.answer(self, runtime, argument, command)
         response["response_type"] = "in_channel" if public else "ephemeral"
@@ -130,8 +134,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "record matching alerts without tagging anyone (`source=kubecost,account=123 for 7d`)",
         Commands.mute,
         aliases=("silence",),
+        hinted=False,
     ),
-    Subcommand("mutes", "mutes", "silences in force, who set them and why", Commands.mutes, aliases=("silences",)),
+    Subcommand(
+        "mutes", "mutes", "silences in force, who set them and why", Commands.mutes, aliases=("silences",), hinted=False
+    ),
     Subcommand("help", "help", "this message", Commands.help),
 )
 

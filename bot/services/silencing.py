@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.inputs import ActionPress, CommandRequest, IncomingMessage
 from bot.domain.silences import MutedCount, Silence, SilenceError, first_match, parse_duration, parse_matchers
 from bot.render import silences as render
 from bot.routing.router import Decision
 from bot.services.ports import Clock, Notify, Outbox, RequestChanges
 from bot.services.runtime import Runtime, RuntimeHolder
-from bot.storage.store import NewDelivery
 
 # "Account: 1234" in a stored excerpt (whitespace folded): the scope an alert was posted with.
 _SCOPE_LINE = re.compile(r"\b(Account|Linked account|Project|Billing account|Subscription|Namespace|Region): (\S+)")
@@ -127,7 +127,7 @@ class Silencing:
         if first and runtime.config.routing.silences.slack_messages == "quiet_reply":
             payload = render.render_quiet_reply(silence)
             payload.update(channel=message.channel_id, thread_ts=message.ts)
-            delivery = NewDelivery(kind="muted", method="chat.postMessage", payload=payload, dedup_key=key)
+            delivery = NewDelivery(kind="muted", method=POST, payload=payload, dedup_key=key)
             self.notify(self.outbox.enqueue(delivery, now))
         return first
 
@@ -149,8 +149,6 @@ class Silencing:
         payload = render.render_muted(silence, self.clock())
         thread = press.reply_ts
         payload.update(channel=channel_id, thread_ts=thread) if thread else payload.update(channel=channel_id)
-        delivery = NewDelivery(
-            kind="silence", method="chat.postMessage", payload=payload, dedup_key=f"silence:{silence.id}"
-        )
+        delivery = NewDelivery(kind="silence", method=POST, payload=payload, dedup_key=f"silence:{silence.id}")
         self.notify(self.outbox.enqueue(delivery, self.clock()))
         return MuteOutcome(True, payload)

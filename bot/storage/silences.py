@@ -12,20 +12,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
 
 from bot.domain.silences import MutedCount, Silence, format_matchers
+from bot.storage.database import Database
 from bot.storage.models import EXCERPT_MAX_CHARS, muted_alerts, silences
-from bot.storage.retry import RetryPolicy, run_with_retries
 
 
 class SilenceStore:
     """Thread-safe; share one per process."""
 
-    def __init__(self, engine: Engine, retry: RetryPolicy | None = None):
-        self.engine = engine
-        self._retry = retry or RetryPolicy()
+    def __init__(self, database: Database):
+        self._db = database
 
     def add(
         self, matchers: Mapping[str, str], expires_at: dt.datetime, reason: str, created_by: str, now: dt.datetime
@@ -39,24 +36,24 @@ class SilenceStore:
         }
 
         def attempt() -> int:
-            with self.engine.begin() as connection:
+            with self._db.write() as connection:
                 return int(connection.execute(insert(silences).values(values).returning(silences.c.id)).scalar_one())
 
-        silence_id = run_with_retries(attempt, self._retry, what="add silence")
+        silence_id = self._db.retrying(attempt, "add silence")
         return Silence(silence_id, dict(matchers), reason, created_by[:64], now, expires_at)
 
     def expire(self, silence_id: int, by: str, now: dt.datetime) -> Silence | None:
         """End a silence now; None when there is no such silence, unchanged when it had ended already."""
 
         def attempt() -> None:
-            with self.engine.begin() as connection:
+            with self._db.write() as connection:
                 connection.execute(
                     update(silences)
                     .where(silences.c.id == silence_id, silences.c.expired_at.is_(None), silences.c.expires_at > now)
                     .values(expired_at=now, expired_by=by[:64])
                 )
 
-        run_with_retries(attempt, self._retry, what="expire silence")
+        self._db.retrying(attempt, "expire silence")
         return self.get(silence_id)
 
     def get(self, silence_id: int) -> Silence | None:
@@ -87,7 +84,7 @@ class SilenceStore:
             .where(*conditions)
             .order_by(silences.c.id.desc())
         )
-        with self.engine.connect() as connection:
+        with self._db.read() as connection:
             rows = connection.execute(query).all()
         return [
             Silence(
@@ -126,14 +123,12 @@ class SilenceStore:
             "fingerprint": fingerprint,
             "at": now,
         }
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(muted_alerts).values(values).on_conflict_do_nothing(index_elements=["key"])
 
         def attempt() -> bool:
-            with self.engine.begin() as connection:
-                return bool(connection.execute(statement.returning(muted_alerts.c.id)).first())
+            with self._db.write() as connection:
+                return self._db.insert_ignoring_conflict(connection, muted_alerts, values)
 
-        return run_with_retries(attempt, self._retry, what="record muted alert")
+        return bool(self._db.retrying(attempt, "record muted alert"))
 
     def muted_between(self, start: dt.datetime, end: dt.datetime) -> list[MutedCount]:
         """Alerts muted in [start, end), per silence, most first (for the digest)."""
@@ -148,7 +143,7 @@ class SilenceStore:
             .join(counts, counts.c.silence_id == silences.c.id)
             .order_by(counts.c.muted.desc(), silences.c.id)
         )
-        with self.engine.connect() as connection:
+        with self._db.read() as connection:
             rows = connection.execute(query).all()
         return [
             MutedCount(r.id, format_matchers(r.matchers or {}), r.reason or "", r.created_by, int(r.muted))

@@ -20,7 +20,7 @@ import pytest
 
 from tests.receivers.local_http import Files, serving
 from tests.receivers.signing import TOPIC_ARN, GoogleIssuer, SnsSigner, certificate, key_pem, new_key, pem
-from tests.slack.conftest import Harness, copy_config, start_harness, stop_harness
+from tests.slack.harness import Harness, copy_config, start_harness, stop_harness
 
 AUDIENCE = "https://finops-bot.example.com/alerts/gcp/pubsub"
 SERVICE_ACCOUNT = "budget-push@finops-prod.iam.gserviceaccount.com"

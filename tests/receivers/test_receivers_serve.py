@@ -21,7 +21,7 @@ from tests.receivers.signing import (
     sns_confirmation,
     sns_notification,
 )
-from tests.slack.conftest import wait_until
+from tests.slack.harness import wait_until
 
 SNS = "/alerts/aws/sns"
 PUBSUB = "/alerts/gcp/pubsub"
@@ -35,7 +35,9 @@ def sns_headers(message: dict) -> dict:
 
 def post_of(r: Receivers, request_id: int):
     """The bot's top-level post of a request, once the relay has sent it."""
-    request = wait_until(lambda: (lambda v: v if v and v.reply_ts else None)(r.harness.store.get_request(request_id)))
+    request = wait_until(
+        lambda: (lambda v: v if v and v.reply_ts else None)(r.harness.store.requests.get_request(request_id))
+    )
     [post] = [c for c in r.posts() if c.response.get("ts") == request.reply_ts]
     return request, post
 
@@ -80,7 +82,7 @@ def test_a_repeat_of_the_anomaly_goes_to_the_first_thread(receivers: Receivers) 
     [note] = receivers.harness.sim.wait_for_replies(receivers.harness.alerts, request.reply_ts, count=1)
     assert "again" in note["text"]
     assert len(receivers.posts()) == posts_before
-    assert receivers.harness.store.get_request(request.id).repeat_count == 1
+    assert receivers.harness.store.requests.get_request(request.id).repeat_count == 1
 
 
 def test_sns_budget_notification_is_posted(receivers: Receivers) -> None:
@@ -186,9 +188,11 @@ def test_alerts_show_in_open_requests_and_export(receivers: Receivers) -> None:
     _status, body = receivers.post(SNS, message)
     assert body["action"] == "posted"
     store = receivers.harness.store
-    assert body["request_id"] in [r.id for r in store.open_requests(limit=500)]
+    assert body["request_id"] in [r.id for r in store.requests.open_requests(limit=500)]
     exported = [
-        row for row in store.export(dt.datetime(2000, 1, 1, tzinfo=dt.UTC)) if row["request_id"] == body["request_id"]
+        row
+        for row in store.requests.export(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+        if row["request_id"] == body["request_id"]
     ]
     assert [row["action"] for row in exported] == ["routed"]
     assert exported[0]["source_name"] == "aws-budgets"

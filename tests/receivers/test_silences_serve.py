@@ -115,6 +115,6 @@ def test_a_muted_slack_message_gets_a_quiet_reply(receivers: Receivers) -> None:
     reply = harness.reply_to(ts)
     assert reply["text"].startswith("Muted by a silence")
     assert "<!subteam" not in json.dumps(reply)
-    assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts) is None
+    assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts) is None
     silence_id = re.search(r"Silence #(\d+) set", json.dumps(answer.body)).group(1)
     assert cli(receivers, "expire", silence_id).returncode == 0

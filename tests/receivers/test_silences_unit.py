@@ -9,6 +9,7 @@ import pytest
 from bot.domain.silences import Silence, SilenceError, first_match, matches, parse_duration, parse_matchers
 from bot.render.silences import muted_digest_lines
 from bot.services.silencing import parse_mute
+from bot.storage.database import Database
 from bot.storage.silences import SilenceStore
 
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -68,7 +69,7 @@ def test_a_silence_ends_on_time_or_when_expired() -> None:
 
 
 def test_store_keeps_silences_and_counts_muted_alerts_once(migrated_engine) -> None:
-    store = SilenceStore(migrated_engine)
+    store = SilenceStore(Database(migrated_engine))
     kept = store.add({"source": "kubecost"}, NOW + dt.timedelta(days=7), "known migration", "U1", NOW)
     short = store.add({"source": "vantage"}, NOW + dt.timedelta(hours=1), "", "alice", NOW)
     assert [s.id for s in store.active(NOW)] == [short.id, kept.id]
