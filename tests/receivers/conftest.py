@@ -13,6 +13,7 @@ import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,9 +101,9 @@ def _tls_context(tmp: Path) -> tuple[ssl.SSLContext, Path]:
     return context, tmp / "ca.pem"
 
 
-@pytest.fixture(scope="module")
-def receivers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Receivers]:
-    tmp = tmp_path_factory.mktemp("receivers")
+@contextmanager
+def running_receivers(tmp: Path, database: str) -> Iterator[Receivers]:
+    """The bot with every receiver configured on ``database``, and the provider endpoints it talks to."""
     tls, ca_file = _tls_context(tmp)
     signing_key = new_key()
     sns_files = Files()
@@ -124,9 +125,16 @@ def receivers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Receivers]:
             "FINOPS_GOOGLE_JWKS_URL": f"{jwks_base}/oauth2/v3/certs",
             "LOG_LEVEL": "INFO",
         }
-        harness = start_harness(tmp, f"sqlite:///{tmp / 'bot.db'}", copy_config(tmp, add_receivers), env)
+        harness = start_harness(tmp, database, copy_config(tmp, add_receivers), env)
         base = harness.bot.url.removesuffix("/slack/events")
         try:
             yield Receivers(harness, base, SnsSigner(signing_key, sns_base + CERT_PATH), sns_files, sns_base, google)
         finally:
             stop_harness(harness)
+
+
+@pytest.fixture(scope="module")
+def receivers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Receivers]:
+    tmp = tmp_path_factory.mktemp("receivers")
+    with running_receivers(tmp, f"sqlite:///{tmp / 'bot.db'}") as running:
+        yield running

@@ -205,3 +205,25 @@ def test_rejections_are_logged_with_a_reason_and_no_secret(receivers: Receivers)
     assert "receiver azure refused a request to /alerts/azure: unauthenticated" in log
     for secret in SECRETS.values():
         assert secret not in log
+
+
+def test_concurrent_redeliveries_post_once(receivers: Receivers) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    message = receivers.sns.sign(
+        sns_notification(
+            BUDGET_MESSAGE.replace("team-payments", "team-race"),
+            subject=BUDGET_SUBJECT.replace("team-payments", "team-race"),
+            message_id="race-1",
+        ),
+        "2",
+    )
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: receivers.post(SNS, message, sns_headers(message)), range(8)))
+    assert all(status == 200 for status, _ in answers)
+    actions = sorted(body["action"] for _, body in answers)
+    assert actions == ["duplicate"] * 7 + ["posted"]
+    request_ids = {body["request_id"] for _, body in answers}
+    assert len(request_ids) == 1
+    _request, _post = post_of(receivers, request_ids.pop())
+    assert [c for c in receivers.posts() if "team-race-monthly" in json.dumps(c.params.get("blocks"))] == [_post]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -101,3 +102,28 @@ def test_digest_lines_count_muted_alerts() -> None:
     text = block["text"]["text"]
     assert "12" in text and "source=kubecost" in text and "known migration" in text and "<@U1>" in text
     assert muted_digest_lines([]) == []
+
+
+def test_the_digest_lists_what_silences_muted_that_week() -> None:
+    from bot.config.loader import load_config
+    from bot.domain.digest import DigestData
+    from bot.domain.silences import MutedCount
+    from bot.services.scheduled_posts import compose_digest
+
+    config = load_config("config").config
+    asked: list[tuple[dt.datetime, dt.datetime]] = []
+
+    class Source:
+        def digest_data(self, week_start, week_end, fallback_persona):
+            return DigestData(week_start, week_end, 4, 3, (1, 1, 1, 1, 0, 0, 0), ())
+
+        def muted_between(self, start, end):
+            asked.append((start, end))
+            return [MutedCount(7, "account=123,source=aws-budgets", "known migration", "U1", 5)]
+
+    week = (NOW - dt.timedelta(days=7), NOW)
+    message = compose_digest(config, Source(), NOW, "UTC", week=week)
+    assert asked == [week]
+    assert "*5* muted" in json.dumps(message["blocks"]) and "known migration" in json.dumps(message["blocks"])
+    persona_digest = compose_digest(config, Source(), NOW, "UTC", week=week, audience="finance")
+    assert "muted" not in json.dumps(persona_digest["blocks"])
