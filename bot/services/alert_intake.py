@@ -119,6 +119,7 @@ class AlertIntake:
             decision.amount_usd if decision.amount_usd is not None else _usd(alert),
             alert.fingerprint(),
             now,
+            event_id=event_key,
         )
         log.info("alert %s from %s muted by silence %s", alert.kind, alert.source, silence.id)
         return {"action": "muted" if first else "duplicate", "silence_id": silence.id}

@@ -45,6 +45,8 @@ class SilenceRecords(Protocol):
         amount_usd: float | None,
         fingerprint: str | None,
         now: dt.datetime,
+        *,
+        event_id: str | None = None,
     ) -> bool: ...
 
     def muted_between(self, start: dt.datetime, end: dt.datetime) -> list[MutedCount]: ...
@@ -122,7 +124,15 @@ class Silencing:
             return None
         key = f"slack:{message.event_id or message.ref}"
         first = self.records.record_muted(
-            key, silence.id, attributes["source"], message.channel_id, text, decision.amount_usd, None, now
+            key,
+            silence.id,
+            attributes["source"],
+            message.channel_id,
+            text,
+            decision.amount_usd,
+            None,
+            now,
+            event_id=message.event_id,
         )
         if first and runtime.config.routing.silences.slack_messages == "quiet_reply":
             payload = render.render_quiet_reply(silence)

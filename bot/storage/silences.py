@@ -111,8 +111,14 @@ class SilenceStore:
         amount_usd: float | None,
         fingerprint: str | None,
         now: dt.datetime,
+        *,
+        event_id: str | None = None,
     ) -> bool:
-        """Record a muted alert once per ``key``; False when it was recorded already (a redelivery)."""
+        """Record a muted alert once; False when its delivery was seen already (muted or routed).
+
+        ``event_id`` is claimed in the same processed-events table the intake uses, in
+        the same transaction, so one delivery is either routed or muted, never both.
+        """
         values = {
             "key": key[:255],
             "silence_id": silence_id,
@@ -126,6 +132,10 @@ class SilenceStore:
 
         def attempt() -> bool:
             with self._db.write() as connection:
+                if event_id is not None:
+                    claimed = connection.execute(self._db.sql.claim_event, {"event_id": event_id, "received_at": now})
+                    if claimed.first() is None:
+                        return False
                 return self._db.insert_ignoring_conflict(connection, muted_alerts, values)
 
         return bool(self._db.retrying(attempt, "record muted alert"))

@@ -95,6 +95,25 @@ def test_store_keeps_silences_and_counts_muted_alerts_once(migrated_engine) -> N
     assert store.expire(999, "bob", NOW) is None
 
 
+def test_a_delivery_already_routed_is_not_muted_on_redelivery(migrated_engine) -> None:
+    database = Database(migrated_engine)
+    store = SilenceStore(database)
+    silence = store.add({"source": "kubecost"}, NOW + dt.timedelta(days=1), "", "U1", NOW)
+    from bot.storage.intake import IntakeStore
+
+    assert IntakeStore(database).mark_event_processed("alert:webhook:k-1", NOW)  # routed before the silence
+    assert not store.record_muted(
+        "alert:webhook:k-1", silence.id, "kubecost", None, "x", None, None, NOW, event_id="alert:webhook:k-1"
+    )
+    assert store.record_muted(
+        "alert:webhook:k-2", silence.id, "kubecost", None, "x", None, None, NOW, event_id="alert:webhook:k-2"
+    )
+    assert not store.record_muted(
+        "alert:webhook:k-2", silence.id, "kubecost", None, "x", None, None, NOW, event_id="alert:webhook:k-2"
+    )
+    assert store.get(silence.id).muted == 1
+
+
 def test_digest_lines_count_muted_alerts() -> None:
     from bot.domain.silences import MutedCount
 
