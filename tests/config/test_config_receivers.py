@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from config_fixtures import ROUTING_YAML
-
 from bot.config.loader import load_config
+from tests.config.config_fixtures import ROUTING_YAML
 
 RECEIVERS = """\
 receivers:
