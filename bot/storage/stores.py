@@ -15,6 +15,7 @@ from bot.storage.outbox import Outbox
 from bot.storage.requests import RequestStore
 from bot.storage.retry import RetryPolicy
 from bot.storage.schedule_claims import ScheduleClaims
+from bot.storage.silences import SilenceStore
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Storage:
     requests: RequestStore
     schedule_claims: ScheduleClaims
     digest: DigestQueries
+    silences: SilenceStore
 
     @classmethod
     def open(
@@ -44,6 +46,7 @@ class Storage:
             requests=RequestStore(database),
             schedule_claims=ScheduleClaims(database),
             digest=DigestQueries(database),
+            silences=SilenceStore(database),
         )
 
     @property
