@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_SNS_CERT_HOST_PATTERN = r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
+DEFAULT_GOOGLE_JWKS_URL = "https://www.googleapis.com/oauth2/v3/certs"
+WEBHOOK_SECRET_PREFIX = "FINOPS_WEBHOOK_SECRET_"
 
 
 class SettingsError(Exception):
@@ -56,6 +59,13 @@ class Settings:
     shutdown_grace: float = 8.0
     # Seconds a process's claim on a delivery lasts (renewed every third of it while the process runs).
     delivery_lease: float = 15.0
+    # Alert receivers (issue 14). Secrets stay out of routing.yaml.
+    pubsub_token: Secret = Secret("")
+    azure_token: Secret = Secret("")
+    azure_basic_auth: Secret = Secret("")  # "user:password"
+    webhook_secrets: Mapping[str, Secret] = field(default_factory=dict)  # source -> HMAC secret
+    sns_cert_host_pattern: str = DEFAULT_SNS_CERT_HOST_PATTERN  # tests point it at a local HTTPS host
+    google_jwks_url: str = DEFAULT_GOOGLE_JWKS_URL  # tests point it at a local key set
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,7 +90,21 @@ class Settings:
             slack_late_post_wait=_float_setting(env, "FINOPS_SLACK_LATE_POST_WAIT_SECONDS", 30.0),
             shutdown_grace=_float_setting(env, "FINOPS_SHUTDOWN_GRACE_SECONDS", 8.0),
             delivery_lease=_float_setting(env, "FINOPS_DELIVERY_LEASE_SECONDS", 15.0),
+            pubsub_token=Secret(env.get("FINOPS_PUBSUB_TOKEN", "")),
+            azure_token=Secret(env.get("FINOPS_AZURE_TOKEN", "")),
+            azure_basic_auth=Secret(env.get("FINOPS_AZURE_BASIC_AUTH", "")),
+            webhook_secrets={
+                name[len(WEBHOOK_SECRET_PREFIX) :].lower().replace("_", "-"): Secret(value)
+                for name, value in env.items()
+                if name.startswith(WEBHOOK_SECRET_PREFIX) and value
+            },
+            sns_cert_host_pattern=env.get("FINOPS_SNS_CERT_HOST_PATTERN") or DEFAULT_SNS_CERT_HOST_PATTERN,
+            google_jwks_url=env.get("FINOPS_GOOGLE_JWKS_URL") or DEFAULT_GOOGLE_JWKS_URL,
         )
+
+    def webhook_secret(self, source: str) -> Secret:
+        """The HMAC secret of a webhook source: FINOPS_WEBHOOK_SECRET_<SOURCE>, '-' written as '_'."""
+        return self.webhook_secrets.get(source.lower().replace("_", "-"), Secret(""))
 
     def require(self, *names: str) -> None:
         """Stop start-up with one line naming the first missing setting."""

@@ -10,13 +10,14 @@ from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.inputs import IncomingMessage
 from bot.domain.requests import NewRequest, RequestView
 from bot.render import replies as render
-from bot.render.blocks import archive_link
+from bot.render.blocks import thread_link
 from bot.routing.fingerprint import alert_fingerprint
 from bot.routing.router import Decision
 from bot.routing.slack_text import message_text
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, HeldRecords, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
+from bot.services.silencing import Silencing
 from bot.services.views import routed_reply_payload
 
 EXCERPT_CHARS = 500
@@ -25,7 +26,7 @@ SOURCE_NAME_CHARS = 255  # routed_requests.source_name and request_events.actor
 
 @dataclass(frozen=True)
 class IntakeOutcome:
-    action: str  # "routed" | "repeat" | "duplicate" | "ignored" | "chatter" | "held"
+    action: str  # "routed" | "repeat" | "duplicate" | "ignored" | "chatter" | "muted" | "held"
     request_id: int | None = None
     delivery_id: int | None = None
 
@@ -46,8 +47,10 @@ class Intake:
         records: IntakeRecords,
         sender: Sender,
         clock: Clock,
+        silencing: Silencing | None = None,
         held: HeldRecords | None = None,
     ):
+        self.silencing = silencing
         self.holder = holder
         self.records = records
         self.sender = sender
@@ -67,6 +70,10 @@ class Intake:
             first = message.event_id is None or self.records.mark_event_processed(message.event_id, now)
             return IntakeOutcome("chatter" if first else "duplicate")
         text = message_text(message.message)
+        if self.silencing is not None:
+            muted = self.silencing.mute_message(runtime, message, decision, text, now)
+            if muted is not None:
+                return IntakeOutcome("muted" if muted else "duplicate")
         request = new_request(runtime, message, decision, text, now)
         reply = self._reply(runtime, message, decision)
         result = self.records.record_routed_message(
@@ -116,7 +123,7 @@ class Intake:
     @staticmethod
     def _repeat_reply(message: IncomingMessage) -> Callable[[RequestView], NewDelivery]:
         def build(first: RequestView) -> NewDelivery:
-            link = archive_link(first.channel_id, first.message_ts)
+            link = thread_link(first.channel_id, first.message_ts, first.reply_ts)
             payload = render.render_repeat_notice(link, first.repeat_count)
             payload.update(channel=message.channel_id, thread_ts=message.ts)
             return NewDelivery(kind="repeat", method=POST, payload=payload, dedup_key=f"repeat:{message.ref}")

@@ -274,3 +274,38 @@ held_messages = cast(Table, HeldMessage.__table__)
 schedule_claims = cast(Table, ScheduleClaim.__table__)
 digest_hourly = cast(Table, DigestHourly.__table__)
 digest_daily = cast(Table, DigestDaily.__table__)
+
+
+class SilenceRow(Base):
+    """A silence: alerts matching every matcher are recorded but tag nobody until ``expires_at``."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    matchers: Mapped[dict[str, str]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    expired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    expired_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class MutedAlert(Base):
+    """An alert a silence muted: recorded (once per delivery), posted to nobody, counted in the digest."""
+
+    __tablename__ = "muted_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)  # the delivery's event key: a redelivery is a no-op
+    silence_id: Mapped[int] = mapped_column(ForeignKey("silences.id"), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    excerpt: Mapped[str] = mapped_column(String(EXCERPT_MAX_CHARS))
+    amount_usd: Mapped[float | None] = mapped_column(Float)
+    fingerprint: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+silences = cast(Table, SilenceRow.__table__)
+muted_alerts = cast(Table, MutedAlert.__table__)

@@ -16,6 +16,7 @@ from bot.storage.outbox import Outbox
 from bot.storage.requests import RequestStore
 from bot.storage.retry import RetryPolicy
 from bot.storage.schedule_claims import ScheduleClaims
+from bot.storage.silences import SilenceStore
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Storage:
     schedule_claims: ScheduleClaims
     digest: DigestQueries
     held: HeldMessages
+    silences: SilenceStore
 
     @classmethod
     def open(
@@ -47,6 +49,7 @@ class Storage:
             schedule_claims=ScheduleClaims(database),
             digest=DigestQueries(database),
             held=HeldMessages(database),
+            silences=SilenceStore(database),
         )
 
     @property

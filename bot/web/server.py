@@ -26,13 +26,20 @@ log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+ALERTS_PREFIX = (
+    "/alerts/"  # bot.receivers: /alerts/aws/sns, /alerts/gcp/pubsub, /alerts/azure, /alerts/webhook/<source>
+)
 READY_MARK = "finops-bot: listening on"
 
 
-def make_wsgi_app(app: App, health: Callable[[], dict], signing_secret: str = "") -> Callable:
+def make_wsgi_app(
+    app: App, health: Callable[[], dict], alerts: Callable | None = None, signing_secret: str = ""
+) -> Callable:
     slack = SlackRequestHandler(app, path=SLACK_PATH)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if alerts is not None and (environ.get("PATH_INFO") or "").startswith(ALERTS_PREFIX):
+            return alerts(environ, start_response)  # the receivers read, limit and answer on their own
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             status = health()
             body = json.dumps(status).encode()
@@ -51,7 +58,7 @@ def make_wsgi_app(app: App, health: Callable[[], dict], signing_secret: str = ""
 
 
 def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
-    from bot.app import build_services, create_app
+    from bot.app import build_receivers, build_services, create_app
 
     services = build_services(settings, **service_options)
     app = create_app(settings, services)
@@ -72,7 +79,7 @@ def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
         from bot.app import start_in_process_scheduler
 
         start_in_process_scheduler(services)
-    wsgi = make_wsgi_app(app, health, settings.signing_secret.value)
+    wsgi = make_wsgi_app(app, health, build_receivers(settings, services), settings.signing_secret.value)
     wsgi.shutdown = services.shutdown  # type: ignore[attr-defined]  # called by the worker on exit
     # What is loaded now (config models, the router's indexes, SQLAlchemy's
     # metadata, bolt) lives as long as the worker: keep the cyclic garbage

@@ -82,7 +82,7 @@ class DeadlineThreadWorker(ThreadWorker):
     shutdown_grace: float = 8.0
     exit_requested: float | None = None
 
-    def handle_exit(self, sig, frame):  # type: ignore[no-untyped-def]
+    def handle_exit(self, sig, frame):
         if self.exit_requested is None:
             self.exit_requested = time.monotonic()
         super().handle_exit(sig, frame)
@@ -99,7 +99,7 @@ class DeadlineThreadWorker(ThreadWorker):
                 except Exception:
                     self.log.exception("draining background work on exit failed")
 
-    def handle(self, conn):  # type: ignore[no-untyped-def]
+    def handle(self, conn):
         if not isinstance(conn.sock, DeadlineSocket):
             conn.sock = DeadlineSocket(conn.sock, self.read_timeout)
         conn.sock.arm()
