@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
+from pathlib import Path
 
+from bot.cli.common import EXIT_FAILURE, add_config_dir
 from bot.config.models import BotConfig
 from bot.settings import Settings, SettingsError
 
@@ -18,77 +21,129 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default: all interfaces)")
     serve.add_argument("--workers", type=int, help="worker processes (default: $WEB_CONCURRENCY or 2)")
     serve.add_argument("--threads", type=int, default=8, help="threads per worker (default: 8)")
+    add_config_dir(serve)
     serve.set_defaults(func=run_serve)
 
     socket_mode = subparsers.add_parser("socket", help="connect over Socket Mode (needs SLACK_APP_TOKEN)")
+    add_config_dir(socket_mode)
+    _add_health_port(socket_mode)
     socket_mode.set_defaults(func=run_socket)
 
     scheduler = subparsers.add_parser(
         "scheduler", help="post duty reminders, calendar reminders and the weekly digest (Procfile clock:)"
     )
+    add_config_dir(scheduler)
+    _add_health_port(scheduler)
     scheduler.set_defaults(func=run_scheduler)
 
     demo = subparsers.add_parser("demo", help="run the real app against a local Slack simulator and show the channel")
     demo.add_argument("--interactive", action="store_true", help="type messages and /finops commands yourself")
     demo.add_argument("--feed", help="a JSONL feed of Slack messages to replay instead of the bundled sample")
+    add_config_dir(demo)
     demo.set_defaults(func=run_demo)
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def _add_health_port(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--health-port",
+        type=port_number,
+        default=None,
+        metavar="PORT",
+        help="serve /healthz, /readyz and /metrics on this port (default: $HEALTH_PORT; none when unset)",
     )
 
 
-def preflight(settings: Settings, *required: str) -> str | BotConfig:
+def port_number(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{port} is out of range: a port is 1-65535")
+    return port
+
+
+def configure_logging(settings: Settings) -> None:
+    from bot.logs import configure
+
+    configure(settings.log_level, settings.log_format)
+
+
+def preflight(settings: Settings, *required: str) -> tuple[str, int] | BotConfig:
     """Everything that would stop start-up, checked before any server starts.
 
-    Returns the loaded config (handed on to the services, so it is parsed once) or an error line.
+    Returns the loaded config (handed on to the services, so it is parsed once) or an error line and exit code.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.config.loader import ConfigError, load_config
-    from bot.storage.db import database_url, make_engine, schema_status
+    from bot.storage.db import (
+        DatabaseUrlError,
+        database_url,
+        describe_database_error,
+        make_engine,
+        schema_status,
+        sqlite_file_missing,
+    )
 
     try:
         settings.require(*required)
     except SettingsError as error:
-        return str(error)
+        return str(error), EXIT_FAILURE
     try:
         config = load_config(settings.config_dir).config
     except ConfigError as error:
-        return f"invalid config, not starting:\n{error}"
-    engine = make_engine(database_url(settings.database_url))
+        return f"invalid config in {settings.config_dir}, not starting:\n{error}", EXIT_FAILURE
+    missing = sqlite_file_missing(settings.database_url)
+    if missing is not None:
+        return f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL", EXIT_FAILURE
+    try:
+        engine = make_engine(database_url(settings.database_url))
+    except DatabaseUrlError as error:
+        return str(error), EXIT_FAILURE
     try:
         status = schema_status(engine)
+    except SQLAlchemyError as error:
+        return describe_database_error(error, settings.database_url), EXIT_FAILURE
     finally:
         engine.dispose()
     if not status.is_current:
-        return (
-            f"database schema is at {status.current or 'nothing'}, this version needs {status.head}: "
-            "run `finops-bot db upgrade`"
-        )
+        return status.message(), EXIT_FAILURE
     return config
 
 
-def ready_settings(*required: str) -> tuple[Settings, BotConfig] | int:
+def ready_settings(args: argparse.Namespace, *required: str) -> tuple[Settings, BotConfig] | int:
     """Settings and config that passed every start-up check, or the exit code after saying why not."""
+    from bot.config.locate import ConfigDirError, locate_config_dir
+
     try:
         settings = Settings.from_env()
-    except SettingsError as error:
+        config_dir, shipped = locate_config_dir(
+            getattr(args, "config_dir", None), settings.config_dir if settings.config_dir_explicit else None
+        )
+    except (SettingsError, ConfigDirError) as error:
         print(f"finops-bot: {error}", file=sys.stderr)
-        return 2
+        return EXIT_FAILURE
+    settings = replace(settings, config_dir=config_dir)
     configure_logging(settings)
+    if shipped:
+        log.warning(
+            "no config of yours found (--config-dir, $FINOPS_CONFIG_DIR, ./config): running the example shipped "
+            "in %s; write your own with `finops-bot init`",
+            config_dir,
+        )
     checked = preflight(settings, *required)
-    if isinstance(checked, str):
-        print(f"finops-bot: {checked}", file=sys.stderr)
-        return 1
+    if isinstance(checked, tuple):
+        message, code = checked
+        print(f"finops-bot: {message}", file=sys.stderr)
+        return code
     return settings, checked
 
 
 def run_serve(args: argparse.Namespace) -> int:
     from bot.web.server import serve
 
-    ready = ready_settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     if isinstance(ready, int):
         return ready
     settings, config = ready
@@ -108,7 +163,7 @@ def run_socket(args: argparse.Namespace) -> int:
 
     from bot.app import build_services, create_app
 
-    ready = ready_settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     if isinstance(ready, int):
         return ready
     settings, config = ready
@@ -131,7 +186,7 @@ def run_scheduler(args: argparse.Namespace) -> int:
 
     from bot.app import build_services, run_scheduler_forever
 
-    ready = ready_settings("SLACK_BOT_TOKEN")
+    ready = ready_settings(args, "SLACK_BOT_TOKEN")
     if isinstance(ready, int):
         return ready
     settings, config = ready
@@ -147,11 +202,28 @@ def run_scheduler(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from bot.cli.common import CommandError
+    from bot.cli.common import config_dir as locate
     from bot.devtools.demo import run_demo as demo
 
-    try:
-        config_dir = Settings.from_env().config_dir
-    except SettingsError as error:
-        print(f"finops-bot: {error}", file=sys.stderr)
-        return 2
+    config_dir = locate(args)
+    if args.feed is not None and args.feed != "-":
+        problem = _feed_problem(Path(args.feed))
+        if problem:
+            raise CommandError(f"demo --feed {args.feed}: {problem}", EXIT_FAILURE)
     return demo(config_dir, interactive=args.interactive, feed=args.feed)
+
+
+def _feed_problem(path: Path) -> str | None:
+    """Why a feed file cannot be replayed, in a few words, or None."""
+    if not path.exists():
+        return "no such file; give a JSONL file with one Slack message per line"
+    if path.is_dir():
+        return "is a directory; give a JSONL file with one Slack message per line"
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"not UTF-8 text (byte {error.start}); save the feed as UTF-8 JSONL"
+    except OSError as error:
+        return f"cannot read it ({error.strerror}); check its permissions"
+    return None

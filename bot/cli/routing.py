@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Iterable, Mapping
 from importlib import resources
-from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config.models import BotConfig
@@ -58,20 +57,18 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_config_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config-dir",
-        default=None,
-        metavar="DIR",
-        help="directory holding personas.yaml and routing.yaml (default: $FINOPS_CONFIG_DIR or ./config)",
-    )
+    from bot.cli.common import add_config_dir
+
+    add_config_dir(parser)
 
 
 def load_or_report(config_dir: str | None, err: TextIO) -> BotConfig | None:
     """The config, or None after printing every error (never a traceback)."""
+    from bot.cli.common import config_dir as locate
     from bot.config.loader import ConfigError, load_config
     from bot.settings import Settings
 
-    directory = Settings.from_env().config_dir if config_dir is None else Path(config_dir)
+    directory = locate(argparse.Namespace(config_dir=config_dir), Settings.from_env())
     try:
         return load_config(directory).config
     except ConfigError as exc:

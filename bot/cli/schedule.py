@@ -51,7 +51,9 @@ def _load_config(config_dir: str | None) -> Any:
     from bot.settings import Settings
 
     try:
-        return load_config(config_dir or Settings.from_env().config_dir).config
+        from bot.cli.common import config_dir as locate
+
+        return load_config(locate(argparse.Namespace(config_dir=config_dir), Settings.from_env())).config
     except ConfigError as error:
         _fail(f"invalid config:\n{error}")
         return None

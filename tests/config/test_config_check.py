@@ -75,7 +75,10 @@ def test_default_directory_comes_from_the_environment_at_run_time(
     assert args.func(args) == 0
 
     monkeypatch.setenv("FINOPS_CONFIG_DIR", str(tmp_path / "elsewhere"))
-    assert args.func(args) == 1
+    from bot.cli import main
+
+    # A directory named but missing: one line saying where and what to do, exit 1 like any failure.
+    assert main(["check-config"]) == 1
 
 
 def test_parser_wires_check_config(write_config, capsys: pytest.CaptureFixture[str]) -> None:
