@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.config.models import BotConfig
-from bot.scheduling.ticker import Ticker, start_timer
+from bot.scheduling.ticker import Ticker, TickReport, start_timer
 from bot.services.commands import Commands
 from bot.services.home import Home
 from bot.services.intake import Intake
@@ -130,12 +130,15 @@ def build_services(
 def create_app(settings: Settings, services: BotServices) -> App:
     from handlers import register_all
 
+    bolt_logger = logging.getLogger("bot.slack.bolt")
+    if not any(isinstance(f, _TokenNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenNotice())
     app = App(
         signing_secret=settings.signing_secret.value or None,
         client=services.client,  # carries the token
         # Route and commit before answering Slack: an acknowledged event is durable.
         process_before_response=True,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=bolt_logger,
     )
     register_all(
         app,
@@ -154,8 +157,29 @@ def create_app(settings: Settings, services: BotServices) -> App:
     return app
 
 
+class _TokenNotice(logging.Filter):
+    """Drop bolt's "As you gave `client` as well, `token` will be unused" warning.
+
+    bolt reads SLACK_BOT_TOKEN from the environment itself even when it is given
+    a client, and then warns that the token it found is unused; the client it
+    was given carries that same token, so the warning says nothing.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def count_tick(report: TickReport) -> None:
+    from bot.telemetry.metrics import SCHEDULE_OCCURRENCES
+
+    for outcome, occurrences in (("posted", report.posted), ("skipped", report.skipped)):
+        for occurrence in occurrences:
+            SCHEDULE_OCCURRENCES.labels(occurrence.schedule.kind, "claimed").inc()
+            SCHEDULE_OCCURRENCES.labels(occurrence.schedule.kind, outcome).inc()
+
+
 def scheduler_for(services: BotServices) -> Ticker:
-    return build_scheduler(
+    ticker = build_scheduler(
         services.holder,
         services.store,
         services.store,
@@ -164,6 +188,8 @@ def scheduler_for(services: BotServices) -> Ticker:
         services.clock,
         worker_id(),
     )
+    ticker.on_report = count_tick
+    return ticker
 
 
 def start_in_process_scheduler(services: BotServices) -> BackgroundScheduler:

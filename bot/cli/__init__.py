@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import config, processes, routing, schedule, starter, storage
+from bot.cli import config, deliveries, processes, routing, schedule, starter, storage
 
 # The order is the order of `finops-bot --help`.
-AREAS = (routing, config, starter, processes, storage, schedule)
+AREAS = (routing, config, starter, processes, storage, deliveries, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:

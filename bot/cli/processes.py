@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,6 +52,7 @@ def _add_health_port(parser: argparse.ArgumentParser) -> None:
         metavar="PORT",
         help="serve /healthz, /readyz and /metrics on this port (default: $HEALTH_PORT; none when unset)",
     )
+    parser.add_argument("--health-host", default="0.0.0.0", help="address for --health-port (default: all interfaces)")
 
 
 def port_number(raw: str) -> int:
@@ -109,11 +111,37 @@ def preflight(settings: Settings, *required: str) -> tuple[str, int] | BotConfig
         engine.dispose()
     if not status.is_current:
         return status.message(), EXIT_FAILURE
-    return config
+    slack = check_slack(settings)
+    return slack if slack is not None else config
 
 
-def ready_settings(args: argparse.Namespace, *required: str) -> tuple[Settings, BotConfig] | int:
-    """Settings and config that passed every start-up check, or the exit code after saying why not."""
+def check_slack(settings: Settings) -> tuple[str, int] | None:
+    """One auth.test call: Slack reachable and the bot token accepted, or one line on what to fix."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import make_web_client
+
+    try:
+        make_web_client(settings, timeout=10).auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        return f"Slack refused the bot token ({code}): {_slack_fix(code)}", EXIT_FAILURE
+    except OSError as error:
+        reason = getattr(error, "reason", None) or error
+        return (
+            f"Slack unreachable at {settings.slack_api_url} ({reason}): check the network, proxy or SLACK_API_URL",
+            EXIT_FAILURE,
+        )
+    return None
+
+
+def ready_settings(
+    args: argparse.Namespace, *required: str, prepare: Callable[[Settings], Settings] | None = None
+) -> tuple[Settings, BotConfig] | int:
+    """Settings and config that passed every start-up check, or the exit code after saying why not.
+
+    ``prepare`` adjusts the settings before the checks import anything (serve's metrics directory).
+    """
     from bot.config.locate import ConfigDirError, locate_config_dir
 
     try:
@@ -125,6 +153,8 @@ def ready_settings(args: argparse.Namespace, *required: str) -> tuple[Settings, 
         print(f"finops-bot: {error}", file=sys.stderr)
         return EXIT_FAILURE
     settings = replace(settings, config_dir=config_dir)
+    if prepare is not None:
+        settings = prepare(settings)
     configure_logging(settings)
     if shipped:
         log.warning(
@@ -141,9 +171,11 @@ def ready_settings(args: argparse.Namespace, *required: str) -> tuple[Settings, 
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from bot.web.multiprocess import prepare_metrics_dir
     from bot.web.server import serve
 
-    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    # Before anything imports prometheus-client, so the workers gunicorn forks share their metrics.
+    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", prepare=prepare_metrics_dir)
     if isinstance(ready, int):
         return ready
     settings, config = ready
@@ -161,42 +193,111 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import build_services, create_app
+    from bot.app import create_app
 
     ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     if isinstance(ready, int):
         return ready
     settings, config = ready
-    services = build_services(settings, config=config)
+    stop = _stop_on_signals()
+    services = _start_services(settings, config)
+    if isinstance(services, int):
+        return services
+    health = _serve_health(args, settings, services)
     app = create_app(settings, services)
     if services.config.routing.scheduler.in_process:
         from bot.app import start_in_process_scheduler
 
         start_in_process_scheduler(services)
+    handler = SocketModeHandler(app, settings.app_token.value)
     try:
-        SocketModeHandler(app, settings.app_token.value).start()
+        handler.connect()
+        log.warning("socket mode connected")
+        stop.wait()  # SIGTERM or SIGINT: close the connection, let the relay flush, exit 0
+        log.warning("socket mode stopping")
     finally:
+        handler.close()
+        if health is not None:
+            health.shutdown()
         services.close()
     return 0
 
 
-def run_scheduler(args: argparse.Namespace) -> int:
+def _stop_on_signals():
     import signal
     import threading
 
-    from bot.app import build_services, run_scheduler_forever
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
+
+
+def _start_services(settings: Settings, config: BotConfig):
+    """The bot's services, or the exit code after one line on why Slack or the database refused."""
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.app import StartupError, build_services
+    from bot.storage.db import describe_database_error
+
+    try:
+        return build_services(settings, config=config)
+    except StartupError as error:
+        print(f"finops-bot: {error}", file=sys.stderr)
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        print(f"finops-bot: Slack refused the bot token ({code}): {_slack_fix(code)}", file=sys.stderr)
+    except SQLAlchemyError as error:
+        print(f"finops-bot: {describe_database_error(error, settings.database_url)}", file=sys.stderr)
+    except OSError as error:
+        print(
+            f"finops-bot: Slack unreachable at {settings.slack_api_url} ({error}): check the network or SLACK_API_URL",
+            file=sys.stderr,
+        )
+    return EXIT_FAILURE
+
+
+def _slack_fix(code: str | None) -> str:
+    if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive"):
+        return "set SLACK_BOT_TOKEN to the app's current Bot User OAuth Token (xoxb-...)"
+    if code == "missing_scope":
+        return "add the scopes listed in the README to the app and reinstall it"
+    return "see the README's Slack setup"
+
+
+def _serve_health(args: argparse.Namespace, settings: Settings, services):
+    """/healthz, /readyz and /metrics on --health-port ($HEALTH_PORT), when one is given."""
+    import datetime as dt
+
+    from bot.web.health import Probes, serve_health
+
+    port = getattr(args, "health_port", None) or settings.health_port
+    if not port:
+        return None
+    probes = Probes(services, max_pending_age=dt.timedelta(seconds=settings.ready_max_pending_age))
+    server = serve_health(probes, args.health_host, port)
+    print(f"finops-bot: health on port {port}", flush=True)
+    return server
+
+
+def run_scheduler(args: argparse.Namespace) -> int:
+    from bot.app import run_scheduler_forever
 
     ready = ready_settings(args, "SLACK_BOT_TOKEN")
     if isinstance(ready, int):
         return ready
     settings, config = ready
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    services = build_services(settings, config=config)
+    stop = _stop_on_signals()
+    services = _start_services(settings, config)
+    if isinstance(services, int):
+        return services
+    health = _serve_health(args, settings, services)
     try:
         run_scheduler_forever(services, stop)
     finally:
+        if health is not None:
+            health.shutdown()
         services.close()
     return 0
 

@@ -51,6 +51,8 @@ class RuntimeHolder:
         self._build_names = build_names
         self._lock = threading.Lock()
         self._seen_version = self._files_version()
+        # Why the config on disk was last rejected, until a reload succeeds (shown by /readyz).
+        self.reload_error: str | None = None
         self.current = self._build(config or load_config(self.config_dir).config, self._seen_version)
 
     def _build(self, config: BotConfig, version: str) -> Runtime:
@@ -78,8 +80,10 @@ class RuntimeHolder:
             try:
                 loaded = load_config(self.config_dir)
             except ConfigError as error:
+                self.reload_error = str(error).splitlines()[0] if str(error) else "invalid config"
                 log.error("config reload rejected, keeping the last good config (%s):\n%s", self.current.version, error)
                 return False
             self.current = self._build(loaded.config, version)
+            self.reload_error = None
             log.warning("config reloaded from %s: now at version %s", self.config_dir, version)
             return True

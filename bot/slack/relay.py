@@ -25,31 +25,15 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.slack_errors import PERMANENT_ERRORS
 from bot.storage.store import DeliveryClaim, DeliveryRow
+from bot.telemetry.context import bound
+from bot.telemetry.metrics import DELIVERIES_FAILED, DELIVERIES_RETRIED, DELIVERIES_SENT
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 
-# Errors that will fail the same way however often they are retried.
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "msg_too_long",
-        "no_text",
-        "cant_update_message",
-        "message_not_found",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "missing_scope",
-        "restricted_action",
-    }
-)
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(seconds=60)
 # A delivery older than this, or one tried before, may have reached Slack
@@ -213,6 +197,10 @@ class OutboxRelay:
             self._sent.put(None)  # after the senders: their last marks are flushed first
             self._recorder.join(timeout)
 
+    def is_running(self) -> bool:
+        """Started, not stopped, and every sender and the poller still alive."""
+        return bool(self._threads) and not self._stop.is_set() and all(t.is_alive() for t in self._threads)
+
     # -- work ----------------------------------------------------------------------------------
     def drain(self, limit: int = 100) -> int:
         """Send every delivery that is due now, in this thread. Returns how many were sent."""
@@ -286,6 +274,13 @@ class OutboxRelay:
                 log.exception("outbox: poll failed; will try again")
 
     def _deliver(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
+        with bound(delivery_id=row.id):
+            sent = self._deliver_now(row, record_sent)
+        if sent:
+            DELIVERIES_SENT.inc()
+        return sent
+
+    def _deliver_now(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
         now = self.clock()
         record_sent = record_sent or self._mark_sent_now
         if row.method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > RECOVERY_AGE):
@@ -310,6 +305,7 @@ class OutboxRelay:
                 outcome.error,
             )
             self.store.mark_failed(row.id, outcome.error or "unknown", self.clock())
+            DELIVERIES_FAILED.labels(outcome.error or "unknown").inc()
         else:
             log.warning(
                 "outbox: delivery %s (%s, key %s) failed (%s); retrying at %s",
@@ -320,4 +316,5 @@ class OutboxRelay:
                 outcome.retry_at.isoformat(),
             )
             self.store.mark_retry(row.id, outcome.error or "unknown", outcome.retry_at, self.clock())
+            DELIVERIES_RETRIED.labels(outcome.error or "unknown").inc()
         return 0

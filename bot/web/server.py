@@ -6,6 +6,7 @@ the worker), so no database connection or thread crosses a fork.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import io
 import json
@@ -20,6 +21,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.config.models import BotConfig
 from bot.settings import Settings
 from bot.slack.payloads import is_well_formed_body
+from bot.web.health import PATHS, Probes, answer
+from bot.web.metrics import instrumented
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +31,16 @@ HEALTH_PATH = "/healthz"
 READY_MARK = "finops-bot: listening on"
 
 
-def make_wsgi_app(app: App, health: Callable[[], dict]) -> Callable:
-    slack = SlackRequestHandler(app, path=SLACK_PATH)
+def make_wsgi_app(app: App, health: Callable[[], dict], probes: Probes | None = None) -> Callable:
+    slack = instrumented(SlackRequestHandler(app, path=SLACK_PATH))
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if (
+            probes is not None
+            and environ.get("PATH_INFO") in PATHS
+            and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+        ):
+            return answer(probes, environ["PATH_INFO"], start_response)
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             status = health()
             body = json.dumps(status).encode()
@@ -77,22 +86,16 @@ def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
     services = build_services(settings, **service_options)
     app = create_app(settings, services)
 
-    def health() -> dict:
-        runtime = services.holder.current
-        config = runtime.config
-        return {
-            "ok": services.ready.is_set(),
-            "config_version": runtime.version,
-            "personas": len(config.personas.personas),
-            "topics": len(config.routing.topics),
-            "database": services.engine.dialect.name,
-        }
-
+    probes = Probes(
+        services,
+        max_pending_age=dt.timedelta(seconds=settings.ready_max_pending_age),
+        metrics_dir=str(settings.metrics_dir) if settings.metrics_dir else None,
+    )
     if services.config.routing.scheduler.in_process:
         from bot.app import start_in_process_scheduler
 
         start_in_process_scheduler(services)
-    wsgi = make_wsgi_app(app, health)
+    wsgi = make_wsgi_app(app, probes.liveness, probes)
     # What is loaded now (config models, the router's indexes, SQLAlchemy's
     # metadata, bolt) lives as long as the worker: keep the cyclic garbage
     # collector from walking it again on every full collection under load.
@@ -127,6 +130,11 @@ def serve(
     config: BotConfig | None = None,
 ) -> None:
     """``config``: loaded by the start-up checks in this (master) process; workers inherit it on fork."""
+    from bot.logs import logging_dict
+    from bot.web.multiprocess import prepare_metrics_dir
+
+    if settings.metrics_dir is None:  # `finops-bot serve` prepared it already; benchmarks and tests may not have
+        settings = prepare_metrics_dir(settings)
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -145,5 +153,13 @@ def serve(
         "preload_app": False,
         # Printed whatever the log level: LocalBot (demo, tests, benchmarks) waits for it.
         "when_ready": lambda server: print(f"{READY_MARK} {host}:{port}", flush=True),
+        "child_exit": lambda server, worker: _worker_exited(settings, worker.pid),
+        "logconfig_dict": logging_dict(settings.log_level, settings.log_format),
     }
     GunicornServer(settings, options, load or (lambda: build_wsgi(settings, config=config))).run()
+
+
+def _worker_exited(settings: Settings, pid: int) -> None:
+    from bot.telemetry.metrics import worker_exited
+
+    worker_exited(settings.metrics_dir, pid)
