@@ -44,6 +44,8 @@ def logging_dict(level: str, log_format: str) -> dict[str, Any]:
             # gunicorn's loggers go through the same handler (gunicorn applies this dictionary itself).
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
             "gunicorn.access": {"level": level, "handlers": [], "propagate": True},
+            # Alembic narrates every schema check at INFO; only its warnings are news in a running bot.
+            "alembic": {"level": "DEBUG" if level == "DEBUG" else "WARNING"},
         },
     }
 

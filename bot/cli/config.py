@@ -41,6 +41,21 @@ def run_check_config(args: argparse.Namespace) -> int:
         except SettingsError as error:
             print(f"--slack: {error}", file=sys.stderr)
             return 1
+        from slack_sdk.errors import SlackApiError
+
         config = load_config(config_dir).config
-        status = check_slack_names(make_web_client(settings), config, sys.stdout, sys.stderr)
+        try:
+            status = check_slack_names(make_web_client(settings), config, sys.stdout, sys.stderr)
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            print(f"finops-bot: --slack: Slack refused the bot token ({code}): check SLACK_BOT_TOKEN", file=sys.stderr)
+            return 1
+        except OSError as error:
+            reason = getattr(error, "reason", None) or error
+            print(
+                f"finops-bot: --slack: Slack unreachable at {settings.slack_api_url} ({reason}): "
+                "check the network, proxy or SLACK_API_URL",
+                file=sys.stderr,
+            )
+            return 1
     return status

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.domain.calendars import BusinessCalendar, business_calendar
+
 PersonaKind = Literal["core", "allied"]
 Role = Literal["responsible", "accountable", "consulted", "informed"]
 ROLES: tuple[Role, ...] = ("responsible", "accountable", "consulted", "informed")
@@ -49,6 +51,13 @@ class Persona(Frozen):
     slack: SlackTargets = SlackTargets()
     timezone: str | None = None
     duties: tuple[Duty, ...] = ()
+    # Public holidays that are not business days for this persona ("US", "DE-BY"), and its weekend.
+    holidays: str | None = None
+    weekend: tuple[str, ...] = ("SAT", "SUN")
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return business_calendar(self.holidays, self.weekend)
 
 
 class PersonasFile(Frozen):
