@@ -36,7 +36,7 @@ from bot.slack.client import make_web_client as slack_client
 from bot.slack.directory import resolve_directory
 from bot.slack.relay import OutboxRelay
 from bot.storage.db import database_url, make_engine, schema_status, upgrade
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def make_web_client(settings: Settings, timeout: int = 10) -> WebClient:
 class BotServices:
     settings: Settings
     engine: Engine
-    store: Store
+    storage: Storage
     client: WebClient
     holder: RuntimeHolder
     relay: OutboxRelay
@@ -101,22 +101,22 @@ def build_services(
             f"database schema is at {status.current or 'nothing'}, this version needs {status.head}: "
             "run `finops-bot db upgrade`"
         )
-    store = Store(engine)
+    storage = Storage.open(engine)
     client = make_web_client(settings)
     holder = RuntimeHolder(settings.config_dir, lambda loaded: resolve_directory(client, loaded), config)
-    relay = OutboxRelay(store, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
+    relay = OutboxRelay(storage.outbox, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
     services = BotServices(
         settings=settings,
         engine=engine,
-        store=store,
+        storage=storage,
         client=client,
         holder=holder,
         relay=relay,
-        intake=Intake(holder, store, relay, clock),
-        commands=Commands(holder, store),
-        lifecycle=Lifecycle(holder, store, store, relay.notify, clock),
-        home=Home(holder, store),
-        nudges=Nudges(holder, store, relay.notify, clock),
+        intake=Intake(holder, storage.intake, relay, clock),
+        commands=Commands(holder, storage.requests),
+        lifecycle=Lifecycle(holder, storage.requests, storage.outbox, relay.notify, clock),
+        home=Home(holder, storage.requests),
+        nudges=Nudges(holder, storage.requests, relay.notify, clock),
         clock=clock,
         ready=threading.Event(),
     )
@@ -181,8 +181,8 @@ def count_tick(report: TickReport) -> None:
 def scheduler_for(services: BotServices) -> Ticker:
     ticker = build_scheduler(
         services.holder,
-        services.store,
-        services.store,
+        services.storage,
+        services.storage.outbox,
         services.nudges,
         services.relay.notify,
         services.clock,

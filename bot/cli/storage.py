@@ -166,12 +166,12 @@ def run_db_status(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from bot.storage.store import Store
+    from bot.storage.stores import Storage
 
     engine = _engine(args)
     try:
         _require_current(engine)
-        rows = Store(engine).export(args.since)
+        rows = Storage.open(engine).requests.export(args.since)
         if args.format == "jsonl":
             write_jsonl(rows, sys.stdout)
         else:
@@ -208,7 +208,7 @@ def run_suggest_routing(args: argparse.Namespace) -> int:
     # Imported here: config loading is heavier and not needed by the other commands.
     from bot.config.loader import ROUTING_FILE, ConfigError, load_config
     from bot.services.routing_feedback import Correction, TopicInfo, suggest_routing_changes
-    from bot.storage.store import Store
+    from bot.storage.stores import Storage
 
     config_dir = common.config_dir(args)
     try:
@@ -222,7 +222,7 @@ def run_suggest_routing(args: argparse.Namespace) -> int:
     engine = _engine(args)
     try:
         _require_current(engine)
-        feedback = Store(engine).feedback_since(args.since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+        feedback = Storage.open(engine).requests.feedback_since(args.since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     finally:
         engine.dispose()
 

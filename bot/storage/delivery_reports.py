@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
-from bot.domain.slack_errors import PERMANENT_ERRORS
+from bot.domain.deliveries import FAILED, PENDING
+from bot.domain.slack_errors import PERMANENT_ERRORS, Refusal
 from bot.storage.models import Delivery
 
-PENDING = "pending"
-FAILED = "failed"
+__all__ = ["FAILED", "PENDING", "list_deliveries", "outbox_lag", "permanent_failures", "requeue"]
 
 
 LINE_COLUMNS = (
@@ -68,13 +68,6 @@ class DeliveryLine:
         }
 
 
-@dataclass(frozen=True)
-class PermanentFailure:
-    error: str
-    channel: str | None
-    count: int
-
-
 def outbox_lag(engine: Engine) -> OutboxLag:
     """Pending deliveries and when the oldest was written (one indexed query)."""
     with engine.connect() as connection:
@@ -97,7 +90,7 @@ def list_deliveries(engine: Engine, statuses: Sequence[str], limit: int = 200) -
     return [_line(row) for row in rows]
 
 
-def permanent_failures(engine: Engine, since: dt.datetime | None = None) -> list[PermanentFailure]:
+def permanent_failures(engine: Engine, since: dt.datetime | None = None) -> list[Refusal]:
     """Failed deliveries whose Slack error retrying cannot fix, grouped by error and channel."""
     query = select(Delivery.last_error, Delivery.payload).where(
         Delivery.status == FAILED, Delivery.last_error.in_(sorted(PERMANENT_ERRORS))
@@ -110,7 +103,7 @@ def permanent_failures(engine: Engine, since: dt.datetime | None = None) -> list
             channel = payload.get("channel") if isinstance(payload, dict) else None
             key = (error, channel if isinstance(channel, str) else None)
             counts[key] = counts.get(key, 0) + 1
-    return [PermanentFailure(error, channel, count) for (error, channel), count in sorted(counts.items())]
+    return [Refusal(error, channel, count) for (error, channel), count in sorted(counts.items())]
 
 
 def requeue(engine: Engine, ids: Sequence[int] | None, now: dt.datetime) -> list[int]:

@@ -21,7 +21,7 @@ from bot.scheduling.business_days import (
     previous_business_day,
 )
 from bot.scheduling.schedules import calendar_schedules
-from tests.slack.conftest import SHIPPED_CONFIG
+from tests.slack.harness import SHIPPED_CONFIG
 
 US = business_calendar("US")
 BAVARIA = business_calendar("DE-BY")

@@ -17,7 +17,7 @@ from bot.config.loader import load_config
 from bot.devtools.local import bot_env, free_port, seed_workspace
 from bot.devtools.simulator import SlackSimulator
 from bot.storage.db import upgrade
-from tests.slack.conftest import SHIPPED_CONFIG, wait_until
+from tests.slack.harness import SHIPPED_CONFIG, wait_until
 
 
 def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: bytes | None = None):

@@ -20,7 +20,7 @@ from bot.devtools.local import LocalBot, bot_env, seed_workspace
 from bot.devtools.simulator import SlackSimulator
 from bot.storage.db import make_engine
 from bot.storage.models import Delivery
-from tests.slack.conftest import SHIPPED_CONFIG, copy_config, wait_until
+from tests.slack.harness import SHIPPED_CONFIG, copy_config, wait_until
 
 COST_REQUEST = "AWS bill doubled this month: $90k vs $45k, who owns it?"
 
