@@ -10,6 +10,7 @@ nothing runs at import time.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -22,6 +23,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.config.models import BotConfig
+from bot.domain.slack_errors import Refusal
 from bot.scheduling.ticker import Ticker, TickReport, start_timer
 from bot.services.commands import Commands
 from bot.services.home import Home
@@ -178,6 +180,12 @@ def count_tick(report: TickReport) -> None:
             SCHEDULE_OCCURRENCES.labels(occurrence.schedule.kind, outcome).inc()
 
 
+def refusals_since(engine: Engine, since: dt.datetime) -> list[Refusal]:
+    from bot.storage.delivery_reports import permanent_failures
+
+    return permanent_failures(engine, since=since)
+
+
 def scheduler_for(services: BotServices) -> Ticker:
     ticker = build_scheduler(
         services.holder,
@@ -187,6 +195,7 @@ def scheduler_for(services: BotServices) -> Ticker:
         services.relay.notify,
         services.clock,
         worker_id(),
+        refusals=lambda since: refusals_since(services.engine, since),
     )
     ticker.on_report = count_tick
     return ticker

@@ -18,17 +18,7 @@ import json
 import sys
 
 from bot.cli import common
-from bot.domain.slack_errors import PERMANENT_ERRORS
-
-FIXES = {
-    "not_in_channel": "invite the bot to the channel (/invite @finops-bot)",
-    "channel_not_found": "fix the channel in personas.yaml/routing.yaml, or invite the bot to the private channel",
-    "is_archived": "unarchive the channel or point the config at another one",
-    "invalid_auth": "set SLACK_BOT_TOKEN to the app's current bot token",
-    "token_revoked": "reinstall the app and set SLACK_BOT_TOKEN to the new bot token",
-    "account_inactive": "reinstall the app and set SLACK_BOT_TOKEN to the new bot token",
-    "missing_scope": "add the scopes the README lists and reinstall the app",
-}
+from bot.domain.slack_errors import FIXES, PERMANENT_ERRORS
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:

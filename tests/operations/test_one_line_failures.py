@@ -16,7 +16,7 @@ import pytest
 from bot.config.loader import load_config
 from bot.devtools.local import bot_env, free_port, seed_workspace
 from bot.devtools.simulator import SlackSimulator
-from bot.storage.db import upgrade
+from bot.storage.db import make_engine, upgrade
 from tests.slack.harness import SHIPPED_CONFIG, wait_until
 
 
@@ -187,3 +187,43 @@ def _get(url: str) -> dict | None:
             return json.loads(response.read())
     except OSError:
         return None
+
+
+def test_the_digest_footer_names_posts_slack_refused(tmp_path: Path, database: str) -> None:
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from bot.storage.models import Delivery
+
+    now = dt.datetime.now(dt.UTC)
+    engine = make_engine(database)
+    with engine.begin() as connection:
+        for _ in range(2):
+            connection.execute(
+                insert(Delivery).values(
+                    kind="scheduled",
+                    method="post",
+                    payload={"channel": "C0FINANCE", "text": "reminder"},
+                    status="failed",
+                    attempts=1,
+                    last_error="not_in_channel",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    engine.dispose()
+    this_week = now.strftime("%G-W%V")
+    result = cli(
+        "digest",
+        "--dry-run",
+        "--week",
+        this_week,
+        "--database-url",
+        database,
+        env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)},
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    assert "Slack refused 2 posts this week: `not_in_channel` in <#C0FINANCE> (2)" in out
+    assert "invite the bot to the channel" in out and "finops-bot deliveries retry --all-failed" in out
