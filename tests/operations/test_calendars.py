@@ -113,3 +113,18 @@ def test_check_config_names_a_bad_calendar(tmp_path: Path, line: str, expected: 
     )
     assert result.returncode == 1
     assert expected in result.stderr and "personas.yaml:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_config_warns_for_a_calendar_entry_in_the_past(tmp_path: Path) -> None:
+    import io
+
+    from bot.config.check import check_config
+
+    config_dir = tmp_path / "config"
+    shutil.copytree(SHIPPED_CONFIG, config_dir)
+    entry = min(load_config(config_dir).config.routing.calendar, key=lambda e: e.date)
+    out, err = io.StringIO(), io.StringIO()
+    assert check_config(config_dir, out, err, today=entry.date - dt.timedelta(days=1)) == 0
+    assert "in the past" not in out.getvalue()
+    assert check_config(config_dir, out, err, today=entry.date + dt.timedelta(days=1)) == 0
+    assert f"calendar entry '{entry.id}' was due {entry.date.isoformat()}, in the past" in out.getvalue()
