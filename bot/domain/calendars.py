@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 WEEKDAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 DEFAULT_WEEKEND = ("SAT", "SUN")
@@ -64,7 +65,7 @@ def weekend_problem(days: object) -> str | None:
 
 
 @functools.cache
-def _holiday_table(code: str):  # type: ignore[no-untyped-def]
+def _holiday_table(code: str) -> Any:
     """The ``holidays`` package's table for a country (and subdivision); it fills in years as they are asked."""
     import holidays
 

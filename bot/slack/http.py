@@ -112,7 +112,7 @@ class PooledWebClient(WebClient):
         super().__init__(*args, **kwargs)
         self.pool = ConnectionPool(self.timeout, self.ssl)
 
-    def api_call(  # type: ignore[override]
+    def api_call(
         self,
         api_method: str,
         *,
@@ -165,7 +165,7 @@ class PooledWebClient(WebClient):
     ) -> tuple[int, dict[str, str], bytes]:
         """One call, asking slack_sdk's retry handlers after each failure, as WebClient itself does."""
         state = RetryState()
-        request = RetryRequest(method="POST", url=url, headers=headers, data=body)
+        request = RetryRequest(method="POST", url=url, headers=dict(headers), data=body)
         while True:
             state.next_attempt_requested = False
             try:

@@ -9,18 +9,19 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import Any
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 event_id: ContextVar[str | None] = ContextVar("event_id", default=None)
 delivery_id: ContextVar[int | None] = ContextVar("delivery_id", default=None)
 
-FIELDS = {"request_id": request_id, "event_id": event_id, "delivery_id": delivery_id}
+FIELDS: dict[str, ContextVar[Any]] = {"request_id": request_id, "event_id": event_id, "delivery_id": delivery_id}
 
 
 @contextlib.contextmanager
 def bound(**values: object) -> Iterator[None]:
     """Set some of the ids for the duration of a block."""
-    tokens = [(FIELDS[name], FIELDS[name].set(value)) for name, value in values.items()]  # type: ignore[arg-type]
+    tokens = [(FIELDS[name], FIELDS[name].set(value)) for name, value in values.items()]
     try:
         yield
     finally:
