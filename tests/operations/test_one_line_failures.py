@@ -227,3 +227,19 @@ def test_the_digest_footer_names_posts_slack_refused(tmp_path: Path, database: s
     out = result.stdout.decode()
     assert "Slack refused 2 posts this week: `not_in_channel` in <#C0FINANCE> (2)" in out
     assert "invite the bot to the channel" in out and "finops-bot deliveries retry --all-failed" in out
+
+
+def test_test_routes_refuses_an_empty_file_unknown_keys_and_unknown_personas(tmp_path: Path) -> None:
+    empty = _write(tmp_path / "empty.yaml", b"")
+    typo = _write(
+        tmp_path / "typo.yaml", b"- {id: bill, text: AWS bill doubled, expcet: [finance], accept: [financ]}\n"
+    )
+    env = {"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)}
+    result = cli("test-routes", str(empty), env=env)
+    assert result.returncode == 1 and "no cases" in one_line(result)
+    result = cli("test-routes", str(typo), env=env)
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert "case 1 (bill): unknown key 'expcet' (did you mean 'expect'?)" in err
+    assert "case 1 (bill): accept: unknown persona 'financ' (did you mean 'finance'?)" in err
+    assert "Traceback" not in err
