@@ -26,8 +26,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.config.models import BotConfig
+from bot.domain.slack_errors import Refusal
 from bot.receivers.http import AlertReceivers, missing_secrets
-from bot.scheduling.ticker import Ticker, start_timer
+from bot.scheduling.ticker import Ticker, TickReport, start_timer
 from bot.services.alert_intake import AlertIntake
 from bot.services.commands import Commands
 from bot.services.home import Home
@@ -189,12 +190,15 @@ def build_receivers(settings: Settings, services: BotServices) -> AlertReceivers
 def create_app(settings: Settings, services: BotServices) -> App:
     from handlers import register_all
 
+    bolt_logger = logging.getLogger("bot.slack.bolt")
+    if not any(isinstance(f, _TokenNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_TokenNotice())
     app = App(
         signing_secret=settings.signing_secret.value or None,
         client=services.client,  # carries the token
         # Route and commit before answering Slack: an acknowledged event is durable.
         process_before_response=True,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=bolt_logger,
     )
     register_all(
         app,
@@ -214,6 +218,33 @@ def create_app(settings: Settings, services: BotServices) -> App:
     return app
 
 
+class _TokenNotice(logging.Filter):
+    """Drop bolt's "As you gave `client` as well, `token` will be unused" warning.
+
+    bolt reads SLACK_BOT_TOKEN from the environment itself even when it is given
+    a client, and then warns that the token it found is unused; the client it
+    was given carries that same token, so the warning says nothing.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def count_tick(report: TickReport) -> None:
+    from bot.telemetry.metrics import SCHEDULE_OCCURRENCES
+
+    for outcome, occurrences in (("posted", report.posted), ("skipped", report.skipped)):
+        for occurrence in occurrences:
+            SCHEDULE_OCCURRENCES.labels(occurrence.schedule.kind, "claimed").inc()
+            SCHEDULE_OCCURRENCES.labels(occurrence.schedule.kind, outcome).inc()
+
+
+def refusals_since(engine: Engine, since: dt.datetime) -> list[Refusal]:
+    from bot.storage.delivery_reports import permanent_failures
+
+    return permanent_failures(engine, since=since)
+
+
 @dataclass(frozen=True)
 class _DigestWithMutes:
     """The digest queries plus the muted-alert counts of silences, which the digest shows."""
@@ -231,7 +262,7 @@ class _DigestWithMutes:
 def scheduler_for(services: BotServices) -> Ticker:
     storage = services.storage
     digest: Any = _DigestWithMutes(storage.digest, storage.silences)
-    return build_scheduler(
+    ticker = build_scheduler(
         services.holder,
         dataclasses.replace(storage, digest=digest),
         services.storage.outbox,
@@ -239,7 +270,10 @@ def scheduler_for(services: BotServices) -> Ticker:
         services.relay.notify,
         services.clock,
         worker_id(),
+        refusals=lambda since: refusals_since(services.engine, since),
     )
+    ticker.on_report = count_tick
+    return ticker
 
 
 def start_in_process_scheduler(services: BotServices) -> BackgroundScheduler:

@@ -15,6 +15,8 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_SNS_CERT_HOST_PATTERN = r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
 DEFAULT_GOOGLE_JWKS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 WEBHOOK_SECRET_PREFIX = "FINOPS_WEBHOOK_SECRET_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(Exception):
@@ -66,6 +68,16 @@ class Settings:
     webhook_secrets: Mapping[str, Secret] = field(default_factory=dict)  # source -> HMAC secret
     sns_cert_host_pattern: str = DEFAULT_SNS_CERT_HOST_PATTERN  # tests point it at a local HTTPS host
     google_jwks_url: str = DEFAULT_GOOGLE_JWKS_URL  # tests point it at a local key set
+    log_format: str = "text"
+    # PROMETHEUS_MULTIPROC_DIR: where gunicorn's workers share metrics (serve makes one when unset).
+    metrics_dir: Path | None = None
+    # /readyz fails while the oldest pending delivery is older than this (READY_MAX_PENDING_AGE, seconds).
+    ready_max_pending_age: int = 300
+    # socket/scheduler: serve /healthz, /readyz, /metrics on this port (HEALTH_PORT; 0: none).
+    health_port: int = 0
+    # True when FINOPS_CONFIG_DIR named the directory (then it must exist); else
+    # ./config or the example shipped in the package (bot.config.locate).
+    config_dir_explicit: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,8 +92,12 @@ class Settings:
             slack_api_url=api_url,
             database_url=env.get("DATABASE_URL") or None,
             config_dir=Path(env.get("FINOPS_CONFIG_DIR") or "config"),
-            port=_int_setting(env, "PORT", 3000),
-            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            port=_port_setting(env, "PORT", 3000),
+            log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO"),
+            log_format=_choice(env, "LOG_FORMAT", LOG_FORMATS, "text"),
+            metrics_dir=Path(env["PROMETHEUS_MULTIPROC_DIR"]) if env.get("PROMETHEUS_MULTIPROC_DIR") else None,
+            ready_max_pending_age=_int_setting(env, "READY_MAX_PENDING_AGE", 300),
+            health_port=_port_setting(env, "HEALTH_PORT", 0),
             web_concurrency=_int_setting(env, "WEB_CONCURRENCY", 2),
             request_read_timeout=_float_setting(env, "FINOPS_REQUEST_READ_TIMEOUT_SECONDS", 5.0),
             config_settle_seconds=_float_setting(env, "FINOPS_CONFIG_SETTLE_SECONDS", 1.0),
@@ -100,6 +116,7 @@ class Settings:
             },
             sns_cert_host_pattern=env.get("FINOPS_SNS_CERT_HOST_PATTERN") or DEFAULT_SNS_CERT_HOST_PATTERN,
             google_jwks_url=env.get("FINOPS_GOOGLE_JWKS_URL") or DEFAULT_GOOGLE_JWKS_URL,
+            config_dir_explicit=bool(env.get("FINOPS_CONFIG_DIR")),
         )
 
     def webhook_secret(self, source: str) -> Secret:
@@ -141,3 +158,29 @@ def _float_setting(env: Mapping[str, str], name: str, default: float) -> float:
     if not value > 0:
         raise SettingsError(f"malformed setting: {name} must be more than 0, got {raw!r}")
     return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    value = raw.upper() if choices[0].isupper() else raw.lower()
+    if value not in choices:
+        raise SettingsError(f"malformed setting: {name} must be one of {', '.join(choices)}, got {raw!r}")
+    return value
+
+
+def _port_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    port = _int_setting(env, name, default)
+    if not 0 <= port < 65536:
+        raise SettingsError(f"malformed setting: {name} must be a port number 1-65535, got {port}")
+    return port
+
+
+def share_metrics_dir(path: Path) -> None:
+    """Tell prometheus-client (in this process and the workers it forks) where to keep multi-process metrics.
+
+    prometheus-client reads PROMETHEUS_MULTIPROC_DIR itself, so the setting is
+    passed on through the environment; this is the one place that writes it.
+    """
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)

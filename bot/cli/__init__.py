@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import config, processes, routing, schedule, silences, storage
+from bot.cli import config, deliveries, processes, routing, schedule, silences, starter, storage
 
 # The order is the order of `finops-bot --help`.
-AREAS = (routing, config, processes, storage, schedule, silences)
+AREAS = (routing, config, starter, processes, storage, deliveries, silences, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="finops-bot",
         description="Route FinOps (cloud cost) requests in Slack to the personas who own them.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for area in AREAS:
@@ -28,11 +29,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("finops-bot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from bot.cli.common import EXIT_FAILURE, CommandError
+    from bot.config.locate import ConfigDirError
+    from bot.settings import SettingsError
+
     try:
         return int(args.func(args) or 0)
+    except CommandError as error:
+        print(f"finops-bot: {error}", file=sys.stderr)
+        return error.code
+    except (ConfigDirError, SettingsError) as error:
+        print(f"finops-bot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -11,10 +11,34 @@ from pathlib import Path
 
 from bot.settings import Settings
 
+# Exit codes, the same for the same condition in every command.
+# 1: the command could not do its job: an invalid config or setting, no config
+# dir, a database unreachable or outdated, Slack unreachable, a failed check.
+EXIT_FAILURE = 1
+# 2: the command line itself is wrong (argparse's own code): an unknown option, missing input.
+EXIT_USAGE = 2
 
-def config_dir(args: argparse.Namespace) -> Path:
-    given = getattr(args, "config_dir", None)
-    return Path(given) if given else Settings.from_env().config_dir
+
+class CommandError(Exception):
+    """A command cannot go on; ``main`` prints the one-line message and exits with ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE):
+        super().__init__(message)
+        self.code = code
+
+
+def config_dir(args: argparse.Namespace, settings: Settings | None = None) -> Path:
+    """``--config-dir``, else ``$FINOPS_CONFIG_DIR``, else ./config, else the example shipped with the bot.
+
+    Raises ``ConfigDirError`` (one line: where it looked, what to do) when a named directory is missing.
+    """
+    from bot.config.locate import locate_config_dir
+
+    settings = settings or Settings.from_env()
+    path, _shipped = locate_config_dir(
+        getattr(args, "config_dir", None), settings.config_dir if settings.config_dir_explicit else None
+    )
+    return path
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -23,10 +47,16 @@ def database_url(args: argparse.Namespace) -> str:
     return sqlalchemy_url(getattr(args, "database_url", None) or Settings.from_env().database_url)
 
 
+CONFIG_DIR_HELP = (
+    "directory holding personas.yaml and routing.yaml "
+    "(default: $FINOPS_CONFIG_DIR, else ./config, else the example shipped with the bot)"
+)
+
+
 def add_config_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config-dir",
         default=None,
         metavar="DIR",
-        help="directory holding personas.yaml and routing.yaml (default: $FINOPS_CONFIG_DIR or ./config)",
+        help=CONFIG_DIR_HELP,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.cli.common import add_config_dir
+from bot.cli.common import config_dir as locate_config_dir
 from bot.config.check import check_config
 
 
@@ -14,12 +16,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         help="validate personas.yaml and routing.yaml",
         description="Validate the configuration: exit 0 with a summary, or 1 listing every error.",
     )
-    parser.add_argument(
-        "--config-dir",
-        default=None,
-        metavar="DIR",
-        help="directory holding personas.yaml and routing.yaml (default: $FINOPS_CONFIG_DIR or ./config)",
-    )
+    add_config_dir(parser)
     parser.add_argument(
         "--slack",
         action="store_true",
@@ -31,12 +28,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 def run_check_config(args: argparse.Namespace) -> int:
     from bot.settings import Settings, SettingsError
 
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return 1
-    config_dir = args.config_dir or settings.config_dir
+    settings = Settings.from_env()
+    config_dir = locate_config_dir(args, settings)
     status = check_config(config_dir, sys.stdout, sys.stderr)
     if status == 0 and args.slack:
         from bot.app import make_web_client
@@ -48,6 +41,21 @@ def run_check_config(args: argparse.Namespace) -> int:
         except SettingsError as error:
             print(f"--slack: {error}", file=sys.stderr)
             return 1
+        from slack_sdk.errors import SlackApiError
+
         config = load_config(config_dir).config
-        status = check_slack_names(make_web_client(settings), config, sys.stdout, sys.stderr)
+        try:
+            status = check_slack_names(make_web_client(settings), config, sys.stdout, sys.stderr)
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            print(f"finops-bot: --slack: Slack refused the bot token ({code}): check SLACK_BOT_TOKEN", file=sys.stderr)
+            return 1
+        except OSError as error:
+            reason = getattr(error, "reason", None) or error
+            print(
+                f"finops-bot: --slack: Slack unreachable at {settings.slack_api_url} ({reason}): "
+                "check the network, proxy or SLACK_API_URL",
+                file=sys.stderr,
+            )
+            return 1
     return status

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
+from bot.cli.common import EXIT_FAILURE, add_config_dir
 from bot.config.models import BotConfig
 from bot.settings import Settings, SettingsError
 
@@ -18,77 +22,160 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default: all interfaces)")
     serve.add_argument("--workers", type=int, help="worker processes (default: $WEB_CONCURRENCY or 2)")
     serve.add_argument("--threads", type=int, default=8, help="threads per worker (default: 8)")
+    add_config_dir(serve)
     serve.set_defaults(func=run_serve)
 
     socket_mode = subparsers.add_parser("socket", help="connect over Socket Mode (needs SLACK_APP_TOKEN)")
+    add_config_dir(socket_mode)
+    _add_health_port(socket_mode)
     socket_mode.set_defaults(func=run_socket)
 
     scheduler = subparsers.add_parser(
         "scheduler", help="post duty reminders, calendar reminders and the weekly digest (Procfile clock:)"
     )
+    add_config_dir(scheduler)
+    _add_health_port(scheduler)
     scheduler.set_defaults(func=run_scheduler)
 
     demo = subparsers.add_parser("demo", help="run the real app against a local Slack simulator and show the channel")
     demo.add_argument("--interactive", action="store_true", help="type messages and /finops commands yourself")
     demo.add_argument("--feed", help="a JSONL feed of Slack messages to replay instead of the bundled sample")
+    add_config_dir(demo)
     demo.set_defaults(func=run_demo)
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def _add_health_port(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--health-port",
+        type=port_number,
+        default=None,
+        metavar="PORT",
+        help="serve /healthz, /readyz and /metrics on this port (default: $HEALTH_PORT; none when unset)",
     )
+    parser.add_argument("--health-host", default="0.0.0.0", help="address for --health-port (default: all interfaces)")
 
 
-def preflight(settings: Settings, *required: str) -> str | BotConfig:
+def port_number(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{port} is out of range: a port is 1-65535")
+    return port
+
+
+def configure_logging(settings: Settings) -> None:
+    from bot.logs import configure
+
+    configure(settings.log_level, settings.log_format)
+
+
+def preflight(settings: Settings, *required: str) -> tuple[str, int] | BotConfig:
     """Everything that would stop start-up, checked before any server starts.
 
-    Returns the loaded config (handed on to the services, so it is parsed once) or an error line.
+    Returns the loaded config (handed on to the services, so it is parsed once) or an error line and exit code.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.config.loader import ConfigError, load_config
-    from bot.storage.db import database_url, make_engine, schema_status
+    from bot.storage.db import (
+        DatabaseUrlError,
+        database_url,
+        describe_database_error,
+        make_engine,
+        schema_status,
+        sqlite_file_missing,
+    )
 
     try:
         settings.require(*required)
     except SettingsError as error:
-        return str(error)
+        return str(error), EXIT_FAILURE
     try:
         config = load_config(settings.config_dir).config
     except ConfigError as error:
-        return f"invalid config, not starting:\n{error}"
-    engine = make_engine(database_url(settings.database_url))
+        return f"invalid config in {settings.config_dir}, not starting:\n{error}", EXIT_FAILURE
+    missing = sqlite_file_missing(settings.database_url)
+    if missing is not None:
+        return f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL", EXIT_FAILURE
+    try:
+        engine = make_engine(database_url(settings.database_url))
+    except DatabaseUrlError as error:
+        return str(error), EXIT_FAILURE
     try:
         status = schema_status(engine)
+    except SQLAlchemyError as error:
+        return describe_database_error(error, settings.database_url), EXIT_FAILURE
     finally:
         engine.dispose()
     if not status.is_current:
+        return status.message(), EXIT_FAILURE
+    slack = check_slack(settings)
+    return slack if slack is not None else config
+
+
+def check_slack(settings: Settings) -> tuple[str, int] | None:
+    """One auth.test call: Slack reachable and the bot token accepted, or one line on what to fix."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import make_web_client
+
+    try:
+        make_web_client(settings, timeout=10).auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        return f"Slack refused the bot token ({code}): {_slack_fix(code)}", EXIT_FAILURE
+    except OSError as error:
+        reason = getattr(error, "reason", None) or error
         return (
-            f"database schema is at {status.current or 'nothing'}, this version needs {status.head}: "
-            "run `finops-bot db upgrade`"
+            f"Slack unreachable at {settings.slack_api_url} ({reason}): check the network, proxy or SLACK_API_URL",
+            EXIT_FAILURE,
         )
-    return config
+    return None
 
 
-def ready_settings(*required: str) -> tuple[Settings, BotConfig] | int:
-    """Settings and config that passed every start-up check, or the exit code after saying why not."""
+def ready_settings(
+    args: argparse.Namespace, *required: str, prepare: Callable[[Settings], Settings] | None = None
+) -> tuple[Settings, BotConfig] | int:
+    """Settings and config that passed every start-up check, or the exit code after saying why not.
+
+    ``prepare`` adjusts the settings before the checks import anything (serve's metrics directory).
+    """
+    from bot.config.locate import ConfigDirError, locate_config_dir
+
     try:
         settings = Settings.from_env()
-    except SettingsError as error:
+        config_dir, shipped = locate_config_dir(
+            getattr(args, "config_dir", None), settings.config_dir if settings.config_dir_explicit else None
+        )
+    except (SettingsError, ConfigDirError) as error:
         print(f"finops-bot: {error}", file=sys.stderr)
-        return 2
+        return EXIT_FAILURE
+    settings = replace(settings, config_dir=config_dir)
+    if prepare is not None:
+        settings = prepare(settings)
     configure_logging(settings)
+    if shipped:
+        log.warning(
+            "no config of yours found (--config-dir, $FINOPS_CONFIG_DIR, ./config): running the example shipped "
+            "in %s; write your own with `finops-bot init`",
+            config_dir,
+        )
     checked = preflight(settings, *required)
-    if isinstance(checked, str):
-        print(f"finops-bot: {checked}", file=sys.stderr)
-        return 1
+    if isinstance(checked, tuple):
+        message, code = checked
+        print(f"finops-bot: {message}", file=sys.stderr)
+        return code
     return settings, checked
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from bot.web.multiprocess import prepare_metrics_dir
     from bot.web.server import serve
 
-    ready = ready_settings("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    # Before anything imports prometheus-client, so the workers gunicorn forks share their metrics.
+    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", prepare=prepare_metrics_dir)
     if isinstance(ready, int):
         return ready
     settings, config = ready
@@ -106,52 +193,138 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import build_services, create_app
+    from bot.app import create_app
 
-    ready = ready_settings("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     if isinstance(ready, int):
         return ready
     settings, config = ready
-    services = build_services(settings, config=config)
+    stop = _stop_on_signals()
+    services = _start_services(settings, config)
+    if isinstance(services, int):
+        return services
+    health = _serve_health(args, settings, services)
     app = create_app(settings, services)
     if services.config.routing.scheduler.in_process:
         from bot.app import start_in_process_scheduler
 
         start_in_process_scheduler(services)
+    handler = SocketModeHandler(app, settings.app_token.value)
     try:
-        SocketModeHandler(app, settings.app_token.value).start()
+        handler.connect()
+        log.warning("socket mode connected")
+        stop.wait()  # SIGTERM or SIGINT: close the connection, let the relay flush, exit 0
+        log.warning("socket mode stopping")
     finally:
+        handler.close()
+        if health is not None:
+            health.shutdown()
         services.close()
     return 0
 
 
-def run_scheduler(args: argparse.Namespace) -> int:
+def _stop_on_signals():
     import signal
     import threading
 
-    from bot.app import build_services, run_scheduler_forever
-
-    ready = ready_settings("SLACK_BOT_TOKEN")
-    if isinstance(ready, int):
-        return ready
-    settings, config = ready
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    services = build_services(settings, config=config)
+    return stop
+
+
+def _start_services(settings: Settings, config: BotConfig):
+    """The bot's services, or the exit code after one line on why Slack or the database refused."""
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.app import StartupError, build_services
+    from bot.storage.db import describe_database_error
+
+    try:
+        return build_services(settings, config=config)
+    except StartupError as error:
+        print(f"finops-bot: {error}", file=sys.stderr)
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        print(f"finops-bot: Slack refused the bot token ({code}): {_slack_fix(code)}", file=sys.stderr)
+    except SQLAlchemyError as error:
+        print(f"finops-bot: {describe_database_error(error, settings.database_url)}", file=sys.stderr)
+    except OSError as error:
+        print(
+            f"finops-bot: Slack unreachable at {settings.slack_api_url} ({error}): check the network or SLACK_API_URL",
+            file=sys.stderr,
+        )
+    return EXIT_FAILURE
+
+
+def _slack_fix(code: str | None) -> str:
+    if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive"):
+        return "set SLACK_BOT_TOKEN to the app's current Bot User OAuth Token (xoxb-...)"
+    if code == "missing_scope":
+        return "add the scopes listed in the README to the app and reinstall it"
+    return "see the README's Slack setup"
+
+
+def _serve_health(args: argparse.Namespace, settings: Settings, services):
+    """/healthz, /readyz and /metrics on --health-port ($HEALTH_PORT), when one is given."""
+    import datetime as dt
+
+    from bot.web.health import Probes, serve_health
+
+    port = getattr(args, "health_port", None) or settings.health_port
+    if not port:
+        return None
+    probes = Probes(services, max_pending_age=dt.timedelta(seconds=settings.ready_max_pending_age))
+    server = serve_health(probes, args.health_host, port)
+    print(f"finops-bot: health on port {port}", flush=True)
+    return server
+
+
+def run_scheduler(args: argparse.Namespace) -> int:
+    from bot.app import run_scheduler_forever
+
+    ready = ready_settings(args, "SLACK_BOT_TOKEN")
+    if isinstance(ready, int):
+        return ready
+    settings, config = ready
+    stop = _stop_on_signals()
+    services = _start_services(settings, config)
+    if isinstance(services, int):
+        return services
+    health = _serve_health(args, settings, services)
     try:
         run_scheduler_forever(services, stop)
     finally:
+        if health is not None:
+            health.shutdown()
         services.close()
     return 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from bot.cli.common import CommandError
+    from bot.cli.common import config_dir as locate
     from bot.devtools.demo import run_demo as demo
 
-    try:
-        config_dir = Settings.from_env().config_dir
-    except SettingsError as error:
-        print(f"finops-bot: {error}", file=sys.stderr)
-        return 2
+    config_dir = locate(args)
+    if args.feed is not None and args.feed != "-":
+        problem = _feed_problem(Path(args.feed))
+        if problem:
+            raise CommandError(f"demo --feed {args.feed}: {problem}", EXIT_FAILURE)
     return demo(config_dir, interactive=args.interactive, feed=args.feed)
+
+
+def _feed_problem(path: Path) -> str | None:
+    """Why a feed file cannot be replayed, in a few words, or None."""
+    if not path.exists():
+        return "no such file; give a JSONL file with one Slack message per line"
+    if path.is_dir():
+        return "is a directory; give a JSONL file with one Slack message per line"
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"not UTF-8 text (byte {error.start}); save the feed as UTF-8 JSONL"
+    except OSError as error:
+        return f"cannot read it ({error.strerror}); check its permissions"
+    return None

@@ -12,9 +12,9 @@ import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
-from pathlib import Path
 from typing import Any, TextIO
 
+from bot.config.issues import did_you_mean
 from bot.config.models import BotConfig
 
 SAMPLE_FEED = "samples/cost_alerts.jsonl"
@@ -58,20 +58,18 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_config_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config-dir",
-        default=None,
-        metavar="DIR",
-        help="directory holding personas.yaml and routing.yaml (default: $FINOPS_CONFIG_DIR or ./config)",
-    )
+    from bot.cli.common import add_config_dir
+
+    add_config_dir(parser)
 
 
 def load_or_report(config_dir: str | None, err: TextIO) -> BotConfig | None:
     """The config, or None after printing every error (never a traceback)."""
+    from bot.cli.common import config_dir as locate
     from bot.config.loader import ConfigError, load_config
     from bot.settings import Settings
 
-    directory = Settings.from_env().config_dir if config_dir is None else Path(config_dir)
+    directory = locate(argparse.Namespace(config_dir=config_dir), Settings.from_env())
     try:
         return load_config(directory).config
     except ConfigError as exc:
@@ -294,6 +292,11 @@ def run_test_routes(args: argparse.Namespace) -> int:
         loaded = _load_cases(name, sys.stderr)
         if loaded is None:
             return 1
+        problems = case_problems(name, loaded, config.persona_ids)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            return 1
         files.append((name, loaded))
     from bot.routing.evaluation import combine, score_cases
     from bot.routing.router import Router
@@ -342,6 +345,33 @@ def metrics_table(per_file: Sequence[Any]) -> list[str]:
             cells.append(f"{label} {ratio.value:.3f} ({ratio.hits}/{ratio.total})" if ratio.total else f"{label} -")
         lines.append(f"  {item.name} ({item.cases} cases): " + "; ".join(cells))
     return lines
+
+
+# Every key a case may have (bot.routing.evaluation); anything else is a typo that would silently test nothing.
+CASE_KEYS = frozenset(
+    {"id", "kind", "lang", "source", "text", "attachments", "blocks", "expect", "accept", "amount", "amount_usd",
+     "amount_period", "term_years", "topic", "unknown", "two_owners"}
+)  # fmt: skip
+
+
+def case_problems(name: str, cases: list[Mapping[str, Any]], persona_ids: Sequence[str]) -> list[str]:
+    """Unknown keys, unknown persona ids and an empty file, one line each."""
+    if not cases:
+        return [f"{name}: no cases: a test-routes file is a YAML list of cases (text, expect, accept...)"]
+    problems = []
+    known = set(persona_ids)
+    for number, case in enumerate(cases, 1):
+        label = f"{name}: case {number}" + (f" ({case['id']})" if case.get("id") else "")
+        for key in sorted(set(case) - CASE_KEYS, key=str):
+            problems.append(f"{label}: unknown key {key!r}{did_you_mean(str(key), sorted(CASE_KEYS))}")
+        for key in ("expect", "accept"):
+            value = case.get(key)
+            for persona in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+                if str(persona) not in known:
+                    problems.append(
+                        f"{label}: {key}: unknown persona {persona!r}{did_you_mean(str(persona), sorted(known))}"
+                    )
+    return problems
 
 
 def _load_cases(name: str, err: TextIO) -> list[Mapping[str, Any]] | None:

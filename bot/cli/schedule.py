@@ -51,7 +51,9 @@ def _load_config(config_dir: str | None) -> Any:
     from bot.settings import Settings
 
     try:
-        return load_config(config_dir or Settings.from_env().config_dir).config
+        from bot.cli.common import config_dir as locate
+
+        return load_config(locate(argparse.Namespace(config_dir=config_dir), Settings.from_env())).config
     except ConfigError as error:
         _fail(f"invalid config:\n{error}")
         return None
@@ -64,7 +66,8 @@ def run_digest(args: argparse.Namespace) -> int:
 
     from bot.scheduling.weeks import WeekError, parse_iso_week
     from bot.services.scheduled_posts import compose_digest
-    from bot.storage.db import make_engine, schema_status
+    from bot.storage.db import make_engine, schema_status, sqlite_file_missing
+    from bot.storage.delivery_reports import permanent_failures
     from bot.storage.stores import Storage
 
     config = _load_config(args.config_dir)
@@ -79,13 +82,23 @@ def run_digest(args: argparse.Namespace) -> int:
             week = parse_iso_week(args.week, timezone)
         except WeekError as error:
             return _fail(str(error), 2)
-    engine = make_engine(common.database_url(args))
+    url = common.database_url(args)
+    missing = sqlite_file_missing(url)
+    if missing is not None:  # reading never creates an empty database
+        return _fail(f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL")
+    engine = make_engine(url)
     try:
         status = schema_status(engine)
         if not status.is_current:
             return _fail(status.message())
         message = compose_digest(
-            config, Storage.open(engine).digest, dt.datetime.now(UTC), timezone, week=week, audience=args.persona
+            config,
+            Storage.open(engine).digest,
+            dt.datetime.now(UTC),
+            timezone,
+            week=week,
+            audience=args.persona,
+            refusals=None if args.persona else (lambda since: permanent_failures(engine, since=since)),
         )
     finally:
         engine.dispose()

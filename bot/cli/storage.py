@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import common
-from bot.storage.db import make_engine, safe_url, schema_status, upgrade
+from bot.storage.db import DatabaseUrlError, make_engine, safe_url, schema_status, sqlite_file_missing, upgrade
 
 EXPORT_COLUMNS = (
     "at",
@@ -61,6 +61,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     export = subparsers.add_parser("export", help="print the audit trail of routed requests")
     export.add_argument("--since", required=True, type=parse_since, metavar="DATE", help="YYYY-MM-DD or ISO time (UTC)")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    common.add_config_dir(export)  # accepted like every command's; the audit trail itself is in the database
     _database_option(export)
     export.set_defaults(func=_guarded(run_export))
 
@@ -91,14 +92,14 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     def run(args: argparse.Namespace) -> int:
         try:
             return command(args)
-        except CommandError as error:
+        except (CommandError, DatabaseUrlError) as error:
             print(f"error: {error}", file=sys.stderr)
-            return 2
+            return common.EXIT_FAILURE
         except SQLAlchemyError as error:
             # The driver's first line says what failed (host unreachable, auth...) without the password.
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
             print(f"error: database {_shown_url(args)}: {reason}", file=sys.stderr)
-            return 2
+            return common.EXIT_FAILURE
 
     return run
 
@@ -124,8 +125,13 @@ def parse_since(value: str) -> dt.datetime:
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
-def _engine(args: argparse.Namespace) -> Engine:
-    return make_engine(_url(args))
+def _engine(args: argparse.Namespace, read_only: bool = True) -> Engine:
+    """Read-only commands refuse a SQLite file that is not there rather than create it empty."""
+    url = _url(args)
+    missing = sqlite_file_missing(url) if read_only else None
+    if missing is not None:
+        raise CommandError(f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL")
+    return make_engine(url)
 
 
 def _require_current(engine: Engine) -> None:
@@ -135,7 +141,7 @@ def _require_current(engine: Engine) -> None:
 
 
 def run_db_upgrade(args: argparse.Namespace) -> int:
-    engine = _engine(args)
+    engine = _engine(args, read_only=False)
     try:
         before = schema_status(engine).current
         upgrade(engine)

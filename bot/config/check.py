@@ -7,6 +7,7 @@ resolving names in Slack (``--slack``) is ``bot.slack.check``'s job.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Sequence
 from typing import TextIO
@@ -16,8 +17,8 @@ from bot.config.loader import ConfigError, load_config
 from bot.config.models import BotConfig
 
 
-def check_config(config_dir: str | os.PathLike[str], out: TextIO, err: TextIO) -> int:
-    """Validate ``config_dir``; returns the exit code."""
+def check_config(config_dir: str | os.PathLike[str], out: TextIO, err: TextIO, today: dt.date | None = None) -> int:
+    """Validate ``config_dir``; returns the exit code. ``today``: for entries already past (default: today)."""
     directory = config_dir
     try:
         loaded = load_config(directory)
@@ -30,8 +31,24 @@ def check_config(config_dir: str | os.PathLike[str], out: TextIO, err: TextIO) -
         return 1
     for line in summary_lines(loaded.config):
         print(line, file=out)
-    _print_warnings(loaded.warnings, out)
+    _print_warnings([*loaded.warnings, *past_entries(loaded.config, today or dt.date.today())], out)
     return 0
+
+
+def past_entries(config: BotConfig, today: dt.date) -> list[ConfigIssue]:
+    """Calendar entries whose date has passed: nothing will ever be posted for them."""
+    return [
+        ConfigIssue(
+            "routing.yaml",
+            None,
+            f"calendar[{index}]",
+            f"calendar entry '{entry.id}' was due {entry.date.isoformat()}, in the past: "
+            "no reminder will be posted; move the date or remove the entry",
+            "warning",
+        )
+        for index, entry in enumerate(config.routing.calendar)
+        if entry.date < today
+    ]
 
 
 def summary_lines(config: BotConfig) -> list[str]:

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from bot.config.models_base import Frozen
 from bot.config.receivers import ReceiversConfig, SilencesConfig
+from bot.domain.calendars import BusinessCalendar, business_calendar
 
 PersonaKind = Literal["core", "allied"]
 Role = Literal["responsible", "accountable", "consulted", "informed"]
@@ -48,6 +49,13 @@ class Persona(Frozen):
     slack: SlackTargets = SlackTargets()
     timezone: str | None = None
     duties: tuple[Duty, ...] = ()
+    # Public holidays that are not business days for this persona ("US", "DE-BY"), and its weekend.
+    holidays: str | None = None
+    weekend: tuple[str, ...] = ("SAT", "SUN")
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return business_calendar(self.holidays, self.weekend)
 
 
 class PersonasFile(Frozen):

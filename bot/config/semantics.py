@@ -25,6 +25,7 @@ from bot.config.values import (
     usergroup_problem,
 )
 from bot.config.yamlmarks import ParsedYaml
+from bot.domain.calendars import holiday_code_problem, weekend_problem
 
 CORE_PERSONAS = ("finops-practitioner", "leadership", "product", "engineering", "finance", "procurement")
 ALLIED_PERSONAS = ("itsm", "itam", "sustainability", "security", "itfm")
@@ -111,7 +112,23 @@ def check_personas(data: dict[str, Any], report: FileReport) -> tuple[str, ...]:
             if problem:
                 report.error(loc + ("id",), problem)
         _check_timezone(report, loc + ("timezone",), persona.get("timezone"))
+        if _text(persona.get("holidays")):
+            problem = holiday_code_problem(_text(persona.get("holidays")) or "")
+            if problem:
+                report.error(loc + ("holidays",), problem)
+        if "weekend" in persona:
+            problem = weekend_problem(persona.get("weekend"))
+            if problem:
+                report.error(loc + ("weekend",), problem)
         _check_slack_targets(report, loc, persona_id, persona.get("slack"), has_slack_key="slack" in persona)
+        if any(True for _ in _mapping_items(persona.get("duties"))) and not _text(
+            _mapping(persona.get("slack")).get("channel")
+        ):
+            name = f"persona '{persona_id}'" if persona_id else "this persona"
+            report.warning(
+                loc + ("duties",),
+                f"{name} has duties but no slack.channel: its reminders have nowhere to be posted",
+            )
         duties = _UniqueIds(report, "duty")
         for duty_index, duty in _mapping_items(persona.get("duties")):
             duty_loc = loc + ("duties", duty_index)
@@ -132,6 +149,7 @@ def _check_slack_targets(
     report: FileReport, loc: Loc, persona_id: str | None, slack: Any, *, has_slack_key: bool
 ) -> None:
     targets = _mapping(slack)
+    _check_comment_trap(report, loc + ("slack", "channel"), targets, "channel", "#finops-team")
     channel = _text(targets.get("channel"))
     usergroup = _text(targets.get("usergroup"))
     people = [(index, _text(person)) for index, person in _items(targets.get("people"))]
@@ -155,6 +173,16 @@ def _check_slack_targets(
         report.warning(
             loc,
             f"{name} has no Slack target (slack.channel, slack.usergroup or slack.people): nobody can be tagged for it",
+        )
+
+
+def _check_comment_trap(report: FileReport, loc: Loc, mapping: dict[str, Any], key: str, example: str) -> None:
+    """``channel: #finops-team`` unquoted is a YAML comment: the key is there with no value."""
+    if key in mapping and mapping[key] is None:
+        report.error(
+            loc,
+            f"{key} is empty: in YAML an unquoted # starts a comment, so `{key}: {example}` loses the channel; "
+            f'quote it: {key}: "{example}"',
         )
 
 
@@ -209,6 +237,11 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
     personas = _PersonaRefs(report, persona_ids)
     _check_timezone(report, ("timezone",), data.get("timezone"))
     for index, channel in _items(_mapping(data.get("watch")).get("channels")):
+        if channel is None:
+            report.error(
+                ("watch", "channels", index),
+                'channel is empty: in YAML an unquoted # starts a comment; quote it: - "#cost-alerts"',
+            )
         _check_channel(report, ("watch", "channels", index), channel)
 
     if "fallback_persona" in data:
@@ -236,6 +269,7 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
             )
 
     digest = _mapping(data.get("digest"))
+    _check_comment_trap(report, ("digest", "channel"), digest, "channel", "#finops")
     _check_channel(report, ("digest", "channel"), digest.get("channel"))
     _check_schedule(report, ("digest", "schedule"), digest.get("schedule"))
     _check_timezone(report, ("digest", "timezone"), digest.get("timezone"))

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.domain.digest import DigestData, PersonaWeek, Reassignment, RequestRef
+from bot.domain.slack_errors import FIXES, Refusal
 from bot.render.blocks import (
     ELLIPSIS,
     MAX_BLOCKS,
@@ -265,3 +266,21 @@ def _text_size(block: Block) -> int:
     for element in [*block.get("elements", ()), *block.get("fields", ())]:
         size += len(element.get("text", ""))
     return size
+
+
+def refusals_footer(refusals: Sequence[Refusal]) -> Block | None:
+    """A context line for the operators: posts Slack refused for good this week, and what to do."""
+    if not refusals:
+        return None
+    total = sum(r.count for r in refusals)
+    parts = [
+        f"`{r.error}`" + (f" in <#{r.channel}>" if r.channel else "") + (f" ({r.count})" if r.count > 1 else "")
+        for r in refusals[:5]
+    ]
+    more = f" and {len(refusals) - 5} more" if len(refusals) > 5 else ""
+    fixes = sorted({FIXES[r.error] for r in refusals if r.error in FIXES})
+    advice = f" To fix: {'; '.join(fixes)}." if fixes else ""
+    return context(
+        f":warning: Slack refused {total} post{'s' if total != 1 else ''} this week: {', '.join(parts)}{more}."
+        f"{advice} Then `finops-bot deliveries retry --all-failed`."
+    )

@@ -1,9 +1,10 @@
-"""Business-day arithmetic: Monday to Friday, no holiday calendar.
+"""Business-day arithmetic on a persona's calendar.
 
-Holidays differ per country and per company; a wrong holiday list is worse
-than none, so weekends are the only non-business days. Times are counted on
-the wall clock of the persona's timezone, so "one business day" after Friday
-16:00 is Monday 16:00 there, even across a daylight-saving change.
+By default Monday to Friday are business days. A persona may name its public
+holidays (``holidays: US``, ``holidays: DE-BY``) and weekend (``weekend: [FRI,
+SAT]``); see ``bot.domain.calendars``. Times are counted on the wall clock of
+the persona's timezone, so "one business day" after Friday 16:00 is Monday
+16:00 there, even across a daylight-saving change.
 """
 
 from __future__ import annotations
@@ -11,46 +12,61 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.config.models import BotConfig
+from bot.domain.calendars import WEEKDAYS, BusinessCalendar
 from bot.domain.cron import zone
 
 UTC = dt.UTC
-_SATURDAY = 5
 
 
-def is_business_day(day: dt.date) -> bool:
-    return day.weekday() < _SATURDAY
+def is_business_day(day: dt.date, calendar: BusinessCalendar = WEEKDAYS) -> bool:
+    return calendar.is_business_day(day)
 
 
-def add_business_days(day: dt.date, count: int) -> dt.date:
+def add_business_days(day: dt.date, count: int, calendar: BusinessCalendar = WEEKDAYS) -> dt.date:
     """The date ``count`` business days after ``day`` (Fri + 1 = Mon, Sat + 1 = Mon)."""
     if count < 0:
-        return subtract_business_days(day, -count)
+        return subtract_business_days(day, -count, calendar)
     while count:
         day += dt.timedelta(days=1)
-        if is_business_day(day):
+        if calendar.is_business_day(day):
             count -= 1
     return day
 
 
-def subtract_business_days(day: dt.date, count: int) -> dt.date:
+def subtract_business_days(day: dt.date, count: int, calendar: BusinessCalendar = WEEKDAYS) -> dt.date:
     """The date ``count`` business days before ``day`` (Mon - 1 = Fri, Sun - 1 = Fri)."""
     if count < 0:
-        return add_business_days(day, -count)
+        return add_business_days(day, -count, calendar)
     while count:
         day -= dt.timedelta(days=1)
-        if is_business_day(day):
+        if calendar.is_business_day(day):
             count -= 1
     return day
 
 
-def previous_business_day(day: dt.date) -> dt.date:
-    """``day`` itself on a weekday, otherwise the Friday before it."""
-    while not is_business_day(day):
+def previous_business_day(day: dt.date, calendar: BusinessCalendar = WEEKDAYS) -> dt.date:
+    """``day`` itself on a business day, otherwise the last business day before it."""
+    while not calendar.is_business_day(day):
         day -= dt.timedelta(days=1)
     return day
 
 
-def ack_deadline(created_at: dt.datetime, business_days: float, timezone: str) -> dt.datetime:
+def last_business_day_of_month(year: int, month: int, calendar: BusinessCalendar = WEEKDAYS) -> dt.date:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return previous_business_day(following - dt.timedelta(days=1), calendar)
+
+
+def business_day_of_month(year: int, month: int, number: int, calendar: BusinessCalendar = WEEKDAYS) -> dt.date:
+    """BD+N: the Nth business day of the month (BD+1 is the first)."""
+    day = dt.date(year, month, 1)
+    while not calendar.is_business_day(day):
+        day += dt.timedelta(days=1)
+    return add_business_days(day, number - 1, calendar)
+
+
+def ack_deadline(
+    created_at: dt.datetime, business_days: float, timezone: str, calendar: BusinessCalendar = WEEKDAYS
+) -> dt.datetime:
     """When an acknowledgement window of ``business_days`` opened at ``created_at`` closes (UTC).
 
     Only weekday hours count (a business day is 24 weekday hours); a request
@@ -64,7 +80,7 @@ def ack_deadline(created_at: dt.datetime, business_days: float, timezone: str) -
     cursor = created_at.astimezone(tz).replace(tzinfo=None)  # wall clock
     remaining = dt.timedelta(days=business_days)
     while True:
-        if not is_business_day(cursor.date()):
+        if not calendar.is_business_day(cursor.date()):
             cursor = dt.datetime.combine(cursor.date() + dt.timedelta(days=1), dt.time())
             continue
         midnight = dt.datetime.combine(cursor.date() + dt.timedelta(days=1), dt.time())
@@ -81,7 +97,8 @@ def ack_window_end(config: BotConfig, topic_id: str | None, persona_id: str, sta
     """When a request routed at ``start`` is overdue for acknowledgement.
 
     The topic's own window wins over the global one, and the persona's time
-    zone over the routing default: "one business day" is the owner's day.
+    zone and calendar (holidays, weekend) over the routing default: "one
+    business day" is the owner's day.
     """
     window = config.routing.acknowledgement.window_business_days
     if topic_id:
@@ -90,8 +107,11 @@ def ack_window_end(config: BotConfig, topic_id: str | None, persona_id: str, sta
         except KeyError:
             pass
     timezone = config.routing.timezone
+    calendar = WEEKDAYS
     try:
-        timezone = config.persona(persona_id).timezone or timezone
+        persona = config.persona(persona_id)
+        timezone = persona.timezone or timezone
+        calendar = persona.calendar
     except KeyError:
         pass
-    return ack_deadline(start, window, timezone)
+    return ack_deadline(start, window, timezone, calendar)

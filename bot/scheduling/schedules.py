@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from bot.config.models import BotConfig, CalendarEntry, Owners
+from bot.domain.calendars import WEEKDAYS, BusinessCalendar
 from bot.domain.cron import CronError, cron_fire_times, next_cron_fire_time, validate_cron, zone
 from bot.scheduling.business_days import previous_business_day
 
@@ -280,7 +281,9 @@ def calendar_owners(config: BotConfig, entry: CalendarEntry) -> Owners:
     return Owners(responsible=(config.routing.fallback_persona,))
 
 
-def reminder_date(due_date: dt.date, lead_days: int, business_days: bool) -> dt.date:
+def reminder_date(
+    due_date: dt.date, lead_days: int, business_days: bool, calendar: BusinessCalendar = WEEKDAYS
+) -> dt.date:
     """Calendar days before the due date; with business days, moved back off a weekend.
 
     "90 days before the renewal" means about three months to a FinOps team, so
@@ -288,14 +291,17 @@ def reminder_date(due_date: dt.date, lead_days: int, business_days: bool) -> dt.
     (never after) keeps every reminder at least its lead time ahead.
     """
     day = due_date - dt.timedelta(days=lead_days)
-    return previous_business_day(day) if business_days else day
+    return previous_business_day(day, calendar) if business_days else day
 
 
-def calendar_steps(entry: CalendarEntry) -> tuple[CalendarStep, ...]:
-    """Lead steps, earliest first; steps that land on the same day keep only the most urgent."""
+def calendar_steps(entry: CalendarEntry, calendar: BusinessCalendar = WEEKDAYS) -> tuple[CalendarStep, ...]:
+    """Lead steps, earliest first; steps that land on the same day keep only the most urgent.
+
+    ``calendar``: the responsible persona's, so a reminder never lands on their holiday or weekend.
+    """
     by_date: dict[dt.date, int] = {}
     for lead in sorted(set(entry.lead_days), reverse=True):
-        when = reminder_date(entry.date, lead, entry.business_days)
+        when = reminder_date(entry.date, lead, entry.business_days, calendar)
         by_date[when] = min(lead, by_date.get(when, lead))
     last_lead = min(by_date.values()) if by_date else None
     return tuple(
@@ -318,7 +324,7 @@ def calendar_schedules(config: BotConfig, entry: CalendarEntry) -> tuple[Schedul
     timezone = _persona_timezone(config, responsible[0])
     tz = zone(timezone)
     schedules = []
-    for step in calendar_steps(entry):
+    for step in calendar_steps(entry, _persona_calendar(config, responsible[0])):
         recipients = tuple(dict.fromkeys(responsible + (owners.accountable if step.is_last_step else ())))
         fire = dt.datetime.combine(step.reminder_date, CALENDAR_POST_TIME, tzinfo=tz).astimezone(UTC)
         schedules.append(
@@ -335,6 +341,13 @@ def calendar_schedules(config: BotConfig, entry: CalendarEntry) -> tuple[Schedul
             )
         )
     return tuple(schedules)
+
+
+def _persona_calendar(config: BotConfig, persona_id: str) -> BusinessCalendar:
+    try:
+        return config.persona(persona_id).calendar
+    except KeyError:
+        return WEEKDAYS
 
 
 def _persona_timezone(config: BotConfig, persona_id: str) -> str:

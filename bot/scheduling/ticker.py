@@ -100,6 +100,8 @@ class Ticker:
         # the grace window do not hit the database again. The claims stay the truth.
         self._settled: set[tuple[str, dt.datetime]] = set()
         self._warned_kinds: set[str] = set()
+        # Told each tick's report (the composition root counts occurrences for /metrics).
+        self.on_report: Callable[[TickReport], None] | None = None
 
     def tick(self, now: dt.datetime | None = None) -> TickReport:
         now = (now or self._clock()).astimezone(UTC)
@@ -120,6 +122,8 @@ class Ticker:
             self._post(occurrence, now, report)
         self._last_run = now if self._last_run is None else max(self._last_run, now)
         self._forget_before(now - self._missed_lookback - self.grace)
+        if self.on_report is not None:
+            self.on_report(report)
         return report
 
     # --- one occurrence -------------------------------------------------------------

@@ -29,6 +29,30 @@ class IntakeOutcome:
     action: str  # "routed" | "repeat" | "duplicate" | "ignored" | "chatter" | "muted" | "held"
     request_id: int | None = None
     delivery_id: int | None = None
+    topic: str = ""  # routed: the primary topic ("" for the fallback)
+    persona: str = ""  # routed: the primary persona
+
+
+IGNORED_REASONS = {"ignored": "not_watched", "chatter": "chatter", "duplicate": "duplicate"}
+
+
+def count_outcome(runtime: Runtime, outcome: IntakeOutcome) -> None:
+    """Events received, ignored by reason, routed by topic, persona and team (for /metrics)."""
+    from bot.telemetry.metrics import EVENTS_IGNORED, EVENTS_RECEIVED, EVENTS_ROUTED
+
+    EVENTS_RECEIVED.inc()
+    if outcome.action in IGNORED_REASONS:
+        EVENTS_IGNORED.labels(IGNORED_REASONS[outcome.action]).inc()
+    elif outcome.action in ("routed", "repeat"):
+        EVENTS_ROUTED.labels(outcome.topic, outcome.persona, team_of(runtime, outcome.persona)).inc()
+
+
+def team_of(runtime: Runtime, persona_id: str) -> str:
+    """The persona's team (``team:`` in personas.yaml, when the config has one), else ""."""
+    for persona in runtime.config.personas.personas:
+        if persona.id == persona_id:
+            return str(getattr(persona, "team", "") or "")
+    return ""
 
 
 class Intake:
@@ -58,6 +82,11 @@ class Intake:
         self.held = held
 
     def handle(self, message: IncomingMessage) -> IntakeOutcome:
+        outcome = self._handle(message)
+        count_outcome(self.holder.current, outcome)
+        return outcome
+
+    def _handle(self, message: IncomingMessage) -> IntakeOutcome:
         runtime = self.holder.current
         now = self.clock()
         if message.channel_id not in runtime.watched_channel_ids:
@@ -91,7 +120,13 @@ class Intake:
             self.sender.send_claimed(result.claimed)
         else:
             self.sender.notify(result.delivery_id)
-        return IntakeOutcome("repeat" if result.repeat_of else "routed", result.request_id, result.delivery_id)
+        return IntakeOutcome(
+            "repeat" if result.repeat_of else "routed",
+            result.request_id,
+            result.delivery_id,
+            topic=request.primary_topic or "",
+            persona=request.primary_persona,
+        )
 
     def release_held(self, limit: int = 100) -> int:
         """Route the held messages whose channel is now known to be watched; forget the rest.

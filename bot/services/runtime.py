@@ -77,6 +77,8 @@ class RuntimeHolder:
         self._candidate: tuple[str, float] | None = None  # a changed version and when it was first seen
         self._names_failures = 0
         self._names_retry_at = 0.0
+        # Why the config on disk was last rejected, until a reload succeeds (shown by /readyz).
+        self.reload_error: str | None = None
         self.current = self._build(config or load_config(self.config_dir).config, self._seen_version, None)
 
     def _build(self, config: BotConfig, version: str, previous: SlackNames | None) -> Runtime:
@@ -126,6 +128,7 @@ class RuntimeHolder:
             loaded = load_config(self.config_dir)
         except ConfigError as error:
             self._seen_version = version
+            self.reload_error = str(error).splitlines()[0] if str(error) else "invalid config"
             log.error("config reload rejected, keeping the last good config (%s):\n%s", self.current.version, error)
             return False
         if self._files_version() != version:
@@ -134,6 +137,7 @@ class RuntimeHolder:
         self._candidate = None
         previous = self.current
         self.current = self._build(loaded.config, version, previous.names)
+        self.reload_error = None
         log.warning(
             "config reloaded from %s: %s -> %s; %s",
             self.config_dir,

@@ -15,7 +15,9 @@ from typing import Any, Protocol
 from bot.config.models import BotConfig, Persona
 from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.digest import DigestData, RequestRef
-from bot.render.digest import digest_for_persona, render_digest
+from bot.domain.slack_errors import Refusal
+from bot.render.blocks import MAX_BLOCKS
+from bot.render.digest import digest_for_persona, refusals_footer, render_digest
 from bot.render.reminders import render_calendar_reminder, render_duty_reminder
 from bot.render.silences import muted_digest_lines
 from bot.scheduling.schedules import Occurrence, Schedule, schedules_from_config
@@ -103,6 +105,10 @@ class ScheduleCache:
         return self._schedules
 
 
+# Posts Slack refused for good since a time (the digest's footer); read from the outbox by the composition root.
+Refusals = Callable[[dt.datetime], Sequence[Refusal]]
+
+
 def build_composers(
     config_provider: ConfigProvider,
     requests_source: RequestSource,
@@ -110,6 +116,7 @@ def build_composers(
     *,
     mentions: MentionResolver = plain_mentions,
     nudge_sweep: Callable[[dt.datetime], Sequence[Message]] | None = None,
+    refusals: Refusals | None = None,
 ) -> dict[str, Composer]:
     def duty(occurrence: Occurrence, now: dt.datetime) -> list[Message]:
         config = config_provider()
@@ -149,7 +156,12 @@ def build_composers(
         config = config_provider()
         schedule = occurrence.schedule
         message = compose_digest(
-            config, digest_source, occurrence.fire_time, schedule.timezone, audience=schedule.subject
+            config,
+            digest_source,
+            occurrence.fire_time,
+            schedule.timezone,
+            audience=schedule.subject,
+            refusals=refusals if schedule.subject is None else None,
         )
         return [{"channel": schedule.channel, **message}]
 
@@ -167,8 +179,12 @@ def compose_digest(
     *,
     week: tuple[dt.datetime, dt.datetime] | None = None,
     audience: str | None = None,
+    refusals: Refusals | None = None,
 ) -> dict:
-    """The digest message (``text``, ``blocks``) for the week before ``at``, or ``week`` if given."""
+    """The digest message (``text``, ``blocks``) for the week before ``at``, or ``week`` if given.
+
+    ``refusals(since)``: posts Slack refused for good since the week began, shown in the footer.
+    """
     week_start, week_end = week or last_complete_week(at, timezone)
     fallback = config.routing.fallback_persona
     data = source.digest_data(week_start, week_end, fallback)
@@ -186,6 +202,10 @@ def compose_digest(
         muted = muted_digest_lines(muted_between(week_start, week_end))
         if muted:
             message["blocks"] = [*message.get("blocks", [])[: 50 - len(muted)], *muted]
+    footer = refusals_footer(refusals(week_start)) if refusals is not None else None
+    if footer is not None:
+        message["blocks"] = [*message["blocks"][: MAX_BLOCKS - 1], footer]
+        message["text"] = f"{message['text']}\n{footer['elements'][0]['text']}"
     return message
 
 
@@ -198,6 +218,7 @@ def build_ticker(
     *,
     mentions: MentionResolver = plain_mentions,
     nudge_sweep: Callable[[dt.datetime], Sequence[Message]] | None = None,
+    refusals: Refusals | None = None,
 ) -> Ticker:
     """A ticker over the configuration's schedules (pass a provider to follow reloads).
 
@@ -210,7 +231,14 @@ def build_ticker(
         ScheduleCache(config_provider),
         store.schedule_claims,
         poster,
-        build_composers(config_provider, store.requests, store.digest, mentions=mentions, nudge_sweep=nudge_sweep),
+        build_composers(
+            config_provider,
+            store.requests,
+            store.digest,
+            mentions=mentions,
+            nudge_sweep=nudge_sweep,
+            refusals=refusals,
+        ),
         clock=clock,
         worker_id=worker_id,
         grace=grace,
@@ -233,6 +261,7 @@ def build_scheduler(
     notify: Notify,
     clock: Clock,
     worker_id: str,
+    refusals: Refusals | None = None,
 ) -> Ticker:
     """The ticker of a running bot: reminders and digests go through the outbox like every post."""
 
@@ -262,4 +291,5 @@ def build_scheduler(
         worker_id=worker_id,
         mentions=mentions,
         nudge_sweep=sweep_nudges,
+        refusals=refusals,
     )

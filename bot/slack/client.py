@@ -1,4 +1,4 @@
-"""The Slack Web API client every part of the bot uses."""
+"""The Slack Web API client every part of the bot uses: keep-alive connections, slack_sdk's retries."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.slack.http import PooledWebClient
+
 
 def make_web_client(token: str, base_url: str, timeout: float = 10) -> WebClient:
-    return WebClient(
+    return PooledWebClient(
         token=token,
         base_url=base_url,
         timeout=math.ceil(timeout),  # whole seconds for the client; the setting may be fractional

@@ -28,30 +28,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.deliveries import POST, UPDATE, DeliveryClaim, DeliveryRow
+from bot.domain.slack_errors import PERMANENT_ERRORS
+from bot.telemetry.context import bound
+from bot.telemetry.metrics import DELIVERIES_FAILED, DELIVERIES_RETRIED, DELIVERIES_SENT
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 
-# Errors that will fail the same way however often they are retried.
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "msg_too_long",
-        "no_text",
-        "cant_update_message",
-        "message_not_found",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "missing_scope",
-        "restricted_action",
-    }
-)
 MAX_ATTEMPTS = 8
 # How long a claim on a delivery lasts. Short, so a killed process holds its
 # deliveries only this long; renewed every third of it while the process runs.
@@ -303,6 +287,10 @@ class OutboxRelay:
             self._sent.put(None)  # after the senders: their last marks are flushed first
             self._recorder.join(timeout)
 
+    def is_running(self) -> bool:
+        """Started, not stopped, and every sender and the poller still alive."""
+        return bool(self._threads) and not self._stop.is_set() and all(t.is_alive() for t in self._threads)
+
     # -- work ----------------------------------------------------------------------------------
     def drain(self, limit: int = 100) -> int:
         """Send every delivery that is due now, in this thread. Returns how many were sent."""
@@ -399,10 +387,14 @@ class OutboxRelay:
         with self._held_lock:
             self._in_flight.add(row.id)
         try:
-            return self._deliver_held(row, record_sent)
+            with bound(delivery_id=row.id):
+                sent = self._deliver_held(row, record_sent)
         finally:
             with self._held_lock:
                 self._in_flight.discard(row.id)
+        if sent:
+            DELIVERIES_SENT.inc()
+        return sent
 
     def _deliver_held(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
         now = self.clock()
@@ -439,6 +431,7 @@ class OutboxRelay:
                 outcome.error,
             )
             self.store.mark_failed(row.id, outcome.error or "unknown", self.clock())
+            DELIVERIES_FAILED.labels(outcome.error or "unknown").inc()
         else:
             log.warning(
                 "outbox: delivery %s (%s, key %s) failed (%s); retrying at %s",
@@ -449,4 +442,5 @@ class OutboxRelay:
                 outcome.retry_at.isoformat(),
             )
             self.store.mark_retry(row.id, outcome.error or "unknown", outcome.retry_at, self.clock())
+            DELIVERIES_RETRIED.labels(outcome.error or "unknown").inc()
         return 0

@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Execution option that makes a SQLite transaction take the write lock up front.
 WRITE_TRANSACTION = "finops_write"
+
+
+class DatabaseUrlError(ValueError):
+    """``DATABASE_URL`` cannot be used; the message is one line saying what to set."""
 
 
 class SchemaError(RuntimeError):
@@ -71,10 +76,40 @@ def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def describe_database_error(error: Exception, url: str | None) -> str:
+    """One line: which database (password masked) and the driver's first line of why."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    try:
+        shown = safe_url(url or "")
+    except Exception:
+        shown = "(unparsable DATABASE_URL)"
+    first = reason[0] if reason else type(error).__name__
+    return f"database {shown} unreachable: {first}; check DATABASE_URL and that the server is up"
+
+
+def sqlite_file_missing(url: str | None) -> Path | None:
+    """The SQLite file a URL names when it does not exist yet (connecting would create it empty)."""
+    parsed = make_url(database_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine configured for the bot's concurrency: server threads, several processes."""
+    """An engine configured for the bot's concurrency: server threads, several processes.
+
+    Raises ``DatabaseUrlError`` for a URL SQLAlchemy cannot parse or whose driver is not installed.
+    """
     url = database_url(url)
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError) as error:
+        raise DatabaseUrlError(
+            f"DATABASE_URL is not usable ({str(error).splitlines()[0]}): "
+            "use postgresql://user:password@host:5432/name or sqlite:///path/to/finops-bot.db"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             parsed,

@@ -62,5 +62,8 @@ def run_with_retries(
                 delay,
                 type(error).__name__,
             )
+            from bot.telemetry.metrics import DATABASE_RETRIES
+
+            DATABASE_RETRIES.inc()
             sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -6,6 +6,7 @@ the worker), so no database connection or thread crosses a fork.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import json
 import logging
@@ -20,6 +21,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from bot.config.models import BotConfig
 from bot.settings import Settings
 from bot.web.guards import MALFORMED, screen
+from bot.web.health import PATHS, Probes, answer
+from bot.web.metrics import instrumented
 from bot.web.worker import DeadlineThreadWorker
 
 log = logging.getLogger(__name__)
@@ -33,11 +36,21 @@ READY_MARK = "finops-bot: listening on"
 
 
 def make_wsgi_app(
-    app: App, health: Callable[[], dict], alerts: Callable | None = None, signing_secret: str = ""
+    app: App,
+    health: Callable[[], dict],
+    probes: Probes | None = None,
+    alerts: Callable | None = None,
+    signing_secret: str = "",
 ) -> Callable:
-    slack = SlackRequestHandler(app, path=SLACK_PATH)
+    slack = instrumented(SlackRequestHandler(app, path=SLACK_PATH))
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if (
+            probes is not None
+            and environ.get("PATH_INFO") in PATHS
+            and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+        ):
+            return answer(probes, environ["PATH_INFO"], start_response)
         if alerts is not None and (environ.get("PATH_INFO") or "").startswith(ALERTS_PREFIX):
             return alerts(environ, start_response)  # the receivers read, limit and answer on their own
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
@@ -63,23 +76,18 @@ def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
     services = build_services(settings, **service_options)
     app = create_app(settings, services)
 
-    def health() -> dict:
-        runtime = services.holder.current
-        config = runtime.config
-        return {
-            "ok": services.ready.is_set(),
-            "config_version": runtime.version,
-            "personas": len(config.personas.personas),
-            "topics": len(config.routing.topics),
-            "database": services.engine.dialect.name,
-            "slack_names_complete": runtime.names.complete,
-        }
-
+    probes = Probes(
+        services,
+        max_pending_age=dt.timedelta(seconds=settings.ready_max_pending_age),
+        metrics_dir=str(settings.metrics_dir) if settings.metrics_dir else None,
+    )
     if services.config.routing.scheduler.in_process:
         from bot.app import start_in_process_scheduler
 
         start_in_process_scheduler(services)
-    wsgi = make_wsgi_app(app, health, build_receivers(settings, services), settings.signing_secret.value)
+    wsgi = make_wsgi_app(
+        app, probes.liveness, probes, build_receivers(settings, services), settings.signing_secret.value
+    )
     wsgi.shutdown = services.shutdown  # type: ignore[attr-defined]  # called by the worker on exit
     # What is loaded now (config models, the router's indexes, SQLAlchemy's
     # metadata, bolt) lives as long as the worker: keep the cyclic garbage
@@ -115,6 +123,11 @@ def serve(
     config: BotConfig | None = None,
 ) -> None:
     """``config``: loaded by the start-up checks in this (master) process; workers inherit it on fork."""
+    from bot.logs import logging_dict
+    from bot.web.multiprocess import prepare_metrics_dir
+
+    if settings.metrics_dir is None:  # `finops-bot serve` prepared it already; benchmarks and tests may not have
+        settings = prepare_metrics_dir(settings)
     DeadlineThreadWorker.read_timeout = settings.request_read_timeout  # inherited by the forked workers
     DeadlineThreadWorker.shutdown_grace = settings.shutdown_grace
     options = {
@@ -137,5 +150,13 @@ def serve(
         "preload_app": False,
         # Printed whatever the log level: LocalBot (demo, tests, benchmarks) waits for it.
         "when_ready": lambda server: print(f"{READY_MARK} {host}:{port}", flush=True),
+        "child_exit": lambda server, worker: _worker_exited(settings, worker.pid),
+        "logconfig_dict": logging_dict(settings.log_level, settings.log_format),
     }
     GunicornServer(settings, options, load or (lambda: build_wsgi(settings, config=config))).run()
+
+
+def _worker_exited(settings: Settings, pid: int) -> None:
+    from bot.telemetry.metrics import worker_exited
+
+    worker_exited(settings.metrics_dir, pid)

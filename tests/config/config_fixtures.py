@@ -17,9 +17,9 @@ PERSONAS_YAML = (
     "    name: Security\n"
     "    kind: allied\n"
     "    summary: Keeps cloud use safe.\n"
-    "    slack:\n"
-    '      usergroup: "@finops-security"\n'
-    '      people: ["sec-lead@example.com", "U0123ABCD"]\n'
+    '    slack: {channel: "#finops-security",\n'  # duties post to the channel
+    '      usergroup: "@finops-security",\n'
+    '      people: ["sec-lead@example.com", "U0123ABCD"]}\n'
     "    timezone: Europe/Berlin\n"
     "    duties:\n"
     "      - id: monthly-review\n"  # line 18

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 
 import pytest
@@ -14,7 +15,8 @@ from tests.config.config_fixtures import ROUTING_YAML
 
 def run(directory: str | None) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = check_config(directory, out, err)
+    # Before the fixture's calendar date (2026-09-30), so no past-entry warning joins the ones asserted.
+    code = check_config(directory, out, err, today=dt.date(2026, 1, 1))
     return code, out.getvalue(), err.getvalue()
 
 
@@ -75,7 +77,10 @@ def test_default_directory_comes_from_the_environment_at_run_time(
     assert args.func(args) == 0
 
     monkeypatch.setenv("FINOPS_CONFIG_DIR", str(tmp_path / "elsewhere"))
-    assert args.func(args) == 1
+    from bot.cli import main
+
+    # A directory named but missing: one line saying where and what to do, exit 1 like any failure.
+    assert main(["check-config"]) == 1
 
 
 def test_parser_wires_check_config(write_config, capsys: pytest.CaptureFixture[str]) -> None:

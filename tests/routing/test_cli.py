@@ -118,7 +118,7 @@ def test_config_dir_defaults_to_env(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("FINOPS_CONFIG_DIR", str(tmp_path / "missing"))
     code = main(["who-owns", "budgets"])
     _, err = capsys.readouterr()
-    assert code == 1 and "missing" in err
+    assert code == 1 and "missing" in err and "FINOPS_CONFIG_DIR" in err and "Traceback" not in err
 
 
 def test_check_config_is_wired(capsys, monkeypatch):

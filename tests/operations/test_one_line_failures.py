@@ -1,0 +1,245 @@
+"""Every start-up or command failure is one line naming what is wrong and what to do, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.config.loader import load_config
+from bot.devtools.local import bot_env, free_port, seed_workspace
+from bot.devtools.simulator import SlackSimulator
+from bot.storage.db import make_engine, upgrade
+from tests.slack.harness import SHIPPED_CONFIG, wait_until
+
+
+def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: bytes | None = None):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "FINOPS_", "LOG_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def one_line(result: subprocess.CompletedProcess) -> str:
+    err = result.stderr.decode()
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(url)
+    return url
+
+
+def serve_env(database: str, **extra: str) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG),
+        "DATABASE_URL": database,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"DATABASE_URL": "postgresql://bot:hunter2@127.0.0.1:9/bot"}, "unreachable"),
+        ({"DATABASE_URL": "mysqlx://bot@localhost/bot"}, "DATABASE_URL is not usable"),
+        ({"PORT": "70000"}, "PORT must be a port number 1-65535"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of text, json"),
+        ({"SLACK_API_URL": "http://127.0.0.1:9/api/"}, "Slack unreachable at http://127.0.0.1:9/api/"),
+        ({"FINOPS_CONFIG_DIR": "/nonexistent/finops"}, "finops-bot init /nonexistent/finops"),
+    ],
+)
+def test_serve_refuses_in_one_line(database: str, extra: dict[str, str], expected: str) -> None:
+    result = cli("serve", env=serve_env(database, **extra))
+    assert result.returncode == 1
+    line = one_line(result)
+    assert line.startswith("finops-bot: ") and expected in line
+    assert "hunter2" not in line
+
+
+def test_an_invalid_token_is_named_with_the_fix(database: str) -> None:
+    with SlackSimulator() as sim:
+        result = cli("serve", env=serve_env(database, SLACK_API_URL=sim.api_url, SLACK_BOT_TOKEN="xoxb-revoked"))
+    assert result.returncode == 1
+    line = one_line(result)
+    assert "Slack refused the bot token (invalid_auth)" in line and "SLACK_BOT_TOKEN" in line
+
+
+def test_a_port_out_of_range_on_the_command_line_is_a_usage_error(database: str) -> None:
+    result = cli("socket", "--health-port", "99999", env=serve_env(database))
+    assert result.returncode == 2
+    assert "99999 is out of range" in result.stderr.decode()
+
+
+def test_check_config_slack_with_slack_down_says_so(tmp_path: Path) -> None:
+    result = cli(
+        "check-config",
+        "--slack",
+        env={
+            "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG),
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_API_URL": "http://127.0.0.1:9/",
+        },
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr.decode()
+    assert "Slack unreachable" in result.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda tmp: tmp / "missing.jsonl", "no such file"),
+        (lambda tmp: tmp, "is a directory"),
+        (lambda tmp: _write(tmp / "latin1.jsonl", '{"text": "café"}\n'.encode("latin-1")), "not UTF-8"),
+    ],
+)
+def test_demo_feed_problems_are_one_line(tmp_path: Path, make, expected: str) -> None:
+    result = cli("demo", "--feed", str(make(tmp_path)), env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)})
+    assert result.returncode == 1
+    assert expected in one_line(result)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_read_only_commands_create_no_database(tmp_path: Path) -> None:
+    for command in (["export", "--since", "2026-01-01"], ["db", "status"], ["deliveries"], ["deliveries", "--failed"]):
+        result = cli(*command, cwd=tmp_path)
+        assert result.returncode == 1, command
+        assert "finops-bot db upgrade" in result.stderr.decode() or "DATABASE_URL" in result.stderr.decode()
+        assert not (tmp_path / "finops-bot.db").exists(), command
+
+
+def test_check_config_catches_the_unquoted_channel_comment_and_duties_with_nowhere_to_post(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    shutil.copytree(SHIPPED_CONFIG, config_dir)
+    personas = config_dir / "personas.yaml"
+    text = personas.read_text()
+    quoted = 'channel: "#finops-team"'
+    assert quoted in text
+    personas.write_text(text.replace(quoted, "channel: #finops-team", 1))
+    result = cli("check-config", "--config-dir", str(config_dir))
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert "unquoted # starts a comment" in err and 'quote it: channel: "#finops-team"' in err
+
+    # A persona with duties and no channel at all: valid, with a warning.
+    personas.write_text(text.replace(f"      {quoted}\n", "", 1))
+    result = cli("check-config", "--config-dir", str(config_dir))
+    assert result.returncode == 0, result.stderr.decode()
+    assert "has duties but no slack.channel: its reminders have nowhere to be posted" in result.stdout.decode()
+
+
+def test_socket_serves_health_and_stops_cleanly_on_sigterm(tmp_path: Path, database: str) -> None:
+    config = load_config(SHIPPED_CONFIG).config
+    port = free_port()
+    with SlackSimulator() as sim:
+        seed_workspace(sim, config)
+        env = {**os.environ, **bot_env(sim, database=database, config_dir=SHIPPED_CONFIG)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "socket", "--health-port", str(port), "--health-host", "127.0.0.1"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            sim.wait_for_socket_connection(timeout=60)
+            ready = wait_until(lambda: _get(f"http://127.0.0.1:{port}/readyz"), timeout=30, what="/readyz")
+            assert ready["ready"] is True
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+                assert b"finops_deliveries_pending" in response.read()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    output = process.stdout.read().decode() if process.stdout else ""
+    assert "Traceback" not in output
+
+
+def _get(url: str) -> dict | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.loads(response.read())
+    except OSError:
+        return None
+
+
+def test_the_digest_footer_names_posts_slack_refused(tmp_path: Path, database: str) -> None:
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from bot.storage.models import Delivery
+
+    now = dt.datetime.now(dt.UTC)
+    engine = make_engine(database)
+    with engine.begin() as connection:
+        for _ in range(2):
+            connection.execute(
+                insert(Delivery).values(
+                    kind="scheduled",
+                    method="post",
+                    payload={"channel": "C0FINANCE", "text": "reminder"},
+                    status="failed",
+                    attempts=1,
+                    last_error="not_in_channel",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    engine.dispose()
+    this_week = now.strftime("%G-W%V")
+    result = cli(
+        "digest",
+        "--dry-run",
+        "--week",
+        this_week,
+        "--database-url",
+        database,
+        env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)},
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    assert "Slack refused 2 posts this week: `not_in_channel` in <#C0FINANCE> (2)" in out
+    assert "invite the bot to the channel" in out and "finops-bot deliveries retry --all-failed" in out
+
+
+def test_test_routes_refuses_an_empty_file_unknown_keys_and_unknown_personas(tmp_path: Path) -> None:
+    empty = _write(tmp_path / "empty.yaml", b"")
+    typo = _write(
+        tmp_path / "typo.yaml", b"- {id: bill, text: AWS bill doubled, expcet: [finance], accept: [financ]}\n"
+    )
+    env = {"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)}
+    result = cli("test-routes", str(empty), env=env)
+    assert result.returncode == 1 and "no cases" in one_line(result)
+    result = cli("test-routes", str(typo), env=env)
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert "case 1 (bill): unknown key 'expcet' (did you mean 'expect'?)" in err
+    assert "case 1 (bill): accept: unknown persona 'financ' (did you mean 'finance'?)" in err
+    assert "Traceback" not in err
