@@ -43,7 +43,9 @@ def logging_dict(level: str, log_format: str) -> dict[str, Any]:
         "loggers": {
             # gunicorn's loggers go through the same handler (gunicorn applies this dictionary itself).
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
-            "gunicorn.access": {"level": level, "handlers": [], "propagate": True},
+            # No access log: its lines carry request URLs, and receivers' URLs carry secrets
+            # (?token=…), which never reach the logs. /metrics counts requests instead.
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
             # Alembic narrates every schema check at INFO; only its warnings are news in a running bot.
             "alembic": {"level": "DEBUG" if level == "DEBUG" else "WARNING"},
         },
