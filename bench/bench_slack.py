@@ -22,7 +22,10 @@ The servers take turns round after round (the order rotates each round) and
 medians of the rounds are reported: on a shared 2-core machine one run of each
 can be 15% off. Knobs: BENCH_ROUNDS (default 5), BENCH_EVENTS (2000),
 BENCH_COMMANDS (1000), BENCH_BURST (200), BENCH_WORKERS (2), BENCH_THREADS (8),
-BENCH_BACKENDS (sqlite,postgresql).
+BENCH_BACKENDS (sqlite,postgresql), BENCH_BASELINE (a source tree of an earlier
+version, e.g. from `git archive`, whose server joins every round as "finops-bot
+before"). Run a benchmark from a copy of the tree too, not from a tree being
+edited: the servers it starts import whatever is on disk when they start.
 
 Run: .venv/bin/python -m bench.bench_slack   (prints a markdown section)
 """
@@ -59,6 +62,9 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
+# Another source tree of the bot (e.g. `git archive` of an earlier commit): its server joins every round,
+# so a change is measured against what it replaced in the same run.
+BASELINE = os.environ.get("BENCH_BASELINE")
 POSTGRES_URL = os.environ.get("FINOPS_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 MESSAGES = [
@@ -79,6 +85,10 @@ def durable_label(backend: str) -> str:
 
 def bot_label(backend: str) -> str:
     return f"finops-bot, {NAMES[backend]}"
+
+
+def baseline_label(backend: str) -> str:
+    return f"finops-bot before, {NAMES[backend]}"
 
 
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -172,6 +182,26 @@ class BareBolt(Floor):
 
 class DurableBolt(Floor):
     module = "bench.durable_bolt"
+
+
+class BaselineBot(LocalBot):
+    """finops-bot from the BENCH_BASELINE tree, its schema upgraded by its own migrations."""
+
+    def start(self) -> BaselineBot:
+        assert BASELINE
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "PYTHONPATH": BASELINE}
+        database = ["--database-url", self.env["DATABASE_URL"]]
+        subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade", *database], env=env, cwd=BASELINE, check=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            + ["--workers", str(self.workers), "--threads", str(self.threads)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=BASELINE,
+        )
+        return self._wait_ready()
 
 
 def send_all(sim: SlackSimulator, bot: LocalBot, events: list[dict], sent_at: dict[str, float]) -> None:
@@ -319,6 +349,8 @@ def main() -> int:
         servers = [(BARE, BareBolt, "sqlite")]
         for backend in backends:
             servers += [(durable_label(backend), DurableBolt, backend), (bot_label(backend), LocalBot, backend)]
+            if BASELINE:
+                servers.append((baseline_label(backend), BaselineBot, backend))
         for number in range(ROUNDS):
             shift = number % len(servers)
             for index, (label, kind, backend) in enumerate(servers[shift:] + servers[:shift]):
