@@ -10,6 +10,7 @@ nothing runs at import time.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -36,6 +37,7 @@ from bot.slack.client import make_web_client as slack_client
 from bot.slack.directory import resolve_directory
 from bot.slack.relay import OutboxRelay
 from bot.storage.db import database_url, make_engine, schema_status, upgrade
+from bot.storage.retention import RetentionPolicy, prune
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -154,7 +156,16 @@ def create_app(settings: Settings, services: BotServices) -> App:
     return app
 
 
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    return RetentionPolicy(
+        event_ids=dt.timedelta(hours=settings.retain_event_ids_hours),
+        sent_deliveries=dt.timedelta(days=settings.retain_sent_deliveries_days),
+        schedule_claims=dt.timedelta(days=settings.retain_schedule_claims_days),
+    )
+
+
 def scheduler_for(services: BotServices) -> Ticker:
+    policy = retention_policy(services.settings)
     return build_scheduler(
         services.holder,
         services.store,
@@ -163,6 +174,7 @@ def scheduler_for(services: BotServices) -> Ticker:
         services.relay.notify,
         services.clock,
         worker_id(),
+        prune=lambda now: prune(services.engine, now, policy),
     )
 
 

@@ -22,10 +22,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 EXCERPT_MAX_CHARS = 500
+SENT_ONLY = "status = 'sent'"
 
 # Explicit constraint names keep migrations identical on every back end.
 NAMING_CONVENTION = {
@@ -165,6 +167,8 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_request_id", "request_id"),
+        # Sent rows by when they were sent: what the retention prune reads (see migration 0003).
+        Index("ix_deliveries_sent_at", "sent_at", sqlite_where=text(SENT_ONLY), postgresql_where=text(SENT_ONLY)),
     )
 
 
