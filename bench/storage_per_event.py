@@ -62,7 +62,7 @@ def capture_templates(engine: Engine) -> list[dict[str, Any]]:
     from bot.services.intake import Intake
     from bot.services.lifecycle import updated_reply
     from bot.slack.directory import Directory
-    from bot.storage.store import Store
+    from bot.storage.stores import Storage
 
     config = load_config(ROOT / "config").config
     personas = config.personas.personas
@@ -76,7 +76,7 @@ def capture_templates(engine: Engine) -> list[dict[str, Any]]:
     from bot.services.runtime import RuntimeHolder
 
     holder = RuntimeHolder(ROOT / "config", lambda loaded: directory, config)
-    store = Store(engine)
+    storage = Storage.open(engine)
     clock = [NOW - dt.timedelta(days=1)]
 
     class Sender:
@@ -87,7 +87,7 @@ def capture_templates(engine: Engine) -> list[dict[str, Any]]:
 
         def send_claimed(self, row: Any) -> None: ...
 
-    intake = Intake(holder, store, Sender(), lambda: clock[0])
+    intake = Intake(holder, storage.intake, Sender(), lambda: clock[0])
     samples = [json.loads(line) for line in (ROOT / "bot/samples/cost_alerts.jsonl").read_text().splitlines() if line]
     messages = [(m, f"B0{n:08d}") for n, m in enumerate(samples)] + [({"text": t}, None) for t in CHAT]
     routed: list[tuple[int, str]] = []
@@ -111,14 +111,14 @@ def capture_templates(engine: Engine) -> list[dict[str, Any]]:
     runtime = holder.current
 
     def send_all() -> None:
-        for row in [store.get_delivery(i) for i in _pending_ids(engine)]:
-            store.mark_sent(row.id, f"{int(clock[0].timestamp())}.{row.id:06d}", clock[0], row=row)
+        for row in [storage.outbox.get_delivery(i) for i in _pending_ids(engine)]:
+            storage.outbox.mark_sent(row.id, f"{int(clock[0].timestamp())}.{row.id:06d}", clock[0], row=row)
 
     send_all()
     for index, (request_id, _) in enumerate(routed):
         for action in (("take",), ("take", "resolve"), ("not_a_request",))[index % 3]:
             clock[0] += dt.timedelta(minutes=3)
-            store.apply_action(
+            storage.requests.apply_action(
                 request_id,
                 action,
                 "U0CLOSER01",
@@ -340,7 +340,14 @@ def measure(engine: Engine, events: int, retention: bool) -> dict[str, Any]:
 
     prune = None
     if retention:
-        from bot.storage.retention import prune
+        from bot.storage.database import Database
+        from bot.storage.retention import prune as prune_database
+
+        database = Database(engine)
+
+        def prune(engine: Engine, now: dt.datetime) -> None:
+            prune_database(database, now)
+
     templates = capture_templates(engine)
     writer = Writer(engine)
     rng = random.Random(11)

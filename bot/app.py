@@ -38,7 +38,7 @@ from bot.slack.directory import resolve_directory
 from bot.slack.relay import OutboxRelay
 from bot.storage.db import database_url, make_engine, schema_status, upgrade
 from bot.storage.retention import RetentionPolicy, prune
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def make_web_client(settings: Settings, timeout: int = 10) -> WebClient:
 class BotServices:
     settings: Settings
     engine: Engine
-    store: Store
+    storage: Storage
     client: WebClient
     holder: RuntimeHolder
     relay: OutboxRelay
@@ -103,22 +103,22 @@ def build_services(
             f"database schema is at {status.current or 'nothing'}, this version needs {status.head}: "
             "run `finops-bot db upgrade`"
         )
-    store = Store(engine)
+    storage = Storage.open(engine)
     client = make_web_client(settings)
     holder = RuntimeHolder(settings.config_dir, lambda loaded: resolve_directory(client, loaded), config)
-    relay = OutboxRelay(store, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
+    relay = OutboxRelay(storage.outbox, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
     services = BotServices(
         settings=settings,
         engine=engine,
-        store=store,
+        storage=storage,
         client=client,
         holder=holder,
         relay=relay,
-        intake=Intake(holder, store, relay, clock),
-        commands=Commands(holder, store),
-        lifecycle=Lifecycle(holder, store, store, relay.notify, clock),
-        home=Home(holder, store),
-        nudges=Nudges(holder, store, relay.notify, clock),
+        intake=Intake(holder, storage.intake, relay, clock),
+        commands=Commands(holder, storage.requests),
+        lifecycle=Lifecycle(holder, storage.requests, storage.outbox, relay.notify, clock),
+        home=Home(holder, storage.requests),
+        nudges=Nudges(holder, storage.requests, relay.notify, clock),
         clock=clock,
         ready=threading.Event(),
     )
@@ -168,13 +168,13 @@ def scheduler_for(services: BotServices) -> Ticker:
     policy = retention_policy(services.settings)
     return build_scheduler(
         services.holder,
-        services.store,
-        services.store,
+        services.storage,
+        services.storage.outbox,
         services.nudges,
         services.relay.notify,
         services.clock,
         worker_id(),
-        prune=lambda now: prune(services.engine, now, policy),
+        prune=lambda now: prune(services.storage.database, now, policy),
     )
 
 

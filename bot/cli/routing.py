@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
@@ -289,22 +289,59 @@ def run_test_routes(args: argparse.Namespace) -> int:
     config = load_or_report(args.config_dir, sys.stderr)
     if config is None:
         return 1
-    cases: list[tuple[str, Mapping[str, Any]]] = []
+    files: list[tuple[str, list[Mapping[str, Any]]]] = []
     for name in args.files:
         loaded = _load_cases(name, sys.stderr)
         if loaded is None:
             return 1
-        cases.extend((name, case) for case in loaded)
+        files.append((name, loaded))
+    from bot.routing.evaluation import combine, score_cases
     from bot.routing.router import Router
+    from bot.routing.who_owns import TopicLookup
 
-    report = run_cases(Router(config), cases)
+    router, lookup = Router(config), TopicLookup(config)
+    # Who-owns cases (a `topic` instead of a message) are scored by the lookup, not routed.
+    route_cases = [(name, case) for name, loaded in files for case in loaded if "topic" not in case]
+    report = run_cases(router, route_cases)
+    per_file = [score_cases(loaded, router=router, lookup=lookup, name=name) for name, loaded in files]
+    who_owns_failures = [
+        f"FAIL {item.name}: {failure}"
+        for item, (_, loaded) in zip(per_file, files, strict=True)
+        for failure in item.failures
+        if any(case.get("id") == failure.case_id and "topic" in case for case in loaded)
+    ]
     out = sys.stdout
     if not args.quiet:
-        for line in report.failures:
+        for line in [*report.failures, *who_owns_failures]:
             print(line, file=out)
     for line in report.summary(config):
         print(line, file=out)
-    return 1 if report.failures else 0
+    for line in metrics_table([*per_file, combine(per_file, "all files")] if len(per_file) > 1 else per_file):
+        print(line, file=out)
+    return 1 if report.failures or who_owns_failures else 0
+
+
+METRIC_LABELS = (
+    ("strict", "strict"),
+    ("recall", "recall"),
+    ("precision", "precision"),
+    ("chatter_tagged", "chatter tagged"),
+    ("primary", "primary"),
+    ("amounts", "amounts"),
+    ("who_owns", "who-owns"),
+)
+
+
+def metrics_table(per_file: Sequence[Any]) -> list[str]:
+    """One line per file: each metric as a ratio with its hits/total, `-` where no case measures it."""
+    lines = ["per file: " + ", ".join(label for _, label in METRIC_LABELS)]
+    for item in per_file:
+        cells = []
+        for metric, label in METRIC_LABELS:
+            ratio = getattr(item, metric)
+            cells.append(f"{label} {ratio.value:.3f} ({ratio.hits}/{ratio.total})" if ratio.total else f"{label} -")
+        lines.append(f"  {item.name} ({item.cases} cases): " + "; ".join(cells))
+    return lines
 
 
 def _load_cases(name: str, err: TextIO) -> list[Mapping[str, Any]] | None:

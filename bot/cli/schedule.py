@@ -65,7 +65,7 @@ def run_digest(args: argparse.Namespace) -> int:
     from bot.scheduling.weeks import WeekError, parse_iso_week
     from bot.services.scheduled_posts import compose_digest
     from bot.storage.db import make_engine, schema_status
-    from bot.storage.store import Store
+    from bot.storage.stores import Storage
 
     config = _load_config(args.config_dir)
     if config is None:
@@ -85,7 +85,7 @@ def run_digest(args: argparse.Namespace) -> int:
         if not status.is_current:
             return _fail(status.message())
         message = compose_digest(
-            config, Store(engine), dt.datetime.now(UTC), timezone, week=week, audience=args.persona
+            config, Storage.open(engine).digest, dt.datetime.now(UTC), timezone, week=week, audience=args.persona
         )
     finally:
         engine.dispose()

@@ -169,12 +169,13 @@ def run_db_status(args: argparse.Namespace) -> int:
 def run_db_prune(args: argparse.Namespace) -> int:
     from bot.app import retention_policy
     from bot.settings import Settings
+    from bot.storage.database import Database
     from bot.storage.retention import prune
 
     engine = _engine(args)
     try:
         _require_current(engine)
-        report = prune(engine, dt.datetime.now(dt.UTC), retention_policy(Settings.from_env()))
+        report = prune(Database(engine), dt.datetime.now(dt.UTC), retention_policy(Settings.from_env()))
     finally:
         engine.dispose()
     print(f"{safe_url(engine)}: {report}")
@@ -182,12 +183,12 @@ def run_db_prune(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from bot.storage.store import Store
+    from bot.storage.stores import Storage
 
     engine = _engine(args)
     try:
         _require_current(engine)
-        rows = Store(engine).export(args.since)
+        rows = Storage.open(engine).requests.export(args.since)
         if args.format == "jsonl":
             write_jsonl(rows, sys.stdout)
         else:
@@ -224,7 +225,7 @@ def run_suggest_routing(args: argparse.Namespace) -> int:
     # Imported here: config loading is heavier and not needed by the other commands.
     from bot.config.loader import ROUTING_FILE, ConfigError, load_config
     from bot.services.routing_feedback import Correction, TopicInfo, suggest_routing_changes
-    from bot.storage.store import Store
+    from bot.storage.stores import Storage
 
     config_dir = common.config_dir(args)
     try:
@@ -238,7 +239,7 @@ def run_suggest_routing(args: argparse.Namespace) -> int:
     engine = _engine(args)
     try:
         _require_current(engine)
-        feedback = Store(engine).feedback_since(args.since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+        feedback = Storage.open(engine).requests.feedback_since(args.since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     finally:
         engine.dispose()
 

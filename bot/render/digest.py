@@ -1,6 +1,6 @@
 """The weekly digest as a Slack message: Block Kit within Slack's limits plus a plain-text fallback.
 
-Rendering only: the numbers come in a ``DigestData`` (``Store.digest_data``),
+Rendering only: the numbers come in a ``DigestData`` (``DigestQueries.digest_data``),
 so this module is tested with plain values. Everything a user typed (excerpts)
 is escaped; config names are escaped too, since they end up in mrkdwn.
 """
@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
+from bot.domain.digest import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.render.blocks import (
     ELLIPSIS,
     MAX_BLOCKS,

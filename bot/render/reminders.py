@@ -33,10 +33,18 @@ EXCERPT_CHARS = 90
 class OpenRequest(Protocol):
     """What a reminder shows of an open request (``RequestRef`` fits; so should the store's view)."""
 
-    channel_id: str
-    message_ts: str
-    opened_at: dt.datetime
-    excerpt: str
+    # Read-only, so frozen dataclasses qualify.
+    @property
+    def channel_id(self) -> str: ...
+
+    @property
+    def message_ts(self) -> str: ...
+
+    @property
+    def opened_at(self) -> dt.datetime: ...
+
+    @property
+    def excerpt(self) -> str: ...
 
 
 def render_duty_reminder(

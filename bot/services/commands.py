@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.inputs import CommandRequest
-from bot.render import replies as render
+from bot.render import commands as render
+from bot.render.text import quote
 from bot.services.ports import OpenRequests
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.views import open_lines
@@ -43,7 +44,7 @@ class Commands:
         name, argument = name.lower(), argument.strip()
         subcommand = self._by_name.get(name or "help")
         if subcommand is None:
-            response = help_message(f"Unknown subcommand “{render.quote(name, 40)}”.")
+            response = help_message(f"Unknown subcommand “{quote(name, 40)}”.")
         else:
             response = subcommand.answer(self, runtime, argument, command)
         response["response_type"] = "in_channel" if public else "ephemeral"

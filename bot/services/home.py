@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render import replies as render
+from bot.render.home import render_home
 from bot.services.ports import OpenRequests
 from bot.services.runtime import RuntimeHolder
 from bot.services.views import open_lines
@@ -19,4 +19,4 @@ class Home:
         runtime = self.holder.current
         personas = runtime.names.personas_of(user_id)
         rows = self.requests.open_requests(personas=list(personas), limit=LISTED) if personas else []
-        return render.render_home(runtime.config, runtime.names.mentions, open_lines(runtime, rows))
+        return render_home(runtime.config, runtime.names.mentions, open_lines(runtime, rows))

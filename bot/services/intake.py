@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.inputs import IncomingMessage
+from bot.domain.requests import NewRequest, RequestView
 from bot.render import replies as render
 from bot.render.blocks import archive_link
 from bot.routing.fingerprint import alert_fingerprint
@@ -16,7 +18,6 @@ from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.views import routed_reply_payload
-from bot.storage.store import NewDelivery, NewRequest, RequestView
 
 EXCERPT_CHARS = 500
 
@@ -71,7 +72,7 @@ class Intake:
         # The event id in the key puts it in the relay's log lines should the reply finally fail.
         return NewDelivery(
             kind="reply",
-            method="chat.postMessage",
+            method=POST,
             payload=payload,
             dedup_key=f"reply:{message.ref}:{message.event_id}",
         )
@@ -82,9 +83,7 @@ class Intake:
             link = archive_link(first.channel_id, first.message_ts)
             payload = render.render_repeat_notice(link, first.repeat_count)
             payload.update(channel=message.channel_id, thread_ts=message.ts)
-            return NewDelivery(
-                kind="repeat", method="chat.postMessage", payload=payload, dedup_key=f"repeat:{message.ref}"
-            )
+            return NewDelivery(kind="repeat", method=POST, payload=payload, dedup_key=f"repeat:{message.ref}")
 
         return build
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.deliveries import POST, UPDATE, NewDelivery
 from bot.domain.inputs import ActionPress
+from bot.domain.requests import RequestView
 from bot.render import replies as render
+from bot.render.text import quote
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, Notify, Outbox, RequestChanges, SlackNames
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.views import decision_from_request, routed_reply_payload
-from bot.storage.store import NewDelivery, RequestView
 
 CLOSING_ACTIONS = frozenset({"resolve", "not_a_request"})
 
@@ -36,9 +38,7 @@ class Lifecycle:
             return PressOutcome(False, "That button is not one I know; nothing was changed.")
         runtime = self.holder.current
         if action == "reassign" and press.to_persona not in runtime.config.persona_ids:
-            return PressOutcome(
-                False, f"Unknown persona “{render.quote(press.to_persona or '', 40)}”; nothing was changed."
-            )
+            return PressOutcome(False, f"Unknown persona “{quote(press.to_persona or '', 40)}”; nothing was changed.")
         channel_id, _, ts = press.request_ref.partition(":")
         request = self.requests.find_by_message(press.team_id, channel_id, ts)
         if request is None:
@@ -82,7 +82,7 @@ def reassign_notice(names: SlackNames, request: RequestView, actor: str) -> NewD
     payload.update(channel=request.channel_id, thread_ts=request.message_ts)
     return NewDelivery(
         kind="reassign",
-        method="chat.postMessage",
+        method=POST,
         payload=payload,
         request_id=request.id,
         dedup_key=f"reassign:{request.id}:{request.status_at.isoformat()}",
@@ -105,4 +105,4 @@ def updated_reply(runtime: Runtime, request: RequestView, pressed_on: str | None
         repeat_count=request.repeat_count,
     )
     payload.update(channel=request.channel_id, ts=reply_ts)
-    return NewDelivery(kind="update", method="chat.update", payload=payload, request_id=request.id)
+    return NewDelivery(kind="update", method=UPDATE, payload=payload, request_id=request.id)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.domain.deliveries import POST, NewDelivery
 from bot.render import replies as render
 from bot.render.blocks import humanise_duration
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, Notify, NudgeRecords
 from bot.services.runtime import RuntimeHolder
-from bot.storage.store import NewDelivery
 
 SWEEP_LIMIT = 100
 
@@ -34,7 +34,7 @@ class Nudges:
             next_at = ack_window_end(runtime.config, request.primary_topic, request.primary_persona, now)
             delivery = NewDelivery(
                 kind="nudge",
-                method="chat.postMessage",
+                method=POST,
                 payload=payload,
                 request_id=request.id,
                 dedup_key=f"nudge:{request.id}:{request.nudged_windows + 1}",

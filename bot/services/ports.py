@@ -11,17 +11,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.render.replies import Mentions
-from bot.storage.store import (
-    ActionResult,
-    DeliveryClaim,
-    DeliveryRow,
-    NewDelivery,
-    NewRequest,
-    RecordResult,
-    RepeatFactory,
-    RequestView,
-)
+from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery, RepeatFactory
+from bot.domain.requests import Action, ActionResult, NewRequest, RecordResult, RequestView
+from bot.render.text import Mentions
 
 Clock = Callable[[], dt.datetime]
 # Tells the relay a committed delivery is waiting (None: look for any).
@@ -92,7 +84,7 @@ class RequestChanges(Protocol):
     def apply_action(
         self,
         request_id: int,
-        action: str,
+        action: Action,
         actor: str,
         now: dt.datetime,
         *,

@@ -181,7 +181,7 @@ MAX_LINE = 100
 
 @dataclass(frozen=True)
 class Correction:
-    """One recorded correction, as plain data (from ``Store.feedback_since``)."""
+    """One recorded correction, as plain data (from ``RequestStore.feedback_since``)."""
 
     kind: str  # 'reassigned' | 'not_a_request'
     from_persona: str | None
@@ -448,8 +448,8 @@ def _unquote(item: str) -> str:
 
 def _add_terms(lines: list[str], topic: str, terms: Sequence[str]) -> list[str] | None:
     span = _topic_span(lines, topic)
-    found = span and _key_line(lines, span[0], span[1], "terms")
-    if not found:
+    found = _key_line(lines, span[0], span[1], "terms") if span else None
+    if span is None or not found:
         return None
     key_index, key_indent, rest = found
     lines = list(lines)
@@ -482,8 +482,8 @@ def _add_terms(lines: list[str], topic: str, terms: Sequence[str]) -> list[str] 
 
 def _drop_term(lines: list[str], topic: str, term: str) -> list[str] | None:
     span = _topic_span(lines, topic)
-    found = span and _key_line(lines, span[0], span[1], "terms")
-    if not found:
+    found = _key_line(lines, span[0], span[1], "terms") if span else None
+    if span is None or not found:
         return None
     key_index, key_indent, rest = found
     lines = list(lines)
@@ -535,8 +535,8 @@ def _split_flow(body: str) -> list[str]:
 
 def _set_responsible(lines: list[str], topic: str, from_persona: str | None, to_persona: str) -> list[str] | None:
     span = _topic_span(lines, topic)
-    owners = span and _key_line(lines, span[0], span[1], "owners")
-    if not owners:
+    owners = _key_line(lines, span[0], span[1], "owners") if span else None
+    if span is None or not owners:
         return None
     owners_index, owners_indent, _ = owners
     lines = list(lines)

@@ -1,4 +1,4 @@
-"""Scheduled posts: assemble a ``Ticker`` from the configuration, a store and a poster.
+"""Scheduled posts: assemble a ``Ticker`` from the configuration, the storage and a poster.
 
 The composers here turn an occurrence into messages: a duty reminder with
 the persona's open requests, a calendar reminder per recipient channel, the
@@ -9,11 +9,12 @@ a reload takes effect on the next tick.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from bot.config.models import BotConfig, Persona
-from bot.digest_data import DigestData, RequestRef
+from bot.domain.deliveries import POST, NewDelivery
+from bot.domain.digest import DigestData, RequestRef
 from bot.render.digest import digest_for_persona, render_digest
 from bot.render.reminders import render_calendar_reminder, render_duty_reminder
 from bot.scheduling.schedules import Occurrence, Schedule, schedules_from_config
@@ -21,14 +22,13 @@ from bot.scheduling.ticker import Composer, Message, OccurrenceClaims, Poster, T
 from bot.scheduling.weeks import last_complete_week, week_label
 from bot.services.ports import Clock, Notify
 from bot.services.runtime import RuntimeHolder
-from bot.storage.store import NewDelivery
 
 OPEN_REQUESTS_IN_REMINDER = 50
 
 
 class RequestSource(Protocol):
     def open_requests(self, personas: Sequence[str] | None = None, limit: int = 50) -> Sequence[Any]:
-        """Unclosed requests, oldest first (``Store.open_requests`` returns ``RequestView``s)."""
+        """Unclosed requests, oldest first (``RequestStore.open_requests`` returns ``RequestView``s)."""
 
     def count_open(self, personas: Sequence[str] | None = None) -> int: ...
 
@@ -38,7 +38,7 @@ def as_request_ref(request: Any) -> RequestRef:
     if isinstance(request, RequestRef):
         return request
     return RequestRef(
-        request_id=getattr(request, "id", None) or getattr(request, "request_id", 0),
+        request_id=int(getattr(request, "id", None) or getattr(request, "request_id", None) or 0),
         channel_id=request.channel_id,
         message_ts=request.message_ts,
         opened_at=getattr(request, "opened_at", None) or request.created_at,
@@ -54,8 +54,17 @@ class DigestSource(Protocol):
     def digest_data(self, week_start: dt.datetime, week_end: dt.datetime, fallback_persona: str) -> DigestData: ...
 
 
-class SchedulerStore(OccurrenceClaims, RequestSource, DigestSource, Protocol):
-    """What the ticker needs of ``bot.storage.store.Store``."""
+class SchedulerStore(Protocol):
+    """What the ticker needs of ``bot.storage.stores.Storage``."""
+
+    @property
+    def schedule_claims(self) -> OccurrenceClaims: ...
+
+    @property
+    def requests(self) -> RequestSource: ...
+
+    @property
+    def digest(self) -> DigestSource: ...
 
 
 MentionResolver = Callable[[Persona], Sequence[str]]
@@ -95,7 +104,8 @@ class ScheduleCache:
 
 def build_composers(
     config_provider: ConfigProvider,
-    store: RequestSource | DigestSource | Any,
+    requests_source: RequestSource,
+    digest_source: DigestSource,
     *,
     mentions: MentionResolver = plain_mentions,
     nudge_sweep: Callable[[dt.datetime], Sequence[Message]] | None = None,
@@ -108,9 +118,10 @@ def build_composers(
         if not persona.slack.channel:
             return []
         requests = [
-            as_request_ref(r) for r in store.open_requests(personas=[persona.id], limit=OPEN_REQUESTS_IN_REMINDER)
+            as_request_ref(r)
+            for r in requests_source.open_requests(personas=[persona.id], limit=OPEN_REQUESTS_IN_REMINDER)
         ]
-        total = store.count_open(personas=[persona.id])
+        total = requests_source.count_open(personas=[persona.id])
         message = render_duty_reminder(persona.name, schedule.text, mentions(persona), requests, now, total_open=total)
         return [{"channel": persona.slack.channel, **message}]
 
@@ -137,7 +148,9 @@ def build_composers(
     def digest(occurrence: Occurrence, now: dt.datetime) -> list[Message]:
         config = config_provider()
         schedule = occurrence.schedule
-        message = compose_digest(config, store, occurrence.fire_time, schedule.timezone, audience=schedule.subject)
+        message = compose_digest(
+            config, digest_source, occurrence.fire_time, schedule.timezone, audience=schedule.subject
+        )
         return [{"channel": schedule.channel, **message}]
 
     composers: dict[str, Composer] = {"duty": duty, "calendar": calendar, "digest": digest}
@@ -198,9 +211,11 @@ def build_ticker(
     grace = dt.timedelta(minutes=config_provider().routing.scheduler.grace_minutes)
     return Ticker(
         ScheduleCache(config_provider),
-        store,
+        store.schedule_claims,
         poster,
-        build_composers(config_provider, store, mentions=mentions, nudge_sweep=nudge_sweep, prune=prune),
+        build_composers(
+            config_provider, store.requests, store.digest, mentions=mentions, nudge_sweep=nudge_sweep, prune=prune
+        ),
         clock=clock,
         worker_id=worker_id,
         grace=grace,
@@ -230,13 +245,13 @@ def build_scheduler(
     ``prune(now)``: the retention prune (``bot.storage.retention``), run daily.
     """
 
-    def post(message: dict) -> None:
+    def post(message: Mapping[str, Any]) -> None:
         names = holder.current.names
         channel = names.channel_id(message["channel"])
         if channel is None:
             raise LookupError(f"cannot post a reminder: channel {message['channel']} not found in Slack")
         payload = {"channel": channel, "text": message["text"], "blocks": message.get("blocks"), "unfurl_links": False}
-        notify(outbox.enqueue(NewDelivery(kind="scheduled", method="chat.postMessage", payload=payload), clock()))
+        notify(outbox.enqueue(NewDelivery(kind="scheduled", method=POST, payload=payload), clock()))
 
     def sweep_nudges(now: dt.datetime) -> list[dict]:
         # Nudges enqueue their own thread replies, each window's claimed on the

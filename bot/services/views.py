@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.domain.requests import RequestView
 from bot.render import replies as render
 from bot.render.blocks import archive_link
+from bot.render.commands import OpenRequestLine
 from bot.routing.router import Decision, PersonaTag
 from bot.services.runtime import Runtime
-from bot.storage.store import RequestView
 
 
 def routed_reply_payload(runtime: Runtime, request_ref: str, decision: Decision, **status: Any) -> dict:
@@ -58,10 +59,10 @@ def decision_from_request(request: RequestView) -> Decision:
     )
 
 
-def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[render.OpenRequestLine]:
+def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[OpenRequestLine]:
     names = runtime.names.mentions
     return [
-        render.OpenRequestLine(
+        OpenRequestLine(
             request_id=row.id,
             request_ref=f"{row.channel_id}:{row.message_ts}",
             link=archive_link(row.channel_id, row.message_ts),

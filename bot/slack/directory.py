@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config.models import BotConfig, Persona
 from bot.config.values import CHANNEL_ID, USER_ID, USERGROUP_ID
-from bot.render.replies import Mentions
+from bot.render.text import Mentions
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,8 @@ def _load_channels(client: WebClient, directory: Directory) -> None:
         except SlackApiError as error:
             log.warning("conversations.list failed: %s", error.response.get("error"))
             return
-        for channel in response.get("channels", []):
+        channels: list[dict] = response.get("channels") or []
+        for channel in channels:
             directory.channel_ids[channel["name"].lower()] = channel["id"]
             directory.channel_names[channel["id"]] = channel["name"]
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
@@ -148,6 +149,7 @@ def _load_usergroups(client: WebClient, directory: Directory) -> None:
         # Free workspaces have no user groups; personas then rely on channels and people.
         log.warning("usergroups.list failed: %s", error.response.get("error"))
         return
-    for group in response.get("usergroups", []):
+    groups: list[dict] = response.get("usergroups") or []
+    for group in groups:
         directory.usergroup_ids[group["handle"].lower()] = group["id"]
         directory.usergroup_members[group["id"]] = tuple(group.get("users") or ())

@@ -34,9 +34,9 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 
-from bot.storage.db import WRITE_TRANSACTION
+from bot.storage.database import Database
 from bot.storage.models import deliveries, processed_events, schedule_claims
 
 log = logging.getLogger(__name__)
@@ -97,33 +97,36 @@ _delete_old_claims = delete(schedule_claims).where(
 
 
 def prune(
-    engine: Engine, now: dt.datetime, policy: RetentionPolicy | None = None, *, chunk: int = DEFAULT_CHUNK
+    database: Database, now: dt.datetime, policy: RetentionPolicy | None = None, *, chunk: int = DEFAULT_CHUNK
 ) -> PruneReport:
     """Drop what ``policy`` no longer keeps at ``now`` (aware UTC). Safe to repeat and to run concurrently."""
     if now.tzinfo is None:
         raise ValueError(f"now must be an aware UTC datetime, got naive {now!r}")
     policy = policy or RetentionPolicy()
     report = PruneReport(
-        event_ids=_in_chunks(engine, _delete_event_ids, now - policy.event_ids, chunk),
-        sent_deliveries=_in_chunks(engine, _delete_sent, now - policy.sent_deliveries, chunk),
-        schedule_claims=_once(engine, _delete_old_claims, now - policy.schedule_claims),
+        event_ids=_in_chunks(database, _delete_event_ids, now - policy.event_ids, chunk),
+        sent_deliveries=_in_chunks(database, _delete_sent, now - policy.sent_deliveries, chunk),
+        schedule_claims=_once(database, _delete_old_claims, now - policy.schedule_claims),
     )
     log.info("%s", report)
     return report
 
 
-def _in_chunks(engine: Engine, statement, cutoff: dt.datetime, chunk: int) -> int:  # type: ignore[no-untyped-def]
+def _in_chunks(database: Database, statement, cutoff: dt.datetime, chunk: int) -> int:  # type: ignore[no-untyped-def]
     total = 0
     while True:
-        changed = _once(engine, statement, cutoff, chunk)
+        changed = _once(database, statement, cutoff, chunk)
         total += changed
         if changed < chunk:
             return total
 
 
-def _once(engine: Engine, statement, cutoff: dt.datetime, chunk: int | None = None) -> int:  # type: ignore[no-untyped-def]
+def _once(database: Database, statement, cutoff: dt.datetime, chunk: int | None = None) -> int:  # type: ignore[no-untyped-def]
     params = {"cutoff": cutoff} if chunk is None else {"cutoff": cutoff, "chunk": chunk}
-    with engine.connect() as connection:
-        connection.execution_options(**{WRITE_TRANSACTION: True})
-        with connection.begin():
+
+    def attempt() -> int:
+        # Queued behind the server's writers like theirs (SQLite), one short transaction per chunk.
+        with database.write() as connection:
             return connection.execute(statement, params).rowcount
+
+    return database.retrying(attempt, "prune")

@@ -8,7 +8,7 @@ import json
 import pytest
 from scheduling_fakes import utc
 
-from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
+from bot.domain.digest import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.render.blocks import humanise_duration
 from bot.render.digest import change, digest_for_persona, render_digest, sparkline
 from bot.scheduling.weeks import WeekError, last_complete_week, parse_iso_week, week_label

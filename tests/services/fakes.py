@@ -13,17 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config.models import BotConfig
-from bot.render.replies import Mentions
+from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery
+from bot.domain.requests import ActionResult, NewRequest, RecordResult, RequestView
+from bot.render.text import Mentions
 from bot.services.runtime import RuntimeHolder
-from bot.storage.store import (
-    ActionResult,
-    DeliveryClaim,
-    DeliveryRow,
-    NewDelivery,
-    NewRequest,
-    RecordResult,
-    RequestView,
-)
 
 SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "config"
 ALERTS_CHANNEL = "CALERTS01"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,12 @@ def test_mine_lists_only_the_callers_personas() -> None:
     assert "finance thing" in text_of(ask(service, "mine", user="UFIN"))
     assert requests.open_queries[-1][0] == ("finance",)
     assert "not listed in any persona" in text_of(ask(service, "mine", user="USTRANGER"))
+
+
+def test_the_app_manifest_hints_every_registered_subcommand() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yaml").read_text())
+    [slash] = manifest["features"]["slash_commands"]
+    for subcommand in SUBCOMMANDS:
+        assert subcommand.name in slash["usage_hint"]

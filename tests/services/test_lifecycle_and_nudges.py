@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from bot.config.loader import load_config
+from bot.domain.deliveries import UPDATE
 from bot.domain.inputs import ActionPress
 from bot.render.replies import ACTION_REASSIGN, ACTION_RESOLVE, ACTION_TAKE
 from bot.services.home import Home
@@ -41,7 +42,7 @@ def test_take_applies_the_action_and_updates_the_reply_in_place() -> None:
     assert outcome.ok
     assert requests.actions == [(1, "take", "U9", None)]
     [update] = requests.enqueued
-    assert update.method == "chat.update" and update.payload["ts"] == "1700000001.000100"
+    assert update.method == UPDATE and update.payload["ts"] == "1700000001.000100"
     assert sender.notified == [outcome.delivery_id]
 
 

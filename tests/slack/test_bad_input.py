@@ -53,7 +53,7 @@ def test_huge_odd_and_deeply_nested_messages_are_handled(harness):
     ts_shallow = harness.post("", blocks=[nested_rich_text(10)])
     ts_nested = harness.post("", blocks=[nested_rich_text(150)])
     assert "budget" in json.dumps(harness.reply_to(ts_shallow)).lower()
-    assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts_nested) is None
+    assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts_nested) is None
 
     ts_empty = harness.post("")
-    assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts_empty) is None
+    assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts_empty) is None

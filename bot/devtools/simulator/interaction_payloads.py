@@ -6,6 +6,7 @@ A mixin of ``SlackSimulator``, apart so the simulator module keeps one job.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from bot.devtools.simulator.web_api import ResponseTarget, WebApi
 from bot.devtools.simulator.workspace import JSONDict, Workspace
@@ -16,9 +17,17 @@ class InteractionPayloads:
     verification_token: str
     general_channel_id: str
     _web_api: WebApi
-    team_id: str
-    app_id: str
-    base_url: str
+
+    if TYPE_CHECKING:  # provided by SlackSimulator
+
+        @property
+        def team_id(self) -> str: ...
+
+        @property
+        def app_id(self) -> str: ...
+
+        @property
+        def base_url(self) -> str: ...
 
     def _default_user(self) -> str:
         with self.workspace.lock:

@@ -131,7 +131,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         token = _bearer_token(self.headers.get("Authorization")) or params.get("token")
         params.pop("token", None)
 
-        status, headers = 200, {}
+        status, headers = 200, dict[str, str]()
         failure = server.failures.take(method)
         injected = failure.response() if failure else None
         if failure is not None and failure.delay:

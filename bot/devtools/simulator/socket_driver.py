@@ -26,7 +26,19 @@ class SocketModeDriver:
 
         def event_envelope(self, event: JSONDict, event_id: str | None = None) -> JSONDict: ...
 
-        def record_message(self, channel: str, user: str | None = None, text: str = "", **fields: Any) -> JSONDict: ...
+        def record_message(
+            self,
+            channel: str,
+            user: str | None = None,
+            text: str = "",
+            *,
+            attachments: list[JSONDict] | None = None,
+            blocks: list[JSONDict] | None = None,
+            bot_id: str | None = None,
+            username: str | None = None,
+            subtype: str | None = None,
+            thread_ts: str | None = None,
+        ) -> JSONDict: ...
 
         def command_payload(
             self, command: str = "/finops", text: str = "", *, user_id: str | None = None, channel_id: str | None = None

@@ -1,6 +1,6 @@
 """The facts a weekly digest is made of.
 
-The store fills these (``Store.digest_data``) and ``bot.render.digest``
+The storage fills these (``DigestQueries.digest_data``) and ``bot.render.digest``
 renders them, so the rendering is tested with plain values and the queries are
 tested against real databases, each without the other.
 """
