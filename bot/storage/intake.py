@@ -21,7 +21,7 @@ from bot.domain.requests import OPEN, UNCLOSED, NewRequest, RecordResult, Reques
 from bot.storage.batch_sql import BatchSql, batch_sql
 from bot.storage.database import Database, view
 from bot.storage.group_commit import GroupCommit
-from bot.storage.models import EXCERPT_MAX_CHARS, processed_events, routed_requests
+from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload, processed_events, routed_requests
 from bot.storage.outbox import enqueue_in
 from bot.storage.requests import add_event, request_by_id, request_by_message
 from bot.storage.retry import is_transient
@@ -326,7 +326,7 @@ class IntakeStore:
             )
             leases[key] = lease
             rows.append(
-                (request_id, reply.kind, reply.method, raw.json(reply.payload), PENDING, 0, raw.stamp(due),
+                (request_id, reply.kind, reply.method, pack_payload(reply.payload), PENDING, 0, raw.stamp(due),
                  raw.stamp(pending.now), key, lease[0] if lease else None, raw.stamp(lease[1]) if lease else None)
             )  # fmt: skip
         ids = raw.insert_keyed_deliveries(connection, rows)
