@@ -191,7 +191,13 @@ class BaselineBot(LocalBot):
         assert BASELINE
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "PYTHONPATH": BASELINE}
         database = ["--database-url", self.env["DATABASE_URL"]]
-        subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade", *database], env=env, cwd=BASELINE, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "db", "upgrade", *database],
+            env=env,
+            cwd=BASELINE,
+            check=True,
+            capture_output=True,
+        )
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
             + ["--workers", str(self.workers), "--threads", str(self.threads)],
