@@ -450,10 +450,17 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
         + (", after retention" if first["retention"] else ", no retention"),
         "",
         f"Templates: {first['templates']} events routed, replied to and taken/resolved through the real intake and "
-        "store; replicated day by day with the raw driver, the prune run after each day "
-        "(defaults: event ids 48 h, sent deliveries 7 days, schedule claims 35 days; PostgreSQL: a plain VACUUM "
-        "after each, as autovacuum). Sizes without VACUUM FULL (steady state: freed space is reused). "
-        "Command: `.venv/bin/python -m bench.bench_storage --rows 0 --events N`.",
+        "store; replicated day by day with the raw driver, "
+        + (
+            "the prune run after each day (defaults: event ids 48 h, sent deliveries 7 days, schedule claims "
+            "35 days; PostgreSQL: a plain VACUUM after each, as autovacuum). "
+            if first["retention"]
+            else "nothing pruned. "
+        )
+        + "Sizes without VACUUM FULL (steady state: freed space is reused). "
+        "Command: `.venv/bin/python -m bench.bench_storage --rows 0 --events N"
+        + ("" if first["retention"] else " --no-retention")
+        + "`.",
         "",
         "| table (with its indexes) | " + " | ".join(results) + " |",
         "|---|" + "---:|" * len(results),
