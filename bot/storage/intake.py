@@ -341,7 +341,7 @@ class IntakeStore:
                 due = as_utc(reply.not_before, "not_before") if reply.not_before else pending.now
                 claimed = DeliveryRow(
                     id=delivery_id, request_id=request_id, kind=reply.kind, method=reply.method,
-                    payload=reply.payload, status=PENDING, attempts=0, next_attempt_at=due, claimed_by=lease[0],
+                    payload=dict(reply.payload), status=PENDING, attempts=0, next_attempt_at=due, claimed_by=lease[0],
                     claimed_until=lease[1], last_error=None, sent_at=None, response_ts=None,
                     created_at=pending.now, dedup_key=key,
                 )  # fmt: skip

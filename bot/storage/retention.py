@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, select
 
@@ -112,7 +113,7 @@ def prune(
     return report
 
 
-def _in_chunks(database: Database, statement, cutoff: dt.datetime, chunk: int) -> int:  # type: ignore[no-untyped-def]
+def _in_chunks(database: Database, statement: Any, cutoff: dt.datetime, chunk: int) -> int:
     total = 0
     while True:
         changed = _once(database, statement, cutoff, chunk)
@@ -121,7 +122,7 @@ def _in_chunks(database: Database, statement, cutoff: dt.datetime, chunk: int) -
             return total
 
 
-def _once(database: Database, statement, cutoff: dt.datetime, chunk: int | None = None) -> int:  # type: ignore[no-untyped-def]
+def _once(database: Database, statement: Any, cutoff: dt.datetime, chunk: int | None = None) -> int:
     params = {"cutoff": cutoff} if chunk is None else {"cutoff": cutoff, "chunk": chunk}
 
     def attempt() -> int:
