@@ -4,6 +4,12 @@
 
 Each benchmark is its own script printing a markdown section; they run one
 after another (never in parallel: they measure the same two cores).
+
+A full run takes about 40 minutes on 2 cores. Knobs for a shorter one:
+BENCH_ROUNDS (5), BENCH_EVENTS (2000), BENCH_COMMANDS (1000), BENCH_BURST (200)
+for the Slack load test; BENCH_STORAGE_ROWS (1,000,000 requests for the
+queries) and BENCH_STORAGE_EVENTS (1,000,000 routed events for storage per
+event), 0 to skip either.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -297,12 +298,27 @@ def run_sqlite(rows: int) -> dict[str, Any]:
         directory.rmdir()
 
 
-def run_postgres(rows: int, admin_url: str) -> dict[str, Any]:
+@contextmanager
+def postgres_scratch(admin_url: str) -> Iterator[str]:
+    """A PostgreSQL database of its own for a benchmark (its URL), dropped afterwards."""
     admin = create_engine(database_url(admin_url), isolation_level="AUTOCOMMIT")
     name = f"finops_bench_{os.getpid()}_{secrets.token_hex(3)}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(database_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield make_url(database_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_postgres(rows: int, admin_url: str) -> dict[str, Any]:
+    with postgres_scratch(admin_url) as url:
+        return _run_postgres(rows, url)
+
+
+def _run_postgres(rows: int, url: str) -> dict[str, Any]:
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -329,9 +345,6 @@ def run_postgres(rows: int, admin_url: str) -> dict[str, Any]:
         return result
     finally:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def machine() -> dict[str, Any]:
@@ -393,13 +406,27 @@ def markdown(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--rows", type=int, default=int(os.environ.get("BENCH_STORAGE_ROWS", 1_000_000)), help="0: skip the queries"
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=int(os.environ.get("BENCH_STORAGE_EVENTS", 1_000_000)),
+        help="routed events for storage per event (0: skip)",
+    )
+    parser.add_argument("--no-retention", action="store_true", help="storage per event without the prune")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     admin_url = os.environ.get("FINOPS_BENCH_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-    report: dict[str, Any] = {"rows": args.rows, "machine": machine(), "results": {}}
-    for backend in args.backends.split(","):
+    report: dict[str, Any] = {"rows": args.rows, "machine": machine(), "results": {}, "per_event": {}}
+    for backend in args.backends.split(",") if args.events else ():
+        from bench import storage_per_event
+
+        print(f"# {backend}: {args.events:,} routed events…", file=sys.stderr)
+        report["per_event"][backend] = storage_per_event.run(backend, args.events, not args.no_retention, admin_url)
+    for backend in args.backends.split(",") if args.rows else ():
         print(f"# {backend}: seeding {args.rows:,} requests…", file=sys.stderr)
         if backend == "sqlite":
             report["results"]["sqlite"] = run_sqlite(args.rows)
@@ -409,7 +436,12 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown back end {backend!r}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(markdown(report))
+    if args.rows:
+        print(markdown(report))
+    if args.events:
+        from bench import storage_per_event
+
+        print(("\n" if args.rows else "") + storage_per_event.markdown(report["per_event"]))
     return 0
 
 

@@ -44,6 +44,7 @@ from bot.slack.client import make_web_client as slack_client
 from bot.slack.directory import resolve_directory
 from bot.slack.relay import OutboxRelay
 from bot.storage.db import database_url, make_engine, schema_status, upgrade
+from bot.storage.retention import RetentionPolicy, prune
 from bot.storage.stores import Storage
 
 log = logging.getLogger(__name__)
@@ -259,7 +260,16 @@ class _DigestWithMutes:
         return self.silences.muted_between(start, end)
 
 
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    return RetentionPolicy(
+        event_ids=dt.timedelta(hours=settings.retain_event_ids_hours),
+        sent_deliveries=dt.timedelta(days=settings.retain_sent_deliveries_days),
+        schedule_claims=dt.timedelta(days=settings.retain_schedule_claims_days),
+    )
+
+
 def scheduler_for(services: BotServices) -> Ticker:
+    policy = retention_policy(services.settings)
     storage = services.storage
     digest: Any = _DigestWithMutes(storage.digest, storage.silences)
     ticker = build_scheduler(
@@ -271,6 +281,7 @@ def scheduler_for(services: BotServices) -> Ticker:
         services.clock,
         worker_id(),
         refusals=lambda since: refusals_since(services.engine, since),
+        prune=lambda now: prune(services.storage.database, now, policy),
     )
     ticker.on_report = count_tick
     return ticker

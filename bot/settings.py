@@ -78,6 +78,12 @@ class Settings:
     # True when FINOPS_CONFIG_DIR named the directory (then it must exist); else
     # ./config or the example shipped in the package (bot.config.locate).
     config_dir_explicit: bool = False
+    # Retention (``bot.storage.retention``): how long short-lived data is kept.
+    # Here rather than in routing.yaml: it is a deployment's storage policy, the
+    # same for every workspace, read by `finops-bot db prune` without a config.
+    retain_event_ids_hours: int = 48
+    retain_sent_deliveries_days: int = 7
+    retain_schedule_claims_days: int = 35
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -117,6 +123,9 @@ class Settings:
             sns_cert_host_pattern=env.get("FINOPS_SNS_CERT_HOST_PATTERN") or DEFAULT_SNS_CERT_HOST_PATTERN,
             google_jwks_url=env.get("FINOPS_GOOGLE_JWKS_URL") or DEFAULT_GOOGLE_JWKS_URL,
             config_dir_explicit=bool(env.get("FINOPS_CONFIG_DIR")),
+            retain_event_ids_hours=_int_setting(env, "FINOPS_RETAIN_EVENT_IDS_HOURS", 48, minimum=2),
+            retain_sent_deliveries_days=_int_setting(env, "FINOPS_RETAIN_SENT_DELIVERIES_DAYS", 7, minimum=0),
+            retain_schedule_claims_days=_int_setting(env, "FINOPS_RETAIN_SCHEDULE_CLAIMS_DAYS", 35, minimum=8),
         )
 
     def webhook_secret(self, source: str) -> Secret:
@@ -137,14 +146,17 @@ class Settings:
             raise SettingsError("malformed setting: SLACK_APP_TOKEN must be an app-level token (xapp-...)")
 
 
-def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
+def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int | None = None) -> int:
     raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise SettingsError(f"malformed setting: {name} must be a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"malformed setting: {name} must be at least {minimum}, got {value}")
+    return value
 
 
 def _float_setting(env: Mapping[str, str], name: str, default: float) -> float:

@@ -1,4 +1,4 @@
-"""`finops-bot db upgrade|status`, `finops-bot export` and `finops-bot suggest-routing`.
+"""`finops-bot db upgrade|status|prune`, `finops-bot export` and `finops-bot suggest-routing`.
 
 The database is ``--database-url`` or ``DATABASE_URL`` (read when the command
 runs), else the SQLite file ``./finops-bot.db``.
@@ -57,6 +57,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     db_status = db_commands.add_parser("status", help="show the schema revision; exit 1 when outdated")
     _database_option(db_status)
     db_status.set_defaults(func=_guarded(run_db_status))
+    db_prune = db_commands.add_parser(
+        "prune",
+        help="drop old event ids, sent deliveries and schedule claims (FINOPS_RETAIN_* settings; the scheduler "
+        "does this daily)",
+    )
+    _database_option(db_prune)
+    db_prune.set_defaults(func=_guarded(run_db_prune))
 
     export = subparsers.add_parser("export", help="print the audit trail of routed requests")
     export.add_argument("--since", required=True, type=parse_since, metavar="DATE", help="YYYY-MM-DD or ISO time (UTC)")
@@ -163,6 +170,22 @@ def run_db_status(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"{safe_url(engine)}: {status.message()}")
     return 0 if status.is_current else 1
+
+
+def run_db_prune(args: argparse.Namespace) -> int:
+    from bot.app import retention_policy
+    from bot.settings import Settings
+    from bot.storage.database import Database
+    from bot.storage.retention import prune
+
+    engine = _engine(args)
+    try:
+        _require_current(engine)
+        report = prune(Database(engine), dt.datetime.now(dt.UTC), retention_policy(Settings.from_env()))
+    finally:
+        engine.dispose()
+    print(f"{safe_url(engine)}: {report}")
+    return 0
 
 
 def run_export(args: argparse.Namespace) -> int:

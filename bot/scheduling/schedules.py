@@ -33,10 +33,12 @@ from bot.domain.cron import CronError, cron_fire_times, next_cron_fire_time, val
 from bot.scheduling.business_days import previous_business_day
 
 UTC = dt.UTC
-ScheduleKind = Literal["duty", "calendar", "digest", "nudge-sweep"]
+ScheduleKind = Literal["duty", "calendar", "digest", "nudge-sweep", "retention-prune"]
 
 CALENDAR_POST_TIME = dt.time(9, 0)
 NUDGE_SWEEP_CRON = "*/15 * * * *"
+# Daily, at a quiet hour of the routing time zone: drops what the retention settings no longer keep.
+RETENTION_PRUNE_CRON = "40 3 * * *"
 DEFAULT_MISSED_LOOKBACK = dt.timedelta(days=7)
 
 
@@ -236,6 +238,17 @@ def schedules_from_config(
                 timezone=routing.timezone,
                 cron=nudge_sweep_cron,
                 title="Acknowledgement nudges (requests past their window)",
+                catch_up=False,
+            )
+        )
+        # Housekeeping of the same kind (the bot's own, not configured): where the sweep runs, so does the prune.
+        schedules.append(
+            Schedule(
+                id="retention:prune",
+                kind="retention-prune",
+                timezone=routing.timezone,
+                cron=RETENTION_PRUNE_CRON,
+                title="Retention: prune old event ids, sent deliveries and schedule claims",
                 catch_up=False,
             )
         )

@@ -117,6 +117,7 @@ def build_composers(
     mentions: MentionResolver = plain_mentions,
     nudge_sweep: Callable[[dt.datetime], Sequence[Message]] | None = None,
     refusals: Refusals | None = None,
+    prune: Callable[[dt.datetime], object] | None = None,
 ) -> dict[str, Composer]:
     def duty(occurrence: Occurrence, now: dt.datetime) -> list[Message]:
         config = config_provider()
@@ -168,6 +169,13 @@ def build_composers(
     composers: dict[str, Composer] = {"duty": duty, "calendar": calendar, "digest": digest}
     if nudge_sweep is not None:
         composers["nudge-sweep"] = lambda occurrence, now: nudge_sweep(now)
+    if prune is not None:
+
+        def retention_prune(occurrence: Occurrence, now: dt.datetime) -> list[Message]:
+            prune(now)
+            return []
+
+        composers["retention-prune"] = retention_prune
     return composers
 
 
@@ -219,11 +227,13 @@ def build_ticker(
     mentions: MentionResolver = plain_mentions,
     nudge_sweep: Callable[[dt.datetime], Sequence[Message]] | None = None,
     refusals: Refusals | None = None,
+    prune: Callable[[dt.datetime], object] | None = None,
 ) -> Ticker:
     """A ticker over the configuration's schedules (pass a provider to follow reloads).
 
-    ``nudge_sweep(now) -> messages`` handles the ``nudge:sweep`` schedule; without
-    it that schedule is left unclaimed for a process that has one.
+    ``nudge_sweep(now) -> messages`` handles the ``nudge:sweep`` schedule, and
+    ``prune(now)`` the daily ``retention:prune``; without them those schedules
+    are left unclaimed for a process that has them.
     """
     config_provider: ConfigProvider = config if callable(config) else (lambda: config)
     grace = dt.timedelta(minutes=config_provider().routing.scheduler.grace_minutes)
@@ -238,6 +248,7 @@ def build_ticker(
             mentions=mentions,
             nudge_sweep=nudge_sweep,
             refusals=refusals,
+            prune=prune,
         ),
         clock=clock,
         worker_id=worker_id,
@@ -262,8 +273,12 @@ def build_scheduler(
     clock: Clock,
     worker_id: str,
     refusals: Refusals | None = None,
+    prune: Callable[[dt.datetime], object] | None = None,
 ) -> Ticker:
-    """The ticker of a running bot: reminders and digests go through the outbox like every post."""
+    """The ticker of a running bot: reminders and digests go through the outbox like every post.
+
+    ``prune(now)``: the retention prune (``bot.storage.retention``), run daily.
+    """
 
     def post(message: Mapping[str, Any]) -> None:
         names = holder.current.names
@@ -292,4 +307,5 @@ def build_scheduler(
         mentions=mentions,
         nudge_sweep=sweep_nudges,
         refusals=refusals,
+        prune=prune,
     )

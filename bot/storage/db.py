@@ -6,6 +6,7 @@ here runs at import time: callers pass the URL they read from the environment.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,11 @@ def sqlite_file_missing(url: str | None) -> Path | None:
     return None if path.exists() else path
 
 
+# JSON columns are written without the spaces json.dumps puts after separators
+# (a reply's Block Kit payload is ~2.5 KB of it); they read back the same.
+_compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine configured for the bot's concurrency: server threads, several processes.
 
@@ -114,6 +120,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             parsed,
             echo=echo,
+            json_serializer=_compact_json,
             # The server's threads share the pool; each connection is used by one thread at a time.
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             pool_size=8,
@@ -124,7 +131,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # Sized for a worker's threads (8 serving, 4 relay senders, the poller).
         # Pre-ping costs a round trip per checkout, but reads are not retried
         # like writes, so a connection the server dropped must be caught here.
-        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=6)
+        engine = create_engine(
+            parsed, echo=echo, json_serializer=_compact_json, pool_pre_ping=True, pool_size=10, max_overflow=6
+        )
     log.debug("database engine for %s", safe_url(engine))
     return engine
 

@@ -8,7 +8,7 @@ that repeats an earlier alert (same fingerprint) is linked to the first one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +16,13 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.clock import as_utc
-from bot.domain.deliveries import DeliveryClaim, NewDelivery, RepeatFactory, ReplyFactory
+from bot.domain.deliveries import PENDING, DeliveryClaim, DeliveryRow, NewDelivery, RepeatFactory, ReplyFactory
 from bot.domain.requests import OPEN, UNCLOSED, NewRequest, RecordResult, RequestView
+from bot.storage.batch_sql import BatchSql, batch_sql
 from bot.storage.database import Database, view
 from bot.storage.group_commit import GroupCommit
-from bot.storage.models import EXCERPT_MAX_CHARS, processed_events, routed_requests
-from bot.storage.outbox import enqueue_in, enqueue_many_in
+from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload, processed_events, routed_requests
+from bot.storage.outbox import enqueue_in
 from bot.storage.requests import add_event, request_by_id, request_by_message
 from bot.storage.retry import is_transient
 from bot.storage.rollups import RollupChanges
@@ -51,10 +52,6 @@ def _message_key(request: NewRequest) -> tuple[str, str, str]:
     return (request.workspace, request.channel_id, request.message_ts)
 
 
-def _message_key_of_values(values: Mapping[str, Any]) -> tuple[str, str, str]:
-    return (values["workspace"], values["channel_id"], values["message_ts"])
-
-
 def _request_values(request: NewRequest, now: dt.datetime) -> dict[str, Any]:
     return {
         "workspace": request.workspace,
@@ -81,6 +78,24 @@ def _request_values(request: NewRequest, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
+    """``_request_values`` as a row of ``batch_sql.REQUEST_COLUMNS``."""
+    stamp = raw.stamp
+    return (
+        request.workspace, request.channel_id, request.message_ts, request.thread_ts, request.source,
+        request.source_name, _excerpt(request.excerpt), raw.json(list(request.topics)), request.primary_topic,
+        raw.json({role: list(ids) for role, ids in request.personas.items()}), request.primary_persona,
+        request.amount_usd, request.explanation, request.confidence, request.fingerprint, 0, OPEN, stamp(now),
+        stamp(now), 0, stamp(as_utc(request.next_nudge_at, "next_nudge_at")) if request.next_nudge_at else None,
+    )  # fmt: skip
+
+
+def _routed_event_row(raw: BatchSql, pending: PendingRecord, request_id: int) -> tuple:
+    """``_routed_event`` as a row of ``batch_sql.EVENT_COLUMNS``."""
+    detail = {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)}
+    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), raw.json(detail))
+
+
 def _routed_event(pending: PendingRecord, request_id: int) -> dict[str, Any]:
     return {
         "request_id": request_id,
@@ -98,6 +113,7 @@ class IntakeStore:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._raw = batch_sql(database.is_postgres)
         self._intake_batches: GroupCommit[PendingRecord, RecordResult] = GroupCommit(self.record_batch)
 
     def _claim_event(self, connection: Connection, event_id: str, now: dt.datetime) -> bool:
@@ -233,13 +249,9 @@ class IntakeStore:
         inserted = [i for i in fresh if _message_key(batch[i].request) in request_ids]
         if inserted:
             ids = {i: request_ids[_message_key(batch[i].request)] for i in inserted}
-            connection.execute(self._db.sql.insert_event, [_routed_event(batch[i], ids[i]) for i in inserted])
-            replies = {i: self._reply_for(batch[i], ids[i]) for i in inserted}
-            enqueued = enqueue_many_in(
-                connection,
-                self._db.sql,
-                [(i, reply, batch[i].now, ids[i], batch[i].claim) for i in inserted if (reply := replies[i])],
-            )
+            raw = self._raw
+            raw.insert_events(connection, [_routed_event_row(raw, batch[i], ids[i]) for i in inserted])
+            enqueued = self._enqueue_replies(connection, [(i, batch[i], ids[i]) for i in inserted])
             for i in inserted:
                 delivery_id, claimed = enqueued.get(i, (None, None))
                 results[i] = RecordResult(request_id=ids[i], delivery_id=delivery_id, claimed=claimed)
@@ -268,8 +280,10 @@ class IntakeStore:
             return set()
         # In one key order everywhere, so two instances claiming the same events queue instead of deadlocking.
         first_seen = {p.event_id: p.now for p in reversed(batch) if p.event_id is not None}
-        params = [{"event_id": event_id, "received_at": first_seen[event_id]} for event_id in sorted(first_seen)]
-        return set(connection.execute(self._db.sql.claim_event, params).scalars())
+        stamp = self._raw.stamp
+        return self._raw.claim_events(
+            connection, [(event_id, stamp(first_seen[event_id])) for event_id in sorted(first_seen)]
+        )
 
     def _insert_requests(
         self, connection: Connection, batch: Sequence[PendingRecord]
@@ -277,9 +291,64 @@ class IntakeStore:
         """Insert the requests; their ids by message, leaving out messages recorded already."""
         if not batch:
             return {}
-        params = sorted((_request_values(p.request, p.now) for p in batch), key=_message_key_of_values)
-        rows = connection.execute(self._db.sql.insert_requests, params)
-        return {(row.workspace, row.channel_id, row.message_ts): row.id for row in rows}
+        ordered = sorted(batch, key=lambda p: _message_key(p.request))  # one lock order for every writer
+        return self._raw.insert_requests(connection, [_request_row(self._raw, p.request, p.now) for p in ordered])
+
+    def _enqueue_replies(
+        self, connection: Connection, inserted: Sequence[tuple[int, PendingRecord, int]]
+    ) -> dict[int, tuple[int, DeliveryRow | None]]:
+        """The batch's replies: (id, leased row) by batch index; keyed ones in one statement."""
+        enqueued: dict[int, tuple[int, DeliveryRow | None]] = {}
+        keyed: dict[str, tuple[int, NewDelivery, PendingRecord, int]] = {}
+        repeated: list[tuple[int, str]] = []  # a key a reply earlier in this batch carries already
+        for index, pending, request_id in inserted:
+            reply = self._reply_for(pending, request_id)
+            if reply is None:
+                continue
+            if reply.dedup_key is None:
+                enqueued[index] = enqueue_in(connection, self._db.sql, reply, pending.now, request_id, pending.claim)
+            elif reply.dedup_key in keyed:
+                repeated.append((index, reply.dedup_key))
+            else:
+                keyed[reply.dedup_key] = (index, reply, pending, request_id)
+        if not keyed:
+            return enqueued
+        raw = self._raw
+        rows = []
+        leases: dict[str, tuple[str, dt.datetime] | None] = {}
+        for key in sorted(keyed):  # one lock order for every writer
+            _, reply, pending, request_id = keyed[key]
+            due = as_utc(reply.not_before, "not_before") if reply.not_before else pending.now
+            lease = (
+                (pending.claim.worker_id, pending.now + pending.claim.lease)
+                if pending.claim and due <= pending.now
+                else None
+            )
+            leases[key] = lease
+            rows.append(
+                (request_id, reply.kind, reply.method, pack_payload(reply.payload), PENDING, 0, raw.stamp(due),
+                 raw.stamp(pending.now), key, lease[0] if lease else None, raw.stamp(lease[1]) if lease else None)
+            )  # fmt: skip
+        ids = raw.insert_keyed_deliveries(connection, rows)
+        for key, (index, reply, pending, request_id) in keyed.items():
+            delivery_id = ids.get(key)
+            if delivery_id is None:  # the key was taken already, before this batch
+                enqueued[index] = (connection.execute(self._db.sql.delivery_with_key, {"key": key}).scalar_one(), None)
+                continue
+            lease = leases[key]
+            claimed = None
+            if lease is not None:
+                due = as_utc(reply.not_before, "not_before") if reply.not_before else pending.now
+                claimed = DeliveryRow(
+                    id=delivery_id, request_id=request_id, kind=reply.kind, method=reply.method,
+                    payload=dict(reply.payload), status=PENDING, attempts=0, next_attempt_at=due, claimed_by=lease[0],
+                    claimed_until=lease[1], last_error=None, sent_at=None, response_ts=None,
+                    created_at=pending.now, dedup_key=key,
+                )  # fmt: skip
+            enqueued[index] = (delivery_id, claimed)
+        for index, key in repeated:
+            enqueued[index] = (enqueued[keyed[key][0]][0], None)
+        return enqueued
 
     @staticmethod
     def _reply_for(pending: PendingRecord, request_id: int) -> NewDelivery | None:

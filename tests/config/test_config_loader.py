@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config.loader import ConfigIssue, load_config
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from tests.config.config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 
@@ -119,3 +119,18 @@ def test_config_issue_formats_like_a_compiler_message() -> None:
 def test_config_dir_setting_comes_from_the_environment_given() -> None:
     assert Settings.from_env({}).config_dir == Path("config")
     assert Settings.from_env({"FINOPS_CONFIG_DIR": "/etc/finops-bot"}).config_dir == Path("/etc/finops-bot")
+
+
+def test_retention_settings_have_defaults_and_refuse_too_short_periods() -> None:
+    defaults = Settings.from_env({})
+    assert (
+        defaults.retain_event_ids_hours,
+        defaults.retain_sent_deliveries_days,
+        defaults.retain_schedule_claims_days,
+    ) == (48, 7, 35)
+    assert Settings.from_env({"FINOPS_RETAIN_SENT_DELIVERIES_DAYS": "0"}).retain_sent_deliveries_days == 0
+    # Slack retries an event for up to an hour; the ticker looks back a week for missed occurrences.
+    with pytest.raises(SettingsError, match="FINOPS_RETAIN_EVENT_IDS_HOURS must be at least 2"):
+        Settings.from_env({"FINOPS_RETAIN_EVENT_IDS_HOURS": "1"})
+    with pytest.raises(SettingsError, match="FINOPS_RETAIN_SCHEDULE_CLAIMS_DAYS must be at least 8"):
+        Settings.from_env({"FINOPS_RETAIN_SCHEDULE_CLAIMS_DAYS": "7"})

@@ -47,6 +47,7 @@ def test_every_kind_of_schedule_comes_from_config_with_stable_ids():
         "digest:persona:engineering",
         "digest:persona:leadership",
         "nudge:sweep",
+        "retention:prune",
     ]
     assert ids == [s.id for s in schedules_from_config(config)]
 

@@ -297,3 +297,15 @@ def test_start_timer_calls_tick_on_an_apscheduler_interval():
         assert job.coalesce is True and job.max_instances == 1
     finally:
         background.shutdown(wait=True)
+
+
+def test_retention_prune_runs_daily_through_its_handler(poster):
+    store = FakeStore()
+    pruned = []
+    clock = FakeClock(utc(2026, 5, 5, 3, 30))
+    ticker = build_ticker(make_config(), store, poster, clock, "w1", prune=pruned.append)
+    run_ticks(ticker, clock, utc(2026, 5, 5, 4, 0))
+    assert len(pruned) == 1 and utc(2026, 5, 5, 3, 40) <= pruned[0] < utc(2026, 5, 5, 3, 41)
+    # Claimed like every occurrence (so one process prunes), and nothing to post: recorded as skipped.
+    assert store.status("retention:prune", utc(2026, 5, 5, 3, 40)) == "skipped"
+    assert poster.messages == []

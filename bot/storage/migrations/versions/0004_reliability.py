@@ -7,7 +7,7 @@
   Slack failed to list the channels; routed or dropped once the names are known.
 
 Revision ID: 0004_reliability
-Revises: 0005_receivers_silences (0002_digest_rollups as briefed; main had put 0005 on 0002, so this follows it to keep one head. The lead relinks the chain at merge)
+Revises: 0003_receivers_silences
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_reliability"
-down_revision = "0005_receivers_silences"  # was 0002_digest_rollups; main put 0005 on 0002 first
+down_revision = "0003_receivers_silences"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Silences and the alerts they muted.
 
-Revision ID: 0005_receivers_silences
-Revises: 0002_digest_rollups (relinked after the other 0003/0004 revisions when merged)
+Revision ID: 0003_receivers_silences
+Revises: 0002_digest_rollups
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_receivers_silences"
+revision = "0003_receivers_silences"
 down_revision = "0002_digest_rollups"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,146 @@
+"""The intake's hot path as driver SQL: one multi-row statement per table per batch.
+
+A group-commit batch of routed messages is written with a handful of
+statements, each a single multi-row ``INSERT … VALUES (…), (…)`` (with
+``ON CONFLICT`` and ``RETURNING`` where the store needs them), so PostgreSQL
+gets one round trip per table, not one per row. The SQL text is built once
+per dialect and row count and cached; values go to the driver as tuples,
+converted here exactly as the SQLAlchemy types would (``UtcDateTime`` as naive
+UTC text on SQLite, JSON as text), so rows read back the same through the
+models. Statements still run through ``Connection.exec_driver_sql``: the
+transaction, SQLAlchemy's exception wrapping (``IntegrityError``, transient
+errors the retries look for) and engine events stay as for every statement;
+only the per-row work (parameter dicts, type processors, compiling the
+multi-values form) is gone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection
+
+UTC = dt.UTC
+
+REQUEST_COLUMNS = (
+    "workspace",
+    "channel_id",
+    "message_ts",
+    "thread_ts",
+    "source",
+    "source_name",
+    "excerpt",
+    "topics",
+    "primary_topic",
+    "personas",
+    "primary_persona",
+    "amount_usd",
+    "explanation",
+    "confidence",
+    "fingerprint",
+    "repeat_count",
+    "status",
+    "status_at",
+    "created_at",
+    "nudged_windows",
+    "next_nudge_at",
+)
+EVENT_COLUMNS = ("request_id", "action", "from_status", "to_status", "actor", "at", "detail")
+DELIVERY_COLUMNS = (
+    "request_id",
+    "kind",
+    "method",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "dedup_key",
+    "claimed_by",
+    "claimed_until",
+)
+
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class BatchSql:
+    """Multi-row statements and value conversion for one dialect."""
+
+    def __init__(self, is_postgres: bool) -> None:
+        self.is_postgres = is_postgres
+        self._mark = "%s" if is_postgres else "?"
+
+    # -- values, as the models' types would bind them
+
+    def stamp(self, value: dt.datetime | None) -> Any:
+        """An aware datetime for ``UtcDateTime``: as is on PostgreSQL, SQLAlchemy's naive UTC text on SQLite."""
+        if value is None or self.is_postgres:
+            return value
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    @staticmethod
+    def json(value: Any) -> str | None:
+        """JSON as text, without the spaces json.dumps puts after separators (the reply is ~2.5 KB of it)."""
+        return None if value is None else _compact(value)
+
+    # -- statements
+
+    def claim_events(self, connection: Connection, rows: Sequence[tuple]) -> set[str]:
+        """Insert event ids; the ones that were new."""
+        sql = self._sql("INSERT INTO processed_events (event_id, received_at) VALUES", 2, len(rows))
+        return {row[0] for row in self._run(connection, sql + " ON CONFLICT DO NOTHING RETURNING event_id", rows)}
+
+    def insert_requests(self, connection: Connection, rows: Sequence[tuple]) -> dict[tuple[str, str, str], int]:
+        """Insert requests (``REQUEST_COLUMNS``); their ids by message key, leaving out messages recorded already."""
+        sql = self._sql(
+            f"INSERT INTO routed_requests ({', '.join(REQUEST_COLUMNS)}) VALUES", len(REQUEST_COLUMNS), len(rows)
+        )
+        sql += (
+            " ON CONFLICT (workspace, channel_id, message_ts) DO NOTHING"
+            " RETURNING id, workspace, channel_id, message_ts"
+        )
+        return {(w, c, ts): request_id for request_id, w, c, ts in self._run(connection, sql, rows)}
+
+    def insert_events(self, connection: Connection, rows: Sequence[tuple]) -> None:
+        sql = self._sql(
+            f"INSERT INTO request_events ({', '.join(EVENT_COLUMNS)}) VALUES", len(EVENT_COLUMNS), len(rows)
+        )
+        connection.exec_driver_sql(sql, _flat(rows))
+
+    def insert_keyed_deliveries(self, connection: Connection, rows: Sequence[tuple]) -> dict[str, int]:
+        """Insert deliveries with dedup keys (``DELIVERY_COLUMNS``); ids by key, leaving out keys taken already."""
+        sql = self._sql(
+            f"INSERT INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) VALUES", len(DELIVERY_COLUMNS), len(rows)
+        )
+        sql += " ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key"
+        return {key: delivery_id for delivery_id, key in self._run(connection, sql, rows)}
+
+    def _run(self, connection: Connection, sql: str, rows: Sequence[tuple]) -> list[Any]:
+        return list(connection.exec_driver_sql(sql, _flat(rows)))
+
+    def _sql(self, head: str, width: int, count: int) -> str:
+        return _values_sql(head, self._mark, width, count)
+
+
+@lru_cache(maxsize=512)
+def _values_sql(head: str, mark: str, width: int, count: int) -> str:
+    row = "(" + ", ".join([mark] * width) + ")"
+    return f"{head} {', '.join([row] * count)}"
+
+
+def _flat(rows: Sequence[tuple]) -> tuple:
+    return tuple(value for row in rows for value in row)
+
+
+_BATCH_SQL: dict[bool, BatchSql] = {}
+
+
+def batch_sql(is_postgres: bool) -> BatchSql:
+    found = _BATCH_SQL.get(is_postgres)
+    if found is None:
+        found = _BATCH_SQL[is_postgres] = BatchSql(is_postgres)
+    return found
