@@ -28,6 +28,8 @@ BENCHMARKS = (
     "bench.bench_storage",
     "bench.bench_digest_render",
     "bench.bench_routing_accuracy",
+    "bench.bench_receivers",
+    "bench.bench_crash",
 )
 
 
