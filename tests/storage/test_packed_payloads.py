@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import text
-from storage_factories import at
 
 from bot.domain.deliveries import NewDelivery
 from bot.storage.db import make_engine, upgrade
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import at
 
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": f"line {n} · déjà vu"}} for n in range(40)]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine, func, select
-from storage_factories import at, new_request, reply_for
 
 from bot.domain.deliveries import NewDelivery
 from bot.storage.models import processed_events, schedule_claims
 from bot.storage.retention import PruneReport, RetentionPolicy, prune
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import at, new_request, reply_for
 
 POLICY = RetentionPolicy(
     event_ids=dt.timedelta(hours=48), sent_deliveries=dt.timedelta(days=7), schedule_claims=dt.timedelta(days=35)
