@@ -9,9 +9,9 @@ import sys
 
 from slack_bolt import App
 
-from bot.server import make_wsgi_app, serve
+from bot.app import make_web_client
 from bot.settings import Settings
-from bot.slack.app import make_web_client
+from bot.web.server import make_wsgi_app, serve
 
 
 def load_bare_app(settings: Settings):

@@ -15,8 +15,8 @@ import logging
 import statistics
 import time
 
-from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
-from bot.scheduling.digest import render_digest
+from bot.domain.digest import DigestData, PersonaWeek, Reassignment, RequestRef
+from bot.render.digest import render_digest
 from bot.scheduling.schedules import Schedule
 from bot.scheduling.ticker import Ticker
 

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.machine import describe, machine_facts  # noqa: E402
-from bot.cli_routing import route_jsonl  # noqa: E402
+from bot.cli.routing import route_jsonl  # noqa: E402
 from bot.config.loader import load_config  # noqa: E402
 from bot.config.models import BotConfig, Owners, RoutingFile, Topic  # noqa: E402
 from bot.routing.matcher import split_boost  # noqa: E402

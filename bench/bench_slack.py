@@ -31,8 +31,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bot.config.loader import load_config
-from bot.local import LocalBot, bot_env, seed_workspace
-from bot.simulator import SlackSimulator
+from bot.devtools.local import LocalBot, bot_env, seed_workspace
+from bot.devtools.simulator import SlackSimulator
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 20

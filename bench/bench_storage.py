@@ -4,8 +4,8 @@ Seeds a throwaway database per back end (SQLite file; PostgreSQL database
 created and dropped here) with requests spread over 12 weeks, personas,
 topics and statuses, fills the digest rollups with the migration's backfill
 SQL (what upgrading an existing database does; the store keeps them current on
-every write), then times ``Store.open_requests`` (all, one persona),
-``Store.count_open`` and ``Store.digest_data`` for a week, and reports the
+every write), then times ``RequestStore.open_requests`` (all, one persona),
+``RequestStore.count_open`` and ``DigestQueries.digest_data`` for a week, and reports the
 bytes stored per request, rollups included.
 
     .venv/bin/python bench/bench_storage.py [--rows 1000000] [--backends sqlite,postgresql]
@@ -38,7 +38,7 @@ from sqlalchemy.engine import make_url
 
 from bench.machine import machine_facts
 from bot.storage.db import database_url, make_engine, upgrade
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 ROLLUP_TABLES = ("digest_hourly", "digest_daily")
 
@@ -227,32 +227,34 @@ def timed(operation: Callable[[], Any], repeats: int = REPEATS) -> dict[str, flo
     return {"median_ms": round(statistics.median(samples), 2), "max_ms": round(max(samples), 2)}
 
 
-def measure(store: Store, rows: int) -> dict[str, Any]:
+def measure(store: Storage, rows: int) -> dict[str, Any]:
     week_end = dt.datetime(2026, 3, 30, tzinfo=UTC)
     week_start = week_end - dt.timedelta(days=7)
     old_start = week_start - dt.timedelta(weeks=6)
     half_hour_start = week_start - dt.timedelta(hours=5, minutes=30)  # a week in a UTC+05:30 zone
-    digest = store.digest_data(week_start, week_end, "finops-practitioner")
+    digest = store.digest.digest_data(week_start, week_end, "finops-practitioner")
     return {
         "rows": rows,
-        "open_now": store.count_open(),
+        "open_now": store.requests.count_open(),
         "digest_week_routed": digest.total_routed,
         "queries": {
-            "open_requests(all, 50)": timed(lambda: store.open_requests(limit=50)),
-            "open_requests(engineering, 50)": timed(lambda: store.open_requests(["engineering"], limit=50)),
+            "open_requests(all, 50)": timed(lambda: store.requests.open_requests(limit=50)),
+            "open_requests(engineering, 50)": timed(lambda: store.requests.open_requests(["engineering"], limit=50)),
             "open_requests(3 personas, 20)": timed(
-                lambda: store.open_requests(["finance", "procurement", "itfm"], limit=20)
+                lambda: store.requests.open_requests(["finance", "procurement", "itfm"], limit=20)
             ),
-            "count_open(all)": timed(lambda: store.count_open()),
-            "due_nudges(100)": timed(lambda: store.due_nudges(NOW, limit=100)),
-            "digest_data(last week)": timed(lambda: store.digest_data(week_start, week_end, "finops-practitioner")),
+            "count_open(all)": timed(lambda: store.requests.count_open()),
+            "due_nudges(100)": timed(lambda: store.requests.due_nudges(NOW, limit=100)),
+            "digest_data(last week)": timed(
+                lambda: store.digest.digest_data(week_start, week_end, "finops-practitioner")
+            ),
             "digest_data(last week, UTC+05:30)": timed(
-                lambda: store.digest_data(
+                lambda: store.digest.digest_data(
                     half_hour_start, half_hour_start + dt.timedelta(days=7), "finops-practitioner"
                 )
             ),
             "digest_data(6 weeks ago)": timed(
-                lambda: store.digest_data(old_start, old_start + dt.timedelta(days=7), "finops-practitioner")
+                lambda: store.digest.digest_data(old_start, old_start + dt.timedelta(days=7), "finops-practitioner")
             ),
         },
     }
@@ -276,7 +278,7 @@ def run_sqlite(rows: int) -> dict[str, Any]:
         start = time.perf_counter()
         seed_sqlite(engine, rows)
         seconds = time.perf_counter() - start
-        result = measure(Store(engine), rows)
+        result = measure(Storage.open(engine), rows)
         with engine.connect() as connection:
             rollup_bytes = sqlite_rollup_bytes(connection)
         engine.dispose()
@@ -307,7 +309,7 @@ def run_postgres(rows: int, admin_url: str) -> dict[str, Any]:
         start = time.perf_counter()
         seed_postgres(engine, rows)
         seconds = time.perf_counter() - start
-        result = measure(Store(engine), rows)
+        result = measure(Storage.open(engine), rows)
         with engine.connect() as connection:
             table_bytes = connection.execute(text("SELECT pg_total_relation_size('routed_requests')")).scalar_one()
             heap_bytes = connection.execute(text("SELECT pg_relation_size('routed_requests')")).scalar_one()

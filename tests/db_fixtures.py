@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bot.storage.db import database_url as normalise_url
 from bot.storage.db import make_engine, upgrade
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -89,6 +89,6 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def store(migrated_engine: Engine) -> Store:
+def storage(migrated_engine: Engine) -> Storage:
     # Retries never wait in tests.
-    return Store(migrated_engine, sleep=lambda _seconds: None)
+    return Storage.open(migrated_engine, sleep=lambda _seconds: None)

@@ -23,18 +23,15 @@ from bot.config.validation_messages import translate
 from bot.config.yamlmarks import parse_yaml
 
 __all__ = [
-    "CONFIG_DIR_ENV",
     "OWNERS_FILE",
     "PERSONAS_FILE",
     "ROUTING_FILE",
     "ConfigError",
     "ConfigIssue",
     "LoadedConfig",
-    "default_config_dir",
     "load_config",
 ]
 
-CONFIG_DIR_ENV = "FINOPS_CONFIG_DIR"
 PERSONAS_FILE = "personas.yaml"
 ROUTING_FILE = "routing.yaml"
 OWNERS_FILE = "owners.yaml"  # optional: without it no team owns anything
@@ -46,11 +43,6 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 class LoadedConfig:
     config: BotConfig
     warnings: tuple[ConfigIssue, ...] = ()
-
-
-def default_config_dir() -> Path:
-    """``$FINOPS_CONFIG_DIR`` if set, else ``./config``; read when called, never at import."""
-    return Path(os.environ.get(CONFIG_DIR_ENV) or "config")
 
 
 def load_config(config_dir: str | os.PathLike[str]) -> LoadedConfig:

@@ -151,7 +151,7 @@ def _fix_no_target_wording(report: FileReport, label: str) -> None:
 
 def check_currencies(data: dict[str, Any], report: FileReport) -> None:
     """routing.yaml ``currencies:``: ISO codes, positive rates, USD is 1."""
-    from bot.routing.money import KNOWN_CODES
+    from bot.config.currencies import KNOWN_CODES
 
     currencies = _mapping(data.get("currencies"))
     rates = currencies.get("to_usd")

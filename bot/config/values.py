@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.config.issues import did_you_mean
-from bot.scheduling.cron import CronError, normalise_cron, validate_cron
+from bot.domain.cron import CronError, normalise_cron, validate_cron
 
 PERSONA_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHANNEL_NAME = re.compile(r"^#[^\s#@<>|,A-Z]{1,80}$")
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+# Slack ids: C public, G private (legacy), D direct-message channels; U/W users.
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 USERGROUP_HANDLE = re.compile(r"^@[^\s#@<>|,A-Z]{1,80}$")
 USERGROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
@@ -50,7 +51,7 @@ class ScheduleCheck:
 def check_schedule(expression: str) -> ScheduleCheck:
     """Validate a five-field cron expression with the scheduler's own parser.
 
-    Using ``bot.scheduling.cron`` keeps "check-config passes" and "the
+    Using ``bot.domain.cron`` keeps "check-config passes" and "the
     scheduler accepts it" the same statement (crontab weekday numbers, ``L``,
     schedules that can never fire).
     """

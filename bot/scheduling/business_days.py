@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.scheduling.cron import zone
+from bot.config.models import BotConfig
+from bot.domain.cron import zone
 
 UTC = dt.UTC
 _SATURDAY = 5
@@ -74,3 +75,23 @@ def ack_deadline(created_at: dt.datetime, business_days: float, timezone: str) -
         remaining -= left_today
         cursor = midnight
     return deadline.replace(tzinfo=tz).astimezone(UTC)
+
+
+def ack_window_end(config: BotConfig, topic_id: str | None, persona_id: str, start: dt.datetime) -> dt.datetime:
+    """When a request routed at ``start`` is overdue for acknowledgement.
+
+    The topic's own window wins over the global one, and the persona's time
+    zone over the routing default: "one business day" is the owner's day.
+    """
+    window = config.routing.acknowledgement.window_business_days
+    if topic_id:
+        try:
+            window = config.topic(topic_id).ack_window_business_days or window
+        except KeyError:
+            pass
+    timezone = config.routing.timezone
+    try:
+        timezone = config.persona(persona_id).timezone or timezone
+    except KeyError:
+        pass
+    return ack_deadline(start, window, timezone)

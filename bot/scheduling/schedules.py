@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from bot.config.models import BotConfig, CalendarEntry, Owners
+from bot.domain.cron import CronError, cron_fire_times, next_cron_fire_time, validate_cron, zone
 from bot.scheduling.business_days import previous_business_day
-from bot.scheduling.cron import CronError, cron_fire_times, next_cron_fire_time, validate_cron, zone
 
 UTC = dt.UTC
 ScheduleKind = Literal["duty", "calendar", "digest", "nudge-sweep"]

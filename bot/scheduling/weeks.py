@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.scheduling.cron import zone
+from bot.domain.cron import zone
 
 UTC = dt.UTC
 _ISO_WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)

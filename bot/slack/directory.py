@@ -8,20 +8,16 @@ mentions use Slack's real syntax: ``<#C…>``, ``<!subteam^S…>``, ``<@U…>``.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config.models import BotConfig, Persona
-from bot.render import Mentions
+from bot.config.values import CHANNEL_ID, USER_ID, USERGROUP_ID
+from bot.render.text import Mentions
 
 log = logging.getLogger(__name__)
-
-CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
-USERGROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
-USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 
 
 @dataclass(frozen=True)
@@ -137,7 +133,8 @@ def _load_channels(client: WebClient, directory: Directory) -> None:
         except SlackApiError as error:
             log.warning("conversations.list failed: %s", error.response.get("error"))
             return
-        for channel in response.get("channels", []):
+        channels: list[dict] = response.get("channels") or []
+        for channel in channels:
             directory.channel_ids[channel["name"].lower()] = channel["id"]
             directory.channel_names[channel["id"]] = channel["name"]
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
@@ -152,6 +149,7 @@ def _load_usergroups(client: WebClient, directory: Directory) -> None:
         # Free workspaces have no user groups; personas then rely on channels and people.
         log.warning("usergroups.list failed: %s", error.response.get("error"))
         return
-    for group in response.get("usergroups", []):
+    groups: list[dict] = response.get("usergroups") or []
+    for group in groups:
         directory.usergroup_ids[group["handle"].lower()] = group["id"]
         directory.usergroup_members[group["id"]] = tuple(group.get("users") or ())

@@ -8,34 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from bot.domain.inputs import ActionPress, CommandRequest, IncomingMessage
 
 # Message subtypes that are new content worth routing. Edits, deletions, joins,
 # topic changes and thread broadcasts are not new requests.
 ROUTABLE_SUBTYPES = frozenset({None, "bot_message", "file_share"})
 
 
-@dataclass(frozen=True)
-class IncomingMessage:
-    event_id: str | None
-    retry_num: int
-    team_id: str
-    channel_id: str
-    ts: str
-    user_id: str | None
-    bot_id: str | None
-    app_name: str | None
-    # The routable part of the message, as delivered: text, attachments, blocks.
-    message: Mapping[str, Any]
-
-    @property
-    def source(self) -> str:
-        return "app" if self.bot_id else "person"
-
-    @property
-    def ref(self) -> str:
-        return f"{self.channel_id}:{self.ts}"
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _str(value: Any) -> str | None:
@@ -58,7 +41,7 @@ def incoming_message(body: Mapping[str, Any], retry_num: int = 0) -> IncomingMes
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != ts:
         return None  # a reply inside a thread is conversation, not a new request
-    profile = event.get("bot_profile") if isinstance(event.get("bot_profile"), Mapping) else {}
+    profile = _mapping(event.get("bot_profile"))
     return IncomingMessage(
         event_id=_str(body.get("event_id")),
         retry_num=retry_num,
@@ -76,14 +59,6 @@ def incoming_message(body: Mapping[str, Any], retry_num: int = 0) -> IncomingMes
     )
 
 
-@dataclass(frozen=True)
-class CommandRequest:
-    text: str
-    user_id: str
-    channel_id: str
-    team_id: str
-
-
 def command_request(command: Mapping[str, Any]) -> CommandRequest:
     return CommandRequest(
         text=_str(command.get("text")) or "",
@@ -91,17 +66,6 @@ def command_request(command: Mapping[str, Any]) -> CommandRequest:
         channel_id=_str(command.get("channel_id")) or "",
         team_id=_str(command.get("team_id")) or "",
     )
-
-
-@dataclass(frozen=True)
-class ActionPress:
-    action_id: str
-    request_ref: str  # "<channel id>:<message ts>"
-    to_persona: str | None
-    user_id: str
-    team_id: str
-    # The bot reply the button sits on (None for App Home buttons).
-    reply_ts: str | None = None
 
 
 def action_press(body: Mapping[str, Any]) -> ActionPress | None:
@@ -121,9 +85,9 @@ def action_press(body: Mapping[str, Any]) -> ActionPress | None:
         to_persona = parts[2]
     if len(parts) < 2:
         return None
-    user = body.get("user") if isinstance(body.get("user"), Mapping) else {}
-    team = body.get("team") if isinstance(body.get("team"), Mapping) else {}
-    container = body.get("container") if isinstance(body.get("container"), Mapping) else {}
+    user = _mapping(body.get("user"))
+    team = _mapping(body.get("team"))
+    container = _mapping(body.get("container"))
     return ActionPress(
         action_id=_str(action.get("action_id")) or "",
         request_ref=f"{parts[0]}:{parts[1]}",

@@ -25,7 +25,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.storage.store import DeliveryClaim, DeliveryRow
+from bot.domain.deliveries import POST, UPDATE, DeliveryClaim, DeliveryRow
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,15 @@ class SendOutcome:
     error: str | None = None
 
 
+# The Web API method for each kind of delivery; anything else is already a method name
+# (rows written by earlier versions stored Slack's names).
+SLACK_METHODS = {POST: "chat.postMessage", UPDATE: "chat.update"}
+
+
+def slack_method(delivery_method: str) -> str:
+    return SLACK_METHODS.get(delivery_method, delivery_method)
+
+
 def tag_with_delivery(method: str, payload: dict, delivery_id: int) -> dict:
     """Mark a post with its delivery id (Slack message metadata), so a resend can find it."""
     if method != "chat.postMessage":
@@ -96,6 +105,8 @@ def tag_with_delivery(method: str, payload: dict, delivery_id: int) -> dict:
 def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.datetime) -> str | None:
     """The ts of an earlier post of this delivery, if one reached Slack; None when not found or unknown."""
     channel = payload.get("channel")
+    if not isinstance(channel, str):
+        return None
     try:
         if payload.get("thread_ts"):
             response = client.conversations_replies(
@@ -286,14 +297,15 @@ class OutboxRelay:
     def _deliver(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
         now = self.clock()
         record_sent = record_sent or self._mark_sent_now
-        if row.method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > RECOVERY_AGE):
+        method = slack_method(row.method)
+        if method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > RECOVERY_AGE):
             earlier = find_posted(self.client, row.payload, row.id, row.created_at)
             if earlier is not None:
                 log.info("outbox: delivery %s had already reached Slack; not posting it again", row.id)
                 record_sent(row, earlier)
                 return 1
-        payload = tag_with_delivery(row.method, dict(row.payload), row.id)
-        outcome = send_delivery(self.client, row.method, payload, row.attempts, now)
+        payload = tag_with_delivery(method, dict(row.payload), row.id)
+        outcome = send_delivery(self.client, method, payload, row.attempts, now)
         if outcome.sent:
             record_sent(row, outcome.response_ts)
             return 1

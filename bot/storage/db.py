@@ -96,7 +96,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection, _record) -> None:
         # Take transaction control from the sqlite3 module so BEGIN is ours (see on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

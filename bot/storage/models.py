@@ -1,14 +1,14 @@
 """The tables, as SQLAlchemy 2 typed models.
 
 Only ``bot.storage`` imports these; the rest of the bot sees the plain
-dataclasses of ``bot.storage.store``. Every timestamp is stored in UTC and read
+dataclasses of ``bot.domain``. Every timestamp is stored in UTC and read
 back as an aware datetime on both back ends (see ``UtcDateTime``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -208,7 +209,7 @@ class ScheduleClaim(Base):
 class DigestHourly(Base):
     """Request counts per UTC hour, owning persona and primary topic (the digest's week figures).
 
-    Kept up to date by ``Store`` in the transactions that change requests, so
+    Kept up to date by the stores (``bot.storage.rollups``) in the transactions that change requests, so
     the digest sums a few thousand of these rows instead of reading every
     request of the week. Each count is filed under the hour its event happened:
     ``routed`` / ``with_amount`` under the creation hour, ``acknowledged`` under
@@ -218,7 +219,7 @@ class DigestHourly(Base):
 
     __tablename__ = "digest_hourly"
     # SQLite: the rows live in their primary key's order (no rowid), so week ranges read no extra index.
-    __table_args__: ClassVar = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     hour: Mapped[int] = mapped_column(Integer, primary_key=True)  # whole hours since 1970-01-01 UTC
     primary_persona: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -238,7 +239,7 @@ class DigestDaily(Base):
     """
 
     __tablename__ = "digest_daily"
-    __table_args__: ClassVar = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     day: Mapped[int] = mapped_column(Integer, primary_key=True)  # whole days since 1970-01-01 UTC
     primary_persona: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -246,11 +247,11 @@ class DigestDaily(Base):
     closed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-routed_requests = RoutedRequest.__table__
-request_events = RequestEvent.__table__
-deliveries = Delivery.__table__
-processed_events = ProcessedEvent.__table__
-routing_feedback = RoutingFeedback.__table__
-schedule_claims = ScheduleClaim.__table__
-digest_hourly = DigestHourly.__table__
-digest_daily = DigestDaily.__table__
+routed_requests = cast(Table, RoutedRequest.__table__)
+request_events = cast(Table, RequestEvent.__table__)
+deliveries = cast(Table, Delivery.__table__)
+processed_events = cast(Table, ProcessedEvent.__table__)
+routing_feedback = cast(Table, RoutingFeedback.__table__)
+schedule_claims = cast(Table, ScheduleClaim.__table__)
+digest_hourly = cast(Table, DigestHourly.__table__)
+digest_daily = cast(Table, DigestDaily.__table__)

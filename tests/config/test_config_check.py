@@ -8,7 +8,8 @@ import io
 import pytest
 from config_fixtures import ROUTING_YAML
 
-from bot.config.check import add_check_config_parser, check_config
+from bot.cli.config import add_parsers as add_check_config_parser
+from bot.config.check import check_config
 
 
 def run(directory: str | None) -> tuple[int, str, str]:
@@ -69,13 +70,14 @@ def test_default_directory_comes_from_the_environment_at_run_time(
     write_config, monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
     write_config()
+    parser = argparse.ArgumentParser()
+    add_check_config_parser(parser.add_subparsers())
+    args = parser.parse_args(["check-config"])
     monkeypatch.setenv("FINOPS_CONFIG_DIR", str(tmp_path / "config"))
-    assert run(None)[0] == 0
+    assert args.func(args) == 0
 
     monkeypatch.setenv("FINOPS_CONFIG_DIR", str(tmp_path / "elsewhere"))
-    code, _, err = run(None)
-    assert code == 1
-    assert "configuration directory does not exist" in err
+    assert args.func(args) == 1
 
 
 def test_parser_wires_check_config(write_config, capsys: pytest.CaptureFixture[str]) -> None:

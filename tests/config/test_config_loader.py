@@ -10,7 +10,8 @@ import pytest
 from config_fixtures import PERSONAS_YAML, ROUTING_YAML
 from pydantic import ValidationError
 
-from bot.config.loader import ConfigIssue, default_config_dir, load_config
+from bot.config.loader import ConfigIssue, load_config
+from bot.settings import Settings
 
 
 def test_valid_config_loads_into_typed_models(write_config) -> None:
@@ -115,8 +116,6 @@ def test_config_issue_formats_like_a_compiler_message() -> None:
     assert str(warning) == "config/personas.yaml:3: personas[0]: warning: no target"
 
 
-def test_default_config_dir_reads_the_environment_when_called(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("FINOPS_CONFIG_DIR", raising=False)
-    assert default_config_dir() == Path("config")
-    monkeypatch.setenv("FINOPS_CONFIG_DIR", "/etc/finops-bot")
-    assert default_config_dir() == Path("/etc/finops-bot")
+def test_config_dir_setting_comes_from_the_environment_given() -> None:
+    assert Settings.from_env({}).config_dir == Path("config")
+    assert Settings.from_env({"FINOPS_CONFIG_DIR": "/etc/finops-bot"}).config_dir == Path("/etc/finops-bot")

@@ -3,7 +3,7 @@ import json
 
 from bot.cli import main
 
-from .conftest import CONFIG_DIR
+from .routing_support import CONFIG_DIR
 
 
 def run(argv, capsys, monkeypatch, stdin: str | None = None, tty: bool = False):
@@ -125,6 +125,25 @@ def test_config_dir_defaults_to_env(tmp_path, capsys, monkeypatch):
 def test_check_config_is_wired(capsys, monkeypatch):
     code, out, _ = run(["check-config"], capsys, monkeypatch)
     assert code == 0 and "valid" in out
+
+
+def test_test_routes_reports_metrics_per_file_and_scores_who_owns_cases(tmp_path, capsys, monkeypatch):
+    routes = tmp_path / "routes.yaml"
+    routes.write_text(
+        "- id: ri\n  text: our RI coverage dropped to 60%, who looks at it?\n  expect: [finops-practitioner]\n  accept: [procurement]\n"
+        "- id: lunch\n  text: lunch is at noon in the big room\n  expect: []\n"
+    )
+    owners = tmp_path / "owners.yaml"
+    owners.write_text(
+        "- id: renewals\n  topic: contract renewals\n  expect: [procurement]\n"
+        "- id: wrong-on-purpose\n  topic: contract renewals\n  expect: [sustainability]\n"
+    )
+    code, out, _ = run(["test-routes", "--config-dir", str(CONFIG_DIR), str(routes), str(owners)], capsys, monkeypatch)
+    assert code == 1  # the who-owns case labelled wrong fails the run
+    assert "wrong-on-purpose" in out and "FAIL" in out
+    assert "routes.yaml (2 cases): strict 1.000 (2/2)" in out
+    assert "chatter tagged 0.000 (0/1)" in out
+    assert "owners.yaml (2 cases)" in out and "who-owns 0.500 (1/2)" in out
 
 
 # ---------------------------------------------------------------- owners by scope

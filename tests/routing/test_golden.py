@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.cli_routing import run_cases
+from bot.cli.routing import run_cases
 
-from .conftest import CONFIG_DIR, GOLDEN_DIR, SHARED_EVAL
+from .routing_support import CONFIG_DIR, GOLDEN_DIR, SHARED_EVAL
 
 GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.yaml"))
 KNOWN_MISSES = GOLDEN_DIR.parent / "known_misses.yaml"

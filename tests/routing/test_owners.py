@@ -8,7 +8,7 @@ from bot.config.models import OwnersFile
 from bot.routing.owners import OwnerResolver, parse_scope_query
 from bot.routing.router import Router
 
-from .conftest import config_with_owners
+from .routing_support import config_with_owners
 
 TEAMS = {
     "version": 1,

@@ -4,7 +4,7 @@ import pytest
 
 from bot.routing.router import Router
 
-from .conftest import config_with_routing
+from .routing_support import config_with_routing
 
 
 def test_budget_alert_goes_to_finance_with_amount_and_explanation(router):

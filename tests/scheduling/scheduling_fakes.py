@@ -19,7 +19,7 @@ from bot.config.models import (
     SlackTargets,
     Topic,
 )
-from bot.digest_data import DigestData, RequestRef
+from bot.domain.digest import DigestData, RequestRef
 
 UTC = dt.UTC
 
@@ -57,11 +57,25 @@ class FakeClaims:
 
 
 class FakeStore(FakeClaims):
+    """Claims, open requests and digest data in one object, standing in for each store of ``Storage``."""
+
     def __init__(self, open_by_persona: dict[str, list[RequestRef]] | None = None, digest: DigestData | None = None):
         super().__init__()
         self.open_by_persona = open_by_persona or {}
-        self.digest = digest
+        self.digest_result = digest
         self.digest_calls: list[tuple[dt.datetime, dt.datetime, str]] = []
+
+    @property
+    def schedule_claims(self) -> FakeStore:
+        return self
+
+    @property
+    def requests(self) -> FakeStore:
+        return self
+
+    @property
+    def digest(self) -> FakeStore:
+        return self
 
     def open_requests(self, personas: Sequence[str] | None = None, limit: int = 50) -> list[RequestRef]:
         found = [r for p in (personas or self.open_by_persona) for r in self.open_by_persona.get(p, [])]
@@ -72,8 +86,8 @@ class FakeStore(FakeClaims):
 
     def digest_data(self, week_start: dt.datetime, week_end: dt.datetime, fallback_persona: str) -> DigestData:
         self.digest_calls.append((week_start, week_end, fallback_persona))
-        if self.digest is not None:
-            return self.digest
+        if self.digest_result is not None:
+            return self.digest_result
         return DigestData(week_start, week_end, 0, 0, (0,) * 7, ())
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from scheduling_fakes import utc
 
-from bot.scheduling.cron import CronError, cron_fire_times, next_cron_fire_time, normalise_cron, validate_cron
+from bot.domain.cron import CronError, cron_fire_times, next_cron_fire_time, normalise_cron, validate_cron
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -8,9 +8,9 @@ import json
 import pytest
 from scheduling_fakes import utc
 
-from bot.blocks import humanise_duration
-from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
-from bot.scheduling.digest import change, digest_for_persona, render_digest, sparkline
+from bot.domain.digest import DigestData, PersonaWeek, Reassignment, RequestRef
+from bot.render.blocks import humanise_duration
+from bot.render.digest import change, digest_for_persona, render_digest, sparkline
 from bot.scheduling.weeks import WeekError, last_complete_week, parse_iso_week, week_label
 
 WEEK_START, WEEK_END = utc(2026, 11, 16), utc(2026, 11, 23)

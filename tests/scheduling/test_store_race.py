@@ -1,7 +1,7 @@
 """Two tickers in separate threads, each with its own engine, racing on the real claim table.
 
 Runs on SQLite and PostgreSQL through the storage fixtures; each ticker has
-its own ``Store`` and connection pool, as two scheduler processes would.
+its own ``Storage`` and connection pool, as two scheduler processes would.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from scheduling_fakes import RecordingPoster, make_config, utc
 
 from bot.config.models import Duty
 
-pytest.importorskip("bot.storage.store", reason="the storage layer is not available")
+pytest.importorskip("bot.storage.stores", reason="the storage layer is not available")
 
-from bot.scheduling.wiring import build_ticker
+from bot.services.scheduled_posts import build_ticker
 from bot.storage.db import make_engine
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 DUTIES = 20
 
@@ -29,7 +29,7 @@ def test_two_schedulers_on_one_database_post_each_occurrence_once(database_url, 
     poster = RecordingPoster()
     engines = [make_engine(database_url) for _ in range(2)]
     tickers = [
-        build_ticker(config, Store(engine, sleep=lambda _s: None), poster, lambda: now, f"worker-{i}")
+        build_ticker(config, Storage.open(engine, sleep=lambda _s: None), poster, lambda: now, f"worker-{i}")
         for i, engine in enumerate(engines)
     ]
     start = threading.Barrier(2)
@@ -56,21 +56,21 @@ def test_two_schedulers_on_one_database_post_each_occurrence_once(database_url, 
     texts = [m["text"] for m in poster.messages]
     assert len(texts) == DUTIES and len(set(texts)) == DUTIES
 
-    store = Store(migrated_engine)
+    storage = Storage.open(migrated_engine)
     fire = utc(2026, 5, 5, 9)
-    rows = [store.occurrence(f"duty:finance:d{i}", fire) for i in range(DUTIES)]
+    rows = [storage.schedule_claims.occurrence(f"duty:finance:d{i}", fire) for i in range(DUTIES)]
     assert all(row is not None and row.status == "posted" for row in rows)
-    missed = store.occurrence("duty:finance:d0", fire - dt.timedelta(days=1))
+    missed = storage.schedule_claims.occurrence("duty:finance:d0", fire - dt.timedelta(days=1))
     assert missed is not None and missed.status == "skipped"
 
 
-def test_a_renamed_duty_does_not_post_again_on_the_real_store(store):
+def test_a_renamed_duty_does_not_post_again_on_the_real_store(storage):
     now = utc(2026, 5, 5, 9, 0, 5)
     poster = RecordingPoster()
     before = make_config(duties=[Duty(id="anomalies", text="Review anomalies", schedule="0 9 * * *")])
     after = make_config(duties=[Duty(id="anomaly-review", text="Review anomalies", schedule="0 9 * * *")])
-    build_ticker(before, store, poster, lambda: now, "w1").tick()
-    report = build_ticker(after, store, poster, lambda: now + dt.timedelta(minutes=2), "w2").tick()
+    build_ticker(before, storage, poster, lambda: now, "w1").tick()
+    report = build_ticker(after, storage, poster, lambda: now + dt.timedelta(minutes=2), "w2").tick()
     assert len(poster.messages) == 1
     assert report.posted == [] and report.duplicates
-    assert store.occurrence("duty:finance:anomaly-review", utc(2026, 5, 5, 9)).status == "skipped"
+    assert storage.schedule_claims.occurrence("duty:finance:anomaly-review", utc(2026, 5, 5, 9)).status == "skipped"

@@ -8,10 +8,10 @@ import threading
 from scheduling_fakes import FakeStore, make_config, utc
 
 from bot.config.models import Duty
-from bot.digest_data import RequestRef
+from bot.domain.digest import RequestRef
 from bot.scheduling.schedules import Schedule
 from bot.scheduling.ticker import Ticker
-from bot.scheduling.wiring import build_ticker
+from bot.services.scheduled_posts import build_ticker
 
 HOUR = dt.timedelta(hours=1)
 

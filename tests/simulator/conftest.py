@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -18,7 +17,9 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.simulator import SlackSimulator
+from bot.devtools.simulator import SlackSimulator
+
+from .receiver import ReceivedRequest, Receiver
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -35,27 +36,6 @@ def sim() -> Iterator[SlackSimulator]:
 @pytest.fixture
 def web_client(sim: SlackSimulator) -> WebClient:
     return WebClient(token=BOT_TOKEN, base_url=sim.api_url)
-
-
-@dataclass
-class ReceivedRequest:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    signature_valid: bool
-    client_port: int
-
-
-@dataclass
-class Receiver:
-    """An app stand-in that checks Slack signatures with slack_sdk's own verifier."""
-
-    url: str
-    requests: list[ReceivedRequest] = field(default_factory=list)
-    reply: dict[str, Any] | None = None
-    refuse_with: int | None = None  # answer this status instead, to imitate a failing app
-    close_after_next: bool = False  # close the connection after the next answer
-    arrived: threading.Condition = field(default_factory=threading.Condition)
 
 
 @pytest.fixture

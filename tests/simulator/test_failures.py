@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.simulator import SlackSimulator
+from bot.devtools.simulator import SlackSimulator
 
 
 def test_rate_limit_then_success_waits_for_retry_after(sim: SlackSimulator) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.simulator import SlackSimulator, display_mrkdwn
+from bot.devtools.simulator import SlackSimulator, display_mrkdwn
 
 # 2023-11-14 22:13:20 UTC, so every message renders at 22:13.
 FIXED_NOW = 1_700_000_000.0

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.simulator import AppRequestError, SlackSimulator, slack_signature
-from bot.simulator.app_client import signed_headers
+from bot.devtools.simulator import AppRequestError, SlackSimulator, slack_signature
+from bot.devtools.simulator.app_client import signed_headers
 
-from .conftest import Receiver
+from .receiver import Receiver
 
 
 def _form(body: bytes) -> dict[str, str]:

@@ -13,7 +13,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from bot.simulator import SlackSimulator
+from bot.devtools.simulator import SlackSimulator
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.simulator import SlackSimulator
+from bot.devtools.simulator import SlackSimulator
 
 
 def test_auth_test_names_the_bot_user_and_team(sim: SlackSimulator, web_client: WebClient) -> None:

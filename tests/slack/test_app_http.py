@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import urllib.request
 
 import pytest
 
-from bot.render import ACTION_NOT_REQUEST, ACTION_REASSIGN, ACTION_RESOLVE, ACTION_TAKE
+from bot.domain.requests import NewRequest
+from bot.render.replies import ACTION_NOT_REQUEST, ACTION_REASSIGN, ACTION_RESOLVE, ACTION_TAKE
 
 AWS_ANOMALY_ATTACHMENT = {
     "fallback": "AWS Cost Anomaly Detection Alert | Account: 123456789012 | Total impact: $4,812.33",
@@ -122,7 +124,7 @@ def test_chatter_gets_nothing(harness):
     ts = harness.post("happy birthday Sam! cake in the kitchen at 3")
     # The event is routed and committed before Slack gets its 200, so by now any
     # reply would already be in the outbox.
-    assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts) is None
+    assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts) is None
     assert harness.bot_posts_in_thread(ts) == []
 
 
@@ -139,7 +141,7 @@ def test_own_messages_thread_replies_and_edits_are_ignored(harness):
         harness.bot.url, harness.alerts, parent, "who approves a $60k AWS Savings Plan purchase for our EC2 fleet?"
     )
     for ts in (own, in_thread):
-        assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts) is None
+        assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts) is None
     assert len(harness.bot_posts_in_thread(parent)) == 1
 
 
@@ -148,7 +150,7 @@ def test_unwatched_channel_is_ignored(harness):
     ts = harness.sim.post_message(
         harness.bot.url, other, user=harness.person, text="our AWS bill doubled, who owns this?"
     )
-    assert harness.store.find_by_message(harness.sim.team_id, other, ts) is None
+    assert harness.store.requests.find_by_message(harness.sim.team_id, other, ts) is None
 
 
 def test_slack_retries_and_duplicate_deliveries_post_one_reply(harness):
@@ -162,8 +164,8 @@ def test_slack_retries_and_duplicate_deliveries_post_one_reply(harness):
     duplicate = harness.sim.send_event(harness.bot.url, event, event_id="EvRETRY0002")
     assert (first.status, retry.status, duplicate.status) == (200, 200, 200)
     harness.reply_to(event["ts"])
-    request = harness.store.find_by_message(harness.sim.team_id, harness.alerts, event["ts"])
-    assert len(harness.store.deliveries_for_request(request.id)) == 1
+    request = harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, event["ts"])
+    assert len(harness.store.outbox.deliveries_for_request(request.id)) == 1
     assert len(harness.bot_posts_in_thread(event["ts"])) == 1
 
 
@@ -173,7 +175,7 @@ def test_bad_signature_and_stale_timestamp_are_rejected(harness):
     stale = harness.sim.send_event(harness.bot.url, event, timestamp=int(time.time()) - 3600)
     command = harness.sim.send_command(harness.bot.url, text="personas", signing_secret="wrong")
     assert (forged.status, stale.status, command.status) == (401, 401, 401)
-    assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, event["ts"]) is None
+    assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, event["ts"]) is None
 
 
 def test_mentions_and_markup_from_the_message_are_never_echoed(harness):
@@ -221,10 +223,10 @@ def test_take_it_updates_the_reply_in_place_and_replays_are_harmless(harness):
         lambda c: c.method == "chat.update" and c.params.get("ts") == reply["ts"], timeout=15
     )[0]
     assert "Taken" in all_text(update.params) and taker in all_text(update.params)
-    request = harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts)
+    request = harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts)
     assert request.status == "acknowledged" and request.status_by == taker
     assert harness.sim.send_action(harness.bot.url, double_click).status == 200  # replay: no error, no change
-    assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts).status == "acknowledged"
+    assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts).status == "acknowledged"
 
 
 def test_reassign_tags_the_new_persona_and_records_feedback(harness):
@@ -242,9 +244,9 @@ def test_reassign_tags_the_new_persona_and_records_feedback(harness):
         timeout=15,
     )[0]
     assert f"<#{itfm_channel}>" in ping.params["text"]  # a new message, so the new owner is really notified
-    request = harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts)
+    request = harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts)
     assert request.primary_persona == "itfm" and request.status == "rerouted"
-    assert any(f.to_persona == "itfm" for f in harness.store.feedback_since(request.created_at))
+    assert any(f.to_persona == "itfm" for f in harness.store.requests.feedback_since(request.created_at))
 
 
 def test_closed_requests_refuse_further_presses(harness):
@@ -257,18 +259,47 @@ def test_closed_requests_refuse_further_presses(harness):
     assert harness.sim.send_action(harness.bot.url, stale).status == 200
     ephemeral = harness.sim.wait_for("response_url", timeout=15)
     assert any("resolved" in all_text(c.params).lower() for c in ephemeral)
-    assert harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts).status == "resolved"
+    assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts).status == "resolved"
 
 
 def test_open_lists_requests_oldest_first(harness):
+    # Written straight to the bot's database, the newer first (so the ids run against the
+    # creation times), and older than anything the other tests post, so they lead the list.
+    newer_at = dt.datetime(2020, 1, 2, 9, tzinfo=dt.UTC)
+    for ts, excerpt, created_at in [
+        ("1577955600.000100", "the newer of two open requests", newer_at),
+        ("1577869200.000100", "the older of two open requests", newer_at - dt.timedelta(days=1)),
+    ]:
+        request = NewRequest(
+            workspace=harness.sim.team_id,
+            channel_id=harness.alerts,
+            message_ts=ts,
+            source="person",
+            source_name=harness.person,
+            excerpt=excerpt,
+            topics=(),
+            personas={"responsible": ["finance"]},
+            primary_persona="finance",
+        )
+        assert not harness.store.intake.record_routed_message(None, request, None, created_at).duplicate
     response = harness.command("open")
     text = all_text(response.body)
     assert "Open FinOps requests" in text and "https://slack.com/archives/" in text
+    lines = [line for line in response.body["text"].splitlines() if line.startswith("•")]
+    assert "the older of two open requests" in lines[0]
+    assert "the newer of two open requests" in lines[1]
 
 
 def test_mine_lists_the_callers_personas(harness):
-    response = harness.command("mine", user=harness.members["engineering"])
-    assert "Your open requests" in all_text(response.body) or "nothing open" in all_text(response.body)
+    marker = "idle-gpu-sandbox-mine-test"
+    ts = harness.post(f"Cost anomaly: 14 idle GPU instances in {marker} are burning $3,100/day, please shut them down")
+    harness.reply_to(ts)  # routed and stored before the reply is sent
+
+    engineer = all_text(harness.command("mine", user=harness.members["engineering"]).body)
+    assert "Your open requests" in engineer and marker in engineer
+    finance = all_text(harness.command("mine", user=harness.members["finance"]).body)
+    assert marker not in finance
+    assert "not listed in any persona" in all_text(harness.command("mine", user=harness.person).body)
 
 
 def test_app_home_shows_directory_and_my_requests(harness):

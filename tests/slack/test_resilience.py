@@ -9,11 +9,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.config.loader import load_config
-from bot.local import LocalBot, bot_env, seed_workspace
-from bot.simulator import SlackSimulator
+from bot.devtools.local import LocalBot, bot_env, seed_workspace
+from bot.devtools.simulator import SlackSimulator
 from bot.storage.db import make_engine
-from bot.storage.store import Store
-from tests.slack.conftest import copy_config, start_harness, stop_harness, wait_until
+from bot.storage.stores import Storage
+from tests.slack.harness import copy_config, start_harness, stop_harness, wait_until
 
 COST_REQUEST = "AWS spend is tracking 40% over forecast this month ($310k vs $220k plan), who owns this?"
 
@@ -55,12 +55,12 @@ def test_reply_committed_before_a_crash_is_sent_once_after_restart(tmp_path):
         # Slack is down for this bot: the decision is committed, the send keeps failing.
         harness.sim.fail_next("chat.postMessage", status=503, times=1000)
         ts = harness.post(COST_REQUEST)
-        request = harness.store.find_by_message(harness.sim.team_id, harness.alerts, ts)
+        request = harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts)
         assert request is not None  # committed before Slack got its 200
-        (pending,) = harness.store.deliveries_for_request(request.id)
+        (pending,) = harness.store.outbox.deliveries_for_request(request.id)
 
         def retry_scheduled():
-            row = harness.store.get_delivery(pending.id)
+            row = harness.store.outbox.get_delivery(pending.id)
             return row.attempts >= 1 and row.status == "pending" and row.claimed_by is None
 
         wait_until(retry_scheduled, timeout=60, what="the failed send to be rescheduled")
@@ -71,9 +71,9 @@ def test_reply_committed_before_a_crash_is_sent_once_after_restart(tmp_path):
         try:
             harness.reply_to(ts, timeout=60)
             assert len(harness.bot_posts_in_thread(ts)) == 1
-            assert len(harness.store.deliveries_for_request(request.id)) == 1
+            assert len(harness.store.outbox.deliveries_for_request(request.id)) == 1
             wait_until(
-                lambda: harness.store.get_delivery(pending.id).status == "sent",
+                lambda: harness.store.outbox.get_delivery(pending.id).status == "sent",
                 timeout=60,
                 what="the delivery marked sent",
             )
@@ -104,8 +104,8 @@ def test_two_instances_on_postgresql_post_one_reply_for_the_same_event(tmp_path,
                 ]
             assert statuses == [200, 200]
             harness.reply_to(event["ts"])
-            request = harness.store.find_by_message(harness.sim.team_id, harness.alerts, event["ts"])
-            assert len(harness.store.deliveries_for_request(request.id)) == 1
+            request = harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, event["ts"])
+            assert len(harness.store.outbox.deliveries_for_request(request.id)) == 1
             assert len(harness.bot_posts_in_thread(event["ts"])) == 1
     finally:
         second.stop()
@@ -134,7 +134,10 @@ def test_socket_mode_acknowledges_a_command_and_routes_an_event(tmp_path):
             sim.wait_for_socket_ack(event_envelope, timeout=60)
             replies = sim.wait_for_replies("cost-alerts", ts, count=1, timeout=60)
             assert replies[0]["thread_ts"] == ts
-            assert Store(engine).find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts) is not None
+            assert (
+                Storage.open(engine).requests.find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts)
+                is not None
+            )
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -187,6 +190,11 @@ def test_config_reload_takes_good_changes_and_keeps_the_last_good_config(tmp_pat
         before = health(harness)["config_version"]
         wait_until(lambda: health(harness)["config_version"] != before, timeout=30, what="the good config to be loaded")
         ts = harness.post("Why did our AWS costs go up so much this month?")
-        assert "Finance" in json.dumps(harness.reply_to(ts)) or "finance" in json.dumps(harness.reply_to(ts))
+        reply = json.dumps(harness.reply_to(ts))
+        finance = harness.sim.workspace.find_channel("finops-finance")
+        practitioner = harness.sim.workspace.find_channel("finops-team")
+        assert finance is not None and practitioner is not None
+        # The new fallback owner is tagged; the old one is not.
+        assert f"<#{finance.id}>" in reply and f"<#{practitioner.id}>" not in reply
     finally:
         stop_harness(harness)

@@ -11,13 +11,13 @@ import json
 
 import pytest
 
+from bot.app import build_services
 from bot.config.loader import load_config
-from bot.local import bot_env, seed_workspace
+from bot.devtools.local import bot_env, seed_workspace
+from bot.devtools.simulator import SlackSimulator
 from bot.settings import Settings
-from bot.simulator import SlackSimulator
-from bot.slack.app import build_services
 from bot.slack.payloads import ActionPress, incoming_message
-from tests.slack.conftest import SHIPPED_CONFIG
+from tests.slack.harness import SHIPPED_CONFIG
 
 
 class FakeClock:
@@ -75,7 +75,7 @@ def test_unacknowledged_request_nudges_the_accountable_persona_once_per_window(w
     assert "Nobody has taken this request" in json.dumps(nudge.params)
     assert services.nudges.sweep() == 0  # one nudge per window
 
-    request = services.store.find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts)
+    request = services.storage.requests.find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts)
     press = ActionPress("finops_take", f"{request.channel_id}:{ts}", None, person, sim.team_id)
     assert services.lifecycle.press(press).ok
     clock.advance(days=7)
@@ -94,7 +94,7 @@ def test_repeat_alert_within_the_window_links_to_the_first_thread(world):
     assert (first.action, second.action) == ("routed", "repeat")
     (link,) = thread_posts(sim, second_ts)
     assert "Same alert as before" in json.dumps(link.params)
-    request = services.store.get_request(first.request_id)
+    request = services.storage.requests.get_request(first.request_id)
     assert request.repeat_count == 1
 
     clock.advance(days=2)  # outside the 24-hour repeat window: a new request again
@@ -103,21 +103,22 @@ def test_repeat_alert_within_the_window_links_to_the_first_thread(world):
 
 
 def test_a_post_that_reached_slack_before_a_crash_is_not_posted_again(world):
-    from bot.slack.relay import LEASE, send_delivery, tag_with_delivery
+    from bot.slack.relay import LEASE, send_delivery, slack_method, tag_with_delivery
 
     sim, services, clock, person = world
     event = sim.record_message("cost-alerts", person, "RI utilization dropped to 71%, who owns coverage?")
     body = {"type": "event_callback", "team_id": sim.team_id, "event_id": sim.new_event_id(), "event": event}
     outcome = services.intake.handle(incoming_message(body))
     # Another instance claims the reply, posts it, and dies before recording that it did.
-    row = services.store.claim_delivery(outcome.delivery_id, "crashed-worker", clock(), lease=LEASE)
-    payload = tag_with_delivery(row.method, dict(row.payload), row.id)
-    assert send_delivery(services.client, row.method, payload, row.attempts, clock()).sent
+    row = services.storage.outbox.claim_delivery(outcome.delivery_id, "crashed-worker", clock(), lease=LEASE)
+    method = slack_method(row.method)
+    payload = tag_with_delivery(method, dict(row.payload), row.id)
+    assert send_delivery(services.client, method, payload, row.attempts, clock()).sent
     clock.advance(seconds=LEASE.total_seconds() + 1)
 
     assert services.relay.drain() == 1  # recovered: found in the thread, marked sent
     assert len(thread_posts(sim, event["ts"])) == 1
-    assert services.store.get_delivery(row.id).status == "sent"
+    assert services.storage.outbox.get_delivery(row.id).status == "sent"
 
 
 @pytest.fixture
@@ -155,22 +156,31 @@ def test_only_configured_closers_may_resolve(closers_world):
         ActionPress("finops_take", ref, None, person, sim.team_id)
     ).ok  # taking is open to all
     assert services.lifecycle.press(ActionPress("finops_resolve", ref, None, boss, sim.team_id)).ok  # by email
-    request = services.store.find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts)
+    request = services.storage.requests.find_by_message(sim.team_id, sim.channel_id("cost-alerts"), ts)
     assert request.status == "resolved" and request.status_by == boss
 
 
 def test_scheduler_posts_a_due_duty_reminder_once_with_real_mentions(world):
-    from bot.scheduling.schedules import schedules_from_config
-    from bot.slack.scheduler import build_scheduler
+    from bot.scheduling.schedules import next_fire_time, schedules_from_config
+    from bot.services.scheduled_posts import build_scheduler
 
     sim, services, clock, _person = world
     duty = next(s for s in schedules_from_config(services.config) if s.kind == "duty")
-    from bot.scheduling.schedules import next_fire_time
 
     fire = next_fire_time(duty, clock())
     clock.now = fire + dt.timedelta(seconds=30)
-    first = build_scheduler(services, "scheduler-a")
-    second = build_scheduler(services, "scheduler-b")
+    first, second = (
+        build_scheduler(
+            services.holder,
+            services.storage,
+            services.storage.outbox,
+            services.nudges,
+            services.relay.notify,
+            clock,
+            name,
+        )
+        for name in ("scheduler-a", "scheduler-b")
+    )
     first.tick()
     second.tick()
     services.relay.drain()

@@ -11,7 +11,7 @@ import pytest
 
 from bot.settings import Settings, SettingsError
 from bot.storage.db import make_engine
-from tests.slack.conftest import SHIPPED_CONFIG, copy_config
+from tests.slack.harness import SHIPPED_CONFIG, copy_config
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine, event, exc
 
+from bot.domain.deliveries import NewDelivery
+from bot.domain.requests import NewRequest
 from bot.storage.db import make_engine
-from bot.storage.store import NewDelivery, NewRequest
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday

@@ -10,25 +10,25 @@ from storage_factories import at, run_racing, unreachable_for
 
 from bot.storage.db import make_engine
 from bot.storage.retry import RetryPolicy
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 
-def test_an_occurrence_is_claimed_once_and_its_outcome_recorded(store: Store) -> None:
+def test_an_occurrence_is_claimed_once_and_its_outcome_recorded(storage: Storage) -> None:
     fire = at(days=7)
-    assert store.claim_occurrence("digest", fire, "sched-a", at(days=7, minutes=1)) is True
-    assert store.claim_occurrence("digest", fire, "sched-b", at(days=7, minutes=1)) is False
-    assert store.claim_occurrence("digest", at(days=14), "sched-b", at(days=14)) is True
+    assert storage.schedule_claims.claim_occurrence("digest", fire, "sched-a", at(days=7, minutes=1)) is True
+    assert storage.schedule_claims.claim_occurrence("digest", fire, "sched-b", at(days=7, minutes=1)) is False
+    assert storage.schedule_claims.claim_occurrence("digest", at(days=14), "sched-b", at(days=14)) is True
 
-    store.mark_occurrence("digest", fire, "posted", "ts 1700.1")
-    row = store.occurrence("digest", fire)
+    storage.schedule_claims.mark_occurrence("digest", fire, "posted", "ts 1700.1")
+    row = storage.schedule_claims.occurrence("digest", fire)
     assert (row.claimed_by, row.status, row.note, row.fire_time) == ("sched-a", "posted", "ts 1700.1", fire)
-    assert store.last_occurrence("digest").fire_time == at(days=14)
-    assert store.last_occurrence("never") is None
+    assert storage.schedule_claims.last_occurrence("digest").fire_time == at(days=14)
+    assert storage.schedule_claims.last_occurrence("never") is None
     with pytest.raises(ValueError):
-        store.mark_occurrence("digest", fire, "exploded")
+        storage.schedule_claims.mark_occurrence("digest", fire, "exploded")
 
 
-def test_two_schedulers_racing_on_two_engines_claim_each_occurrence_once(database_url: str, store: Store) -> None:
+def test_two_schedulers_racing_on_two_engines_claim_each_occurrence_once(database_url: str, storage: Storage) -> None:
     occurrences = [("duty:finance:weekly", at(days=d)) for d in range(20)]
     engines = [make_engine(database_url) for _ in range(2)]
     start = threading.Barrier(2)
@@ -36,11 +36,11 @@ def test_two_schedulers_racing_on_two_engines_claim_each_occurrence_once(databas
     errors: list[BaseException] = []
 
     def scheduler(name: str, engine) -> None:
-        racer = Store(engine, sleep=lambda _s: None)
+        racer = Storage.open(engine, sleep=lambda _s: None)
         try:
             start.wait(timeout=10)
             for schedule_id, fire in occurrences:
-                if racer.claim_occurrence(schedule_id, fire, name, fire):
+                if racer.schedule_claims.claim_occurrence(schedule_id, fire, name, fire):
                     won[name].append(fire)
         except BaseException as error:
             errors.append(error)
@@ -52,26 +52,26 @@ def test_two_schedulers_racing_on_two_engines_claim_each_occurrence_once(databas
     assert sorted(won["a"] + won["b"]) == [fire for _, fire in occurrences]
 
 
-def test_a_briefly_unreachable_database_gets_the_write_retried(database_url: str, store: Store) -> None:
+def test_a_briefly_unreachable_database_gets_the_write_retried(database_url: str, storage: Storage) -> None:
     engine = unreachable_for(database_url, "processed_events", failures=2, reason="server closed the connection")
     waits: list[float] = []
-    flaky = Store(engine, retry=RetryPolicy(attempts=4, first_delay=0.1), sleep=waits.append)
+    flaky = Storage.open(engine, retry=RetryPolicy(attempts=4, first_delay=0.1), sleep=waits.append)
     try:
-        assert flaky.mark_event_processed("Ev1", at()) is True
+        assert flaky.intake.mark_event_processed("Ev1", at()) is True
         assert waits == [0.1, 0.2]
-        assert flaky.mark_event_processed("Ev1", at()) is False  # written exactly once
+        assert flaky.intake.mark_event_processed("Ev1", at()) is False  # written exactly once
     finally:
         engine.dispose()
 
 
-def test_retries_are_bounded(database_url: str, store: Store) -> None:
+def test_retries_are_bounded(database_url: str, storage: Storage) -> None:
     engine = unreachable_for(database_url, "processed_events")
     waits: list[float] = []
-    down = Store(engine, retry=RetryPolicy(attempts=3, first_delay=0.1), sleep=waits.append)
+    down = Storage.open(engine, retry=RetryPolicy(attempts=3, first_delay=0.1), sleep=waits.append)
     try:
         with pytest.raises(exc.OperationalError):
-            down.mark_event_processed("Ev1", at())
+            down.intake.mark_event_processed("Ev1", at())
         assert waits == [0.1, 0.2]
     finally:
         engine.dispose()
-    assert store.mark_event_processed("Ev1", at()) is True  # nothing half-written
+    assert storage.intake.mark_event_processed("Ev1", at()) is True  # nothing half-written

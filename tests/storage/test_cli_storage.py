@@ -13,7 +13,7 @@ from storage_factories import at, new_request, reply_for
 
 from bot.cli import main
 from bot.storage.db import make_engine
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 
@@ -52,10 +52,10 @@ def seed(database_url: str) -> int:
     main(["db", "upgrade", "--database-url", database_url])
     engine = make_engine(database_url)
     try:
-        store = Store(engine)
-        request_id = store.record_routed_message("Ev1", new_request(), reply_for, at()).request_id
-        store.apply_action(request_id, "take", "U2", at(hours=1))
-        store.apply_action(request_id, "resolve", "U2", at(hours=2))
+        storage = Storage.open(engine)
+        request_id = storage.intake.record_routed_message("Ev1", new_request(), reply_for, at()).request_id
+        storage.requests.apply_action(request_id, "take", "U2", at(hours=1))
+        storage.requests.apply_action(request_id, "resolve", "U2", at(hours=2))
         return request_id
     finally:
         engine.dispose()
@@ -94,11 +94,11 @@ def test_suggest_routing_prints_a_diff_of_the_routing_file(database_url: str, tm
     main(["db", "upgrade", "--database-url", database_url])
     engine = make_engine(database_url)
     try:
-        store = Store(engine)
+        storage = Storage.open(engine)
         for n in range(3):
             request = new_request(topics=["budgets"], primary_topic="budgets", primary_persona="finance")
-            request_id = store.record_routed_message(f"Ev{n}", request, reply_for, at()).request_id
-            store.apply_action(request_id, "reassign", "U2", at(hours=1), to_persona="procurement")
+            request_id = storage.intake.record_routed_message(f"Ev{n}", request, reply_for, at()).request_id
+            storage.requests.apply_action(request_id, "reassign", "U2", at(hours=1), to_persona="procurement")
     finally:
         engine.dispose()
     capsys.readouterr()

@@ -6,8 +6,8 @@ import datetime as dt
 
 from storage_factories import new_request, reply_for
 
-from bot.digest_data import Reassignment
-from bot.storage.store import Store
+from bot.domain.digest import Reassignment
+from bot.storage.stores import Storage
 
 UTC = dt.UTC
 WEEK_START = dt.datetime(2026, 3, 2, tzinfo=UTC)
@@ -18,7 +18,7 @@ def day(days: float, hours: float = 10) -> dt.datetime:
     return WEEK_START + dt.timedelta(days=days, hours=hours)
 
 
-def routed(store: Store, when: dt.datetime, persona: str, topic: str | None, amount: float | None = None) -> int:
+def routed(storage: Storage, when: dt.datetime, persona: str, topic: str | None, amount: float | None = None) -> int:
     request = new_request(
         primary_persona=persona,
         personas={"responsible": [persona]},
@@ -26,36 +26,36 @@ def routed(store: Store, when: dt.datetime, persona: str, topic: str | None, amo
         topics=[topic] if topic else [],
         amount_usd=amount,
     )
-    return store.record_routed_message(None, request, reply_for, when).request_id
+    return storage.intake.record_routed_message(None, request, reply_for, when).request_id
 
 
-def seed(store: Store) -> dict[str, int]:
+def seed(storage: Storage) -> dict[str, int]:
     ids: dict[str, int] = {}
-    ids["prev_open"] = routed(store, day(-3), "finance", "budgets")
-    ids["prev_done"] = routed(store, day(-3), "finance", "budgets")
-    store.apply_action(ids["prev_done"], "resolve", "U1", day(-2))
+    ids["prev_open"] = routed(storage, day(-3), "finance", "budgets")
+    ids["prev_done"] = routed(storage, day(-3), "finance", "budgets")
+    storage.requests.apply_action(ids["prev_done"], "resolve", "U1", day(-2))
 
-    ids["r1"] = routed(store, day(0), "finops-practitioner", "anomaly", 500)
-    store.apply_action(ids["r1"], "take", "U2", day(0, 11))  # 1 h
-    store.apply_action(ids["r1"], "resolve", "U2", day(1))
-    ids["r2"] = routed(store, day(1), "finops-practitioner", "anomaly", 9000)
-    store.apply_action(ids["r2"], "take", "U2", day(1, 13))  # 3 h
-    ids["r3"] = routed(store, day(2), "finops-practitioner", "commitments")
-    store.apply_action(ids["r3"], "take", "U3", day(2, 12))  # 2 h
-    ids["r4"] = routed(store, day(2, 11), "finops-practitioner", None)  # matched no topic: fallback
-    ids["r5"] = routed(store, day(3), "engineering", "tagging")
-    store.apply_action(ids["r5"], "not_a_request", "U4", day(3, 11))
-    ids["r6"] = routed(store, day(4), "finance", "invoices")
-    store.apply_action(ids["r6"], "reassign", "U5", day(4, 11), to_persona="procurement")
-    ids["r8"] = routed(store, day(5), "finops-practitioner", "commitments", 100)
-    store.apply_action(ids["r8"], "resolve", "U2", day(8))  # closed only after the week
-    ids["next_week"] = routed(store, day(8), "finops-practitioner", "anomaly")
+    ids["r1"] = routed(storage, day(0), "finops-practitioner", "anomaly", 500)
+    storage.requests.apply_action(ids["r1"], "take", "U2", day(0, 11))  # 1 h
+    storage.requests.apply_action(ids["r1"], "resolve", "U2", day(1))
+    ids["r2"] = routed(storage, day(1), "finops-practitioner", "anomaly", 9000)
+    storage.requests.apply_action(ids["r2"], "take", "U2", day(1, 13))  # 3 h
+    ids["r3"] = routed(storage, day(2), "finops-practitioner", "commitments")
+    storage.requests.apply_action(ids["r3"], "take", "U3", day(2, 12))  # 2 h
+    ids["r4"] = routed(storage, day(2, 11), "finops-practitioner", None)  # matched no topic: fallback
+    ids["r5"] = routed(storage, day(3), "engineering", "tagging")
+    storage.requests.apply_action(ids["r5"], "not_a_request", "U4", day(3, 11))
+    ids["r6"] = routed(storage, day(4), "finance", "invoices")
+    storage.requests.apply_action(ids["r6"], "reassign", "U5", day(4, 11), to_persona="procurement")
+    ids["r8"] = routed(storage, day(5), "finops-practitioner", "commitments", 100)
+    storage.requests.apply_action(ids["r8"], "resolve", "U2", day(8))  # closed only after the week
+    ids["next_week"] = routed(storage, day(8), "finops-practitioner", "anomaly")
     return ids
 
 
-def test_digest_figures_for_a_week(store: Store) -> None:
-    ids = seed(store)
-    data = store.digest_data(WEEK_START, WEEK_END, "finops-practitioner")
+def test_digest_figures_for_a_week(storage: Storage) -> None:
+    ids = seed(storage)
+    data = storage.digest.digest_data(WEEK_START, WEEK_END, "finops-practitioner")
 
     assert data.total_routed == 7
     assert data.previous_total_routed == 2
@@ -91,9 +91,9 @@ def test_digest_figures_for_a_week(store: Store) -> None:
     )
 
 
-def test_caps_limit_the_lists(store: Store) -> None:
-    seed(store)
-    data = store.digest_data(
+def test_caps_limit_the_lists(storage: Storage) -> None:
+    seed(storage)
+    data = storage.digest.digest_data(
         WEEK_START, WEEK_END, "finops-practitioner", oldest_open=2, largest_amounts=1, top_topics=1
     )
     practitioner = data.personas[0]
@@ -102,17 +102,17 @@ def test_caps_limit_the_lists(store: Store) -> None:
     assert practitioner.top_topics == (("anomaly", 2),)
 
 
-def test_an_empty_week_has_zeros_and_no_personas(store: Store) -> None:
-    data = store.digest_data(WEEK_START, WEEK_END, "finops-practitioner")
+def test_an_empty_week_has_zeros_and_no_personas(storage: Storage) -> None:
+    data = storage.digest.digest_data(WEEK_START, WEEK_END, "finops-practitioner")
     assert data.total_routed == 0 and data.previous_total_routed == 0
     assert data.daily_routed == (0,) * 7
     assert data.personas == () and data.fallback == () and data.reassignments == ()
 
 
-def test_a_quiet_week_still_lists_what_remains_open(store: Store) -> None:
-    seed(store)
+def test_a_quiet_week_still_lists_what_remains_open(storage: Storage) -> None:
+    seed(storage)
     later_start = WEEK_START + dt.timedelta(days=21)
-    data = store.digest_data(later_start, later_start + dt.timedelta(days=7), "finops-practitioner")
+    data = storage.digest.digest_data(later_start, later_start + dt.timedelta(days=7), "finops-practitioner")
     assert data.total_routed == 0
     assert data.daily_routed == (0,) * 7
     still_open = {p.persona: p.still_open for p in data.personas}
@@ -121,35 +121,35 @@ def test_a_quiet_week_still_lists_what_remains_open(store: Store) -> None:
     assert all(p.routed == 0 and p.median_ack_seconds is None for p in data.personas)
 
 
-def test_requests_on_a_day_boundary_count_for_the_day_they_open(store: Store) -> None:
+def test_requests_on_a_day_boundary_count_for_the_day_they_open(storage: Storage) -> None:
     start = dt.datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # a week starting at 05:00 UTC (local midnight)
-    routed(store, start, "finance", "budgets")
-    routed(store, start + dt.timedelta(days=1), "finance", "budgets")
-    routed(store, start + dt.timedelta(days=7) - dt.timedelta(microseconds=1), "finance", "budgets")
-    routed(store, start - dt.timedelta(microseconds=1), "finance", "budgets")  # the week before
-    data = store.digest_data(start, start + dt.timedelta(days=7), "finops-practitioner")
+    routed(storage, start, "finance", "budgets")
+    routed(storage, start + dt.timedelta(days=1), "finance", "budgets")
+    routed(storage, start + dt.timedelta(days=7) - dt.timedelta(microseconds=1), "finance", "budgets")
+    routed(storage, start - dt.timedelta(microseconds=1), "finance", "budgets")  # the week before
+    data = storage.digest.digest_data(start, start + dt.timedelta(days=7), "finops-practitioner")
     assert data.daily_routed == (1, 1, 0, 0, 0, 0, 1)
     assert (data.total_routed, data.previous_total_routed) == (3, 1)
 
 
-def test_a_digest_week_is_seven_days(store: Store) -> None:
+def test_a_digest_week_is_seven_days(storage: Storage) -> None:
     import pytest
 
     with pytest.raises(ValueError, match="7 days"):
-        store.digest_data(WEEK_START, WEEK_START + dt.timedelta(days=6), "finops-practitioner")
+        storage.digest.digest_data(WEEK_START, WEEK_START + dt.timedelta(days=6), "finops-practitioner")
 
 
-def test_requests_closed_after_the_week_rank_among_its_oldest_open_even_when_the_list_is_full(store: Store) -> None:
+def test_requests_closed_after_the_week_rank_among_its_oldest_open_even_when_the_list_is_full(storage: Storage) -> None:
     # Unclosed now: five finance requests, one a day. Closed only after the week: two more,
     # between the first and the last of them; one closed inside the week is not open at its end.
-    unclosed = [routed(store, day(-20 + 2 * n), "finance", "budgets") for n in range(5)]
-    closed_later = [routed(store, day(-19), "finance", "budgets"), routed(store, day(-15), "finance", "budgets")]
-    closed_inside = routed(store, day(-18), "finance", "budgets")
+    unclosed = [routed(storage, day(-20 + 2 * n), "finance", "budgets") for n in range(5)]
+    closed_later = [routed(storage, day(-19), "finance", "budgets"), routed(storage, day(-15), "finance", "budgets")]
+    closed_inside = routed(storage, day(-18), "finance", "budgets")
     for request_id in closed_later:
-        store.apply_action(request_id, "resolve", "U1", day(9))
-    store.apply_action(closed_inside, "resolve", "U1", day(3))
+        storage.requests.apply_action(request_id, "resolve", "U1", day(9))
+    storage.requests.apply_action(closed_inside, "resolve", "U1", day(3))
 
-    data = store.digest_data(WEEK_START, WEEK_END, "finops-practitioner", oldest_open=5)
+    data = storage.digest.digest_data(WEEK_START, WEEK_END, "finops-practitioner", oldest_open=5)
 
     finance = next(p for p in data.personas if p.persona == "finance")
     assert finance.still_open == 7

@@ -2,7 +2,7 @@
 
 A randomised history (reassignments, repeats, takes undone by reassignment,
 closures across week boundaries, amounts that tie) is written through the
-store's public API, then ``digest_data`` is compared with a plain recomputation
+storage's public API, then ``digest_data`` is compared with a plain recomputation
 from every stored row, for whole-hour, half-hour-zone and empty weeks; and the
 incrementally kept rollup tables are compared with the migration's backfill.
 """
@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import delete, select
 from storage_factories import new_request, reply_for
 
-from bot.digest_data import DigestData, PersonaWeek, Reassignment, RequestRef
+from bot.domain.digest import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.storage.models import digest_daily, digest_hourly, routed_requests, routing_feedback
-from bot.storage.store import Store
+from bot.storage.stores import Storage
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 2, tzinfo=UTC)  # a Monday, midnight UTC
@@ -57,7 +57,7 @@ def _later(rng: random.Random, moment: dt.datetime) -> dt.datetime:
     )
 
 
-def seed_random_history(store: Store, seed: int, requests: int = 120) -> None:
+def seed_random_history(storage: Storage, seed: int, requests: int = 120) -> None:
     rng = random.Random(seed)
     for n in range(requests):
         created = _moment(rng)
@@ -71,7 +71,7 @@ def seed_random_history(store: Store, seed: int, requests: int = 120) -> None:
             amount_usd=rng.choice([None, 100.0, 250.0, 250.0, round(rng.uniform(1, 5000), 2)]),
             fingerprint=f"alert-{rng.randrange(30)}" if rng.random() < 0.3 else None,
         )
-        result = store.record_routed_message(
+        result = storage.intake.record_routed_message(
             f"Ev{seed}-{n}", request, reply_for, created, repeat_window=dt.timedelta(hours=6)
         )
         if result.repeat_of is not None:
@@ -80,7 +80,7 @@ def seed_random_history(store: Store, seed: int, requests: int = 120) -> None:
         for _step in range(rng.randrange(0, 4)):
             moment = _later(rng, moment)
             action = rng.choice(["take", "take", "reassign", "resolve", "not_a_request"])
-            store.apply_action(
+            storage.requests.apply_action(
                 request_id,
                 action,
                 f"U{rng.randrange(5)}",
@@ -89,11 +89,11 @@ def seed_random_history(store: Store, seed: int, requests: int = 120) -> None:
             )
 
 
-def reference_digest(store: Store, week_start: dt.datetime, fallback: str = FALLBACK) -> DigestData:
+def reference_digest(storage: Storage, week_start: dt.datetime, fallback: str = FALLBACK) -> DigestData:
     """``digest_data`` recomputed the obvious way, from every stored row."""
     week_end = week_start + dt.timedelta(days=7)
     previous_start = week_start - dt.timedelta(days=7)
-    with store.engine.connect() as connection:
+    with storage.engine.connect() as connection:
         rows = connection.execute(select(routed_requests)).all()
         feedback = connection.execute(
             select(routing_feedback)
@@ -194,20 +194,20 @@ WEEK_STARTS = {
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_digest_from_rollups_equals_a_recount_of_the_requests(store: Store, seed: int) -> None:
-    seed_random_history(store, seed)
+def test_digest_from_rollups_equals_a_recount_of_the_requests(storage: Storage, seed: int) -> None:
+    seed_random_history(storage, seed)
     for name, week_start in WEEK_STARTS.items():
-        expected = reference_digest(store, week_start)
-        actual = store.digest_data(week_start, week_start + dt.timedelta(days=7), FALLBACK)
+        expected = reference_digest(storage, week_start)
+        actual = storage.digest.digest_data(week_start, week_start + dt.timedelta(days=7), FALLBACK)
         assert actual == expected, name
-    quiet = store.digest_data(T0 - dt.timedelta(days=70), T0 - dt.timedelta(days=63), FALLBACK)
+    quiet = storage.digest.digest_data(T0 - dt.timedelta(days=70), T0 - dt.timedelta(days=63), FALLBACK)
     assert quiet.personas == () and quiet.total_routed == 0
-    busy = store.digest_data(T0, T0 + dt.timedelta(days=7), FALLBACK)
+    busy = storage.digest.digest_data(T0, T0 + dt.timedelta(days=7), FALLBACK)
     assert busy.total_routed > 0 and any(p.largest_amounts for p in busy.personas)
 
 
-def _nonzero_rows(store: Store) -> dict[str, set[tuple]]:
-    with store.engine.connect() as connection:
+def _nonzero_rows(storage: Storage) -> dict[str, set[tuple]]:
+    with storage.engine.connect() as connection:
         return {
             table.name: {
                 tuple(row)
@@ -222,32 +222,34 @@ def _nonzero_rows(store: Store) -> dict[str, set[tuple]]:
         }
 
 
-def test_rollups_kept_on_writes_equal_the_migration_backfill(store: Store) -> None:
-    seed_random_history(store, seed=3)
-    kept = _nonzero_rows(store)
+def test_rollups_kept_on_writes_equal_the_migration_backfill(storage: Storage) -> None:
+    seed_random_history(storage, seed=3)
+    kept = _nonzero_rows(storage)
     assert kept["digest_hourly"] and kept["digest_daily"]
-    with store.engine.begin() as connection:
+    with storage.engine.begin() as connection:
         connection.execute(delete(digest_hourly))
         connection.execute(delete(digest_daily))
         for statement in _migration().backfill_statements(connection.dialect.name):
             connection.exec_driver_sql(statement)
-    assert _nonzero_rows(store) == kept
+    assert _nonzero_rows(storage) == kept
 
 
-def test_median_of_an_even_count_is_the_mean_of_the_middle_two(store: Store) -> None:
+def test_median_of_an_even_count_is_the_mean_of_the_middle_two(storage: Storage) -> None:
     for hours in (1, 2, 4, 10):
-        request_id = store.record_routed_message(None, new_request(), reply_for, T0).request_id
-        store.apply_action(request_id, "take", "U1", T0 + dt.timedelta(hours=hours))
-    data = store.digest_data(T0, T0 + dt.timedelta(days=7), FALLBACK)
+        request_id = storage.intake.record_routed_message(None, new_request(), reply_for, T0).request_id
+        storage.requests.apply_action(request_id, "take", "U1", T0 + dt.timedelta(hours=hours))
+    data = storage.digest.digest_data(T0, T0 + dt.timedelta(days=7), FALLBACK)
     assert data.personas[0].median_ack_seconds == 3 * 3600
 
 
-def test_a_take_undone_by_reassignment_no_longer_counts(store: Store) -> None:
-    request_id = store.record_routed_message(None, new_request(primary_persona="finance"), reply_for, T0).request_id
-    store.apply_action(request_id, "take", "U1", T0 + dt.timedelta(hours=1))
-    store.apply_action(request_id, "reassign", "U1", T0 + dt.timedelta(hours=2), to_persona="procurement")
-    data = store.digest_data(T0, T0 + dt.timedelta(days=7), FALLBACK)
+def test_a_take_undone_by_reassignment_no_longer_counts(storage: Storage) -> None:
+    request_id = storage.intake.record_routed_message(
+        None, new_request(primary_persona="finance"), reply_for, T0
+    ).request_id
+    storage.requests.apply_action(request_id, "take", "U1", T0 + dt.timedelta(hours=1))
+    storage.requests.apply_action(request_id, "reassign", "U1", T0 + dt.timedelta(hours=2), to_persona="procurement")
+    data = storage.digest.digest_data(T0, T0 + dt.timedelta(days=7), FALLBACK)
     assert [(p.persona, p.routed, p.acknowledged, p.still_open, p.median_ack_seconds) for p in data.personas] == [
         ("procurement", 1, 0, 1, None)
     ]
-    assert data == reference_digest(store, T0)
+    assert data == reference_digest(storage, T0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from bot.feedback import Correction, TopicInfo, suggest_routing_changes
+from bot.services.routing_feedback import Correction, TopicInfo, suggest_routing_changes
 
 ROUTING = """\
 version: 1

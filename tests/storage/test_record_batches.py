@@ -1,6 +1,6 @@
 """Messages recorded together in one group-committed batch get the same outcomes as one by one.
 
-The batch is built directly (``Store._record_batch``) so its make-up is certain;
+The batch is built directly (``IntakeStore.record_batch``) so its make-up is certain;
 ``test_concurrent_callers_*`` then goes through the public call from racing threads.
 """
 
@@ -12,9 +12,12 @@ import threading
 from sqlalchemy import exc, func, select
 from storage_factories import at, new_request, reply_for, run_racing, unreachable_for
 
+from bot.domain.deliveries import DeliveryClaim, NewDelivery
+from bot.domain.requests import RecordResult
+from bot.storage.intake import PendingRecord
 from bot.storage.models import digest_hourly, processed_events, routed_requests
 from bot.storage.retry import RetryPolicy
-from bot.storage.store import DeliveryClaim, NewDelivery, RecordResult, Store, _PendingRecord
+from bot.storage.stores import Storage
 
 LEASE = DeliveryClaim("worker-1", dt.timedelta(seconds=30))
 
@@ -30,18 +33,18 @@ def keyed_reply(request_id: int) -> NewDelivery:
 
 def pending(
     event_id, request, reply=keyed_reply, now=None, claim=None, window=None, repeat_reply=None
-) -> _PendingRecord:
-    return _PendingRecord(event_id, request, reply, now or at(), window, repeat_reply, claim)
+) -> PendingRecord:
+    return PendingRecord(event_id, request, reply, now or at(), window, repeat_reply, claim)
 
 
-def routed_rollup(store: Store) -> int:
-    with store.engine.connect() as connection:
+def routed_rollup(storage: Storage) -> int:
+    with storage.engine.connect() as connection:
         return connection.execute(select(func.coalesce(func.sum(digest_hourly.c.routed), 0))).scalar_one()
 
 
-def test_a_batch_records_new_messages_and_spots_every_kind_of_duplicate(store: Store) -> None:
+def test_a_batch_records_new_messages_and_spots_every_kind_of_duplicate(storage: Storage) -> None:
     seen_before = new_request()
-    store.record_routed_message("EvOld", seen_before, keyed_reply, at())
+    storage.intake.record_routed_message("EvOld", seen_before, keyed_reply, at())
     first, second, third = new_request(), new_request(), new_request()
     batch = [
         pending("Ev1", first, claim=LEASE),
@@ -53,7 +56,7 @@ def test_a_batch_records_new_messages_and_spots_every_kind_of_duplicate(store: S
         pending(None, third, reply=reply_for),  # no event id, a reply without a dedup key
     ]
 
-    outcomes = store._record_batch(batch)
+    outcomes = storage.intake.record_batch(batch)
 
     assert all(isinstance(outcome, RecordResult) for outcome in outcomes)
     one, two, retry, other_id, old_event, old_message, three = outcomes
@@ -61,25 +64,27 @@ def test_a_batch_records_new_messages_and_spots_every_kind_of_duplicate(store: S
     assert len({one.request_id, two.request_id, three.request_id}) == 3
     assert retry.duplicate and retry.request_id == one.request_id and retry.delivery_id is None
     assert other_id.duplicate and other_id.request_id == two.request_id
-    original = store.find_by_message(seen_before.workspace, seen_before.channel_id, seen_before.message_ts)
+    original = storage.requests.find_by_message(seen_before.workspace, seen_before.channel_id, seen_before.message_ts)
     assert old_event.duplicate and old_event.request_id == original.id
     assert old_message.duplicate and old_message.request_id == original.id
 
     # The claimed reply comes back leased; the others wait for a sender to claim them.
     assert one.claimed is not None and one.claimed.id == one.delivery_id
     assert one.claimed.claimed_by == "worker-1" and one.claimed.payload == {"text": f"request {one.request_id}"}
-    assert two.claimed is None and store.get_delivery(two.delivery_id).payload == {"text": f"request {two.request_id}"}
-    assert store.get_delivery(three.delivery_id).payload["text"] == f"request {three.request_id}"
-    assert store.count_deliveries("pending") == 4  # the earlier message's reply and these three
-    assert [e["action"] for e in store.request_history(one.request_id)] == ["routed"]
-    assert store.request_history(one.request_id)[0]["detail"]["event_id"] == "Ev1"
-    assert routed_rollup(store) == 4
-    with store.engine.connect() as connection:
+    assert two.claimed is None and storage.outbox.get_delivery(two.delivery_id).payload == {
+        "text": f"request {two.request_id}"
+    }
+    assert storage.outbox.get_delivery(three.delivery_id).payload["text"] == f"request {three.request_id}"
+    assert storage.outbox.count_deliveries("pending") == 4  # the earlier message's reply and these three
+    assert [e["action"] for e in storage.requests.request_history(one.request_id)] == ["routed"]
+    assert storage.requests.request_history(one.request_id)[0]["detail"]["event_id"] == "Ev1"
+    assert routed_rollup(storage) == 4
+    with storage.engine.connect() as connection:
         events = set(connection.execute(select(processed_events.c.event_id)).scalars())
     assert events == {"EvOld", "Ev1", "Ev2", "Ev3", "Ev4"}
 
 
-def test_repeat_alerts_in_a_batch_link_to_the_first_even_within_the_batch(store: Store) -> None:
+def test_repeat_alerts_in_a_batch_link_to_the_first_even_within_the_batch(storage: Storage) -> None:
     window = dt.timedelta(hours=24)
 
     def link(original) -> NewDelivery:
@@ -91,35 +96,37 @@ def test_repeat_alerts_in_a_batch_link_to_the_first_even_within_the_batch(store:
         pending("Ev3", new_request(fingerprint="aws:1:ec2"), window=window, repeat_reply=link, now=at(minutes=5)),
     ]
 
-    alert, plain, repeat = store._record_batch(batch)
+    alert, plain, repeat = storage.intake.record_batch(batch)
 
     assert repeat.repeat_of == alert.request_id and not plain.duplicate
-    assert store.get_request(alert.request_id).repeat_count == 1
-    assert store.get_delivery(repeat.delivery_id).payload == {"text": f"repeat of {alert.request_id}"}
-    assert store.count_open() == 2
-    assert routed_rollup(store) == 2
+    assert storage.requests.get_request(alert.request_id).repeat_count == 1
+    assert storage.outbox.get_delivery(repeat.delivery_id).payload == {"text": f"repeat of {alert.request_id}"}
+    assert storage.requests.count_open() == 2
+    assert routed_rollup(storage) == 2
 
 
-def test_a_message_that_cannot_be_written_fails_only_its_own_caller(store: Store) -> None:
+def test_a_message_that_cannot_be_written_fails_only_its_own_caller(storage: Storage) -> None:
     good = new_request()
     broken = new_request(primary_persona=None)  # the column is NOT NULL
 
-    outcomes = store._record_batch([pending("Ev1", good), pending("Ev2", broken)])
+    outcomes = storage.intake.record_batch([pending("Ev1", good), pending("Ev2", broken)])
 
     assert isinstance(outcomes[0], RecordResult) and not outcomes[0].duplicate
     assert isinstance(outcomes[1], Exception)
-    assert store.get_request(outcomes[0].request_id) is not None
-    assert store.count_open() == 1
+    assert storage.requests.get_request(outcomes[0].request_id) is not None
+    assert storage.requests.count_open() == 1
 
 
-def test_concurrent_callers_record_each_message_once(store: Store) -> None:
+def test_concurrent_callers_record_each_message_once(storage: Storage) -> None:
     requests = [new_request() for _ in range(12)]
     results: dict[tuple[int, int], RecordResult] = {}
     start = threading.Barrier(24)
 
     def record(index: int, attempt: int) -> None:
         start.wait()
-        results[(index, attempt)] = store.record_routed_message(f"Ev{index}", requests[index], keyed_reply, at())
+        results[(index, attempt)] = storage.intake.record_routed_message(
+            f"Ev{index}", requests[index], keyed_reply, at()
+        )
 
     threads = [threading.Thread(target=record, args=(index, attempt)) for index in range(12) for attempt in (0, 1)]
     run_racing(threads, [])
@@ -129,21 +136,23 @@ def test_concurrent_callers_record_each_message_once(store: Store) -> None:
         pair = [results[(index, 0)], results[(index, 1)]]
         assert sorted(result.duplicate for result in pair) == [False, True]
         assert pair[0].request_id == pair[1].request_id is not None
-    with store.engine.connect() as connection:
+    with storage.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(routed_requests)).scalar_one() == 12
-    assert store.count_deliveries("pending") == 12
-    assert routed_rollup(store) == 12
+    assert storage.outbox.count_deliveries("pending") == 12
+    assert routed_rollup(storage) == 12
 
 
-def test_an_outage_fails_the_whole_batch_once_instead_of_message_by_message(database_url: str, store: Store) -> None:
+def test_an_outage_fails_the_whole_batch_once_instead_of_message_by_message(
+    database_url: str, storage: Storage
+) -> None:
     engine = unreachable_for(database_url, "processed_events")
     waits: list[float] = []
-    down = Store(engine, retry=RetryPolicy(attempts=3, first_delay=0.1), sleep=waits.append)
+    down = Storage.open(engine, retry=RetryPolicy(attempts=3, first_delay=0.1), sleep=waits.append)
     try:
-        outcomes = down._record_batch([pending("Ev1", new_request()), pending("Ev2", new_request())])
+        outcomes = down.intake.record_batch([pending("Ev1", new_request()), pending("Ev2", new_request())])
     finally:
         engine.dispose()
 
     assert [type(outcome) for outcome in outcomes] == [exc.OperationalError, exc.OperationalError]
     assert waits == [0.1, 0.2]  # one round of retries for the batch, not one per message
-    assert store.count_open() == 0
+    assert storage.requests.count_open() == 0

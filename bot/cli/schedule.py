@@ -1,0 +1,150 @@
+"""`finops-bot digest` and `finops-bot reminders`: what the scheduler would post, and when.
+
+`finops-bot scheduler` (the Procfile `clock:` process) needs the Slack poster and
+is assembled by the Slack area from ``bot.services.scheduled_posts.build_ticker`` and
+``bot.scheduling.ticker.start_timer``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from bot.cli import common
+
+UTC = dt.UTC
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    digest = subparsers.add_parser("digest", help="print the weekly digest that would be posted")
+    digest.add_argument("--dry-run", action="store_true", required=True, help="print instead of posting (required)")
+    digest.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
+    digest.add_argument("--persona", help="the per-persona digest for this persona id")
+    digest.add_argument("--json", action="store_true", help="print the Slack message (text and blocks) as JSON")
+    _add_common(digest)
+    digest.set_defaults(func=run_digest)
+
+    reminders = subparsers.add_parser("reminders", help="list every schedule with its next run")
+    reminders.add_argument("--list", action="store_true", required=True, help="list the schedules (required)")
+    reminders.add_argument("--now", help="list next runs after this ISO time (default: now)")
+    reminders.add_argument("--config-dir", help="configuration directory (default: $FINOPS_CONFIG_DIR or ./config)")
+    reminders.set_defaults(func=run_reminders)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config-dir", help="configuration directory (default: $FINOPS_CONFIG_DIR or ./config)")
+    parser.add_argument("--database-url", help="database URL (default: $DATABASE_URL or SQLite ./finops-bot.db)")
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"finops-bot: {message}", file=sys.stderr)
+    return code
+
+
+def _load_config(config_dir: str | None) -> Any:
+    """The validated config, or None after printing every problem."""
+    from bot.config.loader import ConfigError, load_config
+    from bot.settings import Settings
+
+    try:
+        return load_config(config_dir or Settings.from_env().config_dir).config
+    except ConfigError as error:
+        _fail(f"invalid config:\n{error}")
+        return None
+
+
+# --- digest -----------------------------------------------------------------------------
+
+
+def run_digest(args: argparse.Namespace) -> int:
+
+    from bot.scheduling.weeks import WeekError, parse_iso_week
+    from bot.services.scheduled_posts import compose_digest
+    from bot.storage.db import make_engine, schema_status
+    from bot.storage.stores import Storage
+
+    config = _load_config(args.config_dir)
+    if config is None:
+        return 1
+    timezone = config.routing.digest.timezone or config.routing.timezone
+    if args.persona is not None and args.persona not in config.persona_ids:
+        return _fail(f"unknown persona {args.persona!r}; known: {', '.join(config.persona_ids)}", 2)
+    week = None
+    if args.week:
+        try:
+            week = parse_iso_week(args.week, timezone)
+        except WeekError as error:
+            return _fail(str(error), 2)
+    engine = make_engine(common.database_url(args))
+    try:
+        status = schema_status(engine)
+        if not status.is_current:
+            return _fail(status.message())
+        message = compose_digest(
+            config, Storage.open(engine).digest, dt.datetime.now(UTC), timezone, week=week, audience=args.persona
+        )
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(message, indent=2, ensure_ascii=False))
+    else:
+        print(message["text"])
+    return 0
+
+
+# --- reminders --------------------------------------------------------------------------
+
+
+def run_reminders(args: argparse.Namespace) -> int:
+    from bot.scheduling.schedules import ScheduleConfigError, schedules_from_config
+
+    now = dt.datetime.now(UTC)
+    if args.now:
+        try:
+            now = _parse_now(args.now)
+        except ValueError as error:
+            return _fail(str(error), 2)
+    config = _load_config(args.config_dir)
+    if config is None:
+        return 1
+    try:
+        schedules = schedules_from_config(config)
+    except ScheduleConfigError as error:
+        return _fail("invalid schedules:\n" + "\n".join(error.problems))
+    print(format_schedule_table(schedules, now))
+    return 0
+
+
+def _parse_now(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"--now {value!r} is not an ISO date-time such as 2026-11-23T08:00:00Z") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def format_schedule_table(schedules: Sequence[Any], now: dt.datetime) -> str:
+    """One line per schedule: id, kind, next run in its timezone and in UTC, what it posts."""
+    from bot.domain.cron import zone
+    from bot.scheduling.schedules import next_fire_time
+
+    rows = [("SCHEDULE", "KIND", "NEXT RUN (LOCAL)", "NEXT RUN (UTC)", "WHAT")]
+    for schedule in schedules:
+        nxt = next_fire_time(schedule, now)
+        if nxt is None:
+            local_text, utc_text = "passed", "-"
+        else:
+            local = nxt.astimezone(zone(schedule.timezone))
+            local_text = f"{local:%a %Y-%m-%d %H:%M} {schedule.timezone}"
+            utc_text = f"{nxt:%Y-%m-%d %H:%M}Z"
+        what = schedule.title + (f" [{schedule.cron}]" if schedule.cron else "")
+        rows.append((schedule.id, schedule.kind, local_text, utc_text, what))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=False)) + "  " + row[4]
+        for row in rows
+    )

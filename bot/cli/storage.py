@@ -1,0 +1,236 @@
+"""`finops-bot db upgrade|status`, `finops-bot export` and `finops-bot suggest-routing`.
+
+The database is ``--database-url`` or ``DATABASE_URL`` (read when the command
+runs), else the SQLite file ``./finops-bot.db``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cli import common
+from bot.storage.db import make_engine, safe_url, schema_status, upgrade
+
+EXPORT_COLUMNS = (
+    "at",
+    "request_id",
+    "action",
+    "from_status",
+    "to_status",
+    "actor",
+    "detail",
+    "workspace",
+    "channel_id",
+    "message_ts",
+    "source",
+    "source_name",
+    "primary_persona",
+    "primary_topic",
+    "topics",
+    "amount_usd",
+    "current_status",
+    "request_created_at",
+    "excerpt",
+)
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    db = subparsers.add_parser("db", help="database schema: upgrade or show status")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
+    db_commands.required = True
+    db_upgrade = db_commands.add_parser("upgrade", help="apply database migrations (safe to repeat)")
+    _database_option(db_upgrade)
+    db_upgrade.set_defaults(func=_guarded(run_db_upgrade))
+    db_status = db_commands.add_parser("status", help="show the schema revision; exit 1 when outdated")
+    _database_option(db_status)
+    db_status.set_defaults(func=_guarded(run_db_status))
+
+    export = subparsers.add_parser("export", help="print the audit trail of routed requests")
+    export.add_argument("--since", required=True, type=parse_since, metavar="DATE", help="YYYY-MM-DD or ISO time (UTC)")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    _database_option(export)
+    export.set_defaults(func=_guarded(run_export))
+
+    suggest = subparsers.add_parser(
+        "suggest-routing", help="propose routing.yaml changes from recorded corrections, as a diff"
+    )
+    suggest.add_argument("--since", type=parse_since, metavar="DATE", help="only corrections since then (default: all)")
+    suggest.add_argument(
+        "--config-dir", metavar="DIR", help="configuration directory (default: $FINOPS_CONFIG_DIR or ./config)"
+    )
+    suggest.add_argument(
+        "--min-reassignments", type=int, default=3, metavar="N", help="reassignments before an owner change (3)"
+    )
+    suggest.add_argument(
+        "--min-not-a-request", type=int, default=3, metavar="N", help="marks before a term is dropped (3)"
+    )
+    _database_option(suggest)
+    suggest.set_defaults(func=_guarded(run_suggest_routing))
+
+
+def _database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url", metavar="URL", help="database URL (default: $DATABASE_URL, else sqlite ./finops-bot.db)"
+    )
+
+
+def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except CommandError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except SQLAlchemyError as error:
+            # The driver's first line says what failed (host unreachable, auth...) without the password.
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            print(f"error: database {_shown_url(args)}: {reason}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def _url(args: argparse.Namespace) -> str:
+    return common.database_url(args)
+
+
+def _shown_url(args: argparse.Namespace) -> str:
+    try:
+        return safe_url(_url(args))
+    except Exception:
+        return "(unparsable URL)"
+
+
+def parse_since(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date like 2026-03-01 or 2026-03-01T09:00, got {value!r}"
+        ) from None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return make_engine(_url(args))
+
+
+def _require_current(engine: Engine) -> None:
+    status = schema_status(engine)
+    if not status.is_current:
+        raise CommandError(status.message())
+
+
+def run_db_upgrade(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    try:
+        before = schema_status(engine).current
+        upgrade(engine)
+        after = schema_status(engine)
+    finally:
+        engine.dispose()
+    if before == after.current:
+        print(f"{safe_url(engine)}: schema already at {after.current}")
+    else:
+        print(f"{safe_url(engine)}: schema upgraded from {before or 'empty'} to {after.current}")
+    return 0
+
+
+def run_db_status(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    try:
+        status = schema_status(engine)
+    finally:
+        engine.dispose()
+    print(f"{safe_url(engine)}: {status.message()}")
+    return 0 if status.is_current else 1
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from bot.storage.stores import Storage
+
+    engine = _engine(args)
+    try:
+        _require_current(engine)
+        rows = Storage.open(engine).requests.export(args.since)
+        if args.format == "jsonl":
+            write_jsonl(rows, sys.stdout)
+        else:
+            write_csv(rows, sys.stdout)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    for row in rows:
+        out.write(json.dumps({key: _plain(row[key]) for key in EXPORT_COLUMNS}, ensure_ascii=False) + "\n")
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                json.dumps(row[key], ensure_ascii=False) if isinstance(row[key], (dict, list)) else _plain(row[key])
+                for key in EXPORT_COLUMNS
+            ]
+        )
+
+
+def run_suggest_routing(args: argparse.Namespace) -> int:
+    # Imported here: config loading is heavier and not needed by the other commands.
+    from bot.config.loader import ROUTING_FILE, ConfigError, load_config
+    from bot.services.routing_feedback import Correction, TopicInfo, suggest_routing_changes
+    from bot.storage.stores import Storage
+
+    config_dir = common.config_dir(args)
+    try:
+        config = load_config(config_dir).config
+    except ConfigError as error:
+        raise CommandError(
+            "the configuration has errors; fix them first (finops-bot check-config):\n"
+            + "\n".join(str(issue) for issue in error.issues)
+        ) from None
+    routing_path = config_dir / ROUTING_FILE
+    engine = _engine(args)
+    try:
+        _require_current(engine)
+        feedback = Storage.open(engine).requests.feedback_since(args.since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    finally:
+        engine.dispose()
+
+    result = suggest_routing_changes(
+        [
+            Correction(f.kind, f.from_persona, f.to_persona, tuple(f.topics), tuple(f.matched_terms), f.excerpt)
+            for f in feedback
+        ],
+        [TopicInfo(t.id, tuple(t.terms), tuple(t.owners.responsible)) for t in config.routing.topics],
+        routing_path.read_text(encoding="utf-8"),
+        min_reassignments=args.min_reassignments,
+        min_not_a_request=args.min_not_a_request,
+        path=str(routing_path),
+    )
+    print(f"{len(feedback)} recorded correction(s). {result.summary()}", file=sys.stderr)
+    sys.stdout.write(result.diff)
+    return 0

@@ -1,0 +1,136 @@
+"""`finops-bot demo`: the real app against a local Slack, printed as Slack would show it.
+
+It starts the Slack simulator, runs `finops-bot serve` (the production HTTP
+path, Slack-signed requests) on the embedded SQLite default in a temporary
+directory, replays a feed of cost alerts and `/finops` commands, presses a
+button, and prints the channel with its thread replies and mentions.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+from bot.config.loader import ConfigError, load_config
+from bot.devtools.local import LocalBot, bot_env, seed_workspace
+from bot.devtools.simulator import SlackSimulator
+from bot.render.replies import ACTION_TAKE
+from bot.routing.router import Router
+
+DEMO_COMMANDS = (
+    "who-owns anomalies",
+    "who-owns RI coverage",
+    "persona procurement",
+    "route our Snowflake contract renews in 60 days, who negotiates?",
+    "open",
+)
+REPLY_TIMEOUT = 30.0
+
+
+def sample_feed(path: str | None) -> Iterator[dict]:
+    text = Path(path).read_text() if path else resources.files("bot").joinpath("samples/cost_alerts.jsonl").read_text()
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError as error:
+            print(f"feed line {number}: not JSON ({error.msg}); skipped", file=sys.stderr)
+            continue
+        if isinstance(message, dict):
+            yield message
+
+
+def run_demo(config_dir: Path, interactive: bool = False, feed: str | None = None, out=sys.stdout) -> int:
+    try:
+        config = load_config(config_dir).config
+    except ConfigError as error:
+        print(f"finops-bot: invalid config in {config_dir}:\n{error}", file=sys.stderr)
+        return 1
+    router = Router(config)
+    with tempfile.TemporaryDirectory(prefix="finops-demo-") as workdir, SlackSimulator() as sim:
+        members = seed_workspace(sim, config)
+        alerts_channel = config.routing.watch.channels[0].lstrip("#")
+        person = sim.add_user("dana", email="dana@example.com")
+        database = f"sqlite:///{Path(workdir) / 'finops-bot.db'}"
+        print(f"Slack simulator on {sim.base_url}; starting finops-bot serve on the embedded SQLite default…", file=out)
+        with LocalBot(bot_env(sim, database=database, config_dir=config_dir)) as bot:
+            if interactive:
+                return _interactive(sim, bot, router, alerts_channel, person, out)
+            first_reply = None
+            for message in sample_feed(feed):
+                reply = _post(sim, bot, router, alerts_channel, person, message)
+                first_reply = first_reply or reply
+            for text in DEMO_COMMANDS:
+                sim.send_command(bot.url, text=text, user_id=person, channel_id=sim.channel_id(alerts_channel))
+            if first_reply is not None:
+                taker = next(iter(members.values()))
+                payload = sim.block_actions_payload(first_reply["ts"], alerts_channel, ACTION_TAKE, user_id=taker)
+                sim.send_action(bot.url, payload)
+                sim.wait_for("chat.update", timeout=REPLY_TIMEOUT)
+            print(sim.render_channel(alerts_channel), file=out)
+    return 0
+
+
+def _post(sim, bot: LocalBot, router: Router, channel: str, person: str, message: dict) -> dict | None:
+    """Post one feed message as its author would, and wait for the bot's reply if one is due."""
+    # Alert tools post as apps; the sample feed marks them by attachments/blocks or a name.
+    author = message.get("bot_name") or message.get("username")
+    if not author and (message.get("attachments") or message.get("blocks") or _looks_automated(message)):
+        author = "Cost alerts"
+    kwargs = {
+        "text": message.get("text", ""),
+        "attachments": message.get("attachments"),
+        "blocks": message.get("blocks"),
+    }
+    if author:
+        ts = sim.post_message(bot.url, channel, bot_id=_bot_id(sim, author), username=author, **kwargs)
+    else:
+        ts = sim.post_message(bot.url, channel, user=person, **kwargs)
+    if not router.route(message).is_request:
+        return None
+    replies = sim.wait_for_replies(channel, ts, count=1, timeout=REPLY_TIMEOUT)
+    return replies[0] if replies else None
+
+
+def _looks_automated(message: dict) -> bool:
+    text = str(message.get("text", ""))
+    return (
+        text.startswith(("*AWS", "AWS ", "```", ":warning:", "*:gcp:", "*Savings Plans", "[Infracost]")) or "\n" in text
+    )
+
+
+_BOTS: dict[str, str] = {}
+
+
+def _bot_id(sim, name: str) -> str:
+    if name not in _BOTS:
+        _BOTS[name] = sim.add_bot(name)
+    return _BOTS[name]
+
+
+def _interactive(sim, bot: LocalBot, router: Router, channel: str, person: str, out) -> int:
+    print(
+        f"Type a message to post in #{channel}, or a command such as `/finops who-owns budgets`. "
+        "An empty line or Ctrl-D quits.",
+        file=out,
+    )
+    shown = 0
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            break
+        if line.startswith("/finops"):
+            sim.send_command(
+                bot.url, text=line[len("/finops") :].strip(), user_id=person, channel_id=sim.channel_id(channel)
+            )
+        else:
+            _post(sim, bot, router, channel, person, {"text": line})
+        rendering = sim.render_channel(channel)
+        print(rendering[shown:] if rendering.startswith(rendering[:shown]) else rendering, file=out)
+        shown = len(rendering)
+    return 0

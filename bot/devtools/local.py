@@ -1,0 +1,182 @@
+"""Run the real bot locally against the Slack simulator.
+
+``LocalBot`` starts ``finops-bot serve`` (gunicorn, the production server) as a
+child process on 127.0.0.1 with ``SLACK_API_URL`` pointing at the simulator.
+The demo, the end-to-end tests and the benchmarks all use it, so what they
+exercise is the same HTTP path Slack uses in production.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config.models import BotConfig
+from bot.storage.db import database_url, make_engine, upgrade
+from bot.web.server import READY_MARK
+
+READY_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LocalBot:
+    env: Mapping[str, str]
+    workers: int = 1
+    threads: int = 8
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    log_lines: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/healthz"
+
+    def start(self) -> LocalBot:
+        engine = make_engine(database_url(self.env.get("DATABASE_URL")))
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        return self._wait_ready()
+
+    def _wait_ready(self) -> LocalBot:
+        listening: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump_log, args=(listening,), daemon=True).start()
+        try:
+            line = listening.get(timeout=READY_TIMEOUT)
+        except queue.Empty:
+            self.stop()
+            raise RuntimeError("finops-bot serve did not start in time:\n" + self.log_text()) from None
+        if line is None:
+            raise RuntimeError("finops-bot serve exited during start-up:\n" + self.log_text())
+        # gunicorn binds before its worker has loaded the app; the health check
+        # waits in the listen backlog until the worker answers.
+        with urllib.request.urlopen(self.health_url, timeout=READY_TIMEOUT) as response:
+            if response.status != 200:
+                raise RuntimeError(f"health check answered {response.status}")
+        return self
+
+    def _pump_log(self, listening: queue.Queue) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        announced = False
+        for line in self.process.stdout:
+            self.log_lines.append(line.rstrip("\n"))
+            if not announced and READY_MARK in line:
+                announced = True
+                listening.put(line)
+        if not announced:
+            listening.put(None)
+
+    def log_text(self) -> str:
+        return "\n".join(self.log_lines[-60:])
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """Kill the whole server at once, as a crash or an OOM kill would."""
+        if self.process and self.process.poll() is None:
+            _kill_tree(self.process.pid)
+            self.process.wait()
+
+    def __enter__(self) -> LocalBot:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _kill_tree(pid: int) -> None:
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    for child in children:
+        _kill_tree(int(child))
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def seed_workspace(sim, config: BotConfig) -> dict[str, str]:
+    """Create in the simulator every channel, user group and person the config names.
+
+    Returns a map of persona id → the id of a member user, so a test or the demo
+    can act as someone from that persona.
+    """
+    members: dict[str, str] = {}
+    for channel in config.routing.watch.channels:
+        sim.add_channel(channel.lstrip("#"))
+    sim.add_channel(config.routing.digest.channel.lstrip("#"))
+    for persona in config.personas.personas:
+        if persona.slack.channel and not sim.workspace.find_channel(persona.slack.channel.lstrip("#")):
+            sim.add_channel(persona.slack.channel.lstrip("#"))
+        user_id = sim.add_user(f"{persona.id}-lead", email=f"{persona.id}-lead@example.com")
+        members[persona.id] = user_id
+        if persona.slack.usergroup:
+            sim.add_usergroup(persona.slack.usergroup.lstrip("@"), users=[user_id])
+        for person in persona.slack.people:
+            if "@" in person and not person.startswith("@"):
+                sim.add_user(person.split("@")[0], email=person)
+    return members
+
+
+def bot_env(
+    sim, *, database: str | None, config_dir: str | Path, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    env = {
+        "SLACK_BOT_TOKEN": sim.bot_token,
+        "SLACK_SIGNING_SECRET": sim.signing_secret,
+        "SLACK_APP_TOKEN": sim.app_token,
+        "SLACK_API_URL": sim.api_url,
+        "FINOPS_CONFIG_DIR": str(config_dir),
+        "LOG_LEVEL": "WARNING",
+    }
+    if database:
+        env["DATABASE_URL"] = database
+    env.update(extra or {})
+    return env

@@ -1,0 +1,180 @@
+"""Answers to `/finops` subcommands: help, who-owns, personas, route previews, open-request lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.config.models import BotConfig, Persona
+from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, context, section
+from bot.render.text import STATUS_LABELS, Mentions, format_usd, message, quote
+
+# --- /finops answers --------------------------------------------------------------------------
+
+HELP_TITLE = "*/finops* — find who owns cloud cost work"
+
+
+def render_help(entries: Sequence[tuple[str, str]], prefix: str = "") -> dict:
+    """``entries``: (usage, summary) per subcommand, from the command registry."""
+    lines = [HELP_TITLE, *(f"• `/finops {usage}` — {summary}" for usage, summary in entries)]
+    text = (prefix + "\n\n" if prefix else "") + "\n".join(lines)
+    return message(text, [section(text)])
+
+
+def render_not_in_any_persona() -> dict:
+    text = (
+        "You are not listed in any persona (as a person or through a user group), "
+        "so nothing is yours yet. Try `/finops open`."
+    )
+    return message(text, [section(text)])
+
+
+ROLE_LABELS = {
+    "responsible": "Responsible",
+    "accountable": "Accountable",
+    "consulted": "Consulted",
+    "informed": "Informed",
+}
+
+
+def render_who_owns(query: str, answer, config: BotConfig, mentions: Mentions) -> dict:
+    """``answer`` is a ``bot.routing.who_owns.WhoOwnsAnswer``."""
+    topic = answer.topic
+    if topic is None:
+        names = [f"`{config.topic(t).name}`" for t in answer.suggestions if _has_topic(config, t)]
+        text = f"I don't know a topic called “{quote(query, 80)}”."
+        if names:
+            text += " Did you mean " + ", ".join(names) + "?"
+        return message(text, [section(text)])
+    lines = [f"*{topic.name}*" + (f" — {quote(topic.description, 300)}" if topic.description else "")]
+    for role, label in ROLE_LABELS.items():
+        persona_ids = getattr(topic.owners, role)
+        if not persona_ids:
+            continue
+        shown = []
+        for persona_id in persona_ids:
+            reach = mentions.by_persona.get(persona_id)
+            shown.append(f"{mentions.name(persona_id)}" + (f" ({reach})" if reach and role == "responsible" else ""))
+        lines.append(f"*{label}:* " + ", ".join(shown))
+    blocks = [section("\n".join(lines))]
+    for persona_id in topic.owners.responsible[:3]:
+        persona = _persona(config, persona_id)
+        if persona and persona.responsibilities:
+            blocks.append(context(f"{persona.name}: " + "; ".join(persona.responsibilities[:3])))
+    text = f"{topic.name}: " + ", ".join(mentions.name(p) for p in answer.personas)
+    return message(text, blocks)
+
+
+def _has_topic(config: BotConfig, topic_id: str) -> bool:
+    return any(t.id == topic_id for t in config.routing.topics)
+
+
+def _persona(config: BotConfig, persona_id: str) -> Persona | None:
+    return next((p for p in config.personas.personas if p.id == persona_id), None)
+
+
+def render_personas(config: BotConfig, mentions: Mentions) -> dict:
+    lines = []
+    for kind, title in (("core", "Core personas"), ("allied", "Allied personas")):
+        members = [p for p in config.personas.personas if p.kind == kind]
+        if not members:
+            continue
+        lines.append(f"*{title}*")
+        for persona in members:
+            reach = mentions.by_persona.get(persona.id, "")
+            lines.append(f"• `{persona.id}` *{persona.name}* — {persona.summary} {reach}".rstrip())
+    text = "\n".join(lines)
+    return message(text, _chunked_sections(lines))
+
+
+def render_persona(persona: Persona, mentions: Mentions, owned_topics: Iterable[str]) -> dict:
+    lines = [f"*{persona.name}* (`{persona.id}`, {persona.kind}) — {persona.summary}"]
+    if persona.responsibilities:
+        lines.append("*Responsibilities*")
+        lines.extend(f"• {r}" for r in persona.responsibilities)
+    targets = [t for t in (persona.slack.channel, persona.slack.usergroup) if t] + list(persona.slack.people)
+    lines.append(
+        "*Reach:* " + (mentions.by_persona.get(persona.id) or ", ".join(targets) or "no Slack target configured")
+    )
+    topics = list(owned_topics)
+    if topics:
+        lines.append("*Responsible for:* " + ", ".join(topics))
+    if persona.duties:
+        lines.append("*Duties*")
+        for duty in persona.duties:
+            tz = duty.timezone or persona.timezone or "default timezone"
+            lines.append(f"• {duty.text} — `{duty.schedule}` ({tz})")
+    return message("\n".join(lines), _chunked_sections(lines))
+
+
+def render_unknown_persona(query: str, suggestions: Sequence[str]) -> dict:
+    text = f"No persona called “{quote(query, 60)}”."
+    if suggestions:
+        text += " Did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?"
+    return message(text, [section(text)])
+
+
+def render_route_preview(text: str, decision, mentions: Mentions, topic_names: Mapping[str, str]) -> dict:
+    """``decision`` is a ``bot.routing.router.Decision``."""
+    if not decision.is_request:
+        body = f"Not routed: {quote(decision.explanation, 500)}"
+        return message(body, [section(body)])
+    lines = [
+        "*Would tag:* " + ", ".join(f"{mentions.name(t.persona)} ({t.role})" for t in decision.tags),
+        "*Topics:* " + (", ".join(topic_names.get(t, t) for t in decision.topics) or "none (fallback owner)"),
+    ]
+    if decision.matched_terms:
+        lines.append("*Matched:* " + ", ".join(f"`{quote(t, 40)}`" for t in decision.matched_terms[:10]))
+    if decision.amount_usd is not None:
+        lines.append(f"*Amount:* {format_usd(decision.amount_usd)}")
+    lines.append(f"*Confidence:* {decision.confidence:.2f}")
+    lines.append(f"*Why:* {quote(decision.explanation, 500)}")
+    return message("\n".join(lines), [section("\n".join(lines))])
+
+
+@dataclass(frozen=True)
+class OpenRequestLine:
+    request_id: int
+    request_ref: str
+    link: str
+    topic_name: str
+    persona_name: str
+    status: str
+    opened_at: dt.datetime
+    amount_usd: float | None
+    excerpt: str
+
+
+def render_open_requests(title: str, lines: Sequence[OpenRequestLine], total: int | None = None) -> dict:
+    if not lines:
+        text = f"{title}: nothing open. :tada:"
+        return message(text, [section(text)])
+    rows = [f"*{title}* ({total if total is not None else len(lines)}, oldest first)"]
+    for line in lines:
+        amount = f" · {format_usd(line.amount_usd)}" if line.amount_usd is not None else ""
+        rows.append(
+            f"• <{line.link}|#{line.request_id}> {line.topic_name} → {line.persona_name}"
+            f" · {STATUS_LABELS.get(line.status, line.status)} since {line.opened_at:%Y-%m-%d}{amount}"
+            f" — {quote(line.excerpt, 120)}"
+        )
+    return message("\n".join(rows), _chunked_sections(rows))
+
+
+def _chunked_sections(lines: Sequence[str]) -> list[dict]:
+    """Pack lines into as few sections as Slack's 3,000-character limit allows."""
+    blocks: list[dict] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = clip(line, MAX_SECTION_TEXT)
+        if current and size + len(line) + 1 > MAX_SECTION_TEXT:
+            blocks.append(section("\n".join(current)))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        blocks.append(section("\n".join(current)))
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1] + [context(f"…and {len(blocks) - MAX_BLOCKS + 1} more sections")]
+    return blocks

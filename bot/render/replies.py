@@ -1,0 +1,142 @@
+"""The bot's posts in a request's thread: the routed reply with its buttons, repeats, nudges, reassignments.
+
+Pure functions returning Block Kit dicts: no Slack client, no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.config.models import Persona
+from bot.domain.requests import Action
+from bot.render.blocks import clip, context, section
+from bot.render.text import CLOSED_STATUSES, STATUS_LABELS, Mentions, format_usd, message, quote
+
+ACTION_TAKE = "finops_take"
+ACTION_REASSIGN = "finops_reassign"
+ACTION_NOT_REQUEST = "finops_not_request"
+ACTION_RESOLVE = "finops_resolve"
+# The one table of button action ids: the buttons carry them, the handlers
+# register them, the lifecycle service maps them to request actions.
+ACTION_IDS: dict[str, Action] = {
+    ACTION_TAKE: "take",
+    ACTION_REASSIGN: "reassign",
+    ACTION_NOT_REQUEST: "not_a_request",
+    ACTION_RESOLVE: "resolve",
+}
+LIFECYCLE_ACTIONS = tuple(ACTION_IDS)
+
+
+# --- the thread reply to a routed request -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutedReply:
+    """What the thread reply says; built by the intake service from a Decision."""
+
+    # "<channel id>:<message ts>" of the request's message: known before the
+    # request row exists, and what a button press carries back.
+    request_ref: str
+    responsible: tuple[str, ...]
+    consulted: tuple[str, ...]
+    escalated: tuple[str, ...]
+    fallback_added: tuple[str, ...]  # tagged because a target could not be resolved
+    topic_names: tuple[str, ...]
+    matched_terms: tuple[str, ...]
+    amount_usd: float | None
+    explanation: str
+    status: str = "open"
+    status_by: str | None = None
+    status_at: dt.datetime | None = None
+    repeat_count: int = 0
+
+
+def render_routed_reply(reply: RoutedReply, mentions: Mentions, personas: Sequence[Persona]) -> dict:
+    tagged = [mentions.mention(p) for p in reply.responsible]
+    lines = [f":label: *{', '.join(reply.topic_names) or 'Cloud cost request'}* → " + " ".join(tagged)]
+    if reply.escalated:
+        lines.append(
+            ":rotating_light: Amount at or above the escalation threshold, also tagging "
+            + " ".join(mentions.mention(p) for p in reply.escalated)
+        )
+    if reply.fallback_added:
+        unresolved = ", ".join(mentions.name(p) for p in reply.responsible if not mentions.is_resolved(p))
+        lines.append(
+            f":warning: Could not reach {unresolved} in Slack, so also tagging "
+            + " ".join(mentions.mention(p) for p in reply.fallback_added)
+        )
+    if reply.consulted:
+        lines.append("Consulted: " + ", ".join(mentions.name(p) for p in reply.consulted))
+    details = []
+    if reply.amount_usd is not None:
+        details.append(f"Amount: *{format_usd(reply.amount_usd)}*")
+    if reply.matched_terms:
+        details.append("Matched: " + ", ".join(f"`{quote(t, 40)}`" for t in reply.matched_terms[:6]))
+    blocks = [section("\n".join(lines))]
+    if details:
+        blocks.append(context(" · ".join(details)))
+    blocks.append(context(f"Why: {quote(reply.explanation, 500)}"))
+    blocks.extend(_lifecycle_blocks(reply, mentions, personas))
+    text = f"{', '.join(reply.topic_names) or 'Cloud cost request'}: " + " ".join(tagged)
+    if reply.amount_usd is not None:
+        text += f" ({format_usd(reply.amount_usd)})"
+    return message(text, blocks)
+
+
+def _lifecycle_blocks(reply: RoutedReply, mentions: Mentions, personas: Sequence[Persona]) -> list[dict]:
+    blocks: list[dict] = []
+    status_line = f"Status: *{STATUS_LABELS.get(reply.status, reply.status)}*"
+    if reply.status_by:
+        status_line += f" by <@{reply.status_by}>"
+    if reply.status_at:
+        status_line += f" at <!date^{int(reply.status_at.timestamp())}^{{date_short_pretty}} {{time}}|{reply.status_at:%Y-%m-%d %H:%M} UTC>"
+    if reply.repeat_count:
+        status_line += f" · repeated {reply.repeat_count}×"
+    blocks.append(context(status_line))
+    if reply.status in CLOSED_STATUSES:
+        return blocks
+    value = reply.request_ref
+    buttons: list[dict] = []
+    if reply.status != "acknowledged":
+        buttons.append(button("Take it", ACTION_TAKE, value, style="primary"))
+    buttons.append(
+        {
+            "type": "static_select",
+            "action_id": ACTION_REASSIGN,
+            "placeholder": {"type": "plain_text", "text": "Reassign…"},
+            "options": [
+                {"text": {"type": "plain_text", "text": clip(p.name, 75)}, "value": f"{value}:{p.id}"}
+                for p in personas[:100]
+            ],
+        }
+    )
+    buttons.append(button("Not a FinOps request", ACTION_NOT_REQUEST, value))
+    buttons.append(button("Resolved", ACTION_RESOLVE, value))
+    blocks.append({"type": "actions", "block_id": f"finops_request_{value}", "elements": buttons})
+    return blocks
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def render_repeat_notice(first_permalink: str | None, repeat_count: int) -> dict:
+    where = f"<{first_permalink}|the first alert's thread>" if first_permalink else "the first alert's thread"
+    text = f":repeat: Same alert as before (repeat #{repeat_count}); follow up in {where}."
+    return message(text, [context(text)])
+
+
+def render_nudge(accountable: Sequence[str], mentions: Mentions, waited: str) -> dict:
+    who = " ".join(mentions.mention(p) for p in accountable) or "the FinOps team"
+    text = f":alarm_clock: Nobody has taken this request in {waited}. {who}, can you find an owner?"
+    return message(text, [section(text)])
+
+
+def render_reassign_notice(actor_user_id: str, new_owner_mention: str) -> dict:
+    text = f":arrow_right_hook: <@{actor_user_id}> reassigned this to {new_owner_mention}. Can you take it?"
+    return message(text, [section(text)])

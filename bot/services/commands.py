@@ -1,0 +1,117 @@
+"""`/finops`: one registry of subcommands drives both the dispatch and the help text."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.domain.inputs import CommandRequest
+from bot.render import commands as render
+from bot.render.text import quote
+from bot.services.ports import OpenRequests
+from bot.services.runtime import Runtime, RuntimeHolder
+from bot.services.views import open_lines
+
+PUBLIC_FLAG = "--public"
+LISTED = 20
+
+Answer = Callable[["Commands", Runtime, str, CommandRequest], dict]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    summary: str
+    answer: Answer
+    aliases: tuple[str, ...] = ()
+
+
+class Commands:
+    def __init__(self, holder: RuntimeHolder, requests: OpenRequests):
+        self.holder = holder
+        self.requests = requests
+        self._by_name = {name: sub for sub in SUBCOMMANDS for name in (sub.name, *sub.aliases)}
+
+    def respond(self, command: CommandRequest) -> dict:
+        runtime = self.holder.current
+        text = command.text.strip()
+        public = False
+        if text.endswith(PUBLIC_FLAG):
+            public, text = True, text[: -len(PUBLIC_FLAG)].strip()
+        name, _, argument = text.partition(" ")
+        name, argument = name.lower(), argument.strip()
+        subcommand = self._by_name.get(name or "help")
+        if subcommand is None:
+            response = help_message(f"Unknown subcommand “{quote(name, 40)}”.")
+        else:
+            response = subcommand.answer(self, runtime, argument, command)
+        response["response_type"] = "in_channel" if public else "ephemeral"
+        return response
+
+    def help(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        return help_message()
+
+    def who_owns(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        if not argument:
+            return help_message("Tell me a topic: `/finops who-owns anomalies`.")
+        answer = runtime.lookup.lookup(argument)
+        return render.render_who_owns(argument, answer, runtime.config, runtime.names.mentions)
+
+    def personas(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        return render.render_personas(runtime.config, runtime.names.mentions)
+
+    def persona(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        persona_id = argument.lower().strip()
+        names = {p.name.lower(): p.id for p in runtime.config.personas.personas}
+        persona_id = names.get(persona_id, persona_id)
+        if persona_id not in runtime.config.persona_ids:
+            suggestions = difflib.get_close_matches(persona_id, runtime.config.persona_ids, n=3, cutoff=0.5)
+            return render.render_unknown_persona(argument, suggestions)
+        persona = runtime.config.persona(persona_id)
+        owned = [t.name for t in runtime.config.routing.topics if persona.id in t.owners.responsible]
+        return render.render_persona(persona, runtime.names.mentions, owned)
+
+    def route(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        if not argument:
+            return help_message("Give me a message to route: `/finops route our RI coverage dropped`.")
+        decision = runtime.router.route({"text": argument})
+        return render.render_route_preview(argument, decision, runtime.names.mentions, runtime.topic_names)
+
+    def open(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        persona = argument.lower().strip() or None
+        if persona and persona not in runtime.config.persona_ids:
+            suggestions = difflib.get_close_matches(persona, runtime.config.persona_ids, n=3, cutoff=0.5)
+            return render.render_unknown_persona(argument, suggestions)
+        rows = self.requests.open_requests(personas=[persona] if persona else None, limit=LISTED)
+        title = f"Open requests for {runtime.config.persona(persona).name}" if persona else "Open FinOps requests"
+        return render.render_open_requests(title, open_lines(runtime, rows))
+
+    def mine(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        personas = runtime.names.personas_of(command.user_id)
+        if not personas:
+            return render.render_not_in_any_persona()
+        rows = self.requests.open_requests(personas=list(personas), limit=LISTED)
+        return render.render_open_requests("Your open requests", open_lines(runtime, rows))
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        "who-owns",
+        "who-owns <topic>",
+        "owners of a topic (e.g. `anomalies`, `RI coverage`, `contract renewals`)",
+        Commands.who_owns,
+        aliases=("whoowns", "owner"),
+    ),
+    Subcommand("personas", "personas", "the FinOps personas and how to reach them", Commands.personas),
+    Subcommand("persona", "persona <id>", "one persona's responsibilities, Slack targets and duties", Commands.persona),
+    Subcommand("route", "route <text>", "how a message would be routed, and why", Commands.route),
+    Subcommand("open", "open [persona]", "open requests, oldest first", Commands.open),
+    Subcommand("mine", "mine", "open requests for the personas you belong to", Commands.mine),
+    Subcommand("help", "help", "this message", Commands.help),
+)
+
+
+def help_message(prefix: str = "") -> dict:
+    return render.render_help([(sub.usage, sub.summary) for sub in SUBCOMMANDS], prefix)

@@ -1,0 +1,77 @@
+"""Stored requests and routing decisions turned into the view models ``bot.render`` lays out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.domain.requests import RequestView
+from bot.render import replies as render
+from bot.render.blocks import archive_link
+from bot.render.commands import OpenRequestLine
+from bot.routing.router import Decision, PersonaTag
+from bot.services.runtime import Runtime
+
+
+def routed_reply_payload(runtime: Runtime, request_ref: str, decision: Decision, **status: Any) -> dict:
+    mentions = runtime.names.mentions
+    responsible = tuple(t.persona for t in decision.tags if t.role in ("responsible", "fallback"))
+    escalated = tuple(t.persona for t in decision.tags if t.role == "escalation")
+    fallback = runtime.config.routing.fallback_persona
+    unresolved = [p for p in responsible + escalated if not mentions.is_resolved(p)]
+    fallback_added = (
+        (fallback,) if unresolved and fallback not in responsible and mentions.is_resolved(fallback) else ()
+    )
+    reply = render.RoutedReply(
+        request_ref=request_ref,
+        responsible=responsible,
+        consulted=tuple(decision.consulted),
+        escalated=escalated,
+        fallback_added=fallback_added,
+        topic_names=tuple(runtime.topic_names.get(t, t) for t in decision.topics[:2]),
+        matched_terms=tuple(decision.matched_terms),
+        amount_usd=decision.amount_usd,
+        explanation=decision.explanation,
+        **status,
+    )
+    return render.render_routed_reply(reply, mentions, runtime.config.personas.personas)
+
+
+def decision_from_request(request: RequestView) -> Decision:
+    """Rebuild the parts of a Decision a reply shows, from what the store kept."""
+    roles = request.personas or {}
+    tags = [PersonaTag(request.primary_persona, "responsible")]
+    for role in ("responsible", "fallback", "escalation"):
+        for persona in roles.get(role, []):
+            if persona != request.primary_persona and request.status != "rerouted":
+                tags.append(PersonaTag(persona, role))
+    return Decision(
+        is_request=True,
+        tags=tuple(tags),
+        consulted=tuple(roles.get("consulted", [])),
+        informed=tuple(roles.get("informed", [])),
+        accountable=tuple(roles.get("accountable", [])),
+        topics=tuple(request.topics or ()),
+        matched_terms=(),
+        confidence=request.confidence or 0.0,
+        amount_usd=request.amount_usd,
+        explanation=request.explanation,
+    )
+
+
+def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[OpenRequestLine]:
+    names = runtime.names.mentions
+    return [
+        OpenRequestLine(
+            request_id=row.id,
+            request_ref=f"{row.channel_id}:{row.message_ts}",
+            link=archive_link(row.channel_id, row.message_ts),
+            topic_name=runtime.topic_names.get(row.primary_topic or "", "Cloud cost request"),
+            persona_name=names.name(row.primary_persona),
+            status=row.status,
+            opened_at=row.created_at,
+            amount_usd=row.amount_usd,
+            excerpt=row.excerpt,
+        )
+        for row in rows
+    ]

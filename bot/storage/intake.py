@@ -1,0 +1,373 @@
+"""Intake: Slack event ids seen, and routed messages recorded with the reply to post.
+
+Concurrent ``record_routed_message`` calls share a transaction (group commit):
+a batch is written with one statement per table where it can be, and a message
+that repeats an earlier alert (same fingerprint) is linked to the first one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.clock import as_utc
+from bot.domain.deliveries import DeliveryClaim, NewDelivery, RepeatFactory, ReplyFactory
+from bot.domain.requests import OPEN, UNCLOSED, NewRequest, RecordResult, RequestView
+from bot.storage.database import Database, view
+from bot.storage.group_commit import GroupCommit
+from bot.storage.models import EXCERPT_MAX_CHARS, processed_events, routed_requests
+from bot.storage.outbox import enqueue_in, enqueue_many_in
+from bot.storage.requests import add_event, request_by_id, request_by_message
+from bot.storage.retry import is_transient
+from bot.storage.rollups import RollupChanges
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= EXCERPT_MAX_CHARS:
+        return text
+    return text[: EXCERPT_MAX_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """One ``record_routed_message`` call, waiting for its batch."""
+
+    event_id: str | None
+    request: NewRequest
+    reply: NewDelivery | ReplyFactory | None
+    now: dt.datetime
+    repeat_window: dt.timedelta | None
+    repeat_reply: NewDelivery | RepeatFactory | None
+    claim: DeliveryClaim | None
+
+
+def _message_key(request: NewRequest) -> tuple[str, str, str]:
+    return (request.workspace, request.channel_id, request.message_ts)
+
+
+def _message_key_of_values(values: Mapping[str, Any]) -> tuple[str, str, str]:
+    return (values["workspace"], values["channel_id"], values["message_ts"])
+
+
+def _request_values(request: NewRequest, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "workspace": request.workspace,
+        "channel_id": request.channel_id,
+        "message_ts": request.message_ts,
+        "thread_ts": request.thread_ts,
+        "source": request.source,
+        "source_name": request.source_name,
+        "excerpt": _excerpt(request.excerpt),
+        "topics": list(request.topics),
+        "primary_topic": request.primary_topic,
+        "personas": {role: list(ids) for role, ids in request.personas.items()},
+        "primary_persona": request.primary_persona,
+        "amount_usd": request.amount_usd,
+        "explanation": request.explanation,
+        "confidence": request.confidence,
+        "fingerprint": request.fingerprint,
+        "repeat_count": 0,
+        "status": OPEN,
+        "status_at": now,
+        "created_at": now,
+        "nudged_windows": 0,
+        "next_nudge_at": as_utc(request.next_nudge_at, "next_nudge_at") if request.next_nudge_at else None,
+    }
+
+
+def _routed_event(pending: PendingRecord, request_id: int) -> dict[str, Any]:
+    return {
+        "request_id": request_id,
+        "action": "routed",
+        "from_status": None,
+        "to_status": OPEN,
+        "actor": pending.request.source_name,
+        "at": pending.now,
+        "detail": {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)},
+    }
+
+
+class IntakeStore:
+    """Event dedup and routed-message recording."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._intake_batches: GroupCommit[PendingRecord, RecordResult] = GroupCommit(self.record_batch)
+
+    def _claim_event(self, connection: Connection, event_id: str, now: dt.datetime) -> bool:
+        return (
+            connection.execute(self._db.sql.claim_event, {"event_id": event_id, "received_at": now}).first() is not None
+        )
+
+    def mark_event_processed(self, event_id: str, now: dt.datetime) -> bool:
+        """Claim an event id; False when it was already seen (a Slack retry or another instance)."""
+        now = as_utc(now)
+
+        def attempt() -> bool:
+            with self._db.write() as connection:
+                return self._claim_event(connection, event_id, now)
+
+        return self._db.retrying(attempt, "mark event processed")
+
+    def prune_processed_events(self, older_than: dt.datetime) -> int:
+        """Forget event ids received before ``older_than`` (Slack retries stop within the hour)."""
+        older_than = as_utc(older_than, "older_than")
+
+        def attempt() -> int:
+            with self._db.write() as connection:
+                result = connection.execute(
+                    processed_events.delete().where(processed_events.c.received_at < older_than)
+                )
+                return result.rowcount
+
+        return self._db.retrying(attempt, "prune processed events")
+
+    def record_routed_message(
+        self,
+        event_id: str | None,
+        request: NewRequest,
+        reply: NewDelivery | ReplyFactory | None,
+        now: dt.datetime,
+        *,
+        repeat_window: dt.timedelta | None = None,
+        repeat_reply: NewDelivery | RepeatFactory | None = None,
+        claim: DeliveryClaim | None = None,
+    ) -> RecordResult:
+        """Record a routed message and the reply to post, in one transaction.
+
+        - ``event_id`` already seen, or the message (workspace, channel, ts) already
+          recorded: ``duplicate=True`` and nothing is written.
+        - ``request.fingerprint`` matching an unclosed request created within
+          ``repeat_window``: no new request; the first one's ``repeat_count`` goes up,
+          a 'repeat' event is recorded, ``repeat_reply`` (e.g. a link to the first
+          thread) is enqueued instead of ``reply``, and ``repeat_of`` is set.
+        - Otherwise the request, its 'routed' event and ``reply`` are written.
+        ``reply`` may be a function of the new request id (for button values).
+        With ``claim``, the reply is written already leased to that worker and
+        returned as ``claimed``, so its sender needs no claiming transaction.
+
+        Concurrent calls share a transaction (``group_commit``); each returns
+        only once its own message is committed.
+        """
+        pending = PendingRecord(event_id, request, reply, as_utc(now), repeat_window, repeat_reply, claim)
+        return self._intake_batches.submit(pending)
+
+    def record_batch(self, batch: Sequence[PendingRecord]) -> list[RecordResult | Exception]:
+        """Record a batch of calls in one transaction; a result or an error for each, in order.
+
+        ``record_routed_message`` hands its group commit's batches here; tests
+        call it directly to control a batch's make-up.
+        """
+
+        def attempt() -> list[RecordResult | Exception]:
+            with self._db.write() as connection:
+                return list(self._record_many(connection, batch))
+
+        try:
+            return self._db.retrying(attempt, "record routed messages")
+        except IntegrityError:
+            pass  # a constraint refused one of the messages: found out one by one below
+        except Exception as error:
+            # An outage that outlasted the retries fails the whole batch at once:
+            # retrying it message by message would only multiply the wait.
+            if len(batch) == 1 or is_transient(error):
+                return [error] * len(batch)
+        # Each on its own, so one message that cannot be written fails only its own event.
+        return [self._record_alone(pending) for pending in batch]
+
+    def _record_alone(self, pending: PendingRecord) -> RecordResult | Exception:
+        def attempt() -> RecordResult:
+            try:
+                with self._db.write() as connection:
+                    return self._record(connection, pending)
+            except IntegrityError:
+                request = pending.request
+                with self._db.read() as connection:
+                    existing = request_by_message(connection, request.workspace, request.channel_id, request.message_ts)
+                if existing is None:
+                    raise
+                return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
+
+        try:
+            return self._db.retrying(attempt, "record routed message")
+        except Exception as error:
+            return error
+
+    def _record_many(self, connection: Connection, batch: Sequence[PendingRecord]) -> list[RecordResult]:
+        """Record a batch in the caller's transaction, with one statement per table where possible.
+
+        Messages that may repeat an earlier alert (a fingerprint and a repeat
+        window) are checked one by one; the rest are inserted together.
+        """
+        results: list[RecordResult | None] = [None] * len(batch)
+        first_of: dict[tuple, int] = {}  # event id or message → the batch's first item carrying it
+        same_as_earlier: dict[int, int] = {}
+        together: list[int] = []
+        rollups = RollupChanges()
+        for index, pending in enumerate(batch):
+            keys: list[tuple[str, ...]] = [("message", *_message_key(pending.request))]
+            if pending.event_id is not None:
+                keys.append(("event", pending.event_id))
+            earlier = next((first_of[key] for key in keys if key in first_of), None)
+            if earlier is not None:  # a retry, or the same message under another event id, within this batch
+                same_as_earlier[index] = earlier
+                continue
+            first_of.update(dict.fromkeys(keys, index))
+            if pending.request.fingerprint and pending.repeat_window is not None:
+                results[index] = self._record(connection, pending, rollups)
+            else:
+                together.append(index)
+
+        # Every event id is remembered, a duplicate message's too, as one by one.
+        claimed_events = self._claim_events(
+            connection, [batch[i] for i in [*together, *same_as_earlier] if batch[i].event_id is not None]
+        )
+        fresh = [i for i in together if batch[i].event_id is None or batch[i].event_id in claimed_events]
+        request_ids = self._insert_requests(connection, [batch[i] for i in fresh])
+        inserted = [i for i in fresh if _message_key(batch[i].request) in request_ids]
+        if inserted:
+            ids = {i: request_ids[_message_key(batch[i].request)] for i in inserted}
+            connection.execute(self._db.sql.insert_event, [_routed_event(batch[i], ids[i]) for i in inserted])
+            replies = {i: self._reply_for(batch[i], ids[i]) for i in inserted}
+            enqueued = enqueue_many_in(
+                connection,
+                self._db.sql,
+                [(i, reply, batch[i].now, ids[i], batch[i].claim) for i in inserted if (reply := replies[i])],
+            )
+            for i in inserted:
+                delivery_id, claimed = enqueued.get(i, (None, None))
+                results[i] = RecordResult(request_id=ids[i], delivery_id=delivery_id, claimed=claimed)
+                request = batch[i].request
+                rollups.routed(
+                    request.primary_persona, request.primary_topic, batch[i].now, request.amount_usd is not None
+                )
+        # Last, so the counter rows (shared by every request of a persona and hour)
+        # stay locked for as short a time as possible before the commit.
+        rollups.apply(connection, self._db.sql)
+
+        for index in together:
+            if results[index] is None:  # seen before this batch, under this event id or another
+                existing = request_by_message(connection, *_message_key(batch[index].request))
+                results[index] = RecordResult(
+                    request_id=existing.id if existing else None, delivery_id=None, duplicate=True
+                )
+        for index, earlier in same_as_earlier.items():
+            first = results[earlier]
+            assert first is not None  # an earlier item's result is in by now
+            results[index] = RecordResult(request_id=first.request_id, delivery_id=None, duplicate=True)
+        return results  # type: ignore[return-value]
+
+    def _claim_events(self, connection: Connection, batch: Sequence[PendingRecord]) -> set[str]:
+        if not batch:
+            return set()
+        # In one key order everywhere, so two instances claiming the same events queue instead of deadlocking.
+        first_seen = {p.event_id: p.now for p in reversed(batch) if p.event_id is not None}
+        params = [{"event_id": event_id, "received_at": first_seen[event_id]} for event_id in sorted(first_seen)]
+        return set(connection.execute(self._db.sql.claim_event, params).scalars())
+
+    def _insert_requests(
+        self, connection: Connection, batch: Sequence[PendingRecord]
+    ) -> dict[tuple[str, str, str], int]:
+        """Insert the requests; their ids by message, leaving out messages recorded already."""
+        if not batch:
+            return {}
+        params = sorted((_request_values(p.request, p.now) for p in batch), key=_message_key_of_values)
+        rows = connection.execute(self._db.sql.insert_requests, params)
+        return {(row.workspace, row.channel_id, row.message_ts): row.id for row in rows}
+
+    @staticmethod
+    def _reply_for(pending: PendingRecord, request_id: int) -> NewDelivery | None:
+        return pending.reply(request_id) if callable(pending.reply) else pending.reply
+
+    def _record(
+        self,
+        connection: Connection,
+        pending: PendingRecord,
+        rollups: RollupChanges | None = None,
+    ) -> RecordResult:
+        """One message, checked for a repeat; its rollup changes go to ``rollups``, or are applied here."""
+        event_id, request, now, claim = pending.event_id, pending.request, pending.now, pending.claim
+        if event_id is not None and not self._claim_event(connection, event_id, now):
+            existing = request_by_message(connection, *_message_key(request))
+            return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
+
+        if request.fingerprint and pending.repeat_window is not None:
+            # The message itself must not count as its own earlier alert.
+            existing = request_by_message(connection, *_message_key(request))
+            if existing is not None:
+                return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
+            first = self._first_with_fingerprint(connection, request.fingerprint, now - pending.repeat_window)
+            if first is not None:
+                return self._record_repeat(connection, first, request, pending.repeat_reply, now, claim)
+
+        request_id = connection.execute(self._db.sql.insert_request, _request_values(request, now)).scalar()
+        if request_id is None:  # the message is recorded already (a duplicate delivery under another event id)
+            existing = request_by_message(connection, *_message_key(request))
+            return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
+        connection.execute(self._db.sql.insert_event, _routed_event(pending, request_id))
+        delivery = self._reply_for(pending, request_id)
+        delivery_id, claimed = (
+            enqueue_in(connection, self._db.sql, delivery, now, request_id, claim) if delivery else (None, None)
+        )
+        apply_here = rollups is None
+        rollups = rollups or RollupChanges()
+        rollups.routed(request.primary_persona, request.primary_topic, now, request.amount_usd is not None)
+        if apply_here:
+            # Last, so the counter rows stay locked for as short a time as possible before the commit.
+            rollups.apply(connection, self._db.sql)
+        return RecordResult(request_id=request_id, delivery_id=delivery_id, claimed=claimed)
+
+    def _first_with_fingerprint(
+        self, connection: Connection, fingerprint: str, since: dt.datetime
+    ) -> RequestView | None:
+        row = connection.execute(
+            select(routed_requests)
+            .where(
+                routed_requests.c.fingerprint == fingerprint,
+                routed_requests.c.created_at >= since,
+                routed_requests.c.status.in_(UNCLOSED),
+            )
+            .order_by(routed_requests.c.created_at, routed_requests.c.id)
+            .limit(1)
+            .with_for_update()
+        ).first()
+        return view(RequestView, row) if row else None
+
+    def _record_repeat(
+        self,
+        connection: Connection,
+        first: RequestView,
+        request: NewRequest,
+        repeat_reply: NewDelivery | RepeatFactory | None,
+        now: dt.datetime,
+        claim: DeliveryClaim | None,
+    ) -> RecordResult:
+        connection.execute(
+            update(routed_requests)
+            .where(routed_requests.c.id == first.id)
+            .values(repeat_count=routed_requests.c.repeat_count + 1)
+        )
+        add_event(
+            connection,
+            self._db.sql,
+            first.id,
+            "repeat",
+            first.status,
+            first.status,
+            request.source_name,
+            now,
+            {"channel_id": request.channel_id, "message_ts": request.message_ts},
+        )
+        counted = request_by_id(connection, first.id)  # with the new count, for the link text
+        assert counted is not None
+        delivery = repeat_reply(counted) if callable(repeat_reply) else repeat_reply
+        delivery_id, claimed = (
+            enqueue_in(connection, self._db.sql, delivery, now, counted.id, claim) if delivery else (None, None)
+        )
+        return RecordResult(request_id=counted.id, delivery_id=delivery_id, repeat_of=counted.id, claimed=claimed)

@@ -1,0 +1,91 @@
+"""/finops against in-memory ports: one registry drives dispatch and help."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.domain.inputs import CommandRequest
+from bot.services.commands import SUBCOMMANDS, Commands
+from tests.services.fakes import FakeRequests, holder, request_view
+
+
+def ask(service: Commands, text: str, user: str = "U1") -> dict:
+    return service.respond(CommandRequest(text=text, user_id=user, channel_id="C1", team_id="T1"))
+
+
+def text_of(response: dict) -> str:
+    return json.dumps(response, ensure_ascii=False)
+
+
+@pytest.fixture
+def service() -> Commands:
+    return Commands(holder({"UFIN": ("finance",)}), FakeRequests())
+
+
+def test_help_lists_every_registered_subcommand(service: Commands) -> None:
+    help_text = text_of(ask(service, "help"))
+    for subcommand in SUBCOMMANDS:
+        assert f"/finops {subcommand.usage}" in help_text
+
+
+@pytest.mark.parametrize("name", [name for sub in SUBCOMMANDS for name in (sub.name, *sub.aliases)])
+def test_every_registered_name_is_dispatched(service: Commands, name: str) -> None:
+    assert "Unknown subcommand" not in text_of(ask(service, name))
+
+
+def test_unknown_subcommands_are_named_back_safely(service: Commands) -> None:
+    response = text_of(ask(service, "<!channel>&"))
+    assert "Unknown subcommand" in response
+    assert "<!channel>" not in response and "&lt;!channel&gt;&amp;" in response
+
+
+def test_answers_are_private_unless_asked_public(service: Commands) -> None:
+    assert ask(service, "personas")["response_type"] == "ephemeral"
+    assert ask(service, "personas --public")["response_type"] == "in_channel"
+
+
+def test_who_owns_names_the_owning_persona(service: Commands) -> None:
+    assert "Procurement" in text_of(ask(service, "who-owns contract renewals"))
+
+
+def test_persona_accepts_a_display_name_and_suggests_close_ids(service: Commands) -> None:
+    assert "Finance" in text_of(ask(service, "persona finance"))
+    unknown = text_of(ask(service, "persona fiance"))
+    assert "finance" in unknown and "fiance" in unknown
+
+
+def test_open_lists_the_store_rows_in_the_order_given() -> None:
+    older = request_view(1, excerpt="older one")
+    newer = request_view(2, excerpt="newer one", created_at=older.created_at.replace(year=2027))
+    service = Commands(holder(), FakeRequests([newer, older]))
+
+    listed = text_of(ask(service, "open"))
+
+    assert listed.index("older one") < listed.index("newer one")
+
+
+def test_open_for_an_unknown_persona_asks_instead_of_listing(service: Commands) -> None:
+    requests = service.requests
+    assert "fiance" in text_of(ask(service, "open fiance"))
+    assert requests.open_queries == []  # type: ignore[attr-defined]
+
+
+def test_mine_lists_only_the_callers_personas() -> None:
+    requests = FakeRequests([request_view(1, primary_persona="finance", excerpt="finance thing")])
+    service = Commands(holder({"UFIN": ("finance",)}), requests)
+
+    assert "finance thing" in text_of(ask(service, "mine", user="UFIN"))
+    assert requests.open_queries[-1][0] == ("finance",)
+    assert "not listed in any persona" in text_of(ask(service, "mine", user="USTRANGER"))
+
+
+def test_the_app_manifest_hints_every_registered_subcommand() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yaml").read_text())
+    [slash] = manifest["features"]["slash_commands"]
+    for subcommand in SUBCOMMANDS:
+        assert subcommand.name in slash["usage_hint"]
