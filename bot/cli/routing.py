@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
@@ -19,7 +18,6 @@ from typing import Any, TextIO
 from bot.config.models import BotConfig
 
 SAMPLE_FEED = "samples/cost_alerts.jsonl"
-_COMMAND_PREFIX = re.compile(r"^\s*/?(?:finops\s+)?who[\s-]*owns\b[\s:]*", re.IGNORECASE)
 _JSONL_BATCH = 512
 
 
@@ -237,7 +235,7 @@ def run_who_owns(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(scoped.to_dict(), ensure_ascii=False))
         else:
-            sys.stdout.write(scoped.describe())
+            sys.stdout.write(describe_scope_answer(scoped))
         return 0
     answer = lookup.lookup(query)
     if args.json:
@@ -247,49 +245,24 @@ def run_who_owns(args: argparse.Namespace) -> int:
     return 0
 
 
-class ScopeAnswer:
-    """`who-owns account 111122223333`: the team owning a scope, or that none does."""
-
-    def __init__(self, config: BotConfig, query: Any, match: Any) -> None:
-        self.config = config
-        self.query = query
-        self.match = match
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "query": self.query.label,
-            "scope": {"kind": self.query.kind, "value": self.query.value},
-            "team": self.match.to_dict() if self.match else None,
-        }
-
-    def describe(self) -> str:
-        if self.match is None:
-            return f"No team owns {self.query.label} in owners.yaml: alerts about it tag the topic's persona channel.\n"
-        team = self.match.team
-        lines = [f"{self.query.label} → {team.name or team.id} [{team.id}] ({self.match.scope})"]
-        targets = [t for t in (team.slack.channel, team.slack.usergroup, *team.slack.people) if t]
-        if targets:
-            lines.append(f"  tagged:   {' '.join(targets)}")
-        if team.personas:
-            lines.append(f"  for:      {', '.join(team.personas)} topics (others go to the persona's channel)")
-        return "\n".join(lines) + "\n"
+def describe_scope_answer(answer: Any) -> str:
+    """``answer`` is a ``bot.routing.owners.ScopeAnswer``."""
+    if answer.match is None:
+        return f"No team owns {answer.query.label} in owners.yaml: alerts about it tag the topic's persona channel.\n"
+    team = answer.match.team
+    lines = [f"{answer.query.label} → {team.name or team.id} [{team.id}] ({answer.match.scope})"]
+    targets = [t for t in (team.slack.channel, team.slack.usergroup, *team.slack.people) if t]
+    if targets:
+        lines.append(f"  tagged:   {' '.join(targets)}")
+    if team.personas:
+        lines.append(f"  for:      {', '.join(team.personas)} topics (others go to the persona's channel)")
+    return "\n".join(lines) + "\n"
 
 
-def scope_answer(config: BotConfig, query: str) -> ScopeAnswer | None:
-    """The answer when ``query`` names a scope (an account id, ``project x``...), else None.
+def scope_answer(config: BotConfig, query: str) -> Any:
+    from bot.routing.owners import OwnerResolver, answer_scope
 
-    A word after "project", "cluster", "budget"... counts as a scope only when it
-    looks like an identifier or a team owns it, so "project management" stays a topic.
-    """
-    from bot.routing.owners import OwnerResolver, parse_scope_query
-
-    parsed = parse_scope_query(_COMMAND_PREFIX.sub("", query))
-    if parsed is None:
-        return None
-    match = OwnerResolver(config.owners).lookup(parsed.kind, parsed.value)
-    if match is None and not parsed.id_like:
-        return None
-    return ScopeAnswer(config, parsed, match)
+    return answer_scope(OwnerResolver(config.owners), query)
 
 
 def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO) -> int:

@@ -133,25 +133,25 @@ class OwnerResolver:
         """Every team the alert's identifiers point at, in precedence order (one entry per team)."""
         ranked: list[tuple[int, int, int, OwnerMatch]] = []
         for position, identifier in enumerate(facts.identifiers):
-            for found in self._exact_matches(identifier):
-                ranked.append((0, -_EXACT_ORDER[found[0]], position, found[1]))
+            for order, exact in self._exact_matches(identifier):
+                ranked.append((0, -_EXACT_ORDER[order], position, exact))
             if identifier.kind == "tag":
-                match = self._tag_match(identifier.value)
-                if match:
-                    ranked.append((1, 0, position, match))
+                tagged = self._tag_match(identifier.value)
+                if tagged:
+                    ranked.append((1, 0, position, tagged))
             elif identifier.kind == "budget":
                 team = self._budgets.get(scope_key("budgets", identifier.value))
                 if team:
                     ranked.append((2, 0, position, OwnerMatch(team, f"budget {identifier.value}", "budget")))
             if identifier.kind in NAME_KINDS and self._globs:
-                match = self._glob_match(identifier)
-                if match:
-                    ranked.append((3, -match[0], position, match[1]))
+                globbed = self._glob_match(identifier)
+                if globbed:
+                    ranked.append((3, -globbed[0], position, globbed[1]))
         if self._tag_re is not None and text:
-            for position, found in enumerate(self._tag_re.finditer(text[:20_000]), start=len(facts.identifiers)):
-                match = self._tag_match(f"{found.group(1)}={found.group(2)}")
-                if match:
-                    ranked.append((1, 0, position, match))
+            for position, written in enumerate(self._tag_re.finditer(text[:20_000]), start=len(facts.identifiers)):
+                tagged = self._tag_match(f"{written.group(1)}={written.group(2)}")
+                if tagged:
+                    ranked.append((1, 0, position, tagged))
         ranked.sort(key=lambda item: item[:3])
         seen: set[str] = set()
         result = []
@@ -297,3 +297,36 @@ def parse_scope_query(query: str) -> ScopeQuery | None:
     elif kind == "tag" and "=" not in value:
         return None
     return ScopeQuery(kind, value)
+
+
+_COMMAND_PREFIX = re.compile(r"^\s*/?(?:finops\s+)?who[\s-]*owns\b[\s:]*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ScopeAnswer:
+    """``who-owns account 111122223333``: the scope asked about and the team owning it (or None)."""
+
+    query: ScopeQuery
+    match: OwnerMatch | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "query": self.query.label,
+            "scope": {"kind": self.query.kind, "value": self.query.value},
+            "team": self.match.to_dict() if self.match else None,
+        }
+
+
+def answer_scope(resolver: OwnerResolver, query: str) -> ScopeAnswer | None:
+    """The answer when ``query`` names a scope (an account id, ``project x``...), else None.
+
+    A word after "project", "cluster", "budget"... counts as a scope only when it
+    looks like an identifier or a team owns it, so "project management" stays a topic.
+    """
+    parsed = parse_scope_query(_COMMAND_PREFIX.sub("", query or ""))
+    if parsed is None:
+        return None
+    match = resolver.lookup(parsed.kind, parsed.value)
+    if match is None and not parsed.id_like:
+        return None
+    return ScopeAnswer(parsed, match)
