@@ -156,7 +156,8 @@ def jsonl_record(decision: Any) -> dict[str, object]:
         "personas": list(decision.personas),
         "topics": list(decision.topics),
         "amount_usd": decision.amount_usd,
-        "amount": amount.stated() if amount is not None else None,
+        # The figure as stated, when amount_usd alone does not say it (another currency, a rate).
+        "amount": amount.stated() if amount is not None and (amount.per or amount.currency != "USD") else None,
         "team": team.team_id if team is not None else None,
         "team_scope": team.scope if team is not None else None,
         "explanation": decision.explanation,

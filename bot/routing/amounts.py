@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.routing.money import DEFAULT_RATES, KNOWN_CODES, SYMBOLS, Money, money
 from bot.routing.sources import BASELINE, FIELDS, HEADLINE, JSON_KEYS, LABELS, NEUTRAL, RIGHT_LABELS, AmountKind
@@ -84,10 +84,11 @@ _FIELD_RE = re.compile(
     re.IGNORECASE,
 )
 _CUT = re.compile(r"\n|\. |\||\(|;")
+_ALNUM = re.compile(r"[^\W_]")
 
 
-@dataclass(frozen=True)
-class AmountCandidate:
+class AmountCandidate(NamedTuple):
+    # A named tuple, not a dataclass: one is built per figure of every message.
     value: float
     rank: int
     position: int
@@ -161,11 +162,15 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
             if not declared.endswith("D"):  # "Currency: EUR" with "$": the figure is not in dollars
                 continue
             currency = declared  # "Currency: CAD" and "$1,200": Canadian dollars
-        found.extend(_candidate(text, lowered, match, start, currency))
+        candidate = _candidate(text, lowered, match, start, currency, 1)
+        if candidate is not None:
+            found.append(candidate)
     if not code and "€" not in text and "£" not in text and "ollar" not in lowered:
         return found
     for match in _CODE_AMOUNT.finditer(text) if code else ():
-        found.extend(_candidate(text, lowered, match, match.start(), match.group(1), number_group=2))
+        candidate = _candidate(text, lowered, match, match.start(), match.group(1), 2)
+        if candidate is not None:
+            found.append(candidate)
     for match in _SUFFIXED.finditer(text):
         if match.group("code"):
             currency = match.group("code").upper()
@@ -180,24 +185,25 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
     return found
 
 
-def _candidate(text, lowered, match, start: int, currency: str, number_group: int = 1) -> list[AmountCandidate]:
+def _candidate(text, lowered, match, start: int, currency: str, number_group: int) -> AmountCandidate | None:
     value = _value(match.group(number_group), match.group(number_group + 1), currency)
     end = match.end()
-    if value is None or text[end : end + 1] == "%":
-        return []
+    after = text[end : end + 1]
+    if value is None or after == "%":
+        return None
     # "+$5,384.23": a signed figure is the change itself (impact, delta).
     signed = text[max(0, start - 2) : start].strip()[-1:] in _SIGNS
     rank, kind = (HEADLINE, "change") if signed else _rank(lowered, start)
     if rank == NEUTRAL:
         rank, kind = _right_rank(lowered, end)
     period = None
-    after = text[end : end + 5]
-    if "/" in after or " per" in after or " a " in after or " an " in after:
+    # "/hour", " per month", " a month": only then try the rate pattern.
+    if after == "/" or (after == " " and text[end + 1 : end + 2] in ("p", "a", "/")):
         per = _PER.match(text, end)
         if per:
             word = per.group("per").lower()
             period = _PER_NAMES.get(word, word)
-    return [AmountCandidate(value, rank, start, currency, kind, period)]
+    return AmountCandidate(value, rank, start, currency, kind, period)
 
 
 def _symbol_currency(text: str, start: int) -> tuple[str | None, int]:
@@ -277,7 +283,7 @@ def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:
     """
     window = lowered[max(0, start - _LEFT_WINDOW) : start]
     cut = _last_cut(window, len(window))
-    if not any(ch.isalnum() for ch in window[cut:]):
+    if _ALNUM.search(window, cut) is None:
         cut = _last_cut(window, max(cut - 1, 0))
     clause = window[cut:]
     best = None

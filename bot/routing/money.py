@@ -11,7 +11,7 @@ commitment's total over its term.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.config.currencies import DEFAULT_RATES, DEFAULT_RATES_DATE, KNOWN_CODES
 from bot.routing.sources import AmountKind
@@ -44,8 +44,9 @@ HOURS_PER_YEAR = 8760
 _PER_YEAR = {"hour": HOURS_PER_YEAR, "month": 12}
 
 
-@dataclass(frozen=True)
-class Money:
+class Money(NamedTuple):
+    """Immutable; a named tuple because one is built for every message stating an amount."""
+
     amount: float  # as stated
     currency: str  # ISO 4217
     usd: float | None = None  # ``amount`` in USD; None when no rate is known for the currency

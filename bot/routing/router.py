@@ -180,6 +180,7 @@ class Router:
         self._escalations = sorted(routing.escalations, key=lambda e: e.min_amount_usd)
         self._rates = {**DEFAULT_RATES, **routing.currencies.to_usd}
         self.owners = OwnerResolver(config.owners)
+        self._has_owners = not self.owners.empty
 
     def _context_of_terms(self) -> dict[tuple[str, ...], frozenset[str]]:
         """Context groups each term carries, including those of its words.
@@ -211,17 +212,19 @@ class Router:
 
     def route(self, message: Mapping) -> Decision:
         text = message_text(message)
-        return self._owned(self._decide(text), text)
+        decision = self._decide(text)
+        return self._owned(decision, text) if self._has_owners else decision
 
     def route_text(self, text: str) -> Decision:
         if not isinstance(text, str):
             return self._decide("")
         text = clean_mrkdwn(text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
-        return self._owned(self._decide(text), text)
+        decision = self._decide(text)
+        return self._owned(decision, text) if self._has_owners else decision
 
     def _owned(self, decision: Decision, text: str) -> Decision:
         """The decision with the team owning the alert's scope, if any."""
-        if self.owners.empty or not decision.is_request:
+        if not decision.is_request:
             return decision
         responsible = [t.persona for t in decision.tags if t.role in ("responsible", "fallback")]
         match = self.owners.resolve(text, responsible)
