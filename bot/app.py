@@ -10,11 +10,15 @@ nothing runs at import time.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -22,7 +26,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.config.models import BotConfig
+from bot.receivers.http import AlertReceivers, missing_secrets
 from bot.scheduling.ticker import Ticker, start_timer
+from bot.services.alert_intake import AlertIntake
 from bot.services.commands import Commands
 from bot.services.home import Home
 from bot.services.intake import Intake
@@ -31,6 +37,7 @@ from bot.services.nudges import Nudges
 from bot.services.ports import Clock, utcnow
 from bot.services.runtime import RuntimeHolder
 from bot.services.scheduled_posts import build_scheduler
+from bot.services.silencing import Silencing
 from bot.settings import Settings
 from bot.slack.client import make_web_client as slack_client
 from bot.slack.directory import resolve_directory
@@ -45,8 +52,10 @@ class StartupError(Exception):
     """The bot cannot start; the message says why and what to do."""
 
 
-def make_web_client(settings: Settings, timeout: int = 10) -> WebClient:
-    return slack_client(settings.bot_token.value, settings.slack_api_url, timeout)
+def make_web_client(settings: Settings, timeout: float | None = None) -> WebClient:
+    return slack_client(
+        settings.bot_token.value, settings.slack_api_url, settings.slack_timeout if timeout is None else timeout
+    )
 
 
 @dataclass
@@ -58,6 +67,8 @@ class BotServices:
     holder: RuntimeHolder
     relay: OutboxRelay
     intake: Intake
+    alerts: AlertIntake
+    silencing: Silencing
     commands: Commands
     lifecycle: Lifecycle
     home: Home
@@ -72,10 +83,18 @@ class BotServices:
     def background_tick(self) -> None:
         """Housekeeping the relay's poller runs between sends (nudges are the scheduler's)."""
         self.holder.reload_if_changed()
+        self.intake.release_held()  # messages held while the channel names were unknown
 
     def close(self) -> None:
         self.relay.stop()
         self.engine.dispose()
+
+    def shutdown(self, deadline: float) -> None:
+        """Stopping (SIGTERM): send queued replies until ``deadline`` (monotonic), release the rest."""
+        try:
+            self.relay.shutdown(deadline)
+        finally:
+            self.engine.dispose()
 
 
 def worker_id() -> str:
@@ -103,8 +122,24 @@ def build_services(
         )
     storage = Storage.open(engine)
     client = make_web_client(settings)
-    holder = RuntimeHolder(settings.config_dir, lambda loaded: resolve_directory(client, loaded), config)
-    relay = OutboxRelay(storage.outbox, client, worker_id(), clock=clock, poll_seconds=relay_poll_seconds)
+    holder = RuntimeHolder(
+        settings.config_dir,
+        lambda loaded, previous: resolve_directory(client, loaded, previous),
+        config,
+        settle_seconds=settings.config_settle_seconds,
+        names_retry_max_seconds=settings.slack_names_retry_max_seconds,
+    )
+    relay = OutboxRelay(
+        storage.outbox,
+        client,
+        worker_id(),
+        clock=clock,
+        poll_seconds=relay_poll_seconds,
+        late_post_wait=dt.timedelta(seconds=settings.slack_late_post_wait),
+        lease=dt.timedelta(seconds=settings.delivery_lease),
+        send_allowance=settings.slack_timeout + 1,
+    )
+    silencing = Silencing(holder, storage.silences, storage.requests, storage.outbox, relay.notify, clock)
     services = BotServices(
         settings=settings,
         engine=engine,
@@ -112,8 +147,10 @@ def build_services(
         client=client,
         holder=holder,
         relay=relay,
-        intake=Intake(holder, storage.intake, relay, clock),
-        commands=Commands(holder, storage.requests),
+        intake=Intake(holder, storage.intake, relay, clock, silencing, held=storage.held),
+        alerts=AlertIntake(holder, storage.intake, relay, clock, workspace_of(client), silencing),
+        silencing=silencing,
+        commands=Commands(holder, storage.requests, silencing),
         lifecycle=Lifecycle(holder, storage.requests, storage.outbox, relay.notify, clock),
         home=Home(holder, storage.requests),
         nudges=Nudges(holder, storage.requests, relay.notify, clock),
@@ -125,6 +162,28 @@ def build_services(
         relay.start()
     services.ready.set()
     return services
+
+
+def workspace_of(client: WebClient) -> Callable[[], str]:
+    """The bot's team id (auth.test), asked once: receivers record alerts under it, as Slack events are."""
+    found: list[str] = []
+
+    def team_id() -> str:
+        if not found:
+            found.append(str(client.auth_test().get("team_id") or ""))
+        return found[0]
+
+    return team_id
+
+
+def build_receivers(settings: Settings, services: BotServices) -> AlertReceivers:
+    """The /alerts/... paths; stops start-up when a configured receiver has no secret in the environment."""
+    missing = missing_secrets(settings, services.config.routing.receivers)
+    if missing:
+        raise StartupError(
+            f"missing setting: {missing[0]} must be set in the environment (a receiver in routing.yaml needs it)"
+        )
+    return AlertReceivers(settings, lambda: services.config.routing.receivers, services.alerts, services.clock)
 
 
 def create_app(settings: Settings, services: BotServices) -> App:
@@ -143,6 +202,7 @@ def create_app(settings: Settings, services: BotServices) -> App:
         commands_service=services.commands,
         lifecycle=services.lifecycle,
         home_view=services.home,
+        silencing=services.silencing,
     )
 
     @app.error
@@ -154,10 +214,26 @@ def create_app(settings: Settings, services: BotServices) -> App:
     return app
 
 
+@dataclass(frozen=True)
+class _DigestWithMutes:
+    """The digest queries plus the muted-alert counts of silences, which the digest shows."""
+
+    queries: Any
+    silences: Any
+
+    def digest_data(self, week_start: dt.datetime, week_end: dt.datetime, fallback_persona: str) -> Any:
+        return self.queries.digest_data(week_start, week_end, fallback_persona)
+
+    def muted_between(self, start: dt.datetime, end: dt.datetime) -> Any:
+        return self.silences.muted_between(start, end)
+
+
 def scheduler_for(services: BotServices) -> Ticker:
+    storage = services.storage
+    digest: Any = _DigestWithMutes(storage.digest, storage.silences)
     return build_scheduler(
         services.holder,
-        services.storage,
+        dataclasses.replace(storage, digest=digest),
         services.storage.outbox,
         services.nudges,
         services.relay.notify,

@@ -13,13 +13,20 @@ from bot.services.commands import Commands
 from bot.services.home import Home
 from bot.services.intake import Intake
 from bot.services.lifecycle import Lifecycle
+from bot.services.silencing import Silencing
 from handlers import actions, commands, home, messages
 
 
 def register_all(
-    app: App, *, intake: Intake, commands_service: Commands, lifecycle: Lifecycle, home_view: Home
+    app: App,
+    *,
+    intake: Intake,
+    commands_service: Commands,
+    lifecycle: Lifecycle,
+    home_view: Home,
+    silencing: Silencing | None = None,
 ) -> None:
     messages.register(app, intake)
     commands.register(app, commands_service)
-    actions.register(app, lifecycle)
+    actions.register(app, lifecycle, silencing)
     home.register(app, home_view)

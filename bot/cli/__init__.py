@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import config, processes, routing, schedule, storage
+from bot.cli import config, processes, routing, schedule, silences, storage
 
 # The order is the order of `finops-bot --help`.
-AREAS = (routing, config, processes, storage, schedule)
+AREAS = (routing, config, processes, storage, schedule, silences)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from bot.config.models_base import Frozen
+from bot.config.receivers import ReceiversConfig, SilencesConfig
 
 PersonaKind = Literal["core", "allied"]
 Role = Literal["responsible", "accountable", "consulted", "informed"]
 ROLES: tuple[Role, ...] = ("responsible", "accountable", "consulted", "informed")
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
 class SlackTargets(Frozen):
@@ -154,6 +153,8 @@ class RoutingFile(Frozen):
     scheduler: SchedulerConfig = SchedulerConfig()
     calendar: tuple[CalendarEntry, ...] = ()
     currencies: CurrenciesConfig = CurrenciesConfig()
+    receivers: ReceiversConfig = ReceiversConfig()
+    silences: SilencesConfig = SilencesConfig()
     topics: tuple[Topic, ...]
 
 

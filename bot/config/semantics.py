@@ -8,11 +8,13 @@ skipped here because model validation already reports them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from bot.config.issues import ConfigIssue, Loc, Severity, did_you_mean, format_loc
 from bot.config.models import ROLES, RoutingFile
+from bot.config.receivers import TOPIC_ARN_PATTERN
 from bot.config.values import (
     channel_problem,
     check_schedule,
@@ -240,6 +242,34 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
 
     topic_ids = _check_topics(data, report, personas)
     _check_calendar(data, report, personas, topic_ids)
+    _check_receivers(_mapping(data.get("receivers")), report)
+
+
+def _check_receivers(receivers: dict[str, Any], report: FileReport) -> None:
+    for name in ("aws_sns", "gcp_pubsub", "azure"):
+        if isinstance(receivers.get(name), dict):
+            _check_channel(report, ("receivers", name, "channel"), receivers[name].get("channel"))
+    for index, arn in _items(_mapping(receivers.get("aws_sns")).get("topic_arns")):
+        if isinstance(arn, str) and not re.match(TOPIC_ARN_PATTERN, arn.strip()):
+            report.error(
+                ("receivers", "aws_sns", "topic_arns", index),
+                f"invalid topic ARN '{arn}': expected arn:aws:sns:<region>:<account id>:<topic name>",
+            )
+    pubsub = receivers.get("gcp_pubsub")
+    if isinstance(pubsub, dict):
+        has_oidc = [bool(pubsub.get(key)) for key in ("audience", "service_account")]
+        if any(has_oidc) and not all(has_oidc):
+            report.error(("receivers", "gcp_pubsub"), "OIDC needs both audience and service_account")
+        elif not any(has_oidc) and pubsub.get("allow_url_token") is not True:
+            report.error(
+                ("receivers", "gcp_pubsub"),
+                "no authentication: set audience and service_account (OIDC) or allow_url_token: true",
+            )
+    sources = _UniqueIds(report, "webhook source")
+    for index, webhook in _mapping_items(receivers.get("webhooks")):
+        loc: Loc = ("receivers", "webhooks", index)
+        sources.add(loc + ("source",), webhook.get("source"))
+        _check_channel(report, loc + ("channel",), webhook.get("channel"))
 
 
 def _check_topics(data: dict[str, Any], report: FileReport, personas: _PersonaRefs) -> tuple[str, ...]:

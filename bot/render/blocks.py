@@ -108,7 +108,23 @@ def message_link(ref: Linkable) -> str:
 
 def archive_link(channel_id: str, message_ts: str) -> str:
     """The URL Slack derives from a channel and a message ts (redirects to the workspace)."""
+    if message_ts.startswith(ALERT_TS_PREFIX):  # a receiver's post whose ts is not known here: the channel
+        return f"https://slack.com/archives/{channel_id}"
     return f"https://slack.com/archives/{channel_id}/p{message_ts.replace('.', '')}"
+
+
+# A request posted by an alert receiver is keyed by a synthetic ts with this
+# prefix (Slack gives the post its ts only later); the post is its reply.
+ALERT_TS_PREFIX = "alert."
+
+
+def posted_ts(message_ts: str, reply_ts: str | None) -> str | None:
+    """The Slack ts of a request's message: for a receiver's alert, its post (None until sent)."""
+    return reply_ts if message_ts.startswith(ALERT_TS_PREFIX) else message_ts
+
+
+def thread_link(channel_id: str, message_ts: str, reply_ts: str | None) -> str:
+    return archive_link(channel_id, posted_ts(message_ts, reply_ts) or message_ts)
 
 
 def link(url: str, label: str, limit: int = 80) -> str:

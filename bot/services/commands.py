@@ -12,6 +12,7 @@ from bot.render.text import quote
 from bot.routing.owners import answer_scope
 from bot.services.ports import OpenRequests
 from bot.services.runtime import Runtime, RuntimeHolder
+from bot.services.silencing import Silencing
 from bot.services.views import open_lines
 
 PUBLIC_FLAG = "--public"
@@ -27,12 +28,16 @@ class Subcommand:
     summary: str
     answer: Answer
     aliases: tuple[str, ...] = ()
+    # In manifest.yaml's usage hint. The silence commands (issue 14) are listed by `/finops help`
+    # only: adding them to the hint would change the manifest, which installed apps must re-apply.
+    hinted: bool = True
 
 
 class Commands:
-    def __init__(self, holder: RuntimeHolder, requests: OpenRequests):
+    def __init__(self, holder: RuntimeHolder, requests: OpenRequests, silencing: Silencing | None = None):
         self.holder = holder
         self.requests = requests
+        self.silencing = silencing
         self._by_name = {name: sub for sub in SUBCOMMANDS for name in (sub.name, *sub.aliases)}
 
     def respond(self, command: CommandRequest) -> dict:
@@ -99,6 +104,20 @@ class Commands:
         rows = self.requests.open_requests(personas=list(personas), limit=LISTED)
         return render.render_open_requests("Your open requests", open_lines(runtime, rows))
 
+    def mute(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        if self.silencing is None:
+            return help_message("Silences are not available here.")
+        if not argument:
+            return help_message(
+                "Say what and for how long: `/finops mute source=kubecost,account=123 for 7d migration`."
+            )
+        return self.silencing.mute_command(argument, command)
+
+    def mutes(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        if self.silencing is None:
+            return help_message("Silences are not available here.")
+        return self.silencing.list_message()
+
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
@@ -113,6 +132,17 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("route", "route <text>", "how a message would be routed, and why", Commands.route),
     Subcommand("open", "open [persona]", "open requests, oldest first", Commands.open),
     Subcommand("mine", "mine", "open requests for the personas you belong to", Commands.mine),
+    Subcommand(
+        "mute",
+        "mute <what> for <duration> [reason]",
+        "record matching alerts without tagging anyone (`source=kubecost,account=123 for 7d`)",
+        Commands.mute,
+        aliases=("silence",),
+        hinted=False,
+    ),
+    Subcommand(
+        "mutes", "mutes", "silences in force, who set them and why", Commands.mutes, aliases=("silences",), hinted=False
+    ),
     Subcommand("help", "help", "this message", Commands.help),
 )
 

@@ -10,42 +10,70 @@ from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.inputs import IncomingMessage
 from bot.domain.requests import NewRequest, RequestView
 from bot.render import replies as render
-from bot.render.blocks import archive_link
+from bot.render.blocks import thread_link
 from bot.routing.fingerprint import alert_fingerprint
 from bot.routing.router import Decision
 from bot.routing.slack_text import message_text
 from bot.scheduling.business_days import ack_window_end
-from bot.services.ports import Clock, IntakeRecords, Sender
+from bot.services.ports import Clock, HeldRecords, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
+from bot.services.silencing import Silencing
 from bot.services.views import routed_reply_payload
 
 EXCERPT_CHARS = 500
+SOURCE_NAME_CHARS = 255  # routed_requests.source_name and request_events.actor
 
 
 @dataclass(frozen=True)
 class IntakeOutcome:
-    action: str  # "routed" | "repeat" | "duplicate" | "ignored" | "chatter"
+    action: str  # "routed" | "repeat" | "duplicate" | "ignored" | "chatter" | "muted" | "held"
     request_id: int | None = None
     delivery_id: int | None = None
 
 
 class Intake:
-    def __init__(self, holder: RuntimeHolder, records: IntakeRecords, sender: Sender, clock: Clock):
+    """Routes messages from watched channels.
+
+    While Slack has not listed the channels (``Runtime.unresolved_watch``), a message from a channel
+    the bot cannot place is held in storage (``held``) and the event acknowledged; ``release_held``
+    (the relay's poller calls it between sends) routes each once the names are known and its channel
+    is watched, and forgets the others. A held message is routed with its event id, so one that two
+    processes release at once, or that Slack also retried, is recorded once.
+    """
+
+    def __init__(
+        self,
+        holder: RuntimeHolder,
+        records: IntakeRecords,
+        sender: Sender,
+        clock: Clock,
+        silencing: Silencing | None = None,
+        held: HeldRecords | None = None,
+    ):
+        self.silencing = silencing
         self.holder = holder
         self.records = records
         self.sender = sender
         self.clock = clock
+        self.held = held
 
     def handle(self, message: IncomingMessage) -> IntakeOutcome:
         runtime = self.holder.current
         now = self.clock()
         if message.channel_id not in runtime.watched_channel_ids:
+            if runtime.unresolved_watch and self.held is not None:
+                self.held.hold(message, now)
+                return IntakeOutcome("held")
             return IntakeOutcome("ignored")
         decision = runtime.router.route(message.message)
         if not decision.is_request:
             first = message.event_id is None or self.records.mark_event_processed(message.event_id, now)
             return IntakeOutcome("chatter" if first else "duplicate")
         text = message_text(message.message)
+        if self.silencing is not None:
+            muted = self.silencing.mute_message(runtime, message, decision, text, now)
+            if muted is not None:
+                return IntakeOutcome("muted" if muted else "duplicate")
         request = new_request(runtime, message, decision, text, now)
         reply = self._reply(runtime, message, decision)
         result = self.records.record_routed_message(
@@ -65,6 +93,21 @@ class Intake:
             self.sender.notify(result.delivery_id)
         return IntakeOutcome("repeat" if result.repeat_of else "routed", result.request_id, result.delivery_id)
 
+    def release_held(self, limit: int = 100) -> int:
+        """Route the held messages whose channel is now known to be watched; forget the rest.
+
+        Nothing happens while the names are still incomplete. Returns how many were routed.
+        """
+        if self.held is None or not self.holder.current.names.complete:
+            return 0
+        routed = 0
+        for held_id, message in self.held.held(limit):
+            if message.channel_id in self.holder.current.watched_channel_ids:
+                outcome = self.handle(message)  # raises on a storage failure: the rest wait for the next call
+                routed += outcome.action in ("routed", "repeat")
+            self.held.forget([held_id])
+        return routed
+
     @staticmethod
     def _reply(runtime: Runtime, message: IncomingMessage, decision: Decision) -> NewDelivery:
         payload = routed_reply_payload(runtime, message.ref, decision)
@@ -80,7 +123,7 @@ class Intake:
     @staticmethod
     def _repeat_reply(message: IncomingMessage) -> Callable[[RequestView], NewDelivery]:
         def build(first: RequestView) -> NewDelivery:
-            link = archive_link(first.channel_id, first.message_ts)
+            link = thread_link(first.channel_id, first.message_ts, first.reply_ts)
             payload = render.render_repeat_notice(link, first.repeat_count)
             payload.update(channel=message.channel_id, thread_ts=message.ts)
             return NewDelivery(kind="repeat", method=POST, payload=payload, dedup_key=f"repeat:{message.ref}")
@@ -107,7 +150,8 @@ def new_request(
         message_ts=message.ts,
         thread_ts=message.ts,
         source="app" if message.bot_id else "person",
-        source_name=message.app_name or message.user_id,
+        # Slack sends app names of any length; kept whole up to what storage holds, cut deliberately beyond.
+        source_name=(message.app_name or message.user_id or "")[:SOURCE_NAME_CHARS] or None,
         excerpt=text[:EXCERPT_CHARS],
         topics=list(decision.topics),
         primary_topic=primary_topic,

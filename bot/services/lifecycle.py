@@ -8,6 +8,8 @@ from bot.domain.deliveries import POST, UPDATE, NewDelivery
 from bot.domain.inputs import ActionPress
 from bot.domain.requests import RequestView
 from bot.render import replies as render
+from bot.render.alerts import ALERT_TS_PREFIX, stored_alert_blocks, with_alert
+from bot.render.blocks import posted_ts
 from bot.render.text import quote
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, Notify, Outbox, RequestChanges, SlackNames
@@ -79,7 +81,7 @@ def may_close(runtime: Runtime, user_id: str) -> bool:
 
 def reassign_notice(names: SlackNames, request: RequestView, actor: str) -> NewDelivery:
     payload = render.render_reassign_notice(actor, names.mentions.mention(request.primary_persona))
-    payload.update(channel=request.channel_id, thread_ts=request.message_ts)
+    payload.update(channel=request.channel_id, thread_ts=posted_ts(request.message_ts, request.reply_ts))
     return NewDelivery(
         kind="reassign",
         method=POST,
@@ -106,5 +108,8 @@ def updated_reply(runtime: Runtime, request: RequestView, pressed_on: str | None
         status_at=request.status_at,
         repeat_count=request.repeat_count,
     )
+    if request.message_ts.startswith(ALERT_TS_PREFIX):  # a receiver's post: keep the alert on top
+        ref = f"{request.channel_id}:{request.message_ts}"
+        payload = with_alert(payload, stored_alert_blocks(request.excerpt, request.source_name), ref)
     payload.update(channel=request.channel_id, ts=reply_ts)
     return NewDelivery(kind="update", method=UPDATE, payload=payload, request_id=request.id)

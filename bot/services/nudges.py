@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot.domain.deliveries import POST, NewDelivery
 from bot.render import replies as render
-from bot.render.blocks import humanise_duration
+from bot.render.blocks import humanise_duration, posted_ts
 from bot.render.text import team_mention_key
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, Notify, NudgeRecords
@@ -32,7 +32,7 @@ class Nudges:
             waited = humanise_duration((now - request.created_at).total_seconds())
             team = team_mention_key(request.team) if request.team else None
             payload = render.render_nudge(accountable, runtime.names.mentions, waited, team)
-            payload.update(channel=request.channel_id, thread_ts=request.message_ts)
+            payload.update(channel=request.channel_id, thread_ts=posted_ts(request.message_ts, request.reply_ts))
             next_at = ack_window_end(runtime.config, request.primary_topic, request.primary_persona, now)
             delivery = NewDelivery(
                 kind="nudge",

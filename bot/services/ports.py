@@ -8,10 +8,11 @@ unit tests plug in in-memory fakes (``tests/services/fakes.py``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Protocol
 
 from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery, RepeatFactory
+from bot.domain.inputs import IncomingMessage
 from bot.domain.requests import Action, ActionResult, NewRequest, RecordResult, RequestView
 from bot.render.text import Mentions
 
@@ -28,6 +29,11 @@ class SlackNames(Protocol):
     """What the services need from the Slack name directory (``bot.slack.directory``)."""
 
     mentions: Mentions
+
+    @property
+    def complete(self) -> bool:
+        """False when Slack failed mid-way: some names may be missing or from an earlier resolution."""
+        ...
 
     def channel_id(self, name_or_id: str) -> str | None: ...
 
@@ -48,6 +54,16 @@ class Sender(Protocol):
     def claim_ahead(self) -> DeliveryClaim | None: ...
 
     def send_claimed(self, row: DeliveryRow) -> None: ...
+
+
+class HeldRecords(Protocol):
+    """Messages kept until their channel can be told watched or not (``bot.storage.held_messages``)."""
+
+    def hold(self, message: IncomingMessage, now: dt.datetime) -> bool: ...
+
+    def held(self, limit: int = 100) -> list[tuple[int, IncomingMessage]]: ...
+
+    def forget(self, ids: Collection[int]) -> None: ...
 
 
 class IntakeRecords(Protocol):

@@ -17,6 +17,7 @@ from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.digest import DigestData, RequestRef
 from bot.render.digest import digest_for_persona, render_digest
 from bot.render.reminders import render_calendar_reminder, render_duty_reminder
+from bot.render.silences import muted_digest_lines
 from bot.scheduling.schedules import Occurrence, Schedule, schedules_from_config
 from bot.scheduling.ticker import Composer, Message, OccurrenceClaims, Poster, Ticker
 from bot.scheduling.weeks import last_complete_week, week_label
@@ -173,13 +174,19 @@ def compose_digest(
     data = source.digest_data(week_start, week_end, fallback)
     if audience is not None:
         data = digest_for_persona(data, audience, fallback)
-    return render_digest(
+    message = render_digest(
         data,
         {p.id: p.name for p in config.personas.personas},
         {t.id: t.name for t in config.routing.topics},
         week_label(week_start, timezone),
         audience=audience,
     )
+    muted_between = getattr(source, "muted_between", None)  # a store that knows silences (bot.app wires it)
+    if audience is None and callable(muted_between):
+        muted = muted_digest_lines(muted_between(week_start, week_end))
+        if muted:
+            message["blocks"] = [*message.get("blocks", [])[: 50 - len(muted)], *muted]
+    return message
 
 
 def build_ticker(

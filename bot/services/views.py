@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.domain.requests import RequestView
 from bot.render import replies as render
-from bot.render.blocks import archive_link
+from bot.render.blocks import thread_link
 from bot.render.commands import OpenRequestLine
 from bot.render.text import team_mention_key
 from bot.routing.router import Decision, PersonaTag
@@ -84,7 +84,7 @@ def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[OpenReques
         OpenRequestLine(
             request_id=row.id,
             request_ref=f"{row.channel_id}:{row.message_ts}",
-            link=archive_link(row.channel_id, row.message_ts),
+            link=thread_link(row.channel_id, row.message_ts, row.reply_ts),
             topic_name=runtime.topic_names.get(row.primary_topic or "", "Cloud cost request"),
             persona_name=names.name(row.primary_persona),
             status=row.status,

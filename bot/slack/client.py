@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -10,11 +12,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 
-def make_web_client(token: str, base_url: str, timeout: int = 10) -> WebClient:
+def make_web_client(token: str, base_url: str, timeout: float = 10) -> WebClient:
     return WebClient(
         token=token,
         base_url=base_url,
-        timeout=timeout,
+        timeout=math.ceil(timeout),  # whole seconds for the client; the setting may be fractional
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=2),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -43,6 +44,8 @@ class Directory:
     mentions: Mentions = field(default_factory=lambda: Mentions({}, {}))
     members_by_persona: dict[str, frozenset[str]] = field(default_factory=dict)
     unresolved: list[Unresolved] = field(default_factory=list)
+    # False when conversations.list failed: the channel names are missing, or kept from the last good resolution.
+    complete: bool = True
 
     def channel_id(self, name_or_id: str) -> str | None:
         name = name_or_id.lstrip("#")
@@ -58,9 +61,18 @@ class Directory:
         return tuple(sorted(p for p, members in self.members_by_persona.items() if user_id in members))
 
 
-def resolve_directory(client: WebClient, config: BotConfig) -> Directory:
+def resolve_directory(client: WebClient, config: BotConfig, previous: object | None = None) -> Directory:
+    """Ids for every name ``config`` uses.
+
+    When Slack fails to list channels the directory is marked incomplete (the caller tries again later)
+    and keeps the channel names of ``previous``, the last directory that had them.
+    """
     directory = Directory()
-    _load_channels(client, directory)
+    if not _load_channels(client, directory):
+        directory.complete = False
+        if isinstance(previous, Directory) and previous.channel_ids:
+            directory.channel_ids = dict(previous.channel_ids)
+            directory.channel_names = dict(previous.channel_names)
     _load_usergroups(client, directory)
     by_persona: dict[str, str] = {}
     for persona in config.personas.personas:
@@ -86,7 +98,8 @@ def resolve_directory(client: WebClient, config: BotConfig) -> Directory:
             directory.unresolved.append(Unresolved("(closers)", closer, "user not found"))
     for channel in config.routing.watch.channels:
         if directory.channel_id(channel) is None:
-            directory.unresolved.append(Unresolved("(watch)", channel, "channel not found or bot not a member"))
+            reason = "channel not found or bot not a member" if directory.complete else "Slack failed to list channels"
+            directory.unresolved.append(Unresolved("(watch)", channel, reason))
     for problem in directory.unresolved:
         log.warning("slack target unresolved: %s", problem)
     return directory
@@ -135,7 +148,10 @@ def _resolve_person(client: WebClient, directory: Directory, person: str) -> str
     return user_id
 
 
-def _load_channels(client: WebClient, directory: Directory) -> None:
+def _load_channels(client: WebClient, directory: Directory) -> bool:
+    """Every channel's name and id; False (with what was read so far discarded) when Slack failed."""
+    channel_ids: dict[str, str] = {}
+    channel_names: dict[str, str] = {}
     cursor = None
     while True:
         try:
@@ -144,14 +160,19 @@ def _load_channels(client: WebClient, directory: Directory) -> None:
             )
         except SlackApiError as error:
             log.warning("conversations.list failed: %s", error.response.get("error"))
-            return
+            return False
+        except (URLError, OSError) as error:  # slack_sdk's own retries are spent
+            log.warning("conversations.list failed: %s", type(error).__name__)
+            return False
         channels: list[dict] = response.get("channels") or []
         for channel in channels:
-            directory.channel_ids[channel["name"].lower()] = channel["id"]
-            directory.channel_names[channel["id"]] = channel["name"]
+            channel_ids[channel["name"].lower()] = channel["id"]
+            channel_names[channel["id"]] = channel["name"]
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
-            return
+            directory.channel_ids.update(channel_ids)
+            directory.channel_names.update(channel_names)
+            return True
 
 
 def _load_usergroups(client: WebClient, directory: Directory) -> None:

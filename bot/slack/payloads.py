@@ -6,7 +6,6 @@ returns a well-formed value or ``None``; malformed payloads never raise.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +21,36 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    if not isinstance(value, str):
+        return None
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return value or None
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` with NUL characters removed from every string in it (in place for lists and dicts).
+
+    PostgreSQL cannot store NUL in text or JSON, and Slack never needs one: they are dropped at the
+    edge, before routing and storage, so the message is still routed and answered. Iterative, as
+    blocks can nest deeply.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    stack = [value]
+    while stack:
+        container = stack.pop()
+        pairs = list(container.items()) if isinstance(container, dict) else list(enumerate(container))
+        for key, item in pairs:
+            if isinstance(item, str):
+                if "\x00" in item:
+                    container[key] = item.replace("\x00", "")
+            elif isinstance(item, (dict, list)):
+                stack.append(item)
+        if isinstance(container, dict) and any(isinstance(key, str) and "\x00" in key for key in container):
+            for key in [key for key in container if isinstance(key, str) and "\x00" in key]:
+                container[key.replace("\x00", "")] = container.pop(key)
+    return value
 
 
 def incoming_message(body: Mapping[str, Any], retry_num: int = 0) -> IncomingMessage | None:
@@ -52,9 +80,9 @@ def incoming_message(body: Mapping[str, Any], retry_num: int = 0) -> IncomingMes
         bot_id=_str(event.get("bot_id")),
         app_name=_str(profile.get("name")) or _str(event.get("username")),
         message={
-            "text": event.get("text") if isinstance(event.get("text"), str) else "",
-            "attachments": event.get("attachments") if isinstance(event.get("attachments"), list) else [],
-            "blocks": event.get("blocks") if isinstance(event.get("blocks"), list) else [],
+            "text": _without_nul(event.get("text")) if isinstance(event.get("text"), str) else "",
+            "attachments": _without_nul(event.get("attachments")) if isinstance(event.get("attachments"), list) else [],
+            "blocks": _without_nul(event.get("blocks")) if isinstance(event.get("blocks"), list) else [],
         },
     )
 
@@ -98,19 +126,13 @@ def action_press(body: Mapping[str, Any]) -> ActionPress | None:
     )
 
 
-def is_well_formed_body(body: bytes, content_type: str) -> bool:
-    """Whether a request body has the basic shape bolt relies on before it verifies anything.
+def is_well_formed_payload(payload: Any) -> bool:
+    """Whether a parsed request body has the basic shape bolt relies on.
 
     bolt reads ids out of the payload while building its context; a body of the
     wrong shape (a JSON list, an event that is a string, a channel that is a
     number) makes it fail with a server error instead of a clear rejection.
     """
-    if not content_type.startswith("application/json"):
-        return True  # form bodies (commands, interactivity) are parsed leniently by bolt
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return False
     if not isinstance(payload, dict):
         return False
     event = payload.get("event")

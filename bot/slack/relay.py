@@ -14,10 +14,12 @@ that retrying cannot fix.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.error import URLError
@@ -51,14 +53,11 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 MAX_ATTEMPTS = 8
-LEASE = dt.timedelta(seconds=60)
-# A delivery older than this, or one tried before, may have reached Slack
-# without us recording it (a crash or a timeout mid-send): look before posting.
-RECOVERY_AGE = dt.timedelta(seconds=30)
+# How long a claim on a delivery lasts. Short, so a killed process holds its
+# deliveries only this long; renewed every third of it while the process runs.
+DEFAULT_LEASE = dt.timedelta(seconds=15)
 METADATA_EVENT = "finops_delivery"
-# A delivery claimed when it was written is sent only while this much of its
-# lease is left; later, the poller takes it up once the lease runs out.
-HANDOVER_MARGIN = dt.timedelta(seconds=20)
+DEFAULT_LATE_POST_WAIT = dt.timedelta(seconds=30)
 # Beyond this many queued sends, new deliveries are left for senders to claim
 # themselves rather than leased while they wait in the queue.
 HANDOVER_MAX_QUEUED = 500
@@ -84,6 +83,7 @@ class SendOutcome:
     response_ts: str | None = None
     retry_at: dt.datetime | None = None
     error: str | None = None
+    maybe_sent: bool = False  # a timeout or a dropped connection: Slack may still complete the call
 
 
 # The Web API method for each kind of delivery; anything else is already a method name
@@ -102,8 +102,15 @@ def tag_with_delivery(method: str, payload: dict, delivery_id: int) -> dict:
     return {**payload, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": delivery_id}}}
 
 
+class LookupFailed(Exception):
+    """Slack could not say whether an earlier post landed: posting now might double it."""
+
+
 def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.datetime) -> str | None:
-    """The ts of an earlier post of this delivery, if one reached Slack; None when not found or unknown."""
+    """The ts of an earlier post of this delivery, if one reached Slack; None when not found.
+
+    Raises ``LookupFailed`` when the lookup itself failed.
+    """
     channel = payload.get("channel")
     if not isinstance(channel, str):
         return None
@@ -118,7 +125,7 @@ def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.da
             )
     except (SlackApiError, URLError, TimeoutError, ConnectionError, OSError) as error:
         log.warning("outbox: could not check for an earlier post of delivery %s: %s", delivery_id, error)
-        return None
+        raise LookupFailed(str(error)) from error
     for message in response.get("messages") or []:
         metadata = message.get("metadata") or {}
         if (
@@ -147,7 +154,10 @@ def send_delivery(client: WebClient, method: str, payload: dict, attempts: int, 
             return SendOutcome(False, error=code)
         return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
     except (URLError, TimeoutError, ConnectionError, OSError) as error:
-        return SendOutcome(False, retry_at=now + backoff(attempts), error=f"connection: {type(error).__name__}")
+        # The request may have reached Slack and complete later: the caller waits before looking for it.
+        return SendOutcome(
+            False, retry_at=now + backoff(attempts), error=f"connection: {type(error).__name__}", maybe_sent=True
+        )
     return SendOutcome(True, response_ts=response.get("ts") or (response.get("message") or {}).get("ts"))
 
 
@@ -163,7 +173,27 @@ class OutboxRelay:
         senders: int = 8,
         poll_seconds: float = 2.0,
         on_idle: Callable[[], None] | None = None,
+        late_post_wait: dt.timedelta = DEFAULT_LATE_POST_WAIT,
+        lease: dt.timedelta = DEFAULT_LEASE,
+        send_allowance: float = 11.0,
     ) -> None:
+        """``late_post_wait``: after a call that may have reached Slack (a timeout), how long to wait
+        before looking for it in the thread and posting again only if it is not there."""
+        self.late_post_wait = late_post_wait
+        self.lease = lease
+        self.send_allowance = send_allowance  # seconds a send running at shutdown's deadline may still take
+        # A delivery older than its lease, or one tried before, may have reached Slack without
+        # us recording it (a crash or a timeout mid-send, then the lease ran out): look before posting.
+        self.recovery_age = lease
+        # A delivery claimed when it was written is sent only while a third of its lease is left
+        # (renewals keep it so); later, the poller takes it up once the lease runs out.
+        self.handover_margin = lease / 3
+        self._deadline: float | None = None  # monotonic; set by shutdown
+        self._in_flight: set[int] = set()  # being sent now: never released
+        self._unrecorded: set[int] = set()  # sent, but the sent mark failed: never released
+        self._held_lock = threading.Lock()
+        self._renewer_stop = threading.Event()
+        self.sent_while_stopping = 0
         self.store = store
         self.client = client
         self.worker_id = worker_id
@@ -193,7 +223,7 @@ class OutboxRelay:
         """
         if not self._threads or self._stop.is_set() or self._queue.qsize() >= HANDOVER_MAX_QUEUED:
             return None
-        return DeliveryClaim(self.worker_id, LEASE)
+        return DeliveryClaim(self.worker_id, self.lease)
 
     def send_claimed(self, row: DeliveryRow) -> None:
         """Send a committed delivery that ``claim_ahead``'s lease already holds."""
@@ -210,9 +240,60 @@ class OutboxRelay:
         self._threads.append(poller)
         self._recorder = threading.Thread(target=self._record_loop, name="outbox-recorder", daemon=True)
         self._recorder.start()
+        self._renewer = threading.Thread(target=self._renew_loop, name="outbox-lease-renewer", daemon=True)
+        self._renewer.start()
         return self
 
+    def shutdown(self, deadline: float) -> int:
+        """Stop taking work, send what is queued until ``deadline`` (monotonic), release the rest.
+
+        Every delivery this process still holds when it is done (queued, or claimed by the poller)
+        is un-leased, so a successor sends it at once instead of waiting out the lease. A delivery
+        whose send is still running, or whose sent mark could not be committed, keeps its lease (it
+        may have reached Slack; whoever takes it after the lease looks in Slack first). Returns how
+        many deliveries were released.
+        """
+        self._deadline = deadline
+        self._stop.set()
+        for _ in range(self._senders):
+            self._queue.put(None)
+        # No new send starts after the deadline; one already running may take up to the client's timeout.
+        for thread in self._threads:
+            thread.join(max(0.0, deadline + self.send_allowance - time.monotonic()))
+        if self._recorder is not None:
+            self._sent.put(None)
+            self._recorder.join(max(1.0, deadline - time.monotonic()))
+        with self._held_lock:
+            keep = self._in_flight | self._unrecorded
+        released = 0
+        try:
+            released = self.store.release_claims(self.worker_id, self.clock(), keep=keep)
+        except Exception:  # the lease runs out by itself
+            log.exception("outbox: releasing this process's deliveries failed")
+        self._renewer_stop.set()
+        log.warning(
+            "outbox: stopped; %d sent while stopping, %d released for the next process, %d kept leased",
+            self.sent_while_stopping,
+            released,
+            len(keep),
+        )
+        return released
+
+    def _stopping_late(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    def _renew_loop(self) -> None:
+        """Keep this process's claims alive while it runs (a killed process's lapse within a lease)."""
+        interval = self.lease.total_seconds() / 3
+        while not self._renewer_stop.wait(interval):
+            try:
+                now = self.clock()
+                self.store.renew_claims(self.worker_id, now + self.lease, now)
+            except Exception:
+                log.exception("outbox: renewing leases failed; will try again")
+
     def stop(self, timeout: float = 5.0) -> None:
+        self._renewer_stop.set()
         self._stop.set()
         for _ in range(self._senders):
             self._queue.put(None)
@@ -226,7 +307,9 @@ class OutboxRelay:
     def drain(self, limit: int = 100) -> int:
         """Send every delivery that is due now, in this thread. Returns how many were sent."""
         sent = 0
-        for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=LEASE):
+        for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=self.lease):
+            if self._stop.is_set():
+                break  # stopping: what is left is released
             sent += self._deliver(row)
         return sent
 
@@ -235,13 +318,17 @@ class OutboxRelay:
             item = self._queue.get()
             if item is None:
                 return
+            if self._stopping_late():
+                continue  # out of time: a claimed row is released by shutdown
             try:
                 if isinstance(item, DeliveryRow):
                     row = item if self._lease_left(item) else None
                 else:
-                    row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=LEASE)
+                    row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=self.lease)
                 if row is not None:
-                    self._deliver(row, record_sent=self._queue_sent_mark)
+                    sent = self._deliver(row, record_sent=self._queue_sent_mark)
+                    if self._stop.is_set():
+                        self.sent_while_stopping += sent
             except Exception:  # the poller retries whatever this left pending
                 log.exception("outbox: sending delivery %s failed unexpectedly", getattr(item, "id", item))
 
@@ -277,29 +364,57 @@ class OutboxRelay:
             self.store.mark_sent_many(batch, self.clock())
         except Exception:  # still pending in the store: the poller looks them up in Slack before resending
             log.exception("outbox: recording %d sent deliveries failed", len(batch))
+            with self._held_lock:
+                self._unrecorded.update(row.id for row, _ in batch)
 
     def _lease_left(self, row: DeliveryRow) -> bool:
-        if row.claimed_until is not None and self.clock() < row.claimed_until - HANDOVER_MARGIN:
+        if row.claimed_until is not None and self.clock() < row.claimed_until - self.handover_margin:
             return True
         # Too little of the lease is left to be sure nobody else takes it mid-send.
         log.warning("outbox: delivery %s waited too long to be sent; the poller will send it", row.id)
         return False
 
     def _poll_loop(self) -> None:
-        while not self._stop.wait(self.poll_seconds):
+        # At once on start: deliveries a stopping predecessor released are due now.
+        while not self._stop.is_set():
             try:
-                self.drain()
+                self._hand_due_to_senders()
                 if self.on_idle is not None:
                     self.on_idle()
             except Exception:
                 log.exception("outbox: poll failed; will try again")
+            self._stop.wait(self.poll_seconds)
+
+    def _hand_due_to_senders(self, limit: int = 100) -> None:
+        """Claim what is due (released, retried, left by a dead process) and let the senders send it in parallel.
+
+        One at a time in the poller, a backlog after a restart went out at one Slack round trip per reply.
+        """
+        if self._queue.qsize() >= HANDOVER_MAX_QUEUED:
+            return  # the senders have plenty; what is due waits for the next poll
+        for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=self.lease):
+            self._queue.put(row)
 
     def _deliver(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
+        with self._held_lock:
+            self._in_flight.add(row.id)
+        try:
+            return self._deliver_held(row, record_sent)
+        finally:
+            with self._held_lock:
+                self._in_flight.discard(row.id)
+
+    def _deliver_held(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
         now = self.clock()
         record_sent = record_sent or self._mark_sent_now
         method = slack_method(row.method)
-        if method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > RECOVERY_AGE):
-            earlier = find_posted(self.client, row.payload, row.id, row.created_at)
+        if method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > self.recovery_age):
+            try:
+                earlier = find_posted(self.client, row.payload, row.id, row.created_at)
+            except LookupFailed as error:
+                retry_at = self.clock() + backoff(row.attempts)
+                self.store.mark_retry(row.id, f"lookup: {error}"[:200], retry_at, self.clock())
+                return 0
             if earlier is not None:
                 log.info("outbox: delivery %s had already reached Slack; not posting it again", row.id)
                 record_sent(row, earlier)
@@ -309,6 +424,10 @@ class OutboxRelay:
         if outcome.sent:
             record_sent(row, outcome.response_ts)
             return 1
+        if outcome.maybe_sent and outcome.retry_at is not None:
+            # Counted from now, after the call: a post Slack completes late must have landed before
+            # the retry looks for it (a retry counted from before the call looked 0-2 s after a timeout).
+            outcome = dataclasses.replace(outcome, retry_at=max(outcome.retry_at, self.clock() + self.late_post_wait))
         attempts = row.attempts + 1
         if outcome.retry_at is None or attempts >= MAX_ATTEMPTS:
             log.error(

@@ -106,6 +106,15 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine, "handle_error")
+    def on_error(context) -> None:
+        # SQLite opens a file it may not write read-only, and such a connection stays read-only
+        # after the file becomes writable: treat the error as a lost connection, so the pool is
+        # emptied and the next attempt opens the file afresh (and writes, once it can).
+        if "readonly database" in str(context.original_exception):
+            context.is_disconnect = True
+            context.invalidate_pool_on_disconnect = True
+
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
         # A write transaction that starts as a reader cannot upgrade its WAL snapshot

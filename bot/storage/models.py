@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 EXCERPT_MAX_CHARS = 500
+ACTOR_MAX_CHARS = 255
 
 # Explicit constraint names keep migrations identical on every back end.
 NAMING_CONVENTION = {
@@ -136,7 +137,9 @@ class RequestEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
-    actor: Mapped[str | None] = mapped_column(String(64))
+    # Who did it: a user id, or for a message routed from an app the app's name as Slack sent it (cut to
+    # ACTOR_MAX_CHARS); 64 was too few for some bot names (issue 11, item 2).
+    actor: Mapped[str | None] = mapped_column(String(ACTOR_MAX_CHARS))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -178,6 +181,21 @@ class ProcessedEvent(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_processed_events_received_at", "received_at"),)
+
+
+class HeldMessage(Base):
+    """A message from a channel the bot could not yet tell watched or not (Slack failed to list channels).
+
+    Kept until the channel names are known, then routed (watched) or dropped (issue 11, item 1).
+    """
+
+    __tablename__ = "held_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)  # the IncomingMessage's fields
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class RoutingFeedback(Base):
@@ -254,6 +272,42 @@ request_events = cast(Table, RequestEvent.__table__)
 deliveries = cast(Table, Delivery.__table__)
 processed_events = cast(Table, ProcessedEvent.__table__)
 routing_feedback = cast(Table, RoutingFeedback.__table__)
+held_messages = cast(Table, HeldMessage.__table__)
 schedule_claims = cast(Table, ScheduleClaim.__table__)
 digest_hourly = cast(Table, DigestHourly.__table__)
 digest_daily = cast(Table, DigestDaily.__table__)
+
+
+class SilenceRow(Base):
+    """A silence: alerts matching every matcher are recorded but tag nobody until ``expires_at``."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    matchers: Mapped[dict[str, str]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    expired_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    expired_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class MutedAlert(Base):
+    """An alert a silence muted: recorded (once per delivery), posted to nobody, counted in the digest."""
+
+    __tablename__ = "muted_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)  # the delivery's event key: a redelivery is a no-op
+    silence_id: Mapped[int] = mapped_column(ForeignKey("silences.id"), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    excerpt: Mapped[str] = mapped_column(String(EXCERPT_MAX_CHARS))
+    amount_usd: Mapped[float | None] = mapped_column(Float)
+    fingerprint: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+silences = cast(Table, SilenceRow.__table__)
+muted_alerts = cast(Table, MutedAlert.__table__)

@@ -8,7 +8,7 @@ retry or failed. Other stores enqueue inside their own transactions with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
@@ -264,6 +264,38 @@ class Outbox:
 
         self._db.retrying(attempt, "mark delivery for retry")
 
+    def renew_claims(self, worker_id: str, until: dt.datetime, now: dt.datetime) -> int:
+        """Extend every live claim ``worker_id`` holds on a pending delivery to ``until``."""
+        now, until = as_utc(now), as_utc(until, "until")
+
+        def attempt() -> int:
+            with self._db.write() as connection:
+                return connection.execute(
+                    update(deliveries)
+                    .where(
+                        deliveries.c.claimed_by == worker_id,
+                        deliveries.c.status == PENDING,
+                        deliveries.c.claimed_until >= now,
+                    )
+                    .values(claimed_until=until)
+                ).rowcount
+
+        return self._db.retrying(attempt, "renew delivery claims")
+
+    def release_claims(self, worker_id: str, now: dt.datetime, keep: Collection[int] = ()) -> int:
+        """Drop ``worker_id``'s claims on pending deliveries (but those in ``keep``): due again at once."""
+
+        def attempt() -> int:
+            conditions = [deliveries.c.claimed_by == worker_id, deliveries.c.status == PENDING]
+            if keep:
+                conditions.append(deliveries.c.id.not_in(list(keep)))
+            with self._db.write() as connection:
+                return connection.execute(
+                    update(deliveries).where(*conditions).values(claimed_by=None, claimed_until=None)
+                ).rowcount
+
+        return self._db.retrying(attempt, "release delivery claims")
+
     def mark_failed(self, delivery_id: int, error: str, now: dt.datetime) -> None:
         """Sending failed for good (e.g. channel_not_found); kept for inspection."""
         now = as_utc(now)
@@ -292,6 +324,17 @@ class Outbox:
         with self._db.read() as connection:
             rows = connection.execute(
                 select(deliveries).where(deliveries.c.request_id == request_id).order_by(deliveries.c.id)
+            ).all()
+        return [view(DeliveryRow, row) for row in rows]
+
+    def failed_deliveries(self, limit: int = 100) -> list[DeliveryRow]:
+        """Deliveries Slack refused for good (``invalid_auth``, ``channel_not_found``…), newest first.
+
+        Each keeps its payload and, in ``last_error``, Slack's error: what an operator lists and acts on.
+        """
+        with self._db.read() as connection:
+            rows = connection.execute(
+                select(deliveries).where(deliveries.c.status == FAILED).order_by(deliveries.c.id.desc()).limit(limit)
             ).all()
         return [view(DeliveryRow, row) for row in rows]
 

@@ -10,11 +10,13 @@ from sqlalchemy import Engine
 
 from bot.storage.database import Database
 from bot.storage.digest_queries import DigestQueries
+from bot.storage.held_messages import HeldMessages
 from bot.storage.intake import IntakeStore
 from bot.storage.outbox import Outbox
 from bot.storage.requests import RequestStore
 from bot.storage.retry import RetryPolicy
 from bot.storage.schedule_claims import ScheduleClaims
+from bot.storage.silences import SilenceStore
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Storage:
     requests: RequestStore
     schedule_claims: ScheduleClaims
     digest: DigestQueries
+    held: HeldMessages
+    silences: SilenceStore
 
     @classmethod
     def open(
@@ -44,6 +48,8 @@ class Storage:
             requests=RequestStore(database),
             schedule_claims=ScheduleClaims(database),
             digest=DigestQueries(database),
+            held=HeldMessages(database),
+            silences=SilenceStore(database),
         )
 
     @property

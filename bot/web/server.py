@@ -7,9 +7,9 @@ the worker), so no database connection or thread crosses a fork.
 from __future__ import annotations
 
 import gc
-import io
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,60 +19,46 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config.models import BotConfig
 from bot.settings import Settings
-from bot.slack.payloads import is_well_formed_body
+from bot.web.guards import MALFORMED, screen
+from bot.web.worker import DeadlineThreadWorker
 
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+ALERTS_PREFIX = (
+    "/alerts/"  # bot.receivers: /alerts/aws/sns, /alerts/gcp/pubsub, /alerts/azure, /alerts/webhook/<source>
+)
 READY_MARK = "finops-bot: listening on"
 
 
-def make_wsgi_app(app: App, health: Callable[[], dict]) -> Callable:
+def make_wsgi_app(
+    app: App, health: Callable[[], dict], alerts: Callable | None = None, signing_secret: str = ""
+) -> Callable:
     slack = SlackRequestHandler(app, path=SLACK_PATH)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if alerts is not None and (environ.get("PATH_INFO") or "").startswith(ALERTS_PREFIX):
+            return alerts(environ, start_response)  # the receivers read, limit and answer on their own
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             status = health()
             body = json.dumps(status).encode()
             code = "200 OK" if status.get("ok") else "503 Service Unavailable"
             start_response(code, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        if environ.get("REQUEST_METHOD") == "POST" and not _well_formed(environ):
-            return _reject(start_response)
+        if environ.get("REQUEST_METHOD") == "POST" and (rejection := screen(environ, signing_secret)) is not None:
+            return rejection.respond(start_response)
         try:
             return slack(environ, start_response)
-        except Exception as error:  # bolt parses bodies before it can verify them; some shapes crash it
+        except Exception as error:  # a shape the guards did not foresee: still a clear answer
             log.warning("rejected a malformed request to %s: %s", SLACK_PATH, type(error).__name__)
-            return _reject(start_response)
+            return MALFORMED.respond(start_response)
 
     return wsgi
 
 
-MAX_BODY_BYTES = 4 * 1024 * 1024  # Slack's own payloads are far smaller
-
-
-def _well_formed(environ: dict) -> bool:
-    """Check the body's shape, then hand bolt a fresh stream of the same bytes."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    if length > MAX_BODY_BYTES:
-        return False
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return is_well_formed_body(body, environ.get("CONTENT_TYPE") or "")
-
-
-def _reject(start_response: Callable) -> list[bytes]:
-    body = b'{"error": "malformed request"}'
-    start_response("400 Bad Request", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]
-
-
 def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
-    from bot.app import build_services, create_app
+    from bot.app import build_receivers, build_services, create_app
 
     services = build_services(settings, **service_options)
     app = create_app(settings, services)
@@ -86,13 +72,15 @@ def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
             "personas": len(config.personas.personas),
             "topics": len(config.routing.topics),
             "database": services.engine.dialect.name,
+            "slack_names_complete": runtime.names.complete,
         }
 
     if services.config.routing.scheduler.in_process:
         from bot.app import start_in_process_scheduler
 
         start_in_process_scheduler(services)
-    wsgi = make_wsgi_app(app, health)
+    wsgi = make_wsgi_app(app, health, build_receivers(settings, services), settings.signing_secret.value)
+    wsgi.shutdown = services.shutdown  # type: ignore[attr-defined]  # called by the worker on exit
     # What is loaded now (config models, the router's indexes, SQLAlchemy's
     # metadata, bolt) lives as long as the worker: keep the cyclic garbage
     # collector from walking it again on every full collection under load.
@@ -127,13 +115,17 @@ def serve(
     config: BotConfig | None = None,
 ) -> None:
     """``config``: loaded by the start-up checks in this (master) process; workers inherit it on fork."""
+    DeadlineThreadWorker.read_timeout = settings.request_read_timeout  # inherited by the forked workers
+    DeadlineThreadWorker.shutdown_grace = settings.shutdown_grace
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        # gthread, with a deadline for each request to arrive in (slow clients).
+        "worker_class": "bot.web.worker.DeadlineThreadWorker",
         "threads": threads,
         "timeout": 30,
-        "graceful_timeout": 10,
+        # Requests in flight, then the relay's drain (shutdown_grace), then sends still in flight.
+        "graceful_timeout": math.ceil(settings.shutdown_grace + settings.slack_timeout + 2),
         "keepalive": 5,
         # Few idle keep-alive connections per worker: otherwise one worker can
         # hold every persistent client connection while the others stay idle.

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from config_fixtures import PERSONAS_YAML, ROUTING_YAML
+
+from tests.config.config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 WriteConfig = Callable[..., str]
 

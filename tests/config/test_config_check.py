@@ -6,10 +6,10 @@ import argparse
 import io
 
 import pytest
-from config_fixtures import ROUTING_YAML
 
 from bot.cli.config import add_parsers as add_check_config_parser
 from bot.config.check import check_config
+from tests.config.config_fixtures import ROUTING_YAML
 
 
 def run(directory: str | None) -> tuple[int, str, str]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 from bot.config.loader import ConfigError, load_config
+from tests.config.config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 
 def test_misspelt_persona_in_owners_points_at_its_line_with_a_suggestion(config_errors) -> None:

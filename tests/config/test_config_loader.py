@@ -7,11 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from config_fixtures import PERSONAS_YAML, ROUTING_YAML
 from pydantic import ValidationError
 
 from bot.config.loader import ConfigIssue, load_config
 from bot.settings import Settings
+from tests.config.config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 
 def test_valid_config_loads_into_typed_models(write_config) -> None:

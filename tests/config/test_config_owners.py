@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 from bot.config.check import check_config
 from bot.config.loader import ConfigError, load_config
+from tests.config.config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 OWNERS_YAML = """\
 version: 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 from bot.config.loader import ConfigError, load_config
+from tests.config.config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 
 def test_syntax_error_reports_the_yaml_line(config_errors) -> None:

@@ -8,8 +8,7 @@ from bot.config.loader import load_config
 from bot.config.models import BotConfig
 from bot.routing.router import Router
 from bot.routing.who_owns import TopicLookup
-
-from .routing_support import CONFIG_DIR
+from tests.routing.routing_support import CONFIG_DIR
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,7 @@ import io
 import json
 
 from bot.cli import main
-
-from .routing_support import CONFIG_DIR
+from tests.routing.routing_support import CONFIG_DIR
 
 
 def run(argv, capsys, monkeypatch, stdin: str | None = None, tty: bool = False):

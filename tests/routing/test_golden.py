@@ -7,8 +7,7 @@ import yaml
 
 from bot.cli import main
 from bot.cli.routing import run_cases
-
-from .routing_support import CONFIG_DIR, GOLDEN_DIR, SHARED_EVAL
+from tests.routing.routing_support import CONFIG_DIR, GOLDEN_DIR, SHARED_EVAL
 
 GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.yaml"))
 KNOWN_MISSES = GOLDEN_DIR.parent / "known_misses.yaml"

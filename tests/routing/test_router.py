@@ -3,8 +3,7 @@ import json
 import pytest
 
 from bot.routing.router import Router
-
-from .routing_support import config_with_routing
+from tests.routing.routing_support import config_with_routing
 
 
 def test_budget_alert_goes_to_finance_with_amount_and_explanation(router):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from scheduling_fakes import FakeClaims, RecordingPoster
+
+from tests.scheduling.scheduling_fakes import FakeClaims, RecordingPoster
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from scheduling_fakes import make_config, utc
 
 from bot.config.models import CalendarEntry, Owners
 from bot.scheduling.business_days import (
@@ -15,6 +14,7 @@ from bot.scheduling.business_days import (
     subtract_business_days,
 )
 from bot.scheduling.schedules import calendar_steps, reminder_date, schedules_from_config
+from tests.scheduling.scheduling_fakes import make_config, utc
 
 FRIDAY = dt.date(2026, 5, 15)
 SATURDAY = dt.date(2026, 5, 16)

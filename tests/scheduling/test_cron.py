@@ -6,9 +6,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from scheduling_fakes import utc
 
 from bot.domain.cron import CronError, cron_fire_times, next_cron_fire_time, normalise_cron, validate_cron
+from tests.scheduling.scheduling_fakes import utc
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -6,12 +6,12 @@ import datetime as dt
 import json
 
 import pytest
-from scheduling_fakes import utc
 
 from bot.domain.digest import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.render.blocks import humanise_duration
 from bot.render.digest import change, digest_for_persona, render_digest, sparkline
 from bot.scheduling.weeks import WeekError, last_complete_week, parse_iso_week, week_label
+from tests.scheduling.scheduling_fakes import utc
 
 WEEK_START, WEEK_END = utc(2026, 11, 16), utc(2026, 11, 23)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from scheduling_fakes import make_config, utc
 
 from bot.config.models import DigestConfig, Duty
 from bot.scheduling.schedules import (
@@ -16,6 +15,7 @@ from bot.scheduling.schedules import (
     next_fire_time,
     schedules_from_config,
 )
+from tests.scheduling.scheduling_fakes import make_config, utc
 
 HOUR = dt.timedelta(hours=1)
 

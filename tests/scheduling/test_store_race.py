@@ -10,9 +10,9 @@ import datetime as dt
 import threading
 
 import pytest
-from scheduling_fakes import RecordingPoster, make_config, utc
 
 from bot.config.models import Duty
+from tests.scheduling.scheduling_fakes import RecordingPoster, make_config, utc
 
 pytest.importorskip("bot.storage.stores", reason="the storage layer is not available")
 

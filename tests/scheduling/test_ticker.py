@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from scheduling_fakes import FakeStore, make_config, utc
-
 from bot.config.models import Duty
 from bot.domain.digest import RequestRef
 from bot.scheduling.schedules import Schedule
 from bot.scheduling.ticker import Ticker
 from bot.services.scheduled_posts import build_ticker
+from tests.scheduling.scheduling_fakes import FakeStore, make_config, utc
 
 HOUR = dt.timedelta(hours=1)
 

@@ -34,6 +34,7 @@ class FakeNames:
         )
         self.memberships = memberships or {}
         self.channels = {"#cost-alerts": ALERTS_CHANNEL}
+        self.complete = True
 
     def channel_id(self, name_or_id: str) -> str | None:
         return self.channels.get(name_or_id)
@@ -46,7 +47,7 @@ class FakeNames:
 
 
 def holder(memberships: dict[str, tuple[str, ...]] | None = None, config: BotConfig | None = None) -> RuntimeHolder:
-    return RuntimeHolder(SHIPPED_CONFIG, lambda loaded: FakeNames(loaded, memberships), config)
+    return RuntimeHolder(SHIPPED_CONFIG, lambda loaded, previous: FakeNames(loaded, memberships), config)
 
 
 def request_view(request_id: int = 1, **changes: object) -> RequestView:

@@ -18,8 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from bot.devtools.simulator import SlackSimulator
-
-from .receiver import ReceivedRequest, Receiver
+from tests.simulator.receiver import ReceivedRequest, Receiver
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

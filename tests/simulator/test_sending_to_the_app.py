@@ -12,8 +12,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.devtools.simulator import AppRequestError, SlackSimulator, slack_signature
 from bot.devtools.simulator.app_client import signed_headers
-
-from .receiver import Receiver
+from tests.simulator.receiver import Receiver
 
 
 def _form(body: bytes) -> dict[str, str]:

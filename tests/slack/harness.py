@@ -72,13 +72,18 @@ def copy_config(tmp: Path, edit=None) -> Path:
 
 
 def start_harness(
-    tmp: Path, database: str, config_dir: Path, extra_env=None, seed_from: Path = SHIPPED_CONFIG
+    tmp: Path, database: str, config_dir: Path, extra_env=None, seed_from: Path = SHIPPED_CONFIG, before_start=None
 ) -> Harness:
-    """The workspace holds what the shipped config names; ``config_dir`` may name other things."""
+    """The workspace holds what the shipped config names; ``config_dir`` may name other things.
+
+    ``before_start(sim)`` runs once the workspace is seeded, before the bot starts (to inject failures).
+    """
     config = load_config(seed_from).config
     sim = SlackSimulator().start()
     members = seed_workspace(sim, config)
     person = sim.add_user("dana", email="dana@example.com")
+    if before_start is not None:
+        before_start(sim)
     bot = LocalBot(bot_env(sim, database=database, config_dir=config_dir, extra=extra_env)).start()
     engine = make_engine(database)
     return Harness(sim, bot, Storage.open(engine), sim.channel_id("cost-alerts"), members, person, config_dir)

@@ -103,7 +103,8 @@ def test_repeat_alert_within_the_window_links_to_the_first_thread(world):
 
 
 def test_a_post_that_reached_slack_before_a_crash_is_not_posted_again(world):
-    from bot.slack.relay import LEASE, send_delivery, slack_method, tag_with_delivery
+    from bot.slack.relay import DEFAULT_LEASE as LEASE
+    from bot.slack.relay import send_delivery, slack_method, tag_with_delivery
 
     sim, services, clock, person = world
     event = sim.record_message("cost-alerts", person, "RI utilization dropped to 71%, who owns coverage?")

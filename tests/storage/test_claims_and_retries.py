@@ -6,11 +6,11 @@ import threading
 
 import pytest
 from sqlalchemy import exc
-from storage_factories import at, run_racing, unreachable_for
 
 from bot.storage.db import make_engine
 from bot.storage.retry import RetryPolicy
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import at, run_racing, unreachable_for
 
 
 def test_an_occurrence_is_claimed_once_and_its_outcome_recorded(storage: Storage) -> None:

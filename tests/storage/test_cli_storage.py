@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from storage_factories import at, new_request, reply_for
 
 from bot.cli import main
 from bot.storage.db import make_engine
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import at, new_request, reply_for
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from storage_factories import new_request, reply_for
-
 from bot.domain.digest import Reassignment
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import new_request, reply_for
 
 UTC = dt.UTC
 WEEK_START = dt.datetime(2026, 3, 2, tzinfo=UTC)

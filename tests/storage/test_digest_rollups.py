@@ -19,11 +19,11 @@ from types import ModuleType
 
 import pytest
 from sqlalchemy import delete, select
-from storage_factories import new_request, reply_for
 
 from bot.domain.digest import DigestData, PersonaWeek, Reassignment, RequestRef
 from bot.storage.models import digest_daily, digest_hourly, routed_requests, routing_feedback
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import new_request, reply_for
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 2, tzinfo=UTC)  # a Monday, midnight UTC

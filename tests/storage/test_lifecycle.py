@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from storage_factories import at, new_request, reply_for, run_racing
 
 from bot.domain.deliveries import NewDelivery
 from bot.domain.requests import RequestView
 from bot.storage.db import make_engine
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import at, new_request, reply_for, run_racing
 
 
 @pytest.fixture

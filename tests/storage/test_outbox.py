@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from storage_factories import at, new_request, reply_for, run_racing
-
 from bot.domain.deliveries import DeliveryClaim, NewDelivery
 from bot.storage.db import make_engine
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import at, new_request, reply_for, run_racing
 
 LEASE = dt.timedelta(seconds=60)
 

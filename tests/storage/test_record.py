@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from storage_factories import at, new_request, reply_for
 
 from bot.domain.deliveries import NewDelivery
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import at, new_request, reply_for
 
 
 def test_a_routed_message_is_stored_with_its_reply_in_one_go(storage: Storage) -> None:

@@ -10,7 +10,6 @@ import datetime as dt
 import threading
 
 from sqlalchemy import exc, func, select
-from storage_factories import at, new_request, reply_for, run_racing, unreachable_for
 
 from bot.domain.deliveries import DeliveryClaim, NewDelivery
 from bot.domain.requests import RecordResult
@@ -18,6 +17,7 @@ from bot.storage.intake import PendingRecord
 from bot.storage.models import digest_hourly, processed_events, routed_requests
 from bot.storage.retry import RetryPolicy
 from bot.storage.stores import Storage
+from tests.storage.storage_factories import at, new_request, reply_for, run_racing, unreachable_for
 
 LEASE = DeliveryClaim("worker-1", dt.timedelta(seconds=30))
 

@@ -3,7 +3,8 @@
 Both nullable: requests routed before, or with no owning team, have none.
 
 Revision ID: 0003_owning_team
-Revises: 0002_digest_rollups
+Revises: 0004_reliability (the head of main when this branch merged it; the
+chain there is 0002 -> 0005 -> 0004, so this follows it to keep one head)
 Create Date: 2026-12-01
 """
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_owning_team"
-down_revision = "0002_digest_rollups"
+down_revision = "0004_reliability"  # follows main's head to keep one head
 branch_labels = None
 depends_on = None
 

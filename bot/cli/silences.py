@@ -1,0 +1,93 @@
+"""`finops-bot silence add|list|expire`: silences from the command line, straight in the database."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import sys
+
+from bot.cli.storage import _database_option, _engine, _guarded, _require_current
+from bot.domain.silences import Silence, SilenceError, format_matchers, parse_duration, parse_matchers
+from bot.storage.database import Database
+from bot.storage.silences import SilenceStore
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    silence = subparsers.add_parser("silence", help="mute known alerts: add, list or expire silences")
+    actions = silence.add_subparsers(dest="silence_command", metavar="ACTION")
+    actions.required = True
+    add = actions.add_parser("add", help="record matching alerts without tagging anyone, for a while")
+    add.add_argument("--match", required=True, metavar="K=V,...", help="e.g. source=kubecost,account=123456789012")
+    add.add_argument("--for", dest="duration", required=True, metavar="DURATION", help="30m, 12h, 7d, 2w (max 90d)")
+    add.add_argument("--reason", default="", help="why: shown wherever the silence is")
+    add.add_argument("--by", default=None, help="who sets it (default: the login name)")
+    _database_option(add)
+    add.set_defaults(func=_guarded(run_add))
+    listing = actions.add_parser("list", help="silences in force and those ended in the last 7 days")
+    _database_option(listing)
+    listing.set_defaults(func=_guarded(run_list))
+    expire = actions.add_parser("expire", help="end a silence now")
+    expire.add_argument("id", type=int)
+    expire.add_argument("--by", default=None, help="who ends it (default: the login name)")
+    _database_option(expire)
+    expire.set_defaults(func=_guarded(run_expire))
+
+
+def _store(args: argparse.Namespace) -> SilenceStore:
+    engine = _engine(args)
+    _require_current(engine)
+    return SilenceStore(Database(engine))
+
+
+def _actor(args: argparse.Namespace) -> str:
+    if args.by:
+        return args.by
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "cli"
+
+
+def run_add(args: argparse.Namespace) -> int:
+    try:
+        matchers = parse_matchers(args.match)
+        duration = parse_duration(args.duration)
+    except SilenceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    now = dt.datetime.now(dt.UTC)
+    silence = _store(args).add(matchers, now + duration, args.reason, _actor(args), now)
+    print(f"silence {silence.id}: {format_matchers(matchers)} until {silence.expires_at:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    now = dt.datetime.now(dt.UTC)
+    silences = _store(args).recent(now)
+    if not silences:
+        print("no silences")
+    for silence in silences:
+        print(line(silence, now))
+    return 0
+
+
+def run_expire(args: argparse.Namespace) -> int:
+    now = dt.datetime.now(dt.UTC)
+    silence = _store(args).expire(args.id, _actor(args), now)
+    if silence is None:
+        print(f"error: no silence {args.id}", file=sys.stderr)
+        return 1
+    print(line(silence, now))
+    return 0
+
+
+def line(silence: Silence, now: dt.datetime) -> str:
+    if silence.expired_at is not None:
+        state = f"ended {silence.expired_at:%Y-%m-%d %H:%M} UTC by {silence.expired_by}"
+    elif silence.expires_at <= now:
+        state = f"ended {silence.expires_at:%Y-%m-%d %H:%M} UTC"
+    else:
+        state = f"active until {silence.expires_at:%Y-%m-%d %H:%M} UTC"
+    reason = f"  reason: {silence.reason}" if silence.reason else ""
+    return f"{silence.id}\t{silence.label}\t{state}\tby {silence.created_by}\t{silence.muted} muted{reason}"

@@ -1,0 +1,110 @@
+"""Azure Monitor Action Groups: the common alert schema, for budget and cost anomaly alerts.
+
+Authenticated by a secret ``token`` query parameter or HTTP basic auth (Action
+Group webhooks accept ``https://user:password@host/...``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.receivers.common import Alert, Rejected, as_mapping, basic_credentials, json_object, parse_money, same_secret
+
+COMMON_SCHEMA = "azureMonitorCommonAlertSchema"
+
+
+@dataclass(frozen=True)
+class AzureAuth:
+    url_token: str  # "" when not configured
+    basic: str  # "user:password"; "" when not configured
+
+
+def authenticate(headers: Mapping[str, str], query: Mapping[str, str], auth: AzureAuth) -> None:
+    if auth.url_token and same_secret(query.get("token"), auth.url_token):
+        return
+    if auth.basic and same_secret(basic_credentials(headers.get("authorization")), auth.basic):
+        return
+    raise Rejected(401, "unauthenticated", "no valid URL token or basic credentials")
+
+
+def receive(body: bytes) -> Alert:
+    payload = json_object(body, "alert")
+    if payload.get("schemaId") != COMMON_SCHEMA:
+        raise Rejected(400, "malformed_envelope", f"schemaId is not {COMMON_SCHEMA} (enable the common alert schema)")
+    data = as_mapping(payload.get("data"))
+    essentials = as_mapping(data.get("essentials"))
+    if not isinstance(essentials.get("alertId"), str):
+        raise Rejected(400, "malformed_envelope", "data.essentials.alertId is missing")
+    context = as_mapping(data.get("alertContext"))
+    details = as_mapping(context.get("AlertData"))
+    category = str(context.get("AlertCategory") or "").lower()
+    condition = str(essentials.get("monitorCondition") or "Fired")
+    delivery_id = f"{essentials['alertId']}:{condition}:{essentials.get('firedDateTime') or ''}"
+    if category == "budgets" or "BudgetName" in details:
+        return _budget(essentials, details, delivery_id)
+    if "anomal" in category or "anomal" in str(essentials.get("alertRule") or "").lower():
+        return _anomaly(essentials, details, delivery_id)
+    return Alert(
+        receiver="azure",
+        source="azure-monitor",
+        kind="notification",
+        delivery_id=delivery_id,
+        alert_key=str(essentials.get("originAlertId") or essentials["alertId"]),
+        title=f"Azure alert {essentials.get('alertRule') or ''} {condition.lower()}".strip(),
+        text=str(essentials.get("description") or ""),
+        scope=_scope(essentials.get("alertTargetIDs")),
+    )
+
+
+def _scope(value: Any) -> dict[str, str]:
+    """Subscription and resource group out of ARM ids ("/subscriptions/<id>/resourceGroups/<rg>/...")."""
+    ids = value if isinstance(value, list) else [value]
+    scope: dict[str, str] = {}
+    for arm_id in ids:
+        if not isinstance(arm_id, str):
+            continue
+        parts = [p for p in arm_id.split("/") if p]
+        lowered = [p.lower() for p in parts]
+        for key, name in (("subscriptions", "subscription"), ("resourcegroups", "resource_group")):
+            if key in lowered and lowered.index(key) + 1 < len(parts):
+                scope.setdefault(name, parts[lowered.index(key) + 1])
+    return scope
+
+
+def _budget(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_id: str) -> Alert:
+    name = str(details.get("BudgetName") or essentials.get("alertRule") or "budget")
+    spent = parse_money(details.get("SpentAmount"))
+    budget = details.get("BudgetThreshold") or ""
+    threshold = details.get("NotificationThresholdAmount") or ""
+    basis = str(details.get("ThresholdType") or "Actual").lower()
+    currency = str(details.get("Unit") or "USD")
+    return Alert(
+        receiver="azure",
+        source="azure-budget",
+        kind="budget",
+        delivery_id=delivery_id,
+        alert_key=f"{details.get('BudgetId') or name}:{details.get('BudgetStartDate') or ''}:{basis}:{threshold}",
+        title=f"Azure budget {name} passed its {basis} alert threshold",
+        text=f"Azure budget {name}: {basis} spend {details.get('SpentAmount') or '?'} of {budget} (alert at {threshold}).",
+        amount=spent,
+        currency=currency,
+        scope=_scope(details.get("Scope") or essentials.get("alertTargetIDs")),
+    )
+
+
+def _anomaly(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_id: str) -> Alert:
+    amount = parse_money(details.get("Impact") or details.get("CostImpact") or details.get("SpentAmount"))
+    return Alert(
+        receiver="azure",
+        source="azure-cost-anomaly",
+        kind="cost-anomaly",
+        delivery_id=delivery_id,
+        alert_key=str(essentials.get("originAlertId") or essentials["alertId"]),
+        title=f"Azure cost anomaly: {essentials.get('alertRule') or 'cost anomaly'}",
+        text=str(essentials.get("description") or "Azure Cost Management detected a cost anomaly."),
+        amount=amount,
+        currency=str(details.get("Unit") or details.get("Currency") or "USD"),
+        scope=_scope(details.get("Scope") or essentials.get("alertTargetIDs")),
+    )

@@ -1,0 +1,58 @@
+"""An alert received straight from a provider, posted as a new message: what came in, then the routing."""
+
+from __future__ import annotations
+
+from bot.domain.alerts import Alert, format_amount
+from bot.render.blocks import ALERT_TS_PREFIX, Block, clip, clip_escaped, context, header, section
+from bot.render.silences import mute_similar_select
+
+__all__ = ["ALERT_TS_PREFIX", "alert_blocks", "stored_alert_blocks", "with_alert"]
+SOURCE_LABELS = {
+    "aws-cost-anomaly": "AWS Cost Anomaly Detection",
+    "aws-budgets": "AWS Budgets",
+    "aws-sns": "AWS SNS",
+    "gcp-budget": "Google Cloud budget",
+    "azure-budget": "Azure budget",
+    "azure-cost-anomaly": "Azure cost anomaly",
+    "azure-monitor": "Azure Monitor",
+}
+
+
+def alert_blocks(alert: Alert) -> list[Block]:
+    lines = [clip_escaped(alert.text, 2500)]
+    facts = []
+    if alert.amount is not None:
+        facts.append(f"Amount: *{format_amount(alert.amount, alert.currency)}*")
+    facts.extend(f"{name.replace('_', ' ').capitalize()}: `{clip(value, 80)}`" for name, value in alert.scope.items())
+    if alert.link:
+        facts.append(f"<{alert.link}|Open in the console>")
+    blocks = [header(clip(alert.title, 150)), section("\n".join(lines))]
+    if facts:
+        blocks.append(context(*(" · ".join(facts[i : i + 3]) for i in range(0, min(len(facts), 30), 3))))
+    blocks.append(context(f"From {SOURCE_LABELS.get(alert.source, alert.source)} via finops-bot"))
+    return blocks
+
+
+def stored_alert_blocks(excerpt: str, source_name: str | None) -> list[Block]:
+    """The alert again, from what the request row kept (its excerpt), for updates after a button press."""
+    label = SOURCE_LABELS.get(source_name or "", source_name or "a receiver")
+    blocks = [header(clip(f"Cost alert from {label}", 150))]
+    if excerpt.strip():
+        blocks.append(section(clip_escaped(excerpt, 2500)))
+    blocks.append(context(f"From {SOURCE_LABELS.get(source_name or '', source_name or 'a receiver')} via finops-bot"))
+    return blocks
+
+
+def with_alert(payload: dict, blocks: list[Block], request_ref: str | None = None) -> dict:
+    """The routed reply payload with the alert's blocks on top (Slack's 50-block limit kept).
+
+    With ``request_ref``, the buttons gain the "Mute similar for…" menu.
+    """
+    rest = list(payload.get("blocks") or [])
+    if request_ref is not None:
+        for index, block in enumerate(rest):
+            if block.get("type") == "actions" and len(block.get("elements") or []) < 25:
+                rest[index] = dict(block, elements=[*block["elements"], mute_similar_select(request_ref)])
+                break
+    payload["blocks"] = (blocks + rest)[:50]
+    return payload

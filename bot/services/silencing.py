@@ -1,0 +1,164 @@
+"""Silences: set, list and end them; tell the intakes whether an alert is muted.
+
+A silence is stored in the database, so it applies on every instance, lives
+through restarts and ends by itself at its time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain.deliveries import POST, NewDelivery
+from bot.domain.inputs import ActionPress, CommandRequest, IncomingMessage
+from bot.domain.silences import MutedCount, Silence, SilenceError, first_match, parse_duration, parse_matchers
+from bot.render import silences as render
+from bot.routing.router import Decision
+from bot.services.ports import Clock, Notify, Outbox, RequestChanges
+from bot.services.runtime import Runtime, RuntimeHolder
+
+# "Account: 1234" in a stored excerpt (whitespace folded): the scope an alert was posted with.
+_SCOPE_LINE = re.compile(r"\b(Account|Linked account|Project|Billing account|Subscription|Namespace|Region): (\S+)")
+
+
+class SilenceRecords(Protocol):
+    def add(
+        self, matchers: Mapping[str, str], expires_at: dt.datetime, reason: str, created_by: str, now: dt.datetime
+    ) -> Silence: ...
+
+    def expire(self, silence_id: int, by: str, now: dt.datetime) -> Silence | None: ...
+
+    def active(self, now: dt.datetime) -> list[Silence]: ...
+
+    def recent(self, now: dt.datetime, ended_within: dt.timedelta = ...) -> list[Silence]: ...
+
+    def record_muted(
+        self,
+        key: str,
+        silence_id: int,
+        source: str,
+        channel_id: str | None,
+        excerpt: str,
+        amount_usd: float | None,
+        fingerprint: str | None,
+        now: dt.datetime,
+        *,
+        event_id: str | None = None,
+    ) -> bool: ...
+
+    def muted_between(self, start: dt.datetime, end: dt.datetime) -> list[MutedCount]: ...
+
+
+@dataclass(frozen=True)
+class MuteOutcome:
+    ok: bool
+    message: dict
+
+
+def parse_mute(argument: str) -> tuple[dict[str, str], dt.timedelta, str]:
+    """``<what> for <duration> [reason]``; <what> is key=value,... or a bare source name."""
+    what, sep, rest = argument.partition(" for ")
+    if not sep or not what.strip() or not rest.strip():
+        raise SilenceError("usage: /finops mute <source or key=value,...> for <duration> [reason]")
+    what = what.strip()
+    matchers = parse_matchers(what if "=" in what else f"source={what}")
+    duration_text, _, reason = rest.strip().partition(" ")
+    return matchers, parse_duration(duration_text), reason.strip()
+
+
+class Silencing:
+    def __init__(
+        self,
+        holder: RuntimeHolder,
+        records: SilenceRecords,
+        requests: RequestChanges,
+        outbox: Outbox,
+        notify: Notify,
+        clock: Clock,
+    ):
+        self.holder = holder
+        self.records = records
+        self.requests = requests
+        self.outbox = outbox
+        self.notify = notify
+        self.clock = clock
+
+    def matching(self, attributes: Mapping[str, str], now: dt.datetime | None = None) -> Silence | None:
+        now = now or self.clock()
+        return first_match(self.records.active(now), {k: v for k, v in attributes.items() if v}, now)
+
+    def add(self, matchers: Mapping[str, str], duration: dt.timedelta, reason: str, actor: str) -> Silence:
+        now = self.clock()
+        return self.records.add(matchers, now + duration, reason, actor, now)
+
+    def mute_command(self, argument: str, command: CommandRequest) -> dict:
+        try:
+            matchers, duration, reason = parse_mute(argument)
+        except SilenceError as error:
+            return {"text": str(error), "blocks": [render.section(f":warning: {error}")]}
+        silence = self.add(matchers, duration, reason, command.user_id)
+        return render.render_muted(silence, self.clock())
+
+    def list_message(self) -> dict:
+        now = self.clock()
+        return render.render_silences(self.records.active(now), now)
+
+    def mute_message(
+        self, runtime: Runtime, message: IncomingMessage, decision: Decision, text: str, now: dt.datetime
+    ) -> bool | None:
+        """A watched-channel message under a silence: recorded, and answered quietly or not at all.
+
+        None when no silence matches; True when recorded now; False for a redelivery.
+        """
+        attributes = {
+            "source": message.app_name or message.source,
+            "channel": message.channel_id,
+            "topic": decision.topics[0] if decision.topics else "",
+            "persona": decision.tags[0].persona if decision.tags else "",
+        }
+        silence = self.matching(attributes, now)
+        if silence is None:
+            return None
+        key = f"slack:{message.event_id or message.ref}"
+        first = self.records.record_muted(
+            key,
+            silence.id,
+            attributes["source"],
+            message.channel_id,
+            text,
+            decision.amount_usd,
+            None,
+            now,
+            event_id=message.event_id,
+        )
+        if first and runtime.config.routing.silences.slack_messages == "quiet_reply":
+            payload = render.render_quiet_reply(silence)
+            payload.update(channel=message.channel_id, thread_ts=message.ts)
+            delivery = NewDelivery(kind="muted", method=POST, payload=payload, dedup_key=key)
+            self.notify(self.outbox.enqueue(delivery, now))
+        return first
+
+    def mute_similar(self, press: ActionPress) -> MuteOutcome:
+        """The "Mute similar for…" menu on a receiver's post: same source and scope, for the chosen time."""
+        ref, _, duration_text = press.request_ref.rpartition("|")  # the menu's value: "<channel>:<ts>|7d"
+        channel_id, _, ts = (ref or press.request_ref).partition(":")
+        request = self.requests.find_by_message(press.team_id, channel_id, ts)
+        if request is None:
+            return MuteOutcome(False, {"text": "I could not find that alert any more."})
+        try:
+            duration = parse_duration(duration_text or "7d")
+        except SilenceError as error:
+            return MuteOutcome(False, {"text": str(error)})
+        matchers = {"source": request.source_name or "unknown"}
+        for name, value in _SCOPE_LINE.findall(request.excerpt):
+            matchers[name.lower().replace(" ", "_")] = value.strip()
+        silence = self.add(matchers, duration, "muted from an alert's thread", press.user_id)
+        payload = render.render_muted(silence, self.clock())
+        thread = press.reply_ts
+        payload.update(channel=channel_id, thread_ts=thread) if thread else payload.update(channel=channel_id)
+        delivery = NewDelivery(kind="silence", method=POST, payload=payload, dedup_key=f"silence:{silence.id}")
+        self.notify(self.outbox.enqueue(delivery, self.clock()))
+        return MuteOutcome(True, payload)

@@ -1,0 +1,127 @@
+"""Azure common alert schema with its two ways to authenticate; HMAC webhooks with a replay window."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from bot.receivers import azure, webhook
+from bot.receivers.common import Rejected
+from tests.receivers.signing import KUBECOST_ALERT, azure_budget_alert
+
+AUTH = azure.AzureAuth(url_token="az-token", basic="finops:az-password")
+
+
+def basic(credentials: str) -> dict[str, str]:
+    return {"authorization": "Basic " + base64.b64encode(credentials.encode()).decode()}
+
+
+def test_azure_url_token_or_basic_auth_pass() -> None:
+    azure.authenticate({}, {"token": "az-token"}, AUTH)
+    azure.authenticate(basic("finops:az-password"), {}, AUTH)
+
+
+@pytest.mark.parametrize(
+    ("headers", "query"),
+    [({}, {}), ({}, {"token": "az-tokeN"}), (basic("finops:wrong"), {}), ({"authorization": "Basic !!"}, {})],
+)
+def test_azure_wrong_credentials_are_refused(headers: dict, query: dict) -> None:
+    with pytest.raises(Rejected) as refused:
+        azure.authenticate(headers, query, AUTH)
+    assert refused.value.status == 401
+
+
+def test_basic_auth_not_enabled_does_not_pass() -> None:
+    with pytest.raises(Rejected):
+        azure.authenticate(basic("finops:az-password"), {}, azure.AzureAuth("az-token", ""))
+
+
+def test_azure_budget_alert() -> None:
+    alert = azure.receive(json.dumps(azure_budget_alert()).encode())
+    assert (alert.source, alert.kind, alert.amount, alert.currency) == ("azure-budget", "budget", 1067.13, "USD")
+    assert alert.scope == {"subscription": "11111111-2222-3333-4444-555555555555"}
+    assert "analytics-monthly" in alert.title
+
+
+def test_azure_budget_alert_fired_again_is_the_same_alert() -> None:
+    first = azure.receive(json.dumps(azure_budget_alert("$1,067.13", "a1")).encode())
+    again = azure.receive(json.dumps(azure_budget_alert("$1,190.00", "a2")).encode())
+    assert first.fingerprint() == again.fingerprint()
+    assert first.delivery_id != again.delivery_id
+
+
+def test_azure_cost_anomaly_alert() -> None:
+    payload = azure_budget_alert()
+    payload["data"]["essentials"]["alertRule"] = "Cost anomaly detected"
+    payload["data"]["alertContext"] = {"AlertCategory": "CostAnomaly", "AlertData": {"Impact": "$512.40"}}
+    alert = azure.receive(json.dumps(payload).encode())
+    assert (alert.kind, alert.amount) == ("cost-anomaly", 512.4)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"schemaId": "Microsoft.Insights/activityLogs"}, {"schemaId": "azureMonitorCommonAlertSchema", "data": {}}],
+)
+def test_azure_other_schemas_are_refused(payload: dict) -> None:
+    with pytest.raises(Rejected, match="malformed_envelope"):
+        azure.receive(json.dumps(payload).encode())
+
+
+SECRET = "whsec-kubecost"
+BODY = json.dumps(KUBECOST_ALERT).encode()
+NOW = 1_764_579_600.0
+FIELDS = webhook.FieldMap(
+    text="message", amount="totalCost", id="id", scope={"namespace": "labels.namespace", "account": "labels.account"}
+)
+
+
+def signed(body: bytes = BODY, timestamp: float = NOW, secret: str = SECRET) -> dict[str, str]:
+    stamp = str(int(timestamp))
+    return {"x-finops-timestamp": stamp, "x-finops-signature": webhook.sign(secret, stamp, body)}
+
+
+def test_webhook_signature_passes() -> None:
+    webhook.verify(signed(), BODY, SECRET, NOW + 10, 300)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "reason"),
+    [
+        ({}, BODY, "unsigned"),
+        (signed(secret="other"), BODY, "bad_signature"),
+        (signed(), BODY + b" ", "bad_signature"),
+        (signed(timestamp=NOW - 301), BODY, "expired_timestamp"),
+        (signed(timestamp=NOW + 301), BODY, "expired_timestamp"),
+        ({"x-finops-timestamp": "yesterday", "x-finops-signature": "sha256=00"}, BODY, "bad_timestamp"),
+    ],
+)
+def test_webhook_bad_signatures(headers: dict, body: bytes, reason: str) -> None:
+    with pytest.raises(Rejected) as refused:
+        webhook.verify(headers, body, SECRET, NOW, 300)
+    assert refused.value.reason == reason
+    assert SECRET not in refused.value.detail
+
+
+def test_a_timestamp_replayed_with_another_body_fails() -> None:
+    headers = signed()
+    with pytest.raises(Rejected, match="bad_signature"):
+        webhook.verify(headers, BODY.replace(b"payments", b"checkout"), SECRET, NOW, 300)
+
+
+def test_webhook_fields_are_mapped() -> None:
+    alert = webhook.receive("kubecost", BODY, FIELDS)
+    assert (alert.source, alert.amount, alert.alert_key) == ("kubecost", 1840.22, "kc-efficiency-7d-payments")
+    assert alert.scope == {"namespace": "payments", "account": "123456789012"}
+    assert alert.text.startswith("Namespace payments spent")
+
+
+def test_webhook_without_an_id_uses_the_body() -> None:
+    alert = webhook.receive("kubecost", BODY, webhook.FieldMap(text="message"))
+    assert alert.alert_key == alert.delivery_id and len(alert.alert_key) == 32
+
+
+def test_webhook_missing_text_is_refused() -> None:
+    with pytest.raises(Rejected, match="missing_field"):
+        webhook.receive("kubecost", BODY, webhook.FieldMap(text="summary.text"))

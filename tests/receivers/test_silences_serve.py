@@ -1,0 +1,120 @@
+"""Silences through the real ``serve`` process: set from the CLI, from /finops and from an alert's menu."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+
+from bot.receivers.webhook import sign
+from tests.receivers.conftest import SECRETS, Receivers
+from tests.receivers.signing import KUBECOST_ALERT, azure_budget_alert
+from tests.receivers.test_receivers_serve import AZURE, KUBECOST, post_of
+
+
+def cli(receivers: Receivers, *args: str) -> subprocess.CompletedProcess:
+    url = receivers.harness.store.engine.url.render_as_string(hide_password=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "silence", *args, "--database-url", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def kubecost(receivers: Receivers, alert_id: str, namespace: str = "payments") -> tuple[int, dict]:
+    alert = dict(KUBECOST_ALERT, id=alert_id, labels=dict(KUBECOST_ALERT["labels"], namespace=namespace))
+    body = json.dumps(alert).encode()
+    stamp = str(int(time.time()))
+    headers = {
+        "X-Finops-Timestamp": stamp,
+        "X-Finops-Signature": sign(SECRETS["FINOPS_WEBHOOK_SECRET_KUBECOST"], stamp, body),
+    }
+    return receivers.post(KUBECOST, body, headers)
+
+
+def test_a_cli_silence_mutes_matching_alerts_until_expired(receivers: Receivers) -> None:
+    added = cli(
+        receivers,
+        "add",
+        "--match",
+        "source=kubecost,namespace=payments",
+        "--for",
+        "7d",
+        "--reason",
+        "known migration",
+        "--by",
+        "alice",
+    )
+    assert added.returncode == 0, added.stderr
+    silence_id = added.stdout.split()[1].rstrip(":")
+
+    posts_before = len(receivers.posts())
+    status, body = kubecost(receivers, "kc-muted-1")
+    assert (status, body["action"], str(body["silence_id"])) == (200, "muted", silence_id)
+    assert kubecost(receivers, "kc-muted-1")[1]["action"] == "duplicate"  # a retry is not counted twice
+    status, other = kubecost(receivers, "kc-other-ns", namespace="search")  # not matched: posted
+    assert other["action"] == "posted"
+    post_of(receivers, other["request_id"])
+    assert len(receivers.posts()) == posts_before + 1
+
+    listed = cli(receivers, "list")
+    [line] = [row for row in listed.stdout.splitlines() if row.startswith(f"{silence_id}\t")]
+    assert "namespace=payments,source=kubecost" in line and "by alice" in line
+    assert "1 muted" in line and "reason: known migration" in line
+
+    mutes = receivers.harness.command("mutes")
+    assert mutes.status == 200 and "known migration" in json.dumps(mutes.body)
+
+    expired = cli(receivers, "expire", silence_id, "--by", "bob")
+    assert expired.returncode == 0 and "by bob" in expired.stdout
+    assert kubecost(receivers, "kc-after-expiry")[1]["action"] == "posted"
+
+
+def test_finops_mute_command_sets_a_silence(receivers: Receivers) -> None:
+    answer = receivers.harness.command("mute source=kubecost,namespace=checkout for 1d noisy during the sale")
+    assert answer.status == 200
+    text = json.dumps(answer.body)
+    assert "namespace=checkout,source=kubecost" in text and "noisy during the sale" in text
+    assert kubecost(receivers, "kc-checkout", namespace="checkout")[1]["action"] == "muted"
+
+    bad = receivers.harness.command("mute kubecost for ever")
+    assert "is not a duration" in json.dumps(bad.body)
+
+
+def test_mute_similar_from_an_alert_post(receivers: Receivers) -> None:
+    token = "?token=" + SECRETS["FINOPS_AZURE_TOKEN"]
+    first = azure_budget_alert(alert_id="mute-1")
+    first["data"]["alertContext"]["AlertData"]["BudgetName"] = "platform-monthly"
+    _status, body = receivers.post(AZURE + token, first)
+    assert body["action"] == "posted"
+    request, _post = post_of(receivers, body["request_id"])
+    ref = f"{request.channel_id}:{request.message_ts}"
+    sim = receivers.harness.sim
+    clicked = sim.click_button(
+        receivers.harness.bot.url, request.reply_ts, receivers.harness.alerts, "finops_mute_similar", value=f"{ref}|7d"
+    )
+    assert clicked.status == 200
+    [note] = sim.wait_for_replies(receivers.harness.alerts, request.reply_ts, count=1)
+    assert "source=azure-budget" in json.dumps(note)
+    assert "subscription=11111111-2222-3333-4444-555555555555" in json.dumps(note)
+
+    other_budget = azure_budget_alert(alert_id="mute-2")
+    other_budget["data"]["alertContext"]["AlertData"]["BudgetName"] = "data-monthly"
+    other_budget["data"]["alertContext"]["AlertData"]["BudgetId"] = "/subscriptions/x/budgets/data-monthly"
+    assert receivers.post(AZURE + token, other_budget)[1]["action"] == "muted"
+
+
+def test_a_muted_slack_message_gets_a_quiet_reply(receivers: Receivers) -> None:
+    harness = receivers.harness
+    answer = harness.command("mute source=person,topic=* for 30m channel noise while testing")
+    assert answer.status == 200
+    ts = harness.post("Our AWS Savings Plans coverage dropped to 60%, can someone check the commitment?")
+    reply = harness.reply_to(ts)
+    assert reply["text"].startswith("Muted by a silence")
+    assert "<!subteam" not in json.dumps(reply)
+    assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts) is None
+    silence_id = re.search(r"Silence #(\d+) set", json.dumps(answer.body)).group(1)
+    assert cli(receivers, "expire", silence_id).returncode == 0

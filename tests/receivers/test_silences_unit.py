@@ -1,0 +1,148 @@
+"""Silences: matchers, durations, expiry; the store on both back ends; the digest's muted lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from bot.domain.silences import Silence, SilenceError, first_match, matches, parse_duration, parse_matchers
+from bot.render.silences import muted_digest_lines
+from bot.services.silencing import parse_mute
+from bot.storage.database import Database
+from bot.storage.silences import SilenceStore
+
+NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def test_matchers_parse_and_match_case_insensitively_with_wildcards() -> None:
+    matchers = parse_matchers(" source=kubecost , Account=1234* ")
+    assert matchers == {"source": "kubecost", "account": "1234*"}
+    assert matches(matchers, {"source": "Kubecost", "account": "123456789012", "kind": "budget"})
+    assert not matches(matchers, {"source": "kubecost", "account": "999"})
+    assert not matches(matchers, {"source": "kubecost"})  # a key the alert lacks never matches
+
+
+@pytest.mark.parametrize("bad", ["", "kubecost", "source=", "=x", "so urce=x", "source=a,,=b"])
+def test_bad_matchers_say_what_is_expected(bad: str) -> None:
+    with pytest.raises(SilenceError, match="key"):
+        parse_matchers(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30m", dt.timedelta(minutes=30)),
+        ("12h", dt.timedelta(hours=12)),
+        ("7d", dt.timedelta(days=7)),
+        ("2w", dt.timedelta(days=14)),
+        ("1.5 days", dt.timedelta(hours=36)),
+    ],
+)
+def test_durations(text: str, expected: dt.timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "7", "forever", "0d", "91d", "-1d"])
+def test_bad_durations(bad: str) -> None:
+    with pytest.raises(SilenceError):
+        parse_duration(bad)
+
+
+def test_mute_command_text() -> None:
+    assert parse_mute("kubecost for 7d known migration") == (
+        {"source": "kubecost"},
+        dt.timedelta(days=7),
+        "known migration",
+    )
+    assert parse_mute("source=aws-budgets,account=1 for 12h")[0] == {"source": "aws-budgets", "account": "1"}
+    with pytest.raises(SilenceError, match="usage"):
+        parse_mute("kubecost 7d")
+
+
+def test_a_silence_ends_on_time_or_when_expired() -> None:
+    silence = Silence(1, {"source": "x"}, "", "U1", NOW, NOW + dt.timedelta(hours=1))
+    assert first_match([silence], {"source": "x"}, NOW + dt.timedelta(minutes=59)) is silence
+    assert first_match([silence], {"source": "x"}, NOW + dt.timedelta(hours=1)) is None
+    ended = Silence(1, {"source": "x"}, "", "U1", NOW, NOW + dt.timedelta(hours=1), expired_at=NOW)
+    assert first_match([ended], {"source": "x"}, NOW) is None
+
+
+def test_store_keeps_silences_and_counts_muted_alerts_once(migrated_engine) -> None:
+    store = SilenceStore(Database(migrated_engine))
+    kept = store.add({"source": "kubecost"}, NOW + dt.timedelta(days=7), "known migration", "U1", NOW)
+    short = store.add({"source": "vantage"}, NOW + dt.timedelta(hours=1), "", "alice", NOW)
+    assert [s.id for s in store.active(NOW)] == [short.id, kept.id]
+    assert [s.id for s in store.active(NOW + dt.timedelta(hours=2))] == [kept.id]
+
+    assert store.record_muted("k1", kept.id, "kubecost", "C1", "spend up", 12.5, None, NOW)
+    assert not store.record_muted("k1", kept.id, "kubecost", "C1", "spend up", 12.5, None, NOW)  # redelivery
+    assert store.record_muted("k2", kept.id, "kubecost", "C1", "spend up", None, None, NOW + dt.timedelta(hours=1))
+    [counted] = store.muted_between(NOW, NOW + dt.timedelta(days=1))
+    assert (counted.silence_id, counted.muted, counted.reason, counted.created_by) == (
+        kept.id,
+        2,
+        "known migration",
+        "U1",
+    )
+    assert store.get(kept.id).muted == 2
+
+    ended = store.expire(kept.id, "bob", NOW + dt.timedelta(hours=3))
+    assert ended is not None and ended.expired_by == "bob"
+    assert store.active(NOW + dt.timedelta(hours=3)) == []
+    assert {s.id for s in store.recent(NOW + dt.timedelta(hours=3))} == {kept.id, short.id}
+    assert store.expire(999, "bob", NOW) is None
+
+
+def test_a_delivery_already_routed_is_not_muted_on_redelivery(migrated_engine) -> None:
+    database = Database(migrated_engine)
+    store = SilenceStore(database)
+    silence = store.add({"source": "kubecost"}, NOW + dt.timedelta(days=1), "", "U1", NOW)
+    from bot.storage.intake import IntakeStore
+
+    assert IntakeStore(database).mark_event_processed("alert:webhook:k-1", NOW)  # routed before the silence
+    assert not store.record_muted(
+        "alert:webhook:k-1", silence.id, "kubecost", None, "x", None, None, NOW, event_id="alert:webhook:k-1"
+    )
+    assert store.record_muted(
+        "alert:webhook:k-2", silence.id, "kubecost", None, "x", None, None, NOW, event_id="alert:webhook:k-2"
+    )
+    assert not store.record_muted(
+        "alert:webhook:k-2", silence.id, "kubecost", None, "x", None, None, NOW, event_id="alert:webhook:k-2"
+    )
+    assert store.get(silence.id).muted == 1
+
+
+def test_digest_lines_count_muted_alerts() -> None:
+    from bot.domain.silences import MutedCount
+
+    [block] = muted_digest_lines([MutedCount(3, "source=kubecost", "known migration", "U1", 12)])
+    text = block["text"]["text"]
+    assert "12" in text and "source=kubecost" in text and "known migration" in text and "<@U1>" in text
+    assert muted_digest_lines([]) == []
+
+
+def test_the_digest_lists_what_silences_muted_that_week() -> None:
+    from bot.config.loader import load_config
+    from bot.domain.digest import DigestData
+    from bot.domain.silences import MutedCount
+    from bot.services.scheduled_posts import compose_digest
+
+    config = load_config("config").config
+    asked: list[tuple[dt.datetime, dt.datetime]] = []
+
+    class Source:
+        def digest_data(self, week_start, week_end, fallback_persona):
+            return DigestData(week_start, week_end, 4, 3, (1, 1, 1, 1, 0, 0, 0), ())
+
+        def muted_between(self, start, end):
+            asked.append((start, end))
+            return [MutedCount(7, "account=123,source=aws-budgets", "known migration", "U1", 5)]
+
+    week = (NOW - dt.timedelta(days=7), NOW)
+    message = compose_digest(config, Source(), NOW, "UTC", week=week)
+    assert asked == [week]
+    assert "*5* muted" in json.dumps(message["blocks"]) and "known migration" in json.dumps(message["blocks"])
+    persona_digest = compose_digest(config, Source(), NOW, "UTC", week=week, audience="finance")
+    assert "muted" not in json.dumps(persona_digest["blocks"])
