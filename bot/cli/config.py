@@ -13,7 +13,7 @@ from bot.config.check import check_config
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check-config",
-        help="validate personas.yaml and routing.yaml",
+        help="validate personas.yaml, routing.yaml and owners.yaml",
         description="Validate the configuration: exit 0 with a summary, or 1 listing every error.",
     )
     add_config_dir(parser)

@@ -40,7 +40,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         help="which personas own a topic",
         description="The answer /finops who-owns gives: the topic matched and its owners by role.",
     )
-    who.add_argument("topic", nargs="*", help="topic words, e.g. 'savings plans' (typos and plurals are fine)")
+    who.add_argument(
+        "topic",
+        nargs="*",
+        help="topic words, e.g. 'savings plans' (typos and plurals are fine), or a scope: "
+        "'account 111122223333', 'project payments-prod', 'subscription <id>', 'namespace prod-eu/payments'",
+    )
     who.add_argument("--json", action="store_true", help="print the answer as JSON")
     who.add_argument("--jsonl", action="store_true", help='read {"topic": "..."} objects per line from stdin')
     _add_config_dir(who)
@@ -143,10 +148,16 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO) -> int:
 
 
 def jsonl_record(decision: Any) -> dict[str, object]:
+    team = decision.team
+    amount = decision.amount
     return {
         "personas": list(decision.personas),
         "topics": list(decision.topics),
         "amount_usd": decision.amount_usd,
+        # The figure as stated, when amount_usd alone does not say it (another currency, a rate).
+        "amount": amount.stated() if amount is not None and (amount.per or amount.currency != "USD") else None,
+        "team": team.team_id if team is not None else None,
+        "team_scope": team.scope if team is not None else None,
         "explanation": decision.explanation,
         "confidence": decision.confidence,
         "is_request": decision.is_request,
@@ -172,10 +183,12 @@ def describe_decision(decision: Any) -> str:
         lines.append(f"accountable: {', '.join(decision.accountable)}")
     if decision.consulted:
         lines.append(f"consulted:   {', '.join(decision.consulted)}")
-    if decision.amount_usd is not None:
-        from bot.routing.router import format_usd
-
-        lines.append(f"amount:      {format_usd(decision.amount_usd)}")
+    if decision.team is not None:
+        team = decision.team.team
+        targets = " ".join(t for t in (team.slack.channel, team.slack.usergroup) if t)
+        lines.append(f"team:        {team.id} ({decision.team.scope})" + (f" — {targets}" if targets else ""))
+    if decision.amount is not None:
+        lines.append(f"amount:      {decision.amount.describe().replace(' stated', '', 1)}")
     lines.append(f"confidence:  {decision.confidence:.2f}")
     lines.append(f"why:         {decision.explanation}")
     return "\n".join(lines) + "\n"
@@ -215,12 +228,40 @@ def run_who_owns(args: argparse.Namespace) -> int:
     lookup = TopicLookup(config)
     if args.jsonl:
         return who_owns_jsonl(lookup, sys.stdin, sys.stdout)
-    answer = lookup.lookup(" ".join(args.topic))
+    query = " ".join(args.topic)
+    scoped = scope_answer(config, query)
+    if scoped is not None:
+        if args.json:
+            print(json.dumps(scoped.to_dict(), ensure_ascii=False))
+        else:
+            sys.stdout.write(describe_scope_answer(scoped))
+        return 0
+    answer = lookup.lookup(query)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
         sys.stdout.write(describe_owners(config, answer))
     return 0
+
+
+def describe_scope_answer(answer: Any) -> str:
+    """``answer`` is a ``bot.routing.owners.ScopeAnswer``."""
+    if answer.match is None:
+        return f"No team owns {answer.query.label} in owners.yaml: alerts about it tag the topic's persona channel.\n"
+    team = answer.match.team
+    lines = [f"{answer.query.label} → {team.name or team.id} [{team.id}] ({answer.match.scope})"]
+    targets = [t for t in (team.slack.channel, team.slack.usergroup, *team.slack.people) if t]
+    if targets:
+        lines.append(f"  tagged:   {' '.join(targets)}")
+    if team.personas:
+        lines.append(f"  for:      {', '.join(team.personas)} topics (others go to the persona's channel)")
+    return "\n".join(lines) + "\n"
+
+
+def scope_answer(config: BotConfig, query: str) -> Any:
+    from bot.routing.owners import OwnerResolver, answer_scope
+
+    return answer_scope(OwnerResolver(config.owners), query)
 
 
 def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO) -> int:
@@ -232,10 +273,10 @@ def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO) -> int:
         except ValueError as exc:
             record: dict[str, object] = {"line": number, "error": f"invalid JSON: {_short(exc)}"}
         else:
-            if isinstance(request, Mapping) and isinstance(request.get("topic", ""), str):
-                record = lookup.lookup(request.get("topic", "")).to_dict()
-            elif isinstance(request, str):
-                record = lookup.lookup(request).to_dict()
+            topic = request.get("topic", "") if isinstance(request, Mapping) else request
+            if isinstance(topic, str):
+                scoped = scope_answer(lookup.config, topic)
+                record = scoped.to_dict() if scoped is not None else lookup.lookup(topic).to_dict()
             else:
                 record = {"line": number, "error": 'expected {"topic": "..."}'}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")

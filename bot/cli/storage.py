@@ -37,6 +37,8 @@ EXPORT_COLUMNS = (
     "primary_topic",
     "topics",
     "amount_usd",
+    "team",
+    "team_scope",
     "current_status",
     "request_created_at",
     "excerpt",

@@ -61,6 +61,12 @@ def summary_lines(config: BotConfig) -> list[str]:
         f">= ${escalation.min_amount_usd:,.0f}: {' '.join(escalation.tag)}" for escalation in routing.escalations
     )
     digest = routing.digest
+    teams = config.owners.teams
+    scopes = sum(len(values) for team in teams for values in team.scopes.model_dump().values())
+    from bot.config.currencies import DEFAULT_RATES, DEFAULT_RATES_DATE
+
+    rates = {**DEFAULT_RATES, **routing.currencies.to_usd}
+    as_of = routing.currencies.as_of or (DEFAULT_RATES_DATE if not routing.currencies.to_usd else None)
     return [
         f"configuration in {config.source_dir} is valid",
         f"  personas:         {len(personas)} ({core} core, {len(personas) - core} allied)",
@@ -72,6 +78,10 @@ def summary_lines(config: BotConfig) -> list[str]:
         f"  duties:           {duties}",
         f"  calendar entries: {len(routing.calendar)}",
         f"  digest:           {digest.channel} at '{digest.schedule}' ({digest.timezone or routing.timezone})",
+        f"  owning teams:     {len(teams)} ({scopes} scopes)"
+        if teams
+        else "  owning teams:     none (no owners.yaml teams)",
+        f"  currencies:       {len(rates) - 1} rates to USD" + (f" as of {as_of.isoformat()}" if as_of else ""),
     ]
 
 

@@ -1,4 +1,4 @@
-"""Load ``personas.yaml`` and ``routing.yaml`` into one validated ``BotConfig``.
+"""Load ``personas.yaml``, ``routing.yaml`` and the optional ``owners.yaml`` into one validated ``BotConfig``.
 
 Loading never stops at the first problem: YAML syntax, schema (types, unknown
 keys, missing keys), values (timezones, schedules, Slack names) and
@@ -16,12 +16,14 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.config.issues import ConfigError, ConfigIssue
-from bot.config.models import BotConfig, PersonasFile, RoutingFile
+from bot.config.models import BotConfig, OwnersFile, PersonasFile, RoutingFile
+from bot.config.owners_checks import check_currencies, check_owners
 from bot.config.semantics import FileReport, check_personas, check_routing
 from bot.config.validation_messages import translate
 from bot.config.yamlmarks import parse_yaml
 
 __all__ = [
+    "OWNERS_FILE",
     "PERSONAS_FILE",
     "ROUTING_FILE",
     "ConfigError",
@@ -32,6 +34,7 @@ __all__ = [
 
 PERSONAS_FILE = "personas.yaml"
 ROUTING_FILE = "routing.yaml"
+OWNERS_FILE = "owners.yaml"  # optional: without it no team owns anything
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -53,13 +56,15 @@ def load_config(config_dir: str | os.PathLike[str]) -> LoadedConfig:
     routing = _load_file(directory / ROUTING_FILE, RoutingFile, "topics")
     if routing.data is not None:
         check_routing(routing.data, routing.report, persona_ids)
+        check_currencies(routing.data, routing.report)
+    owners = _load_owners(directory / OWNERS_FILE, persona_ids)
 
-    issues = _in_order(personas.report.issues) + _in_order(routing.report.issues)
+    issues = _in_order(personas.report.issues) + _in_order(routing.report.issues) + _in_order(owners.report.issues)
     errors = [issue for issue in issues if issue.severity == "error"]
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
-    if errors or personas.model is None or routing.model is None:
+    if errors or personas.model is None or routing.model is None or owners.model is None:
         raise ConfigError(errors, warnings)
-    config = BotConfig(personas=personas.model, routing=routing.model, source_dir=str(directory))
+    config = BotConfig(personas=personas.model, routing=routing.model, owners=owners.model, source_dir=str(directory))
     return LoadedConfig(config=config, warnings=warnings)
 
 
@@ -70,7 +75,7 @@ class _LoadedFile(Generic[ModelT]):
     model: ModelT | None = None
 
 
-def _load_file(path: Path, model: type[ModelT], main_key: str) -> _LoadedFile[ModelT]:
+def _load_file(path: Path, model: type[ModelT], main_key: str, empty_ok: bool = False) -> _LoadedFile[ModelT]:
     report = FileReport(str(path))
     loaded: _LoadedFile[ModelT] = _LoadedFile(report)
     text = _read_text(path, report)
@@ -81,7 +86,7 @@ def _load_file(path: Path, model: type[ModelT], main_key: str) -> _LoadedFile[Mo
     for problem in parsed.problems:
         report.error(problem.loc, problem.message, problem.line)
     if parsed.data is None:
-        if not parsed.problems:
+        if not parsed.problems and not empty_ok:
             report.error((), f"the file is empty: expected a mapping with a '{main_key}:' key")
         return loaded
     if not isinstance(parsed.data, dict):
@@ -97,6 +102,18 @@ def _load_file(path: Path, model: type[ModelT], main_key: str) -> _LoadedFile[Mo
             # A value the YAML layer already rejected would only be reported twice.
             if not any(loc[: len(bad)] == bad for bad in already_reported):
                 report.error(loc, message)
+    return loaded
+
+
+def _load_owners(path: Path, persona_ids: tuple[str, ...] | None) -> _LoadedFile[OwnersFile]:
+    """owners.yaml is optional, and a file of comments only (the shipped example) owns nothing."""
+    if not path.exists():
+        return _LoadedFile(FileReport(str(path)), model=OwnersFile())
+    loaded = _load_file(path, OwnersFile, "teams", empty_ok=True)
+    if loaded.data is not None:
+        check_owners(loaded.data, loaded.report, persona_ids)
+    elif loaded.model is None and not loaded.report.issues:
+        loaded.model = OwnersFile()
     return loaded
 
 

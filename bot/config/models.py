@@ -137,6 +137,17 @@ class CalendarEntry(Frozen):
     note: str = ""
 
 
+class CurrenciesConfig(Frozen):
+    """Approximate conversion rates to USD, for escalation and ranking only.
+
+    ``to_usd`` maps an ISO 4217 code to the USD value of one unit; entries
+    override or extend the shipped table (``bot.routing.money.DEFAULT_RATES``).
+    """
+
+    as_of: dt.date | None = None  # the date the rates were taken
+    to_usd: dict[str, float] = Field(default_factory=dict)
+
+
 class RoutingFile(Frozen):
     version: Literal[1] = 1
     timezone: str = "UTC"
@@ -149,17 +160,57 @@ class RoutingFile(Frozen):
     digest: DigestConfig = DigestConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     calendar: tuple[CalendarEntry, ...] = ()
+    currencies: CurrenciesConfig = CurrenciesConfig()
     receivers: ReceiversConfig = ReceiversConfig()
     silences: SilencesConfig = SilencesConfig()
     topics: tuple[Topic, ...]
 
 
+class TeamScopes(Frozen):
+    """What a team owns. Ids match exactly; names, budgets and tags ignore case."""
+
+    aws_accounts: tuple[str, ...] = ()  # 12 digits, quoted: "111122223333"
+    gcp_projects: tuple[str, ...] = ()  # project ids ("payments-prod") or numbers
+    azure_subscriptions: tuple[str, ...] = ()  # subscription ids (GUIDs)
+    azure_resource_groups: tuple[str, ...] = ()
+    kubernetes_clusters: tuple[str, ...] = ()
+    kubernetes_namespaces: tuple[str, ...] = ()  # "namespace" (any cluster) or "cluster/namespace"
+    tags: tuple[str, ...] = ()  # cost-allocation tags or labels: "team=payments", "cost-center=1234"
+    budgets: tuple[str, ...] = ()  # budget names as the alerts state them
+    names: tuple[str, ...] = ()  # globs over account, project, subscription, cluster... names: "payments-*"
+
+
+class Team(Frozen):
+    id: str
+    name: str = ""
+    slack: SlackTargets = SlackTargets()
+    # Limit the team to the topics these personas are responsible for
+    # (e.g. [engineering]: the team owns engineering work for its scopes;
+    # finance, procurement... stay with the persona's own channel). Empty: all.
+    personas: tuple[str, ...] = ()
+    scopes: TeamScopes = TeamScopes()
+
+
+class OwnersFile(Frozen):
+    """owners.yaml: who owns which accounts, projects, subscriptions, namespaces... Optional."""
+
+    version: Literal[1] = 1
+    teams: tuple[Team, ...] = ()
+
+
 class BotConfig(Frozen):
-    """Both files, validated together. The one object the rest of the bot sees."""
+    """All files, validated together. The one object the rest of the bot sees."""
 
     personas: PersonasFile
     routing: RoutingFile
     source_dir: str
+    owners: OwnersFile = OwnersFile()
+
+    def team(self, team_id: str) -> Team:
+        for team in self.owners.teams:
+            if team.id == team_id:
+                return team
+        raise KeyError(team_id)
 
     def persona(self, persona_id: str) -> Persona:
         for persona in self.personas.personas:

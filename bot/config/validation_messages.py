@@ -43,7 +43,7 @@ def _translate_one(details: Any, root: type[BaseModel]) -> LocatedMessage:
     if describe_expectation is not None:
         return (
             loc,
-            f"expected {describe_expectation(expected, ctx)}, got {describe_value(value)}{_quoting_hint(kind, value)}",
+            f"expected {describe_expectation(expected, ctx)}, got {describe_value(value)}{_quoting_hint(kind, value, loc)}",
         )
     bound = _BOUNDS.get(kind)
     if bound is not None:
@@ -57,9 +57,11 @@ def _translate_one(details: Any, root: type[BaseModel]) -> LocatedMessage:
     return loc, message[:1].lower() + message[1:]
 
 
-def _quoting_hint(kind: str, value: object) -> str:
+def _quoting_hint(kind: str, value: object, loc: Loc = ()) -> str:
     # YAML 1.1 reads yes/no/on/off as booleans and 2024 as a number; a text
     # setting written that way only needs quotes.
+    if kind == "string_type" and isinstance(value, int) and "aws_accounts" in loc:
+        return " (write account ids in quotes: unquoted, YAML reads a number and drops leading zeros)"
     if kind == "string_type" and isinstance(value, (bool, int, float)):
         return " (put the value in quotes to make it text)"
     return ""

@@ -162,6 +162,13 @@ def seed_workspace(sim, config: BotConfig) -> dict[str, str]:
         for person in persona.slack.people:
             if "@" in person and not person.startswith("@"):
                 sim.add_user(person.split("@")[0], email=person)
+    for team in config.owners.teams:  # owners.yaml: members under "team:<id>"
+        if team.slack.channel and not sim.workspace.find_channel(team.slack.channel.lstrip("#")):
+            sim.add_channel(team.slack.channel.lstrip("#"))
+        user_id = sim.add_user(f"{team.id}-lead", email=f"{team.id}-lead@example.com")
+        members[f"team:{team.id}"] = user_id
+        if team.slack.usergroup:
+            sim.add_usergroup(team.slack.usergroup.lstrip("@"), users=[user_id])
     return members
 
 

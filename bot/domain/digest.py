@@ -24,6 +24,7 @@ class RequestRef:
     excerpt: str
     status: str
     permalink: str | None = None
+    team: str | None = None  # the owners.yaml team owning it
 
 
 @dataclass(frozen=True)

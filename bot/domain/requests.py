@@ -56,6 +56,8 @@ class NewRequest:
     fingerprint: str | None = None  # same alert again -> linked, not re-tagged
     matched_terms: Sequence[str] = ()  # kept with the 'routed' event, for routing feedback
     next_nudge_at: dt.datetime | None = None
+    team: str | None = None  # the owners.yaml team owning the alert's scope
+    team_scope: str | None = None  # the scope that matched: "account 111122223333"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class RequestView:
     closed_at: dt.datetime | None
     nudged_windows: int
     next_nudge_at: dt.datetime | None
+    team: str | None = None
+    team_scope: str | None = None
 
     @property
     def is_closed(self) -> bool:

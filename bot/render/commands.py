@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.config.models import BotConfig, Persona
 from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, context, section
-from bot.render.text import STATUS_LABELS, Mentions, format_usd, message, quote
+from bot.render.text import STATUS_LABELS, Mentions, format_usd, message, quote, team_mention_key
 
 # --- /finops answers --------------------------------------------------------------------------
 
@@ -64,6 +64,26 @@ def render_who_owns(query: str, answer, config: BotConfig, mentions: Mentions) -
             blocks.append(context(f"{persona.name}: " + "; ".join(persona.responsibilities[:3])))
     text = f"{topic.name}: " + ", ".join(mentions.name(p) for p in answer.personas)
     return message(text, blocks)
+
+
+def render_scope_owner(answer, mentions: Mentions) -> dict:
+    """``answer`` is a ``bot.routing.owners.ScopeAnswer``: the team owning an account, project…"""
+    scope = quote(answer.query.label, 120)
+    if answer.match is None:
+        text = f"No team owns {scope} in owners.yaml: alerts about it tag the topic's persona channel."
+        return message(text, [section(text)])
+    team = answer.match.team
+    key = team_mention_key(team.id)
+    reach = mentions.by_persona.get(key)
+    lines = [f"*{scope}* → *{quote(team.name or team.id, 80)}*" + (f" ({reach})" if reach else "")]
+    if answer.match.scope != answer.query.label:
+        lines.append(f"Matched: {quote(answer.match.scope, 160)}")
+    if team.personas:
+        lines.append(
+            f"For {', '.join(mentions.name(p) for p in team.personas)} topics; others go to the persona's channel."
+        )
+    text = f"{answer.query.label}: {team.name or team.id}"
+    return message(text, [section("\n".join(lines))])
 
 
 def _has_topic(config: BotConfig, topic_id: str) -> bool:
@@ -144,6 +164,7 @@ class OpenRequestLine:
     opened_at: dt.datetime
     amount_usd: float | None
     excerpt: str
+    team_name: str | None = None  # the owning team, when owners.yaml names one
 
 
 def render_open_requests(title: str, lines: Sequence[OpenRequestLine], total: int | None = None) -> dict:
@@ -153,8 +174,9 @@ def render_open_requests(title: str, lines: Sequence[OpenRequestLine], total: in
     rows = [f"*{title}* ({total if total is not None else len(lines)}, oldest first)"]
     for line in lines:
         amount = f" · {format_usd(line.amount_usd)}" if line.amount_usd is not None else ""
+        owner = f"{line.team_name} ({line.persona_name})" if line.team_name else line.persona_name
         rows.append(
-            f"• <{line.link}|#{line.request_id}> {line.topic_name} → {line.persona_name}"
+            f"• <{line.link}|#{line.request_id}> {line.topic_name} → {owner}"
             f" · {STATUS_LABELS.get(line.status, line.status)} since {line.opened_at:%Y-%m-%d}{amount}"
             f" — {quote(line.excerpt, 120)}"
         )

@@ -203,7 +203,8 @@ def _persona_text(week: PersonaWeek, names: _Names, as_of: dt.datetime) -> str:
 
 
 def _ref_link(ref: RequestRef) -> str:
-    return link(message_link(ref), ref.excerpt, EXCERPT_CHARS)
+    shown = link(message_link(ref), ref.excerpt, EXCERPT_CHARS)
+    return f"{shown} (team {escape(ref.team)})" if ref.team else shown
 
 
 def _tail_blocks(data: DigestData, names: _Names) -> list[Block]:

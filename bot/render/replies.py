@@ -47,6 +47,10 @@ class RoutedReply:
     matched_terms: tuple[str, ...]
     amount_usd: float | None
     explanation: str
+    team: str | None = None  # mention key of the owning team ("team:payments")
+    team_scope: str | None = None  # the scope it owns: "account 111122223333"
+    team_tagged: bool = False  # the team is reached in Slack: tag it, consult the personas
+    amount_stated: str | None = None  # "€950,000", "$35/hour": the amount as the message stated it
     status: str = "open"
     status_by: str | None = None
     status_at: dt.datetime | None = None
@@ -54,8 +58,21 @@ class RoutedReply:
 
 
 def render_routed_reply(reply: RoutedReply, mentions: Mentions, personas: Sequence[Persona]) -> dict:
-    tagged = [mentions.mention(p) for p in reply.responsible]
+    consulted = reply.consulted
+    if reply.team and reply.team_tagged:
+        # The owning team is tagged; the topic's personas are consulted (named, not pinged).
+        tagged = [mentions.mention(reply.team)]
+        consulted = tuple(dict.fromkeys((*reply.responsible, *reply.consulted)))
+    else:
+        tagged = [mentions.mention(p) for p in reply.responsible]
     lines = [f":label: *{', '.join(reply.topic_names) or 'Cloud cost request'}* → " + " ".join(tagged)]
+    if reply.team:
+        owner = f"Owned by *{mentions.name(reply.team)}*" + (
+            f" ({quote(reply.team_scope, 120)})" if reply.team_scope else ""
+        )
+        if not reply.team_tagged:
+            owner += ": the team could not be reached in Slack, so the persona is tagged"
+        lines.append(owner)
     if reply.escalated:
         lines.append(
             ":rotating_light: Amount at or above the escalation threshold, also tagging "
@@ -67,10 +84,19 @@ def render_routed_reply(reply: RoutedReply, mentions: Mentions, personas: Sequen
             f":warning: Could not reach {unresolved} in Slack, so also tagging "
             + " ".join(mentions.mention(p) for p in reply.fallback_added)
         )
-    if reply.consulted:
-        lines.append("Consulted: " + ", ".join(mentions.name(p) for p in reply.consulted))
+    if consulted:
+        lines.append("Consulted: " + ", ".join(mentions.name(p) for p in consulted))
     details = []
-    if reply.amount_usd is not None:
+    if reply.amount_stated and not (
+        reply.amount_usd is not None and reply.amount_stated == format_usd(reply.amount_usd)
+    ):
+        usd = (
+            f" (≈ {format_usd(reply.amount_usd)})"
+            if reply.amount_usd is not None and not reply.amount_stated.startswith("$")
+            else ""
+        )
+        details.append(f"Amount: *{quote(reply.amount_stated, 40)}*{usd}")
+    elif reply.amount_usd is not None:
         details.append(f"Amount: *{format_usd(reply.amount_usd)}*")
     if reply.matched_terms:
         details.append("Matched: " + ", ".join(f"`{quote(t, 40)}`" for t in reply.matched_terms[:6]))
@@ -94,6 +120,8 @@ def _lifecycle_blocks(reply: RoutedReply, mentions: Mentions, personas: Sequence
         status_line += f" at <!date^{int(reply.status_at.timestamp())}^{{date_short_pretty}} {{time}}|{reply.status_at:%Y-%m-%d %H:%M} UTC>"
     if reply.repeat_count:
         status_line += f" · repeated {reply.repeat_count}×"
+    if reply.team:
+        status_line += f" · team *{mentions.name(reply.team)}*"
     blocks.append(context(status_line))
     if reply.status in CLOSED_STATUSES:
         return blocks
@@ -131,8 +159,15 @@ def render_repeat_notice(first_permalink: str | None, repeat_count: int) -> dict
     return message(text, [context(text)])
 
 
-def render_nudge(accountable: Sequence[str], mentions: Mentions, waited: str) -> dict:
+def render_nudge(accountable: Sequence[str], mentions: Mentions, waited: str, team: str | None = None) -> dict:
     who = " ".join(mentions.mention(p) for p in accountable) or "the FinOps team"
+    if team:
+        # The owning team was tagged and has not taken it: remind it, and the accountable persona.
+        text = (
+            f":alarm_clock: Nobody has taken this request in {waited}. {mentions.mention(team)} "
+            f"(*{mentions.name(team)}* owns it), can you take it? {who}, please follow up."
+        )
+        return message(text, [section(text)])
     text = f":alarm_clock: Nobody has taken this request in {waited}. {who}, can you find an owner?"
     return message(text, [section(text)])
 

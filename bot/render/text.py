@@ -57,6 +57,11 @@ class Mentions:
         return bool(self.by_persona.get(persona_id))
 
 
+def team_mention_key(team_id: str) -> str:
+    """An owners.yaml team in ``Mentions``: teams share the personas' table under this key."""
+    return f"team:{team_id}"
+
+
 def format_usd(amount: float | None) -> str:
     if amount is None:
         return ""

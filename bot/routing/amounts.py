@@ -1,4 +1,4 @@
-"""The headline USD amount stated in a message.
+"""The headline amount stated in a message, with its currency.
 
 Alerts state several figures (threshold, budgeted amount, expected spend,
 actual spend, impact); the headline is the one a reader acts on:
@@ -8,26 +8,57 @@ actual spend, impact); the headline is the one a reader acts on:
 * recommendation -> the estimated savings;
 * otherwise the figure that is not a baseline ("$310k vs $220k plan" -> 310k).
 
-Each candidate is ranked by the nearest label on its left; ties go to the
-first one stated. Non-USD currencies (EUR, €, JPY, ¥, A$...), percentages and
-units (GB-Mo, credits) are never amounts.
+Each candidate is ranked by the nearest label on its left (or right); ties go
+to the first one stated. The labels are the alert-source table's
+(``bot.routing.sources``): every source contributes the labels, JSON keys and
+fields its format uses, the same table the repeat fingerprint reads.
+
+Currencies: "$" is US dollars; "€", "£", "¥", "₹", "C$"/"CA$", "A$"/"AU$",
+ISO codes before or after the figure ("EUR 4,000", "18,000 USD") and the
+codes payloads declare ("currencyCode", "Unit", "currency", "Currency Type")
+are read. Percentages and units (GB-Mo, credits, hours) are never amounts.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import NamedTuple
 
-_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+from bot.routing.money import DEFAULT_RATES, KNOWN_CODES, SYMBOLS, Money, money
+from bot.routing.sources import BASELINE, FIELDS, HEADLINE, JSON_KEYS, LABELS, NEUTRAL, RIGHT_LABELS, AmountKind
+
+_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?![\d.])|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion)\b)?"
-# Anchored on the currency marker (no optional prefix) so the scan is fast.
-_DOLLAR = re.compile(r"\$\s?" + _NUMBER + _SCALE)  # a literal first char: fast scan
-_USD_PREFIX = re.compile(r"\bUSD\s?" + _NUMBER + _SCALE)
+# ISO codes read in free text ("EUR 4,000", "18,000 USD"); payloads' declared
+# codes ("currencyCode": "CHF") may be any ISO 4217 code.
+TEXT_CODES = ("USD", "EUR", "GBP", "JPY", "INR", "CAD", "AUD")
+_CODES = "|".join(TEXT_CODES)
+# Anchored on the currency marker (no optional prefix) so the scan is fast; the
+# letters before a "$" (A$, CA$, US$) are read afterwards.
+_SYMBOL_AMOUNT = re.compile(r"[$€£¥₹]\s?" + _NUMBER + _SCALE)
+_CODE_AMOUNT = re.compile(r"\b(" + _CODES + r")\s?" + _NUMBER + _SCALE)
+_SUFFIXED = re.compile(
+    _NUMBER + _SCALE + r"\s?(?:(?P<code>" + _CODES + r")\b|(?P<word>US dollars|dollars|euros?)\b|(?P<sym>€|£))",
+    re.IGNORECASE,
+)
+_WORD_CODES = {"us dollars": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR"}
 _SIGNS = ("+", "-", "−")
-_SUFFIXED = re.compile(_NUMBER + _SCALE + r"\s?(?:USD\b|US dollars\b|dollars\b)", re.IGNORECASE)
 _JSON_NUMBER_KEY = re.compile(r'"(?P<key>[A-Za-z_]+)"\s*:\s*"?(?P<value>-?\d+(?:\.\d+)?)"?')
 _JSON_CURRENCY = re.compile(r'"(?:currencyCode|currency|Unit|unit)"\s*:\s*"(?P<code>[A-Za-z]{3})"')
 _TEXT_CURRENCY = re.compile(r"\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b", re.IGNORECASE)
+_PER = re.compile(
+    r"\s?(?:/|per |an? )\s?(?P<per>hour|hr|h|month|mo|day|week|wk|year|yr|annum)\b",
+    re.IGNORECASE,
+)
+_PER_NAMES = {"hr": "hour", "h": "hour", "mo": "month", "wk": "week", "yr": "year", "annum": "year"}
+# Words that make an hourly or monthly rate a commitment's ("$35.00/hour" on a Savings Plan).
+_COMMITMENT_WORDS = ("savings plan", "reserved", "reservation", "commit", "cud")
+_COMMITMENT_ABBREVIATIONS = (" RI", "RIs", " SP ", "SPs", "CUD")
+_TERM = re.compile(r"\b(?P<n>[1-5]|one|three|five)[- ]?(?:yr|year)s?\b", re.IGNORECASE)
+_TERM_WORDS = {"one": 1, "three": 3, "five": 5}
+# Currencies written with "." for thousands and "," for decimals ("€1.200,50").
+_DOT_THOUSANDS = frozenset({"EUR", "BRL", "DKK", "NOK", "SEK", "TRY", "IDR", "PLN", "CZK", "ARS", "CLP", "COP"})
 
 _SCALES = {
     "k": 1e3,
@@ -40,191 +71,202 @@ _SCALES = {
     "billion": 1e9,
 }
 
-HEADLINE, NEUTRAL, BASELINE = 3, 2, 1
-
-# Left-context labels, checked nearest first. Order inside a rank does not matter.
-_LABELS: tuple[tuple[str, int], ...] = (
-    ("total impact", HEADLINE),
-    ("impact", HEADLINE),
-    ("actual amount", HEADLINE),
-    ("actual cost", HEADLINE),
-    ("actual spend", HEADLINE),
-    ("current spend", HEADLINE),
-    ("spend to date", HEADLINE),
-    ("spent", HEADLINE),
-    ("is now", HEADLINE),
-    ("forecasted total", HEADLINE),
-    ("forecast", HEADLINE),
-    ("to reach", HEADLINE),
-    ("estimated savings", HEADLINE),
-    ("monthly savings", HEADLINE),
-    ("annual savings", HEADLINE),
-    ("potential savings", HEADLINE),
-    ("savings:", HEADLINE),
-    ("savings of", HEADLINE),
-    ("save ", HEADLINE),
-    ("saves ", HEADLINE),
-    ("increase by", HEADLINE),
-    ("increased by", HEADLINE),
-    ("decrease by", HEADLINE),
-    ("decreased by", HEADLINE),
-    ("cost change", HEADLINE),
-    ("total change", HEADLINE),
-    ("monthly cost will", HEADLINE),
-    ("threshold", BASELINE),
-    ("greater than", BASELINE),
-    ("exceeds", BASELINE),
-    ("exceed", BASELINE),
-    ("budgeted amount", BASELINE),
-    ("budget amount", BASELINE),
-    ("budgeted", BASELINE),
-    ("expected", BASELINE),
-    ("baseline", BASELINE),
-    (" vs", BASELINE),
-    ("versus", BASELINE),
-    ("compared to", BASELINE),
-    ("from", BASELINE),
-    ("contribution", BASELINE),
-    ("limit", BASELINE),
-    ("last week", BASELINE),
-    (" to ", NEUTRAL),
-    ("last month", BASELINE),
-    ("previous", BASELINE),
-    ("plan of", BASELINE),
-)
-_JSON_KEYS: dict[str, int] = {
-    "totalimpact": HEADLINE,
-    "costamount": HEADLINE,
-    "spendingamount": HEADLINE,
-    "spentamount": HEADLINE,
-    "forecastedtotalforperiod": HEADLINE,
-    "actualspend": HEADLINE,
-    "estimatedmonthlysavings": HEADLINE,
-    "estimatedsavings": HEADLINE,
-    "totalactualspend": NEUTRAL,
-    "maximpact": BASELINE,
-    "totalexpectedspend": BASELINE,
-    "budgetamount": BASELINE,
-    "budget": BASELINE,
-    "notificationthresholdamount": BASELINE,
-    "thresholdamount": BASELINE,
-    "contribution": BASELINE,
-}
 # Alternation tried longest first, so "total impact" is one label, not "impact".
-_LABEL_RANK = dict(_LABELS)
-_LABEL_RE = re.compile("|".join(re.escape(label) for label in sorted(_LABEL_RANK, key=len, reverse=True)))
+_LABEL_RE = re.compile("|".join(re.escape(label) for label in sorted(LABELS, key=len, reverse=True)))
 _LEFT_WINDOW = 72
-_RIGHT_RANK = {
-    "spent": HEADLINE,
-    "in spend": HEADLINE,
-    "actual": HEADLINE,
-    "so far": HEADLINE,
-    "budget": BASELINE,
-    "budgeted": BASELINE,
-    "threshold": BASELINE,
-    "limit": BASELINE,
-    "plan": BASELINE,
-    "expected": BASELINE,
-    "baseline": BASELINE,
-}
-_RIGHT_LABEL = re.compile(r"(?:/[a-z]+)?\s*\)?\s*(" + "|".join(sorted(_RIGHT_RANK, key=len, reverse=True)) + r")\b")
+_RIGHT_LABEL = re.compile(r"(?:/[a-z]+)?\s*\)?\s*(" + "|".join(sorted(RIGHT_LABELS, key=len, reverse=True)) + r")\b")
+_FIELD_RE = re.compile(
+    r"\b("
+    + "|".join(re.escape(f) for f in sorted(FIELDS, key=len, reverse=True))
+    + r")[^\w\n]{0,4}"
+    + _NUMBER
+    + r"(?![\d%.,])",
+    re.IGNORECASE,
+)
 _CUT = re.compile(r"\n|\. |\||\(|;")
+_ALNUM = re.compile(r"[^\W_]")
 
 
-@dataclass(frozen=True)
-class AmountCandidate:
+class AmountCandidate(NamedTuple):
+    # A named tuple, not a dataclass: one is built per figure of every message.
     value: float
     rank: int
     position: int
+    currency: str = "USD"
+    kind: AmountKind | None = None
+    per: str | None = None
 
 
-def headline_usd(text: str) -> float | None:
-    """The headline USD figure stated in ``text``, or None."""
-    candidates = usd_candidates(text)
+def headline(text: str, rates: Mapping[str, float] = DEFAULT_RATES) -> Money | None:
+    """The headline figure stated in ``text`` with its currency and USD equivalent, or None."""
+    candidates = candidates_in(text)
     if not candidates:
         return None
     best = max(candidates, key=lambda c: (c.rank, -c.position))
-    return round(best.value, 2)
+    term = None
+    if best.per in ("hour", "month") and _is_commitment(text):
+        found = _TERM.search(text)
+        # Without a stated term, the shortest term a commitment is sold for.
+        term = (_TERM_WORDS.get(found.group("n").lower()) or int(found.group("n"))) if found else 1
+    return money(round(best.value, 2), best.currency, rates, per=best.per, kind=best.kind, term_years=term)
 
 
-def usd_candidates(text: str) -> list[AmountCandidate]:
+def _is_commitment(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in _COMMITMENT_WORDS) or any(a in text for a in _COMMITMENT_ABBREVIATIONS)
+
+
+def headline_usd(text: str, rates: Mapping[str, float] = DEFAULT_RATES) -> float | None:
+    """The headline figure in USD (converted at ``rates``), or None."""
+    found = headline(text, rates)
+    return found.usd if found else None
+
+
+def candidates_in(text: str) -> list[AmountCandidate]:
+    # Each `in` scans the text: the gates below are ordered and grouped so a
+    # long alert pays for as few scans as the USD-only reader did.
     found: list[AmountCandidate] = []
-    if "$" in text or "USD" in text or "usd" in text or "Usd" in text or "ollar" in text:
-        found.extend(_stated_amounts(text))
-    if "{" in text and '"' in text:
+    lowered = text.lower()
+    dollar = "$" in text
+    symbol = dollar or (not text.isascii() and ("€" in text or "£" in text or "¥" in text or "₹" in text))
+    json_like = "{" in text and '"' in text
+    code = "usd" in lowered or "eur" in lowered
+    if not (code or symbol or json_like):
+        # Pounds, yen, rupees, Canadian and Australian dollars by code, in
+        # free text only (a payload declares its currency in a key).
+        code = "gbp" in lowered or "jpy" in lowered or "inr" in lowered or "cad" in lowered or "aud" in lowered
+    words = "ollar" in lowered
+    declared = _declared_currency(text) if (symbol or code) and "urrency" in lowered else None
+    if symbol or code or words:
+        found.extend(_stated_amounts(text, lowered, declared, symbol, code))
+    if json_like:
         found.extend(_json_amounts(text))
+    if not found and "urrency" in lowered:
+        declared = declared or _declared_currency(text)
+        if declared:
+            found.extend(_field_amounts(text, declared))
     return found
 
 
-def _stated_amounts(text: str) -> list[AmountCandidate]:
-    if _non_usd_declared(text):
-        return []
+def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool, code: bool) -> list[AmountCandidate]:
     found: list[AmountCandidate] = []
-    lowered = text.lower() if len(text) < 4096 else _LazyLower(text)
-    matches = list(_DOLLAR.finditer(text)) if "$" in text else []
-    if "USD" in text:
-        matches += _USD_PREFIX.finditer(text)
-    for match in matches:
+    for match in _SYMBOL_AMOUNT.finditer(text) if symbol else ():
         start = match.start()
-        if text[start] == "$" and start > 0 and text[start - 1].isalpha() and text[start - 2 : start] != "US":
-            continue  # A$, C$, NZ$, R$: not US dollars (US$ is)
-        value = _value(match.group(1), match.group(2))
-        if value is None or _is_percentage(text, match.end()):
-            continue
-        if text[start - 2 : start] == "US":
-            start -= 2
-        # "+$5,384.23": a signed figure is the change itself (impact, delta).
-        signed = text[max(0, start - 2) : start].strip()[-1:] in _SIGNS
-        rank = HEADLINE if signed else _rank(lowered, start)
-        if rank == NEUTRAL:
-            rank = _right_rank(lowered, match.end())
-        found.append(AmountCandidate(value, rank, start))
-    if "USD" not in text and "usd" not in text and "ollar" not in text:
+        if text[start] == "$" and (start == 0 or not text[start - 1].isalpha()):
+            currency: str | None = "USD"
+        else:
+            currency, start = _symbol_currency(text, start)
+        if currency is None:
+            continue  # R$ we do not know, a "$" inside a word
+        if currency == "USD" and text[match.start()] == "$" and declared and declared != "USD":
+            if not declared.endswith("D"):  # "Currency: EUR" with "$": the figure is not in dollars
+                continue
+            currency = declared  # "Currency: CAD" and "$1,200": Canadian dollars
+        candidate = _candidate(text, lowered, match, start, currency, 1)
+        if candidate is not None:
+            found.append(candidate)
+    if not code and "€" not in text and "£" not in text and "ollar" not in lowered:
         return found
+    for match in _CODE_AMOUNT.finditer(text) if code else ():
+        candidate = _candidate(text, lowered, match, match.start(), match.group(1), 2)
+        if candidate is not None:
+            found.append(candidate)
     for match in _SUFFIXED.finditer(text):
-        value = _value(match.group(1), match.group(2))
+        if match.group("code"):
+            currency = match.group("code").upper()
+        elif match.group("word"):
+            currency = _WORD_CODES[match.group("word").lower()]
+        else:
+            currency = SYMBOLS[match.group("sym")]
+        value = _value(match.group(1), match.group(2), currency)
         if value is not None:
-            found.append(AmountCandidate(value, _rank(lowered, match.start()), match.start()))
+            rank = _rank(lowered, match.start())
+            found.append(AmountCandidate(value, rank[0], match.start(), currency, rank[1]))
     return found
+
+
+def _candidate(text, lowered, match, start: int, currency: str, number_group: int) -> AmountCandidate | None:
+    value = _value(match.group(number_group), match.group(number_group + 1), currency)
+    end = match.end()
+    after = text[end : end + 1]
+    if value is None or after == "%":
+        return None
+    # "+$5,384.23": a signed figure is the change itself (impact, delta).
+    signed = text[max(0, start - 2) : start].strip()[-1:] in _SIGNS
+    rank, kind = (HEADLINE, "change") if signed else _rank(lowered, start)
+    if rank == NEUTRAL:
+        rank, kind = _right_rank(lowered, end)
+    period = None
+    # "/hour", " per month", " a month": only then try the rate pattern.
+    if after == "/" or (after == " " and text[end + 1 : end + 2] in ("p", "a", "/")):
+        per = _PER.match(text, end)
+        if per:
+            word = per.group("per").lower()
+            period = _PER_NAMES.get(word, word)
+    return AmountCandidate(value, rank, start, currency, kind, period)
+
+
+def _symbol_currency(text: str, start: int) -> tuple[str | None, int]:
+    """The currency of the symbol at ``start`` and where the written figure begins."""
+    symbol = text[start]
+    if symbol != "$":
+        return SYMBOLS[symbol], start
+    if start == 0 or not text[start - 1].isalpha():
+        return "USD", start
+    prefix_start = start
+    while prefix_start > 0 and start - prefix_start < 3 and text[prefix_start - 1].isalpha():
+        prefix_start -= 1
+    if prefix_start > 0 and text[prefix_start - 1].isalnum():
+        return None, start
+    return SYMBOLS.get(text[prefix_start:start].upper() + "$"), prefix_start
 
 
 def _json_amounts(text: str) -> list[AmountCandidate]:
     found: list[AmountCandidate] = []
-    currency = _JSON_CURRENCY.search(text)
-    if currency and currency.group("code").upper() != "USD":
-        return found
+    currency = "USD"
+    declared = _JSON_CURRENCY.search(text)
+    if declared:
+        currency = declared.group("code").upper()
+        if currency not in KNOWN_CODES:
+            return found  # "Unit": "Hrs": a usage figure, not money
     for match in _JSON_NUMBER_KEY.finditer(text):
-        rank = _JSON_KEYS.get(match.group("key").lower())
-        if rank is None:
+        label = JSON_KEYS.get(match.group("key").lower())
+        if label is None:
             continue
         try:
             value = float(match.group("value"))
         except ValueError:
             continue
-        found.append(AmountCandidate(abs(value), rank, match.start()))
+        found.append(AmountCandidate(abs(value), label.rank, match.start(), currency, label.kind))
     return found
 
 
-class _LazyLower:
-    """Lower-cases only the windows looked at, for very long texts."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-
-    def __getitem__(self, item: slice) -> str:
-        return self._text[item].lower()
-
-
-def _non_usd_declared(text: str) -> bool:
-    if "urrency" not in text and "URRENCY" not in text:
-        return False
-    declared = _TEXT_CURRENCY.search(text)
-    return bool(declared and declared.group("code").upper() != "USD")
+def _field_amounts(text: str, currency: str) -> list[AmountCandidate]:
+    """Bare figures after a source's field labels, in the currency the alert declares."""
+    found: list[AmountCandidate] = []
+    for match in _FIELD_RE.finditer(text):
+        label = FIELDS[match.group(1).lower()]
+        value = _value(match.group(2), None, currency)
+        if value is not None:
+            found.append(AmountCandidate(value, label.rank, match.start(), currency, label.kind))
+    return found
 
 
-def _value(number: str, scale: str | None) -> float | None:
+def _declared_currency(text: str) -> str | None:
+    declared = _TEXT_CURRENCY.search(text) or _JSON_CURRENCY.search(text)
+    if declared is None:
+        return None
+    code = declared.group("code").upper()
+    return code if code in KNOWN_CODES else None
+
+
+def _value(number: str, scale: str | None, currency: str) -> float | None:
+    if currency in _DOT_THOUSANDS and "." in number and re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", number):
+        number = number.replace(".", "").replace(",", ".")
+    else:
+        number = number.replace(",", "")
     try:
-        value = float(number.replace(",", ""))
+        value = float(number)
     except ValueError:
         return None
     if scale:
@@ -232,11 +274,7 @@ def _value(number: str, scale: str | None) -> float | None:
     return value
 
 
-def _is_percentage(text: str, end: int) -> bool:
-    return text[end : end + 1] == "%"
-
-
-def _rank(lowered: str, start: int) -> int:
+def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:
     """Rank from the label nearest to the left of the amount, within its clause.
 
     A clause ends at a line break, a sentence end, a table cell or a bracket;
@@ -245,19 +283,25 @@ def _rank(lowered: str, start: int) -> int:
     """
     window = lowered[max(0, start - _LEFT_WINDOW) : start]
     cut = _last_cut(window, len(window))
-    if not any(ch.isalnum() for ch in window[cut:]):
+    if _ALNUM.search(window, cut) is None:
         cut = _last_cut(window, max(cut - 1, 0))
     clause = window[cut:]
-    best_rank = NEUTRAL
+    best = None
     for match in _LABEL_RE.finditer(clause):
-        best_rank = _LABEL_RANK[match.group(0)]
-    return best_rank
+        best = match
+    if best is None:
+        return NEUTRAL, None
+    label = LABELS[best.group(0)]
+    return label.rank, label.kind
 
 
-def _right_rank(lowered, end: int) -> int:
+def _right_rank(lowered, end: int) -> tuple[int, AmountKind | None]:
     """Labels written after the figure: "$512.30 spent", "$1,000 budget"."""
     after = _RIGHT_LABEL.match(lowered[end : end + 24])
-    return _RIGHT_RANK[after.group(1)] if after else NEUTRAL
+    if not after:
+        return NEUTRAL, None
+    label = RIGHT_LABELS[after.group(1)]
+    return label.rank, label.kind
 
 
 def _last_cut(window: str, end: int) -> int:
@@ -265,3 +309,6 @@ def _last_cut(window: str, end: int) -> int:
     for last in _CUT.finditer(window, 0, end):  # noqa: B007 - only the last match is wanted
         pass
     return last.end() if last else 0
+
+
+__all__ = ["BASELINE", "HEADLINE", "NEUTRAL", "AmountCandidate", "candidates_in", "headline", "headline_usd"]

@@ -12,7 +12,11 @@
    adds its responsible personas when it is nearly as strong and rests on more
    than one piece of evidence.
 4. A clear cost message with no confident topic goes to the fallback persona.
-5. Escalations add personas for large stated amounts.
+5. Escalations add personas for large stated amounts (converted to USD; a
+   commitment's hourly or monthly rate counts as its total over the term).
+6. The owning team: the identifiers the alert carries (account, project,
+   subscription, namespace, tag, budget...) name the team in owners.yaml
+   that owns the scope (``bot.routing.owners``).
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.config.models import BotConfig, Topic
 from bot.routing import lexicon
-from bot.routing.amounts import headline_usd
+from bot.routing.amounts import headline
 from bot.routing.matcher import TYPO_WEIGHT, Hit, Term, TermIndex, split_term
+from bot.routing.money import DEFAULT_RATES, Money
+from bot.routing.money import format_usd as format_usd
+from bot.routing.owners import OwnerMatch, OwnerResolver
 from bot.routing.slack_text import MAX_TEXT_CHARS, clean_mrkdwn, message_text
 
 TagRole = Literal["responsible", "accountable", "consulted", "informed", "escalation", "fallback"]
@@ -67,8 +74,10 @@ class Decision:
     topics: tuple[str, ...] = ()
     matched_terms: tuple[str, ...] = ()
     confidence: float = 0.0
-    amount_usd: float | None = None
+    amount_usd: float | None = None  # the stated headline in USD (None without a rate for its currency)
     explanation: str = ""
+    amount: Money | None = None  # the headline as stated: figure, currency, rate period, commitment total
+    team: OwnerMatch | None = None  # the team owning the alert's scope, when owners.yaml names one
 
     @property
     def personas(self) -> tuple[str, ...]:
@@ -90,8 +99,29 @@ class Decision:
             "informed": list(self.informed),
             "confidence": self.confidence,
             "amount_usd": self.amount_usd,
+            "amount": _money_dict(self.amount),
+            "team": self.team.to_dict() if self.team else None,
             "explanation": self.explanation,
         }
+
+    @property
+    def team_id(self) -> str | None:
+        return self.team.team_id if self.team else None
+
+
+def _money_dict(amount: Money | None) -> dict[str, object] | None:
+    if amount is None:
+        return None
+    return {
+        "stated": amount.stated(),
+        "value": amount.amount,
+        "currency": amount.currency,
+        "per": amount.per,
+        "kind": amount.kind,
+        "usd": amount.usd,
+        "commitment_years": amount.term_years,
+        "escalation_usd": amount.escalation_usd,
+    }
 
 
 @dataclass
@@ -148,6 +178,9 @@ class Router:
         self._min_confidence = routing.min_confidence
         self._fallback = routing.fallback_persona
         self._escalations = sorted(routing.escalations, key=lambda e: e.min_amount_usd)
+        self._rates = {**DEFAULT_RATES, **routing.currencies.to_usd}
+        self.owners = OwnerResolver(config.owners)
+        self._has_owners = not self.owners.empty
 
     def _context_of_terms(self) -> dict[tuple[str, ...], frozenset[str]]:
         """Context groups each term carries, including those of its words.
@@ -178,12 +211,27 @@ class Router:
     # ------------------------------------------------------------------ API
 
     def route(self, message: Mapping) -> Decision:
-        return self._decide(message_text(message))
+        text = message_text(message)
+        decision = self._decide(text)
+        return self._owned(decision, text) if self._has_owners else decision
 
     def route_text(self, text: str) -> Decision:
         if not isinstance(text, str):
             return self._decide("")
-        return self._decide(clean_mrkdwn(text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS])
+        text = clean_mrkdwn(text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
+        decision = self._decide(text)
+        return self._owned(decision, text) if self._has_owners else decision
+
+    def _owned(self, decision: Decision, text: str) -> Decision:
+        """The decision with the team owning the alert's scope, if any."""
+        if not decision.is_request:
+            return decision
+        responsible = [t.persona for t in decision.tags if t.role in ("responsible", "fallback")]
+        match = self.owners.resolve(text, responsible)
+        if match is None:
+            return decision
+        explanation = decision.explanation + f"; {match.describe()} (owning team)"
+        return replace(decision, team=match, explanation=explanation)
 
     # ------------------------------------------------------------------ core
 
@@ -191,7 +239,7 @@ class Router:
         if not text.strip():
             return Decision(is_request=False, explanation="Empty message: nothing to route.")
         hits = self.index.match(text)
-        amount = headline_usd(text)
+        money = headline(text, self._rates)
         mask = 0
         masks = self._masks
         evidence: dict[str, _TopicEvidence] = {}
@@ -200,25 +248,25 @@ class Router:
             self._add_evidence(evidence, hit)
         for ev in evidence.values():
             ev.finish()
-        context = _Context.of(mask, amount is not None, "?" in text and bool(_QUESTION.search(text)))
+        context = _Context.of(mask, money is not None, "?" in text and bool(_QUESTION.search(text)))
         rank = self._corroborated(evidence)
         ranked = sorted(evidence.items(), key=lambda item: (-rank[item[0]], self._order[item[0]]))
         matched = tuple(dict.fromkeys(h.term.text for h in hits if h.term.key in self._weights))
 
         factor = context.factor
         if factor == 0.0:
-            return self._no_route("Not a FinOps request: no cloud or cost context", matched, amount)
+            return self._no_route("Not a FinOps request: no cloud or cost context", matched, money)
         if mask & _INFO and not mask & (_ACTION | _REQUEST):
-            return self._no_route("Informational update with nothing crossed: no one tagged", matched, amount)
+            return self._no_route("Informational update with nothing crossed: no one tagged", matched, money)
         if context.announcement:
             return self._no_route(
-                "An announcement (deploy, rollout), not a cost request: no one tagged", matched, amount
+                "An announcement (deploy, rollout), not a cost request: no one tagged", matched, money
             )
         if context.defect_report:
             return self._no_route(
                 "A product bug report with no cloud name or amount, not a cost request: no one tagged",
                 matched,
-                amount,
+                money,
             )
         if ranked:
             top_id, top = ranked[0]
@@ -235,10 +283,10 @@ class Router:
                     )
                     or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score)
                 ]
-                return self._topic_decision(chosen, evidence, confidence, amount)
+                return self._topic_decision(chosen, evidence, confidence, money)
         if context.cost_message:
-            return self._fallback_decision(ranked, matched, amount)
-        return self._no_route("Not a FinOps request: too little cloud-cost evidence", matched, amount)
+            return self._fallback_decision(ranked, matched, money)
+        return self._no_route("Not a FinOps request: too little cloud-cost evidence", matched, money)
 
     def _corroborated(self, evidence: dict[str, _TopicEvidence]) -> dict[str, float]:
         """Scores for ranking: a topic gains from other matched topics that
@@ -297,7 +345,7 @@ class Router:
         chosen: list[str],
         evidence: dict[str, _TopicEvidence],
         confidence: float,
-        amount: float | None,
+        money: Money | None,
     ) -> Decision:
         tags: dict[str, TagRole] = {}
         accountable: dict[str, None] = {}
@@ -310,7 +358,7 @@ class Router:
             accountable.update(dict.fromkeys(owners.accountable))
             consulted.update(dict.fromkeys(owners.consulted))
             informed.update(dict.fromkeys(owners.informed))
-        escalated = self._escalate(tags, amount)
+        escalated = self._escalate(tags, money)
         terms = tuple(dict.fromkeys(t.text for topic_id in chosen for t in evidence[topic_id].terms.values()))
         top = self._topics[chosen[0]]
         parts = [
@@ -322,8 +370,8 @@ class Router:
             parts.append(f"also {self._topics[topic_id].name}" + (f" → {', '.join(extra)}" if extra else ""))
         if escalated:
             parts.append(f"{', '.join(escalated)} escalated (amount ≥ threshold)")
-        if amount is not None:
-            parts.append(f"{format_usd(amount)} stated")
+        if money is not None:
+            parts.append(money.describe())
         tagged = set(tags)
         return Decision(
             is_request=True,
@@ -334,12 +382,14 @@ class Router:
             topics=tuple(chosen),
             matched_terms=terms,
             confidence=confidence,
-            amount_usd=amount,
+            amount_usd=money.usd if money else None,
+            amount=money,
             explanation="; ".join(parts),
         )
 
-    def _escalate(self, tags: dict[str, TagRole], amount: float | None) -> list[str]:
+    def _escalate(self, tags: dict[str, TagRole], money: Money | None) -> list[str]:
         added: list[str] = []
+        amount = money.escalation_usd if money is not None else None
         if amount is None:
             return added
         for escalation in self._escalations:
@@ -351,36 +401,38 @@ class Router:
         return added
 
     def _fallback_decision(
-        self, ranked: list[tuple[str, _TopicEvidence]], matched: tuple[str, ...], amount: float | None
+        self, ranked: list[tuple[str, _TopicEvidence]], matched: tuple[str, ...], money: Money | None
     ) -> Decision:
         tags: dict[str, TagRole] = {self._fallback: "fallback"}
-        escalated = self._escalate(tags, amount)
+        escalated = self._escalate(tags, money)
         why = "Cost message matching no topic confidently"
         if ranked:
             why += f" (weak hint: {_quoted(matched[:3])})"
         parts = [f"{why} → {self._fallback} (fallback)"]
         if escalated:
             parts.append(f"{', '.join(escalated)} escalated (amount ≥ threshold)")
-        if amount is not None:
-            parts.append(f"{format_usd(amount)} stated")
+        if money is not None:
+            parts.append(money.describe())
         return Decision(
             is_request=True,
             tags=tuple(PersonaTag(p, r) for p, r in tags.items()),
             topics=(),
             matched_terms=matched,
             confidence=0.3,
-            amount_usd=amount,
+            amount_usd=money.usd if money else None,
+            amount=money,
             explanation="; ".join(parts),
         )
 
     @staticmethod
-    def _no_route(reason: str, matched: tuple[str, ...], amount: float | None) -> Decision:
+    def _no_route(reason: str, matched: tuple[str, ...], money: Money | None) -> Decision:
         if matched:
             reason += f" (matched {_quoted(matched[:4])})"
         return Decision(
             is_request=False,
             matched_terms=matched,
-            amount_usd=amount,
+            amount_usd=money.usd if money else None,
+            amount=money,
             explanation=reason + ".",
         )
 
@@ -462,7 +514,3 @@ def _mask_of(groups: frozenset[str]) -> int:
 
 def _quoted(terms) -> str:
     return ", ".join(f"'{t}'" for t in terms)
-
-
-def format_usd(amount: float) -> str:
-    return f"${amount:,.2f}" if amount % 1 else f"${amount:,.0f}"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.domain.inputs import CommandRequest
 from bot.render import commands as render
 from bot.render.text import quote
+from bot.routing.owners import answer_scope
 from bot.services.ports import OpenRequests
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
@@ -61,6 +62,9 @@ class Commands:
     def who_owns(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         if not argument:
             return help_message("Tell me a topic: `/finops who-owns anomalies`.")
+        scoped = answer_scope(runtime.router.owners, argument)
+        if scoped is not None:
+            return render.render_scope_owner(scoped, runtime.names.mentions)
         answer = runtime.lookup.lookup(argument)
         return render.render_who_owns(argument, answer, runtime.config, runtime.names.mentions)
 
@@ -118,7 +122,7 @@ class Commands:
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "who-owns",
-        "who-owns <topic>",
+        "who-owns <topic | account id | project | subscription | namespace …>",
         "owners of a topic (e.g. `anomalies`, `RI coverage`, `contract renewals`)",
         Commands.who_owns,
         aliases=("whoowns", "owner"),

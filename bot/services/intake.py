@@ -198,4 +198,6 @@ def new_request(
         fingerprint=alert_fingerprint(source_id, text) if message.bot_id else None,
         matched_terms=list(decision.matched_terms),
         next_nudge_at=ack_window_end(runtime.config, primary_topic, primary, now),
+        team=decision.team_id,
+        team_scope=decision.team.scope if decision.team else None,
     )

@@ -101,6 +101,8 @@ def updated_reply(runtime: Runtime, request: RequestView, pressed_on: str | None
         runtime,
         f"{request.channel_id}:{request.message_ts}",
         decision_from_request(request),
+        team=request.team,
+        team_scope=request.team_scope,
         status=request.status,
         status_by=request.status_by,
         status_at=request.status_at,

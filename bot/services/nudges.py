@@ -7,6 +7,7 @@ import datetime as dt
 from bot.domain.deliveries import POST, NewDelivery
 from bot.render import replies as render
 from bot.render.blocks import humanise_duration, posted_ts
+from bot.render.text import team_mention_key
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, Notify, NudgeRecords
 from bot.services.runtime import RuntimeHolder
@@ -29,7 +30,8 @@ class Nudges:
         for request in self.requests.due_nudges(now, limit=SWEEP_LIMIT):
             accountable = (request.personas or {}).get("accountable") or [runtime.config.routing.fallback_persona]
             waited = humanise_duration((now - request.created_at).total_seconds())
-            payload = render.render_nudge(accountable, runtime.names.mentions, waited)
+            team = team_mention_key(request.team) if request.team else None
+            payload = render.render_nudge(accountable, runtime.names.mentions, waited, team)
             payload.update(channel=request.channel_id, thread_ts=posted_ts(request.message_ts, request.reply_ts))
             next_at = ack_window_end(runtime.config, request.primary_topic, request.primary_persona, now)
             delivery = NewDelivery(

@@ -9,16 +9,31 @@ from bot.domain.requests import RequestView
 from bot.render import replies as render
 from bot.render.blocks import thread_link
 from bot.render.commands import OpenRequestLine
+from bot.render.text import team_mention_key
 from bot.routing.router import Decision, PersonaTag
 from bot.services.runtime import Runtime
 
 
-def routed_reply_payload(runtime: Runtime, request_ref: str, decision: Decision, **status: Any) -> dict:
+def routed_reply_payload(
+    runtime: Runtime,
+    request_ref: str,
+    decision: Decision,
+    team: str | None = None,
+    team_scope: str | None = None,
+    **status: Any,
+) -> dict:
+    """The thread reply. The owning team (the decision's, or ``team`` as stored) is
+    tagged instead of the responsible personas, who are then consulted; a team
+    Slack cannot reach leaves the personas tagged."""
     mentions = runtime.names.mentions
     responsible = tuple(t.persona for t in decision.tags if t.role in ("responsible", "fallback"))
     escalated = tuple(t.persona for t in decision.tags if t.role == "escalation")
+    if decision.team is not None:
+        team, team_scope = decision.team.team_id, decision.team.scope
+    team_key = team_mention_key(team) if team else None
+    team_reached = team_key is not None and mentions.is_resolved(team_key)
     fallback = runtime.config.routing.fallback_persona
-    unresolved = [p for p in responsible + escalated if not mentions.is_resolved(p)]
+    unresolved = [p for p in (() if team_reached else responsible) + escalated if not mentions.is_resolved(p)]
     fallback_added = (
         (fallback,) if unresolved and fallback not in responsible and mentions.is_resolved(fallback) else ()
     )
@@ -32,6 +47,10 @@ def routed_reply_payload(runtime: Runtime, request_ref: str, decision: Decision,
         matched_terms=tuple(decision.matched_terms),
         amount_usd=decision.amount_usd,
         explanation=decision.explanation,
+        team=team_key,
+        team_scope=team_scope,
+        team_tagged=team_reached,
+        amount_stated=decision.amount.stated() if decision.amount is not None else None,
         **status,
     )
     return render.render_routed_reply(reply, mentions, runtime.config.personas.personas)
@@ -72,6 +91,7 @@ def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[OpenReques
             opened_at=row.created_at,
             amount_usd=row.amount_usd,
             excerpt=row.excerpt,
+            team_name=names.name(team_mention_key(row.team)) if row.team else None,
         )
         for row in rows
     ]

@@ -14,9 +14,9 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.config.models import BotConfig, Persona
+from bot.config.models import BotConfig, Persona, Team
 from bot.config.values import CHANNEL_ID, USER_ID, USERGROUP_ID
-from bot.render.text import Mentions
+from bot.render.text import Mentions, team_mention_key
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ class Unresolved:
     reason: str
 
     def __str__(self) -> str:
-        return f"persona {self.persona}: cannot resolve {self.target}: {self.reason}"
+        who = f"team {self.persona[5:]}" if self.persona.startswith("team:") else f"persona {self.persona}"
+        return f"{who}: cannot resolve {self.target}: {self.reason}"
 
 
 @dataclass
@@ -79,7 +80,18 @@ def resolve_directory(client: WebClient, config: BotConfig, previous: object | N
         if parts:
             by_persona[persona.id] = " ".join(parts)
         directory.members_by_persona[persona.id] = frozenset(members)
-    directory.mentions = Mentions(by_persona=by_persona, names={p.id: p.name for p in config.personas.personas})
+    names = {p.id: p.name for p in config.personas.personas}
+    for team in config.owners.teams:
+        # Teams (owners.yaml) are resolved like personas and mentioned under "team:<id>".
+        first_problem = len(directory.unresolved)
+        parts, _members = _resolve_persona(client, directory, team)
+        for index in range(first_problem, len(directory.unresolved)):
+            problem = directory.unresolved[index]
+            directory.unresolved[index] = Unresolved(team_mention_key(team.id), problem.target, problem.reason)
+        if parts:
+            by_persona[team_mention_key(team.id)] = " ".join(parts)
+        names[team_mention_key(team.id)] = team.name or team.id
+    directory.mentions = Mentions(by_persona=by_persona, names=names)
     persona_ids = set(config.persona_ids)
     for closer in config.routing.acknowledgement.closers:
         if closer not in persona_ids and "@" in closer and _resolve_person(client, directory, closer) is None:
@@ -93,7 +105,7 @@ def resolve_directory(client: WebClient, config: BotConfig, previous: object | N
     return directory
 
 
-def _resolve_persona(client: WebClient, directory: Directory, persona: Persona) -> tuple[list[str], set[str]]:
+def _resolve_persona(client: WebClient, directory: Directory, persona: Persona | Team) -> tuple[list[str], set[str]]:
     parts: list[str] = []
     members: set[str] = set()
     targets = persona.slack

@@ -59,6 +59,7 @@ REF_COLUMNS = (
     routed_requests.c.amount_usd,
     routed_requests.c.excerpt,
     routed_requests.c.status,
+    routed_requests.c.team,
 )
 
 
@@ -72,4 +73,5 @@ def request_ref(row: Any) -> RequestRef:
         amount_usd=row.amount_usd,
         excerpt=row.excerpt,
         status=row.status,
+        team=row.team,
     )

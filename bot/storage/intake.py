@@ -69,6 +69,8 @@ def _request_values(request: NewRequest, now: dt.datetime) -> dict[str, Any]:
         "explanation": request.explanation,
         "confidence": request.confidence,
         "fingerprint": request.fingerprint,
+        "team": request.team,
+        "team_scope": request.team_scope,
         "repeat_count": 0,
         "status": OPEN,
         "status_at": now,

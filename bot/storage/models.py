@@ -123,6 +123,8 @@ class RoutedRequest(Base):
     explanation: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[float | None] = mapped_column(Float)
     fingerprint: Mapped[str | None] = mapped_column(String(128))
+    team: Mapped[str | None] = mapped_column(String(64))  # owners.yaml team owning the scope
+    team_scope: Mapped[str | None] = mapped_column(String(255))  # "account 111122223333"
     repeat_count: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16))
     status_by: Mapped[str | None] = mapped_column(String(64))

@@ -328,6 +328,8 @@ class RequestStore:
             routed_requests.c.primary_topic,
             routed_requests.c.topics,
             routed_requests.c.amount_usd,
+            routed_requests.c.team,
+            routed_requests.c.team_scope,
             routed_requests.c.status.label("current_status"),
             routed_requests.c.created_at.label("request_created_at"),
             routed_requests.c.excerpt,

@@ -36,6 +36,8 @@ def test_valid_config_exits_0_with_a_summary(write_config) -> None:
         "  duties:           2",
         "  calendar entries: 1",
         "  digest:           #finops at '0 9 * * MON' (Europe/Paris)",
+        "  owning teams:     none (no owners.yaml teams)",
+        "  currencies:       20 rates to USD as of 2025-11-14",
     ]
 
 

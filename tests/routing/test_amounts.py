@@ -1,6 +1,7 @@
 import pytest
 
-from bot.routing.amounts import headline_usd
+from bot.routing.amounts import headline, headline_usd
+from bot.routing.money import DEFAULT_RATES
 
 
 @pytest.mark.parametrize(
@@ -26,21 +27,88 @@ from bot.routing.amounts import headline_usd
 )
 def test_headline_amount(text, amount):
     assert headline_usd(text) == pytest.approx(amount)
+    assert headline(text).currency == "USD"
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency", "stated"),
+    [
+        ("EUR 4,000 over budget", 4000, "EUR", "€4,000"),
+        ("€1.200 spent", 1200, "EUR", "€1,200"),
+        ("€1.200,50 spent on the data platform", 1200.5, "EUR", "€1,200.50"),
+        ("the invoice came to 45.000 € this month", 45000, "EUR", "€45,000"),
+        ("¥1,840,000 this month", 1840000, "JPY", "¥1,840,000"),
+        ("A$5,000 in Sydney", 5000, "AUD", "A$5,000"),
+        ("AU$5,000 in Sydney", 5000, "AUD", "A$5,000"),
+        ("CA$12,500 over in ca-central-1", 12500, "CAD", "CA$12,500"),
+        ("C$900 for the Toronto team", 900, "CAD", "CA$900"),
+        ("£8,400 forecast for the London region", 8400, "GBP", "£8,400"),
+        ("GBP 8,400 forecast", 8400, "GBP", "£8,400"),
+        ("₹4,50,000", None, None, None),  # Indian digit grouping is not read as one figure
+        ("₹450000 spent on Mumbai instances", 450000, "INR", "₹450,000"),
+        ("INR 90,000 this month", 90000, "INR", "₹90,000"),
+        ('{"costAmount": 12000, "currencyCode": "CHF"}', 12000, "CHF", "12,000 CHF"),
+        ('{"costAmount": 1402.18, "budgetAmount": 5000, "currencyCode": "EUR"}', 1402.18, "EUR", "€1,402.18"),
+        ('{"SpendingAmount": "20412.88", "Budget": "25000", "Unit": "GBP"}', 20412.88, "GBP", "£20,412.88"),
+        ("Current Spend: 1840000 Currency Type: JPY", 1840000, "JPY", "¥1,840,000"),
+        ("*Current Spend:* 48200\n*Budget Amount Exceeded:* 50000\n*Currency Type:* EUR", 48200, "EUR", "€48,200"),
+        ("Currency: CAD. Actual cost $1,200", 1200, "CAD", "CA$1,200"),
+    ],
+)
+def test_other_currencies_are_read_as_stated(text, amount, currency, stated):
+    found = headline(text)
+    if amount is None:
+        assert found is None or found.amount != 450000
+        return
+    assert (found.amount, found.currency, found.stated()) == (pytest.approx(amount), currency, stated)
+    assert found.usd == pytest.approx(amount * DEFAULT_RATES[currency], abs=0.01)
+
+
+def test_conversion_uses_the_rates_given_and_keeps_unknown_currencies_as_stated():
+    assert headline("EUR 4,000 over budget", {"USD": 1.0, "EUR": 1.5}).usd == 6000
+    found = headline('{"costAmount": 12000, "currencyCode": "CHF"}', {"USD": 1.0})
+    assert (found.amount, found.currency, found.usd, found.escalation_usd) == (12000, "CHF", None, None)
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "EUR 4,000 over budget",
-        "€1.200 spent",
-        "¥1,840,000 this month",
-        "A$5,000 in Sydney",
         "storage grew to 5,000 GB-Mo",
         "utilization dropped 20%",
-        '{"costAmount": 1402.18, "currencyCode": "EUR"}',
-        "Current Spend: 1840000 Currency Type: JPY",
+        "Snowflake monitor reached 900 of 1,000 credits",
+        '{"Amount": "5000", "Unit": "Hrs"}',
+        "R2D2 and C3PO",
         "",
     ],
 )
-def test_no_usd_amount(text):
-    assert headline_usd(text) is None
+def test_no_amount(text):
+    assert headline(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "stated", "years", "total"),
+    [
+        (
+            "Savings Plan (Compute, 3 yr, Partial Upfront, $64.00/hour) purchase needs approval",
+            "$64/hour",
+            3,
+            64 * 8760 * 3,
+        ),
+        ("Savings Plan `sp-1` ($35.00/hour, 1-year term) retires tomorrow", "$35/hour", 1, 35 * 8760),
+        ("three-year RI commitment at $2,000/month", "$2,000/month", 3, 2000 * 12 * 3),
+        ("Reserved Instances, no term given: $10/hr", "$10/hour", 1, 10 * 8760),
+        ("reservation in westeurope: €3.50/hour for 3 years", "€3.50/hour", 3, 3.5 * 1.16 * 8760 * 3),
+    ],
+)
+def test_commitment_rates_count_as_their_total_and_are_shown_as_stated(text, stated, years, total):
+    found = headline(text)
+    assert found.stated() == stated
+    assert found.term_years == years
+    assert found.escalation_usd == pytest.approx(total, rel=1e-6)
+    assert found.usd == pytest.approx(found.amount * DEFAULT_RATES[found.currency])
+
+
+def test_a_rate_that_is_not_a_commitment_stays_as_stated():
+    found = headline("Kubecost: `search` $912.30/day vs baseline $301.00/day")
+    assert (found.stated(), found.per, found.total_usd, found.escalation_usd) == ("$912.30/day", "day", None, 912.3)
+    assert headline("roughly $2.1k/mo for the new cluster").escalation_usd == 2100

@@ -143,3 +143,71 @@ def test_test_routes_reports_metrics_per_file_and_scores_who_owns_cases(tmp_path
     assert "routes.yaml (2 cases): strict 1.000 (2/2)" in out
     assert "chatter tagged 0.000 (0/1)" in out
     assert "owners.yaml (2 cases)" in out and "who-owns 0.500 (1/2)" in out
+
+
+# ---------------------------------------------------------------- owners by scope
+
+OWNERS = """\
+version: 1
+teams:
+  - id: payments
+    name: Payments
+    slack: {channel: "#payments-eng", usergroup: "@payments-oncall"}
+    personas: [engineering]
+    scopes: {aws_accounts: ["111122223333"], gcp_projects: [payments-prod]}
+  - id: search
+    slack: {channel: "#search-eng"}
+    scopes: {aws_accounts: ["444455556666"], kubernetes_namespaces: [prod-eu/search-indexer]}
+"""
+
+
+def _owned_config(tmp_path):
+    import shutil
+
+    directory = tmp_path / "cfg"
+    shutil.copytree(CONFIG_DIR, directory)
+    (directory / "owners.yaml").write_text(OWNERS)
+    return directory
+
+
+def run_in(directory, argv, capsys, monkeypatch, stdin: str | None = None):
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin.encode()), encoding="utf-8"))
+    code = main([*argv, "--config-dir", str(directory)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_route_shows_the_owning_team(tmp_path, capsys, monkeypatch):
+    directory = _owned_config(tmp_path)
+    alert = "AWS Cost Anomaly Detection Alert | Account: {} | Amazon EC2 | Total impact: $2,740.12"
+    code, out, _ = run_in(directory, ["route", alert.format("111122223333")], capsys, monkeypatch)
+    assert code == 0 and "team:        payments (account 111122223333) — #payments-eng @payments-oncall" in out
+    code, out, _ = run_in(directory, ["route", "--json", alert.format("444455556666")], capsys, monkeypatch)
+    data = json.loads(out)
+    assert data["team"]["id"] == "search" and data["team"]["scope"] == "account 444455556666"
+    lines = "\n".join(json.dumps({"text": alert.format(a)}) for a in ("111122223333", "444455556666", "210987654321"))
+    code, out, _ = run_in(directory, ["route", "--jsonl"], capsys, monkeypatch, stdin=lines)
+    teams = [(r["team"], r["team_scope"]) for r in map(json.loads, out.splitlines())]
+    assert teams == [("payments", "account 111122223333"), ("search", "account 444455556666"), (None, None)]
+
+
+def test_who_owns_a_scope(tmp_path, capsys, monkeypatch):
+    directory = _owned_config(tmp_path)
+    code, out, _ = run_in(directory, ["who-owns", "account", "111122223333"], capsys, monkeypatch)
+    assert code == 0 and out.startswith("account 111122223333 → Payments [payments]") and "#payments-eng" in out
+    _, out, _ = run_in(directory, ["who-owns", "project", "payments-prod"], capsys, monkeypatch)
+    assert "→ Payments [payments]" in out
+    _, out, _ = run_in(directory, ["who-owns", "namespace", "prod-eu/search-indexer", "--json"], capsys, monkeypatch)
+    assert json.loads(out)["team"]["id"] == "search"
+    _, out, _ = run_in(
+        directory, ["who-owns", "subscription", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"], capsys, monkeypatch
+    )
+    assert out.startswith("No team owns subscription 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+    # Topic words are still topics.
+    _, out, _ = run_in(directory, ["who-owns", "savings", "plans"], capsys, monkeypatch)
+    assert "No team owns" not in out
+    lines = '{"topic": "account 444455556666"}\n{"topic": "savings plans"}\n'
+    _, out, _ = run_in(directory, ["who-owns", "--jsonl"], capsys, monkeypatch, stdin=lines)
+    first, second = map(json.loads, out.splitlines())
+    assert first["team"]["id"] == "search" and second["topic"]

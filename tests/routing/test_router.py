@@ -161,3 +161,31 @@ def test_a_bill_question_without_topic_goes_to_the_fallback(router):
     decision = router.route_text("why is the bill up so much this month??")
     assert decision.personas == ("finops-practitioner",)
     assert decision.tags[0].role == "fallback"
+
+
+# ---------------------------------------------------------------- money
+
+
+def test_a_euro_alert_escalates_at_its_usd_equivalent(router):
+    decision = router.route_text(
+        "AWS Budgets: eu-platform has exceeded your alert threshold. ACTUAL Amount: €950,000.00"
+    )
+    assert decision.amount.stated() == "€950,000" and decision.amount.currency == "EUR"
+    assert decision.amount_usd == pytest.approx(950_000 * 1.16)
+    assert decision.roles.get("leadership") == "escalation"
+    assert "€950,000 stated (≈ $1,102,000)" in decision.explanation
+
+
+def test_a_commitment_rate_escalates_as_its_total_and_is_shown_as_stated(router):
+    text = "Savings Plans purchase needs sign-off: Compute Savings Plan, 3 yr, No Upfront, $64.00/hour commitment"
+    decision = router.route_text(text)
+    assert decision.amount.stated() == "$64/hour" and decision.amount_usd == 64
+    assert decision.amount.escalation_usd == 64 * 8760 * 3
+    assert decision.roles.get("leadership") == "escalation"
+    assert "$64/hour stated (≈ $1,681,920 over a 3-year commitment)" in decision.explanation
+
+
+def test_to_dict_keeps_the_stated_amount_and_currency(router):
+    data = router.route_text("GCP budget for analytics-prod: current spend ¥1,840,000, forecast over budget").to_dict()
+    assert data["amount"]["stated"] == "¥1,840,000" and data["amount"]["currency"] == "JPY"
+    assert data["amount_usd"] == pytest.approx(1_840_000 * 0.0065)

@@ -113,3 +113,25 @@ def test_suggest_routing_prints_a_diff_of_the_routing_file(database_url: str, tm
     assert "budgets: make procurement responsible instead of finance" in captured.err
     assert captured.out.startswith("--- a/")
     assert "+      responsible: [procurement" in captured.out
+
+
+def test_the_owning_team_is_stored_and_exported(database_url: str, capsys) -> None:
+    main(["db", "upgrade", "--database-url", database_url])
+    engine = make_engine(database_url)
+    try:
+        storage = Storage.open(engine)
+        request = new_request(team="payments", team_scope="account 111122223333")
+        request_id = storage.intake.record_routed_message("EvTeam", request, reply_for, at()).request_id
+        stored = storage.requests.find_by_message(request.workspace, request.channel_id, request.message_ts)
+        assert (stored.id, stored.team, stored.team_scope) == (request_id, "payments", "account 111122223333")
+        untouched = new_request()
+        storage.intake.record_routed_message("EvNoTeam", untouched, reply_for, at())
+        assert storage.requests.find_by_message("T1", "C1", untouched.message_ts).team is None
+    finally:
+        engine.dispose()
+    capsys.readouterr()
+    assert main(["export", "--since", "2026-03-01", "--format", "jsonl", "--database-url", database_url]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["request_id"], e["team"], e["team_scope"]) for e in events if e["team"]] == [
+        (request_id, "payments", "account 111122223333")
+    ]

@@ -1,0 +1,332 @@
+"""Who owns an alert's scope: accounts, projects, subscriptions, namespaces... -> a team.
+
+Pure: ``owners.yaml``'s teams in, a team (or nobody) out. Precedence:
+
+1. exact ids, the most specific first: a namespace in its cluster, a resource
+   group or a namespace, then an account, project or subscription, then a
+   cluster;
+2. cost-allocation tags and labels (``team=payments``);
+3. budget names;
+4. name patterns (globs), the one with the most literal characters first.
+
+Within a level the identifier stated first wins. A team limited to some
+personas (``personas: [engineering]``) owns only decisions that tag one of
+them; otherwise the next candidate is tried, and with none the persona's own
+channel is tagged as before.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.config.models import OwnersFile, Team
+from bot.config.owners_checks import scope_key
+from bot.routing.sources import NAME_KINDS, AlertFacts, Identifier, read_alert
+
+# Owners.yaml scope field -> identifier kind read from alerts.
+FIELD_KINDS = {
+    "aws_accounts": "account",
+    "gcp_projects": "project",
+    "azure_subscriptions": "subscription",
+    "azure_resource_groups": "resource_group",
+    "kubernetes_clusters": "cluster",
+    "kubernetes_namespaces": "namespace",
+}
+_KIND_FIELDS = {kind: field for field, kind in FIELD_KINDS.items()}
+# Specificity of exact ids (higher first).
+_EXACT_ORDER = {
+    "namespace@cluster": 6,
+    "resource_group": 5,
+    "namespace": 5,
+    "account": 4,
+    "project": 4,
+    "subscription": 4,
+}
+_EXACT_ORDER["cluster"] = 3
+_LEVEL_NAMES = {0: "id", 1: "tag", 2: "budget", 3: "name"}
+
+
+@dataclass(frozen=True)
+class OwnerMatch:
+    team: Team
+    scope: str  # what matched, as a person reads it: "account 111122223333", "tag team=payments"
+    level: str  # "id", "tag", "budget" or "name"
+
+    @property
+    def team_id(self) -> str:
+        return self.team.id
+
+    def describe(self) -> str:
+        return f"{self.scope} → {self.team.id}"
+
+    def to_dict(self) -> dict[str, object]:
+        slack = self.team.slack
+        return {
+            "id": self.team.id,
+            "name": self.team.name or self.team.id,
+            "scope": self.scope,
+            "matched_by": self.level,
+            "channel": slack.channel,
+            "usergroup": slack.usergroup,
+            "people": list(slack.people),
+            "personas": list(self.team.personas),
+        }
+
+
+class OwnerResolver:
+    """Built once per configuration; ``resolve`` is safe to call from many threads."""
+
+    def __init__(self, owners: OwnersFile) -> None:
+        self.teams = owners.teams
+        self._exact: dict[tuple[str, str], Team] = {}
+        self._tags: dict[str, Team] = {}
+        self._budgets: dict[str, Team] = {}
+        self._globs: list[tuple[str, int, Team]] = []
+        tag_keys: set[str] = set()
+        for team in owners.teams:
+            scopes = team.scopes
+            for field, kind in FIELD_KINDS.items():
+                for value in getattr(scopes, field):
+                    self._exact[(kind, scope_key(field, value))] = team
+            for tag in scopes.tags:
+                key = scope_key("tags", tag)
+                self._tags[key] = team
+                tag_keys.add(key.partition("=")[0])
+            for budget in scopes.budgets:
+                self._budgets[scope_key("budgets", budget)] = team
+            for glob in scopes.names:
+                literal = sum(1 for ch in glob if ch not in "*?[]")
+                self._globs.append((glob.casefold(), literal, team))
+        self._globs.sort(key=lambda item: -item[1])
+        self._tag_re = (
+            re.compile(
+                r"(?<![\w-])(" + "|".join(re.escape(k) for k in sorted(tag_keys, key=len, reverse=True)) + r")"
+                r"[\"'`]?\s*[=:]\s*[\"'`]?([\w./@+-]{1,128})",
+                re.IGNORECASE,
+            )
+            if tag_keys
+            else None
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not self.teams
+
+    def resolve(self, text: str, personas: Iterable[str] = ()) -> OwnerMatch | None:
+        """The team owning what ``text`` is about, for a decision tagging ``personas``."""
+        if not self.teams:
+            return None
+        return self.resolve_facts(read_alert(text), text, personas)
+
+    def resolve_facts(self, facts: AlertFacts, text: str, personas: Iterable[str] = ()) -> OwnerMatch | None:
+        wanted = frozenset(personas)
+        for match in self.candidates(facts, text):
+            limit = match.team.personas
+            if not limit or wanted.intersection(limit):
+                return match
+        return None
+
+    def candidates(self, facts: AlertFacts, text: str = "") -> list[OwnerMatch]:
+        """Every team the alert's identifiers point at, in precedence order (one entry per team)."""
+        ranked: list[tuple[int, int, int, OwnerMatch]] = []
+        for position, identifier in enumerate(facts.identifiers):
+            for order, exact in self._exact_matches(identifier):
+                ranked.append((0, -_EXACT_ORDER[order], position, exact))
+            if identifier.kind == "tag":
+                tagged = self._tag_match(identifier.value)
+                if tagged:
+                    ranked.append((1, 0, position, tagged))
+            elif identifier.kind == "budget":
+                team = self._budgets.get(scope_key("budgets", identifier.value))
+                if team:
+                    ranked.append((2, 0, position, OwnerMatch(team, f"budget {identifier.value}", "budget")))
+            if identifier.kind in NAME_KINDS and self._globs:
+                globbed = self._glob_match(identifier)
+                if globbed:
+                    ranked.append((3, -globbed[0], position, globbed[1]))
+        if self._tag_re is not None and text:
+            for position, written in enumerate(self._tag_re.finditer(text[:20_000]), start=len(facts.identifiers)):
+                tagged = self._tag_match(f"{written.group(1)}={written.group(2)}")
+                if tagged:
+                    ranked.append((1, 0, position, tagged))
+        ranked.sort(key=lambda item: item[:3])
+        seen: set[str] = set()
+        result = []
+        for *_, match in ranked:
+            if match.team.id not in seen:
+                seen.add(match.team.id)
+                result.append(match)
+        return result
+
+    def _exact_matches(self, identifier: Identifier) -> list[tuple[str, OwnerMatch]]:
+        kind = identifier.kind
+        field = _KIND_FIELDS.get(kind)
+        if field is None:
+            return []
+        value = identifier.value
+        if kind == "namespace":
+            found = []
+            team = self._exact.get(("namespace", scope_key(field, value)))
+            if team is not None:
+                order = "namespace@cluster" if "/" in value else "namespace"
+                found.append((order, OwnerMatch(team, f"namespace {value}", "id")))
+            if "/" in value:
+                bare = value.rpartition("/")[2]
+                team = self._exact.get(("namespace", bare))
+                if team is not None:
+                    found.append(("namespace", OwnerMatch(team, f"namespace {bare}", "id")))
+            return found
+        team = self._exact.get((kind, scope_key(field, value)))
+        if team is None:
+            return []
+        return [(kind, OwnerMatch(team, f"{_SCOPE_WORDS[kind]} {value}", "id"))]
+
+    def _tag_match(self, tag: str) -> OwnerMatch | None:
+        key = scope_key("tags", tag)
+        team = self._tags.get(key)
+        return OwnerMatch(team, f"tag {tag}", "tag") if team else None
+
+    def _glob_match(self, identifier: Identifier) -> tuple[int, OwnerMatch] | None:
+        value = identifier.value.casefold()
+        for glob, literal, team in self._globs:
+            if fnmatch.fnmatchcase(value, glob):
+                words = _SCOPE_WORDS.get(identifier.kind, identifier.kind.replace("_", " "))
+                return literal, OwnerMatch(team, f"{words} {identifier.value} (matches {glob})", "name")
+        return None
+
+    # ------------------------------------------------------------ who-owns
+
+    def lookup(self, kind: str, value: str) -> OwnerMatch | None:
+        """The team owning one scope named by a person: ``lookup("account", "111122223333")``."""
+        identifier = Identifier(kind, value)  # type: ignore[arg-type]
+        facts = AlertFacts((), (identifier,))
+        matches = self.candidates(facts)
+        return matches[0] if matches else None
+
+
+_SCOPE_WORDS = {
+    "account": "account",
+    "project": "project",
+    "subscription": "subscription",
+    "resource_group": "resource group",
+    "cluster": "cluster",
+    "namespace": "namespace",
+    "account_name": "account",
+    "subscription_name": "subscription",
+    "budget": "budget",
+    "name": "name",
+}
+
+
+@dataclass(frozen=True)
+class ScopeQuery:
+    kind: (
+        str  # an identifier kind: account, project, subscription, resource_group, cluster, namespace, tag, budget, name
+    )
+    value: str
+
+    @property
+    def label(self) -> str:
+        return f"{_SCOPE_WORDS.get(self.kind, self.kind)} {self.value}"
+
+    @property
+    def id_like(self) -> bool:
+        """An id rather than a word: "payments-prod", "prod-eu/api", "team=x", "111122223333"."""
+        return self.kind in ("account", "subscription", "tag") or any(ch in self.value for ch in "-_/=.0123456789")
+
+
+_QUERY_KINDS = {
+    "account": "account",
+    "aws account": "account",
+    "aws": "account",
+    "project": "project",
+    "gcp project": "project",
+    "subscription": "subscription",
+    "azure subscription": "subscription",
+    "sub": "subscription",
+    "resource group": "resource_group",
+    "resource-group": "resource_group",
+    "rg": "resource_group",
+    "cluster": "cluster",
+    "namespace": "namespace",
+    "ns": "namespace",
+    "tag": "tag",
+    "label": "tag",
+    "budget": "budget",
+    "name": "name",
+}
+_QUERY = re.compile(
+    r"^\s*(?P<kind>"
+    + "|".join(sorted(map(re.escape, _QUERY_KINDS), key=len, reverse=True))
+    + r")\s*[:#]?\s+(?P<value>\S.*?)\s*$",
+    re.IGNORECASE,
+)
+_BARE_ACCOUNT = re.compile(r"^\s*(\d{12}|\d{4}-\d{4}-\d{4})\s*$")
+_BARE_GUID = re.compile(r"^\s*([0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})\s*$")
+_BARE_TAG = re.compile(r"^\s*([\w.:/@+-]+=[\w.:/@+-]+)\s*$")
+
+
+def parse_scope_query(query: str) -> ScopeQuery | None:
+    """``account 111122223333``, ``project payments-prod``, ``namespace prod-eu/search``,
+    ``tag team=payments``, or a bare account id, subscription GUID or key=value."""
+    text = query.strip().strip("`*_")
+    for bare, kind in ((_BARE_ACCOUNT, "account"), (_BARE_GUID, "subscription"), (_BARE_TAG, "tag")):
+        found = bare.match(text)
+        if found:
+            value = found.group(1)
+            return ScopeQuery(kind, value.replace("-", "") if kind == "account" else value)
+    found = _QUERY.match(text)
+    if not found:
+        return None
+    kind = _QUERY_KINDS[found.group("kind").lower()]
+    value = found.group("value").strip("`*_\"'")
+    if kind == "account":
+        if not _BARE_ACCOUNT.match(value):
+            return None  # "account management", "aws credits": words, not a scope
+        value = value.replace("-", "")
+    elif (
+        kind in ("project", "subscription", "resource_group", "cluster", "namespace", "budget", "name") and " " in value
+    ):
+        return None
+    elif kind == "tag" and "=" not in value and ":" in value:
+        key, _, tag_value = value.partition(":")
+        value = f"{key}={tag_value}"
+    elif kind == "tag" and "=" not in value:
+        return None
+    return ScopeQuery(kind, value)
+
+
+_COMMAND_PREFIX = re.compile(r"^\s*/?(?:finops\s+)?who[\s-]*owns\b[\s:]*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ScopeAnswer:
+    """``who-owns account 111122223333``: the scope asked about and the team owning it (or None)."""
+
+    query: ScopeQuery
+    match: OwnerMatch | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "query": self.query.label,
+            "scope": {"kind": self.query.kind, "value": self.query.value},
+            "team": self.match.to_dict() if self.match else None,
+        }
+
+
+def answer_scope(resolver: OwnerResolver, query: str) -> ScopeAnswer | None:
+    """The answer when ``query`` names a scope (an account id, ``project x``...), else None.
+
+    A word after "project", "cluster", "budget"... counts as a scope only when it
+    looks like an identifier or a team owns it, so "project management" stays a topic.
+    """
+    parsed = parse_scope_query(_COMMAND_PREFIX.sub("", query or ""))
+    if parsed is None:
+        return None
+    match = resolver.lookup(parsed.kind, parsed.value)
+    if match is None and not parsed.id_like:
+        return None
+    return ScopeAnswer(parsed, match)

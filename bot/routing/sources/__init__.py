@@ -1,0 +1,141 @@
+"""The alert-source table: one module per alert format.
+
+``SOURCES`` lists every format; ``GENERIC`` applies to any message. Three
+readers share the table:
+
+* ``read_alert`` - which formats a message is in and the identifiers it
+  carries (accounts, projects, subscriptions, resource groups, clusters,
+  namespaces, tags, budgets, services, the source's own alert id), for the
+  repeat fingerprint and the owner resolver;
+* ``LABELS``, ``RIGHT_LABELS``, ``JSON_KEYS``, ``FIELDS`` - every source's
+  amount labels merged, for the amount ranker (``bot.routing.amounts``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.routing.sources import (
+    aws_anomaly,
+    aws_budgets,
+    aws_commitments,
+    azure_anomaly,
+    azure_budget,
+    cloudhealth,
+    cloudzero,
+    datadog,
+    gcp_budget,
+    generic,
+    kubecost,
+    vantage,
+)
+from bot.routing.sources.base import (
+    BASELINE,
+    HEADLINE,
+    NAME_KINDS,
+    NEUTRAL,
+    AlertSource,
+    AmountKind,
+    Identifier,
+    IdKind,
+    Label,
+)
+
+__all__ = [
+    "BASELINE",
+    "FIELDS",
+    "GENERIC",
+    "HEADLINE",
+    "JSON_KEYS",
+    "LABELS",
+    "NAME_KINDS",
+    "NEUTRAL",
+    "RIGHT_LABELS",
+    "SOURCES",
+    "AlertFacts",
+    "AlertSource",
+    "AmountKind",
+    "IdKind",
+    "Identifier",
+    "Label",
+    "read_alert",
+]
+
+GENERIC: AlertSource = generic.SOURCE
+SOURCES: tuple[AlertSource, ...] = (
+    aws_anomaly.SOURCE,
+    aws_budgets.SOURCE,
+    aws_commitments.SOURCE,
+    gcp_budget.SOURCE,
+    azure_budget.SOURCE,
+    azure_anomaly.SOURCE,
+    kubecost.SOURCE,
+    vantage.SOURCE,
+    cloudzero.SOURCE,
+    cloudhealth.SOURCE,
+    datadog.SOURCE,
+)
+# Which identifiers say which alert this is (for repeats): not the service or
+# a tag alone, which many different alerts share.
+IDENTITY_KINDS = frozenset(
+    {
+        "alert_id",
+        "budget",
+        "account",
+        "project",
+        "subscription",
+        "resource_group",
+        "cluster",
+        "namespace",
+        "service",
+        "name",
+    }
+)
+_SCAN_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class AlertFacts:
+    sources: tuple[str, ...]  # ids of the formats recognised, table order
+    identifiers: tuple[Identifier, ...]  # first-seen order, no repeats
+
+    def of(self, kind: IdKind) -> tuple[str, ...]:
+        return tuple(i.value for i in self.identifiers if i.kind == kind)
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """What makes two alerts the same alert, amounts and dates aside."""
+        return tuple(f"{i.kind}:{i.value.lower()}" for i in self.identifiers if i.kind in IDENTITY_KINDS)
+
+
+def recognise(text: str) -> tuple[AlertSource, ...]:
+    return tuple(source for source in SOURCES if source.recognises(text))
+
+
+def read_alert(text: str) -> AlertFacts:
+    """The formats ``text`` is in and every identifier they (and plain text) carry."""
+    text = text[:_SCAN_CHARS]
+    recognised = recognise(text)
+    found: dict[Identifier, None] = {}
+    for source in recognised:
+        found.update(dict.fromkeys(source.read(text)))
+    found.update(dict.fromkeys(GENERIC.read(text)))
+    return AlertFacts(tuple(s.id for s in recognised), tuple(found))
+
+
+def _merged(attribute: str) -> dict[str, Label]:
+    merged: dict[str, Label] = {}
+    for source in (GENERIC, *SOURCES):
+        value = getattr(source, attribute)
+        labels = value.values() if isinstance(value, dict) else value
+        for label in labels:
+            first = merged.setdefault(label.text, label)
+            if first.rank != label.rank:
+                raise ValueError(f"{source.id}: label {label.text!r} ranked {label.rank}, elsewhere {first.rank}")
+    return merged
+
+
+LABELS: dict[str, Label] = _merged("labels")
+RIGHT_LABELS: dict[str, Label] = _merged("right_labels")
+JSON_KEYS: dict[str, Label] = _merged("json_keys")
+FIELDS: dict[str, Label] = _merged("fields")
