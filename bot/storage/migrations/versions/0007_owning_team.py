@@ -2,9 +2,8 @@
 
 Both nullable: requests routed before, or with no owning team, have none.
 
-Revision ID: 0003_owning_team
-Revises: 0004_reliability (the head of main when this branch merged it; the
-chain there is 0002 -> 0005 -> 0004, so this follows it to keep one head)
+Revision ID: 0007_owning_team
+Revises: 0006_packed_payloads
 Create Date: 2026-12-01
 """
 
@@ -13,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_owning_team"
-down_revision = "0004_reliability"  # follows main's head to keep one head
+revision = "0007_owning_team"
+down_revision = "0006_packed_payloads"
 branch_labels = None
 depends_on = None
 
