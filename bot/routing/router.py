@@ -137,7 +137,7 @@ class Router:
         groups[lexicon.DEFECT] = lexicon.DEFECT_TERMS
         self.index = TermIndex(groups)
         self._decisive = frozenset(
-            TermIndex.term_key(text)
+            self.index.term_key(text)
             for topic in routing.topics
             for text, _, decisive in map(split_term, topic.terms)
             if decisive
