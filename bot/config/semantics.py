@@ -8,6 +8,7 @@ skipped here because model validation already reports them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,9 @@ from bot.config.values import (
     usergroup_problem,
 )
 from bot.config.yamlmarks import ParsedYaml
+from bot.routing.normalize import SNOWBALL_LANGUAGES
 
+_ONE_WORD = re.compile(r"[^\W_]+")
 CORE_PERSONAS = ("finops-practitioner", "leadership", "product", "engineering", "finance", "procurement")
 ALLIED_PERSONAS = ("itsm", "itam", "sustainability", "security", "itfm")
 
@@ -238,11 +241,41 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
     _check_schedule(report, ("digest", "schedule"), digest.get("schedule"))
     _check_timezone(report, ("digest", "timezone"), digest.get("timezone"))
 
-    topic_ids = _check_topics(data, report, personas)
+    languages = _check_languages(data, report)
+    _check_shorthand(data, report)
+    topic_ids = _check_topics(data, report, personas, languages)
     _check_calendar(data, report, personas, topic_ids)
 
 
-def _check_topics(data: dict[str, Any], report: FileReport, personas: _PersonaRefs) -> tuple[str, ...]:
+def _check_languages(data: dict[str, Any], report: FileReport) -> tuple[str, ...]:
+    """Language codes declared under ``languages:``, each with a Snowball stemmer."""
+    declared = _mapping(data.get("languages"))
+    supported = tuple(code for code in SNOWBALL_LANGUAGES if code != "en")
+    for code, language in declared.items():
+        if code not in supported:
+            hint = did_you_mean(str(code), supported) or f" (supported: {', '.join(supported)})"
+            report.error(("languages", code), f"unknown language '{code}'{hint}")
+        elif (
+            isinstance(language, dict)
+            and isinstance(language.get("markers"), list)
+            and not _items_present(language["markers"])
+        ):
+            report.error(("languages", code, "markers"), f"language '{code}' needs marker words")
+    return tuple(code for code in declared if code in supported)
+
+
+def _check_shorthand(data: dict[str, Any], report: FileReport) -> None:
+    for short, word in _mapping(data.get("shorthand")).items():
+        loc: Loc = ("shorthand", short)
+        if not isinstance(short, str) or not _ONE_WORD.fullmatch(short):
+            report.error(loc, f"a shorthand must be one word of letters and digits, got '{short}'")
+        elif isinstance(word, str) and not _ONE_WORD.fullmatch(word.strip()):
+            report.error(loc, f"'{short}' must stand for one word, got '{word}' (phrases are not expanded)")
+
+
+def _check_topics(
+    data: dict[str, Any], report: FileReport, personas: _PersonaRefs, languages: tuple[str, ...]
+) -> tuple[str, ...]:
     topics = _UniqueIds(report, "topic")
     for index, topic in _mapping_items(data.get("topics")):
         loc: Loc = ("topics", index)
@@ -256,6 +289,14 @@ def _check_topics(data: dict[str, Any], report: FileReport, personas: _PersonaRe
         terms = topic.get("terms")
         if isinstance(terms, list) and not any(_text(term) for term in terms):
             report.warning(loc + ("terms",), f"{label} has no terms: no message can match it")
+        for code in _mapping(topic.get("terms_by_language")):
+            if code not in languages:
+                hint = did_you_mean(str(code), languages) or (
+                    f" (declared: {', '.join(languages)})" if languages else " (no languages: section declares any)"
+                )
+                report.error(
+                    loc + ("terms_by_language", code), f"language '{code}' is not declared under languages:{hint}"
+                )
     return topics.ids
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.routing.normalize import fold, split_camel, stemmer_for
 
@@ -125,8 +126,8 @@ def _opaque_names(text: str) -> str:
 
 
 TYPO_MIN_LEN = 6
-# Words this long may carry two typos ("overprovsioned", "forcasted").
-TYPO2_MIN_LEN = 9
+# Words this long may carry two typos ("overprovsioned", "recomendaton").
+TYPO2_MIN_LEN = 10
 # Above this many typo targets (100x the shipped vocabulary), only one-letter
 # deletions of them are indexed.
 TYPO2_INDEX_MAX_WORDS = 20_000
@@ -303,7 +304,11 @@ class TermIndex:
             for word, stem_ in targets.items()
             if TYPO_MIN_LEN <= len(word) <= TYPO_MAX_LEN + 2 and word.isalpha() and word.islower()
         }
-        self._deletions = self._deletion_index(self._typo_targets)
+        # Built on the first word that needs it, and shared by indexes with the
+        # same targets (a config reload, the tests' many routers).
+        self._deletions: dict[str, tuple[str, ...]] | None = None
+        # Inflections of the common words are not typos either ("contacted").
+        self._not_typo_stems = frozenset(self._stem(word) for word in _NOT_TYPOS) - self._vocabulary
         # Raw token -> lookup stem. Alert payloads repeat the same words, so a
         # long-running stream resolves almost every token with one dict hit.
         self._token_cache: dict[str, str] = {}
@@ -327,17 +332,7 @@ class TermIndex:
 
     @staticmethod
     def _deletion_index(targets: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        """Each typo target and its deletions -> the targets: one letter, and
-        two letters from words of nine letters or more (unless the vocabulary
-        is huge, when two-letter deletions would cost too much memory)."""
-        words = list(targets)
-        deep = len(words) <= TYPO2_INDEX_MAX_WORDS
-        index: dict[str, set[str]] = {}
-        for word in words:
-            depth = 2 if deep and len(word) >= TYPO2_MIN_LEN else 1
-            for variant in _deletion_variants(word, depth):
-                index.setdefault(variant, set()).add(word)
-        return {variant: tuple(sorted(words)) for variant, words in index.items()}
+        return _deletion_index(frozenset(targets))
 
     def canonical(self, token: str) -> tuple[str, bool]:
         """(stem used for lookup, whether it is a typo correction) for a raw token."""
@@ -376,7 +371,7 @@ class TermIndex:
         stemmed = self._stem(folded)
         if stemmed in self._vocabulary or not TYPO_MIN_LEN <= len(folded) <= TYPO_MAX_LEN:
             return stemmed, False, True
-        if not folded.isalpha() or folded in _NOT_TYPOS:
+        if not folded.isalpha() or folded in _NOT_TYPOS or stemmed in self._not_typo_stems:
             return stemmed, False, True
         if budget[0] <= 0:
             return stemmed, False, False
@@ -389,7 +384,7 @@ class TermIndex:
         """The one vocabulary stem within reach of a misspelt word, if exactly one.
 
         One edit (a letter added, dropped, changed or two swapped) in words of
-        six letters or more, two edits from nine letters. Candidates come from
+        six letters or more, two edits from ten letters. Candidates come from
         deleting up to that many letters of the word and looking each variant up
         in the targets' one-letter-deletion index; each is then checked with an
         edit distance. Typos rarely hit the first letter; requiring it avoids
@@ -398,6 +393,8 @@ class TermIndex:
         allowed = 2 if len(folded) >= TYPO2_MIN_LEN else 1
         candidates: set[str] = set()
         deletions = self._deletions
+        if deletions is None:
+            deletions = self._deletions = self._deletion_index(self._typo_targets)
         for query in dict.fromkeys((folded, stemmed)):
             if len(query) < TYPO_MIN_LEN:
                 continue
@@ -462,8 +459,15 @@ class TermIndex:
 
     def match(self, text: str) -> list[Hit]:
         """Longest match at each position, left to right, non-overlapping."""
+        return self.match_tokens(*self.prepare(text))
+
+    def prepare(self, text: str) -> tuple[list[str], list[int]]:
+        """A message's tokens and its work budget (shared by every index that
+        matches the message)."""
         budget = [TYPO_WORK_PER_MESSAGE, NEW_WORDS_PER_MESSAGE]
-        tokens = self.tokens(text, budget)
+        return self.tokens(text, budget), budget
+
+    def match_tokens(self, tokens: list[str], budget: list[int]) -> list[Hit]:
         cached = self._token_cache.get
         stems = [cached(token) for token in tokens]
         if None in stems:
@@ -493,6 +497,20 @@ class TermIndex:
             else:
                 i += 1
         return hits
+
+
+@lru_cache(maxsize=8)
+def _deletion_index(targets: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Each typo target and its deletions -> the targets: one letter, and two
+    letters from words of ten letters or more (unless the vocabulary is huge,
+    when two-letter deletions would cost too much memory)."""
+    deep = len(targets) <= TYPO2_INDEX_MAX_WORDS
+    index: dict[str, list[str]] = {}
+    for word in targets:
+        depth = 2 if deep and len(word) >= TYPO2_MIN_LEN else 1
+        for variant in set(_deletion_variants(word, depth)):
+            index.setdefault(variant, []).append(word)
+    return {variant: tuple(words) for variant, words in index.items()}
 
 
 def _deletion_variants(word: str, depth: int) -> list[str]:

@@ -23,10 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.config.models import BotConfig, Topic
+from bot.config.models import BotConfig, Language, Topic
 from bot.routing import lexicon
 from bot.routing.amounts import headline_usd
 from bot.routing.matcher import TYPO_WEIGHT, Hit, Term, TermIndex, split_term
+from bot.routing.normalize import fold
 from bot.routing.slack_text import MAX_TEXT_CHARS, clean_mrkdwn, message_text
 
 TagRole = Literal["responsible", "accountable", "consulted", "informed", "escalation", "fallback"]
@@ -49,6 +50,11 @@ SIGNAL_SECONDARY_RATIO = 0.4
 # "idle cost ... 38% of cluster cost ... rightsizing" is an engineering matter
 # (idle, rightsizing) more than a Kubernetes cost-allocation one (finance).
 CORROBORATION = 0.3
+# Marker words of other languages are looked for among a message's first words.
+LANGUAGE_SAMPLE_WORDS = 200
+# A second language counts only with this share of the best one's markers
+# (Spanish and Portuguese share "de", "que", "para").
+LANGUAGE_MARGIN = 0.6
 
 
 @dataclass(frozen=True)
@@ -135,11 +141,38 @@ class Router:
         groups[lexicon.ANNOUNCE] = lexicon.ANNOUNCE_TERMS
         groups[lexicon.NEUTRAL] = lexicon.NEUTRAL_TERMS
         groups[lexicon.DEFECT] = lexicon.DEFECT_TERMS
-        self.index = TermIndex(groups)
+        self.index = TermIndex(groups, shorthand=routing.shorthand)
+        # Other languages: their own terms and stemmer, used on a message only
+        # when its marker words say it is written in that language.
+        self._languages: list[tuple[int, TermIndex]] = []
+        self._markers: dict[str, int] = {}
+        self._false_friends: dict[int, frozenset[tuple[str, ...]]] = {}
+        for bit, (code, language) in enumerate(routing.languages.items()):
+            foreign: dict[str, tuple[str, ...]] = {
+                topic.id: topic.terms_by_language.get(code, ()) for topic in routing.topics
+            }
+            for group, words in _context_groups(language).items():
+                foreign[group] = words
+            self._languages.append((1 << bit, TermIndex(foreign, language=code)))
+            self._false_friends[1 << bit] = frozenset(self.index.term_key(word) for word in language.false_friends)
+            for marker in language.markers:
+                folded = fold(marker)
+                self._markers[folded] = self._markers.get(folded, 0) | 1 << bit
+        self._all_terms: dict[tuple[str, ...], Term] = {
+            term.ident: term
+            for index in (self.index, *(i for _, i in self._languages))
+            for term in index.terms.values()
+        }
         self._decisive = frozenset(
-            self.index.term_key(text)
-            for topic in routing.topics
-            for text, _, decisive in map(split_term, topic.terms)
+            index.term_key(text) if index is self.index else (f"@{index.language}", *index.term_key(text))
+            for index, terms in (
+                (self.index, [t for topic in routing.topics for t in topic.terms]),
+                *(
+                    (i, [t for topic in routing.topics for t in topic.terms_by_language.get(i.language, ())])
+                    for _, i in self._languages
+                ),
+            )
+            for text, _, decisive in map(split_term, terms)
             if decisive
         )
         self._context = self._context_of_terms()
@@ -158,22 +191,76 @@ class Router:
         ("price tag", "billing service"), which carries no context at all.
         """
         inherited = {lexicon.CLOUD, lexicon.WEAK_CLOUD, lexicon.MONEY, lexicon.WEAK_MONEY}
-        single: dict[str, set[str]] = {}
-        for key, term in self.index.terms.items():
-            if len(key) == 1:
-                single.setdefault(key[0], set()).update(g for g in term.groups if g in inherited)
+        single: dict[tuple[str, ...], set[str]] = {}
+        for ident, term in self._all_terms.items():
+            if len(term.key) == 1:
+                single.setdefault(ident, set()).update(g for g in term.groups if g in inherited)
         context: dict[tuple[str, ...], frozenset[str]] = {}
-        for key, term in self.index.terms.items():
+        for ident, term in self._all_terms.items():
             if lexicon.NEUTRAL in term.groups:
-                context[key] = frozenset()
+                context[ident] = frozenset()
                 continue
             groups = {g for g in term.groups if g in lexicon.CONTEXT_GROUPS}
-            for word in key:
-                groups |= single.get(word, set())
-            if key in self._decisive:
+            prefix = ident[: len(ident) - len(term.key)]
+            for word in term.key:
+                groups |= single.get((*prefix, word), set())
+            if ident in self._decisive:
                 groups.add(_DECISIVE_GROUP)
-            context[key] = frozenset(groups)
+            context[ident] = frozenset(groups)
         return context
+
+    def _match(self, text: str) -> list[Hit]:
+        """English hits, plus those of each other language the message is written in."""
+        tokens, budget = self.index.prepare(text)
+        hits = self.index.match_tokens(tokens, budget)
+        if not self._languages:
+            return hits
+        languages = self._languages_of(tokens)
+        if not languages:
+            return hits
+        # In another language, English typo corrections are false friends
+        # ("compramos" is not "compromised"), and so are the listed words.
+        ignored: set[tuple[str, ...]] = set()
+        found: list[Hit] = []
+        for bit, index in self._languages:
+            if languages & bit:
+                ignored |= self._false_friends[bit]
+                found.extend(index.match_tokens(tokens, budget))
+        found.extend(hit for hit in hits if not hit.typo and hit.term.ident not in ignored)
+        # One reading per word: the longest term first, English before other
+        # languages at equal length (the sort is stable).
+        found.sort(key=lambda hit: -len(hit.term.key))
+        taken: set[int] = set()
+        merged: list[Hit] = []
+        for hit in found:
+            span = range(hit.position, hit.position + len(hit.term.key))
+            if taken.isdisjoint(span):
+                taken.update(span)
+                merged.append(hit)
+        merged.sort(key=lambda hit: hit.position)
+        return merged
+
+    def _languages_of(self, tokens: list[str]) -> int:
+        """Bits of the languages a message is written in: two of a language's
+        marker words among its first words (one, in a message of eight words or
+        fewer), and nearly as many as the best language has."""
+        markers = self._markers
+        counts: dict[int, int] = {}
+        for token in tokens[:LANGUAGE_SAMPLE_WORDS]:
+            if len(token) <= 12:
+                bits = markers.get(fold(token))
+                if bits:
+                    for bit, _ in self._languages:
+                        if bits & bit:
+                            counts[bit] = counts.get(bit, 0) + 1
+        if not counts:
+            return 0
+        needed = max(1 if len(tokens) <= 8 else 2, LANGUAGE_MARGIN * max(counts.values()))
+        result = 0
+        for bit, count in counts.items():
+            if count >= needed:
+                result |= bit
+        return result
 
     # ------------------------------------------------------------------ API
 
@@ -190,20 +277,20 @@ class Router:
     def _decide(self, text: str) -> Decision:
         if not text.strip():
             return Decision(is_request=False, explanation="Empty message: nothing to route.")
-        hits = self.index.match(text)
+        hits = self._match(text)
         amount = headline_usd(text)
         mask = 0
         masks = self._masks
         evidence: dict[str, _TopicEvidence] = {}
         for hit in hits:
-            mask |= masks[hit.term.key]
+            mask |= masks[hit.term.ident]
             self._add_evidence(evidence, hit)
         for ev in evidence.values():
             ev.finish()
         context = _Context.of(mask, amount is not None, "?" in text and bool(_QUESTION.search(text)))
         rank = self._corroborated(evidence)
         ranked = sorted(evidence.items(), key=lambda item: (-rank[item[0]], self._order[item[0]]))
-        matched = tuple(dict.fromkeys(h.term.text for h in hits if h.term.key in self._weights))
+        matched = tuple(dict.fromkeys(h.term.text for h in hits if h.term.ident in self._weights))
 
         factor = context.factor
         if factor == 0.0:
@@ -263,8 +350,9 @@ class Router:
         words; a term shared by several topics counts less in each; a term's
         "^N" boost multiplies.
         """
-        weights: dict[tuple[str, ...], tuple[tuple[str, float], ...]] = {}
-        for key, term in self.index.terms.items():
+        weights: dict[tuple[str, ...], tuple[tuple[str, float, float], ...]] = {}
+        for ident, term in self._all_terms.items():
+            key = term.key
             topics = [(g, b) for g, b in zip(term.groups, term.boosts, strict=False) if g in self._topics]
             if not topics:
                 continue
@@ -272,22 +360,33 @@ class Router:
                 base = ABBREVIATION_WEIGHT if key[0].isupper() else 1.0
             else:
                 base = 1.0 + PHRASE_BONUS * min(len(key) - 1, 3)
-            weights[key] = tuple((topic_id, base * boost / len(topics), boost) for topic_id, boost in topics)
+            weights[ident] = tuple((topic_id, base * boost / len(topics), boost) for topic_id, boost in topics)
+        # A context phrase consumes its words ("bill tripled" is a cost phrase):
+        # it still gives the topics of its single words their evidence, unless
+        # it is a collocation with an everyday sense ("price tag").
+        for ident, term in self._all_terms.items():
+            if ident in weights or len(term.key) < 2 or lexicon.NEUTRAL in term.groups:
+                continue
+            prefix = ident[: len(ident) - len(term.key)]
+            inherited = tuple(w for word in term.key for w in weights.get((*prefix, word), ()))
+            if inherited:
+                weights[ident] = inherited
         return weights
 
     def _add_evidence(self, evidence: dict[str, _TopicEvidence], hit: Hit) -> None:
-        weights = self._weights.get(hit.term.key)
+        ident = hit.term.ident
+        weights = self._weights.get(ident)
         if weights is None:
             return
         for topic_id, weight, boost in weights:
             ev = evidence.get(topic_id)
             if ev is None:
                 ev = evidence[topic_id] = _TopicEvidence()
-            if hit.term.key in ev.terms:
+            if ident in ev.terms:
                 if ev.repeats * REPEAT_BONUS < MAX_REPEAT_BONUS:
                     ev.repeats += 1
                 continue
-            ev.terms[hit.term.key] = hit.term
+            ev.terms[ident] = hit.term
             if boost >= SIGNAL_BOOST:
                 ev.signal = True
             ev.weights.append(weight * TYPO_WEIGHT if hit.typo else weight)
@@ -450,6 +549,22 @@ class _Context:
             announcement=bool(mask & _ANNOUNCE) and not (decisive or request or has_amount),
             defect_report=bool(mask & _DEFECT) and not (cloud or has_amount),
         )
+
+
+_LANGUAGE_GROUPS = {
+    "cloud": lexicon.CLOUD,
+    "weak_cloud": lexicon.WEAK_CLOUD,
+    "money": lexicon.MONEY,
+    "weak_money": lexicon.WEAK_MONEY,
+    "request": lexicon.REQUEST,
+    "action": lexicon.ACTION,
+    "info": lexicon.INFO,
+}
+
+
+def _context_groups(language: Language) -> dict[str, tuple[str, ...]]:
+    """A language's configured context words, by built-in lexicon group."""
+    return {group: getattr(language.context, field) for field, group in _LANGUAGE_GROUPS.items()}
 
 
 def _mask_of(groups: frozenset[str]) -> int:

@@ -1,0 +1,196 @@
+"""Routing rules for messages nobody tuned on (issue 10 §2): other languages,
+chat shorthand and heavy typos, several asks in one message, over-tagging, and
+a bounded cost for any text (issue 11 item 8). Each test states a rule and
+tries it on several phrasings."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from bot.routing.matcher import NEW_WORDS_PER_MESSAGE, TYPO_WORK_PER_MESSAGE
+
+from .conftest import config_with_routing
+
+# (language, text, topic it must route to) — the common topics in four languages.
+FOREIGN = [
+    ("es", "¿Quién revisa la anomalía de costes en AWS de esta semana?", "cost-anomalies"),
+    ("es", "El gasto de EC2 se disparó ayer, ¿alguien sabe por qué?", "cost-anomalies"),
+    ("es", "Hemos superado el presupuesto de Azure de este mes, ¿quién lo gestiona?", "budgets"),
+    ("es", "¿Podemos apagar las instancias de desarrollo por la noche y los fines de semana?", "idle-resources"),
+    ("es", "Tenemos muchos volúmenes EBS huérfanos sin uso en la cuenta de AWS", "idle-resources"),
+    ("es", "La renovación del contrato con Datadog vence en marzo, ¿quién negocia?", "contract-renewals"),
+    ("es", "¿Quién decide si compramos más instancias reservadas en AWS?", "commitments"),
+    ("es", "No encuentro la factura de AWS de octubre, ¿quién la tiene?", "invoices"),
+    ("es", "¿Cómo hacemos el reparto de costes compartidos del clúster entre los equipos?", "cost-allocation"),
+    ("es", "Hay muchos recursos sin etiquetar en la cuenta de GCP, ¿quién se encarga?", "tagging"),
+    ("es", "¿Cuál es la huella de carbono de nuestra nube en AWS?", "sustainability"),
+    ("fr", "Notre facture AWS est introuvable ce mois-ci, qui peut la retrouver ?", "invoices"),
+    ("fr", "Pic de coûts sur BigQuery depuis hier, qui peut regarder ?", "cost-anomalies"),
+    ("fr", "Le budget cloud AWS est dépassé de 15%, qui gère les alertes budget ?", "budgets"),
+    ("fr", "Peut-on éteindre les instances de test la nuit et le week-end ?", "idle-resources"),
+    ("fr", "Le renouvellement du contrat avec Snowflake arrive, qui s'en occupe ?", "contract-renewals"),
+    ("fr", "Qui décide des instances réservées et des Savings Plans pour nos comptes AWS ?", "commitments"),
+    ("fr", "Comment faire la répartition des coûts partagés entre les équipes sur Azure ?", "cost-allocation"),
+    ("fr", "Trop de ressources non étiquetées dans nos comptes AWS, qui doit les taguer ?", "tagging"),
+    ("fr", "Qui suit les émissions carbone de nos charges sur GCP ?", "sustainability"),
+    ("de", "Wer kümmert sich um ungenutzte Ressourcen in unserem AWS-Konto?", "idle-resources"),
+    ("de", "Die Kosten für EC2 sind pro Tag gestiegen, wer prüft das?", "cost-anomalies"),
+    ("de", "Unser Azure Budget ist überschritten, wer ist dafür zuständig?", "budgets"),
+    ("de", "Können wir die Testumgebung in AWS nachts und am Wochenende ausschalten?", "idle-resources"),
+    (
+        "de",
+        "Der Vertrag mit unserem Cloud-Anbieter läuft aus, wer kümmert sich um die Verlängerung?",
+        "contract-renewals",
+    ),
+    ("de", "Wer entscheidet über reservierte Instanzen für unsere AWS Konten?", "commitments"),
+    ("de", "Wo ist die Rechnung von AWS für Oktober? Wer hat sie?", "invoices"),
+    ("de", "Wie machen wir die Kostenverteilung des gemeinsamen Clusters auf die Teams?", "cost-allocation"),
+    ("de", "Viele Ressourcen in GCP sind ungetaggt, wer kümmert sich um das Tagging?", "tagging"),
+    ("de", "Wer berichtet über die Emissionen unserer AWS Nutzung?", "sustainability"),
+    ("pt", "Quem aprova a renovação do contrato com a AWS?", "contract-renewals"),
+    ("pt", "O custo do RDS dobrou ontem, alguém pode verificar a anomalia?", "cost-anomalies"),
+    ("pt", "Estouramos o orçamento da AWS este mês, quem cuida disso?", "budgets"),
+    ("pt", "Podemos desligar as máquinas de teste da AWS à noite e no fim de semana?", "idle-resources"),
+    ("pt", "Quem decide a compra de instâncias reservadas na AWS?", "commitments"),
+    ("pt", "Não recebemos a fatura da AWS de outubro, quem tem acesso?", "invoices"),
+    ("pt", "Quem cuida da alocação de custos compartilhados entre os times no GCP?", "cost-allocation"),
+    ("pt", "Temos muitos recursos sem tag na conta da AWS, quem resolve?", "tagging"),
+    ("pt", "Qual é a pegada de carbono da nossa conta na AWS?", "sustainability"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "topic"), FOREIGN, ids=[f"{c[0]}-{i}" for i, c in enumerate(FOREIGN)])
+def test_other_languages_route_like_english(router, shipped_config, language, text, topic):
+    decision = router.route_text(text)
+    assert decision.topics and decision.topics[0] == topic, (text, decision.explanation)
+    assert decision.personas[0] == shipped_config.topic(topic).owners.responsible[0]
+
+
+def test_every_language_covers_the_common_topics(shipped_config):
+    common = {
+        "cost-anomalies",
+        "budgets",
+        "idle-resources",
+        "contract-renewals",
+        "commitments",
+        "invoices",
+        "cost-allocation",
+        "tagging",
+        "sustainability",
+    }
+    for code in ("es", "fr", "de", "pt"):
+        assert code in shipped_config.routing.languages
+        covered = {t.id for t in shipped_config.routing.topics if t.terms_by_language.get(code)}
+        assert common <= covered, (code, common - covered)
+
+
+def test_foreign_chatter_stays_chatter(router):
+    for text in (
+        "¿Quién trae el pastel para el cumpleaños de Ana este viernes?",
+        "Le déjeuner d'équipe est à midi, qui vient ?",
+        "Wer kommt heute Abend mit ins Kino?",
+        "Alguém viu o carregador do meu notebook?",
+        "El presupuesto para la fiesta de fin de año es de 200 euros",
+        "Das Budget für die Weihnachtsfeier ist knapp",
+    ):
+        decision = router.route_text(text)
+        assert not decision.personas, (text, decision.explanation)
+
+
+def test_english_words_that_are_other_words_in_a_language_are_ignored_there(router):
+    # German "Tag" is "day", Spanish "actual" is "current".
+    decision = router.route_text("Die Kosten für EC2 sind pro Tag gestiegen, wer prüft das?")
+    assert "tagging" not in decision.topics
+    decision = router.route_text("El coste actual de AWS se duplicó esta semana, ¿alguien puede revisar?")
+    assert "financial-reporting" not in decision.topics
+    assert decision.topics[0] == "cost-anomalies"
+
+
+def test_one_word_gets_one_reading_across_languages(router):
+    decision = router.route_text("¿Quién revisa la anomalía de costes en AWS de esta semana?")
+    assert decision.matched_terms == ("anomalía de costes",)
+
+
+def test_english_messages_are_not_read_as_other_languages(router):
+    # A few words shared with other languages do not switch the reading.
+    decision = router.route_text("the de facto owner of the la-1 cluster says the RDS bill doubled, who looks?")
+    assert decision.topics[0] == "cost-anomalies"
+    assert router._languages_of(router.index.tokens("who owns the RI coverage in the EU accounts?")) == 0
+
+
+def test_a_language_is_configured_not_coded(shipped_config):
+    routing = """
+languages:
+  it:
+    markers: [il, della, che, per, una, nostro, chi]
+    context:
+      money: [costo, costi, fattura]
+topics:
+  - id: invoices
+    name: Invoices
+    terms: [invoice]
+    terms_by_language:
+      it: [fattura!, fatture!]
+    owners: {responsible: [finance]}
+"""
+    from bot.routing.router import Router
+
+    router = Router(config_with_routing(shipped_config, routing))
+    assert router.route_text("Chi ha la fattura di AWS per ottobre?").personas == ("finance",)
+    assert router.route_text("Chi ha la fattura della cena?").topics == ("invoices",)  # decisive in Italian
+    assert not router.route_text("il sole che sorge").personas
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("pls chk y r rds bil trippled lst wk", "cost-anomalies"),
+        ("y is r aws bil up 40% this mo??", "cost-anomalies"),
+        ("cn sm1 chk the untaged s3 bukets in prod acct pls", "tagging"),
+        ("ec2 instnces r massivly overprovisoned in the stg env, can we rightsize?", "rightsizing"),
+        ("who owns the aws forcast for nxt quarter?", "forecasting"),
+        ("the RI utilisaton dropd to 60% lst mo, pls chk", "commitments"),
+        ("we hv 40 unatached ebs volumes in prod acct, ok to delet?", "idle-resources"),
+        ("budgt alert: gcp projct exceded 90% of its mthly budget", "budgets"),
+    ],
+)
+def test_chat_shorthand_and_heavy_typos(router, text, topic):
+    decision = router.route_text(text)
+    assert decision.topics and decision.topics[0] == topic, (text, decision.explanation)
+
+
+def test_two_typos_need_a_long_word_and_a_unique_correction(router):
+    index = router.index
+    # "recomendaton": two letters missing in a 12-letter word.
+    assert index.canonical("recomendatons")[1]
+    # Common 7-9 letter words two edits from a term are left alone.
+    for word in ("compramos", "comprises", "computers", "contacted", "reporting"):
+        stem_, typo = index.canonical(word)
+        assert not typo, (word, stem_)
+
+
+def test_any_40k_character_text_costs_bounded_work(shipped_config):
+    from bot.routing.router import Router
+
+    rng = random.Random(11)
+    texts = [
+        "a" * 40_000,
+        "".join(rng.choice(string.ascii_letters) for _ in range(40_000)),
+        " ".join("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(9, 24))) for _ in range(3000)),
+        "".join(rng.choice("ａｂçдé語😀ﬁ̈ \u0301") for _ in range(40_000)),
+        "-".join("".join(rng.choice(string.ascii_lowercase) for _ in range(8)) + "-ui" for _ in range(4000)),
+    ]
+    for text in texts:
+        router = Router(shipped_config)  # cold caches: the worst case
+        index = router.index
+        before = index.typo_lookups
+        new_words_before = len(index._token_cache)
+        router.route_text(text[:40_000])
+        # Typo candidates looked up: at most the per-message budget (plus the
+        # last word that crossed it, at most 2 x 301 variants).
+        assert index.typo_lookups - before <= TYPO_WORK_PER_MESSAGE + 2 * 301
+        # Words fully resolved (folded, stemmed, corrected) and cached: bounded.
+        assert len(index._token_cache) - new_words_before <= NEW_WORDS_PER_MESSAGE
