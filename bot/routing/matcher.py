@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.routing.normalize import fold, split_camel, stemmer_for
 
@@ -204,11 +205,13 @@ class Term:
     ident: tuple[str, ...] = ()  # key, prefixed with "@<language>" outside English
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One match (a tuple: made for every term found in every message)."""
+
     term: Term
     position: int  # token index of the first word
     typo: bool
+    line_item: bool = False  # followed by a fee word: names a cost line in passing
 
 
 def split_term(raw: str) -> tuple[str, float, bool]:
@@ -409,7 +412,9 @@ class TermIndex:
                 return None
         best: dict[str, int] = {}
         for candidate in candidates:
-            if candidate[0] != folded[0]:
+            # A word that starts with a term's word is a derivation of it
+            # ("percentage", "percent"), not a typo.
+            if candidate[0] != folded[0] or folded.startswith(candidate) or stemmed.startswith(candidate):
                 continue
             distance = min(_edit_distance(q, candidate, allowed) for q in (folded, stemmed))
             if distance <= allowed:
@@ -474,9 +479,12 @@ class TermIndex:
             remember = self._remember
             stems = [s if s is not None else remember(t, budget) for s, t in zip(stems, tokens, strict=False)]
         hits: list[Hit] = []
+        new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
         lengths = self._lengths.get
         terms = self.terms
         typo_tokens = self._typo_tokens
+        if typo_tokens and typo_tokens.isdisjoint(tokens):
+            typo_tokens = set()
         count = len(stems)
         i = 0
         while i < count:
@@ -491,7 +499,7 @@ class TermIndex:
                 term = terms.get(key)
                 if term is not None:
                     typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
-                    hits.append(Hit(term, i, typo))
+                    hits.append(new_hit(Hit, (term, i, typo, False)))
                     i += length
                     break
             else:

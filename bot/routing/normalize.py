@@ -74,6 +74,9 @@ _EN_EXCEPTIONS: dict[str, str] = {
     "actually": "actually",
     "clustering": "clustering",
     "expensive": "expensive",
+    # "accounting" is not "accounts", "enablement" is not "enabled".
+    "accounting": "accounting",
+    "enablement": "enablement",
     # "expiry" and "expire" are one word to us.
     "expiry": "expir",
     "expiries": "expir",

@@ -50,8 +50,17 @@ SIGNAL_SECONDARY_RATIO = 0.4
 # "idle cost ... 38% of cluster cost ... rightsizing" is an engineering matter
 # (idle, rightsizing) more than a Kubernetes cost-allocation one (finance).
 CORROBORATION = 0.3
+# Several asks in one message (see _asked_topics): clause breaks are sentence
+# ends, semicolons, line breaks, and "and"/"also"/"but" before a new ask.
+MULTI_ASK_MAX_CHARS = 1200
+MAX_CLAUSES = 12
+CLAUSE_GROUNDED_SCORE = 1.0
+CLAUSE_STRONG_SCORE = 2.0
+# A term followed by a fee word names a line item in passing ("the Enterprise
+# Support fee went up"): it weighs this much and settles nothing.
+LINE_ITEM_WEIGHT = 0.5
 # Marker words of other languages are looked for among a message's first words.
-LANGUAGE_SAMPLE_WORDS = 200
+LANGUAGE_SAMPLE_WORDS = 40
 # A second language counts only with this share of the best one's markers
 # (Spanish and Portuguese share "de", "que", "para").
 LANGUAGE_MARGIN = 0.6
@@ -100,13 +109,19 @@ class Decision:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class _TopicEvidence:
     terms: dict[tuple[str, ...], Term] = field(default_factory=dict)
     weights: list[float] = field(default_factory=list)
     repeats: int = 0
     score: float = 0.0
     signal: bool = False
+    line_item: bool = False  # some of its evidence only names a fee
+    plain: bool = False  # some of its evidence is more than a fee's name
+
+    @property
+    def only_line_items(self) -> bool:
+        return self.line_item and not self.plain
 
     def finish(self) -> None:
         """Diminishing returns: the fifth budget word says less than the first."""
@@ -156,8 +171,10 @@ class Router:
             self._languages.append((1 << bit, TermIndex(foreign, language=code)))
             self._false_friends[1 << bit] = frozenset(self.index.term_key(word) for word in language.false_friends)
             for marker in language.markers:
-                folded = fold(marker)
-                self._markers[folded] = self._markers.get(folded, 0) | 1 << bit
+                # As written, folded, capitalised and in capitals: one dict
+                # look-up per word finds them (see _languages_of).
+                for form in _spellings(marker):
+                    self._markers[form] = self._markers.get(form, 0) | 1 << bit
         self._all_terms: dict[tuple[str, ...], Term] = {
             term.ident: term
             for index in (self.index, *(i for _, i in self._languages))
@@ -210,8 +227,18 @@ class Router:
         return context
 
     def _match(self, text: str) -> list[Hit]:
-        """English hits, plus those of each other language the message is written in."""
+        """English hits, plus those of each other language the message is written
+        in; a term naming a fee ("the Enterprise Support fee") is marked."""
+        return self._match_with_tokens(text)[0]
+
+    def _match_with_tokens(self, text: str) -> tuple[list[Hit], list[str]]:
         tokens, budget = self.index.prepare(text)
+        hits = self._match_tokens(tokens, budget)
+        if hits and not _FEE_TOKENS.isdisjoint(tokens):
+            hits = [hit._replace(line_item=True) if _names_a_fee(hit, tokens) else hit for hit in hits]
+        return hits, tokens
+
+    def _match_tokens(self, tokens: list[str], budget: list[int]) -> list[Hit]:
         hits = self.index.match_tokens(tokens, budget)
         if not self._languages:
             return hits
@@ -245,14 +272,16 @@ class Router:
         marker words among its first words (one, in a message of eight words or
         fewer), and nearly as many as the best language has."""
         markers = self._markers
+        sample = tokens[:LANGUAGE_SAMPLE_WORDS]
+        if markers.keys().isdisjoint(sample):
+            return 0
         counts: dict[int, int] = {}
-        for token in tokens[:LANGUAGE_SAMPLE_WORDS]:
-            if len(token) <= 12:
-                bits = markers.get(fold(token))
-                if bits:
-                    for bit, _ in self._languages:
-                        if bits & bit:
-                            counts[bit] = counts.get(bit, 0) + 1
+        for token in sample:
+            bits = markers.get(token)
+            if bits:
+                for bit, _ in self._languages:
+                    if bits & bit:
+                        counts[bit] = counts.get(bit, 0) + 1
         if not counts:
             return 0
         needed = max(1 if len(tokens) <= 8 else 2, LANGUAGE_MARGIN * max(counts.values()))
@@ -261,6 +290,85 @@ class Router:
             if count >= needed:
                 result |= bit
         return result
+
+    def _asked_topics(
+        self, text: str, hits: list[Hit], tokens: list[str], evidence: dict[str, _TopicEvidence]
+    ) -> frozenset[str] | None:
+        """Topics that a clause of a message of several clauses is about, or
+        None for a message of one clause (or too long to be a person's asks).
+
+        A clause is about its best topic (ahead of any other) when it asks
+        about it (a question or an ask form) with one term next to a cloud
+        name, a cost word or a decisive term of its own, or with strong
+        evidence (two terms, a long phrase, a weighted term) without; or when
+        it states it with strong evidence and a cloud or cost word next to
+        another clause that asks ("is that worth it?" asks nothing new). A
+        topic that is no clause's best topic is mentioned in passing, and a
+        topic named only by a fee is asked about in no clause.
+        """
+        if len(text) > MULTI_ASK_MAX_CHARS:
+            return None
+        breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+        if not breaks or len(breaks) >= MAX_CLAUSES:
+            return None
+        # The clause of each word, from the words' places in the text (the
+        # message's hits are reused, not matched again per clause).
+        starts = [m.start() for m in _WORD_RE.finditer(text)]
+        if len(starts) != len(tokens):
+            return None  # software names or camelCase changed the words: one clause
+        clause_of: list[int] = []
+        clause = 0
+        for start in starts:
+            while clause < len(breaks) and start >= breaks[clause]:
+                clause += 1
+            clause_of.append(clause)
+        by_clause: dict[int, list[Hit]] = {}
+        for hit in hits:
+            by_clause.setdefault(clause_of[hit.position], []).append(hit)
+        if len(by_clause) < 2:
+            return None
+        edges = [0, *breaks, len(text)]
+        asks: list[str] = []
+        statements: list[str] = []
+        masks = self._masks
+        for index, clause_hits in by_clause.items():
+            clause_evidence: dict[str, _TopicEvidence] = {}
+            mask = 0
+            for hit in clause_hits:
+                mask |= masks[hit.term.ident]
+                self._add_evidence(clause_evidence, hit)
+            if not clause_evidence:
+                continue
+            for ev in clause_evidence.values():
+                ev.finish()
+            rank = self._corroborated(clause_evidence)
+            # A topic named only by a fee ("the support plan fee") is not asked about.
+            ordered = sorted(
+                (t for t, ev in clause_evidence.items() if not ev.only_line_items),
+                key=lambda t: (-rank[t], self._order[t]),
+            )
+            if not ordered:
+                continue
+            best = ordered[0]
+            if len(ordered) > 1 and rank[ordered[1]] >= rank[best]:
+                continue  # two topics tie: the clause settles neither
+            score = clause_evidence[best].score
+            clause_text = text[edges[index] : edges[index + 1]]
+            is_ask = (
+                bool(mask & _REQUEST)
+                or bool(_QUESTION.search(clause_text + " "))
+                or bool(_ASK_START.match(clause_text))
+            )
+            # An ask on one plain word counts when the clause names a cloud
+            # service or a cost itself ("can you check the idle RDS instances").
+            grounded = bool(mask & (_CLOUD | _MONEY | _DECISIVE))
+            if is_ask and score >= (CLAUSE_GROUNDED_SCORE if grounded else CLAUSE_STRONG_SCORE):
+                asks.append(best)
+            elif grounded and score >= CLAUSE_STRONG_SCORE:
+                statements.append(best)
+        if not asks:
+            return frozenset()
+        return frozenset(asks + statements) & frozenset(evidence)
 
     # ------------------------------------------------------------------ API
 
@@ -277,34 +385,34 @@ class Router:
     def _decide(self, text: str) -> Decision:
         if not text.strip():
             return Decision(is_request=False, explanation="Empty message: nothing to route.")
-        hits = self._match(text)
+        hits, tokens = self._match_with_tokens(text)
         amount = headline_usd(text)
         mask = 0
         masks = self._masks
         evidence: dict[str, _TopicEvidence] = {}
+        weights = self._weights
         for hit in hits:
-            mask |= masks[hit.term.ident]
-            self._add_evidence(evidence, hit)
+            ident = hit.term.ident
+            mask |= masks[ident]
+            if ident in weights:
+                self._add_evidence(evidence, hit)
         for ev in evidence.values():
             ev.finish()
         context = _Context.of(mask, amount is not None, "?" in text and bool(_QUESTION.search(text)))
         rank = self._corroborated(evidence)
         ranked = sorted(evidence.items(), key=lambda item: (-rank[item[0]], self._order[item[0]]))
-        matched = tuple(dict.fromkeys(h.term.text for h in hits if h.term.ident in self._weights))
 
         factor = context.factor
         if factor == 0.0:
-            return self._no_route("Not a FinOps request: no cloud or cost context", matched, amount)
+            return self._no_route("Not a FinOps request: no cloud or cost context", hits, amount)
         if mask & _INFO and not mask & (_ACTION | _REQUEST):
-            return self._no_route("Informational update with nothing crossed: no one tagged", matched, amount)
+            return self._no_route("Informational update with nothing crossed: no one tagged", hits, amount)
         if context.announcement:
-            return self._no_route(
-                "An announcement (deploy, rollout), not a cost request: no one tagged", matched, amount
-            )
+            return self._no_route("An announcement (deploy, rollout), not a cost request: no one tagged", hits, amount)
         if context.defect_report:
             return self._no_route(
                 "A product bug report with no cloud name or amount, not a cost request: no one tagged",
-                matched,
+                hits,
                 amount,
             )
         if ranked:
@@ -313,19 +421,32 @@ class Router:
                 factor = 0.0
             confidence = round(factor * (1 - math.exp(-top.score / STRENGTH_SCALE)), 3)
             if confidence >= self._min_confidence:
-                chosen = [top_id] + [
-                    topic_id
-                    for topic_id, ev in ranked[1:]
+                asked = (
+                    self._asked_topics(text, hits, tokens, evidence)
+                    if len(ranked) > 1 and (mask & _REQUEST or "?" in text)
+                    else None
+                )
+                chosen = [top_id]
+                for topic_id, ev in ranked[1:]:
                     if (
-                        ev.score >= SECONDARY_RATIO * top.score
-                        and (len(ev.terms) >= 2 or ev.strongest >= SINGLE_TERM_SECONDARY)
-                    )
-                    or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score)
-                ]
+                        (asked is not None and topic_id in asked)
+                        or (
+                            ev.score >= SECONDARY_RATIO * top.score
+                            and (len(ev.terms) >= 2 or ev.strongest >= SINGLE_TERM_SECONDARY)
+                            and (asked is None or not ev.line_item)
+                        )
+                        or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score)
+                    ):
+                        chosen.append(topic_id)
                 return self._topic_decision(chosen, evidence, confidence, amount)
         if context.cost_message:
-            return self._fallback_decision(ranked, matched, amount)
-        return self._no_route("Not a FinOps request: too little cloud-cost evidence", matched, amount)
+            return self._fallback_decision(ranked, self._matched(hits), amount)
+        return self._no_route("Not a FinOps request: too little cloud-cost evidence", hits, amount)
+
+    def _matched(self, hits: list[Hit]) -> tuple[str, ...]:
+        """Topic terms found, in order, each once."""
+        weights = self._weights
+        return tuple(dict.fromkeys(h.term.text for h in hits if h.term.ident in weights))
 
     def _corroborated(self, evidence: dict[str, _TopicEvidence]) -> dict[str, float]:
         """Scores for ranking: a topic gains from other matched topics that
@@ -387,8 +508,13 @@ class Router:
                     ev.repeats += 1
                 continue
             ev.terms[ident] = hit.term
-            if boost >= SIGNAL_BOOST:
-                ev.signal = True
+            if hit.line_item:
+                ev.line_item = True
+                weight *= LINE_ITEM_WEIGHT
+            else:
+                ev.plain = True
+                if boost >= SIGNAL_BOOST:
+                    ev.signal = True
             ev.weights.append(weight * TYPO_WEIGHT if hit.typo else weight)
 
     def _topic_decision(
@@ -472,8 +598,8 @@ class Router:
             explanation="; ".join(parts),
         )
 
-    @staticmethod
-    def _no_route(reason: str, matched: tuple[str, ...], amount: float | None) -> Decision:
+    def _no_route(self, reason: str, hits: list[Hit], amount: float | None) -> Decision:
+        matched = self._matched(hits)
         if matched:
             reason += f" (matched {_quoted(matched[:4])})"
         return Decision(
@@ -501,6 +627,31 @@ _MASK_BITS = {
     _DECISIVE_GROUP: _DECISIVE,
     lexicon.DEFECT: _DEFECT,
 }
+
+
+_CLAUSE_BREAK = re.compile(
+    r"(?<=[?!;])\s+|(?<=[.])\s+(?=\S)|\n+"
+    r"|(?:,|[,;]?\s+(?:and|also|but|plus)\s*,?)\s+(?=(?:who|whom|whose|what|which|when|where|why|how|can|could"
+    r"|should|would|will|is|are|do|does|did|please|pls|someone|anyone|also)\b)",
+    re.IGNORECASE,
+)
+# A clause that opens like a question or a request asks, with or without "?".
+_ASK_START = re.compile(
+    r"\W*(?:and\s+|also\s+|but\s+)*(?:who|whom|whose|what|which|when|where|why|how|please|pls|plz"
+    r"|(?:can|could|should|would|shall|will|do|does|did|is|are)\s+(?:we|you|i|someone|anyone|somebody|they))\b",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[^\W_]+")
+_FEE_TOKENS = frozenset(
+    form
+    for word in ("fee", "fees", "surcharge", "surcharges", "charge", "charges")
+    for form in (word, word.capitalize(), word.upper())
+)
+
+
+def _names_a_fee(hit: Hit, tokens: list[str]) -> bool:
+    after = hit.position + len(hit.term.key)
+    return after < len(tokens) and tokens[after].lower() in _FEE_TOKENS
 
 
 @dataclass(frozen=True)
@@ -560,6 +711,11 @@ _LANGUAGE_GROUPS = {
     "action": lexicon.ACTION,
     "info": lexicon.INFO,
 }
+
+
+def _spellings(word: str) -> set[str]:
+    forms = {word.strip(), fold(word.strip())}
+    return {variant for form in forms for variant in (form, form.lower(), form.capitalize(), form.upper())}
 
 
 def _context_groups(language: Language) -> dict[str, tuple[str, ...]]:

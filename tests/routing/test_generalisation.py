@@ -194,3 +194,99 @@ def test_any_40k_character_text_costs_bounded_work(shipped_config):
         assert index.typo_lookups - before <= TYPO_WORK_PER_MESSAGE + 2 * 301
         # Words fully resolved (folded, stemmed, corrected) and cached: bounded.
         assert len(index._token_cache) - new_words_before <= NEW_WORDS_PER_MESSAGE
+
+
+@pytest.mark.parametrize(
+    ("text", "must_tag"),
+    [
+        ("who chases the untagged buckets, and who decides the internal rate card?", {"engineering", "finance"}),
+        ("who chases the untagged buckets? and who decides the chargeback rates?", {"engineering", "finance"}),
+        (
+            "Who approves the EDP renewal? Also, can someone look at the NAT gateway egress spike?",
+            {"procurement", "engineering"},
+        ),
+        (
+            "can you check the idle RDS instances in staging, and also who approves the GCP CUD purchase?",
+            {"engineering", "finops-practitioner"},
+        ),
+        ("Please rightsize the overprovisioned EKS nodes. Who handles the Azure invoice?", {"engineering", "finance"}),
+        (
+            "we need to cut egress costs on the NAT gateways; who is tracking carbon emissions for the ESG report?",
+            {"engineering", "sustainability"},
+        ),
+        (
+            "who renews the Snowflake contract? and can someone look at why our BigQuery spend doubled?",
+            {"procurement", "engineering"},
+        ),
+    ],
+)
+def test_several_asks_tag_each_asked_topics_owners(router, text, must_tag):
+    decision = router.route_text(text)
+    assert must_tag <= set(decision.personas), (text, decision.explanation)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "not_topic"),
+    [
+        # A topic named in a clause that asks nothing is mentioned in passing.
+        (
+            "the RDS bill spiked after the migration, who looks at it? the invoice is due Friday",
+            "cost-anomalies",
+            "invoices",
+        ),
+        # A one-word ask without a cloud or cost word of its own settles nothing.
+        (
+            "CUD coverage on Compute Engine is only 40%. should we commit more before the price change in January?",
+            "commitments",
+            "unit-economics",
+        ),
+        (
+            "Security Hub costs $6.5k/month across 140 accounts now. can we cut the number of enabled controls?",
+            "security-spend",
+            "training-culture",
+        ),
+        (
+            "Finance wants to start chargeback of cloud costs to product teams next FY. What model?",
+            "showback-chargeback",
+            "ai-gpu-spend",
+        ),
+    ],
+)
+def test_a_topic_mentioned_in_passing_does_not_join(router, text, topic, not_topic):
+    decision = router.route_text(text)
+    assert topic in decision.topics and not_topic not in decision.topics, (text, decision.explanation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "our EC2 spend spiked 40% yesterday and the Enterprise Support fee went up with it, who can look?",
+        "the AWS Business Support fee doubled this month because spend doubled, anomaly?",
+        "EC2 costs jumped 3x overnight; the support plan fee follows spend, who investigates the spike?",
+    ],
+)
+def test_a_fee_named_in_passing_does_not_pull_in_contract_renewals(router, text):
+    decision = router.route_text(text)
+    assert decision.topics[0] == "cost-anomalies", (text, decision.explanation)
+    assert "contract-renewals" not in decision.topics
+    assert "procurement" not in decision.personas
+
+
+def test_a_fee_that_is_the_question_still_routes(router):
+    decision = router.route_text("who negotiates the Enterprise Support contract renewal with AWS?")
+    assert decision.topics[0] == "contract-renewals"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GuardDuty spend went up over the last 3d after enabling all regions, expected?",
+        "EC2 spend spiked 2h ago in us-east-1, who can look?",
+        "Savings Plans coverage dropped to 60% over the past 7d, who decides whether we buy more?",
+        "Lambda cost doubled in 48h, anyone?",
+    ],
+)
+def test_duration_abbreviations_add_no_topic(router, text):
+    decision = router.route_text(text)
+    assert len(decision.topics) == 1, (text, decision.explanation)
+    assert "suspicious-usage" not in decision.topics and "security" not in decision.personas[1:]
