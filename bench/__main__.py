@@ -16,7 +16,13 @@ from pathlib import Path
 from bench.machine import describe, machine_facts
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("bench.bench_router", "bench.bench_slack", "bench.bench_storage", "bench.bench_digest_render")
+BENCHMARKS = (
+    "bench.bench_router",
+    "bench.bench_slack",
+    "bench.bench_storage",
+    "bench.bench_digest_render",
+    "bench.bench_routing_accuracy",
+)
 
 
 def main(argv: list[str]) -> int:
