@@ -55,6 +55,7 @@ CORROBORATION = 0.3
 MULTI_ASK_MAX_CHARS = 1200
 MAX_CLAUSES = 12
 CLAUSE_GROUNDED_SCORE = 1.0
+CLAUSE_STATED_SCORE = 1.5
 CLAUSE_STRONG_SCORE = 2.0
 # A term followed by a fee word names a line item in passing ("the Enterprise
 # Support fee went up"): it weighs this much and settles nothing.
@@ -293,18 +294,18 @@ class Router:
 
     def _asked_topics(
         self, text: str, hits: list[Hit], tokens: list[str], evidence: dict[str, _TopicEvidence]
-    ) -> frozenset[str] | None:
-        """Topics that a clause of a message of several clauses is about, or
-        None for a message of one clause (or too long to be a person's asks).
+    ) -> tuple[str, ...] | None:
+        """The topics the clauses of a message that asks something are about,
+        in text order (two or more), () when fewer, or None for a message of
+        one clause (or too long to be a person's asks).
 
-        A clause is about its best topic (ahead of any other) when it asks
-        about it (a question or an ask form) with one term next to a cloud
-        name, a cost word or a decisive term of its own, or with strong
-        evidence (two terms, a long phrase, a weighted term) without; or when
-        it states it with strong evidence and a cloud or cost word next to
-        another clause that asks ("is that worth it?" asks nothing new). A
-        topic that is no clause's best topic is mentioned in passing, and a
-        topic named only by a fee is asked about in no clause.
+        Clauses end at sentence ends, semicolons, line breaks, dashes, "&",
+        "+", numbered items, "and"/"plus"/"also"/"but", and a comma before a
+        new ask. A clause is about its best topic (ahead of any other, not
+        named only by a fee) when the clause has a cloud, cost or decisive word
+        of its own and one term, or strong evidence without (two terms, a
+        phrase, a weighted term). A topic that is no clause's best topic is
+        mentioned in passing.
         """
         if len(text) > MULTI_ASK_MAX_CHARS:
             return None
@@ -327,9 +328,8 @@ class Router:
             by_clause.setdefault(clause_of[hit.position], []).append(hit)
         if len(by_clause) < 2:
             return None
+        about: dict[str, int] = {}  # topic -> first clause about it
         edges = [0, *breaks, len(text)]
-        asks: list[str] = []
-        statements: list[str] = []
         masks = self._masks
         for index, clause_hits in by_clause.items():
             clause_evidence: dict[str, _TopicEvidence] = {}
@@ -354,21 +354,26 @@ class Router:
                 continue  # two topics tie: the clause settles neither
             score = clause_evidence[best].score
             clause_text = text[edges[index] : edges[index + 1]]
-            is_ask = (
-                bool(mask & _REQUEST)
-                or bool(_QUESTION.search(clause_text + " "))
-                or bool(_ASK_START.match(clause_text))
-            )
-            # An ask on one plain word counts when the clause names a cloud
-            # service or a cost itself ("can you check the idle RDS instances").
+            is_ask = bool(mask & _REQUEST or _QUESTION.search(clause_text + " ") or _ASKS.match(clause_text))
+            # A clause that names a cloud service, a cost or a decisive term
+            # itself is about its topic on one plain word when it asks ("can
+            # you check the idle RDS instances") and on a decisive word or a
+            # phrase when it states ("untagged RDS", "overdue AWS invoice");
+            # otherwise it takes strong evidence: "is that worth it?", "what
+            # model?" or "it's one more read replica" are about nothing new.
             grounded = bool(mask & (_CLOUD | _MONEY | _DECISIVE))
-            if is_ask and score >= (CLAUSE_GROUNDED_SCORE if grounded else CLAUSE_STRONG_SCORE):
-                asks.append(best)
-            elif grounded and score >= CLAUSE_STRONG_SCORE:
-                statements.append(best)
-        if not asks:
-            return frozenset()
-        return frozenset(asks + statements) & frozenset(evidence)
+            decisive = not self._decisive.isdisjoint(clause_evidence[best].terms)
+            if best in evidence and (
+                score >= CLAUSE_STRONG_SCORE
+                or (
+                    grounded and (is_ask or decisive or score >= CLAUSE_STATED_SCORE) and score >= CLAUSE_GROUNDED_SCORE
+                )
+            ):
+                about.setdefault(best, index)
+        if len(about) < 2:
+            return ()
+        # Text order: the first clause's owners are the primary ones.
+        return tuple(sorted(about, key=lambda t: about[t]))
 
     # ------------------------------------------------------------------ API
 
@@ -423,20 +428,20 @@ class Router:
             if confidence >= self._min_confidence:
                 asked = (
                     self._asked_topics(text, hits, tokens, evidence)
-                    if len(ranked) > 1 and (mask & _REQUEST or "?" in text)
+                    if len(ranked) > 1 and (mask & _REQUEST or "?" in text or _ASKS.search(text))
                     else None
                 )
-                chosen = [top_id]
+                chosen = [*asked] if asked else []
+                if top_id not in chosen:
+                    chosen.append(top_id)
                 for topic_id, ev in ranked[1:]:
+                    if topic_id in chosen:
+                        continue
                     if (
-                        (asked is not None and topic_id in asked)
-                        or (
-                            ev.score >= SECONDARY_RATIO * top.score
-                            and (len(ev.terms) >= 2 or ev.strongest >= SINGLE_TERM_SECONDARY)
-                            and (asked is None or not ev.line_item)
-                        )
-                        or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score)
-                    ):
+                        ev.score >= SECONDARY_RATIO * top.score
+                        and (len(ev.terms) >= 2 or ev.strongest >= SINGLE_TERM_SECONDARY)
+                        and (asked is None or not ev.line_item)
+                    ) or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score):
                         chosen.append(topic_id)
                 return self._topic_decision(chosen, evidence, confidence, amount)
         if context.cost_message:
@@ -629,15 +634,20 @@ _MASK_BITS = {
 }
 
 
+_ASK_WORDS = (
+    r"(?:who|whom|whose|what|which|when|where|why|how|can|could|should|would|will|is|are|do|does|did"
+    r"|please|pls|plz|someone|anyone|separately|also)\b"
+)
 _CLAUSE_BREAK = re.compile(
-    r"(?<=[?!;])\s+|(?<=[.])\s+(?=\S)|\n+"
-    r"|(?:,|[,;]?\s+(?:and|also|but|plus)\s*,?)\s+(?=(?:who|whom|whose|what|which|when|where|why|how|can|could"
-    r"|should|would|will|is|are|do|does|did|please|pls|someone|anyone|also)\b)",
+    r"(?<=[?!;])\s+|(?<=[.])\s+(?=\S)|\n+|\s+[—–-]+\s+|\s*[&+]\s+|\s+\d\)\s+|\s+\((?=[^)]{0,40}\))"
+    r"|,\s*(?:and|plus|also|but)\s+|,?\s+(?:and|plus|but)\s+(?=" + _ASK_WORDS + r")|,\s+(?=" + _ASK_WORDS + r")",
     re.IGNORECASE,
 )
 # A clause that opens like a question or a request asks, with or without "?".
-_ASK_START = re.compile(
-    r"\W*(?:and\s+|also\s+|but\s+)*(?:who|whom|whose|what|which|when|where|why|how|please|pls|plz"
+# An ask without a question mark or a request phrase ("who chases the
+# untagged buckets", "owners?" is caught by the "?").
+_ASKS = re.compile(
+    r"(?:^|[,;.:&+—–-]\s*|\b(?:and|also|but|plus)\s+)(?:who|whom|whose|what|which|how|please|pls|plz"
     r"|(?:can|could|should|would|shall|will|do|does|did|is|are)\s+(?:we|you|i|someone|anyone|somebody|they))\b",
     re.IGNORECASE,
 )

@@ -226,13 +226,36 @@ def test_several_asks_tag_each_asked_topics_owners(router, text, must_tag):
 
 
 @pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("who enforces the cost-center tag on new resources, and who sets the per-BU AWS budgets?", "engineering"),
+        ("untagged RDS + overdue AWS invoice. owners?", "engineering"),
+        ("the AWS invoice is overdue; also the untagged RDS instances need owners", "finance"),
+    ],
+)
+def test_several_asks_tag_in_the_order_asked(router, text, first):
+    decision = router.route_text(text)
+    assert len(decision.topics) >= 2 and decision.personas[0] == first, (text, decision.explanation)
+
+
+@pytest.mark.parametrize(
     ("text", "topic", "not_topic"),
     [
-        # A topic named in a clause that asks nothing is mentioned in passing.
+        # A topic named inside a clause about another topic is mentioned in passing.
         (
-            "the RDS bill spiked after the migration, who looks at it? the invoice is due Friday",
+            "the RDS bill spiked the week the new invoice template shipped, who looks at it?",
             "cost-anomalies",
             "invoices",
+        ),
+        (
+            "Infracost says my PR adds $2.3k/mo, is that right? it's just one more RDS read replica",
+            "cost-estimation",
+            "sla-availability",
+        ),
+        (
+            "Can we capitalize the cloud migration labor and the 3-yr all-upfront RIs, or is it all opex now?",
+            "capitalization-tco",
+            "commitments",
         ),
         # A one-word ask without a cloud or cost word of its own settles nothing.
         (
