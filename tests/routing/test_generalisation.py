@@ -313,3 +313,35 @@ def test_duration_abbreviations_add_no_topic(router, text):
     decision = router.route_text(text)
     assert len(decision.topics) == 1, (text, decision.explanation)
     assert "suspicious-usage" not in decision.topics and "security" not in decision.personas[1:]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "weekly AWS cost digest: total $182,400, flat vs last week. no anomalies.",
+        "FYI the November cloud cost report is out. Nothing over budget, no action needed.",
+        "EC2 spend report for the week: nothing over threshold, nothing unusual",
+        "Der Kostenbericht für AWS im Oktober ist online, alles im Rahmen, keine Budgetüberschreitung",
+        "Informe semanal de costes de AWS: sin anomalías, todo dentro del presupuesto",
+        "Rapport hebdomadaire des coûts AWS : aucune anomalie, rien à signaler",
+    ],
+)
+def test_a_report_that_negates_the_topic_tags_nobody(router, text):
+    decision = router.route_text(text)
+    assert not decision.personas, (text, decision.explanation)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Le budget cloud du T3 est dépassé, qui valide le dépassement ?", "budgets"),
+        ("O orçamento de nuvem do time de dados estourou. Quem aprova?", "budgets"),
+        ("El presupuesto de nube del equipo se superó, ¿quién lo aprueba?", "budgets"),
+        ("Das Cloud-Budget des Datenteams ist überschritten, wer genehmigt das?", "budgets"),
+        ("qui impose une politique de tagging entre les équipes ?", "tagging"),
+        ("se filtró una clave de API de GCP y el gasto se disparó", "suspicious-usage"),
+    ],
+)
+def test_other_languages_have_their_own_word_order(router, text, topic):
+    decision = router.route_text(text)
+    assert decision.topics and decision.topics[0] == topic, (text, decision.explanation)
