@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -53,7 +54,7 @@ CORROBORATION = 0.3
 # Several asks in one message (see _asked_topics): clause breaks are sentence
 # ends, semicolons, line breaks, and "and"/"also"/"but" before a new ask.
 MULTI_ASK_MAX_CHARS = 1200
-MAX_CLAUSES = 12
+MAX_CLAUSES = 8
 CLAUSE_GROUNDED_SCORE = 1.0
 CLAUSE_STATED_SCORE = 1.5
 CLAUSE_STRONG_SCORE = 2.0
@@ -312,24 +313,23 @@ class Router:
         breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
         if not breaks or len(breaks) >= MAX_CLAUSES:
             return None
-        # The clause of each word, from the words' places in the text (the
+        # The clause of each word, from the number of words in each clause (the
         # message's hits are reused, not matched again per clause).
-        starts = [m.start() for m in _WORD_RE.finditer(text)]
-        if len(starts) != len(tokens):
+        edges = [0, *breaks, len(text)]
+        firsts: list[int] = []  # index of each clause's first word
+        count = 0
+        findall = _WORD_RE.findall
+        for index in range(len(edges) - 1):
+            firsts.append(count)
+            count += len(findall(text, edges[index], edges[index + 1]))
+        if count != len(tokens):
             return None  # software names or camelCase changed the words: one clause
-        clause_of: list[int] = []
-        clause = 0
-        for start in starts:
-            while clause < len(breaks) and start >= breaks[clause]:
-                clause += 1
-            clause_of.append(clause)
         by_clause: dict[int, list[Hit]] = {}
         for hit in hits:
-            by_clause.setdefault(clause_of[hit.position], []).append(hit)
+            by_clause.setdefault(bisect_right(firsts, hit.position) - 1, []).append(hit)
         if len(by_clause) < 2:
             return None
         about: dict[str, int] = {}  # topic -> first clause about it
-        edges = [0, *breaks, len(text)]
         masks = self._masks
         for index, clause_hits in by_clause.items():
             clause_evidence: dict[str, _TopicEvidence] = {}
@@ -428,7 +428,11 @@ class Router:
             if confidence >= self._min_confidence:
                 asked = (
                     self._asked_topics(text, hits, tokens, evidence)
-                    if len(ranked) > 1 and (mask & _REQUEST or "?" in text or _ASKS.search(text))
+                    if len(ranked) > 1
+                    and len(text) <= MULTI_ASK_MAX_CHARS
+                    and any(self._responsible[t] != self._responsible[top_id] for t, _ in ranked[1:])
+                    and text.count("\n") < MAX_CLAUSES
+                    and (mask & _REQUEST or "?" in text or not _ASK_TOKENS.isdisjoint(tokens))
                     else None
                 )
                 chosen = [*asked] if asked else []
@@ -652,6 +656,13 @@ _ASKS = re.compile(
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[^\W_]+")
+# Words that make a message ask something without "?" or a request phrase
+# ("who chases the untagged buckets"); a set test on the tokens, not a regex.
+_ASK_TOKENS = frozenset(
+    form
+    for word in ("who", "whom", "whose", "what", "which", "how", "please", "pls", "plz", "can", "could", "should")
+    for form in (word, word.capitalize(), word.upper())
+)
 _FEE_TOKENS = frozenset(
     form
     for word in ("fee", "fees", "surcharge", "surcharges", "charge", "charges")
