@@ -79,6 +79,13 @@ class Topic(Frozen):
     # Words, phrases and abbreviations that signal the topic. Matching folds case,
     # Unicode and inflections; see bot.routing.
     terms: tuple[str, ...]
+    # The same for messages in another language, by language code ("es", "fr",
+    # "de", "pt"): each list is stemmed with that language's stemmer and used
+    # only on messages detected as that language (see RoutingFile.languages).
+    terms_by_language: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Words people type to `/finops who-owns` that are not message terms: the
+    # FinOps Framework capability names, everyday synonyms ("cloud bill").
+    aliases: tuple[str, ...] = ()
     owners: Owners
     # Overrides routing.acknowledgement.window_business_days for this topic.
     ack_window_business_days: float | None = Field(default=None, gt=0)
@@ -148,6 +155,32 @@ class CurrenciesConfig(Frozen):
     to_usd: dict[str, float] = Field(default_factory=dict)
 
 
+class LanguageContext(Frozen):
+    """A language's words that say a message is about cloud cost at all (the
+    English ones are built in, see bot.routing.lexicon)."""
+
+    cloud: tuple[str, ...] = ()  # cloud words on their own ("nube" is weak: use weak_cloud)
+    weak_cloud: tuple[str, ...] = ()  # cloud words only next to a cost word
+    money: tuple[str, ...] = ()  # cost words ("coste", "facture", "Kosten")
+    weak_money: tuple[str, ...] = ()  # cost words only next to a cloud word ("presupuesto")
+    request: tuple[str, ...] = ()  # question and ask forms ("quién", "pouvez-vous", "bitte")
+    action: tuple[str, ...] = ()  # something crossed or needs doing ("superado", "dépassé")
+    info: tuple[str, ...] = ()  # routine reports with nothing crossed
+
+
+class Language(Frozen):
+    """A language besides English that messages may be written in."""
+
+    # Common words of the language that English does not use (articles,
+    # pronouns, prepositions). A message with two of them (one, if it is
+    # short) is matched against the language's terms as well as the English ones.
+    markers: tuple[str, ...]
+    context: LanguageContext = LanguageContext()
+    # English terms that are ordinary words of this language ("Tag" is "day"
+    # in German): ignored in messages written in it.
+    false_friends: tuple[str, ...] = ()
+
+
 class RoutingFile(Frozen):
     version: Literal[1] = 1
     timezone: str = "UTC"
@@ -163,6 +196,11 @@ class RoutingFile(Frozen):
     currencies: CurrenciesConfig = CurrenciesConfig()
     receivers: ReceiversConfig = ReceiversConfig()
     silences: SilencesConfig = SilencesConfig()
+    # Languages besides English, by code (es, fr, de, pt, it, nl).
+    languages: dict[str, Language] = Field(default_factory=dict)
+    # Chat abbreviations and the word each stands for ("pls: please"). Applied
+    # to messages and terms alike, before stemming and typo correction.
+    shorthand: dict[str, str] = Field(default_factory=dict)
     topics: tuple[Topic, ...]
 
 

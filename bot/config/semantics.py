@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.config.issues import ConfigIssue, Loc, Severity, did_you_mean, format_loc
+from bot.config.languages import SNOWBALL_LANGUAGES
 from bot.config.models import ROLES, RoutingFile
 from bot.config.receivers import TOPIC_ARN_PATTERN
 from bot.config.values import (
@@ -27,6 +28,7 @@ from bot.config.values import (
 from bot.config.yamlmarks import ParsedYaml
 from bot.domain.calendars import holiday_code_problem, weekend_problem
 
+_ONE_WORD = re.compile(r"[^\W_]+")
 CORE_PERSONAS = ("finops-practitioner", "leadership", "product", "engineering", "finance", "procurement")
 ALLIED_PERSONAS = ("itsm", "itam", "sustainability", "security", "itfm")
 
@@ -274,7 +276,9 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
     _check_schedule(report, ("digest", "schedule"), digest.get("schedule"))
     _check_timezone(report, ("digest", "timezone"), digest.get("timezone"))
 
-    topic_ids = _check_topics(data, report, personas)
+    languages = _check_languages(data, report)
+    _check_shorthand(data, report)
+    topic_ids = _check_topics(data, report, personas, languages)
     _check_calendar(data, report, personas, topic_ids)
     _check_receivers(_mapping(data.get("receivers")), report)
 
@@ -306,7 +310,35 @@ def _check_receivers(receivers: dict[str, Any], report: FileReport) -> None:
         _check_channel(report, loc + ("channel",), webhook.get("channel"))
 
 
-def _check_topics(data: dict[str, Any], report: FileReport, personas: _PersonaRefs) -> tuple[str, ...]:
+def _check_languages(data: dict[str, Any], report: FileReport) -> tuple[str, ...]:
+    """Language codes declared under ``languages:``, each with a Snowball stemmer."""
+    declared = _mapping(data.get("languages"))
+    supported = tuple(code for code in SNOWBALL_LANGUAGES if code != "en")
+    for code, language in declared.items():
+        if code not in supported:
+            hint = did_you_mean(str(code), supported) or f" (supported: {', '.join(supported)})"
+            report.error(("languages", code), f"unknown language '{code}'{hint}")
+        elif (
+            isinstance(language, dict)
+            and isinstance(language.get("markers"), list)
+            and not _items_present(language["markers"])
+        ):
+            report.error(("languages", code, "markers"), f"language '{code}' needs marker words")
+    return tuple(code for code in declared if code in supported)
+
+
+def _check_shorthand(data: dict[str, Any], report: FileReport) -> None:
+    for short, word in _mapping(data.get("shorthand")).items():
+        loc: Loc = ("shorthand", short)
+        if not isinstance(short, str) or not _ONE_WORD.fullmatch(short):
+            report.error(loc, f"a shorthand must be one word of letters and digits, got '{short}'")
+        elif isinstance(word, str) and not _ONE_WORD.fullmatch(word.strip()):
+            report.error(loc, f"'{short}' must stand for one word, got '{word}' (phrases are not expanded)")
+
+
+def _check_topics(
+    data: dict[str, Any], report: FileReport, personas: _PersonaRefs, languages: tuple[str, ...]
+) -> tuple[str, ...]:
     topics = _UniqueIds(report, "topic")
     for index, topic in _mapping_items(data.get("topics")):
         loc: Loc = ("topics", index)
@@ -320,6 +352,14 @@ def _check_topics(data: dict[str, Any], report: FileReport, personas: _PersonaRe
         terms = topic.get("terms")
         if isinstance(terms, list) and not any(_text(term) for term in terms):
             report.warning(loc + ("terms",), f"{label} has no terms: no message can match it")
+        for code in _mapping(topic.get("terms_by_language")):
+            if code not in languages:
+                hint = did_you_mean(str(code), languages) or (
+                    f" (declared: {', '.join(languages)})" if languages else " (no languages: section declares any)"
+                )
+                report.error(
+                    loc + ("terms_by_language", code), f"language '{code}' is not declared under languages:{hint}"
+                )
     return topics.ids
 
 

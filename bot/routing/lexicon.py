@@ -502,6 +502,16 @@ INFO_TERMS: tuple[str, ...] = (
     "for your information",
     "all budgets within",
     "within budget",
+    # A report that says nothing crossed: the topic word is negated.
+    "no anomalies",
+    "no anomaly",
+    "no anomalies detected",
+    "nothing over budget",
+    "nothing over threshold",
+    "nothing above threshold",
+    "nothing unusual",
+    "no issues",
+    "no action required",
 )
 
 # Words that mean a line was crossed or something needs doing.

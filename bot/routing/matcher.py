@@ -26,8 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
-from bot.routing.normalize import fold, split_camel, stem
+from bot.routing.normalize import fold, split_camel, stemmer_for
 
 # Letters and digits; "_" splits (JSON keys such as usage_type), "-" splits too
 # ("true-up" becomes the phrase "true up" on both sides).
@@ -125,6 +127,22 @@ def _opaque_names(text: str) -> str:
 
 
 TYPO_MIN_LEN = 6
+# Words this long may carry two typos ("overprovsioned", "recomendaton").
+TYPO2_MIN_LEN = 10
+# Above this many typo targets (100x the shipped vocabulary), only one-letter
+# deletions of them are indexed.
+TYPO2_INDEX_MAX_WORDS = 20_000
+# Longer tokens are never corrected: no term is this long, and the candidate
+# variants of a word grow with the square of its length.
+TYPO_MAX_LEN = 24
+# Dictionary look-ups spent on typo correction in one message, at most. A
+# message of thousands of unknown long words (or one 40,000-letter word) costs
+# no more than this; its later words are matched as written.
+TYPO_WORK_PER_MESSAGE = 4000
+# Words seen for the first time (folded, stemmed, perhaps corrected) in one
+# message, at most; later new words of that message are only lower-cased. Real
+# alerts repeat a few hundred words; only garbage has thousands of new ones.
+NEW_WORDS_PER_MESSAGE = 1500
 TYPO_WEIGHT = 0.9
 # Common words one edit away from FinOps vocabulary; never "corrected".
 _NOT_TYPOS = frozenset(
@@ -184,13 +202,16 @@ class Term:
     key: tuple[str, ...]  # stems (or the capitalised abbreviation)
     groups: tuple[str, ...]  # topic ids (or context lexicon names) using it
     boosts: tuple[float, ...]  # per group: "capex^2" weighs twice as much
+    ident: tuple[str, ...] = ()  # key, prefixed with "@<language>" outside English
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One match (a tuple: made for every term found in every message)."""
+
     term: Term
     position: int  # token index of the first word
     typo: bool
+    line_item: bool = False  # followed by a fee word: names a cost line in passing
 
 
 def split_term(raw: str) -> tuple[str, float, bool]:
@@ -228,9 +249,26 @@ def _is_case_sensitive_abbreviation(word: str) -> bool:
 
 
 class TermIndex:
-    """Terms of many groups, matched in one pass over a message's tokens."""
+    """Terms of many groups, matched in one pass over a message's tokens.
 
-    def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
+    ``language`` picks the Snowball stemmer used on both sides (terms and
+    message words); ``shorthand`` maps chat abbreviations to the word they
+    stand for ("pls" -> "please", "bil" -> "bill"), also on both sides.
+    """
+
+    def __init__(
+        self,
+        groups: Mapping[str, Iterable[str]],
+        *,
+        language: str = "en",
+        shorthand: Mapping[str, str] | None = None,
+    ) -> None:
+        self.language = language
+        self._stem = stemmer_for(language)
+        self._shorthand: dict[str, str] = {fold(k): fold(v) for k, v in (shorthand or {}).items()}
+        # Terms of another language get their own identity, so the same stem
+        # in two languages is two terms to the router.
+        prefix: tuple[str, ...] = () if language == "en" else (f"@{language}",)
         by_key: dict[tuple[str, ...], tuple[str, dict[str, float]]] = {}
         for group, terms in groups.items():
             for raw in terms:
@@ -241,7 +279,7 @@ class TermIndex:
                 members = by_key.setdefault(key, (text, {}))[1]
                 members[group] = max(boost, members.get(group, 0.0))
         self.terms: dict[tuple[str, ...], Term] = {
-            key: Term(text=text, key=key, groups=tuple(members), boosts=tuple(members.values()))
+            key: Term(text=text, key=key, groups=tuple(members), boosts=tuple(members.values()), ident=prefix + key)
             for key, (text, members) in by_key.items()
         }
         lengths: dict[str, set[int]] = {}
@@ -252,75 +290,147 @@ class TermIndex:
             first: tuple(sorted(ls, reverse=True)) for first, ls in lengths.items()
         }
         self._vocabulary = frozenset(stem_ for key in self.terms for stem_ in key)
-        self._deletions = self._deletion_index(self._vocabulary)
+        # Typo targets: every stem, and every word as written in a term (folded),
+        # each leading to its stem. Matching a misspelt word against both finds
+        # "overprovisoned" (one letter from "overprovisioned") although its stem
+        # and the term's stem differ by more.
+        targets: dict[str, str] = {}
+        for key, term in self.terms.items():
+            for stem_ in key:
+                targets.setdefault(stem_, stem_)
+            words = [fold(w) for w in _WORD.findall(split_camel(term.text))]
+            if len(words) == len(key):
+                for word, stem_ in zip(words, key, strict=True):
+                    targets.setdefault(self._shorthand.get(word, word), stem_)
+        self._typo_targets = {
+            word: stem_
+            for word, stem_ in targets.items()
+            if TYPO_MIN_LEN <= len(word) <= TYPO_MAX_LEN + 2 and word.isalpha() and word.islower()
+        }
+        # Built on the first word that needs it, and shared by indexes with the
+        # same targets (a config reload, the tests' many routers).
+        self._deletions: dict[str, tuple[str, ...]] | None = None
+        # Inflections of the common words are not typos either ("contacted").
+        self._not_typo_stems = frozenset(self._stem(word) for word in _NOT_TYPOS) - self._vocabulary
         # Raw token -> lookup stem. Alert payloads repeat the same words, so a
         # long-running stream resolves almost every token with one dict hit.
         self._token_cache: dict[str, str] = {}
         self._typo_tokens: set[str] = set()
         self._split_cache: dict[str, tuple[str, ...]] = {}
+        # Dictionary look-ups spent on typo candidates since start (a work
+        # counter for tests and benchmarks, not a clock).
+        self.typo_lookups = 0
 
-    @staticmethod
-    def term_key(raw: str) -> tuple[str, ...]:
-        return tuple(
-            word if _is_case_sensitive_abbreviation(word) else stem(fold(word))
-            for word in _WORD.findall(split_camel(raw.strip()))
-        )
-
-    @staticmethod
-    def _deletion_index(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        index: dict[str, set[str]] = {}
-        for word in vocabulary:
-            if len(word) < TYPO_MIN_LEN or not word.isalpha() or not word.islower():
+    def term_key(self, raw: str) -> tuple[str, ...]:
+        shorthand = self._shorthand
+        stem_ = self._stem
+        key = []
+        for word in _WORD.findall(split_camel(raw.strip())):
+            if _is_case_sensitive_abbreviation(word):
+                key.append(word)
                 continue
-            index.setdefault(word, set()).add(word)
-            for i in range(len(word)):
-                index.setdefault(word[:i] + word[i + 1 :], set()).add(word)
-        return {variant: tuple(sorted(words)) for variant, words in index.items()}
+            folded = fold(word)
+            key.append(stem_(shorthand.get(folded, folded)))
+        return tuple(key)
+
+    @staticmethod
+    def _deletion_index(targets: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        return _deletion_index(frozenset(targets))
 
     def canonical(self, token: str) -> tuple[str, bool]:
         """(stem used for lookup, whether it is a typo correction) for a raw token."""
         stem_ = self._token_cache.get(token)
         if stem_ is None:
-            stem_ = self._remember(token)
+            stem_ = self._remember(token, [TYPO_WORK_PER_MESSAGE, NEW_WORDS_PER_MESSAGE])
         return stem_, token in self._typo_tokens
 
-    def _remember(self, token: str) -> str:
-        stem_, typo = self._canonical(token)
-        if len(self._token_cache) < _MAX_TOKEN_CACHE:
+    def _remember(self, token: str, budget: list[int]) -> str:
+        """Resolve a token not in the cache, within the message's ``budget``
+        ([typo look-ups left, new words left])."""
+        if budget[1] <= 0:
+            return token.lower()
+        budget[1] -= 1
+        stem_, typo, complete = self._canonical(token, budget)
+        if complete and len(self._token_cache) < _MAX_TOKEN_CACHE and len(token) <= 64:
             self._token_cache[token] = stem_
             if typo:
                 self._typo_tokens.add(token)
+        elif typo:
+            # A correction is remembered even when the token is not cached, so
+            # the hit it makes in this message is marked as a typo.
+            self._typo_tokens.add(token)
         return stem_
 
-    def _canonical(self, token: str) -> tuple[str, bool]:
+    def _canonical(self, token: str, budget: list[int]) -> tuple[str, bool, bool]:
+        """(stem, typo corrected, complete); incomplete when the message's typo
+        budget ran out before this token could be checked."""
         if len(token) <= 5 and token[0].isupper():
             if token in self._vocabulary:
-                return token, False
+                return token, False, True
             if token.endswith("s") and token[:-1] in self._vocabulary and token[:-1].isupper():
-                return token[:-1], False
+                return token[:-1], False, True
         folded = fold(token)
-        stemmed = stem(folded)
-        if stemmed in self._vocabulary or len(folded) < TYPO_MIN_LEN:
-            return stemmed, False
-        if not stemmed.isalpha() or folded in _NOT_TYPOS:
-            return stemmed, False
-        corrected = self._correct(stemmed)
-        return (corrected, True) if corrected else (stemmed, False)
+        folded = self._shorthand.get(folded, folded)
+        stemmed = self._stem(folded)
+        if stemmed in self._vocabulary or not TYPO_MIN_LEN <= len(folded) <= TYPO_MAX_LEN:
+            return stemmed, False, True
+        if not folded.isalpha() or folded in _NOT_TYPOS or stemmed in self._not_typo_stems:
+            return stemmed, False, True
+        if budget[0] <= 0:
+            return stemmed, False, False
+        corrected = self._correct(folded, stemmed, budget)
+        if corrected is None:
+            return stemmed, False, budget[0] > 0
+        return corrected, True, True
 
-    def _correct(self, word: str) -> str | None:
-        candidates: set[str] = set(self._deletions.get(word, ()))
-        for i in range(len(word)):
-            variant = word[:i] + word[i + 1 :]
-            candidates.update(self._deletions.get(variant, ()))
-            if variant in self._vocabulary and len(variant) >= TYPO_MIN_LEN:
-                candidates.add(variant)
-        # Typos rarely hit the first letter; requiring it avoids most false friends.
-        candidates = {c for c in candidates if c[0] == word[0]}
-        return next(iter(candidates)) if len(candidates) == 1 else None
+    def _correct(self, folded: str, stemmed: str, budget: list[int]) -> str | None:
+        """The one vocabulary stem within reach of a misspelt word, if exactly one.
 
-    def tokens(self, text: str) -> list[str]:
+        One edit (a letter added, dropped, changed or two swapped) in words of
+        six letters or more, two edits from ten letters. Candidates come from
+        deleting up to that many letters of the word and looking each variant up
+        in the targets' one-letter-deletion index; each is then checked with an
+        edit distance. Typos rarely hit the first letter; requiring it avoids
+        most false friends.
+        """
+        allowed = 2 if len(folded) >= TYPO2_MIN_LEN else 1
+        candidates: set[str] = set()
+        deletions = self._deletions
+        if deletions is None:
+            deletions = self._deletions = self._deletion_index(self._typo_targets)
+        for query in dict.fromkeys((folded, stemmed)):
+            if len(query) < TYPO_MIN_LEN:
+                continue
+            variants = _deletion_variants(query, allowed)
+            budget[0] -= len(variants)
+            self.typo_lookups += len(variants)
+            for variant in variants:
+                found = deletions.get(variant)
+                if found:
+                    candidates.update(found)
+            if budget[0] < 0:
+                return None
+        best: dict[str, int] = {}
+        for candidate in candidates:
+            # A word that starts with a term's word is a derivation of it
+            # ("percentage", "percent"), not a typo.
+            if candidate[0] != folded[0] or folded.startswith(candidate) or stemmed.startswith(candidate):
+                continue
+            distance = min(_edit_distance(q, candidate, allowed) for q in (folded, stemmed))
+            if distance <= allowed:
+                target = self._typo_targets[candidate]
+                best[target] = min(distance, best.get(target, distance))
+        if not best:
+            return None
+        closest = min(best.values())
+        winners = [target for target, distance in best.items() if distance == closest]
+        return winners[0] if len(winners) == 1 else None
+
+    def tokens(self, text: str, budget: list[int] | None = None) -> list[str]:
         """Words of ``text``; camelCase is split ("totalImpact") unless the whole
         word is a known term ("GuardDuty", "CloudWatch")."""
+        if budget is None:
+            budget = [TYPO_WORK_PER_MESSAGE, NEW_WORDS_PER_MESSAGE]
         if "-" in text or "_" in text:
             text = _opaque_names(text)
         words = _WORD.findall(text)
@@ -332,14 +442,17 @@ class TermIndex:
             if word in humped:
                 parts = self._split_cache.get(word)
                 if parts is None:
-                    parts = self._split(word)
+                    parts = self._split(word, budget)
                 out.extend(parts)
             else:
                 out.append(word)
         return out
 
-    def _split(self, word: str) -> tuple[str, ...]:
-        if self.canonical(word)[0] in self._vocabulary:
+    def _split(self, word: str, budget: list[int]) -> tuple[str, ...]:
+        stem_ = self._token_cache.get(word)
+        if stem_ is None:
+            stem_ = self._remember(word, budget)
+        if stem_ in self._vocabulary:
             parts: tuple[str, ...] = (word,)
         else:
             parts = tuple(_WORD.findall(split_camel(word)))
@@ -351,16 +464,31 @@ class TermIndex:
 
     def match(self, text: str) -> list[Hit]:
         """Longest match at each position, left to right, non-overlapping."""
-        tokens = self.tokens(text)
+        return self.match_tokens(*self.prepare(text))
+
+    def prepare(self, text: str) -> tuple[list[str], list[int]]:
+        """A message's tokens and its work budget (shared by every index that
+        matches the message)."""
+        budget = [TYPO_WORK_PER_MESSAGE, NEW_WORDS_PER_MESSAGE]
+        return self.tokens(text, budget), budget
+
+    def match_tokens(self, tokens: list[str], budget: list[int]) -> list[Hit]:
         cached = self._token_cache.get
-        stems = [cached(token) for token in tokens]
-        if None in stems:
+        found = [cached(token) for token in tokens]
+        if None in found:
             remember = self._remember
-            stems = [s if s is not None else remember(t) for s, t in zip(stems, tokens, strict=False)]
+            stems: list[str] = [
+                s if s is not None else remember(t, budget) for s, t in zip(found, tokens, strict=False)
+            ]
+        else:
+            stems = found  # type: ignore[assignment]  # no None left: every token was cached
         hits: list[Hit] = []
+        new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
         lengths = self._lengths.get
         terms = self.terms
         typo_tokens = self._typo_tokens
+        if typo_tokens and typo_tokens.isdisjoint(tokens):
+            typo_tokens = set()
         count = len(stems)
         i = 0
         while i < count:
@@ -375,9 +503,55 @@ class TermIndex:
                 term = terms.get(key)
                 if term is not None:
                     typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
-                    hits.append(Hit(term, i, typo))
+                    hits.append(new_hit(Hit, (term, i, typo, False)))
                     i += length
                     break
             else:
                 i += 1
         return hits
+
+
+@lru_cache(maxsize=8)
+def _deletion_index(targets: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Each typo target and its deletions -> the targets: one letter, and two
+    letters from words of ten letters or more (unless the vocabulary is huge,
+    when two-letter deletions would cost too much memory)."""
+    deep = len(targets) <= TYPO2_INDEX_MAX_WORDS
+    index: dict[str, list[str]] = {}
+    for word in targets:
+        depth = 2 if deep and len(word) >= TYPO2_MIN_LEN else 1
+        for variant in set(_deletion_variants(word, depth)):
+            index.setdefault(variant, []).append(word)
+    return {variant: tuple(words) for variant, words in index.items()}
+
+
+def _deletion_variants(word: str, depth: int) -> list[str]:
+    """``word`` and every string made from it by deleting up to ``depth`` letters."""
+    variants = [word]
+    layer = [word]
+    for _ in range(depth):
+        nxt = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
+        layer = list(nxt)
+        variants.extend(layer)
+    return variants
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (insert, delete, substitute, swap two
+    neighbours), or ``limit + 1`` as soon as it is known to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]

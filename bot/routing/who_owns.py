@@ -1,9 +1,12 @@
 """`/finops who-owns <topic>`: which personas own a topic, by role.
 
-The query is matched against each topic's id, name and terms with the same
-folding, stemming and typo tolerance as the router, but without case
+The query is matched against each topic's id, name, terms and aliases
+(capability names, everyday synonyms; weighted above terms) with the same
+folding, stemming, shorthand and typo tolerance as the router, but without case
 sensitivity (people type "cuds" and "macc" in a slash command). The topic whose
-terms cover most of the query wins; an unknown topic gets suggestions.
+terms cover most of the query wins. Typo corrections alone answer only a query
+they cover entirely; otherwise, and for an unknown topic, the answer is
+"unknown" with suggestions, never a guess.
 """
 
 from __future__ import annotations
@@ -18,6 +21,11 @@ from bot.routing.normalize import fold
 from bot.routing.slack_text import clean_mrkdwn
 
 MAX_SUGGESTIONS = 3
+ALIAS_BOOST = 1.5
+# Words of a query that name no topic ("who owns the ...").
+_FILLER = frozenset(
+    {"the", "a", "an", "our", "my", "of", "for", "and", "or", "to", "in", "on", "who", "owns", "is", "what", "about"}
+)
 _GENERIC_NAME_WORDS = frozenset({"cost", "costs", "spend", "with", "from", "and", "cloud", "data", "their"})
 _COMMAND_PREFIX = re.compile(r"^\s*/?(?:finops\s+)?who[\s-]*owns\b[\s:]*", re.IGNORECASE)
 
@@ -54,8 +62,11 @@ class TopicLookup:
         for topic in config.routing.topics:
             names = [topic.id.replace("-", " "), topic.name.lower()]
             names += [split_boost(term)[0].lower() for term in topic.terms]
+            # A topic's aliases: capability names and everyday synonyms, which
+            # outweigh a term of the same length (see _rank).
+            names += [f"{alias.lower()}^{ALIAS_BOOST}" for alias in topic.aliases]
             groups[topic.id] = names
-        self._index = TermIndex(groups)
+        self._index = TermIndex(groups, shorthand=config.routing.shorthand)
         # Second chance: single words of topic names ("kubernetes" finds
         # "Kubernetes cost allocation"), tried only when no term matched.
         name_words: dict[str, list[str]] = {}
@@ -65,7 +76,7 @@ class TopicLookup:
         self._name_index = TermIndex(name_words)
         self._labels: dict[str, str] = {}
         for topic in config.routing.topics:
-            for label in [topic.id, topic.name, *(split_boost(t)[0] for t in topic.terms)]:
+            for label in [topic.id, topic.name, *topic.aliases, *(split_boost(t)[0] for t in topic.terms)]:
                 self._labels.setdefault(fold(label), topic.id)
 
     def lookup(self, query: str) -> WhoOwnsAnswer:
@@ -84,18 +95,31 @@ class TopicLookup:
 
     def _rank(self, text: str) -> list[str]:
         tokens = self._index.tokens(text)
+        content = sum(1 for t in tokens if fold(t) not in _FILLER)
         scores: dict[str, float] = {}
         for variant in (text, " ".join(_singular(t) for t in tokens)):
+            exact = 0
+            typo_words = 0
             for hit in self._index.match(variant):
                 # Coverage first: the topic whose term spans more of the query.
                 weight = len(hit.term.key) * (0.7 if hit.typo else 1.0)
-                for topic_id in hit.term.groups:
-                    share = weight / len(hit.term.groups)
+                if hit.typo:
+                    typo_words += len(hit.term.key)
+                else:
+                    exact += 1
+                for topic_id, boost in zip(hit.term.groups, hit.term.boosts, strict=True):
+                    share = weight * boost / len(hit.term.groups)
                     scores[topic_id] = scores.get(topic_id, 0.0) + share
+            # Typo corrections alone answer only a query they cover entirely:
+            # "forcast" is forecasting, "parking permits" is nobody's.
+            if scores and not exact and typo_words < content:
+                scores = {}
             if scores:
                 break
         if not scores:
             for hit in self._name_index.match(text):
+                if hit.typo and len(hit.term.key) < content:
+                    continue
                 for topic_id in hit.term.groups:
                     scores[topic_id] = scores.get(topic_id, 0.0) + 1.0 / len(hit.term.groups)
         order = {topic_id: i for i, topic_id in enumerate(self._topics)}

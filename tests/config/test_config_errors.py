@@ -230,3 +230,36 @@ def test_a_malformed_value_is_not_also_reported_as_missing(write_config) -> None
 
     assert [issue.path for issue in caught.value.issues] == ["personas[4].slack", "topics[0].owners.responsible"]
     assert caught.value.warnings == ()
+
+
+def test_languages_terms_by_language_and_shorthand_are_validated(config_errors) -> None:
+    routing = ROUTING_YAML.replace(
+        "    terms: [anomaly, spike]\n",
+        "    terms: [anomaly, spike]\n    terms_by_language:\n      es: [anomalía]\n      fr: [anomalie]\n",
+    ) + (
+        "languages:\n"
+        "  es:\n"
+        "    markers: [el, los]\n"
+        "  sp:\n"
+        "    markers: [el]\n"
+        "  pt:\n"
+        "    markers: []\n"
+        "  de:\n"
+        "    markers: [der]\n"
+        "    context:\n"
+        "      mony: [Kosten]\n"
+        "shorthand:\n"
+        "  pls: please\n"
+        "  lst wk: last week\n"
+        "  wk: last week\n"
+    )
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:16: topics[0].terms_by_language.fr: language 'fr' is not declared under languages: "
+        "(declared: es, pt, de)",
+        "config/routing.yaml:35: languages.sp: unknown language 'sp' (supported: es, fr, de, pt, it, nl)",
+        "config/routing.yaml:38: languages.pt.markers: language 'pt' needs marker words",
+        "config/routing.yaml:42: languages.de.context.mony: unknown key 'mony'",
+        "config/routing.yaml:45: shorthand.lst wk: a shorthand must be one word of letters and digits, got 'lst wk'",
+        "config/routing.yaml:46: shorthand.wk: 'wk' must stand for one word, got 'last week' (phrases are not "
+        "expanded)",
+    ]

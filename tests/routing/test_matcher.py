@@ -1,4 +1,4 @@
-from bot.routing.matcher import TermIndex, split_boost, split_term
+from bot.routing.matcher import NEW_WORDS_PER_MESSAGE, TYPO_WORK_PER_MESSAGE, TermIndex, split_boost, split_term
 from bot.routing.normalize import fold, stem
 
 INDEX = TermIndex(
@@ -85,3 +85,105 @@ def test_software_identifiers_are_names_not_topic_words():
 def test_pay_and_payment_are_different_words():
     assert stem("payment") != stem("pay")
     assert stem("payments") == stem("payment")
+
+
+def test_snowball_stemming_joins_verb_and_noun_forms():
+    for group in (
+        ("allocated", "allocation", "allocating", "allocate", "allocations"),
+        ("negotiated", "negotiation", "negotiating", "negotiate"),
+        ("estimated", "estimate", "estimates", "estimating"),
+        ("capitalised", "capitalized", "capitalisation", "capitalization"),
+        ("utilisation", "utilization", "utilized"),
+        ("anomaly", "anomalies", "anomalous"),
+    ):
+        assert len({stem(word) for word in group}) == 1, group
+    index = TermIndex({"allocation": ["allocation"], "renewals": ["negotiation"]})
+    assert [h.term.text for h in index.match("who allocated it? we negotiated last year")] == [
+        "allocation",
+        "negotiation",
+    ]
+
+
+def test_exceptions_keep_different_senses_apart():
+    for left, right in (
+        ("commitment", "commit"),
+        ("executive", "execute"),
+        ("production", "product"),
+        ("project", "projection"),
+        ("renewable", "renew"),
+        ("actually", "actuals"),
+        ("payment", "pay"),
+    ):
+        assert stem(left) != stem(right), (left, right)
+
+
+def test_words_of_other_languages_use_their_own_stemmer():
+    spanish = TermIndex({"budgets": ["presupuesto"]}, language="es")
+    assert [h.term.text for h in spanish.match("los presupuestos de AWS")] == ["presupuesto"]
+    assert spanish.terms[("presupuest",)].ident == ("@es", "presupuest")
+    german = TermIndex({"invoices": ["Rechnung"]}, language="de")
+    assert [h.term.text for h in german.match("die Rechnungen für Oktober")] == ["Rechnung"]
+
+
+def test_two_typos_are_corrected_in_long_words_only():
+    index = TermIndex({"rightsizing": ["overprovisioned"], "recs": ["recommendation"], "tags": ["tagging"]})
+    for typo in ("overprovisoned", "overprovsioned", "ovreprovisioned", "overrprovisoned"):
+        hits = index.match(f"the cluster is {typo}")
+        assert [h.term.text for h in hits] == ["overprovisioned"] and hits[0].typo, typo
+    assert [h.term.text for h in index.match("the recomendaton for next year")] == ["recommendation"]
+    # Two edits in a word of fewer than ten letters is a different word.
+    assert index.match("taxing") == []
+    assert index.match("tagged") != []  # an inflection, not a typo
+
+
+def test_a_typo_equally_close_to_two_terms_is_not_corrected():
+    index = TermIndex({"a": ["reservation"], "b": ["preservation"]})
+    assert index.match("we need a reservetion") != []
+    ambiguous = TermIndex({"a": ["contracted"], "b": ["contrasted"]})
+    assert ambiguous.match("contrafted") == []
+
+
+def test_duration_and_number_tokens_never_become_terms():
+    index = TermIndex({"security": ["DDoS", "hijacked"], "durations": ["days"], "ha": ["HA"]})
+    for text in ("spend up over the last 3d", "in 2h", "since 7d ago", "48h window", "a 24x7 job", "1w 2d 3h"):
+        assert index.match(text) == [], text
+    assert [h.term.text for h in index.match("3 days")] == ["days"]
+
+
+def test_chat_shorthand_expands_to_the_word_on_both_sides():
+    index = TermIndex(
+        {"invoices": ["bill"], "anomalies": ["tripled"], "time": ["last week"], "ctx": ["production"]},
+        shorthand={"bil": "bill", "lst": "last", "wk": "week", "prod": "production"},
+    )
+    hits = [h.term.text for h in index.match("pls chk y r rds bil trippled lst wk in prod")]
+    assert hits == ["bill", "tripled", "last week", "production"]
+    assert index.match("the bilge pump") == []
+
+
+def test_typo_correction_work_is_bounded_per_token_and_per_message():
+    index = TermIndex({"forecasting": ["forecast", "overprovisioned"], "anomalies": ["anomaly"]})
+    # One enormous word: not stemmed, not corrected, nothing looked up.
+    before = index.typo_lookups
+    assert index.match("a" * 40_000) == []
+    assert index.typo_lookups == before
+    # Thousands of different long unknown words: the look-ups stop at the budget.
+    import random
+    import string
+
+    rng = random.Random(5)
+    words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(9, 24))) for _ in range(3000)]
+    before = index.typo_lookups
+    index.match(" ".join(words))
+    assert 0 < index.typo_lookups - before <= TYPO_WORK_PER_MESSAGE + 2 * 301
+    # A later, ordinary message still gets its typos corrected.
+    assert [h.term.text for h in index.match("the forcast for march")] == ["forecast"]
+
+
+def test_new_words_per_message_are_bounded():
+    index = TermIndex({"anomalies": ["anomaly"]})
+    text = " ".join(f"w{i}x" for i in range(NEW_WORDS_PER_MESSAGE * 3)) + " anomalies"
+    hits = index.match(text)
+    # Past the budget words are only lower-cased: the plural is not stemmed...
+    assert hits == []
+    # ...but nothing was cached wrongly: on its own the word still matches.
+    assert [h.term.text for h in index.match("anomalies")] == ["anomaly"]

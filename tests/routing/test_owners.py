@@ -7,8 +7,7 @@ import pytest
 from bot.config.models import OwnersFile
 from bot.routing.owners import OwnerResolver, parse_scope_query
 from bot.routing.router import Router
-
-from .routing_support import config_with_owners
+from tests.routing.routing_support import config_with_owners
 
 TEAMS = {
     "version": 1,
