@@ -152,8 +152,11 @@ def decision_amount(decision: Any) -> tuple[float, str] | None:
             value, currency = amount.get("value"), amount.get("currency")
         elif isinstance(amount, (tuple, list)) and len(amount) == 2:
             value, currency = amount
-        else:
-            value, currency = getattr(amount, "value", None), getattr(amount, "currency", None)
+        else:  # an object: the router's Money names its figure `amount`
+            value = getattr(amount, "value", None)
+            if value is None:
+                value = getattr(amount, "amount", None)
+            currency = getattr(amount, "currency", None)
         if value is not None and currency:
             return float(value), str(currency).upper()
     usd = getattr(decision, "amount_usd", None)

@@ -42,6 +42,8 @@ REQUEST_COLUMNS = (
     "explanation",
     "confidence",
     "fingerprint",
+    "team",
+    "team_scope",
     "repeat_count",
     "status",
     "status_at",

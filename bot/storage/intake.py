@@ -87,7 +87,8 @@ def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
         request.workspace, request.channel_id, request.message_ts, request.thread_ts, request.source,
         request.source_name, _excerpt(request.excerpt), raw.json(list(request.topics)), request.primary_topic,
         raw.json({role: list(ids) for role, ids in request.personas.items()}), request.primary_persona,
-        request.amount_usd, request.explanation, request.confidence, request.fingerprint, 0, OPEN, stamp(now),
+        request.amount_usd, request.explanation, request.confidence, request.fingerprint, request.team,
+        request.team_scope, 0, OPEN, stamp(now),
         stamp(now), 0, stamp(as_utc(request.next_nudge_at, "next_nudge_at")) if request.next_nudge_at else None,
     )  # fmt: skip
 

@@ -210,3 +210,13 @@ def test_combine_adds_up_files():
     assert both.strict == Ratio(1, 2) and both.recall == Ratio(1, 2)
     assert [f.case_id for f in both.failures] == ["2"]
     assert str(Ratio()) == "n/a" and str(Ratio(1, 4)) == "0.250 (1/4)"
+
+
+def test_amounts_are_read_from_the_routers_money_value() -> None:
+    from bot.routing.money import Money
+
+    class Decided:
+        amount = Money(18000.0, "EUR", usd=19500.0)
+        amount_usd = 19500.0
+
+    assert decision_amount(Decided()) == (18000.0, "EUR")
