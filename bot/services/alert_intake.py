@@ -26,7 +26,7 @@ from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
-from bot.services.views import routed_reply_payload
+from bot.services.views import roles_of, routed_reply_payload
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +144,7 @@ class AlertIntake:
     def _request(
         self, runtime: Runtime, alert: Alert, decision: Decision, channel_id: str, message_ts: str, now: dt.datetime
     ) -> NewRequest:
-        roles: dict[str, list[str]] = {}
-        for tag in decision.tags:
-            roles.setdefault(tag.role, []).append(tag.persona)
-        roles.setdefault("accountable", list(decision.accountable))
-        roles.setdefault("consulted", list(decision.consulted))
-        roles.setdefault("informed", list(decision.informed))
+        roles = roles_of(decision)
         primary = decision.tags[0].persona if decision.tags else runtime.config.routing.fallback_persona
         primary_topic = decision.topics[0] if decision.topics else None
         return NewRequest(

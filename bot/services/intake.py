@@ -18,7 +18,7 @@ from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, HeldRecords, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
-from bot.services.views import routed_reply_payload
+from bot.services.views import roles_of, routed_reply_payload
 
 EXCERPT_CHARS = 500
 SOURCE_NAME_CHARS = 255  # routed_requests.source_name and request_events.actor
@@ -170,12 +170,7 @@ def new_request(
     runtime: Runtime, message: IncomingMessage, decision: Decision, text: str, now: dt.datetime
 ) -> NewRequest:
     """The request row for a routed message: who it was routed to, by role, and when it is overdue."""
-    roles: dict[str, list[str]] = {}
-    for tag in decision.tags:
-        roles.setdefault(tag.role, []).append(tag.persona)
-    roles.setdefault("accountable", list(decision.accountable))
-    roles.setdefault("consulted", list(decision.consulted))
-    roles.setdefault("informed", list(decision.informed))
+    roles = roles_of(decision)
     primary = decision.tags[0].persona if decision.tags else runtime.config.routing.fallback_persona
     primary_topic = decision.topics[0] if decision.topics else None
     source_id = message.bot_id or message.user_id or "unknown"

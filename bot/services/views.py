@@ -95,3 +95,14 @@ def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[OpenReques
         )
         for row in rows
     ]
+
+
+def roles_of(decision: Decision) -> dict[str, list[str]]:
+    """The decision's personas by RACI role, the tagged roles first: what a request row keeps."""
+    roles: dict[str, list[str]] = {}
+    for tag in decision.tags:
+        roles.setdefault(tag.role, []).append(tag.persona)
+    roles.setdefault("accountable", list(decision.accountable))
+    roles.setdefault("consulted", list(decision.consulted))
+    roles.setdefault("informed", list(decision.informed))
+    return roles
