@@ -10,7 +10,6 @@ nothing runs at import time.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import os
@@ -18,7 +17,6 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
@@ -246,20 +244,6 @@ def refusals_since(engine: Engine, since: dt.datetime) -> list[Refusal]:
     return permanent_failures(engine, since=since)
 
 
-@dataclass(frozen=True)
-class _DigestWithMutes:
-    """The digest queries plus the muted-alert counts of silences, which the digest shows."""
-
-    queries: Any
-    silences: Any
-
-    def digest_data(self, week_start: dt.datetime, week_end: dt.datetime, fallback_persona: str) -> Any:
-        return self.queries.digest_data(week_start, week_end, fallback_persona)
-
-    def muted_between(self, start: dt.datetime, end: dt.datetime) -> Any:
-        return self.silences.muted_between(start, end)
-
-
 def retention_policy(settings: Settings) -> RetentionPolicy:
     return RetentionPolicy(
         event_ids=dt.timedelta(hours=settings.retain_event_ids_hours),
@@ -270,17 +254,16 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
 
 def scheduler_for(services: BotServices) -> Ticker:
     policy = retention_policy(services.settings)
-    storage = services.storage
-    digest: Any = _DigestWithMutes(storage.digest, storage.silences)
     ticker = build_scheduler(
         services.holder,
-        dataclasses.replace(storage, digest=digest),
+        services.storage,
         services.storage.outbox,
         services.nudges,
         services.relay.notify,
         services.clock,
         worker_id(),
         refusals=lambda since: refusals_since(services.engine, since),
+        muted=services.storage.silences.muted_between,
         prune=lambda now: prune(services.storage.database, now, policy),
     )
     ticker.on_report = count_tick

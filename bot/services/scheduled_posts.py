@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from bot.config.models import BotConfig, Persona
 from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.digest import DigestData, RequestRef
+from bot.domain.silences import MutedCount
 from bot.domain.slack_errors import Refusal
 from bot.render.blocks import MAX_BLOCKS
 from bot.render.digest import digest_for_persona, refusals_footer, render_digest
@@ -107,6 +108,8 @@ class ScheduleCache:
 
 # Posts Slack refused for good since a time (the digest's footer); read from the outbox by the composition root.
 Refusals = Callable[[dt.datetime], Sequence[Refusal]]
+# What silences muted in a week: (week start, week end) -> counts per silence.
+Muted = Callable[[dt.datetime, dt.datetime], Sequence[MutedCount]]
 
 
 def build_composers(
@@ -117,6 +120,7 @@ def build_composers(
     mentions: MentionResolver = plain_mentions,
     nudge_sweep: Callable[[dt.datetime], Sequence[Message]] | None = None,
     refusals: Refusals | None = None,
+    muted: Muted | None = None,
     prune: Callable[[dt.datetime], object] | None = None,
 ) -> dict[str, Composer]:
     def duty(occurrence: Occurrence, now: dt.datetime) -> list[Message]:
@@ -163,6 +167,7 @@ def build_composers(
             schedule.timezone,
             audience=schedule.subject,
             refusals=refusals if schedule.subject is None else None,
+            muted=muted,
         )
         return [{"channel": schedule.channel, **message}]
 
@@ -188,6 +193,7 @@ def compose_digest(
     week: tuple[dt.datetime, dt.datetime] | None = None,
     audience: str | None = None,
     refusals: Refusals | None = None,
+    muted: Muted | None = None,
 ) -> dict:
     """The digest message (``text``, ``blocks``) for the week before ``at``, or ``week`` if given.
 
@@ -205,11 +211,10 @@ def compose_digest(
         week_label(week_start, timezone),
         audience=audience,
     )
-    muted_between = getattr(source, "muted_between", None)  # a store that knows silences (bot.app wires it)
-    if audience is None and callable(muted_between):
-        muted = muted_digest_lines(muted_between(week_start, week_end))
-        if muted:
-            message["blocks"] = [*message.get("blocks", [])[: 50 - len(muted)], *muted]
+    if audience is None and muted is not None:
+        lines = muted_digest_lines(muted(week_start, week_end))
+        if lines:
+            message["blocks"] = [*message.get("blocks", [])[: MAX_BLOCKS - len(lines)], *lines]
     footer = refusals_footer(refusals(week_start)) if refusals is not None else None
     if footer is not None:
         message["blocks"] = [*message["blocks"][: MAX_BLOCKS - 1], footer]
@@ -227,6 +232,7 @@ def build_ticker(
     mentions: MentionResolver = plain_mentions,
     nudge_sweep: Callable[[dt.datetime], Sequence[Message]] | None = None,
     refusals: Refusals | None = None,
+    muted: Muted | None = None,
     prune: Callable[[dt.datetime], object] | None = None,
 ) -> Ticker:
     """A ticker over the configuration's schedules (pass a provider to follow reloads).
@@ -248,6 +254,7 @@ def build_ticker(
             mentions=mentions,
             nudge_sweep=nudge_sweep,
             refusals=refusals,
+            muted=muted,
             prune=prune,
         ),
         clock=clock,
@@ -273,6 +280,7 @@ def build_scheduler(
     clock: Clock,
     worker_id: str,
     refusals: Refusals | None = None,
+    muted: Muted | None = None,
     prune: Callable[[dt.datetime], object] | None = None,
 ) -> Ticker:
     """The ticker of a running bot: reminders and digests go through the outbox like every post.
@@ -307,5 +315,6 @@ def build_scheduler(
         mentions=mentions,
         nudge_sweep=sweep_nudges,
         refusals=refusals,
+        muted=muted,
         prune=prune,
     )

@@ -136,13 +136,13 @@ def test_the_digest_lists_what_silences_muted_that_week() -> None:
         def digest_data(self, week_start, week_end, fallback_persona):
             return DigestData(week_start, week_end, 4, 3, (1, 1, 1, 1, 0, 0, 0), ())
 
-        def muted_between(self, start, end):
-            asked.append((start, end))
-            return [MutedCount(7, "account=123,source=aws-budgets", "known migration", "U1", 5)]
+    def muted_between(start, end):
+        asked.append((start, end))
+        return [MutedCount(7, "account=123,source=aws-budgets", "known migration", "U1", 5)]
 
     week = (NOW - dt.timedelta(days=7), NOW)
-    message = compose_digest(config, Source(), NOW, "UTC", week=week)
+    message = compose_digest(config, Source(), NOW, "UTC", week=week, muted=muted_between)
     assert asked == [week]
     assert "*5* muted" in json.dumps(message["blocks"]) and "known migration" in json.dumps(message["blocks"])
-    persona_digest = compose_digest(config, Source(), NOW, "UTC", week=week, audience="finance")
+    persona_digest = compose_digest(config, Source(), NOW, "UTC", week=week, audience="finance", muted=muted_between)
     assert "muted" not in json.dumps(persona_digest["blocks"])
