@@ -53,6 +53,9 @@ def _translate_one(details: Any, root: type[BaseModel]) -> LocatedMessage:
         reason = ctx.get("error")
         detail = f" ({reason})" if reason else ""
         return loc, f"expected a date as YYYY-MM-DD, got {describe_value(value)}{detail}"
+    if kind == "value_error" and ctx.get("error") is not None:
+        # Raised by our own validators (finance dates, times): their text is already written for the reader.
+        return loc, str(ctx["error"])
     message = str(details.get("msg", "invalid value"))
     return loc, message[:1].lower() + message[1:]
 
