@@ -109,6 +109,8 @@ def make_config(
     calendar: Sequence[CalendarEntry] = (),
     digest: DigestConfig | None = None,
     grace_minutes: float = 60,
+    persona_holidays: str | None = None,
+    persona_weekend: tuple[str, ...] = ("SAT", "SUN"),
 ) -> BotConfig:
     personas = (
         Persona(
@@ -119,6 +121,8 @@ def make_config(
             slack=SlackTargets(channel="#finops-finance", usergroup="@finops-finance", people=("U0FIN",)),
             timezone=persona_timezone,
             duties=tuple(duties),
+            holidays=persona_holidays,
+            weekend=persona_weekend,
         ),
         Persona(
             id="engineering",
