@@ -303,7 +303,7 @@ def run_scheduler(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from bot.cli.common import CommandError
+    from bot.cli.common import CommandError, stdin_lines, stdin_text
     from bot.cli.common import config_dir as locate
     from bot.devtools.demo import run_demo as demo
 
@@ -312,7 +312,10 @@ def run_demo(args: argparse.Namespace) -> int:
         problem = _feed_problem(Path(args.feed))
         if problem:
             raise CommandError(f"demo --feed {args.feed}: {problem}", EXIT_FAILURE)
-    return demo(config_dir, interactive=args.interactive, feed=args.feed)
+    # stdin is read before the simulator and the bot start, so input that is not text costs nothing.
+    feed_text = stdin_text("demo --feed -") if args.feed == "-" and not args.interactive else None
+    typed = stdin_lines("demo --interactive") if args.interactive else None
+    return demo(config_dir, interactive=args.interactive, feed=args.feed, feed_text=feed_text, typed=typed)
 
 
 def _feed_problem(path: Path) -> str | None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, TextIO
 
+from bot.cli.common import stdin_lines, stdin_text
 from bot.config.issues import did_you_mean
 from bot.config.models import BotConfig
 
@@ -102,10 +103,10 @@ def run_route(args: argparse.Namespace) -> int:
 
     router = Router(config)
     if args.jsonl:
-        return route_jsonl(router, stdin.buffer if hasattr(stdin, "buffer") else stdin, out)
+        return route_jsonl(router, stdin_lines("route --jsonl"), out)
     if args.sample:
         return route_sample(router, out, as_json=args.json)
-    text = args.text if args.text is not None else stdin.read()
+    text = args.text if args.text is not None else stdin_text("route")
     decision = router.route_text(text)
     if args.json:
         print(json.dumps(decision.to_dict(), ensure_ascii=False), file=out)
@@ -120,30 +121,35 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO) -> int:
     dumps = json.dumps
     loads = json.loads
     batch: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            message = loads(line)
-        except (ValueError, RecursionError) as exc:
-            batch.append(dumps({"line": number, "error": f"invalid JSON: {_short(exc)}"}))
-        else:
-            if isinstance(message, Mapping):
-                try:
-                    batch.append(dumps(jsonl_record(route(message))))
-                except RecursionError:
-                    batch.append(dumps({"line": number, "error": "message nested too deeply"}))
-                except Exception as exc:  # one bad message must not end the stream
-                    batch.append(dumps({"line": number, "error": f"cannot route: {type(exc).__name__}"}))
+    try:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                message = loads(line)
+            except (ValueError, RecursionError) as exc:
+                batch.append(dumps({"line": number, "error": f"invalid JSON: {_short(exc)}"}))
             else:
-                kind = type(message).__name__
-                batch.append(dumps({"line": number, "error": f"expected a JSON object (a Slack message), got {kind}"}))
-        if len(batch) >= _JSONL_BATCH:
+                if isinstance(message, Mapping):
+                    try:
+                        batch.append(dumps(jsonl_record(route(message))))
+                    except RecursionError:
+                        batch.append(dumps({"line": number, "error": "message nested too deeply"}))
+                    except Exception as exc:  # one bad message must not end the stream
+                        batch.append(dumps({"line": number, "error": f"cannot route: {type(exc).__name__}"}))
+                else:
+                    kind = type(message).__name__
+                    batch.append(
+                        dumps({"line": number, "error": f"expected a JSON object (a Slack message), got {kind}"})
+                    )
+            if len(batch) >= _JSONL_BATCH:
+                out.write("\n".join(batch) + "\n")
+                batch.clear()
+    finally:
+        # Input that stops being text ends the stream; the lines before it still get their answers.
+        if batch:
             out.write("\n".join(batch) + "\n")
-            batch.clear()
-    if batch:
-        out.write("\n".join(batch) + "\n")
-    out.flush()
+        out.flush()
     return 0
 
 
@@ -227,7 +233,7 @@ def run_who_owns(args: argparse.Namespace) -> int:
 
     lookup = TopicLookup(config)
     if args.jsonl:
-        return who_owns_jsonl(lookup, sys.stdin, sys.stdout)
+        return who_owns_jsonl(lookup, stdin_lines("who-owns --jsonl"), sys.stdout)
     query = " ".join(args.topic)
     scoped = scope_answer(config, query)
     if scoped is not None:
