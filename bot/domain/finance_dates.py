@@ -15,6 +15,7 @@ whether it means the second-to-last business day or two before the last.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -126,8 +127,6 @@ def _hint(words: str) -> str:
             f": BD-{shorthand.group(2)} means different days in different close calendars; write "
             f"'business-day -N' counting from the month's end (-1 is the last business day)"
         )
-    import difflib
-
     known = ("last-business-day", "first-business-day", "quarter-end", "business-day")
     head, _, rest = words.partition(" ")
     close = difflib.get_close_matches(head, known, n=1, cutoff=0.6)
@@ -151,8 +150,6 @@ def parse_months(values: object) -> tuple[int, ...]:
         if spelt in _MONTH_SPELLINGS:
             months.append(_MONTH_SPELLINGS[spelt])
             continue
-        import difflib
-
         close = difflib.get_close_matches(str(value).upper(), MONTH_NAMES, n=1, cutoff=0.5)
         hint = f" (did you mean '{close[0]}'?)" if close else f"; use {', '.join(MONTH_NAMES)}"
         raise FinanceDateError(f"unknown month '{value}'{hint}")
