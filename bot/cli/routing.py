@@ -430,6 +430,9 @@ def _load_cases(name: str, err: TextIO) -> list[Mapping[str, Any]] | None:
     except OSError as exc:
         print(f"{name}: cannot read: {exc.strerror or exc}", file=err)
         return None
+    except UnicodeDecodeError as exc:
+        print(f"{name}: not UTF-8 text (byte {exc.start}): save the file as UTF-8", file=err)
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

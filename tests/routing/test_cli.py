@@ -106,6 +106,13 @@ def test_test_routes_invalid_yaml_is_a_clear_error(tmp_path, capsys, monkeypatch
     assert code == 1 and "invalid YAML" in err and "Traceback" not in err
 
 
+def test_test_routes_file_not_utf8_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    bad = tmp_path / "cases.yaml"
+    bad.write_bytes(b"\xff\xfe- text: hi\n")
+    code, _, err = run(["test-routes", str(bad)], capsys, monkeypatch)
+    assert code == 1 and "not UTF-8" in err and "Traceback" not in err
+
+
 def test_config_errors_exit_1_without_traceback(tmp_path, capsys, monkeypatch):
     (tmp_path / "personas.yaml").write_text("personas: [")
     (tmp_path / "routing.yaml").write_text("topics: []\n")
