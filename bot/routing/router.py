@@ -24,11 +24,12 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from bot.config.models import BotConfig, Language, Topic
 from bot.routing import lexicon
+from bot.routing.alert_owners import with_owner
 from bot.routing.amounts import headline
 from bot.routing.decision import Decision, PersonaTag, TagRole
 from bot.routing.matcher import TYPO_WEIGHT, Hit, Term, TermIndex, split_term
@@ -37,6 +38,7 @@ from bot.routing.money import format_usd as format_usd
 from bot.routing.normalize import fold
 from bot.routing.owners import OwnerResolver
 from bot.routing.slack_text import MAX_TEXT_CHARS, clean_mrkdwn, message_text
+from bot.routing.sources import Identifier
 
 SECONDARY_RATIO = 0.75
 PHRASE_BONUS = 0.8
@@ -342,10 +344,11 @@ class Router:
 
     # ------------------------------------------------------------------ API
 
-    def route(self, message: Mapping) -> Decision:
+    def route(self, message: Mapping, stated: Sequence[Identifier] = ()) -> Decision:
+        """``stated``: the scope a receiver parsed out of an alert, ahead of what the text names."""
         text = message_text(message)
         decision = self._decide(text)
-        return self._owned(decision, text) if self._has_owners else decision
+        return with_owner(decision, self.owners, text, stated) if self._has_owners else decision
 
     def route_text(self, text: str) -> Decision:
         if not isinstance(text, str):
@@ -356,14 +359,7 @@ class Router:
 
     def _owned(self, decision: Decision, text: str) -> Decision:
         """The decision with the team owning the alert's scope, if any."""
-        if not decision.is_request:
-            return decision
-        responsible = [t.persona for t in decision.tags if t.role in ("responsible", "fallback")]
-        match = self.owners.resolve(text, responsible)
-        if match is None:
-            return decision
-        explanation = decision.explanation + f"; {match.describe()} (owning team)"
-        return replace(decision, team=match, explanation=explanation)
+        return with_owner(decision, self.owners, text)
 
     # ------------------------------------------------------------------ core
 
