@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config.models import BotConfig
 from bot.domain.slack_errors import Refusal
-from bot.receivers.http import AlertReceivers, missing_secrets
+from bot.receivers.http import AlertReceivers, missing_secret_line
 from bot.scheduling.ticker import Ticker, TickReport, start_timer
 from bot.services.alert_intake import AlertIntake
 from bot.services.commands import Commands
@@ -178,11 +178,9 @@ def workspace_of(client: WebClient) -> Callable[[], str]:
 
 def build_receivers(settings: Settings, services: BotServices) -> AlertReceivers:
     """The /alerts/... paths; stops start-up when a configured receiver has no secret in the environment."""
-    missing = missing_secrets(settings, services.config.routing.receivers)
+    missing = missing_secret_line(settings, services.config.routing.receivers)
     if missing:
-        raise StartupError(
-            f"missing setting: {missing[0]} must be set in the environment (a receiver in routing.yaml needs it)"
-        )
+        raise StartupError(missing)
     return AlertReceivers(settings, lambda: services.config.routing.receivers, services.alerts, services.clock)
 
 

@@ -71,10 +71,12 @@ def configure_logging(settings: Settings) -> None:
     configure(settings.log_level, settings.log_format)
 
 
-def preflight(settings: Settings, *required: str) -> tuple[str, int] | BotConfig:
+def preflight(settings: Settings, *required: str, receivers: bool = False) -> tuple[str, int] | BotConfig:
     """Everything that would stop start-up, checked before any server starts.
 
     Returns the loaded config (handed on to the services, so it is parsed once) or an error line and exit code.
+    ``receivers``: also the secrets of the receivers routing.yaml configures (``serve``, before gunicorn
+    forks: a worker that fails to boot prints gunicorn's traceback, not our one line).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -96,6 +98,12 @@ def preflight(settings: Settings, *required: str) -> tuple[str, int] | BotConfig
         config = load_config(settings.config_dir).config
     except ConfigError as error:
         return f"invalid config in {settings.config_dir}, not starting:\n{error}", EXIT_FAILURE
+    if receivers:
+        from bot.receivers.http import missing_secret_line
+
+        missing_secret = missing_secret_line(settings, config.routing.receivers)
+        if missing_secret is not None:
+            return missing_secret, EXIT_FAILURE
     missing = sqlite_file_missing(settings.database_url)
     if missing is not None:
         return f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL", EXIT_FAILURE
@@ -136,7 +144,10 @@ def check_slack(settings: Settings) -> tuple[str, int] | None:
 
 
 def ready_settings(
-    args: argparse.Namespace, *required: str, prepare: Callable[[Settings], Settings] | None = None
+    args: argparse.Namespace,
+    *required: str,
+    prepare: Callable[[Settings], Settings] | None = None,
+    receivers: bool = False,
 ) -> tuple[Settings, BotConfig] | int:
     """Settings and config that passed every start-up check, or the exit code after saying why not.
 
@@ -162,7 +173,7 @@ def ready_settings(
             "in %s; write your own with `finops-bot init`",
             config_dir,
         )
-    checked = preflight(settings, *required)
+    checked = preflight(settings, *required, receivers=receivers)
     if isinstance(checked, tuple):
         message, code = checked
         print(f"finops-bot: {message}", file=sys.stderr)
@@ -175,7 +186,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from bot.web.server import serve
 
     # Before anything imports prometheus-client, so the workers gunicorn forks share their metrics.
-    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", prepare=prepare_metrics_dir)
+    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", prepare=prepare_metrics_dir, receivers=True)
     if isinstance(ready, int):
         return ready
     settings, config = ready

@@ -190,19 +190,32 @@ class AlertReceivers:
             ) from None
 
 
-def missing_secrets(settings: Settings, config: ReceiversConfig) -> list[str]:
-    """Environment settings the configured receivers need and do not have (checked at start-up)."""
+def missing_secrets(settings: Settings, config: ReceiversConfig) -> list[tuple[str, str]]:
+    """Environment settings the configured receivers need and do not have: (variable, what needs it)."""
     missing = []
     if config.gcp_pubsub and config.gcp_pubsub.allow_url_token and not settings.pubsub_token:
-        missing.append("FINOPS_PUBSUB_TOKEN")
+        missing.append(("FINOPS_PUBSUB_TOKEN", "receivers.gcp_pubsub.allow_url_token"))
     if config.azure and "token" in config.azure.auth and not settings.azure_token:
-        missing.append("FINOPS_AZURE_TOKEN")
+        missing.append(("FINOPS_AZURE_TOKEN", "receivers.azure.auth: token"))
     if config.azure and "basic" in config.azure.auth and ":" not in settings.azure_basic_auth.value:
-        missing.append("FINOPS_AZURE_BASIC_AUTH")
-    for hook in config.webhooks:
+        missing.append(("FINOPS_AZURE_BASIC_AUTH", "receivers.azure.auth: basic"))
+    for index, hook in enumerate(config.webhooks):
         if not settings.webhook_secret(hook.source):
-            missing.append("FINOPS_WEBHOOK_SECRET_" + hook.source.upper().replace("-", "_"))
+            variable = "FINOPS_WEBHOOK_SECRET_" + hook.source.upper().replace("-", "_")
+            missing.append((variable, f"receivers.webhooks[{index}] (source {hook.source})"))
     return missing
+
+
+def missing_secret_line(settings: Settings, config: ReceiversConfig) -> str | None:
+    """One line naming the first missing receiver secret, or None: serve does not start without it."""
+    missing = missing_secrets(settings, config)
+    if not missing:
+        return None
+    variable, needed_by = missing[0]
+    more = (
+        f" (and {len(missing) - 1} more receiver setting{'s' if len(missing) > 2 else ''})" if len(missing) > 1 else ""
+    )
+    return f"missing setting: {variable} must be set in the environment: {needed_by} in routing.yaml needs it{more}"
 
 
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
