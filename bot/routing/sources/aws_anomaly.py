@@ -15,10 +15,8 @@ read as accounts and the monitor's as a ``payer_account``.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from bot.routing.sources.base import (
     BASELINE,
@@ -31,44 +29,23 @@ from bot.routing.sources.base import (
     pattern,
 )
 
-_LINKED = re.compile(r'"linkedAccount"\s*:\s*"(\d{12})"')
+# One root cause: a flat object, or one holding its ``impact`` object. Read by regex rather
+# than json.loads because the text may be a Slack copy with its URLs taken out.
+_MEMBER = r"(?:[^{}]|\{[^{}]*\})"  # a character, or a nested object such as the cause's impact
+_CAUSE = re.compile(r"\{" + _MEMBER + r'*?"linkedAccount"\s*:\s*"(\d{12})"' + _MEMBER + r"*\}")
+_CONTRIBUTION = re.compile(r'"contribution"\s*:\s*(-?\d+(?:\.\d+)?)')
 
 
 def _root_cause_accounts(text: str) -> Iterator[Identifier]:
-    """Linked accounts by the impact AWS attributes to each root cause; in text order when not JSON."""
+    """Linked accounts, the largest impact AWS attributes to a root cause first, else in AWS's order."""
     if '"linkedAccount"' not in text:
         return
-    causes = _root_causes(text)
-    ordered = [account for account, _ in causes] if causes else _LINKED.findall(text)
-    for account in ordered:
+    causes: list[tuple[float, int, str]] = []
+    for position, cause in enumerate(_CAUSE.finditer(text)):
+        contribution = _CONTRIBUTION.search(cause.group(0))
+        causes.append((-float(contribution.group(1)) if contribution else 0.0, position, cause.group(1)))
+    for _, _, account in sorted(causes):
         yield Identifier("account", account)
-
-
-def _root_causes(text: str) -> list[tuple[str, float]]:
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        return []
-    try:
-        data = json.loads(text[start : end + 1])
-    except ValueError:
-        return []
-    if not isinstance(data, dict):
-        return []
-    detail = data.get("detail")
-    causes = (detail if isinstance(detail, dict) else data).get("rootCauses")
-    found: list[tuple[str, float]] = []
-    for cause in causes if isinstance(causes, list) else ():
-        account = cause.get("linkedAccount") if isinstance(cause, dict) else None
-        if isinstance(account, str) and account:
-            found.append((account, _contribution(cause)))
-    # Stable: equal (or unstated) impacts keep AWS's order.
-    return sorted(found, key=lambda item: -item[1])
-
-
-def _contribution(cause: Mapping[str, Any]) -> float:
-    impact = cause.get("impact")
-    value = impact.get("contribution") if isinstance(impact, dict) else None
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 SOURCE = AlertSource(
