@@ -146,6 +146,10 @@ class ChannelPacer(Generic[T]):
         self._size = 0
         return items
 
+    def near_term(self, per_channel: int) -> int:
+        """Waiting messages, counting at most ``per_channel`` of each channel (the rest wait their turn anyway)."""
+        return sum(min(len(lane.waiting), per_channel) for lane in self._lanes.values())
+
     def channels(self) -> int:
         """Channels tracked now (idle ones with a full bucket are forgotten)."""
         return len(self._lanes)

@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.deliveries import POST, UPDATE, DeliveryClaim, DeliveryRow
 from bot.domain.slack_errors import PERMANENT_ERRORS
+from bot.slack.paced_queue import PacedQueue, paced_channel
 from bot.telemetry.context import bound
 from bot.telemetry.metrics import DELIVERIES_FAILED, DELIVERIES_RETRIED, DELIVERIES_SENT
 
@@ -51,6 +52,11 @@ HANDOVER_MAX_QUEUED = 500
 # posted again), and the lease keeps other workers off these deliveries meanwhile.
 SENT_MARKS_WINDOW_SECONDS = 0.1
 SENT_MARKS_MAX_BATCH = 500
+# Posts held in memory waiting for their channel's turn, at most; past it new deliveries stay in the
+# outbox until the backlog shrinks (a storm of thousands waits in the database, not in this process).
+PACED_MAX_HELD = 5000
+# A post refused with 429 waits in its channel this many times before it is rescheduled in the outbox.
+MAX_HOLD_BACKS = 5
 
 
 def utcnow() -> dt.datetime:
@@ -67,6 +73,7 @@ class SendOutcome:
     response_ts: str | None = None
     retry_at: dt.datetime | None = None
     error: str | None = None
+    retry_after: float | None = None  # a 429's Retry-After, seconds
     maybe_sent: bool = False  # a timeout or a dropped connection: Slack may still complete the call
 
 
@@ -131,7 +138,9 @@ def send_delivery(client: WebClient, method: str, payload: dict, attempts: int, 
             retry_after = int(
                 error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)) or 1
             )
-            return SendOutcome(False, retry_at=now + dt.timedelta(seconds=retry_after), error=code)
+            return SendOutcome(
+                False, retry_at=now + dt.timedelta(seconds=retry_after), error=code, retry_after=retry_after
+            )
         if status >= 500 or code in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
             return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
         if code in PERMANENT_ERRORS:
@@ -160,9 +169,15 @@ class OutboxRelay:
         late_post_wait: dt.timedelta = DEFAULT_LATE_POST_WAIT,
         lease: dt.timedelta = DEFAULT_LEASE,
         send_allowance: float = 11.0,
+        channel_rate: float = 0.0,
+        channel_burst: float = 3.0,
     ) -> None:
         """``late_post_wait``: after a call that may have reached Slack (a timeout), how long to wait
-        before looking for it in the thread and posting again only if it is not there."""
+        before looking for it in the thread and posting again only if it is not there.
+
+        ``channel_rate``: posts a second per channel (``channel_burst`` at once after a quiet spell);
+        0 sends as fast as the senders go. Pacing is this process's: processes sharing the outbox
+        pace separately (``serve`` gives each worker its share; see ``bot.app``)."""
         self.late_post_wait = late_post_wait
         self.lease = lease
         self.send_allowance = send_allowance  # seconds a send running at shutdown's deadline may still take
@@ -185,7 +200,13 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.on_idle = on_idle
         # SimpleQueue: put and get are single C calls, which matters at one handoff per event.
-        self._queue: queue.SimpleQueue[int | DeliveryRow | None] = queue.SimpleQueue()
+        self._paced = PacedQueue(channel_rate, channel_burst) if channel_rate > 0 else None
+        self._queue: queue.SimpleQueue[int | DeliveryRow | None] | PacedQueue = self._paced or queue.SimpleQueue()
+        self._hold_backs: dict[int, int] = {}  # delivery id -> 429s waited out in its channel
+        # Renewals extend every live claim of this process: a row's lease runs at least to
+        # ``_renewed_until`` if it was live when the current unbroken run of renewals began.
+        self._renewals_since: dt.datetime | None = None
+        self._renewed_until: dt.datetime | None = None
         # Sent marks from the sender threads, committed in batches by one recorder.
         self._sent: queue.SimpleQueue[tuple[DeliveryRow, str | None] | None] = queue.SimpleQueue()
         self._recorder: threading.Thread | None = None
@@ -205,7 +226,7 @@ class OutboxRelay:
         The writer hands the claimed row to ``send_claimed`` after its commit,
         which saves the senders a claiming transaction per delivery.
         """
-        if not self._threads or self._stop.is_set() or self._queue.qsize() >= HANDOVER_MAX_QUEUED:
+        if not self._threads or self._stop.is_set() or self._backlogged():
             return None
         return DeliveryClaim(self.worker_id, self.lease)
 
@@ -263,6 +284,11 @@ class OutboxRelay:
         )
         return released
 
+    def _backlogged(self) -> bool:
+        if self._paced is not None and self._paced.held() >= PACED_MAX_HELD:
+            return True
+        return self._queue.qsize() >= HANDOVER_MAX_QUEUED
+
     def _stopping_late(self) -> bool:
         return self._deadline is not None and time.monotonic() >= self._deadline
 
@@ -275,6 +301,11 @@ class OutboxRelay:
                 self.store.renew_claims(self.worker_id, now + self.lease, now)
             except Exception:
                 log.exception("outbox: renewing leases failed; will try again")
+                continue
+            with self._held_lock:
+                if self._renewed_until is None or self._renewed_until < now:  # a gap: claims may have lapsed
+                    self._renewals_since = now
+                self._renewed_until = now + self.lease
 
     def stop(self, timeout: float = 5.0) -> None:
         self._renewer_stop.set()
@@ -306,19 +337,29 @@ class OutboxRelay:
             item = self._queue.get()
             if item is None:
                 return
-            if self._stopping_late():
-                continue  # out of time: a claimed row is released by shutdown
             try:
-                if isinstance(item, DeliveryRow):
-                    row = item if self._lease_left(item) else None
-                else:
-                    row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=self.lease)
-                if row is not None:
-                    sent = self._deliver(row, record_sent=self._queue_sent_mark)
-                    if self._stop.is_set():
-                        self.sent_while_stopping += sent
-            except Exception:  # the poller retries whatever this left pending
-                log.exception("outbox: sending delivery %s failed unexpectedly", getattr(item, "id", item))
+                self._work_on(item)
+            finally:
+                if self._paced is not None and isinstance(item, DeliveryRow):
+                    self._paced.done(item)  # its channel's next post may go
+
+    def _work_on(self, item: int | DeliveryRow) -> None:
+        if self._stopping_late():
+            return  # out of time: a claimed row is released by shutdown
+        try:
+            if isinstance(item, DeliveryRow):
+                row = item if self._lease_left(item) else None
+            else:
+                row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=self.lease)
+                if row is not None and self._paced is not None and paced_channel(row) is not None:
+                    self._paced.put(row)  # sent when its channel's turn comes
+                    return
+            if row is not None:
+                sent = self._deliver(row, record_sent=self._queue_sent_mark)
+                if self._stop.is_set():
+                    self.sent_while_stopping += sent
+        except Exception:  # the poller retries whatever this left pending
+            log.exception("outbox: sending delivery %s failed unexpectedly", getattr(item, "id", item))
 
     def _mark_sent_now(self, row: DeliveryRow, response_ts: str | None) -> None:
         self.store.mark_sent(row.id, response_ts, self.clock(), row=row)
@@ -356,7 +397,11 @@ class OutboxRelay:
                 self._unrecorded.update(row.id for row, _ in batch)
 
     def _lease_left(self, row: DeliveryRow) -> bool:
-        if row.claimed_until is not None and self.clock() < row.claimed_until - self.handover_margin:
+        until = row.claimed_until
+        with self._held_lock:
+            if until is not None and self._renewals_since is not None and until >= self._renewals_since:
+                until = max(until, self._renewed_until or until)  # renewed since it was claimed
+        if until is not None and self.clock() < until - self.handover_margin:
             return True
         # Too little of the lease is left to be sure nobody else takes it mid-send.
         log.warning("outbox: delivery %s waited too long to be sent; the poller will send it", row.id)
@@ -378,7 +423,7 @@ class OutboxRelay:
 
         One at a time in the poller, a backlog after a restart went out at one Slack round trip per reply.
         """
-        if self._queue.qsize() >= HANDOVER_MAX_QUEUED:
+        if self._backlogged():
             return  # the senders have plenty; what is due waits for the next poll
         for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=self.lease):
             self._queue.put(row)
@@ -416,6 +461,9 @@ class OutboxRelay:
         if outcome.sent:
             record_sent(row, outcome.response_ts)
             return 1
+        if outcome.retry_after is not None and self._wait_in_channel(row, outcome.retry_after):
+            return 0
+        self._hold_backs.pop(row.id, None)
         if outcome.maybe_sent and outcome.retry_at is not None:
             # Counted from now, after the call: a post Slack completes late must have landed before
             # the retry looks for it (a retry counted from before the call looked 0-2 s after a timeout).
@@ -444,3 +492,23 @@ class OutboxRelay:
             self.store.mark_retry(row.id, outcome.error or "unknown", outcome.retry_at, self.clock())
             DELIVERIES_RETRIED.labels(outcome.error or "unknown").inc()
         return 0
+
+    def _wait_in_channel(self, row: DeliveryRow, retry_after: float) -> bool:
+        """A 429 for a paced post: pause its channel only, the post first in line when it resumes.
+
+        Kept in memory (its lease renewed) rather than rescheduled in the outbox, so the channel's
+        order holds; after ``MAX_HOLD_BACKS`` refusals it goes back to the outbox's backoff.
+        """
+        if self._paced is None or not self._threads or self._hold_backs.get(row.id, 0) >= MAX_HOLD_BACKS:
+            return False
+        if not self._paced.hold_back(row, retry_after):
+            return False
+        self._hold_backs[row.id] = self._hold_backs.get(row.id, 0) + 1
+        DELIVERIES_RETRIED.labels("ratelimited").inc()
+        log.warning(
+            "outbox: Slack rate-limited channel %s; pausing it %.0f s (delivery %s waits first in line)",
+            row.payload.get("channel"),
+            retry_after,
+            row.id,
+        )
+        return True

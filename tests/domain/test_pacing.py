@@ -133,3 +133,12 @@ def test_clear_hands_back_what_waits() -> None:
 def test_a_rate_of_zero_is_refused() -> None:
     with pytest.raises(ValueError, match="rate"):
         ChannelPacer(rate=0.0, burst=1)
+
+
+def test_near_term_counts_a_long_backlog_as_one_burst() -> None:
+    pacer: ChannelPacer[str] = ChannelPacer(rate=1.0, burst=3)
+    for n in range(100):
+        pacer.add("hot", n, str(n), now=0.0)
+    pacer.add("cool", 100, "c", now=0.0)
+    assert len(pacer) == 101
+    assert pacer.near_term(3) == 4

@@ -1,0 +1,104 @@
+"""Posts paced per channel (issue 13, "Sending like Slack wants"), through gunicorn, the relay and the fake Slack.
+
+The simulator limits `chat.postMessage` per channel as Slack does (429 past the
+limit), a little more loosely than the bot paces, so one 429 means the bot sent
+too fast. Time is real here (a fast rate keeps the tests short); the pacing
+arithmetic itself is tested on a hand-moved clock in tests/domain/test_pacing.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.devtools.simulator import Call, SlackSimulator
+from tests.slack.harness import Harness, copy_config, start_harness, stop_harness
+
+RATE = 10.0  # posts a second per channel
+BURST = 2
+ALERTS = 30
+ALERT = "AWS Budgets: team-{n}-monthly has exceeded your alert threshold. ACTUAL Amount: ${n},236.55"
+PACED = {"FINOPS_SLACK_CHANNEL_RATE": str(RATE), "FINOPS_SLACK_CHANNEL_BURST": str(BURST)}
+
+
+def watch_two_channels(config: Path) -> None:
+    routing = config / "routing.yaml"
+    text = routing.read_text()
+    assert "channels: ['#cost-alerts']" in text
+    routing.write_text(text.replace("channels: ['#cost-alerts']", "channels: ['#cost-alerts', '#cost-alerts-eu']"))
+
+
+def paced_bot(tmp_path: Path, limit: float | None = RATE) -> Harness:
+    config = copy_config(tmp_path, watch_two_channels)
+
+    def like_slack(sim: SlackSimulator) -> None:
+        # One token of slack for network jitter: arrival gaps can be a little shorter than send gaps.
+        sim.rate_limit_posts(limit, burst=BURST + 1)
+
+    return start_harness(
+        tmp_path, f"sqlite:///{tmp_path / 'bot.db'}", config, PACED, seed_from=config, before_start=like_slack
+    )
+
+
+def replies_in(sim: SlackSimulator, channel: str, threads: list[str]):
+    wanted = set(threads)
+    return lambda call: (
+        call.method == "chat.postMessage"
+        and call.ok
+        and call.params.get("channel") == channel
+        and call.params.get("thread_ts") in wanted
+    )
+
+
+def first_per_thread(calls: list[Call]) -> list[Call]:
+    seen: set[str] = set()
+    firsts = []
+    for call in calls:
+        if call.params["thread_ts"] not in seen:
+            seen.add(call.params["thread_ts"])
+            firsts.append(call)
+    return firsts
+
+
+def test_a_burst_in_one_channel_goes_out_in_order_without_429_while_another_channel_is_not_held_back(tmp_path):
+    harness = paced_bot(tmp_path)
+    sim = harness.sim
+    try:
+        busy, quiet = harness.alerts, sim.channel_id("cost-alerts-eu")
+        threads = [harness.post(ALERT.format(n=n + 10)) for n in range(ALERTS)]
+        other = sim.post_message(harness.bot.url, quiet, harness.person, ALERT.format(n=99))
+
+        quiet_reply = sim.wait_for(replies_in(sim, quiet, [other]), timeout=15)[0]
+        busy_replies = first_per_thread(sim.wait_for(replies_in(sim, busy, threads), count=ALERTS, timeout=30))
+
+        assert [call.status for call in sim.calls("chat.postMessage") if not call.ok] == []  # no 429, no error
+        # In order of the alerts (the deliveries' creation order).
+        assert [call.params["thread_ts"] for call in busy_replies] == threads
+        # Paced: after the burst, about one post per 1/RATE seconds.
+        spread = busy_replies[-1].at - busy_replies[0].at
+        assert spread >= 0.9 * (ALERTS - BURST) / RATE
+        # The other channel's reply did not wait behind the busy channel's backlog.
+        assert quiet_reply.at < busy_replies[-1].at - 1.0
+    finally:
+        stop_harness(harness)
+
+
+def test_a_429_pauses_that_channel_only_and_its_post_goes_first_when_it_resumes(tmp_path):
+    harness = paced_bot(tmp_path, limit=None)
+    sim = harness.sim
+    try:
+        busy, quiet = harness.alerts, sim.channel_id("cost-alerts-eu")
+        sim.fail_next("chat.postMessage", status=429, retry_after=2)
+        threads = [harness.post(ALERT.format(n=n + 10)) for n in range(3)]
+        other = sim.post_message(harness.bot.url, quiet, harness.person, ALERT.format(n=99))
+
+        quiet_reply = sim.wait_for(replies_in(sim, quiet, [other]), timeout=15)[0]
+        busy_posts = sim.wait_for(lambda c: c.method == "chat.postMessage" and c.params.get("channel") == busy, 4)
+        refused, *sent = busy_posts
+
+        assert (refused.status, refused.params["thread_ts"]) == (429, threads[0])
+        assert [call.params["thread_ts"] for call in sent] == threads  # the refused one first, then the rest
+        assert all(call.ok for call in sent)
+        assert sent[0].at - refused.at >= 1.9  # Retry-After: 2, honoured for that channel
+        assert quiet_reply.at - refused.at < 1.5  # the other channel went on meanwhile
+    finally:
+        stop_harness(harness)
