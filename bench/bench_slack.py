@@ -475,7 +475,9 @@ def markdown(results: dict[str, dict], bursts: dict[str, dict], loads: list[str]
 def load_table(results: dict[str, dict]) -> list[str]:
     lines = [
         f"{EVENTS} signed message events and {COMMANDS} `/finops who-owns` commands from {CLIENTS} concurrent "
-        f"clients; gunicorn gthread, {WORKERS} workers × {THREADS} threads; the simulator plays Slack. "
+        f"clients; gunicorn gthread, {WORKERS} workers × {THREADS} threads; the simulator plays Slack, "
+        "without its per-channel limit, and the bot's pacing is off (`FINOPS_SLACK_CHANNEL_RATE=0`): paced, "
+        "one channel would take about one reply a second, which is the burst table's subject. "
         f"The servers take turns for {ROUNDS} rounds (order rotated each round); figures are medians "
         "(events/s range in brackets). *× durable* is the median of each round's ratio to that round's "
         "durable floor on the same back end; *× bare* likewise to the bare floor.",

@@ -7,9 +7,12 @@ one), calls the Web API and marks it sent. A process killed between the commit
 and the send leaves the delivery pending, and whichever relay runs next sends
 it once.
 
-slack_sdk's retry handlers already wait out a short 429 or 5xx inside the call;
-what still fails is rescheduled here with backoff, or marked failed for errors
-that retrying cannot fix.
+Posts are paced per channel (``bot.slack.paced_queue``): each channel's go out
+one at a time, oldest first, about as fast as Slack takes them, while the
+senders serve other channels; a 429 pauses its channel only. slack_sdk's retry
+handlers wait out a short 5xx inside the call (and a 429 too when pacing is
+off); what still fails is rescheduled here with backoff, or marked failed for
+errors that retrying cannot fix.
 """
 
 from __future__ import annotations
@@ -21,15 +24,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.domain.deliveries import POST, UPDATE, DeliveryClaim, DeliveryRow
-from bot.domain.slack_errors import PERMANENT_ERRORS
+from bot.domain.deliveries import DeliveryClaim, DeliveryRow
 from bot.slack.paced_queue import PacedQueue, paced_channel
+from bot.slack.sending import LookupFailed, backoff, find_posted, send_delivery, slack_method, tag_with_delivery
 from bot.telemetry.context import bound
 from bot.telemetry.metrics import DELIVERIES_FAILED, DELIVERIES_RETRIED, DELIVERIES_SENT
 
@@ -41,7 +41,6 @@ MAX_ATTEMPTS = 8
 # How long a claim on a delivery lasts. Short, so a killed process holds its
 # deliveries only this long; renewed every third of it while the process runs.
 DEFAULT_LEASE = dt.timedelta(seconds=15)
-METADATA_EVENT = "finops_delivery"
 DEFAULT_LATE_POST_WAIT = dt.timedelta(seconds=30)
 # Beyond this many queued sends, new deliveries are left for senders to claim
 # themselves rather than leased while they wait in the queue.
@@ -61,97 +60,6 @@ MAX_HOLD_BACKS = 5
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(300, 2 ** max(0, attempts)))
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    sent: bool
-    response_ts: str | None = None
-    retry_at: dt.datetime | None = None
-    error: str | None = None
-    retry_after: float | None = None  # a 429's Retry-After, seconds
-    maybe_sent: bool = False  # a timeout or a dropped connection: Slack may still complete the call
-
-
-# The Web API method for each kind of delivery; anything else is already a method name
-# (rows written by earlier versions stored Slack's names).
-SLACK_METHODS = {POST: "chat.postMessage", UPDATE: "chat.update"}
-
-
-def slack_method(delivery_method: str) -> str:
-    return SLACK_METHODS.get(delivery_method, delivery_method)
-
-
-def tag_with_delivery(method: str, payload: dict, delivery_id: int) -> dict:
-    """Mark a post with its delivery id (Slack message metadata), so a resend can find it."""
-    if method != "chat.postMessage":
-        return payload
-    return {**payload, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": delivery_id}}}
-
-
-class LookupFailed(Exception):
-    """Slack could not say whether an earlier post landed: posting now might double it."""
-
-
-def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.datetime) -> str | None:
-    """The ts of an earlier post of this delivery, if one reached Slack; None when not found.
-
-    Raises ``LookupFailed`` when the lookup itself failed.
-    """
-    channel = payload.get("channel")
-    if not isinstance(channel, str):
-        return None
-    try:
-        if payload.get("thread_ts"):
-            response = client.conversations_replies(
-                channel=channel, ts=payload["thread_ts"], include_all_metadata=True, limit=200
-            )
-        else:
-            response = client.conversations_history(
-                channel=channel, oldest=f"{since.timestamp() - 60:.6f}", include_all_metadata=True, limit=200
-            )
-    except (SlackApiError, URLError, TimeoutError, ConnectionError, OSError) as error:
-        log.warning("outbox: could not check for an earlier post of delivery %s: %s", delivery_id, error)
-        raise LookupFailed(str(error)) from error
-    for message in response.get("messages") or []:
-        metadata = message.get("metadata") or {}
-        if (
-            metadata.get("event_type") == METADATA_EVENT
-            and (metadata.get("event_payload") or {}).get("delivery_id") == delivery_id
-        ):
-            return message.get("ts")
-    return None
-
-
-def send_delivery(client: WebClient, method: str, payload: dict, attempts: int, now: dt.datetime) -> SendOutcome:
-    """Call the Web API once (with slack_sdk's own retries) and classify the result."""
-    try:
-        response = client.api_call(method, json=payload)
-    except SlackApiError as error:
-        status = error.response.status_code
-        code = str(error.response.get("error") or f"http_{status}")
-        if status == 429 or code == "ratelimited":
-            retry_after = int(
-                error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)) or 1
-            )
-            return SendOutcome(
-                False, retry_at=now + dt.timedelta(seconds=retry_after), error=code, retry_after=retry_after
-            )
-        if status >= 500 or code in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
-            return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
-        if code in PERMANENT_ERRORS:
-            return SendOutcome(False, error=code)
-        return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
-    except (URLError, TimeoutError, ConnectionError, OSError) as error:
-        # The request may have reached Slack and complete later: the caller waits before looking for it.
-        return SendOutcome(
-            False, retry_at=now + backoff(attempts), error=f"connection: {type(error).__name__}", maybe_sent=True
-        )
-    return SendOutcome(True, response_ts=response.get("ts") or (response.get("message") or {}).get("ts"))
 
 
 class OutboxRelay:
@@ -203,6 +111,10 @@ class OutboxRelay:
         self._paced = PacedQueue(channel_rate, channel_burst) if channel_rate > 0 else None
         self._queue: queue.SimpleQueue[int | DeliveryRow | None] | PacedQueue = self._paced or queue.SimpleQueue()
         self._hold_backs: dict[int, int] = {}  # delivery id -> 429s waited out in its channel
+        self._waiting_429: set[int] = set()  # held back in their channel now (not settled)
+        # Claimed by this process while new and never tried: nobody can have posted them, however long
+        # they wait for their channel's turn (the lease check before sending says the claim held).
+        self._fresh: set[int] = set()
         # Renewals extend every live claim of this process: a row's lease runs at least to
         # ``_renewed_until`` if it was live when the current unbroken run of renewals began.
         self._renewals_since: dt.datetime | None = None
@@ -232,7 +144,12 @@ class OutboxRelay:
 
     def send_claimed(self, row: DeliveryRow) -> None:
         """Send a committed delivery that ``claim_ahead``'s lease already holds."""
+        self._note_claimed(row)
         self._queue.put(row)
+
+    def _note_claimed(self, row: DeliveryRow) -> None:
+        if self._paced is not None and row.attempts == 0 and self.clock() - row.created_at <= self.recovery_age:
+            self._fresh.add(row.id)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OutboxRelay:
@@ -351,6 +268,8 @@ class OutboxRelay:
                 row = item if self._lease_left(item) else None
             else:
                 row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=self.lease)
+                if row is not None:
+                    self._note_claimed(row)
                 if row is not None and self._paced is not None and paced_channel(row) is not None:
                     self._paced.put(row)  # sent when its channel's turn comes
                     return
@@ -404,6 +323,7 @@ class OutboxRelay:
         if until is not None and self.clock() < until - self.handover_margin:
             return True
         # Too little of the lease is left to be sure nobody else takes it mid-send.
+        self._fresh.discard(row.id)
         log.warning("outbox: delivery %s waited too long to be sent; the poller will send it", row.id)
         return False
 
@@ -426,17 +346,22 @@ class OutboxRelay:
         if self._backlogged():
             return  # the senders have plenty; what is due waits for the next poll
         for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=self.lease):
+            self._note_claimed(row)
             self._queue.put(row)
 
     def _deliver(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
         with self._held_lock:
             self._in_flight.add(row.id)
+        self._waiting_429.discard(row.id)
         try:
             with bound(delivery_id=row.id):
                 sent = self._deliver_held(row, record_sent)
         finally:
             with self._held_lock:
                 self._in_flight.discard(row.id)
+            if row.id not in self._waiting_429:  # settled: forget what was kept about it
+                self._hold_backs.pop(row.id, None)
+                self._fresh.discard(row.id)
         if sent:
             DELIVERIES_SENT.inc()
         return sent
@@ -445,7 +370,8 @@ class OutboxRelay:
         now = self.clock()
         record_sent = record_sent or self._mark_sent_now
         method = slack_method(row.method)
-        if method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > self.recovery_age):
+        recover = row.attempts > 0 or (now - row.created_at > self.recovery_age and row.id not in self._fresh)
+        if method == "chat.postMessage" and recover:
             try:
                 earlier = find_posted(self.client, row.payload, row.id, row.created_at)
             except LookupFailed as error:
@@ -463,7 +389,6 @@ class OutboxRelay:
             return 1
         if outcome.retry_after is not None and self._wait_in_channel(row, outcome.retry_after):
             return 0
-        self._hold_backs.pop(row.id, None)
         if outcome.maybe_sent and outcome.retry_at is not None:
             # Counted from now, after the call: a post Slack completes late must have landed before
             # the retry looks for it (a retry counted from before the call looked 0-2 s after a timeout).
@@ -504,6 +429,7 @@ class OutboxRelay:
         if not self._paced.hold_back(row, retry_after):
             return False
         self._hold_backs[row.id] = self._hold_backs.get(row.id, 0) + 1
+        self._waiting_429.add(row.id)
         DELIVERIES_RETRIED.labels("ratelimited").inc()
         log.warning(
             "outbox: Slack rate-limited channel %s; pausing it %.0f s (delivery %s waits first in line)",

@@ -17,7 +17,13 @@ RATE = 10.0  # posts a second per channel
 BURST = 2
 ALERTS = 30
 ALERT = "AWS Budgets: team-{n}-monthly has exceeded your alert threshold. ACTUAL Amount: ${n},236.55"
-PACED = {"FINOPS_SLACK_CHANNEL_RATE": str(RATE), "FINOPS_SLACK_CHANNEL_BURST": str(BURST)}
+# A lease shorter than the busy channel's backlog takes: posts wait their turn past it, held by renewals.
+LEASE = 1.0
+PACED = {
+    "FINOPS_SLACK_CHANNEL_RATE": str(RATE),
+    "FINOPS_SLACK_CHANNEL_BURST": str(BURST),
+    "FINOPS_DELIVERY_LEASE_SECONDS": str(LEASE),
+}
 
 
 def watch_two_channels(config: Path) -> None:
@@ -78,6 +84,10 @@ def test_a_burst_in_one_channel_goes_out_in_order_without_429_while_another_chan
         assert spread >= 0.9 * (ALERTS - BURST) / RATE
         # The other channel's reply did not wait behind the busy channel's backlog.
         assert quiet_reply.at < busy_replies[-1].at - 1.0
+        # Posts that waited longer than a lease were still this process's all along: none was looked up
+        # in Slack as if a crashed process might have sent it (that costs a rate-limited call each).
+        assert spread > 2 * LEASE
+        assert sim.calls("conversations.replies") == [] and sim.calls("conversations.history") == []
     finally:
         stop_harness(harness)
 
