@@ -50,7 +50,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -298,35 +298,63 @@ def run_load(sim: SlackSimulator, bot: LocalBot, channel: str, user: str, backen
     }
 
 
-def run_bursts(sim: SlackSimulator, bot: LocalBot, user: str) -> dict:
+def run_bursts(sim: SlackSimulator, bot: LocalBot, user: str, database: str) -> dict:
     """Both bursts against Slack's per-channel limit; 20 channels first, so one channel starts rested."""
-    spread, spread_429 = burst(sim, bot, user, burst_channels())
-    one, one_429 = burst(sim, bot, user, ["cost-alerts"])
-    return {
-        "burst_20_channels_s": spread,
-        "burst_20_channels_429": spread_429,
-        "burst_one_channel_s": one,
-        "burst_one_channel_429": one_429,
-    }
+    failed = failed_deliveries(database)
+    results = {}
+    for name, channels in (("burst_20_channels", burst_channels()), ("burst_one_channel", ["cost-alerts"])):
+        seconds, limited, lost = burst(sim, bot, user, channels, failed)
+        results |= {f"{name}_s": seconds, f"{name}_429": limited, f"{name}_lost": lost}
+        print(f"  {name}: {seconds:.1f} s, {limited} x 429, {lost} replies never posted", file=sys.stderr)
+    return results
+
+
+def failed_deliveries(database: str) -> Callable[[], int]:
+    """How many deliveries the bot has given up on (after MAX_ATTEMPTS of 429s, say), read from its database."""
+    engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://"))
+
+    def count() -> int:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM deliveries WHERE status = 'failed'")).scalar_one()
+
+    return count
 
 
 def burst_channels() -> list[str]:
     return ["cost-alerts"] + [f"cost-alerts-{n:02d}" for n in range(2, BURST_CHANNELS + 1)]
 
 
-def burst(sim: SlackSimulator, bot: LocalBot, user: str, channels: list[str]) -> tuple[float, int]:
-    """Seconds from the first of BURST alerts sent at once to the last reply posted, and the 429s on the way."""
+def burst(
+    sim: SlackSimulator, bot: LocalBot, user: str, channels: list[str], failed: Callable[[], int]
+) -> tuple[float, int, int]:
+    """Seconds from the first of BURST alerts sent at once to the last reply posted, the 429s on the way,
+    and how many alerts never got a reply (given up on by the bot, or still unsent at the deadline)."""
     events = [sim.record_message(channels[i % len(channels)], user, ALERT.replace("{n}", str(i))) for i in range(BURST)]
     sent_at: dict[str, float] = {}
+    failed_before = failed()
     sim.reset_calls()
     sim.rate_limit_posts(SLACK_POSTS_PER_SECOND, SLACK_BURST)
+
+    def is_reply(call) -> bool:
+        return call.method == "chat.postMessage" and call.ok and call.params.get("thread_ts") in sent_at
+
     try:
         started = time.monotonic()
         send_all(sim, bot, events, sent_at)
-        finished = max(first_replies(sim, sent_at, timeout=BURST * 10 + 120).values())
+        deadline = started + 3 * BURST / SLACK_POSTS_PER_SECOND + 120
+        while True:
+            replied = {call.params["thread_ts"]: call.at for call in reversed(sim.calls(is_reply))}
+            gave_up = failed() - failed_before
+            if len(replied) + gave_up >= len(sent_at) or time.monotonic() > deadline:
+                break
+            try:
+                sim.wait_for(is_reply, count=len(sim.calls(is_reply)) + 1, timeout=2)
+            except TimeoutError:
+                pass  # none in 2 s: look again whether the rest were given up on
     finally:
         sim.rate_limit_posts(None)
-    return finished - started, len(sim.calls(lambda c: c.method == "chat.postMessage" and c.status == 429))
+    limited = len(sim.calls(lambda c: c.method == "chat.postMessage" and c.status == 429))
+    return max(replied.values(), default=started) - started, limited, len(sent_at) - len(replied)
 
 
 def burst_config(config_dir: Path, target: Path) -> Path:
@@ -424,7 +452,9 @@ def main() -> int:
                         else:
                             env["FINOPS_SLACK_CHANNEL_RATE"] = rate
                         with LocalBot(env, workers=WORKERS, threads=THREADS) as server:
-                            bursts.setdefault(f"{label}, {NAMES[backend]}", []).append(run_bursts(sim, server, user))
+                            bursts.setdefault(f"{label}, {NAMES[backend]}", []).append(
+                                run_bursts(sim, server, user, database)
+                            )
             loads.append(load_average())
     results = {}
     for label, runs in rounds.items():
@@ -509,21 +539,25 @@ def load_table(results: dict[str, dict]) -> list[str]:
 def burst_table(bursts: dict[str, dict]) -> list[str]:
     lines = [
         f"Burst: {BURST} alerts sent at once from {CLIENTS} clients, over {BURST_CHANNELS} channels and then in "
-        f"one channel; time from the first sent to the last reply posted, and the 429s Slack answered on the way "
+        f"one channel; time from the first sent to the last reply posted, the 429s Slack answered on the way, "
+        f"and the alerts that never got a reply (the bot gave up after its retries) "
         f"(median of {BURST_ROUNDS} round(s), range in brackets). The simulator limits `chat.postMessage` per "
         f"channel as Slack does ({SLACK_POSTS_PER_SECOND:g} a second, bursts of {SLACK_BURST}); gunicorn "
         f"{WORKERS} workers, which share the bot's per-channel rate. Paced, the one-channel burst is bounded "
         f"by the rate: about {BURST / SLACK_POSTS_PER_SECOND:.0f} s.",
         "",
-        f"| server | {BURST} alerts over {BURST_CHANNELS} channels | 429s | {BURST} alerts, one channel | 429s |",
-        "|---|---:|---:|---:|---:|",
+        f"| server | {BURST} alerts over {BURST_CHANNELS} channels | 429s | no reply "
+        f"| {BURST} alerts, one channel | 429s | no reply |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for label, r in bursts.items():
         lines.append(
             f"| {label} | {r['burst_20_channels_s']:.1f} s ({r['burst_20_channels_s_min']:.1f}–"
             f"{r['burst_20_channels_s_max']:.1f}) | {r['burst_20_channels_429']:.0f} "
+            f"| {r['burst_20_channels_lost']:.0f} "
             f"| {r['burst_one_channel_s']:.1f} s ({r['burst_one_channel_s_min']:.1f}–"
-            f"{r['burst_one_channel_s_max']:.1f}) | {r['burst_one_channel_429']:.0f} |"
+            f"{r['burst_one_channel_s_max']:.1f}) | {r['burst_one_channel_429']:.0f} "
+            f"| {r['burst_one_channel_lost']:.0f} |"
         )
     return lines
 
