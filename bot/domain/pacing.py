@@ -113,7 +113,7 @@ class ChannelPacer(Generic[T]):
         return channel, heapq.heappop(lane.waiting)[2]
 
     def next_ready_at(self, now: float) -> float | None:
-        """The earliest time a waiting message could go (a channel busy now counts as never); None: nothing to wait for."""
+        """The earliest time a waiting message could go (a busy channel's: never); None when nothing can."""
         times = [self._ready_at(lane, now) for lane in self._lanes.values() if lane.waiting and not lane.busy]
         return min(times) if times else None
 

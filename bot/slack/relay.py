@@ -241,7 +241,7 @@ class OutboxRelay:
 
     # -- work ----------------------------------------------------------------------------------
     def drain(self, limit: int = 100) -> int:
-        """Send every delivery that is due now, in this thread. Returns how many were sent."""
+        """Send every delivery that is due now, in this thread, unpaced (tests, one-off tools); how many were sent."""
         sent = 0
         for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=self.lease):
             if self._stop.is_set():

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import text
+
+from bot.devtools.local import LocalBot
 from bot.devtools.simulator import Call, SlackSimulator
-from tests.slack.harness import Harness, copy_config, start_harness, stop_harness
+from tests.slack.harness import Harness, copy_config, start_harness, stop_harness, wait_until
 
 RATE = 10.0  # posts a second per channel
 BURST = 2
@@ -111,4 +114,29 @@ def test_a_429_pauses_that_channel_only_and_its_post_goes_first_when_it_resumes(
         assert sent[0].at - refused.at >= 1.9  # Retry-After: 2, honoured for that channel
         assert quiet_reply.at - refused.at < 1.5  # the other channel went on meanwhile
     finally:
+        stop_harness(harness)
+
+
+def test_sigterm_hands_back_posts_still_waiting_their_turn_and_the_next_process_sends_each_once(tmp_path):
+    harness = paced_bot(tmp_path)
+    restarted = None
+    try:
+        threads = [harness.post(ALERT.format(n=n + 10)) for n in range(ALERTS)]
+        harness.sim.wait_for(replies_in(harness.sim, harness.alerts, threads), count=BURST + 1)
+        harness.bot.stop()  # SIGTERM while most replies wait for the channel's turn
+        assert harness.bot.process is not None and harness.bot.process.returncode == 0
+        with harness.store.engine.connect() as connection:
+            leased = connection.execute(
+                text("SELECT id FROM deliveries WHERE status = 'pending' AND claimed_by IS NOT NULL")
+            ).all()
+        assert leased == []  # released for the next process, not left leased to a dead one
+        assert harness.store.outbox.count_deliveries("pending") > 0  # the test stopped it mid-backlog
+
+        restarted = LocalBot(harness.bot.env).start()
+        wait_until(lambda: harness.store.outbox.count_deliveries("pending") == 0, timeout=30, what="all sent")
+        assert [len(harness.bot_posts_in_thread(ts)) for ts in threads] == [1] * ALERTS
+        assert [c for c in harness.sim.calls("chat.postMessage") if c.status == 429] == []
+    finally:
+        if restarted is not None:
+            restarted.stop()
         stop_harness(harness)
