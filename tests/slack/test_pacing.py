@@ -1,4 +1,4 @@
-"""Posts paced per channel (issue 13, "Sending like Slack wants"), through gunicorn, the relay and the fake Slack.
+"""Posts paced per channel (issue 13, "Sending like Slack wants"): the real relay against the fake Slack.
 
 The simulator limits `chat.postMessage` per channel as Slack does (429 past the
 limit), a little more loosely than the bot paces, so one 429 means the bot sent
@@ -12,9 +12,14 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.devtools.local import LocalBot
+from bot.app import build_services
+from bot.config.loader import load_config
+from bot.devtools.local import LocalBot, bot_env, seed_workspace
 from bot.devtools.simulator import Call, SlackSimulator
-from tests.slack.harness import Harness, copy_config, start_harness, stop_harness, wait_until
+from bot.domain.deliveries import POST, NewDelivery
+from bot.settings import Settings
+from bot.slack.relay import MAX_HOLD_BACKS
+from tests.slack.harness import SHIPPED_CONFIG, Harness, copy_config, start_harness, stop_harness, wait_until
 
 RATE = 10.0  # posts a second per channel
 BURST = 2
@@ -140,3 +145,27 @@ def test_sigterm_hands_back_posts_still_waiting_their_turn_and_the_next_process_
         if restarted is not None:
             restarted.stop()
         stop_harness(harness)
+
+
+def test_a_post_refused_again_and_again_goes_back_to_the_outbox_backoff_then_is_sent_once(tmp_path):
+    with SlackSimulator(socket_mode=False) as sim:
+        seed_workspace(sim, load_config(SHIPPED_CONFIG).config)
+        env = bot_env(sim, database=f"sqlite:///{tmp_path / 'bot.db'}", config_dir=SHIPPED_CONFIG, extra=PACED)
+        services = build_services(Settings.from_env(env), upgrade_schema=True, relay_poll_seconds=0.2)
+        try:
+            channel = sim.channel_id("cost-alerts")
+            sim.fail_next("chat.postMessage", status=429, retry_after=1, times=MAX_HOLD_BACKS + 1)
+            delivery = NewDelivery(kind="scheduled", method=POST, payload={"channel": channel, "text": "stubborn"})
+            delivery_id = services.storage.outbox.enqueue(delivery, services.clock())
+            services.relay.notify(delivery_id)
+
+            sim.wait_for(lambda c: c.method == "chat.postMessage" and c.ok, timeout=30)
+            refusals = [c for c in sim.calls("chat.postMessage") if c.status == 429]
+            row = services.storage.outbox.get_delivery(delivery_id)
+        finally:
+            services.close()
+
+    assert len(refusals) == MAX_HOLD_BACKS + 1
+    # Held in its channel MAX_HOLD_BACKS times, then rescheduled once in the outbox (one attempt counted).
+    assert row is not None and row.attempts == 1 and row.last_error == "ratelimited"
+    assert [m["text"] for m in sim.messages("cost-alerts")] == ["stubborn"]
