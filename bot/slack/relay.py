@@ -352,14 +352,16 @@ class OutboxRelay:
     def _deliver(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
         with self._held_lock:
             self._in_flight.add(row.id)
-        self._waiting_429.discard(row.id)
+        paced = self._paced is not None
+        if paced:
+            self._waiting_429.discard(row.id)
         try:
             with bound(delivery_id=row.id):
                 sent = self._deliver_held(row, record_sent)
         finally:
             with self._held_lock:
                 self._in_flight.discard(row.id)
-            if row.id not in self._waiting_429:  # settled: forget what was kept about it
+            if paced and row.id not in self._waiting_429:  # settled: forget what was kept about it
                 self._hold_backs.pop(row.id, None)
                 self._fresh.discard(row.id)
         if sent:
