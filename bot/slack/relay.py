@@ -185,13 +185,7 @@ class OutboxRelay:
         if self._recorder is not None:
             self._sent.put(None)
             self._recorder.join(max(1.0, deadline - time.monotonic()))
-        with self._held_lock:
-            keep = self._in_flight | self._unrecorded
-        released = 0
-        try:
-            released = self.store.release_claims(self.worker_id, self.clock(), keep=keep)
-        except Exception:  # the lease runs out by itself
-            log.exception("outbox: releasing this process's deliveries failed")
+        released, keep = self._release_held()
         self._renewer_stop.set()
         log.warning(
             "outbox: stopped; %d sent while stopping, %d released for the next process, %d kept leased",
@@ -200,6 +194,16 @@ class OutboxRelay:
             len(keep),
         )
         return released
+
+    def _release_held(self) -> tuple[int, set[int]]:
+        """Un-lease what this process holds but is not sending (or may have sent): (released, kept)."""
+        with self._held_lock:
+            keep = self._in_flight | self._unrecorded
+        try:
+            return self.store.release_claims(self.worker_id, self.clock(), keep=keep), keep
+        except Exception:  # the lease runs out by itself
+            log.exception("outbox: releasing this process's deliveries failed")
+            return 0, keep
 
     def _backlogged(self) -> bool:
         if self._paced is not None and self._paced.held() >= PACED_MAX_HELD:
@@ -234,6 +238,8 @@ class OutboxRelay:
         if self._recorder is not None:
             self._sent.put(None)  # after the senders: their last marks are flushed first
             self._recorder.join(timeout)
+        if self._paced is not None and self._paced.held():
+            self._release_held()  # posts still waiting for their channel's turn: the next process sends them
 
     def is_running(self) -> bool:
         """Started, not stopped, and every sender and the poller still alive."""

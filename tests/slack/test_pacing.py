@@ -169,3 +169,23 @@ def test_a_post_refused_again_and_again_goes_back_to_the_outbox_backoff_then_is_
     # Held in its channel MAX_HOLD_BACKS times, then rescheduled once in the outbox (one attempt counted).
     assert row is not None and row.attempts == 1 and row.last_error == "ratelimited"
     assert [m["text"] for m in sim.messages("cost-alerts")] == ["stubborn"]
+
+
+def test_stopping_the_relay_hands_back_posts_still_waiting_their_turn(tmp_path):
+    slow = {**PACED, "FINOPS_SLACK_CHANNEL_RATE": "0.1", "FINOPS_SLACK_CHANNEL_BURST": "1"}
+    with SlackSimulator(socket_mode=False) as sim:
+        seed_workspace(sim, load_config(SHIPPED_CONFIG).config)
+        env = bot_env(sim, database=f"sqlite:///{tmp_path / 'bot.db'}", config_dir=SHIPPED_CONFIG, extra=slow)
+        services = build_services(Settings.from_env(env), upgrade_schema=True)
+        outbox = services.storage.outbox
+        channel = sim.channel_id("cost-alerts")
+        for n in range(4):
+            post = NewDelivery(kind="scheduled", method=POST, payload={"channel": channel, "text": f"post {n}"})
+            services.relay.notify(outbox.enqueue(post, services.clock()))
+        sim.wait_for(lambda c: c.method == "chat.postMessage" and c.ok)
+        services.close()  # what `socket` does on SIGTERM
+        with services.engine.connect() as connection:
+            pending = connection.execute(text("SELECT claimed_by FROM deliveries WHERE status = 'pending'")).all()
+
+    assert [m["text"] for m in sim.messages("cost-alerts")] == ["post 0"]  # one a 10 s: the rest waited
+    assert pending == [(None,)] * 3  # released, not left leased for a lease's length
