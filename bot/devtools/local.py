@@ -182,6 +182,9 @@ def bot_env(
         "SLACK_API_URL": sim.api_url,
         "FINOPS_CONFIG_DIR": str(config_dir),
         "LOG_LEVEL": "WARNING",
+        # The simulator takes posts as fast as they come unless told to limit them
+        # (``rate_limit_posts``): tests and the demo send unpaced unless they set a rate.
+        "FINOPS_SLACK_CHANNEL_RATE": "0",
     }
     if database:
         env["DATABASE_URL"] = database

@@ -23,6 +23,7 @@ from bot.domain.alerts import Alert
 from bot.receivers import azure, pubsub, sns, webhook
 from bot.receivers.common import Rejected
 from bot.settings import Settings
+from bot.telemetry.metrics import RECEIVER_ACCEPTED, RECEIVER_REJECTED
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +44,26 @@ class AlertSink(Protocol):
 
 @dataclass
 class Counters:
-    """Requests accepted and refused, by receiver (and reason). Thread-safe; read by /metrics."""
+    """Requests accepted and refused, by receiver (and reason). Thread-safe; also counted for /metrics.
+
+    Label values come from this code only (receiver names, refusal reasons, intake actions),
+    never from the request, so the metrics' series stay few.
+    """
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self.accepted: Counter[str] = Counter()
         self.rejected: Counter[tuple[str, str]] = Counter()
 
-    def accept(self, receiver: str) -> None:
+    def accept(self, receiver: str, outcome: str = "accepted") -> None:
         with self._lock:
             self.accepted[receiver] += 1
+        RECEIVER_ACCEPTED.labels(receiver, outcome.replace(" ", "_")).inc()
 
     def reject(self, receiver: str, reason: str) -> None:
         with self._lock:
             self.rejected[(receiver, reason)] += 1
+        RECEIVER_REJECTED.labels(receiver, reason).inc()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -109,7 +116,7 @@ class AlertReceivers:
             self.counters.reject(receiver, "unavailable")
             log.error("receiver %s could not take an alert: %s: %s", receiver, type(error).__name__, error)
             return _json(start_response, 503, {"error": "unavailable", "detail": "not recorded; retry later"})
-        self.counters.accept(receiver)
+        self.counters.accept(receiver, str(answer.get("action") or "accepted"))
         return _json(start_response, 200, {"ok": True, **answer})
 
     def _body(self, environ: dict, limit: int) -> bytes:

@@ -67,6 +67,7 @@ def serve_env(database: str, **extra: str) -> dict[str, str]:
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of text, json"),
         ({"SLACK_API_URL": "http://127.0.0.1:9/api/"}, "Slack unreachable at http://127.0.0.1:9/api/"),
         ({"FINOPS_CONFIG_DIR": "/nonexistent/finops"}, "finops-bot init /nonexistent/finops"),
+        ({"FINOPS_SLACK_CHANNEL_RATE": "-1"}, "FINOPS_SLACK_CHANNEL_RATE must be 0 (off) or more"),
     ],
 )
 def test_serve_refuses_in_one_line(database: str, extra: dict[str, str], expected: str) -> None:
