@@ -52,6 +52,9 @@ class Persona(Frozen):
     # Public holidays that are not business days for this persona ("US", "DE-BY"), and its weekend.
     holidays: str | None = None
     weekend: tuple[str, ...] = ("SAT", "SUN")
+    # What people call this persona when they ask it to act ("eng please...", "can finance..."):
+    # a message naming it so is routed to it too (bot.routing.addressees).
+    called: tuple[str, ...] = ()
 
     @property
     def calendar(self) -> BusinessCalendar:
