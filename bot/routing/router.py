@@ -29,7 +29,6 @@ from dataclasses import dataclass, field, replace
 
 from bot.config.models import BotConfig, Language, Topic
 from bot.routing import lexicon
-from bot.routing.addressees import Addressees
 from bot.routing.amounts import headline
 from bot.routing.decision import Decision, PersonaTag, TagRole
 from bot.routing.matcher import TYPO_WEIGHT, Hit, Term, TermIndex, split_term
@@ -37,6 +36,7 @@ from bot.routing.money import DEFAULT_RATES, Money
 from bot.routing.money import format_usd as format_usd
 from bot.routing.normalize import fold
 from bot.routing.owners import OwnerResolver
+from bot.routing.refine import Refiner
 from bot.routing.slack_text import MAX_TEXT_CHARS, clean_mrkdwn, message_text
 
 SECONDARY_RATIO = 0.75
@@ -166,7 +166,7 @@ class Router:
         self._rates = {**DEFAULT_RATES, **routing.currencies.to_usd}
         self.owners = OwnerResolver(config.owners)
         self._has_owners = not self.owners.empty
-        self._addressees = Addressees({p.id: p.called for p in config.personas.personas})
+        self._refine = Refiner(config)
 
     def _context_of_terms(self) -> dict[tuple[str, ...], frozenset[str]]:
         """Context groups each term carries, including those of its words.
@@ -346,14 +346,14 @@ class Router:
 
     def route(self, message: Mapping) -> Decision:
         text = message_text(message)
-        decision = self._addressees.apply(self._decide(text), text)
+        decision = self._refine.apply(self._decide(text), text)
         return self._owned(decision, text) if self._has_owners else decision
 
     def route_text(self, text: str) -> Decision:
         if not isinstance(text, str):
             return self._decide("")
         text = clean_mrkdwn(text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
-        decision = self._addressees.apply(self._decide(text), text)
+        decision = self._refine.apply(self._decide(text), text)
         return self._owned(decision, text) if self._has_owners else decision
 
     def _owned(self, decision: Decision, text: str) -> Decision:

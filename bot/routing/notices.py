@@ -1,0 +1,86 @@
+"""Notices that report without asking: a message about cloud cost that needs nobody.
+
+The topic vocabulary says what a message is about; it cannot say that the
+matter is closed or was never open. These notices tag nobody, whatever topic
+words they carry, unless they also ask something:
+
+* closed or recovered: "[Recovered] … back within range", "already marked as
+  expected. No action.", "resolved", "false positive", "costs unchanged";
+* a routine status that crossed no line: "you have used 40% of your budget"
+  (a figure under 100% with no threshold, alert, excess or forecast breach),
+  a GCP budget notification whose payload has no ``alertThresholdExceeded``
+  (Pub/Sub sends one on every update, the key only once a threshold is crossed);
+* news that is not a cost matter: a merge or release cheered, a job opening,
+  a study group, an invoice for the office catering.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.routing import lexicon
+
+# An ask: a question mark ending a sentence, or the words of a request.
+_ASK = re.compile(
+    r"\?(?:\s|$|[)\"'*_~])|\b(?:please|pls|plz|can (?:we|you|someone|anyone|i)|could (?:we|you|someone)|who\b"
+    r"|should we|need(?:s)? to|let me know|lmk|take a look|look into|investigate)",
+    re.IGNORECASE,
+)
+_CLOSED = re.compile(
+    r"\[(?:recovered|resolved|ok)\]|\brecovered\b|\bback (?:within|below|under|to normal|in range)"
+    r"|\bresolved\b|\ball clear\b|\bfalse (?:positive|alarm)\b|\bmarked as expected\b"
+    r"|\bno action(?:\s+(?:is\s+)?(?:needed|required|necessary))?\s*(?:[.!]|$)|\bno action (?:needed|required)\b"
+    r"|\bnothing to do\b|\bclosing the loop\b|\bno (?:thresholds?|limits?) (?:were\s+)?(?:crossed|exceeded|breached)\b"
+    r"|\bnothing (?:was\s+)?(?:crossed|exceeded)\b|\bunchanged\b|\bno incidents\b",
+    re.IGNORECASE,
+)
+_NEWS = re.compile(
+    r"\b(?:merged|nice work|great work|good job|kudos|congrats|congratulations|job opening|job posting"
+    r"|we(?:'re| are) hiring|now hiring|open (?:role|position)|study group|meetup|new version|now running"
+    r"|sync(?:ed)? succeeded)\b",
+    re.IGNORECASE,
+)
+# "40% of your budget", "used 62.5% of the monthly budget": a share below 100%.
+_SHARE_OF_BUDGET = re.compile(
+    r"\b(?P<pct>\d{1,2}(?:[.,]\d+)?)\s?%\s+of\s+(?:your|the|its|their|our|this|a)?\s*"
+    r"(?:(?:monthly|quarterly|annual|yearly|weekly|total)\s+)?budget",
+    re.IGNORECASE,
+)
+# What makes a budget figure an alert rather than a status.
+_CROSSED = re.compile(
+    r"exceed|\bover\b|above|threshold|\balert|alarm|breach|crossed|overspend|overrun|forecast|projected"
+    r"|will (?:reach|hit)|on track to|trending|\bwarn",
+    re.IGNORECASE,
+)
+_GCP_BUDGET_PAYLOAD = re.compile(r'"budgetDisplayName"\s*:')
+_GCP_THRESHOLD = re.compile(r'"(?:alertThresholdExceeded|forecastThresholdExceeded)"\s*:')
+# Purchases that are no cloud's: the catering invoice, the offsite budget.
+_EVERYDAY = re.compile(
+    r"\b(?:catering|office manager|office supplies|team lunch|team dinner|offsite|swag|snacks|furniture"
+    r"|hotel|flights?|travel|parking|gym|pizza|conference tickets?|reimbursement|coffee machine)\b",
+    re.IGNORECASE,
+)
+_CLOUD = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(t) for t in sorted({t.lower() for t in lexicon.CLOUD_TERMS}, key=len, reverse=True))
+    + r"|cloud)(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def informational(text: str) -> str | None:
+    """Why ``text`` is a notice that needs nobody, or None when it may need someone."""
+    if _ASK.search(text):
+        return None
+    if _GCP_BUDGET_PAYLOAD.search(text) and not _GCP_THRESHOLD.search(text):
+        return "A routine GCP budget update (no threshold in the payload was crossed): no one tagged"
+    if _CLOSED.search(text):
+        return "A notice that the matter is closed or back to normal, asking nothing: no one tagged"
+    if _NEWS.search(text):
+        return "News (a merge, a release, an opening), not a cost request: no one tagged"
+    share = _SHARE_OF_BUDGET.search(text)
+    if share and float(share.group("pct").replace(",", ".")) < 100 and not _CROSSED.search(text):
+        return "A routine budget status with no threshold crossed: no one tagged"
+    if _EVERYDAY.search(text) and not _CLOUD.search(text):
+        return "An everyday purchase (catering, travel, the office), not a cloud cost: no one tagged"
+    return None
