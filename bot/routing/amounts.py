@@ -69,6 +69,12 @@ _COMMITMENT_WORDS = ("savings plan", "reserved", "reservation", "commit", "cud")
 _COMMITMENT_ABBREVIATIONS = (" RI", "RIs", " SP ", "SPs", "CUD")
 _TERM = re.compile(r"\b(?P<n>[1-5]|one|three|five)[- ]?(?:yr|year)s?\b", re.IGNORECASE)
 _TERM_WORDS = {"one": 1, "three": 3, "five": 5}
+_ENDS = re.compile(
+    r"\b(?:retires?|retiring|retired|expires?|expiring|expired|expiry|expiration|lapses?)\b", re.IGNORECASE
+)
+_BUYS = re.compile(
+    r"\b(?:buy|purchase|renew|renewal|repurchase|approve|approval|sign|commit to|recommend)", re.IGNORECASE
+)
 # Currencies written with "." for thousands and "," for decimals ("€1.200,50").
 _DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
@@ -121,13 +127,19 @@ def headline(text: str, rates: Mapping[str, float] = DEFAULT_RATES) -> Money | N
         return None
     best = max(candidates, key=lambda c: (c.rank, -c.position))
     term = None
-    if best.per in ("hour", "month") and _is_commitment(text):
+    if best.per in ("hour", "month") and _is_commitment(text) and not _only_ends(text):
         found = _TERM.search(text)
         # Without a stated term, the shortest term a commitment is sold for.
         term = (_TERM_WORDS.get(found.group("n").lower()) or int(found.group("n"))) if found else 1
     # Rates below a unit keep their fractions of a cent ("$0.125/hour").
     value = round(best.value, 4) if best.per or best.value < 1 else round(best.value, 2)
     return money(value, best.currency, rates, per=best.per, kind=best.kind, term_years=term)
+
+
+def _only_ends(text: str) -> bool:
+    """An expiry notice ("retires in 1 day") with no purchase in view: the
+    commitment ends, nobody is about to spend its total."""
+    return bool(_ENDS.search(text)) and not _BUYS.search(text)
 
 
 def _is_commitment(text: str) -> bool:

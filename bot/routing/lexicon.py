@@ -678,6 +678,14 @@ NEUTRAL_TERMS: tuple[str, ...] = (
     "memory leak",
     "memory leaks",
     "leaked memory",
+    # A date, not the month-end close: "the CUD expires at month end".
+    "at month end",
+    "at month-end",
+    "by month end",
+    "by month-end",
+    "before month end",
+    "before month-end",
+    "until month end",
 )
 
 # Bug reports and feature work on a product's own screens: "the invoice PDF

@@ -109,7 +109,7 @@ def test_no_amount(text):
             3,
             64 * 8760 * 3,
         ),
-        ("Savings Plan `sp-1` ($35.00/hour, 1-year term) retires tomorrow", "$35/hour", 1, 35 * 8760),
+        ("Savings Plan `sp-1` ($35.00/hour, 1-year term) retires tomorrow, renew it?", "$35/hour", 1, 35 * 8760),
         ("three-year RI commitment at $2,000/month", "$2,000/month", 3, 2000 * 12 * 3),
         ("Reserved Instances, no term given: $10/hr", "$10/hour", 1, 10 * 8760),
         ("reservation in westeurope: €3.50/hour for 3 years", "€3.50/hour", 3, 3.5 * 1.16 * 8760 * 3),
@@ -121,6 +121,21 @@ def test_commitment_rates_count_as_their_total_and_are_shown_as_stated(text, sta
     assert found.term_years == years
     assert found.escalation_usd == pytest.approx(total, rel=1e-6)
     assert found.usd == pytest.approx(found.amount * DEFAULT_RATES[found.currency])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Savings Plan `sp-1` ($35.00/hour, 1-year term) retires tomorrow",
+        ":hourglass: Savings Plan sp-0a1 (Compute, $64.00/hour, 3-year) retires in 1 day.",
+        "RI reservation at $2,000/month (3 years) expires on 2026-03-01",
+    ],
+)
+def test_an_expiry_notice_escalates_as_its_rate_not_its_total(text):
+    # The commitment ends; nobody is about to spend its total, so leadership is not paged for it.
+    found = headline(text)
+    assert found.per in ("hour", "month")
+    assert found.total_usd is None and found.escalation_usd == found.usd
 
 
 def test_a_rate_that_is_not_a_commitment_stays_as_stated():
