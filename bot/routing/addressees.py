@@ -29,6 +29,7 @@ from dataclasses import replace
 
 from bot.routing.decision import Decision, PersonaTag, TagRole
 
+_TOKEN = re.compile(r"[^\W_]+|&")
 # Longer texts are reports or alerts, not a person's asks.
 MAX_CHARS = 1200
 _GROUP_WORDS = r"(?:\s+(?:team|teams|folks|people|side|org|group|guys))?"
@@ -81,24 +82,34 @@ class Addressees:
                     self._persona.setdefault(word, persona_id)
                 else:
                     folded.append(word)
-                    self._persona.setdefault(word.casefold(), persona_id)
-        patterns = []
-        if folded:
-            alternation = "|".join(re.escape(w) for w in sorted(set(folded), key=len, reverse=True))
-            patterns.append(f"(?i:{alternation})")
-        if exact:
-            patterns.append("|".join(re.escape(w) for w in sorted(set(exact), key=len, reverse=True)))
-        self._names = re.compile(r"(?<![\w@#/-])(?:" + "|".join(patterns) + r")(?![\w-])") if patterns else None
+                    self._persona.setdefault(word.lower(), persona_id)
+        # Matched on the lower-cased text (case-insensitive alternations are
+        # slow) and, for capital abbreviations, on the text as written; the
+        # regexes open on the names themselves so the engine skips ahead.
+        self._folded = _alternation(folded, lower=True)
+        # Gate: the words of each name; the regex runs only when one name's words are all there.
+        self._by_word: dict[str, list[frozenset[str]]] = {}
+        for name in folded:
+            words = frozenset(_TOKEN.findall(name.lower()))
+            if words:
+                self._by_word.setdefault(max(words, key=len), []).append(words)
+        self._exact = _alternation(exact, lower=False)
 
     @property
     def empty(self) -> bool:
-        return self._names is None
+        return self._folded is None and self._exact is None
 
     def named(self, text: str) -> list[tuple[int, str]]:
         """(position, persona id) of each persona asked by name, in text order, each once."""
-        if self._names is None or len(text) > MAX_CHARS:
+        if self.empty or len(text) > MAX_CHARS:
             return []
-        mentions = [(m.start(), m.end(), self._persona_of(m.group(0))) for m in self._names.finditer(text)]
+        mentions: list[tuple[int, int, str | None]] = []
+        lowered = text.lower()
+        if self._folded is not None and len(lowered) == len(text) and self._may_name(lowered):
+            mentions += [(m.start(), m.end(), self._persona.get(m.group(0))) for m in self._folded.finditer(lowered)]
+        if self._exact is not None:
+            mentions += [(m.start(), m.end(), self._persona.get(m.group(0))) for m in self._exact.finditer(text)]
+        mentions = sorted(m for m in mentions if m[0] == 0 or not _NAME_BEFORE(text[m[0] - 1]))
         if not mentions:
             return []
         asked: dict[str, int] = {}
@@ -114,9 +125,14 @@ class Addressees:
                 asked[persona] = start
         return sorted(((pos, persona) for persona, pos in asked.items()), key=lambda item: item[0])
 
+    def _may_name(self, lowered: str) -> bool:
+        words = set(_TOKEN.findall(lowered))
+        by_word = self._by_word
+        return any(name <= words for key in by_word.keys() & words for name in by_word[key])
+
     def apply(self, decision: Decision, text: str) -> Decision:
         """``decision`` with the personas the message asks by name tagged (see the module doc)."""
-        if not decision.is_request or self._names is None:
+        if not decision.is_request or self.empty:
             return decision
         named = self.named(text)
         if not named:
@@ -151,8 +167,17 @@ class Addressees:
             explanation=f"{decision.explanation}; asked by name: {', '.join(personas)}",
         )
 
-    def _persona_of(self, word: str) -> str | None:
-        return self._persona.get(word) or self._persona.get(word.casefold())
+
+def _alternation(names: list[str], *, lower: bool) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    words = sorted({name.lower() if lower else name for name in names}, key=len, reverse=True)
+    return re.compile("(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])")
+
+
+def _NAME_BEFORE(char: str) -> bool:
+    """A name glued to what precedes it ("@finance", "#eng", "cost-eng") is not a name."""
+    return char.isalnum() or char in "_@#/-"
 
 
 def _in_list(text: str, mentions: list[tuple[int, int, str | None]], index: int) -> bool:

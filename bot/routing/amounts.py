@@ -196,7 +196,9 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
         candidate = _candidate(text, lowered, match, start, currency, 1)
         if candidate is not None:
             found.append(candidate)
-    if not code and not symbol and "ollar" not in lowered:
+    # The figure-first pattern scans every digit: only when a code, a word or a
+    # symbol may follow a figure ("45.000 $", "18 000 €", "4,000 dollars").
+    if not code and "ollar" not in lowered and not _symbol_after_figure(text):
         return found
     for match in _CODE_AMOUNT.finditer(text) if code else ():
         candidate = _candidate(text, lowered, match, match.start(), match.group(1), 2)
@@ -214,6 +216,17 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
             rank = _rank(lowered, match.start())
             found.append(AmountCandidate(value, rank[0], match.start(), currency, rank[1]))
     return found
+
+
+def _symbol_after_figure(text: str) -> bool:
+    for symbol in ("€", "£", "$", "¥", "₹"):
+        at = text.find(symbol, 1)
+        while at > 0:
+            before = text[at - 1] if text[at - 1] != " " or at < 2 else text[at - 2]
+            if before.isdigit():
+                return True
+            at = text.find(symbol, at + 1)
+    return False
 
 
 def _candidate(text, lowered, match, start: int, currency: str, number_group: int) -> AmountCandidate | None:
