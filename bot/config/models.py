@@ -90,6 +90,9 @@ class Topic(Frozen):
     # FinOps Framework capability names, everyday synonyms ("cloud bill").
     aliases: tuple[str, ...] = ()
     owners: Owners
+    # When the topic is among a message's topics, its responsible personas are
+    # tagged first: a suspected compromise outranks the spend spike it caused.
+    lead: bool = False
     # Overrides routing.acknowledgement.window_business_days for this topic.
     ack_window_business_days: float | None = Field(default=None, gt=0)
 

@@ -6,7 +6,8 @@ words they carry, unless they also ask something:
 
 * closed or recovered: "[Recovered] … back within range", "already marked as
   expected. No action.", "resolved", "false positive", "costs unchanged";
-* a routine status that crossed no line: "you have used 40% of your budget"
+* a routine status that crossed no line: "nothing to flag", "in line with
+  forecast", "within limits", "the invoice has been paid", "you have used 40% of your budget"
   (a figure under 100% with no threshold, alert, excess or forecast breach),
   a GCP budget notification whose payload has no ``alertThresholdExceeded``
   (Pub/Sub sends one on every update, the key only once a threshold is crossed);
@@ -37,7 +38,16 @@ _CLOSED = re.compile(
 _NEWS = re.compile(
     r"\b(?:merged|nice work|great work|good job|kudos|congrats|congratulations|job opening|job posting"
     r"|we(?:'re| are) hiring|now hiring|open (?:role|position)|study group|meetup|new version|now running"
-    r"|sync(?:ed)? succeeded)\b",
+    r"|sync(?:ed)? succeeded|blog post|give it a read|great talk|conference|early[- ]bird|webinar|podcast"
+    r"|newsletter|slides are up|recording is up)\b",
+    re.IGNORECASE,
+)
+# A routine status: it says where things stand and that they are fine.
+_STATUS = re.compile(
+    r"\b(?:nothing to (?:flag|report|see)|in line with (?:the\s+)?(?:forecast|budget|plan|expectations|last)"
+    r"|within (?:the\s+)?(?:limits?|budget|forecast|plan|range|the free tier)|on track(?! to)|(?:has|have) been paid"
+    r"|was paid|paid in full|(?:data )?refreshed|no (?:material )?changes?\b|flat (?:week|month|day) over"
+    r"|(?:is|are) attached|see attached|attached (?:is|are))",
     re.IGNORECASE,
 )
 # "40% of your budget", "used 62.5% of the monthly budget": a share below 100%.
@@ -48,8 +58,8 @@ _SHARE_OF_BUDGET = re.compile(
 )
 # What makes a budget figure an alert rather than a status.
 _CROSSED = re.compile(
-    r"exceed|\bover\b|above|threshold|\balert|alarm|breach|crossed|overspend|overrun|forecast|projected"
-    r"|will (?:reach|hit)|on track to|trending|\bwarn",
+    r"exceed|\bover\b(?!\s+(?:week|month|day|year|time|the (?:last|past)))|above|greater than|threshold|\balert|alarm|breach|crossed|overspend|overrun|spike|anomal"
+    r"|increase|doubled|tripled|jump|will (?:reach|hit)|on track to|trending|\bwarn",
     re.IGNORECASE,
 )
 _GCP_THRESHOLD = re.compile(r'"(?:alertThresholdExceeded|forecastThresholdExceeded)"\s*:')
@@ -60,7 +70,10 @@ _CLOSED_HINTS = ("recovered", "resolved", "back within", "back below", "back und
                  "unchanged", "no incidents", "[ok]")  # fmt: skip
 _NEWS_HINTS = ("merged", "nice work", "great work", "good job", "kudos", "congrat", "job opening", "job posting",
                "hiring", "open role", "open position", "study group", "meetup", "new version", "now running",
-               "succeeded")  # fmt: skip
+               "succeeded", "blog post", "give it a read", "great talk", "conference", "early", "webinar",
+               "podcast", "newsletter", "slides are up", "recording is up")  # fmt: skip
+_STATUS_HINTS = ("nothing to", "in line with", "within", "on track", "paid", "refreshed", "no change",
+                 "no material", "flat ", "attached")  # fmt: skip
 _EVERYDAY_HINTS = ("catering", "office", "team lunch", "team dinner", "offsite", "swag", "snacks", "furniture",
                    "hotel", "flight", "travel", "parking", "gym", "pizza", "conference ticket", "reimbursement",
                    "coffee machine")  # fmt: skip
@@ -90,6 +103,8 @@ def informational(text: str) -> str | None:
         reason = "A notice that the matter is closed or back to normal, asking nothing: no one tagged"
     elif any(word in lowered for word in _NEWS_HINTS) and _NEWS.search(text):
         reason = "News (a merge, a release, an opening), not a cost request: no one tagged"
+    elif any(word in lowered for word in _STATUS_HINTS) and _STATUS.search(text) and not _CROSSED.search(text):
+        reason = "A routine status (in line, within limits, paid, refreshed), nothing crossed: no one tagged"
     elif "%" in text and "budget" in lowered and _routine_share(text):
         reason = "A routine budget status with no threshold crossed: no one tagged"
     elif any(word in lowered for word in _EVERYDAY_HINTS) and _EVERYDAY.search(text) and not _CLOUD.search(text):

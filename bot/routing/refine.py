@@ -1,8 +1,9 @@
 """What a message says beyond its topics, applied to the topics' decision.
 
-Two readings the topic scores cannot make: a notice that needs nobody
-(``notices``: closed, routine, news) tags nobody, and personas the message asks
-by name are tagged (``addressees``).
+Readings the topic scores cannot make: a notice that needs nobody
+(``notices``: closed, routine, news) tags nobody; a leading topic (``lead:
+true`` in routing.yaml) that joined puts its owners first; personas the
+message asks by name are tagged (``addressees``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.routing.decision import Decision
 class Refiner:
     def __init__(self, config: BotConfig) -> None:
         self.addressees = Addressees({p.id: p.called for p in config.personas.personas})
+        self._leading = {t.id: t.owners.responsible for t in config.routing.topics if t.lead}
 
     def apply(self, decision: Decision, text: str) -> Decision:
         if not decision.is_request:
@@ -35,4 +37,15 @@ class Refiner:
                 confidence=0.0,
                 explanation=f"{reason} (was: {decision.explanation})",
             )
-        return self.addressees.apply(decision, text)
+        return self.addressees.apply(self._lead(decision), text)
+
+    def _lead(self, decision: Decision) -> Decision:
+        """A leading topic (``lead: true``) that joined a message puts its owners first."""
+        leading = [p for topic in decision.topics if topic in self._leading for p in self._leading[topic]]
+        if not leading or decision.topics[0] in self._leading:
+            return decision
+        first = [t for p in leading for t in decision.tags if t.persona == p]
+        if not first:
+            return decision
+        rest = [t for t in decision.tags if t not in first]
+        return replace(decision, tags=(*first, *rest))

@@ -18,7 +18,12 @@ import pytest
         "Monthly budget status: you have used 40% of your budget for the AWS prod account.",
         "GCP billing: project analytics-prod has spent 62.5% of the monthly budget so far",
         '{"budgetDisplayName": "prod", "costAmount": 4120.0, "budgetAmount": 10000, "currencyCode": "USD"}',
+        "Weekly cost report: spend is flat week over week, nothing to flag",
+        "Daily AWS cost summary: $4,210 yesterday, in line with forecast",
+        "The November invoice from AWS has been paid",
+        "GCP billing report for October is attached",
         # News, not a request.
+        "new blog post: how we cut our AWS bill by 30%, give it a read",
         "the Savings Plan purchase script merged, nice work everyone",
         "we're hiring a FinOps analyst to own our AWS cost reports, share with friends",
         # An everyday purchase.
@@ -38,6 +43,7 @@ def test_a_notice_that_needs_nobody_tags_nobody(router, text):
         "AWS Budgets: prod has exceeded your alert threshold: 85% of your budget",
         '{"budgetDisplayName": "prod", "alertThresholdExceeded": 1.0, "costAmount": 10234.0, "budgetAmount": 10000}',
         "the invoice for our AWS catering-app account is wrong, the EC2 line is doubled",
+        "Daily AWS cost summary: $9,800 yesterday, 40% above forecast",
     ],
 )
 def test_a_notice_that_asks_or_crossed_a_line_is_routed(router, text):
