@@ -33,15 +33,22 @@ _TOKEN = re.compile(r"[^\W_]+|&")
 # Longer texts are reports or alerts, not a person's asks.
 MAX_CHARS = 1200
 _GROUP_WORDS = r"(?:\s+(?:team|teams|folks|people|side|org|group|guys))?"
-_MODALS = r"(?:please|pls|plz)\b"
+# "please" and the modal verbs of an ask, in English and the other languages routed (es, fr, de, pt).
+_MODALS = r"(?:please|pls|plz|por favor|s'il (?:te|vous) pla[iî]t|svp|bitte|por gentileza)\b"
+_ASKING_VERBS = (
+    r"to|needs?\s+to|has\s+to|have\s+to|must|should|shall|could|can|will|would"
+    r"|puede|pueden|podría|debe|debería|tiene que|peut|peuvent|pourrait|doit|devrait|pode|podem|poderia|deve|precisa"
+    r"|kann|können|könnte|soll|sollte|muss"
+)
 # After the name: please, a colon before a lower-case word, or an obligation with a verb.
 _AFTER = re.compile(
     _GROUP_WORDS
     + r"(?:[,:]?\s*"
     + _MODALS
     + r"|:\s+(?=[a-z¿¡])"
-    + r"|\s+(?:also\s+)?(?:to|needs?\s+to|has\s+to|have\s+to|must|should|shall|could|can|will|would)"
-    + r"\s+(?!be\b|the\b|a\b|an\b|this\b|that\b)[a-z]{2,}"
+    + r"|\s+(?:also\s+)?(?:"
+    + _ASKING_VERBS
+    + r")\s+(?!be\b|the\b|a\b|an\b|this\b|that\b)[^\W\d_]{2,}"
     + r"|\s+needs?\s+(?:the|a|an|it|this|that|to)\b"
     + r"|\s+(?:also\s+)?(?:executes|approves|decides|confirms|reviews|signs\s+off|handles|owns\s+(?:it|this|that))\b"
     + r"|\s*\))",
@@ -49,7 +56,7 @@ _AFTER = re.compile(
 )
 # Before the name: a modal opening an ask, a verb of calling on someone, or a bracket.
 _BEFORE = re.compile(
-    r"(?:\b(?:can|could|would|will)|\b(?:ping|cc|ask|asking|loop\s+in|looping\s+in|page|paging)"
+    r"(?:\b(?:can|could|would|will|puede|peut|pode|kann)|\b(?:ping|cc|ask|asking|loop\s+in|looping\s+in|page|paging)"
     r"|\()\s*(?:the\s+|our\s+)?$",
     re.IGNORECASE,
 )

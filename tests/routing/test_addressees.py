@@ -10,7 +10,7 @@ from bot.routing.decision import Decision, PersonaTag
 
 NAMES = {
     "engineering": ["eng", "engineering", "infra", "platform team", "SRE"],
-    "finance": ["finance", "fp&a"],
+    "finance": ["finance", "fp&a", "la finance", "finanzas", "Finanzen"],
     "procurement": ["procurement"],
     "itam": ["ITAM", "SAM"],
     "leadership": ["leadership", "CFO"],
@@ -34,6 +34,10 @@ def names() -> Addressees:
         ("how many seats do we use (ITAM) and when does it renew (procurement)?", ["itam", "procurement"]),
         ("budget at 104% and an anomaly on EC2. finance + eng pls", ["finance", "engineering"]),
         ("cc FP&A on the forecast change", ["finance"]),
+        # The same frames in the other languages routed.
+        ("la facture est de 12 400 £, la finance peut vérifier ?", ["finance"]),
+        ("¿puede finanzas revisar la factura de AWS?", ["finance"]),
+        ("Finanzen bitte die Rechnung prüfen", ["finance"]),
     ],
 )
 def test_a_persona_named_in_an_ask_is_asked(names, text, asked):
