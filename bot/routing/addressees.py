@@ -51,6 +51,7 @@ _AFTER = re.compile(
     + r")\s+(?!be\b|the\b|a\b|an\b|this\b|that\b)[^\W\d_]{2,}"
     + r"|\s+needs?\s+(?:the|a|an|it|this|that|to)\b"
     + r"|\s+(?:also\s+)?(?:executes|approves|decides|confirms|reviews|signs\s+off|handles|owns\s+(?:it|this|that))\b"
+    + r"|\s+(?:is|are)\s+(?:deciding|reviewing|handling|checking|looking\s+into)\b"
     + r"|\s*\))",
     re.IGNORECASE,
 )

@@ -72,8 +72,11 @@ _TERM_WORDS = {"one": 1, "three": 3, "five": 5}
 _ENDS = re.compile(
     r"\b(?:retires?|retiring|retired|expires?|expiring|expired|expiry|expiration|lapses?)\b", re.IGNORECASE
 )
+# "do not renew automatically" is part of the expiry notice, not a purchase in view.
 _BUYS = re.compile(
-    r"\b(?:buy|purchase|renew|renewal|repurchase|approve|approval|sign|commit to|recommend)", re.IGNORECASE
+    r"\b(?:buy|purchase|repurchase|approve|approval|sign|commit to|recommend)"
+    r"|(?<!not )(?<!n't )(?<!auto-)(?<!auto )\brenew(?:al|ing)?\b(?!\s+automatically)",
+    re.IGNORECASE,
 )
 # Currencies written with "." for thousands and "," for decimals ("€1.200,50").
 _DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")

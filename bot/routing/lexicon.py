@@ -194,6 +194,11 @@ CLOUD_TERMS: tuple[str, ...] = (
     "g5",
     "a100",
     "h100",
+    # Written in capitals they are abbreviations, matched apart from the lower-case form.
+    "A100",
+    "H100",
+    "H200",
+    "B200",
     "tpu",
     "tpus",
     "anthropic",
