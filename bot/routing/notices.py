@@ -56,10 +56,11 @@ _SHARE_OF_BUDGET = re.compile(
     r"(?:(?:monthly|quarterly|annual|yearly|weekly|total)\s+)?budget",
     re.IGNORECASE,
 )
-# What makes a budget figure an alert rather than a status.
+# What makes a budget figure an alert rather than a status: "has reached 50% of
+# its budget" is a threshold alert firing, "you have used 40%" a status.
 _CROSSED = re.compile(
     r"exceed|\bover\b(?!\s+(?:week|month|day|year|time|the (?:last|past)))|above|greater than|threshold|\balert|alarm|breach|crossed|overspend|overrun|spike|anomal"
-    r"|increase|doubled|tripled|jump|will (?:reach|hit)|on track to|trending|\bwarn",
+    r"|increase|doubled|tripled|jump|\breach(?:ed|es)?\b|\bhit\b|\bhits\b|on track to|trending|\bwarn",
     re.IGNORECASE,
 )
 _GCP_THRESHOLD = re.compile(r'"(?:alertThresholdExceeded|forecastThresholdExceeded)"\s*:')

@@ -41,6 +41,7 @@ def test_a_notice_that_needs_nobody_tags_nobody(router, text):
         "Resolved the RI issue, but the NAT gateway costs doubled since. who can look?",
         "you have used 95% of your AWS budget and it's the 10th, can finance check?",
         "AWS Budgets: prod has exceeded your alert threshold: 85% of your budget",
+        "Azure budget prod-web has reached 50% of the budget for this billing period",
         '{"budgetDisplayName": "prod", "alertThresholdExceeded": 1.0, "costAmount": 10234.0, "budgetAmount": 10000}',
         "the invoice for our AWS catering-app account is wrong, the EC2 line is doubled",
         "Daily AWS cost summary: $9,800 yesterday, 40% above forecast",
