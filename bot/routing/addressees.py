@@ -24,12 +24,15 @@ budget" is still not a cloud cost matter.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import replace
 
 from bot.routing.decision import Decision, PersonaTag, TagRole
 
-_TOKEN = re.compile(r"[^\W_]+|&")
+_GENERIC_WORDS = frozenset(
+    {"the", "cloud", "cost", "data", "api", "ml", "it", "our", "management", "service", "group", "sec", "fp"}
+)
+_TOKEN = re.compile(r"[^\W_]+")
 # Longer texts are reports or alerts, not a person's asks.
 MAX_CHARS = 1200
 _GROUP_WORDS = r"(?:\s+(?:team|teams|folks|people|side|org|group|guys))?"
@@ -91,33 +94,42 @@ class Addressees:
                 else:
                     folded.append(word)
                     self._persona.setdefault(word.lower(), persona_id)
-        # Matched on the lower-cased text (case-insensitive alternations are
-        # slow) and, for capital abbreviations, on the text as written; the
-        # regexes open on the names themselves so the engine skips ahead.
-        self._folded = _alternation(folded, lower=True)
-        # Gate: the words of each name; the regex runs only when one name's words are all there.
-        self._by_word: dict[str, list[frozenset[str]]] = {}
-        for name in folded:
-            words = frozenset(_TOKEN.findall(name.lower()))
+        # A name is looked for (str.find on the lower-cased text) only when all
+        # its words are among the message's words; most messages hold none.
+        self._by_word: dict[str, list[tuple[frozenset[str], str]]] = {}
+        for name in sorted({n.lower() for n in folded}, key=len, reverse=True):
+            words = frozenset(_TOKEN.findall(name))
             if words:
-                self._by_word.setdefault(max(words, key=len), []).append(words)
+                # Keyed by its most telling word: "dev team" by "dev", not by "team".
+                telling = words - _GENERIC_WORDS or words
+                self._by_word.setdefault(max(sorted(telling), key=len), []).append((words, name))
         self._exact = _alternation(exact, lower=False)
+        self._exact_words = frozenset(name.lower() for name in exact)
 
     @property
     def empty(self) -> bool:
-        return self._folded is None and self._exact is None
+        return not self._by_word and self._exact is None
 
-    def named(self, text: str) -> list[tuple[int, str]]:
-        """(position, persona id) of each persona asked by name, in text order, each once."""
+    def named(self, text: str, words: Set[str] | None = None) -> list[tuple[int, str]]:
+        """(position, persona id) of each persona asked by name, in text order, each once.
+
+        ``words``: the message's words, lower-cased, when the caller has them."""
         if self.empty or len(text) > MAX_CHARS:
             return []
+        if words is None:
+            words = set(_TOKEN.findall(text.lower()))
+        candidates = self._candidates(words)
+        exact = self._exact is not None and not self._exact_words.isdisjoint(words)
+        if not candidates and not exact:
+            return []
         mentions: list[tuple[int, int, str | None]] = []
-        lowered = text.lower()
-        if self._folded is not None and len(lowered) == len(text) and self._may_name(lowered):
-            mentions += [(m.start(), m.end(), self._persona.get(m.group(0))) for m in self._folded.finditer(lowered)]
-        if self._exact is not None:
+        if candidates:
+            lowered = text.lower()
+            if len(lowered) == len(text):
+                mentions += self._find(lowered, candidates)
+        if exact and self._exact is not None:
             mentions += [(m.start(), m.end(), self._persona.get(m.group(0))) for m in self._exact.finditer(text)]
-        mentions = sorted(m for m in mentions if m[0] == 0 or not _NAME_BEFORE(text[m[0] - 1]))
+        mentions = sorted(m for m in mentions if m[0] == 0 or not _glued(text[m[0] - 1]))
         if not mentions:
             return []
         asked: dict[str, int] = {}
@@ -133,16 +145,33 @@ class Addressees:
                 asked[persona] = start
         return sorted(((pos, persona) for persona, pos in asked.items()), key=lambda item: item[0])
 
-    def _may_name(self, lowered: str) -> bool:
-        words = set(_TOKEN.findall(lowered))
+    def _candidates(self, words: Set[str]) -> list[str]:
+        """Names whose words are all in the message, longest first."""
         by_word = self._by_word
-        return any(name <= words for key in by_word.keys() & words for name in by_word[key])
+        keys = by_word.keys() & words
+        if not keys:
+            return []
+        found = [name for key in keys for need, name in by_word[key] if need <= words]
+        return sorted(found, key=len, reverse=True)
 
-    def apply(self, decision: Decision, text: str) -> Decision:
+    def _find(self, lowered: str, names: list[str]) -> list[tuple[int, int, str | None]]:
+        """Where each name stands as whole words; a longer name wins over one inside it."""
+        taken: list[tuple[int, int, str | None]] = []
+        for name in names:
+            at = lowered.find(name)
+            while at >= 0:
+                end = at + len(name)
+                whole = end == len(lowered) or not (lowered[end].isalnum() or lowered[end] in "_-")
+                if whole and all(end <= s or at >= e for s, e, _ in taken):
+                    taken.append((at, end, self._persona.get(name)))
+                at = lowered.find(name, at + 1)
+        return taken
+
+    def apply(self, decision: Decision, text: str, words: Set[str] | None = None) -> Decision:
         """``decision`` with the personas the message asks by name tagged (see the module doc)."""
         if not decision.is_request or self.empty:
             return decision
-        named = self.named(text)
+        named = self.named(text, words)
         if not named:
             return decision
         personas = [persona for _, persona in named]
@@ -183,7 +212,7 @@ def _alternation(names: list[str], *, lower: bool) -> re.Pattern[str] | None:
     return re.compile("(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])")
 
 
-def _NAME_BEFORE(char: str) -> bool:
+def _glued(char: str) -> bool:
     """A name glued to what precedes it ("@finance", "#eng", "cost-eng") is not a name."""
     return char.isalnum() or char in "_@#/-"
 

@@ -168,7 +168,7 @@ def candidates_in(text: str) -> list[AmountCandidate]:
     if not (code or symbol or json_like):
         # Pounds, yen, rupees, Canadian and Australian dollars by code, in
         # free text only (a payload declares its currency in a key).
-        code = any(c.lower() in lowered for c in TEXT_CODES[2:])
+        code = any(map(text.__contains__, TEXT_CODES[2:]))
     words = "ollar" in lowered
     declared = _declared_currency(text) if (symbol or code) and "urrency" in lowered else None
     if symbol or code or words:
@@ -315,6 +315,22 @@ def _declared_currency(text: str) -> str | None:
 
 
 def _value(number: str, scale: str | None, currency: str) -> float | None:
+    if number.isdigit():
+        pass  # the common case, no separators at all
+    elif "." not in number and " " not in number and not _DECIMAL_COMMA.fullmatch(number) and number.isascii():
+        number = number.replace(",", "")  # "12,340" or "4,50,000"
+    else:
+        number = _separated(number, currency)
+    try:
+        value = float(number)
+    except ValueError:
+        return None
+    if scale:
+        value *= _SCALES.get(scale.lower(), 1.0)
+    return value
+
+
+def _separated(number: str, currency: str) -> str:
     number = number.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
     if (
         "." in number
@@ -328,13 +344,7 @@ def _value(number: str, scale: str | None, currency: str) -> float | None:
         number = number.replace(",", ".")  # "2 700,50 €", "12,5 €"
     else:
         number = number.replace(",", "")
-    try:
-        value = float(number)
-    except ValueError:
-        return None
-    if scale:
-        value *= _SCALES.get(scale.lower(), 1.0)
-    return value
+    return number
 
 
 def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:

@@ -8,6 +8,8 @@ message asks by name are tagged (``addressees``).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.config.models import BotConfig
@@ -15,16 +17,22 @@ from bot.routing import notices
 from bot.routing.addressees import Addressees
 from bot.routing.decision import Decision
 
+_WORD = re.compile(r"[^\W_]+")
+
 
 class Refiner:
     def __init__(self, config: BotConfig) -> None:
         self.addressees = Addressees({p.id: p.called for p in config.personas.personas})
         self._leading = {t.id: t.owners.responsible for t in config.routing.topics if t.lead}
 
-    def apply(self, decision: Decision, text: str) -> Decision:
+    def apply(self, decision: Decision, text: str, tokens: Sequence[str] | None = None) -> Decision:
+        """``tokens``: the message's words as the matcher split them (read again from ``text`` without)."""
         if not decision.is_request:
             return decision
-        reason = notices.informational(text)
+        # One set of the message's words, lower-cased, gates every reading: the
+        # patterns run only on the few messages holding a word they need.
+        words = set(map(str.lower, tokens)) if tokens is not None else set(_WORD.findall(text.lower()))
+        reason = notices.informational(text, words)
         if reason is not None:
             return replace(
                 decision,
@@ -37,7 +45,7 @@ class Refiner:
                 confidence=0.0,
                 explanation=f"{reason} (was: {decision.explanation})",
             )
-        return self.addressees.apply(self._lead(decision), text)
+        return self.addressees.apply(self._lead(decision), text, words)
 
     def _lead(self, decision: Decision) -> Decision:
         """A leading topic (``lead: true``) that joined a message puts its owners first."""

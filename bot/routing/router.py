@@ -346,14 +346,14 @@ class Router:
 
     def route(self, message: Mapping) -> Decision:
         text = message_text(message)
-        decision = self._refine.apply(self._decide(text), text)
+        decision = self._decide(text)
         return self._owned(decision, text) if self._has_owners else decision
 
     def route_text(self, text: str) -> Decision:
         if not isinstance(text, str):
             return self._decide("")
         text = clean_mrkdwn(text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
-        decision = self._refine.apply(self._decide(text), text)
+        decision = self._decide(text)
         return self._owned(decision, text) if self._has_owners else decision
 
     def _owned(self, decision: Decision, text: str) -> Decision:
@@ -429,9 +429,9 @@ class Router:
                         and (asked is None or not ev.line_item)
                     ) or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score):
                         chosen.append(topic_id)
-                return self._topic_decision(chosen, evidence, confidence, money)
+                return self._refine.apply(self._topic_decision(chosen, evidence, confidence, money), text, tokens)
         if context.cost_message:
-            return self._fallback_decision(ranked, self._matched(hits), money)
+            return self._refine.apply(self._fallback_decision(ranked, self._matched(hits), money), text, tokens)
         return self._no_route("Not a FinOps request: too little cloud-cost evidence", hits, money)
 
     def _matched(self, hits: list[Hit]) -> tuple[str, ...]:
