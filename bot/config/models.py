@@ -73,6 +73,9 @@ class Persona(Frozen):
     # Public holidays that are not business days for this persona ("US", "DE-BY"), and its weekend.
     holidays: str | None = None
     weekend: tuple[str, ...] = ("SAT", "SUN")
+    # What people call this persona when they ask it to act ("eng please...", "can finance..."):
+    # a message naming it so is routed to it too (bot.routing.addressees).
+    called: tuple[str, ...] = ()
 
     @property
     def calendar(self) -> BusinessCalendar:
@@ -108,6 +111,9 @@ class Topic(Frozen):
     # FinOps Framework capability names, everyday synonyms ("cloud bill").
     aliases: tuple[str, ...] = ()
     owners: Owners
+    # When the topic is among a message's topics, its responsible personas are
+    # tagged first: a suspected compromise outranks the spend spike it caused.
+    lead: bool = False
     # Overrides routing.acknowledgement.window_business_days for this topic.
     ack_window_business_days: float | None = Field(default=None, gt=0)
 

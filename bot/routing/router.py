@@ -37,6 +37,7 @@ from bot.routing.money import DEFAULT_RATES, Money
 from bot.routing.money import format_usd as format_usd
 from bot.routing.normalize import fold
 from bot.routing.owners import OwnerResolver
+from bot.routing.refine import Refiner
 from bot.routing.slack_text import MAX_TEXT_CHARS, clean_mrkdwn, message_text
 from bot.routing.sources import Identifier
 
@@ -167,6 +168,7 @@ class Router:
         self._rates = {**DEFAULT_RATES, **routing.currencies.to_usd}
         self.owners = OwnerResolver(config.owners)
         self._has_owners = not self.owners.empty
+        self._refine = Refiner(config)
 
     def _context_of_terms(self) -> dict[tuple[str, ...], frozenset[str]]:
         """Context groups each term carries, including those of its words.
@@ -423,9 +425,9 @@ class Router:
                         and (asked is None or not ev.line_item)
                     ) or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score):
                         chosen.append(topic_id)
-                return self._topic_decision(chosen, evidence, confidence, money)
+                return self._refine.apply(self._topic_decision(chosen, evidence, confidence, money), text, tokens)
         if context.cost_message:
-            return self._fallback_decision(ranked, self._matched(hits), money)
+            return self._refine.apply(self._fallback_decision(ranked, self._matched(hits), money), text, tokens)
         return self._no_route("Not a FinOps request: too little cloud-cost evidence", hits, money)
 
     def _matched(self, hits: list[Hit]) -> tuple[str, ...]:
