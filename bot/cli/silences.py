@@ -54,7 +54,7 @@ def run_add(args: argparse.Namespace) -> int:
         matchers = parse_matchers(args.match)
         duration = parse_duration(args.duration)
     except SilenceError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"finops-bot: {error}", file=sys.stderr)
         return 2
     now = dt.datetime.now(dt.UTC)
     silence = _store(args).add(matchers, now + duration, args.reason, _actor(args), now)
@@ -76,7 +76,7 @@ def run_expire(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
     silence = _store(args).expire(args.id, _actor(args), now)
     if silence is None:
-        print(f"error: no silence {args.id}", file=sys.stderr)
+        print(f"finops-bot: no silence {args.id}: `finops-bot silence list` shows the ids", file=sys.stderr)
         return 1
     print(line(silence, now))
     return 0

@@ -102,12 +102,12 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
         try:
             return command(args)
         except (CommandError, DatabaseUrlError) as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"finops-bot: {error}", file=sys.stderr)
             return common.EXIT_FAILURE
         except SQLAlchemyError as error:
             # The driver's first line says what failed (host unreachable, auth...) without the password.
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            print(f"error: database {_shown_url(args)}: {reason}", file=sys.stderr)
+            print(f"finops-bot: database {_shown_url(args)}: {reason}", file=sys.stderr)
             return common.EXIT_FAILURE
 
     return run

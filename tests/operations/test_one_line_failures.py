@@ -120,6 +120,27 @@ def test_demo_feed_problems_are_one_line(tmp_path: Path, make, expected: str) ->
     assert expected in one_line(result)
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["serve"], ["db", "status"], ["db", "upgrade"], ["deliveries"], ["digest", "--dry-run"], ["silence", "list"]],
+)
+def test_a_database_without_its_driver_is_one_line_naming_the_package(tmp_path: Path, command: list[str]) -> None:
+    env = {**serve_env("mysql://bot:hunter2@db/bot"), "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)}
+    result = cli(*command, env=env, cwd=tmp_path)
+    line = one_line(result)
+    assert result.returncode == 1, line
+    assert line.startswith("finops-bot: DATABASE_URL ")
+    assert "mysqlclient" in line and "SQLite and PostgreSQL" in line
+    assert "hunter2" not in line
+
+
+def test_a_postgresql_url_naming_another_driver_says_how_to_get_it(tmp_path: Path) -> None:
+    result = cli("db", "status", "--database-url", "postgresql+pg8000://bot@db/bot", cwd=tmp_path)
+    line = one_line(result)
+    assert result.returncode == 1
+    assert "pip install pg8000" in line and "postgresql://" in line
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
