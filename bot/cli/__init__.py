@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import config, deliveries, processes, routing, schedule, silences, starter, storage
+from bot.cli import config, deliveries, processes, routing, schedule, silences, starter, storage, test_routes
 
 # The order is the order of `finops-bot --help`.
-AREAS = (routing, config, starter, processes, storage, deliveries, silences, schedule)
+AREAS = (routing, test_routes, config, starter, processes, storage, deliveries, silences, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:

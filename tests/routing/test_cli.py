@@ -1,5 +1,9 @@
 import io
 import json
+import subprocess
+import sys
+
+import pytest
 
 from bot.cli import main
 from tests.routing.routing_support import CONFIG_DIR
@@ -99,6 +103,59 @@ def test_test_routes_reports_failures_and_exit_code(tmp_path, capsys, monkeypatc
     assert "precision:" in out and "recall:" in out and "topics no case exercised:" in out
 
 
+BUDGET_5K = "AWS Budgets: prod has exceeded your alert threshold, ACTUAL Amount: $5,000.00"
+
+
+def run_test_routes_process(tmp_path, text: str):
+    """test-routes through the real process, for its exit code."""
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(text, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "test-routes", "--config-dir", str(CONFIG_DIR), str(cases)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "amount", ["amount: {value: 7000, currency: USD}", "amount_usd: 9000", "amount: {value: 5000, currency: EUR}"]
+)
+def test_test_routes_fails_a_wrong_amount_in_either_documented_form(tmp_path, amount):
+    result = run_test_routes_process(
+        tmp_path, f"- id: budget\n  text: '{BUDGET_5K}'\n  expect: [finance]\n  {amount}\n"
+    )
+    assert result.returncode == 1, result.stdout
+    assert "FAIL" in result.stdout and "budget: amount 5,000 USD instead of " in result.stdout
+    assert "amounts: 0/1 right" in result.stdout and "amounts 0.000 (0/1)" in result.stdout
+
+
+def test_test_routes_passes_a_right_amount_in_either_form(tmp_path):
+    text = "".join(
+        f"- text: '{BUDGET_5K}'\n  expect: [finance]\n  {amount}\n"
+        for amount in ("amount: {value: 5000, currency: USD}", "amount: {value: 5000}", "amount_usd: 5000")
+    )
+    result = run_test_routes_process(tmp_path, text)
+    assert result.returncode == 0, result.stdout
+    assert "amounts: 3/3 right" in result.stdout and "amounts 1.000 (3/3)" in result.stdout
+
+
+def test_test_routes_refuses_an_amount_it_could_not_check(tmp_path):
+    result = run_test_routes_process(
+        tmp_path, f"- id: bare\n  text: '{BUDGET_5K}'\n  expect: [finance]\n  amount: 5000\n  amount_usd: 5k\n"
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "case 1 (bare): amount: 5000 is not an amount: write amount: {value: 5000, currency: USD}" in result.stderr
+    assert "case 1 (bare): amount_usd: '5k' is not a number" in result.stderr
+
+
+def test_test_routes_reports_a_failing_who_owns_case_without_an_id(tmp_path):
+    result = run_test_routes_process(tmp_path, "- topic: contract renewals\n  expect: [sustainability]\n")
+    assert result.returncode == 1
+    assert "#1: 'contract renewals' missing sustainability" in result.stdout
+    assert "cases: 1 (0 routing, 1 who-owns), passed: 0, failed: 1" in result.stdout
+
+
 def test_test_routes_invalid_yaml_is_a_clear_error(tmp_path, capsys, monkeypatch):
     bad = tmp_path / "bad.yaml"
     bad.write_text("- id: x\n  text: [unclosed\n")
@@ -147,9 +204,10 @@ def test_test_routes_reports_metrics_per_file_and_scores_who_owns_cases(tmp_path
     code, out, _ = run(["test-routes", "--config-dir", str(CONFIG_DIR), str(routes), str(owners)], capsys, monkeypatch)
     assert code == 1  # the who-owns case labelled wrong fails the run
     assert "wrong-on-purpose" in out and "FAIL" in out
-    assert "routes.yaml (2 cases): strict 1.000 (2/2)" in out
+    assert "routes.yaml (2 cases: 2 routing, 0 who-owns): strict 1.000 (2/2)" in out
+    assert "cases: 4 (2 routing, 2 who-owns), passed: 3, failed: 1" in out
     assert "chatter tagged 0.000 (0/1)" in out
-    assert "owners.yaml (2 cases)" in out and "who-owns 0.500 (1/2)" in out
+    assert "owners.yaml (2 cases: 0 routing, 2 who-owns)" in out and "who-owns 0.500 (1/2)" in out
 
 
 # ---------------------------------------------------------------- owners by scope
