@@ -70,7 +70,7 @@ def load_or_report(config_dir: str | None, err: TextIO) -> BotConfig | None:
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=err)
-        print(f"configuration in {directory} is invalid; run `finops-bot check-config`", file=err)
+        print(f"finops-bot: configuration in {directory} is invalid; run `finops-bot check-config`", file=err)
         return None
 
 
@@ -81,7 +81,7 @@ def run_route(args: argparse.Namespace) -> int:
     stdin, out, err = sys.stdin, sys.stdout, sys.stderr
     if not args.jsonl and not args.sample and args.text is None and stdin.isatty():
         print(
-            "finops-bot route: give the message TEXT, pipe it on stdin, or use --jsonl / --sample",
+            "finops-bot: route: give the message TEXT, pipe it on stdin, or use --jsonl / --sample",
             file=err,
         )
         return 2

@@ -7,6 +7,7 @@ import datetime as dt
 import getpass
 import sys
 
+from bot.cli.common import add_config_dir
 from bot.cli.storage import _database_option, _engine, _guarded, _require_current
 from bot.domain.silences import Silence, SilenceError, format_matchers, parse_duration, parse_matchers
 from bot.storage.database import Database
@@ -23,14 +24,17 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--reason", default="", help="why: shown wherever the silence is")
     add.add_argument("--by", default=None, help="who sets it (default: the login name)")
     _database_option(add)
+    add_config_dir(add, used=False)
     add.set_defaults(func=_guarded(run_add))
     listing = actions.add_parser("list", help="silences in force and those ended in the last 7 days")
     _database_option(listing)
+    add_config_dir(listing, used=False)
     listing.set_defaults(func=_guarded(run_list))
     expire = actions.add_parser("expire", help="end a silence now")
     expire.add_argument("id", type=int)
     expire.add_argument("--by", default=None, help="who ends it (default: the login name)")
     _database_option(expire)
+    add_config_dir(expire, used=False)
     expire.set_defaults(func=_guarded(run_expire))
 
 

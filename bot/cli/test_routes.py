@@ -121,7 +121,7 @@ _PERIODS = ("hour", "day", "month", "year")
 def case_problems(name: str, cases: list[Mapping[str, Any]], persona_ids: Sequence[str]) -> list[str]:
     """Unknown keys, unknown persona ids, amounts in no documented form and an empty file, one line each."""
     if not cases:
-        return [f"{name}: no cases: a test-routes file is a YAML list of cases (text, expect, accept...)"]
+        return [f"finops-bot: {name}: no cases: a test-routes file is a YAML list of cases (text, expect, accept...)"]
     problems = []
     known = set(persona_ids)
     for number, case in enumerate(cases, 1):
@@ -171,20 +171,20 @@ def _load_cases(name: str, err: TextIO) -> list[Mapping[str, Any]] | None:
         with open(name, encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
     except OSError as exc:
-        print(f"{name}: cannot read: {exc.strerror or exc}", file=err)
+        print(f"finops-bot: {name}: cannot read: {exc.strerror or exc}", file=err)
         return None
     except UnicodeDecodeError as exc:
-        print(f"{name}: not UTF-8 text (byte {exc.start}): save the file as UTF-8", file=err)
+        print(f"finops-bot: {name}: not UTF-8 text (byte {exc.start}): save the file as UTF-8", file=err)
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
-        print(f"{name}{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}", file=err)
+        print(f"finops-bot: {name}{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}", file=err)
         return None
     if data is None:
         return []
     if not isinstance(data, list) or not all(isinstance(c, Mapping) for c in data):
-        print(f"{name}: expected a list of cases (mappings with text, expect, accept...)", file=err)
+        print(f"finops-bot: {name}: expected a list of cases (mappings with text, expect, accept...)", file=err)
         return None
     return data
 

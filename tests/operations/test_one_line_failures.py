@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -104,6 +105,76 @@ def test_check_config_slack_with_slack_down_says_so(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr.decode()
     assert "Slack unreachable" in result.stderr.decode()
+
+
+def test_check_config_slack_names_each_unresolved_target_once(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    shutil.copytree(SHIPPED_CONFIG, config_dir)
+    with SlackSimulator(socket_mode=False) as sim:
+        seed_workspace(sim, load_config(config_dir).config)
+        personas = config_dir / "personas.yaml"
+        personas.write_text(personas.read_text().replace("#finops-itfm", "#gone-itfm"))
+        result = cli(
+            "check-config",
+            "--slack",
+            "--config-dir",
+            str(config_dir),
+            env=bot_env(sim, database=None, config_dir=config_dir),
+        )
+    err = result.stderr.decode()
+    assert result.returncode == 1
+    assert err.count("gone-itfm") == 1, err
+    assert "unresolved Slack target: persona itfm: cannot resolve #gone-itfm" in err and "Traceback" not in err
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """Every command a user can run, with its parser (``deliveries`` runs alone and with ``retry``)."""
+    children = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if path and (not children or not children[0].required):
+        yield path, parser
+    for action in children:
+        for name, child in action.choices.items():
+            yield from _commands(child, (*path, name))
+
+
+def test_every_command_but_init_accepts_config_dir() -> None:
+    from bot.cli import build_parser
+
+    commands = dict(_commands(build_parser()))
+    assert ("deliveries",) in commands and ("deliveries", "retry") in commands and ("db", "status") in commands
+    lacking = [
+        " ".join(path)
+        for path, parser in commands.items()
+        if path != ("init",) and "--config-dir" not in {o for a in parser._actions for o in a.option_strings}
+    ]
+    assert lacking == []
+
+
+def test_deliveries_takes_config_dir_like_the_other_commands(tmp_path: Path) -> None:
+    result = cli("deliveries", "--config-dir", str(SHIPPED_CONFIG), cwd=tmp_path)
+    assert result.returncode == 1  # past the command line: there is no database here
+    assert one_line(result).startswith("finops-bot: no database at ")
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "expected"),
+    [
+        (["silence", "expire", "999"], 1, "no silence 999"),
+        (["silence", "add", "--match", "kubecost", "--for", "7d"], 2, "key=value"),
+        (["deliveries", "retry"], 2, "give delivery IDs or --all-failed"),
+        (["deliveries", "retry", "999"], 1, "not failed or not found: 999"),
+        (["test-routes", "missing.yaml"], 1, "missing.yaml: cannot read"),
+        (["db", "status", "--database-url", "postgresql://bot:hunter2@127.0.0.1:9/bot"], 1, "127.0.0.1:9"),
+    ],
+)
+def test_command_failures_share_one_prefix(
+    tmp_path: Path, database: str, command: list[str], code: int, expected: str
+) -> None:
+    env = {"DATABASE_URL": database, "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)}
+    result = cli(*command, env=env, cwd=tmp_path)
+    line = one_line(result)
+    assert result.returncode == code, line
+    assert line.startswith("finops-bot: ") and expected in line and "hunter2" not in line
 
 
 @pytest.mark.parametrize(
