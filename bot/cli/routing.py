@@ -104,12 +104,18 @@ def run_route(args: argparse.Namespace) -> int:
     return 0
 
 
-def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO) -> int:
-    """One decision (or error) per input line; a bad line never stops the stream."""
+def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: TextIO | None = None) -> int:
+    """One decision (or error record) per input line; a bad line never stops the stream.
+
+    A line that is not a Slack message is also named on ``err``, and makes the exit code 1 at the end:
+    routed as it is, it would read as an empty message and tag nobody, which looks like an answer.
+    """
+    err = err if err is not None else sys.stderr
     route = router.route
     dumps = json.dumps
     loads = json.loads
     batch: list[str] = []
+    invalid = 0
     try:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -117,20 +123,20 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO) -> int:
             try:
                 message = loads(line)
             except (ValueError, RecursionError) as exc:
-                batch.append(dumps({"line": number, "error": f"invalid JSON: {_short(exc)}"}))
+                problem: str | None = f"invalid JSON: {_short(exc)}"
             else:
-                if isinstance(message, Mapping):
-                    try:
-                        batch.append(dumps(jsonl_record(route(message))))
-                    except RecursionError:
-                        batch.append(dumps({"line": number, "error": "message nested too deeply"}))
-                    except Exception as exc:  # one bad message must not end the stream
-                        batch.append(dumps({"line": number, "error": f"cannot route: {type(exc).__name__}"}))
-                else:
-                    kind = type(message).__name__
-                    batch.append(
-                        dumps({"line": number, "error": f"expected a JSON object (a Slack message), got {kind}"})
-                    )
+                problem = slack_message_problem(message)
+            if problem is None:
+                try:
+                    batch.append(dumps(jsonl_record(route(message))))
+                except RecursionError:
+                    problem = "message nested too deeply"
+                except Exception as exc:  # one bad message must not end the stream
+                    problem = f"cannot route: {type(exc).__name__}"
+            if problem is not None:
+                invalid += 1
+                batch.append(dumps({"line": number, "error": problem}))
+                print(f"finops-bot: route --jsonl: line {number}: {problem}", file=err)
             if len(batch) >= _JSONL_BATCH:
                 out.write("\n".join(batch) + "\n")
                 batch.clear()
@@ -139,18 +145,47 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO) -> int:
         if batch:
             out.write("\n".join(batch) + "\n")
         out.flush()
-    return 0
+    return _invalid_lines(invalid, err, "route --jsonl")
+
+
+_MESSAGE_KEYS = {"text": str, "attachments": list, "blocks": list}
+_JSON_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "true or false", int: "a number"}
+
+
+def _json_kind(value: object) -> str:
+    return "null" if value is None else _JSON_KINDS.get(type(value), "a number")
+
+
+def slack_message_problem(message: object) -> str | None:
+    """Why a parsed JSON line is not a Slack message (text, attachments, blocks), or None."""
+    if not isinstance(message, Mapping):
+        return f"expected a JSON object (a Slack message), got {_json_kind(message)}"
+    for key, kind in _MESSAGE_KEYS.items():
+        value = message.get(key)
+        if value is not None and not isinstance(value, kind):
+            return f"'{key}' must be {_JSON_KINDS[kind]}, got {_json_kind(value)}"
+    if all(message.get(key) is None for key in _MESSAGE_KEYS):
+        keys = ", ".join(sorted(map(str, message))[:5]) or "none"
+        return f"not a Slack message: no text, attachments or blocks (its keys: {keys})"
+    return None
+
+
+def _invalid_lines(count: int, err: TextIO, command: str) -> int:
+    if not count:
+        return 0
+    print(f"finops-bot: {command}: {count} line{'s' if count != 1 else ''} of invalid input (named above)", file=err)
+    return 1
 
 
 def jsonl_record(decision: Any) -> dict[str, object]:
+    from bot.routing.decision import money_dict  # here: importing the router's modules slows every command
+
     team = decision.team
-    amount = decision.amount
     return {
         "personas": list(decision.personas),
         "topics": list(decision.topics),
         "amount_usd": decision.amount_usd,
-        # The figure as stated, when amount_usd alone does not say it (another currency, a rate).
-        "amount": amount.stated() if amount is not None and (amount.per or amount.currency != "USD") else None,
+        "amount": money_dict(decision.amount),  # the object `route --json` gives
         "team": team.team_id if team is not None else None,
         "team_scope": team.scope if team is not None else None,
         "explanation": decision.explanation,
@@ -259,24 +294,45 @@ def scope_answer(config: BotConfig, query: str) -> Any:
     return answer_scope(OwnerResolver(config.owners), query)
 
 
-def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO) -> int:
+def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO, err: TextIO | None = None) -> int:
+    """One answer (or error record) per line: ``{"topic": "..."}`` or a JSON string; anything else is
+    named on ``err`` and makes the exit code 1 at the end."""
+    err = err if err is not None else sys.stderr
+    invalid = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             request = json.loads(line)
         except ValueError as exc:
-            record: dict[str, object] = {"line": number, "error": f"invalid JSON: {_short(exc)}"}
+            problem: str | None = f"invalid JSON: {_short(exc)}"
         else:
-            topic = request.get("topic", "") if isinstance(request, Mapping) else request
-            if isinstance(topic, str):
-                scoped = scope_answer(lookup.config, topic)
-                record = scoped.to_dict() if scoped is not None else lookup.lookup(topic).to_dict()
-            else:
-                record = {"line": number, "error": 'expected {"topic": "..."}'}
+            problem = _who_owns_problem(request)
+        if problem is None:
+            topic = request["topic"] if isinstance(request, Mapping) else request
+            scoped = scope_answer(lookup.config, topic)
+            record = scoped.to_dict() if scoped is not None else lookup.lookup(topic).to_dict()
+        else:
+            invalid += 1
+            record = {"line": number, "error": problem}
+            print(f"finops-bot: who-owns --jsonl: line {number}: {problem}", file=err)
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     out.flush()
-    return 0
+    return _invalid_lines(invalid, err, "who-owns --jsonl")
+
+
+def _who_owns_problem(request: object) -> str | None:
+    if isinstance(request, str):
+        return None
+    expected = 'expected {"topic": "..."}'
+    if not isinstance(request, Mapping):
+        return f"{expected}, got {_json_kind(request)}"
+    unknown = sorted(str(key) for key in request if key != "topic")
+    if unknown:
+        return f"{expected}, got the key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+    if not isinstance(request.get("topic"), str):
+        return f"{expected}, got 'topic' as {_json_kind(request.get('topic'))}"
+    return None
 
 
 def describe_owners(config: BotConfig, answer: Any) -> str:
