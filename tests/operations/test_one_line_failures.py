@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -250,7 +251,7 @@ def test_socket_serves_health_and_stops_cleanly_on_sigterm(tmp_path: Path, datab
     port = free_port()
     with SlackSimulator() as sim:
         seed_workspace(sim, config)
-        env = {**os.environ, **bot_env(sim, database=database, config_dir=SHIPPED_CONFIG)}
+        env = {**os.environ, **bot_env(sim, database=database, config_dir=SHIPPED_CONFIG), "LOG_LEVEL": "INFO"}
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "socket", "--health-port", str(port), "--health-host", "127.0.0.1"],
             env=env,
@@ -271,6 +272,40 @@ def test_socket_serves_health_and_stops_cleanly_on_sigterm(tmp_path: Path, datab
                 process.wait()
     output = process.stdout.read().decode() if process.stdout else ""
     assert "Traceback" not in output
+    # Connecting and stopping are the normal course of things, not warnings.
+    assert " INFO bot.cli.processes: socket mode connected" in output
+    assert " INFO bot.cli.processes: socket mode stopping" in output
+    assert " WARNING " not in output, output
+
+
+def test_the_first_scheduler_start_on_a_new_database_warns_of_nothing_missed(tmp_path: Path, database: str) -> None:
+    lines: list[str] = []
+    with SlackSimulator() as sim:
+        seed_workspace(sim, load_config(SHIPPED_CONFIG).config)
+        env = {**os.environ, **bot_env(sim, database=database, config_dir=SHIPPED_CONFIG), "LOG_LEVEL": "INFO"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "scheduler"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        reader = threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True)
+        reader.start()
+        try:
+            # The first tick runs at start; the shipped duties fired several times in the week before.
+            wait_until(lambda: any("on this database" in line for line in lines), timeout=60, what="the first tick")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        reader.join(timeout=10)
+    output = "".join(lines)
+    assert "Traceback" not in output
+    assert [line for line in lines if " WARNING " in line] == []
+    assert "earlier fire time(s) recorded as before the schedule was installed, not posted" in output
 
 
 def _get(url: str) -> dict | None:
