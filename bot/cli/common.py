@@ -55,12 +55,14 @@ CONFIG_DIR_HELP = (
 )
 
 
-def add_config_dir(parser: argparse.ArgumentParser) -> None:
+def add_config_dir(parser: argparse.ArgumentParser, *, used: bool = True) -> None:
+    """``used=False``: a command that reads only the database accepts it too, so one
+    ``--config-dir`` can be passed to every command of a script."""
     parser.add_argument(
         "--config-dir",
         default=None,
         metavar="DIR",
-        help=CONFIG_DIR_HELP,
+        help=CONFIG_DIR_HELP if used else "accepted like every command's; this one reads only the database",
     )
 
 

@@ -46,7 +46,7 @@ def run_check_config(args: argparse.Namespace) -> int:
         try:
             settings.require("SLACK_BOT_TOKEN")
         except SettingsError as error:
-            print(f"--slack: {error}", file=sys.stderr)
+            print(f"finops-bot: --slack: {error}", file=sys.stderr)
             return 1
         from slack_sdk.errors import SlackApiError
 

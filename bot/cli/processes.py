@@ -223,9 +223,9 @@ def run_socket(args: argparse.Namespace) -> int:
     handler = SocketModeHandler(app, settings.app_token.value)
     try:
         handler.connect()
-        log.warning("socket mode connected")
+        log.info("socket mode connected")
         stop.wait()  # SIGTERM or SIGINT: close the connection, let the relay flush, exit 0
-        log.warning("socket mode stopping")
+        log.info("socket mode stopping")
     finally:
         handler.close()
         if health is not None:
