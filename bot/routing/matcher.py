@@ -27,6 +27,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, repeat
+from itertools import count as count_from
+from operator import is_
 from typing import NamedTuple
 
 from bot.routing.normalize import fold, split_camel, stemmer_for
@@ -94,6 +97,18 @@ _COMPONENT_SET = frozenset(_COMPONENT_PARTS)
 # pattern starts with a literal separator, so a scan costs almost nothing on
 # text without one; the rest of the compound is found around each hit.
 _COMPONENT_AFTER_SEPARATOR = re.compile("[-_](?:" + "|".join(_COMPONENT_PARTS) + r")(?![^\W_])", re.IGNORECASE)
+
+
+# ASCII letters and digits kept, every other byte a space: for ASCII text,
+# splitting the translated bytes gives _WORD's words three times faster.
+_ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+
+
+def _words(text: str) -> list[str]:
+    """``_WORD.findall(text)``."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    return _WORD.findall(text)
 
 
 def _is_name_char(ch: str) -> bool:
@@ -433,7 +448,7 @@ class TermIndex:
             budget = [TYPO_WORK_PER_MESSAGE, NEW_WORDS_PER_MESSAGE]
         if "-" in text or "_" in text:
             text = _opaque_names(text)
-        words = _WORD.findall(text)
+        words = _words(text)
         if not _CAMEL_HINT.search(text):
             return words
         humped = set(_CAMEL_WORD.findall(text))
@@ -473,15 +488,13 @@ class TermIndex:
         return self.tokens(text, budget), budget
 
     def match_tokens(self, tokens: list[str], budget: list[int]) -> list[Hit]:
-        cached = self._token_cache.get
-        found = [cached(token) for token in tokens]
+        found = list(map(self._token_cache.get, tokens))
         if None in found:
+            # Only the new words are resolved, left to right as they come.
             remember = self._remember
-            stems: list[str] = [
-                s if s is not None else remember(t, budget) for s, t in zip(found, tokens, strict=False)
-            ]
-        else:
-            stems = found  # type: ignore[assignment]  # no None left: every token was cached
+            for i in list(compress(count_from(), map(is_, found, repeat(None)))):
+                found[i] = remember(tokens[i], budget)
+        stems: list[str] = found  # type: ignore[assignment]  # no None left
         hits: list[Hit] = []
         new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
         lengths = self._lengths.get
@@ -490,13 +503,15 @@ class TermIndex:
         if typo_tokens and typo_tokens.isdisjoint(tokens):
             typo_tokens = set()
         count = len(stems)
+        # The words that can start a term, found without a Python-level loop
+        # over every word: most words of an alert start none.
+        starts = compress(count_from(), map(self._lengths.__contains__, stems))
         i = 0
-        while i < count:
-            options = lengths(stems[i])
-            if options is None:
-                i += 1
-                continue
-            for length in options:
+        for start in starts:
+            if start < i:
+                continue  # inside the phrase matched before
+            i = start
+            for length in lengths(stems[i]):  # type: ignore[union-attr]  # a key of _lengths
                 if i + length > count:
                     continue
                 key = (stems[i],) if length == 1 else tuple(stems[i : i + length])

@@ -116,10 +116,11 @@ def read_alert(text: str) -> AlertFacts:
     """The formats ``text`` is in and every identifier they (and plain text) carry."""
     text = text[:_SCAN_CHARS]
     recognised = recognise(text)
+    lowered = text.lower() if text.isascii() else None
     found: dict[Identifier, None] = {}
     for source in recognised:
-        found.update(dict.fromkeys(source.read(text)))
-    found.update(dict.fromkeys(GENERIC.read(text)))
+        found.update(dict.fromkeys(source.read(text, lowered)))
+    found.update(dict.fromkeys(GENERIC.read(text, lowered)))
     return AlertFacts(tuple(s.id for s in recognised), tuple(found))
 
 
