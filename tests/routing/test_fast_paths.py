@@ -22,7 +22,7 @@ from bot.config.models import OwnersFile
 from bot.routing import amounts, matcher
 from bot.routing.owners import OwnerResolver
 from bot.routing.slack_text import message_text
-from bot.routing.sources import GENERIC, SOURCES, Identifier
+from bot.routing.sources import GENERIC, SOURCES, Identifier, recognise
 from bot.routing.sources.base import Pattern, required_literal
 from bot.routing.sources.generic import _ACCOUNT
 
@@ -63,13 +63,14 @@ def test_a_pattern_skips_only_texts_it_cannot_match(found: Pattern) -> None:
 
 
 def test_the_required_literal_is_read_from_the_pattern() -> None:
-    assert required_literal(re.compile(r"\bproject(?:[ _]?id)?[\s:]{0,3}(?P<v>\w+)", re.I)) == ("project", True)
-    assert required_literal(re.compile(r"\bService:\s*(?P<v>\w+)")) == ("Service:", False)
-    assert required_literal(re.compile(r'"(?i:budgetId)"\s*:')) == ('"budgetid"', True)
-    assert required_literal(re.compile(r"(?<![\w-])(?P<v>rg-[\w.-]{1,87})")) == ("rg-", False)
-    # An alternative, a repeat or an optional group ends a run: nothing is required.
-    assert required_literal(re.compile(r"(?:budget|cost) name")) == (" name", False)
-    assert required_literal(re.compile(r"ab?c")) == ("", False)
+    assert required_literal(re.compile(r"\bproject(?:[ _]?id)?[\s:]{0,3}(?P<v>\w+)", re.I)) == ("project", True, True)
+    assert required_literal(re.compile(r"\bService:\s*(?P<v>\w+)")) == ("Service:", False, True)
+    assert required_literal(re.compile(r'"(?i:budgetId)"\s*:')) == ('"budgetid"', True, True)
+    assert required_literal(re.compile(r"(?<![\w-])(?P<v>rg-[\w.-]{1,87})")) == ("rg-", False, True)
+    # An alternative, a repeat or an optional group ends a run: what follows is
+    # still required, but matches do not start with it.
+    assert required_literal(re.compile(r"(?:budget|cost) name")) == (" name", False, False)
+    assert required_literal(re.compile(r"ab?c")) == ("", False, False)
 
 
 def test_ascii_words_are_the_regex_words() -> None:
@@ -119,3 +120,21 @@ def test_written_tags_are_found_as_by_a_full_scan() -> None:
     for text in [*TEXTS, "TEAM = payments, team:checkout team=team=x cost-center=1234", "ſteam=x Team=é"]:
         expected = [(m.start(), m.group(0)) for m in resolver._tag_re.finditer(text)]
         assert [(m.start(), m.group(0)) for m in resolver._written_tags(text)] == expected, text
+
+
+def test_the_marker_automaton_recognises_what_each_source_would() -> None:
+    texts = [*TEXTS, "Cost Anomaly Detected", "AWS Cost Anomaly Detection", "kubecost-cost-analyzer Datadog"]
+    for text in texts:
+        assert recognise(text) == tuple(source for source in SOURCES if source.recognises(text)), text
+    assert {source.id for source in recognise("Kubecost alert via Datadog [Triggered]")} == {"kubecost", "datadog"}
+
+
+def test_humped_words_are_the_backtracking_regexs_words() -> None:
+    reference = re.compile(r"[^\W_]*[a-z][A-Z][^\W_]*")
+    rng = random.Random(9)
+    texts = [*TEXTS, *("".join(rng.choice("aZ_ 9é-") for _ in range(rng.randint(0, 30))) for _ in range(20_000))]
+    for text in texts:
+        assert matcher._CAMEL_WORD.findall(text) == reference.findall(text), text
+        if text.isascii():
+            spaced = text.encode("ascii").translate(matcher._ASCII_WORD_BYTES).decode("ascii")
+            assert matcher._humped_words(spaced) == set(reference.findall(text)), text

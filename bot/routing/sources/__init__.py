@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ahocorasick_rs import AhoCorasick, MatchKind
+
 from bot.routing.sources import (
     aws_anomaly,
     aws_budgets,
@@ -108,8 +110,24 @@ class AlertFacts:
         return tuple(f"{i.kind}:{i.value.lower()}" for i in self.identifiers if i.kind in IDENTITY_KINDS)
 
 
+# Every source's markers in one Aho-Corasick automaton: one pass over the text
+# finds which are present, where testing each marker with `in` took a scan each.
+_MARKERS = tuple(dict.fromkeys(marker for source in SOURCES for marker in source.markers))
+_MARKER_INDEX = {marker: index for index, marker in enumerate(_MARKERS)}
+_SOURCE_MARKERS = tuple(frozenset(_MARKER_INDEX[m] for m in source.markers) for source in SOURCES)
+_MARKER_SCAN = AhoCorasick(_MARKERS, matchkind=MatchKind.Standard)
+
+
 def recognise(text: str) -> tuple[AlertSource, ...]:
-    return tuple(source for source in SOURCES if source.recognises(text))
+    """The sources whose markers ``text`` contains (``AlertSource.recognises``), table order."""
+    # Overlapping matches: every marker that occurs is reported, even one
+    # inside or across another ("Anomaly Detected" within "Cost Anomaly Detected").
+    present = {found[0] for found in _MARKER_SCAN.find_matches_as_indexes(text, overlapping=True)}
+    if not present:
+        return ()
+    return tuple(
+        source for source, markers in zip(SOURCES, _SOURCE_MARKERS, strict=True) if not markers.isdisjoint(present)
+    )
 
 
 def read_alert(text: str) -> AlertFacts:

@@ -73,21 +73,30 @@ class Pattern:
     regex: re.Pattern[str]
     loose: bool = False
     # A piece of text every match contains (``required_literal``): a text
-    # without it is not scanned. ``folded``: compared lower-cased.
+    # without it is not scanned. ``folded``: compared lower-cased. ``anchored``:
+    # every match starts with it, so only its occurrences are tried.
     literal: str = ""
     folded: bool = False
+    anchored: bool = False
 
     def find(self, text: str, lowered: str | None = None) -> Iterator[str]:
         """Values found in ``text``; ``lowered`` is ``text.lower()`` when the
         text is ASCII (else None: a case-insensitive literal is not checked)."""
         literal = self.literal
-        if literal:
-            if not self.folded:
-                if literal not in text:
-                    return
-            elif lowered is not None and literal not in lowered:
+        matches: Iterable[re.Match[str]]
+        if not literal:
+            matches = self.regex.finditer(text)
+        else:
+            written = lowered if self.folded else text
+            if written is None:
+                matches = self.regex.finditer(text)
+            elif literal not in written:
                 return
-        for match in self.regex.finditer(text):
+            elif self.anchored:
+                matches = self._at_literal(text, written)
+            else:
+                matches = self.regex.finditer(text)
+        for match in matches:
             value = match.group("v").strip().strip(".,;:")
             if not value:
                 continue
@@ -95,30 +104,52 @@ class Pattern:
                 continue
             yield value
 
+    def _at_literal(self, text: str, written: str) -> Iterator[re.Match[str]]:
+        """``self.regex.finditer(text)``, tried only where the literal starts.
+
+        A pattern opening with ``\\b`` or a look-behind gives the regex engine
+        no prefix to skip to, so its scan tries every character; ``str.find``
+        skips to the literal every match starts with. A match tried at an
+        index sees the text before it, as in the scan, and the next one is
+        looked for from its end, as finditer does.
+        """
+        find = written.find
+        match_at = self.regex.match
+        literal = self.literal
+        end = 0
+        at = find(literal)
+        while at != -1:
+            match = match_at(text, at)
+            if match is not None:
+                yield match
+                end = match.end()
+            at = find(literal, max(at + 1, end))
+
 
 _LOOKS_LIKE_ID = re.compile(r"[\d-]")
 
 
 def pattern(kind: IdKind, regex: str, *, loose: bool = False, flags: int = 0) -> Pattern:
     compiled = re.compile(regex, flags)
-    literal, folded = required_literal(compiled)
-    return Pattern(kind, compiled, loose, literal, folded)
+    literal, folded, anchored = required_literal(compiled)
+    return Pattern(kind, compiled, loose, literal, folded, anchored)
 
 
 # Shorter literals are found in almost every text: not worth a check.
 _MIN_LITERAL = 3
 
 
-def required_literal(regex: re.Pattern[str]) -> tuple[str, bool]:
+def required_literal(regex: re.Pattern[str]) -> tuple[str, bool, bool]:
     """The longest run of literal characters every match of ``regex`` contains,
-    and whether it is compared lower-cased (it has case-insensitive letters).
+    whether it is compared lower-cased (it has case-insensitive letters), and
+    whether every match starts with it (nothing but zero-width checks before).
 
     Only the pattern's top-level sequence is read (with the groups that are
     always taken): zero-width assertions (``\\b``, lookarounds) are skipped, any
     repeat, class or alternative ends a run. Every character of such a run is
     in every match, in order and adjacent, so a text without the run has no
-    match. ("", False) when no run is long enough; non-ASCII letters in a
-    case-insensitive run end it, since lower-casing is exact only for ASCII.
+    match. ("", False, False) when no run is long enough; non-ASCII letters in
+    a case-insensitive run end it, since lower-casing is exact only for ASCII.
     """
     runs: list[list[tuple[str, bool]]] = [[]]
 
@@ -138,10 +169,11 @@ def required_literal(regex: re.Pattern[str]) -> tuple[str, bool]:
     walk(_parser.parse(regex.pattern, regex.flags), bool(regex.flags & re.IGNORECASE))
     best = max(runs, key=len)
     if len(best) < _MIN_LITERAL:
-        return "", False
+        return "", False, False
     folded = any(case and ch.lower() != ch.upper() for ch, case in best)
     text = "".join(ch for ch, _ in best)
-    return (text.lower(), True) if folded else (text, False)
+    anchored = best is runs[0]
+    return (text.lower() if folded else text), folded, anchored
 
 
 def json_string(kind: IdKind, *keys: str) -> Pattern:
