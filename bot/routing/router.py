@@ -50,6 +50,13 @@ SINGLE_TERM_SECONDARY = 2.0
 SIGNAL_SECONDARY_RATIO = 0.4
 
 
+# Evidence by term signature (see _decide): a few thousand distinct signatures
+# cover a channel's alert formats and people's usual asks.
+SCORED_CACHE_SIZE = 4096
+# (context bits, evidence by topic, topics ranked): shared, never changed.
+_Scored = tuple[int, dict[str, TopicEvidence], tuple[tuple[str, TopicEvidence], ...]]
+
+
 class Router:
     """Routes messages with one immutable config; safe to share between threads."""
 
@@ -64,6 +71,7 @@ class Router:
         self._rates = {**DEFAULT_RATES, **routing.currencies.to_usd}
         self.owners = OwnerResolver(config.owners)
         self._has_owners = not self.owners.empty
+        self._scored: dict[tuple[tuple[tuple[str, ...], bool, bool], ...], _Scored] = {}
 
     # ------------------------------------------------------------------ API
 
@@ -97,22 +105,18 @@ class Router:
             return Decision(is_request=False, explanation="Empty message: nothing to route.")
         hits, tokens = self.reader.read(text)
         money = headline(text, self._rates)
-        mask = 0
         scorer = self.scorer
-        masks = scorer.masks
-        evidence: dict[str, TopicEvidence] = {}
-        weights = scorer.weights
-        for hit in hits:
-            ident = hit.term.ident
-            mask |= masks[ident]
-            if ident in weights:
-                scorer.add_evidence(evidence, hit)
-        for ev in evidence.values():
-            ev.finish()
+        # The evidence depends only on which terms matched, in which order, and
+        # how (typo, fee): messages that differ in ids, amounts and filler
+        # words share it. Read-only once stored; bounded like the token cache.
+        signature = tuple([(hit[0].ident, hit[2], hit[3]) for hit in hits])
+        scored = self._scored.get(signature)
+        if scored is None:
+            scored = self._score(hits)
+            if len(self._scored) < SCORED_CACHE_SIZE:
+                self._scored[signature] = scored
+        mask, evidence, ranked = scored
         context = Context.of(mask, money is not None, "?" in text and bool(QUESTION.search(text)))
-        rank = scorer.corroborated(evidence)
-        order = scorer.order
-        ranked = sorted(evidence.items(), key=lambda item: (-rank[item[0]], order[item[0]]))
 
         assemble = self._assemble
         factor = context.factor
@@ -143,6 +147,25 @@ class Router:
             return assemble.fallback(bool(ranked), scorer.matched(hits), money)
         return assemble.no_route("Not a FinOps request: too little cloud-cost evidence", hits, money)
 
+    def _score(self, hits: list[Hit]) -> _Scored:
+        """The message's context bits, each topic's evidence, and the topics ranked."""
+        mask = 0
+        scorer = self.scorer
+        masks = scorer.masks
+        evidence: dict[str, TopicEvidence] = {}
+        weights = scorer.weights
+        for hit in hits:
+            ident = hit.term.ident
+            mask |= masks[ident]
+            if ident in weights:
+                scorer.add_evidence(evidence, hit)
+        for ev in evidence.values():
+            ev.finish()
+        rank = scorer.corroborated(evidence)
+        order = scorer.order
+        ranked = tuple(sorted(evidence.items(), key=lambda item: (-rank[item[0]], order[item[0]])))
+        return mask, evidence, ranked
+
     def _chosen(
         self,
         text: str,
@@ -150,7 +173,7 @@ class Router:
         tokens: list[str],
         mask: int,
         evidence: dict[str, TopicEvidence],
-        ranked: list[tuple[str, TopicEvidence]],
+        ranked: tuple[tuple[str, TopicEvidence], ...],
     ) -> list[str]:
         """The topics tagged: those the message's clauses ask about, the best
         one, and another when it is nearly as strong or settled by a "^2" term."""

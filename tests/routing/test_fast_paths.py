@@ -138,3 +138,19 @@ def test_humped_words_are_the_backtracking_regexs_words() -> None:
         if text.isascii():
             spaced = text.encode("ascii").translate(matcher._ASCII_WORD_BYTES).decode("ascii")
             assert matcher._humped_words(spaced) == set(reference.findall(text)), text
+
+
+def test_messages_with_the_same_terms_share_their_evidence_not_their_decision(shipped_config) -> None:
+    from bot.routing.router import Router
+
+    router = Router(shipped_config)
+    first = router.route_text("Our AWS bill for account 111122223333 is up $4,100 this month, who checks?")
+    signatures = len(router._scored)
+    second = router.route_text("Our AWS bill for account 444455556666 is up €9,000 this month, who checks?")
+    assert len(router._scored) == signatures  # the second message reused the first's evidence
+    assert (first.amount_usd, second.amount and second.amount.currency) == (4100, "EUR")
+    # Each decision is the one a router without that cache entry makes.
+    assert second == Router(shipped_config).route_text(
+        "Our AWS bill for account 444455556666 is up €9,000 this month, who checks?"
+    )
+    assert first.personas and first.topics == second.topics
