@@ -1,17 +1,25 @@
-"""Router benchmark: `route --jsonl` throughput, scaling with terms, memory.
+"""Router benchmark: `route --jsonl` throughput against a substring scan and the tree before, scaling, memory.
 
-    .venv/bin/python bench/bench_router.py [--messages 20000] [--memory-messages 100000]
+    .venv/bin/python -m bench.bench_router [--messages 20000] [--unique 10000] [--rounds 5]
+        [--baseline TREE] [--memory-messages 100000]
 
-1. Throughput: the same realistic mix (short human requests and chatter, long
-   alert payloads in text / attachments / blocks / JSON code blocks) through
-   `route --jsonl`'s code path and through a plain substring scan over the
-   same number of keywords (lower-cased text, `keyword in text` per keyword),
-   both parsing JSON in and writing JSON out, side by side in one run.
+1. Throughput, in worker processes that take turns round by round (order
+   rotated, median of the rounds): `route --jsonl`'s code path and a plain
+   substring scan over the same number of keywords (lower-cased text,
+   `keyword in text` per keyword), both parsing JSON in and writing JSON out,
+   on two workloads: the realistic mix (short human text, alert payloads in
+   text / attachments / blocks / JSON code blocks; lines may repeat) and
+   unique messages (``bench/router_workload.py``: every line different, long
+   JSON payloads included, so no input-keyed cache helps). With ``--baseline``
+   (or BENCH_BASELINE) the router of that source tree (a `git worktree` of the
+   commit before) runs in the same rounds; each is also run with 50 teams in
+   owners.yaml. Ratios are medians of each round's ratio; CPU is the worker's
+   own CPU time per message.
 2. Scaling: time per message with 100x the shipped terms (synthetic extra
-   topics) against the shipped config. Target <= 1.5x.
-3. Memory: `finops-bot route --jsonl` as a subprocess over 100,000 messages;
-   peak RSS from getrusage(RUSAGE_CHILDREN) in a small launcher process.
-   Target < 200 MB.
+   topics) against the shipped config, in this process. Target <= 1.5x.
+3. Memory: `finops-bot route --jsonl` as a subprocess over 100,000 unique
+   messages; peak RSS from getrusage(RUSAGE_CHILDREN) in a small launcher
+   process. Target < 200 MB.
 
 Prints a markdown section and writes bench/out/router.json.
 """
@@ -23,22 +31,26 @@ import io
 import json
 import os
 import random
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.machine import describe, machine_facts  # noqa: E402
+from bench.router_workload import fifty_teams, unique_messages  # noqa: E402
 from bot.cli.routing import route_jsonl  # noqa: E402
 from bot.config.loader import load_config  # noqa: E402
 from bot.config.models import BotConfig, Owners, RoutingFile, Topic  # noqa: E402
 from bot.routing.matcher import split_boost  # noqa: E402
 from bot.routing.router import Router  # noqa: E402
-from bot.routing.slack_text import message_text  # noqa: E402
 
 HUMAN = [
     "found ~{n} unattached EBS volumes in {region}, ok to delete them? roughly ${k}k/mo",
@@ -186,15 +198,6 @@ def shipped_keywords(config: BotConfig) -> list[str]:
     return sorted({split_boost(term)[0].lower() for topic in config.routing.topics for term in topic.terms})
 
 
-def substring_scan(lines: list[str], keywords: list[str], out: io.TextIOBase) -> None:
-    """The baseline: lower-case the message text and test every keyword with `in`."""
-    for line in lines:
-        message = json.loads(line)
-        text = message_text(message).lower() if isinstance(message, dict) else ""
-        found = [kw for kw in keywords if kw in text]
-        out.write(json.dumps({"keywords": found[:5], "tagged": bool(found)}) + "\n")
-
-
 def inflated_config(config: BotConfig, factor: int, seed: int = 11) -> BotConfig:
     """The shipped config plus synthetic topics holding (factor - 1) x its terms."""
     rng = random.Random(seed)
@@ -259,62 +262,188 @@ def peak_rss_of_cli(lines: list[str], config_dir: Path) -> tuple[float, float]:
     return int(max_rss_kib) / 1024, float(elapsed)
 
 
+# A contender in its own process, so two source trees of `bot` can take turns:
+# it loads its tree's router (or runs the scan), warms it as a long-running
+# stream would, then routes a whole workload per "run <n>" line and answers
+# "<wall seconds> <CPU seconds>".
+_WORKER = """
+import io, json, sys, time
+mode, config_dir, keywords_path, *paths = sys.argv[1:]
+from bot.cli.routing import route_jsonl
+from bot.config.loader import load_config
+from bot.routing.router import Router
+from bot.routing.slack_text import message_text
+workloads = [[line.encode() for line in open(p, encoding="utf-8").read().splitlines()] for p in paths]
+if mode == "scan":
+    keywords = json.loads(open(keywords_path, encoding="utf-8").read())
+    def run(lines):
+        out = io.StringIO()
+        for line in lines:
+            message = json.loads(line)
+            text = message_text(message).lower() if isinstance(message, dict) else ""
+            found = [kw for kw in keywords if kw in text]
+            out.write(json.dumps({"keywords": found[:5], "tagged": bool(found)}) + "\\n")
+else:
+    router = Router(load_config(config_dir).config)
+    def run(lines):
+        route_jsonl(router, lines, io.StringIO())
+for lines in workloads:
+    run(lines[:2000])
+print("ready", flush=True)
+for command in sys.stdin:
+    if not command.startswith("run"):
+        break
+    lines = workloads[int(command.split()[1])]
+    wall, cpu = time.perf_counter(), time.process_time()
+    run(lines)
+    print(time.perf_counter() - wall, time.process_time() - cpu, flush=True)
+"""
+
+
+class Worker:
+    def __init__(self, tree: Path, mode: str, config_dir: Path, keywords: Path, workloads: list[Path]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _WORKER, mode, str(config_dir), str(keywords), *map(str, workloads)],
+            cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready"
+
+    def run(self, workload: int) -> tuple[float, float]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"run {workload}\n")
+        self.process.stdin.flush()
+        wall, cpu = self.process.stdout.readline().split()
+        return float(wall), float(cpu)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("quit\n")
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--messages", type=int, default=int(os.environ.get("BENCH_ROUTER_MESSAGES", 20_000)))
+    parser.add_argument("--unique", type=int, default=int(os.environ.get("BENCH_ROUTER_UNIQUE", 10_000)))
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 5)))
     parser.add_argument("--memory-messages", type=int, default=100_000)
     parser.add_argument("--config-dir", default=str(REPO / "config"))
+    parser.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE"), help="source tree of the router before")
     args = parser.parse_args()
+    config_dir = Path(args.config_dir)
+    owners, accounts = fifty_teams()
 
     # Memory first, while this process is still small: a forked child's peak
     # RSS would otherwise include pages inherited from the benchmark itself.
-    memory_lines = make_messages(args.memory_messages, seed=3)
-    rss_mb, cli_s = peak_rss_of_cli(memory_lines, Path(args.config_dir))
+    memory_lines = unique_messages(args.memory_messages, seed=3, accounts=accounts)
+    rss_mb, cli_s = peak_rss_of_cli(memory_lines, config_dir)
     del memory_lines
 
-    config = load_config(args.config_dir).config
-    lines = make_messages(args.messages)
-    encoded = [line.encode("utf-8") for line in lines]
-    mean_chars = sum(len(line) for line in lines) / len(lines)
+    config = load_config(config_dir).config
     keywords = shipped_keywords(config)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-router-"))
+    try:
+        teams_dir = scratch / "config-50-teams"
+        shutil.copytree(config_dir, teams_dir)
+        (teams_dir / "owners.yaml").write_text(yaml.safe_dump(owners, sort_keys=False), encoding="utf-8")
+        keywords_path = scratch / "keywords.json"
+        keywords_path.write_text(json.dumps(keywords), encoding="utf-8")
+        mixed = make_messages(args.messages)
+        unique = unique_messages(args.unique, seed=5, accounts=accounts)
+        assert len(set(unique)) == len(unique)
+        paths = [scratch / "mixed.jsonl", scratch / "unique.jsonl"]
+        for path, lines in zip(paths, (mixed, unique), strict=True):
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        sizes = {0: len(mixed), 1: len(unique)}
+        trees = {"this": REPO, **({"before": Path(args.baseline).resolve()} if args.baseline else {})}
+        workers: dict[str, Worker] = {"scan": Worker(REPO, "scan", config_dir, keywords_path, paths)}
+        for name, tree in trees.items():
+            workers[name] = Worker(tree, "router", config_dir, keywords_path, paths)
+            workers[f"{name}, 50 teams"] = Worker(tree, "router", teams_dir, keywords_path, paths[1:])
+        # (worker, workload index in that worker, workload id)
+        runs = [(w, 0, 0) for w in ("scan", *trees)] + [(w, 1, 1) for w in ("scan", *trees)]
+        runs += [(f"{name}, 50 teams", 0, 1) for name in trees]
+        timings: dict[tuple[str, int], list[tuple[float, float]]] = {(w, k): [] for w, _, k in runs}
+        for round_number in range(args.rounds):
+            shift = round_number % len(runs)
+            for worker, index, workload in runs[shift:] + runs[:shift]:
+                timings[(worker, workload)].append(workers[worker].run(index))
+        for worker in workers.values():
+            worker.close()
 
-    router = Router(config)
-    big = inflated_config(config, 100)
-    big_terms = sum(len(t.terms) for t in big.routing.topics)
-    build_start = time.perf_counter()
-    big_router = Router(big)
-    big_build_s = time.perf_counter() - build_start
-    # Warm the token caches as a long-running stream would, then interleave the
-    # three contenders round by round so machine noise hits them alike.
-    route_jsonl(router, encoded[:2000], io.StringIO())
-    route_jsonl(big_router, encoded[:2000], io.StringIO())
-    contenders = {
-        "router": lambda: route_jsonl(router, encoded, io.StringIO()),
-        "scan": lambda: substring_scan(lines, keywords, io.StringIO()),
-        "big": lambda: route_jsonl(big_router, encoded, io.StringIO()),
-    }
-    best = {name: float("inf") for name in contenders}
-    for _ in range(5):
-        for name, run in contenders.items():
-            start = time.perf_counter()
-            run()
-            best[name] = min(best[name], time.perf_counter() - start)
-    router_s, scan_s, big_s = best["router"], best["scan"], best["big"]
+        def rate(worker: str, workload: int) -> float:
+            return sizes[workload] / _median([wall for wall, _ in timings[(worker, workload)]])
+
+        def cpu_us(worker: str, workload: int) -> float:
+            return 1e6 * _median([cpu for _, cpu in timings[(worker, workload)]]) / sizes[workload]
+
+        def ratio(worker: str, other: str, workload: int) -> float:
+            """Median over rounds of other's time / worker's time (> 1: worker is faster)."""
+            pairs = zip(timings[(worker, workload)], timings[(other, workload)], strict=True)
+            return _median([theirs[0] / ours[0] for ours, theirs in pairs])
+
+        # Scaling with 100x the terms, in this process (this tree only).
+        router = Router(config)
+        big = inflated_config(config, 100)
+        big_terms = sum(len(t.terms) for t in big.routing.topics)
+        build_start = time.perf_counter()
+        big_router = Router(big)
+        big_build_s = time.perf_counter() - build_start
+        encoded = [line.encode("utf-8") for line in mixed]
+        route_jsonl(router, encoded[:2000], io.StringIO())
+        route_jsonl(big_router, encoded[:2000], io.StringIO())
+        scaling: dict[str, list[float]] = {"router": [], "big": []}
+        for _ in range(args.rounds):
+            for name, contender in (("router", router), ("big", big_router)):
+                start = time.perf_counter()
+                route_jsonl(contender, encoded, io.StringIO())
+                scaling[name].append(time.perf_counter() - start)
+        big_ratio = _median([b / r for r, b in zip(scaling["router"], scaling["big"], strict=True)])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
     shipped_terms = sum(len(t.terms) for t in config.routing.topics)
+    rows = []
+    for label, workload in (("mix", 0), ("unique", 1)):
+        for worker in ("scan", *trees, *(f"{name}, 50 teams" for name in trees if workload == 1)):
+            rows.append(
+                {
+                    "workload": label,
+                    "contender": worker,
+                    "msgs_per_s": round(rate(worker, workload)),
+                    "cpu_us_per_msg": round(cpu_us(worker, workload), 1),
+                    "vs_scan": None if worker == "scan" else round(ratio(worker, "scan", workload), 2),
+                    "vs_before": (
+                        round(ratio(worker, worker.replace("this", "before"), workload), 2)
+                        if worker.startswith("this") and "before" in trees
+                        else None
+                    ),
+                }
+            )
     result = {
         "machine": machine_facts(),
-        "messages": args.messages,
-        "mean_message_chars": round(mean_chars),
-        "shipped_terms": shipped_terms,
-        "router_msgs_per_s": round(args.messages / router_s),
-        "substring_scan_msgs_per_s": round(args.messages / scan_s),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "rounds": args.rounds,
+        "mixed_messages": len(mixed),
+        "mixed_mean_chars": round(sum(map(len, mixed)) / len(mixed)),
+        "unique_messages": len(unique),
+        "unique_mean_chars": round(sum(map(len, unique)) / len(unique)),
         "substring_keywords": len(keywords),
-        "router_vs_scan": round(scan_s / router_s, 2),
+        "baseline": str(trees.get("before")) if "before" in trees else None,
+        "throughput": rows,
+        "shipped_terms": shipped_terms,
         "inflated_terms": big_terms,
         "inflated_build_s": round(big_build_s, 2),
-        "inflated_msgs_per_s": round(args.messages / big_s),
-        "inflated_time_ratio": round(big_s / router_s, 3),
+        "inflated_time_ratio": round(big_ratio, 3),
         "cli_messages": args.memory_messages,
         "cli_peak_rss_mb": round(rss_mb, 1),
         "cli_msgs_per_s": round(args.memory_messages / cli_s),
@@ -323,25 +452,35 @@ def main() -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "router.json").write_text(json.dumps(result, indent=2) + "\n")
 
-    m = result["machine"]
     print("## Router (`route --jsonl`)\n")
-    print(f"Machine: {describe(m)}.")
+    print(f"Machine: {describe(result['machine'])}; load average after the run {result['load_average']}.")
     print(
-        f"Workload: {args.messages:,} generated Slack messages (60% short human text and chatter, "
-        f"40% alert payloads in text, attachments, blocks and JSON code blocks; "
-        f"mean {result['mean_message_chars']} chars), JSON in and out, best of 5 interleaved rounds.\n"
+        f"Workloads: *mix*, {len(mixed):,} generated Slack messages (60% short human text and chatter, 40% alert "
+        f"payloads in text, attachments, blocks and JSON code blocks; mean {result['mixed_mean_chars']} chars; "
+        f"lines may repeat); *unique*, {len(unique):,} messages all different (half people's, half alerts with "
+        f"random ids, a third of those long JSON payloads; mean {result['unique_mean_chars']} chars). JSON in and "
+        f"out; each contender in its own process, {args.rounds} interleaved rounds, medians; *× scan* and "
+        "*× before* are medians of each round's time ratio (> 1: faster); CPU is the worker's own per message.\n"
     )
+    print("| workload | contender | msgs/s | CPU µs/msg | × scan | × before |")
+    print("|---|---|---:|---:|---:|---:|")
+    for row in rows:
+        name = {"scan": f"substring scan, {len(keywords)} keywords"}.get(row["contender"], row["contender"])
+        name = name.replace("this", "router (this tree)").replace("before", "router before")
+        vs_scan = f"{row['vs_scan']}×" if row["vs_scan"] is not None else "baseline"
+        vs_before = f"{row['vs_before']}×" if row["vs_before"] is not None else "–"
+        print(
+            f"| {row['workload']} | {name} | {row['msgs_per_s']:,} | {row['cpu_us_per_msg']} | {vs_scan} | {vs_before} |"
+        )
+    print()
     print("| Measure | Result | Target |")
     print("|---|---|---|")
-    print(f"| `route --jsonl` code path | {result['router_msgs_per_s']:,} msgs/s | ≥ substring scan |")
-    print(f"| Substring scan, {len(keywords)} keywords | {result['substring_scan_msgs_per_s']:,} msgs/s | baseline |")
-    print(f"| Router / scan speed | {result['router_vs_scan']}× | ≥ 1× |")
     print(
-        f"| 100× terms ({big_terms:,} vs {shipped_terms}) | {result['inflated_msgs_per_s']:,} msgs/s, "
-        f"{result['inflated_time_ratio']}× time per message (index built in {result['inflated_build_s']} s) | ≤ 1.5× |"
+        f"| 100× terms ({big_terms:,} vs {shipped_terms}), mix | {result['inflated_time_ratio']}× time per message "
+        f"(index built in {result['inflated_build_s']} s) | ≤ 1.5× |"
     )
     print(
-        f"| `finops-bot route --jsonl` subprocess, {args.memory_messages:,} msgs | peak RSS "
+        f"| `finops-bot route --jsonl` subprocess, {args.memory_messages:,} unique msgs | peak RSS "
         f"{result['cli_peak_rss_mb']} MB, {result['cli_msgs_per_s']:,} msgs/s incl. start-up | < 200 MB |"
     )
     print("\nResults written to bench/out/router.json.")

@@ -51,8 +51,6 @@ MAX_LINES = 560
 # Longer on purpose, each with its reason (a skip names it in every run).
 LARGE_BY_DESIGN = {
     "bot.routing.lexicon": "the built-in English vocabularies: data tables, one job",
-    "bot.routing.router": "known debt: topic scoring and the clause analysis of several asks share it; "
-    "the clause analysis is the next module to split out",
 }
 
 

@@ -207,6 +207,8 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
         candidate = _candidate(text, lowered, match, match.start(), match.group(1), 2)
         if candidate is not None:
             found.append(candidate)
+    if text.isascii() and not _figure_before_a_code(lowered):
+        return found
     for match in _SUFFIXED.finditer(text):
         if match.group("code"):
             currency = match.group("code").upper()
@@ -229,6 +231,32 @@ def _symbol_after_figure(text: str) -> bool:
             if before.isdigit():
                 return True
             at = text.find(symbol, at + 1)
+    return False
+
+
+# What a figure with a currency after it ("18,000 USD", "4k euros") must end
+# in, lower-cased; and how far before that word its last digit can be: a
+# scale word ("thousand", 8 letters), two spaces and the "US " of "US dollars".
+# A "$" after a figure ("45.000 $") counts too.
+_SUFFIX_WORDS = (*(code.lower() for code in TEXT_CODES), "dollars", "euro", "$")
+_SUFFIX_REACH = 16
+_DIGIT = re.compile(r"\d")
+
+
+def _figure_before_a_code(lowered: str) -> bool:
+    """Whether ``_SUFFIXED`` can match at all in an ASCII text.
+
+    Its scan tries every digit of the text (a JSON payload has hundreds), yet
+    payloads name their currency away from any figure ("Unit": "USD"): a few
+    literal searches rule the scan out. Only for ASCII text, where lower-casing
+    keeps positions and IGNORECASE means exactly ``str.lower``.
+    """
+    for word in _SUFFIX_WORDS:
+        at = lowered.find(word)
+        while at != -1:
+            if _DIGIT.search(lowered, max(0, at - _SUFFIX_REACH), at):
+                return True
+            at = lowered.find(word, at + 1)
     return False
 
 

@@ -27,6 +27,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, repeat
+from itertools import count as count_from
+from operator import is_
 from typing import NamedTuple
 
 from bot.routing import lexicon
@@ -36,7 +39,10 @@ from bot.routing.normalize import fold, split_camel, stemmer_for
 # ("true-up" becomes the phrase "true up" on both sides).
 _WORD = re.compile(r"[^\W_]+")
 _CAMEL_HINT = re.compile(r"[a-z][A-Z]")
-_CAMEL_WORD = re.compile(r"[^\W_]*[a-z][A-Z][^\W_]*")
+# A whole word holding a hump: tried only where a word starts, and lazily up to
+# its first hump, so a long word without one (a hex id) costs one pass, not a
+# backtracking search from each of its letters.
+_CAMEL_WORD = re.compile(r"(?<![^\W_])[^\W_]*?[a-z][A-Z][^\W_]*")
 
 # Parts that make a compound word the name of a piece of software.
 _COMPONENT_PARTS = (
@@ -95,6 +101,34 @@ _COMPONENT_SET = frozenset(_COMPONENT_PARTS)
 # pattern starts with a literal separator, so a scan costs almost nothing on
 # text without one; the rest of the compound is found around each hit.
 _COMPONENT_AFTER_SEPARATOR = re.compile("[-_](?:" + "|".join(_COMPONENT_PARTS) + r")(?![^\W_])", re.IGNORECASE)
+
+
+# ASCII letters and digits kept, every other byte a space: for ASCII text,
+# splitting the translated bytes gives _WORD's words three times faster.
+_ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+
+
+def _words(text: str) -> list[str]:
+    """``_WORD.findall(text)``."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    return _WORD.findall(text)
+
+
+def _humped_words(spaced: str) -> set[str]:
+    """``set(_CAMEL_WORD.findall(text))`` for ASCII text whose non-word
+    characters are spaces: the word around each hump, found by ``str.find``."""
+    found: set[str] = set()
+    end = 0
+    for hump in _CAMEL_HINT.finditer(spaced):
+        at = hump.start()
+        if at < end:
+            continue  # another hump of the word already taken
+        end = spaced.find(" ", at)
+        if end == -1:
+            end = len(spaced)
+        found.add(spaced[spaced.rfind(" ", 0, at) + 1 : end])
+    return found
 
 
 def _is_name_char(ch: str) -> bool:
@@ -283,12 +317,16 @@ class TermIndex:
             key: Term(text=text, key=key, groups=tuple(members), boosts=tuple(members.values()), ident=prefix + key)
             for key, (text, members) in by_key.items()
         }
-        lengths: dict[str, set[int]] = {}
+        self._firsts = frozenset(key[0] for key in self.terms)
+        # The phrase lengths by first two words, longest first ("reserved
+        # instance" beats "reserved"): a word that starts phrases tries only
+        # those going on with the word after it.
+        phrase_lengths: dict[tuple[str, str], set[int]] = {}
         for key in self.terms:
-            lengths.setdefault(key[0], set()).add(len(key))
-        # Longest phrase first: "reserved instance" beats "reserved".
-        self._lengths: dict[str, tuple[int, ...]] = {
-            first: tuple(sorted(ls, reverse=True)) for first, ls in lengths.items()
+            if len(key) > 1:
+                phrase_lengths.setdefault((key[0], key[1]), set()).add(len(key))
+        self._phrase_lengths: dict[tuple[str, str], tuple[int, ...]] = {
+            pair: tuple(sorted(ls, reverse=True)) for pair, ls in phrase_lengths.items()
         }
         self._vocabulary = frozenset(stem_ for key in self.terms for stem_ in key)
         # Typo targets: every stem, and every word as written in a term (folded),
@@ -436,10 +474,17 @@ class TermIndex:
             budget = [TYPO_WORK_PER_MESSAGE, NEW_WORDS_PER_MESSAGE]
         if "-" in text or "_" in text:
             text = _opaque_names(text)
-        words = _WORD.findall(text)
-        if not _CAMEL_HINT.search(text):
-            return words
-        humped = set(_CAMEL_WORD.findall(text))
+        if text.isascii():
+            spaced = text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii")
+            words = spaced.split()
+            if not _CAMEL_HINT.search(spaced):
+                return words
+            humped = _humped_words(spaced)
+        else:
+            words = _WORD.findall(text)
+            if not _CAMEL_HINT.search(text):
+                return words
+            humped = set(_CAMEL_WORD.findall(text))
         out: list[str] = []
         for word in words:
             if word in humped:
@@ -476,39 +521,47 @@ class TermIndex:
         return self.tokens(text, budget), budget
 
     def match_tokens(self, tokens: list[str], budget: list[int]) -> list[Hit]:
-        cached = self._token_cache.get
-        found = [cached(token) for token in tokens]
+        found = list(map(self._token_cache.get, tokens))
         if None in found:
+            # Only the new words are resolved, left to right as they come.
             remember = self._remember
-            stems: list[str] = [
-                s if s is not None else remember(t, budget) for s, t in zip(found, tokens, strict=False)
-            ]
-        else:
-            stems = found  # type: ignore[assignment]  # no None left: every token was cached
+            for i in list(compress(count_from(), map(is_, found, repeat(None)))):
+                found[i] = remember(tokens[i], budget)
+        stems: list[str] = found  # type: ignore[assignment]  # no None left
         hits: list[Hit] = []
         new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
-        lengths = self._lengths.get
+        after = self._phrase_lengths.get
         terms = self.terms
         typo_tokens = self._typo_tokens
         if typo_tokens and typo_tokens.isdisjoint(tokens):
             typo_tokens = set()
         count = len(stems)
+        last = count - 1
+        # The words that can start a term, found without a Python-level loop
+        # over every word: most words of an alert start none.
+        starts = compress(count_from(), map(self._firsts.__contains__, stems))
         i = 0
-        while i < count:
-            options = lengths(stems[i])
-            if options is None:
-                i += 1
-                continue
-            for length in options:
-                if i + length > count:
-                    continue
-                key = (stems[i],) if length == 1 else tuple(stems[i : i + length])
-                term = terms.get(key)
-                if term is not None:
-                    typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
-                    hits.append(new_hit(Hit, (term, i, typo, False)))
-                    i += length
-                    break
+        for start in starts:
+            if start < i:
+                continue  # inside the phrase matched before
+            i = start
+            first = stems[i]
+            term = None
+            length = 1
+            if i < last:
+                # Only the phrases going on with the next word, longest first.
+                for length in after((first, stems[i + 1]), ()):
+                    if i + length <= count:
+                        term = terms.get(tuple(stems[i : i + length]))
+                        if term is not None:
+                            break
+            if term is None:
+                length = 1
+                term = terms.get((first,))
+            if term is not None:
+                typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
+                hits.append(new_hit(Hit, (term, i, typo, False)))
+                i += length
             else:
                 i += 1
         return hits

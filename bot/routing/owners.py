@@ -105,6 +105,13 @@ class OwnerResolver:
                 literal = sum(1 for ch in glob if ch not in "*?[]")
                 self._globs.append((glob.casefold(), literal, team))
         self._globs.sort(key=lambda item: -item[1])
+        # Every glob in one regex, in precedence order: the first alternative
+        # that matches the whole value is the first glob that would, found in
+        # one C-level match instead of one fnmatch call per team's glob.
+        self._any_glob = (
+            re.compile("|".join(f"({fnmatch.translate(glob)})" for glob, _, _ in self._globs)) if self._globs else None
+        )
+        self._tag_keys = tuple(sorted(tag_keys))
         self._tag_re = (
             re.compile(
                 r"(?<![\w-])(" + "|".join(re.escape(k) for k in sorted(tag_keys, key=len, reverse=True)) + r")"
@@ -156,7 +163,8 @@ class OwnerResolver:
                 if globbed:
                     ranked.append((3, -globbed[0], position, globbed[1]))
         if self._tag_re is not None and text:
-            for position, written in enumerate(self._tag_re.finditer(text[:20_000]), start=len(facts.identifiers)):
+            written_tags = self._written_tags(text[:20_000])
+            for position, written in enumerate(written_tags, start=len(facts.identifiers)):
                 tagged = self._tag_match(f"{written.group(1)}={written.group(2)}")
                 if tagged:
                     ranked.append((1, 0, position, tagged))
@@ -168,6 +176,35 @@ class OwnerResolver:
                 seen.add(match.team.id)
                 result.append(match)
         return result
+
+    def _written_tags(self, text: str) -> list[re.Match[str]]:
+        """``self._tag_re.finditer(text)``, tried only where a tag key is written.
+
+        The regex opens with a look-behind, so a scan tries every character;
+        every match starts at one of the keys, found by ``str.find`` on the
+        lower-cased text (exact for ASCII, where IGNORECASE is ``str.lower``).
+        """
+        tag_re = self._tag_re
+        assert tag_re is not None
+        if not text.isascii():
+            return list(tag_re.finditer(text))
+        lowered = text.lower()
+        starts: set[int] = set()
+        for key in self._tag_keys:
+            at = lowered.find(key)
+            while at != -1:
+                starts.add(at)
+                at = lowered.find(key, at + 1)
+        found: list[re.Match[str]] = []
+        end = 0
+        for start in sorted(starts):
+            if start < end:
+                continue  # inside the tag matched before, as finditer would skip it
+            match = tag_re.match(text, start)
+            if match is not None:
+                found.append(match)
+                end = match.end()
+        return found
 
     def _exact_matches(self, identifier: Identifier) -> list[tuple[str, OwnerMatch]]:
         kind = identifier.kind
@@ -198,12 +235,14 @@ class OwnerResolver:
         return OwnerMatch(team, f"tag {tag}", "tag") if team else None
 
     def _glob_match(self, identifier: Identifier) -> tuple[int, OwnerMatch] | None:
-        value = identifier.value.casefold()
-        for glob, literal, team in self._globs:
-            if fnmatch.fnmatchcase(value, glob):
-                words = _SCOPE_WORDS.get(identifier.kind, identifier.kind.replace("_", " "))
-                return literal, OwnerMatch(team, f"{words} {identifier.value} (matches {glob})", "name")
-        return None
+        if self._any_glob is None:
+            return None
+        found = self._any_glob.match(identifier.value.casefold())
+        if found is None or found.lastindex is None:
+            return None
+        glob, literal, team = self._globs[found.lastindex - 1]
+        words = _SCOPE_WORDS.get(identifier.kind, identifier.kind.replace("_", " "))
+        return literal, OwnerMatch(team, f"{words} {identifier.value} (matches {glob})", "name")
 
     # ------------------------------------------------------------ who-owns
 

@@ -117,7 +117,7 @@ def test_english_messages_are_not_read_as_other_languages(router):
     # A few words shared with other languages do not switch the reading.
     decision = router.route_text("the de facto owner of the la-1 cluster says the RDS bill doubled, who looks?")
     assert decision.topics[0] == "cost-anomalies"
-    assert router._languages_of(router.index.tokens("who owns the RI coverage in the EU accounts?")) == 0
+    assert router.reader.languages_of(router.index.tokens("who owns the RI coverage in the EU accounts?")) == 0
 
 
 def test_a_language_is_configured_not_coded(shipped_config):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ahocorasick_rs import AhoCorasick, MatchKind
+
 from bot.routing.sources import (
     aws_anomaly,
     aws_budgets,
@@ -115,21 +117,38 @@ class AlertFacts:
         )
 
 
+# Every source's markers in one Aho-Corasick automaton: one pass over the text
+# finds which are present, where testing each marker with `in` took a scan each.
+_MARKERS = tuple(dict.fromkeys(marker for source in SOURCES for marker in source.markers))
+_MARKER_INDEX = {marker: index for index, marker in enumerate(_MARKERS)}
+_SOURCE_MARKERS = tuple(frozenset(_MARKER_INDEX[m] for m in source.markers) for source in SOURCES)
+_MARKER_SCAN = AhoCorasick(_MARKERS, matchkind=MatchKind.Standard)
+
+
 def recognise(text: str) -> tuple[AlertSource, ...]:
-    return tuple(source for source in SOURCES if source.recognises(text))
+    """The sources whose markers ``text`` contains (``AlertSource.recognises``), table order."""
+    # Overlapping matches: every marker that occurs is reported, even one
+    # inside or across another ("Anomaly Detected" within "Cost Anomaly Detected").
+    present = {found[0] for found in _MARKER_SCAN.find_matches_as_indexes(text, overlapping=True)}
+    if not present:
+        return ()
+    return tuple(
+        source for source, markers in zip(SOURCES, _SOURCE_MARKERS, strict=True) if not markers.isdisjoint(present)
+    )
 
 
 def read_alert(text: str) -> AlertFacts:
     """The formats ``text`` is in and every identifier they (and plain text) carry."""
     text = text[:_SCAN_CHARS]
     recognised = recognise(text)
+    lowered = text.lower() if text.isascii() else None
     found: dict[Identifier, None] = {}
     for source in recognised:
-        found.update(dict.fromkeys(source.read(text)))
+        found.update(dict.fromkeys(source.read(text, lowered)))
     # A format that says an account is the payer's (the monitor's) is believed over the
     # bare 12 digits plain text sees, unless it also names that account where spend happened.
     payers = {i.value for i in found if i.kind == "payer_account"} - {i.value for i in found if i.kind == "account"}
-    for identifier in GENERIC.read(text):
+    for identifier in GENERIC.read(text, lowered):
         if not (identifier.kind == "account" and identifier.value in payers):
             found.setdefault(identifier)
     return AlertFacts(tuple(s.id for s in recognised), tuple(found))

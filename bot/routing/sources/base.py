@@ -10,8 +10,9 @@ fingerprint, the owner resolver and the amount ranker all read this table.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from re import _parser  # type: ignore[attr-defined]  # the parser behind re.compile
 from typing import Literal
 
 # What an amount is: the figure a reader acts on differs by alert kind.
@@ -75,9 +76,31 @@ class Pattern:
     kind: IdKind
     regex: re.Pattern[str]
     loose: bool = False
+    # A piece of text every match contains (``required_literal``): a text
+    # without it is not scanned. ``folded``: compared lower-cased. ``anchored``:
+    # every match starts with it, so only its occurrences are tried.
+    literal: str = ""
+    folded: bool = False
+    anchored: bool = False
 
-    def find(self, text: str) -> Iterator[str]:
-        for match in self.regex.finditer(text):
+    def find(self, text: str, lowered: str | None = None) -> Iterator[str]:
+        """Values found in ``text``; ``lowered`` is ``text.lower()`` when the
+        text is ASCII (else None: a case-insensitive literal is not checked)."""
+        literal = self.literal
+        matches: Iterable[re.Match[str]]
+        if not literal:
+            matches = self.regex.finditer(text)
+        else:
+            written = lowered if self.folded else text
+            if written is None:
+                matches = self.regex.finditer(text)
+            elif literal not in written:
+                return
+            elif self.anchored:
+                matches = self._at_literal(text, written)
+            else:
+                matches = self.regex.finditer(text)
+        for match in matches:
             value = match.group("v").strip().strip(".,;:")
             if not value:
                 continue
@@ -85,12 +108,76 @@ class Pattern:
                 continue
             yield value
 
+    def _at_literal(self, text: str, written: str) -> Iterator[re.Match[str]]:
+        """``self.regex.finditer(text)``, tried only where the literal starts.
+
+        A pattern opening with ``\\b`` or a look-behind gives the regex engine
+        no prefix to skip to, so its scan tries every character; ``str.find``
+        skips to the literal every match starts with. A match tried at an
+        index sees the text before it, as in the scan, and the next one is
+        looked for from its end, as finditer does.
+        """
+        find = written.find
+        match_at = self.regex.match
+        literal = self.literal
+        end = 0
+        at = find(literal)
+        while at != -1:
+            match = match_at(text, at)
+            if match is not None:
+                yield match
+                end = match.end()
+            at = find(literal, max(at + 1, end))
+
 
 _LOOKS_LIKE_ID = re.compile(r"[\d-]")
 
 
 def pattern(kind: IdKind, regex: str, *, loose: bool = False, flags: int = 0) -> Pattern:
-    return Pattern(kind, re.compile(regex, flags), loose)
+    compiled = re.compile(regex, flags)
+    literal, folded, anchored = required_literal(compiled)
+    return Pattern(kind, compiled, loose, literal, folded, anchored)
+
+
+# Shorter literals are found in almost every text: not worth a check.
+_MIN_LITERAL = 3
+
+
+def required_literal(regex: re.Pattern[str]) -> tuple[str, bool, bool]:
+    """The longest run of literal characters every match of ``regex`` contains,
+    whether it is compared lower-cased (it has case-insensitive letters), and
+    whether every match starts with it (nothing but zero-width checks before).
+
+    Only the pattern's top-level sequence is read (with the groups that are
+    always taken): zero-width assertions (``\\b``, lookarounds) are skipped, any
+    repeat, class or alternative ends a run. Every character of such a run is
+    in every match, in order and adjacent, so a text without the run has no
+    match. ("", False, False) when no run is long enough; non-ASCII letters in
+    a case-insensitive run end it, since lower-casing is exact only for ASCII.
+    """
+    runs: list[list[tuple[str, bool]]] = [[]]
+
+    def walk(items: Iterable[tuple[object, object]], ignorecase: bool) -> None:
+        for op, arg in items:
+            if op is _parser.LITERAL and isinstance(arg, int) and (arg < 128 or not ignorecase):
+                runs[-1].append((chr(arg), ignorecase))
+            elif op is _parser.AT or op in (_parser.ASSERT, _parser.ASSERT_NOT):
+                continue  # zero-width: the characters around it stay adjacent
+            elif op is _parser.SUBPATTERN and isinstance(arg, tuple):
+                _, add, remove, body = arg
+                case = (ignorecase or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
+                walk(body, case)
+            else:
+                runs.append([])
+
+    walk(_parser.parse(regex.pattern, regex.flags), bool(regex.flags & re.IGNORECASE))
+    best = max(runs, key=len)
+    if len(best) < _MIN_LITERAL:
+        return "", False, False
+    folded = any(case and ch.lower() != ch.upper() for ch, case in best)
+    text = "".join(ch for ch, _ in best)
+    anchored = best is runs[0]
+    return (text.lower() if folded else text), folded, anchored
 
 
 def json_string(kind: IdKind, *keys: str) -> Pattern:
@@ -121,11 +208,12 @@ class AlertSource:
     kind: AmountKind | None = None  # what its headline usually is
 
     def recognises(self, text: str) -> bool:
-        return any(marker in text for marker in self.markers)
+        return any(map(text.__contains__, self.markers))
 
-    def read(self, text: str) -> Iterator[Identifier]:
+    def read(self, text: str, lowered: str | None = None) -> Iterator[Identifier]:
+        """Identifiers in ``text``; ``lowered`` as in ``Pattern.find``."""
         for found in self.identifiers:
-            for value in found.find(text):
+            for value in found.find(text, lowered):
                 yield Identifier(found.kind, value)
         for extract in self.extractors:
             yield from extract(text)

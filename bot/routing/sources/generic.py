@@ -14,7 +14,9 @@ _I = re.IGNORECASE
 _QUOTED = r"(?P<q>[`'\"*_])?"
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 # A 12-digit AWS account id (also written 1111-2222-3333), not inside a longer number.
-_ACCOUNT = re.compile(r"(?<![\w/-])(\d{12}|\d{4}-\d{4}-\d{4})(?![\w-])")
+# The look-behind comes after the first digit (checking the character before
+# it), so the scan skips to digits instead of trying every character.
+_ACCOUNT = re.compile(r"(\d(?<![\w/-]\d)(?:\d{11}|\d{3}-\d{4}-\d{4}))(?![\w-])")
 _PROJECT_BEFORE = re.compile(r"projects?(?:/|\s+(?:number|no\.?|#)\s*:?\s*)$", _I)
 
 

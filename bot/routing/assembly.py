@@ -1,0 +1,120 @@
+"""The decision for chosen topics: who is tagged in which RACI role, escalations, and the reason in words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.config.models import RoutingFile
+from bot.routing.decision import Decision, PersonaTag, TagRole
+from bot.routing.matcher import Hit
+from bot.routing.money import Money
+from bot.routing.scoring import TopicEvidence, TopicScorer
+
+
+class DecisionAssembler:
+    """Builds decisions for one configuration; immutable once built."""
+
+    def __init__(self, routing: RoutingFile, scorer: TopicScorer) -> None:
+        self._scorer = scorer
+        self._topics = scorer.topics
+        self._fallback = routing.fallback_persona
+        self._escalations = sorted(routing.escalations, key=lambda e: e.min_amount_usd)
+
+    def topics(
+        self,
+        chosen: list[str],
+        evidence: dict[str, TopicEvidence],
+        confidence: float,
+        money: Money | None,
+    ) -> Decision:
+        tags: dict[str, TagRole] = {}
+        accountable: dict[str, None] = {}
+        consulted: dict[str, None] = {}
+        informed: dict[str, None] = {}
+        for topic_id in chosen:
+            owners = self._topics[topic_id].owners
+            for persona in owners.responsible:
+                tags.setdefault(persona, "responsible")
+            accountable.update(dict.fromkeys(owners.accountable))
+            consulted.update(dict.fromkeys(owners.consulted))
+            informed.update(dict.fromkeys(owners.informed))
+        escalated = self._escalate(tags, money)
+        terms = tuple(dict.fromkeys(t.text for topic_id in chosen for t in evidence[topic_id].terms.values()))
+        top = self._topics[chosen[0]]
+        parts = [
+            f"{top.name} (matched {_quoted(t.text for t in evidence[top.id].terms.values())})"
+            f" → {', '.join(top.owners.responsible) or 'nobody'} responsible"
+        ]
+        for topic_id in chosen[1:]:
+            extra = [p for p in self._topics[topic_id].owners.responsible if p not in top.owners.responsible]
+            parts.append(f"also {self._topics[topic_id].name}" + (f" → {', '.join(extra)}" if extra else ""))
+        if escalated:
+            parts.append(f"{', '.join(escalated)} escalated (amount ≥ threshold)")
+        if money is not None:
+            parts.append(money.describe())
+        tagged = set(tags)
+        return Decision(
+            is_request=True,
+            tags=tuple(PersonaTag(p, r) for p, r in tags.items()),
+            accountable=tuple(p for p in accountable if p not in tagged),
+            consulted=tuple(p for p in consulted if p not in tagged),
+            informed=tuple(p for p in informed if p not in tagged),
+            topics=tuple(chosen),
+            matched_terms=terms,
+            confidence=confidence,
+            amount_usd=money.usd if money else None,
+            amount=money,
+            explanation="; ".join(parts),
+        )
+
+    def _escalate(self, tags: dict[str, TagRole], money: Money | None) -> list[str]:
+        added: list[str] = []
+        amount = money.escalation_usd if money is not None else None
+        if amount is None:
+            return added
+        for escalation in self._escalations:
+            if amount >= escalation.min_amount_usd:
+                for persona in escalation.tag:
+                    if persona not in tags:
+                        tags[persona] = "escalation"
+                        added.append(persona)
+        return added
+
+    def fallback(self, hinted: bool, matched: tuple[str, ...], money: Money | None) -> Decision:
+        """A cost message with no confident topic; ``hinted`` when some topic matched weakly."""
+        tags: dict[str, TagRole] = {self._fallback: "fallback"}
+        escalated = self._escalate(tags, money)
+        why = "Cost message matching no topic confidently"
+        if hinted:
+            why += f" (weak hint: {_quoted(matched[:3])})"
+        parts = [f"{why} → {self._fallback} (fallback)"]
+        if escalated:
+            parts.append(f"{', '.join(escalated)} escalated (amount ≥ threshold)")
+        if money is not None:
+            parts.append(money.describe())
+        return Decision(
+            is_request=True,
+            tags=tuple(PersonaTag(p, r) for p, r in tags.items()),
+            topics=(),
+            matched_terms=matched,
+            confidence=0.3,
+            amount_usd=money.usd if money else None,
+            amount=money,
+            explanation="; ".join(parts),
+        )
+
+    def no_route(self, reason: str, hits: list[Hit], money: Money | None) -> Decision:
+        matched = self._scorer.matched(hits)
+        if matched:
+            reason += f" (matched {_quoted(matched[:4])})"
+        return Decision(
+            is_request=False,
+            matched_terms=matched,
+            amount_usd=money.usd if money else None,
+            amount=money,
+            explanation=reason + ".",
+        )
+
+
+def _quoted(terms: Iterable[str]) -> str:
+    return ", ".join(f"'{t}'" for t in terms)

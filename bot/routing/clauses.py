@@ -1,0 +1,132 @@
+"""Several asks in one message: which topics its clauses are about.
+
+"who chases the untagged buckets, and who decides the internal rate card?"
+asks about tagging and about chargeback: both topics' owners are tagged, in
+the order written. A topic that is no clause's best topic is mentioned in
+passing and does not join this way.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from bot.routing.context import CLOUD, DECISIVE, MONEY, QUESTION, REQUEST
+from bot.routing.matcher import Hit
+from bot.routing.scoring import TopicEvidence, TopicScorer
+
+# Clause breaks are sentence ends, semicolons, line breaks, and "and"/"also"/
+# "but" before a new ask.
+MULTI_ASK_MAX_CHARS = 1200
+MAX_CLAUSES = 8
+CLAUSE_GROUNDED_SCORE = 1.0
+CLAUSE_STATED_SCORE = 1.5
+CLAUSE_STRONG_SCORE = 2.0
+
+_ASK_WORDS = (
+    r"(?:who|whom|whose|what|which|when|where|why|how|can|could|should|would|will|is|are|do|does|did"
+    r"|please|pls|plz|someone|anyone|separately|also)\b"
+)
+_CLAUSE_BREAK = re.compile(
+    r"(?<=[?!;])\s+|(?<=[.])\s+(?=\S)|\n+|\s+[—–-]+\s+|\s*[&+]\s+|\s+\d\)\s+|\s+\((?=[^)]{0,40}\))"
+    r"|,\s*(?:and|plus|also|but)\s+|,?\s+(?:and|plus|but)\s+(?=" + _ASK_WORDS + r")|,\s+(?=" + _ASK_WORDS + r")",
+    re.IGNORECASE,
+)
+# A clause that opens like a question or a request asks, with or without "?".
+# An ask without a question mark or a request phrase ("who chases the
+# untagged buckets", "owners?" is caught by the "?").
+_ASKS = re.compile(
+    r"(?:^|[,;.:&+—–-]\s*|\b(?:and|also|but|plus)\s+)(?:who|whom|whose|what|which|how|please|pls|plz"
+    r"|(?:can|could|should|would|shall|will|do|does|did|is|are)\s+(?:we|you|i|someone|anyone|somebody|they))\b",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[^\W_]+")
+# Words that make a message ask something without "?" or a request phrase
+# ("who chases the untagged buckets"); a set test on the tokens, not a regex.
+ASK_TOKENS = frozenset(
+    form
+    for word in ("who", "whom", "whose", "what", "which", "how", "please", "pls", "plz", "can", "could", "should")
+    for form in (word, word.capitalize(), word.upper())
+)
+
+
+def asked_topics(
+    scorer: TopicScorer, text: str, hits: list[Hit], tokens: list[str], evidence: dict[str, TopicEvidence]
+) -> tuple[str, ...] | None:
+    """The topics the clauses of a message that asks something are about,
+    in text order (two or more), () when fewer, or None for a message of
+    one clause (or too long to be a person's asks).
+
+    Clauses end at sentence ends, semicolons, line breaks, dashes, "&",
+    "+", numbered items, "and"/"plus"/"also"/"but", and a comma before a
+    new ask. A clause is about its best topic (ahead of any other, not
+    named only by a fee) when the clause has a cloud, cost or decisive word
+    of its own and one term, or strong evidence without (two terms, a
+    phrase, a weighted term). A topic that is no clause's best topic is
+    mentioned in passing.
+    """
+    if len(text) > MULTI_ASK_MAX_CHARS:
+        return None
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+    if not breaks or len(breaks) >= MAX_CLAUSES:
+        return None
+    # The clause of each word, from the number of words in each clause (the
+    # message's hits are reused, not matched again per clause).
+    edges = [0, *breaks, len(text)]
+    firsts: list[int] = []  # index of each clause's first word
+    count = 0
+    findall = _WORD_RE.findall
+    for index in range(len(edges) - 1):
+        firsts.append(count)
+        count += len(findall(text, edges[index], edges[index + 1]))
+    if count != len(tokens):
+        return None  # software names or camelCase changed the words: one clause
+    by_clause: dict[int, list[Hit]] = {}
+    for hit in hits:
+        by_clause.setdefault(bisect_right(firsts, hit.position) - 1, []).append(hit)
+    if len(by_clause) < 2:
+        return None
+    about: dict[str, int] = {}  # topic -> first clause about it
+    masks = scorer.masks
+    order = scorer.order
+    for index, clause_hits in by_clause.items():
+        clause_evidence: dict[str, TopicEvidence] = {}
+        mask = 0
+        for hit in clause_hits:
+            mask |= masks[hit.term.ident]
+            scorer.add_evidence(clause_evidence, hit)
+        if not clause_evidence:
+            continue
+        for ev in clause_evidence.values():
+            ev.finish()
+        rank = scorer.corroborated(clause_evidence)
+        # A topic named only by a fee ("the support plan fee") is not asked about.
+        ordered = sorted(
+            (t for t, ev in clause_evidence.items() if not ev.only_line_items),
+            key=lambda t: (-rank[t], order[t]),
+        )
+        if not ordered:
+            continue
+        best = ordered[0]
+        if len(ordered) > 1 and rank[ordered[1]] >= rank[best]:
+            continue  # two topics tie: the clause settles neither
+        score = clause_evidence[best].score
+        clause_text = text[edges[index] : edges[index + 1]]
+        is_ask = bool(mask & REQUEST or QUESTION.search(clause_text + " ") or _ASKS.match(clause_text))
+        # A clause that names a cloud service, a cost or a decisive term
+        # itself is about its topic on one plain word when it asks ("can
+        # you check the idle RDS instances") and on a decisive word or a
+        # phrase when it states ("untagged RDS", "overdue AWS invoice");
+        # otherwise it takes strong evidence: "is that worth it?", "what
+        # model?" or "it's one more read replica" are about nothing new.
+        grounded = bool(mask & (CLOUD | MONEY | DECISIVE))
+        decisive = not scorer.decisive.isdisjoint(clause_evidence[best].terms)
+        if best in evidence and (
+            score >= CLAUSE_STRONG_SCORE
+            or (grounded and (is_ask or decisive or score >= CLAUSE_STATED_SCORE) and score >= CLAUSE_GROUNDED_SCORE)
+        ):
+            about.setdefault(best, index)
+    if len(about) < 2:
+        return ()
+    # Text order: the first clause's owners are the primary ones.
+    return tuple(sorted(about, key=lambda t: about[t]))
