@@ -57,7 +57,6 @@ def _request_values(request: NewRequest, now: dt.datetime) -> dict[str, Any]:
         "workspace": request.workspace,
         "channel_id": request.channel_id,
         "message_ts": request.message_ts,
-        "thread_ts": request.thread_ts,
         "source": request.source,
         "source_name": request.source_name,
         "excerpt": _excerpt(request.excerpt),
@@ -84,7 +83,7 @@ def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
     """``_request_values`` as a row of ``batch_sql.REQUEST_COLUMNS``."""
     stamp = raw.stamp
     return (
-        request.workspace, request.channel_id, request.message_ts, request.thread_ts, request.source,
+        request.workspace, request.channel_id, request.message_ts, request.source,
         request.source_name, _excerpt(request.excerpt), raw.json(list(request.topics)), request.primary_topic,
         raw.json({role: list(ids) for role, ids in request.personas.items()}), request.primary_persona,
         request.amount_usd, request.explanation, request.confidence, request.fingerprint, request.team,

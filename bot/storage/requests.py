@@ -278,6 +278,8 @@ class RequestStore:
                 query = select(routed_requests).where(routed_requests.c.status == status)
                 if persona is not None:
                     query = query.where(routed_requests.c.primary_persona == persona)
+                else:  # the unclosed-only index's condition, so both back ends read it
+                    query = query.where(routed_requests.c.closed_at.is_(None))
                 rows = connection.execute(
                     query.order_by(routed_requests.c.created_at, routed_requests.c.id).limit(limit)
                 ).all()
@@ -289,6 +291,8 @@ class RequestStore:
         query = select(func.count()).select_from(routed_requests).where(routed_requests.c.status.in_(UNCLOSED))
         if personas is not None:
             query = query.where(routed_requests.c.primary_persona.in_(list(personas)))
+        else:  # the unclosed-only index's condition, so both back ends read it
+            query = query.where(routed_requests.c.closed_at.is_(None))
         with self._db.read() as connection:
             return connection.execute(query).scalar_one()
 
