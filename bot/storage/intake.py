@@ -23,6 +23,7 @@ from bot.storage.database import Database, view
 from bot.storage.group_commit import GroupCommit
 from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload, processed_events, routed_requests
 from bot.storage.outbox import enqueue_in
+from bot.storage.packing import pack_json, pack_text
 from bot.storage.requests import add_event, request_by_id, request_by_message
 from bot.storage.retry import is_transient
 from bot.storage.rollups import RollupChanges
@@ -85,8 +86,8 @@ def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
     return (
         request.workspace, request.channel_id, request.message_ts, request.source,
         request.source_name, _excerpt(request.excerpt), raw.json(list(request.topics)), request.primary_topic,
-        raw.json({role: list(ids) for role, ids in request.personas.items()}), request.primary_persona,
-        request.amount_usd, request.explanation, request.confidence, request.fingerprint, request.team,
+        pack_json({role: list(ids) for role, ids in request.personas.items()}), request.primary_persona,
+        request.amount_usd, pack_text(request.explanation), request.confidence, request.fingerprint, request.team,
         request.team_scope, 0, OPEN, stamp(now),
         stamp(now), 0, stamp(as_utc(request.next_nudge_at, "next_nudge_at")) if request.next_nudge_at else None,
     )  # fmt: skip

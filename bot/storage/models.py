@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.storage.packing import PackedSmallJSON, PackedText
+
 EXCERPT_MAX_CHARS = 500
 ACTOR_MAX_CHARS = 255
 SENT_ONLY = "status = 'sent'"
@@ -41,6 +43,7 @@ UNCLOSED_ONLY = "closed_at IS NULL"
 def _partial(condition: str) -> dict[str, Any]:
     """A partial index's condition, for both back ends."""
     return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
 
 # Explicit constraint names keep migrations identical on every back end.
 NAMING_CONVENTION = {
@@ -124,10 +127,10 @@ class RoutedRequest(Base):
     excerpt: Mapped[str] = mapped_column(String(EXCERPT_MAX_CHARS))
     topics: Mapped[list[str]] = mapped_column(JSON)
     primary_topic: Mapped[str | None] = mapped_column(String(64))
-    personas: Mapped[dict[str, list[str]]] = mapped_column(JSON)  # role -> persona ids
+    personas: Mapped[dict[str, list[str]]] = mapped_column(PackedSmallJSON)  # role -> persona ids
     primary_persona: Mapped[str] = mapped_column(String(64))
     amount_usd: Mapped[float | None] = mapped_column(Float)
-    explanation: Mapped[str] = mapped_column(Text, default="")
+    explanation: Mapped[str] = mapped_column(PackedText, default="")
     confidence: Mapped[float | None] = mapped_column(Float)
     fingerprint: Mapped[str | None] = mapped_column(String(128))
     team: Mapped[str | None] = mapped_column(String(64))  # owners.yaml team owning the scope

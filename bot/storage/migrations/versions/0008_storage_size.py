@@ -1,4 +1,4 @@
-"""Smaller per routed event: partial indexes, no index on event times, no copy of the thread ts, no sent payloads.
+"""Smaller per routed event: partial indexes, packed explanations, no thread ts copy, no sent payloads.
 
 Measured per routed event (bench/storage_per_event.py), most of a request's
 bytes were its indexes, and most index entries were rows no query could
@@ -8,7 +8,8 @@ holds only the rows its queries read. ``request_events.at`` loses its index
 (only ``export`` reads events by time); ``routed_requests.thread_ts`` went,
 being always the message's own ts (never read); a sent delivery's payload is
 dropped when it is marked sent (the message is in Slack), and the ones
-already sent are emptied here.
+already sent are emptied here. A request's explanation and personas are
+stored packed with a preset dictionary (``bot.storage.packing``).
 
 Revision ID: 0008_storage_size
 Revises: 0007_owning_team
@@ -55,8 +56,20 @@ PARTIAL = (
 
 def upgrade() -> None:
     # The table rewrites (SQLite's batch mode copies the table) first, the partial indexes after them.
+    # Explanations and personas already stored stay as they are (text; JSON text), which the packed
+    # types read: packing needs Python, and rewriting every stored request is not worth an upgrade's time.
+    postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
+        op.execute(
+            "ALTER TABLE routed_requests"
+            " ALTER COLUMN explanation TYPE bytea USING convert_to(explanation, 'UTF8'),"
+            " ALTER COLUMN personas TYPE bytea USING convert_to(personas::text, 'UTF8')"
+        )
     with op.batch_alter_table("routed_requests") as batch:
         batch.drop_column("thread_ts")
+        if not postgres:
+            batch.alter_column("explanation", existing_type=sa.Text(), type_=sa.LargeBinary(), existing_nullable=False)
+            batch.alter_column("personas", existing_type=sa.JSON(), type_=sa.LargeBinary(), existing_nullable=False)
     with op.batch_alter_table("deliveries") as batch:
         batch.alter_column("payload", existing_type=sa.LargeBinary(), existing_nullable=False, nullable=True)
     op.execute("UPDATE deliveries SET payload = NULL WHERE status = 'sent'")
@@ -70,11 +83,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Payloads of sent deliveries are gone; the column stays nullable for them.
-    with op.batch_alter_table("routed_requests") as batch:
-        batch.add_column(sa.Column("thread_ts", sa.String(length=32), nullable=True))
-    op.execute("UPDATE routed_requests SET thread_ts = message_ts")
-    op.create_index("ix_request_events_at", "request_events", ["at"])
-    for name, columns, _ in PARTIAL:
-        op.drop_index(name, table_name="routed_requests")
-        op.create_index(name, "routed_requests", columns)
+    # Packed explanations and personas cannot be unpacked in SQL, and sent payloads are gone.
+    raise NotImplementedError("0008_storage_size cannot be downgraded; restore a backup taken before upgrading")
