@@ -152,11 +152,17 @@ class RoutedRequest(Base):
 
     __table_args__ = (
         UniqueConstraint("workspace", "channel_id", "message_ts"),
-        Index("ix_routed_requests_persona_status_created_at", "primary_persona", "status", "created_at"),
-        # Every other index holds only the rows its queries can match (migration 0008): most requests are
+        # Each index holds only the rows its queries can match (migration 0008): most requests are
         # closed, taken and never nudged again, so an index over every row would mostly hold rows no
         # query reads. The queries name the same condition (or a comparison on the column, which
         # implies IS NOT NULL), so both back ends use them, SQLite's INDEXED BY included.
+        Index(
+            "ix_routed_requests_persona_status_created_at",
+            "primary_persona",
+            "status",
+            "created_at",
+            **_partial(UNCLOSED_ONLY),
+        ),
         Index(
             "ix_routed_requests_status_created_at",
             "status",

@@ -28,6 +28,11 @@ depends_on = None
 
 # (name, columns, condition): the routed_requests indexes made partial.
 PARTIAL = (
+    (
+        "ix_routed_requests_persona_status_created_at",
+        ["primary_persona", "status", "created_at"],
+        "closed_at IS NULL",
+    ),
     ("ix_routed_requests_status_created_at", ["status", "created_at", "primary_persona"], "closed_at IS NULL"),
     (
         "ix_routed_requests_acknowledged_at",
