@@ -376,22 +376,28 @@ class DigestQueries:
     ) -> None:
         """Per persona: the median time to acknowledge over the requests taken in the week.
 
-        The rollup gives each persona's count, so the one or two middle values
-        are read with an offset from the persona's slice of an index, never
-        ranking every take of the week.
+        One pass over the week's takes in the acknowledgement index (it holds each
+        take's time to acknowledge), ranked per persona; only the one or two middle
+        values come back. (A per-persona index ordered by time to acknowledge read
+        fewer entries, and cost ~75 B per request on PostgreSQL.)
         """
-        rr = requests_by("ix_routed_requests_persona_ack_seconds").c
-        parts = [
-            select(rr.primary_persona, rr.ack_seconds)
-            .where(rr.primary_persona == persona, rr.acknowledged_at >= week_start, rr.acknowledged_at < week_end)
-            .order_by(rr.ack_seconds)
-            .offset((c.acknowledged - 1) // 2)
-            .limit(2 - c.acknowledged % 2)
-            for persona, c in counts.items()
-            if c.acknowledged > 0
-        ]
+        if not any(c.acknowledged for c in counts.values()):
+            return
+        rr = requests_by("ix_routed_requests_acknowledged_at").c
+        ranked = (
+            select(
+                rr.primary_persona,
+                rr.ack_seconds,
+                func.row_number().over(partition_by=rr.primary_persona, order_by=rr.ack_seconds).label("rank"),
+                func.count().over(partition_by=rr.primary_persona).label("n"),
+            )
+            .where(rr.acknowledged_at >= week_start, rr.acknowledged_at < week_end)
+            .subquery()
+        )
+        # The middle of n ranks: (n + 1) / 2 when n is odd, n / 2 and n / 2 + 1 when even.
+        middle_ranks = (2 * ranked.c.rank).between(ranked.c.n, ranked.c.n + 2)
         middle: dict[str, list[float]] = defaultdict(list)
-        for row in in_one_round_trip(connection, parts):
+        for row in connection.execute(select(ranked.c.primary_persona, ranked.c.ack_seconds).where(middle_ranks)):
             middle[row.primary_persona].append(row.ack_seconds)
         for persona, values in middle.items():
             counts[persona].median_ack_seconds = sum(values) / len(values)

@@ -174,11 +174,13 @@ class RoutedRequest(Base):
         # columns make those index-only scans (no table lookups per row).
         # (id is implicit in SQLite indexes; PostgreSQL needs it listed to rank without the table.)
         Index("ix_routed_requests_created_at", "created_at", "primary_persona", "primary_topic", "amount_usd", "id"),
+        # With each take's time to acknowledge, for the digest's medians too.
         Index(
             "ix_routed_requests_acknowledged_at",
             "acknowledged_at",
             "primary_persona",
             "created_at",
+            "ack_seconds",
             **_partial("acknowledged_at IS NOT NULL"),
         ),
         Index(
@@ -204,14 +206,6 @@ class RoutedRequest(Base):
             "created_at",
             "id",
             **_partial("amount_usd IS NOT NULL"),
-        ),
-        # A persona's times to acknowledge in a week, for the median without a table read.
-        Index(
-            "ix_routed_requests_persona_ack_seconds",
-            "primary_persona",
-            "acknowledged_at",
-            "ack_seconds",
-            **_partial("acknowledged_at IS NOT NULL"),
         ),
     )
 

@@ -36,7 +36,7 @@ PARTIAL = (
     ("ix_routed_requests_status_created_at", ["status", "created_at", "primary_persona"], "closed_at IS NULL"),
     (
         "ix_routed_requests_acknowledged_at",
-        ["acknowledged_at", "primary_persona", "created_at"],
+        ["acknowledged_at", "primary_persona", "created_at", "ack_seconds"],
         "acknowledged_at IS NOT NULL",
     ),
     (
@@ -50,11 +50,6 @@ PARTIAL = (
         "ix_routed_requests_persona_amount",
         ["primary_persona", "amount_usd", "created_at", "id"],
         "amount_usd IS NOT NULL",
-    ),
-    (
-        "ix_routed_requests_persona_ack_seconds",
-        ["primary_persona", "acknowledged_at", "ack_seconds"],
-        "acknowledged_at IS NOT NULL",
     ),
 )
 
@@ -84,6 +79,8 @@ def upgrade() -> None:
             name, "routed_requests", columns, sqlite_where=sa.text(condition), postgresql_where=sa.text(condition)
         )
     op.drop_index("ix_request_events_at", table_name="request_events")
+    # The digest's medians read the acknowledgement index, which now holds the times to acknowledge.
+    op.drop_index("ix_routed_requests_persona_ack_seconds", table_name="routed_requests")
     op.execute("UPDATE request_events SET detail = NULL WHERE detail IS NOT NULL AND CAST(detail AS TEXT) = 'null'")
 
 
