@@ -201,6 +201,10 @@ def _plain(value: Any) -> Any:
 def _with_event_id(detail: Any, old: str, new: str) -> Any:
     if detail is None:
         return None
+    if isinstance(detail, (bytes, memoryview)):  # packed (bot.storage.packing): repacked with the new id
+        from bot.storage.packing import pack_text, unpack_text
+
+        return pack_text(unpack_text(detail).replace(old, new))
     if isinstance(detail, str):
         return detail.replace(old, new)
     return json.loads(_compact(detail).replace(old, new))

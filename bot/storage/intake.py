@@ -96,7 +96,7 @@ def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
 def _routed_event_row(raw: BatchSql, pending: PendingRecord, request_id: int) -> tuple:
     """``_routed_event`` as a row of ``batch_sql.EVENT_COLUMNS``."""
     detail = {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)}
-    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), raw.json(detail))
+    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), pack_json(detail))
 
 
 def _routed_event(pending: PendingRecord, request_id: int) -> dict[str, Any]:

@@ -1,10 +1,11 @@
-"""Short text packed with a preset dictionary: a request's explanation and its personas by role.
+"""Short text packed with a preset dictionary: a request's explanation, its personas by role, event details.
 
 Both are short (~140 and ~110 bytes) and made of the same words every time:
 persona ids, role names, topic names, "matched", "responsible". zlib on its own
 cannot pack text that short (it has nothing earlier to refer to); with those
 words given as a preset dictionary it packs them to about 40% and 25%
-(measured on the shipped samples), about 0.15 KB less per routed event on both
+(measured on the shipped samples), and the 'routed' event's detail (its event
+id and matched terms) to about 65%: about 0.2 KB less per routed event on both
 back ends. Words a config adds (its own topics) only pack less well.
 
 A packed value starts with its dictionary's version byte, so the dictionary can

@@ -8,8 +8,9 @@ holds only the rows its queries read. ``request_events.at`` loses its index
 (only ``export`` reads events by time); ``routed_requests.thread_ts`` went,
 being always the message's own ts (never read); a sent delivery's payload is
 dropped when it is marked sent (the message is in Slack), and the ones
-already sent are emptied here. A request's explanation and personas are
-stored packed with a preset dictionary (``bot.storage.packing``).
+already sent are emptied here. A request's explanation and personas, and
+an event's detail, are stored packed with a preset dictionary
+(``bot.storage.packing``).
 
 Revision ID: 0008_storage_size
 Revises: 0007_owning_team
@@ -82,6 +83,11 @@ def upgrade() -> None:
     # The digest's medians read the acknowledgement index, which now holds the times to acknowledge.
     op.drop_index("ix_routed_requests_persona_ack_seconds", table_name="routed_requests")
     op.execute("UPDATE request_events SET detail = NULL WHERE detail IS NOT NULL AND CAST(detail AS TEXT) = 'null'")
+    if postgres:
+        op.execute("ALTER TABLE request_events ALTER COLUMN detail TYPE bytea USING convert_to(detail::text, 'UTF8')")
+    else:
+        with op.batch_alter_table("request_events") as batch:
+            batch.alter_column("detail", existing_type=sa.JSON(), type_=sa.LargeBinary(), existing_nullable=True)
 
 
 def downgrade() -> None:
