@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 
 from bench.machine import machine_facts
 from bot.storage.db import database_url, make_engine, upgrade
+from bot.storage.packing import pack_json, pack_text
 from bot.storage.stores import Storage
 
 ROLLUP_TABLES = ("digest_hourly", "digest_daily")
@@ -134,17 +135,16 @@ def generate(rows: int, seed: int = 7) -> Iterator[dict[str, Any]]:
             "workspace": "T0BENCH",
             "channel_id": f"C{n % 40:08d}",
             "message_ts": f"{int(created.timestamp())}.{n:06d}",
-            "thread_ts": None,
             "reply_ts": f"{int(created.timestamp()) + 1}.{n:06d}",
             "source": "app" if rng.random() < 0.6 else "person",
             "source_name": "aws-cost-anomaly" if rng.random() < 0.6 else f"U{rng.randrange(10**8):08d}",
             "excerpt": rng.choice(EXCERPTS).replace("{amount}", f"{amount or 1234:,.2f}"),
             "topics": [topic] if topic else [],
             "primary_topic": topic,
-            "personas": {"responsible": [persona], "accountable": ["finops-practitioner"]},
+            "personas": pack_json({"responsible": [persona], "accountable": ["finops-practitioner"]}),
             "primary_persona": persona,
             "amount_usd": amount,
-            "explanation": f"matched topic {topic}" if topic else "fallback: cost words, no topic",
+            "explanation": pack_text(f"matched topic {topic}" if topic else "fallback: cost words, no topic"),
             "confidence": round(rng.uniform(0.5, 1), 3),
             "fingerprint": None,
             "repeat_count": 0,

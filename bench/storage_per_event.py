@@ -23,6 +23,7 @@ prunes daily (PostgreSQL: after a plain VACUUM, as autovacuum leaves it).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import random
 import tempfile
@@ -42,6 +43,10 @@ CHANNEL = "C0COSTALRT"
 TEAM = "T0BENCH01"
 PER_EVENT_TABLES = ("routed_requests", "request_events", "deliveries", "processed_events")
 ROLLUPS = ("digest_hourly", "digest_daily")
+# A template request's columns taken as the intake stored them (the rest are drawn per event).
+MESSAGE_COLUMNS = (
+    "source", "source_name", "excerpt", "topics", "personas", "explanation", "confidence", "team", "team_scope",
+)  # fmt: skip
 CHAT = [
     "found ~340 unattached EBS volumes from old CI runners, ok to delete? roughly $2.1k/mo",
     "RI utilization dropped to 71% after the migration, who looks at coverage?",
@@ -75,9 +80,12 @@ def capture_templates(engine: Engine) -> list[dict[str, Any]]:
     )
     from bot.services.runtime import RuntimeHolder
 
-    holder = RuntimeHolder(ROOT / "config", lambda loaded: directory, config)
+    holder = RuntimeHolder(ROOT / "config", lambda loaded, previous: directory, config)
     storage = Storage.open(engine)
-    clock = [NOW - dt.timedelta(days=1)]
+    # Before the period replicated: the templates' rows, deleted afterwards, must not sit at the end of the
+    # indexes, or every replicated row would be inserted before them (half-full page splits on PostgreSQL,
+    # which a bot writing in time order never sees).
+    clock = [NOW - dt.timedelta(days=WEEKS * 7 + 2)]
 
     class Sender:
         def notify(self, delivery_id: int | None) -> None: ...
@@ -132,8 +140,10 @@ def capture_templates(engine: Engine) -> list[dict[str, Any]]:
             events = _rows(connection, "SELECT * FROM request_events WHERE request_id = :id ORDER BY id", id=request_id)
             sent = _rows(connection, "SELECT * FROM deliveries WHERE request_id = :id ORDER BY id", id=request_id)
             claim = _rows(connection, "SELECT * FROM processed_events WHERE event_id = :e", e=event_id)
+            request = _rows(connection, "SELECT * FROM routed_requests WHERE id = :id", id=request_id)
             templates.append(
                 {
+                    "request": request[0],
                     "events": {row["action"]: row for row in events},
                     "reply": next(row for row in sent if row["kind"] == "reply"),
                     "update": next((row for row in sent if row["kind"] == "update"), None),
@@ -179,16 +189,25 @@ def _stamp(value: dt.datetime, sqlite: bool) -> Any:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else value
 
 
+def _compact(value: Any) -> str:
+    # As the bot writes JSON (bot.storage.batch_sql): no spaces after separators.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def _plain(value: Any) -> Any:
-    return json.dumps(value) if isinstance(value, (dict, list)) else value
+    return _compact(value) if isinstance(value, (dict, list)) else value
 
 
 def _with_event_id(detail: Any, old: str, new: str) -> Any:
     if detail is None:
         return None
+    if isinstance(detail, (bytes, memoryview)):  # packed (bot.storage.packing): repacked with the new id
+        from bot.storage.packing import pack_text, unpack_text
+
+        return pack_text(unpack_text(detail).replace(old, new))
     if isinstance(detail, str):
         return detail.replace(old, new)
-    return json.loads(json.dumps(detail).replace(old, new))
+    return json.loads(_compact(detail).replace(old, new))
 
 
 class Writer:
@@ -230,7 +249,7 @@ def seed_day(
     ids: dict[str, int],
     rng: random.Random,
 ) -> None:
-    from bench.bench_storage import EXCERPTS, PERSONAS, TOPICS, status_for
+    from bench.bench_storage import PERSONAS, TOPICS, status_for
 
     sqlite = writer.sqlite
     by_actions = {
@@ -260,30 +279,24 @@ def seed_day(
         ts = f"{int(created.timestamp())}.{rid % 1_000_000:06d}"
         reply_ts = f"{int(created.timestamp()) + 1}.{rid % 1_000_000:06d}"
         event_id = f"Ev{rid:010X}"
+        # What the intake wrote for the template's message (its text, who it went to and why, its alert
+        # fingerprint, made unique here), under the owner, topic, amount and status drawn for the digest.
+        stored = template["request"]
         tables["routed_requests"].append(
             {
+                **{column: stored[column] for column in MESSAGE_COLUMNS if column in stored},
                 "id": rid,
                 "workspace": TEAM,
                 "channel_id": CHANNEL,
                 "message_ts": ts,
-                "thread_ts": ts,
+                **({"thread_ts": ts} if "thread_ts" in stored else {}),
                 "reply_ts": reply_ts,
-                "source": "app" if rng.random() < 0.6 else "person",
-                "source_name": "AWS Chatbot" if rng.random() < 0.6 else f"U0{rng.randrange(10**8):08d}",
-                "excerpt": rng.choice(EXCERPTS).replace("{amount}", f"{amount or 1234:,.2f}"),
-                "topics": [topic] if topic else [],
                 "primary_topic": topic,
-                "personas": {
-                    "responsible": [persona],
-                    "accountable": ["finops-practitioner"],
-                    "consulted": [],
-                    "informed": [],
-                },
                 "primary_persona": persona,
                 "amount_usd": amount,
-                "explanation": f"matched topic {topic}" if topic else "fallback: cost words, no topic",
-                "confidence": round(rng.uniform(0.5, 1), 3),
-                "fingerprint": None,
+                "fingerprint": hashlib.sha1(event_id.encode()).hexdigest()[: len(stored["fingerprint"])]
+                if stored["fingerprint"]
+                else None,
                 "repeat_count": 0,
                 "status": status,
                 "status_by": None if status == "open" else "U0CLOSER01",
@@ -382,6 +395,7 @@ def sizes(engine: Engine, events: int) -> dict[str, Any]:
     tables = (*PER_EVENT_TABLES, *ROLLUPS, "schedule_claims", "routing_feedback")
     counts: dict[str, int] = {}
     per_table: dict[str, int | None] = {}
+    by_object: dict[str, int] = {}  # every table, TOAST and index on its own
     with engine.connect() as connection:
         for table in tables:
             counts[table] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
@@ -400,6 +414,12 @@ def sizes(engine: Engine, events: int) -> dict[str, Any]:
                     "LEFT JOIN sqlite_master m ON m.name = s.name GROUP BY 1"
                 ).all()
                 per_table = {name: int(size) for name, size in rows if name in tables}
+                by_object = {
+                    name: int(size)
+                    for name, size in connection.exec_driver_sql(
+                        "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+                    ).all()
+                }
                 freelist = connection.exec_driver_sql("PRAGMA freelist_count").scalar_one()
                 page = connection.exec_driver_sql("PRAGMA page_size").scalar_one()
                 per_table["(free pages, reused by later writes)"] = int(freelist) * int(page)
@@ -411,12 +431,36 @@ def sizes(engine: Engine, events: int) -> dict[str, Any]:
                 connection.exec_driver_sql(f"VACUUM ANALYZE {table}")
             for table in tables:
                 per_table[table] = connection.execute(text(f"SELECT pg_total_relation_size('{table}')")).scalar_one()
+            # Heap (with its free-space and visibility maps), TOAST (with its index) and each index apart.
+            for table in tables:
+                by_object[table] = connection.execute(
+                    text(
+                        f"SELECT pg_table_size('{table}') - coalesce(pg_total_relation_size(reltoastrelid), 0) "
+                        f"FROM pg_class WHERE oid = '{table}'::regclass"
+                    )
+                ).scalar_one()
+                toast = connection.execute(
+                    text(
+                        f"SELECT pg_total_relation_size(reltoastrelid) FROM pg_class "
+                        f"WHERE oid = '{table}'::regclass AND reltoastrelid <> 0"
+                    )
+                ).scalar()
+                if toast:
+                    by_object[f"{table} (TOAST)"] = toast
+                for name, size in connection.execute(
+                    text(
+                        f"SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index "
+                        f"WHERE indrelid = '{table}'::regclass"
+                    )
+                ).all():
+                    by_object[name] = size
         total = sum(size for size in per_table.values() if size)
     return {
         "rows": counts,
         "bytes_total": total,
         "bytes_per_event": round(total / events, 1),
         "bytes_by_table": per_table,
+        "bytes_by_object": dict(sorted(by_object.items(), key=lambda item: -item[1])),
     }
 
 

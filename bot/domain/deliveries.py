@@ -46,7 +46,7 @@ class DeliveryRow:
     request_id: int | None
     kind: str
     method: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] | None  # None once sent: dropped then (the message is in Slack)
     status: str
     attempts: int
     next_attempt_at: dt.datetime

@@ -49,7 +49,6 @@ class NewRequest:
     personas: Mapping[str, Sequence[str]]  # role -> persona ids, primary first
     primary_persona: str
     primary_topic: str | None = None
-    thread_ts: str | None = None
     amount_usd: float | None = None
     explanation: str = ""
     confidence: float | None = None
@@ -66,7 +65,6 @@ class RequestView:
     workspace: str
     channel_id: str
     message_ts: str
-    thread_ts: str | None
     reply_ts: str | None
     source: str
     source_name: str | None

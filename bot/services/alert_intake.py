@@ -156,7 +156,6 @@ class AlertIntake:
             workspace=self.workspace(),
             channel_id=channel_id,
             message_ts=message_ts,
-            thread_ts=None,
             source="app",
             source_name=alert.source,
             excerpt=alert.message()["text"][:EXCERPT_CHARS],

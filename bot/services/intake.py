@@ -178,7 +178,6 @@ def new_request(
         workspace=message.team_id,
         channel_id=message.channel_id,
         message_ts=message.ts,
-        thread_ts=message.ts,
         source="app" if message.bot_id else "person",
         # Slack sends app names of any length; kept whole up to what storage holds, cut deliberately beyond.
         source_name=(message.app_name or message.user_id or "")[:SOURCE_NAME_CHARS] or None,

@@ -30,7 +30,6 @@ REQUEST_COLUMNS = (
     "workspace",
     "channel_id",
     "message_ts",
-    "thread_ts",
     "source",
     "source_name",
     "excerpt",

@@ -71,6 +71,7 @@ class Statements:
             .where(deliveries.c.id == bindparam("delivery_id"))
             .values(
                 status=SENT,
+                payload=None,  # the message is in Slack now; see models.Delivery.payload
                 sent_at=bindparam("at"),
                 response_ts=bindparam("ts"),
                 attempts=deliveries.c.attempts + 1,

@@ -23,6 +23,7 @@ from bot.storage.database import Database, view
 from bot.storage.group_commit import GroupCommit
 from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload, processed_events, routed_requests
 from bot.storage.outbox import enqueue_in
+from bot.storage.packing import pack_json, pack_text
 from bot.storage.requests import add_event, request_by_id, request_by_message
 from bot.storage.retry import is_transient
 from bot.storage.rollups import RollupChanges
@@ -57,7 +58,6 @@ def _request_values(request: NewRequest, now: dt.datetime) -> dict[str, Any]:
         "workspace": request.workspace,
         "channel_id": request.channel_id,
         "message_ts": request.message_ts,
-        "thread_ts": request.thread_ts,
         "source": request.source,
         "source_name": request.source_name,
         "excerpt": _excerpt(request.excerpt),
@@ -84,10 +84,10 @@ def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
     """``_request_values`` as a row of ``batch_sql.REQUEST_COLUMNS``."""
     stamp = raw.stamp
     return (
-        request.workspace, request.channel_id, request.message_ts, request.thread_ts, request.source,
+        request.workspace, request.channel_id, request.message_ts, request.source,
         request.source_name, _excerpt(request.excerpt), raw.json(list(request.topics)), request.primary_topic,
-        raw.json({role: list(ids) for role, ids in request.personas.items()}), request.primary_persona,
-        request.amount_usd, request.explanation, request.confidence, request.fingerprint, request.team,
+        pack_json({role: list(ids) for role, ids in request.personas.items()}), request.primary_persona,
+        request.amount_usd, pack_text(request.explanation), request.confidence, request.fingerprint, request.team,
         request.team_scope, 0, OPEN, stamp(now),
         stamp(now), 0, stamp(as_utc(request.next_nudge_at, "next_nudge_at")) if request.next_nudge_at else None,
     )  # fmt: skip
@@ -96,7 +96,7 @@ def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
 def _routed_event_row(raw: BatchSql, pending: PendingRecord, request_id: int) -> tuple:
     """``_routed_event`` as a row of ``batch_sql.EVENT_COLUMNS``."""
     detail = {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)}
-    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), raw.json(detail))
+    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), pack_json(detail))
 
 
 def _routed_event(pending: PendingRecord, request_id: int) -> dict[str, Any]:

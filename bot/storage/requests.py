@@ -275,7 +275,10 @@ class RequestStore:
                 [(p, s) for p in personas for s in statuses] if personas is not None else [(None, s) for s in statuses]
             )
             for persona, status in keys:
-                query = select(routed_requests).where(routed_requests.c.status == status)
+                # closed_at IS NULL: the unclosed-only indexes' condition, so both back ends read them.
+                query = select(routed_requests).where(
+                    routed_requests.c.status == status, routed_requests.c.closed_at.is_(None)
+                )
                 if persona is not None:
                     query = query.where(routed_requests.c.primary_persona == persona)
                 rows = connection.execute(
@@ -286,7 +289,12 @@ class RequestStore:
         return found[:limit]
 
     def count_open(self, personas: Sequence[str] | None = None) -> int:
-        query = select(func.count()).select_from(routed_requests).where(routed_requests.c.status.in_(UNCLOSED))
+        # closed_at IS NULL: the unclosed-only indexes' condition, so both back ends read them.
+        query = (
+            select(func.count())
+            .select_from(routed_requests)
+            .where(routed_requests.c.status.in_(UNCLOSED), routed_requests.c.closed_at.is_(None))
+        )
         if personas is not None:
             query = query.where(routed_requests.c.primary_persona.in_(list(personas)))
         with self._db.read() as connection:

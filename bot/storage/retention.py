@@ -2,14 +2,17 @@
 
 Per routed event the bot writes its request, the request's events, the reply
 (and later updates) in the outbox, and the Slack event id. The requests and
-their events are the audit trail (export, digest, history) and stay. The rest
-is only needed for a while:
+their events are the audit trail (export, digest, history: who asked what, who
+it went to and why, who took and closed it, when) and stay, with the digest's
+rollups. The rest is only needed for a while:
 
 - ``processed_events``: Slack retries an event within minutes and gives up
   within the hour; a message recorded already is also caught by its unique
   (workspace, channel, ts) key. Ids older than ``event_ids`` are deleted.
-- A sent delivery (the whole Block Kit reply, ~2.5 KB) is never sent again;
-  it is kept ``sent_deliveries`` long for looking into what was posted, then
+- A sent delivery is never sent again. Its payload (the Block Kit message,
+  ~2.5 KB) is dropped as it is marked sent, since the message itself is in
+  Slack; its record (kind, request, when, Slack's ts) is kept
+  ``sent_deliveries`` long for looking into what was posted when, then
   deleted. The reply's Slack ts stays on its request (updates need it), and
   the audit trail is the request's events; no dedup key outlives its use by
   days (replies are keyed on the event, which the request's unique message

@@ -56,7 +56,6 @@ def request_view(request_id: int = 1, **changes: object) -> RequestView:
         workspace="T1",
         channel_id=ALERTS_CHANNEL,
         message_ts=f"1700000000.{request_id:06d}",
-        thread_ts=None,
         reply_ts="1700000001.000100",
         source="person",
         source_name="U1",

@@ -146,3 +146,17 @@ def test_mark_sent_many_records_every_delivery_and_reply_ts_in_one_go(storage):
         sent = storage.outbox.get_delivery(row.id)
         assert sent.status == "sent" and sent.response_ts == f"17000000{row.id}.0001"
     assert storage.outbox.claim_due_deliveries("worker", now + dt.timedelta(hours=1)) == []
+
+
+def test_a_sent_delivery_keeps_its_bookkeeping_but_not_its_payload(storage: Storage) -> None:
+    one, two, failed, pending = (storage.outbox.enqueue(message(n), at()) for n in range(4))
+    storage.outbox.mark_sent(one, "1.1", at(minutes=1))
+    rows = storage.outbox.claim_due_deliveries("w1", at(minutes=1))
+    storage.outbox.mark_sent_many([(row, "1.2") for row in rows if row.id == two], at(minutes=2))
+    storage.outbox.mark_failed(failed, "channel_not_found", at(minutes=2))
+
+    sent = [storage.outbox.get_delivery(i) for i in (one, two)]
+    assert [(d.status, d.response_ts, d.payload) for d in sent] == [("sent", "1.1", None), ("sent", "1.2", None)]
+    # What is not sent yet, or failed and may be sent again, keeps what to send.
+    assert storage.outbox.get_delivery(failed).payload == {"channel": "C9", "text": "m2"}
+    assert storage.outbox.get_delivery(pending).payload == {"channel": "C9", "text": "m3"}
