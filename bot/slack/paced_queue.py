@@ -27,7 +27,7 @@ Item = int | DeliveryRow | None
 
 def paced_channel(row: DeliveryRow) -> str | None:
     """The channel a delivery is paced in, or None when it is not paced."""
-    channel = row.payload.get("channel")
+    channel = (row.payload or {}).get("channel")
     return channel if row.method in PACED_METHODS and isinstance(channel, str) and channel else None
 
 

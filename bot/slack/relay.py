@@ -441,7 +441,7 @@ class OutboxRelay:
         DELIVERIES_RETRIED.labels("ratelimited").inc()
         log.warning(
             "outbox: Slack rate-limited channel %s; pausing it %.0f s (delivery %s waits first in line)",
-            row.payload.get("channel"),
+            (row.payload or {}).get("channel"),
             retry_after,
             row.id,
         )
