@@ -89,17 +89,22 @@ class ChannelPacer(Generic[T]):
         heapq.heappush(lane.waiting, (order, next(self._ties), item))
         self._size += 1
 
-    def take(self, now: float) -> tuple[str, T] | None:
+    def take(self, now: float, before: int | None = None) -> tuple[str, T] | None:
         """The next message that may go now, its channel marked busy; None when none may.
 
         Among channels that may post, the one whose head is oldest (lowest order) goes first.
+        ``before``: only a message of a lower order may go (an older one may still be on its way in).
         """
         best: tuple[int, str] | None = None
         idle = []
         for channel, lane in self._lanes.items():
             if not lane.waiting:
                 idle.append(channel)
-            elif self._ready_at(lane, now) <= now and (best is None or lane.waiting[0][0] < best[0]):
+            elif (
+                (before is None or lane.waiting[0][0] < before)
+                and self._ready_at(lane, now) <= now
+                and (best is None or lane.waiting[0][0] < best[0])
+            ):
                 best = (lane.waiting[0][0], channel)
         for channel in idle:
             self._forget_if_idle(channel, self._lanes[channel], now)

@@ -38,6 +38,9 @@ class PacedQueue:
         self._pacer: ChannelPacer[DeliveryRow] = ChannelPacer(rate, burst)
         self._near = math.ceil(self._pacer.burst)
         self._incoming: deque[Item] = deque()
+        # Delivery ids handed to a sender to claim: their rows may belong before posts already waiting
+        # (senders claim in parallel), so no later post goes until each is in or known not to be paced.
+        self._claiming: set[int] = set()
         self._changed = threading.Condition()
         self._clock = monotonic
 
@@ -46,6 +49,7 @@ class PacedQueue:
             channel = paced_channel(item) if isinstance(item, DeliveryRow) else None
             if isinstance(item, DeliveryRow) and channel is not None:
                 self._pacer.add(channel, item.id, item, self._clock())
+                self._claiming.discard(item.id)
             else:
                 self._incoming.append(item)
             self._changed.notify()
@@ -55,15 +59,25 @@ class PacedQueue:
         with self._changed:
             while True:
                 if self._incoming and self._incoming[0] is not None:
-                    return self._incoming.popleft()
+                    item = self._incoming.popleft()
+                    if isinstance(item, int):
+                        self._claiming.add(item)
+                    return item
                 now = self._clock()
-                taken = self._pacer.take(now)
+                taken = self._pacer.take(now, min(self._claiming) if self._claiming else None)
                 if taken is not None:
                     return taken[1]
                 if self._incoming:  # a stop mark: posts still waiting for their turn are released by the relay
                     return self._incoming.popleft()
                 ready = self._pacer.next_ready_at(now)
                 self._changed.wait(None if ready is None else max(0.0, ready - now))
+
+    def claimed(self, delivery_id: int) -> None:
+        """The id ``get`` handed out is claimed and queued (``put``), or is not a post to pace."""
+        with self._changed:
+            if delivery_id in self._claiming:
+                self._claiming.discard(delivery_id)
+                self._changed.notify_all()
 
     def done(self, row: DeliveryRow) -> None:
         """A post ``get`` handed out is settled (sent, failed, or held back): its channel may go on."""

@@ -273,12 +273,16 @@ class OutboxRelay:
             if isinstance(item, DeliveryRow):
                 row = item if self._lease_left(item) else None
             else:
-                row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=self.lease)
-                if row is not None:
-                    self._note_claimed(row)
-                if row is not None and self._paced is not None and paced_channel(row) is not None:
-                    self._paced.put(row)  # sent when its channel's turn comes
-                    return
+                try:
+                    row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=self.lease)
+                    if row is not None:
+                        self._note_claimed(row)
+                    if row is not None and self._paced is not None and paced_channel(row) is not None:
+                        self._paced.put(row)  # sent when its channel's turn comes
+                        return
+                finally:
+                    if self._paced is not None:
+                        self._paced.claimed(item)
             if row is not None:
                 sent = self._deliver(row, record_sent=self._queue_sent_mark)
                 if self._stop.is_set():

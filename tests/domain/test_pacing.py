@@ -142,3 +142,13 @@ def test_near_term_counts_a_long_backlog_as_one_burst() -> None:
     pacer.add("cool", 100, "c", now=0.0)
     assert len(pacer) == 101
     assert pacer.near_term(3) == 4
+
+
+def test_take_before_an_order_leaves_later_messages_waiting() -> None:
+    pacer: ChannelPacer[str] = ChannelPacer(rate=1.0, burst=3)
+    pacer.add("C1", 5, "five", 0.0)
+    pacer.add("C2", 2, "two", 0.0)
+    assert pacer.take(0.0, before=2) is None
+    assert pacer.take(0.0, before=3) == ("C2", "two")
+    assert pacer.take(0.0, before=5) is None
+    assert pacer.take(0.0) == ("C1", "five")

@@ -75,3 +75,29 @@ def test_a_held_back_post_waits_out_the_pause_and_keeps_its_place() -> None:
     clock.now = 30.0
     assert paced.get() == row(1)
     assert not paced.hold_back(row(5, method=UPDATE), seconds=1)  # not paced: the outbox reschedules it
+
+
+def test_a_later_post_waits_while_an_older_id_is_being_claimed() -> None:
+    # Senders claim ids in parallel: the row of id 1 may arrive after that of id 2.
+    paced = PacedQueue(rate=1.0, burst=3, monotonic=Clock())
+    paced.put(1)
+    assert paced.get() == 1  # a sender claims it now
+    paced.put(row(2))
+    assert paced.qsize() == 1 and paced.held() == 1
+    paced.put(None)
+    assert paced.get() is None  # post 2 may not go ahead of id 1: the stop mark comes first
+
+    paced.put(row(1))  # id 1's row, claimed: it goes first, then 2
+    paced.claimed(1)
+    assert paced.get() == row(1)
+    paced.done(row(1))  # one post of a channel out at a time
+    assert paced.get() == row(2)
+
+
+def test_an_id_that_is_no_post_to_pace_unblocks_later_posts() -> None:
+    paced = PacedQueue(rate=1.0, burst=3, monotonic=Clock())
+    paced.put(5)
+    assert paced.get() == 5
+    paced.put(row(6))
+    paced.claimed(5)  # claimed by another process, or an update: nothing to wait for
+    assert paced.get() == row(6)
