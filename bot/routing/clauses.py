@@ -129,9 +129,10 @@ def asked_topics(
         if len(ordered) > 1 and rank[ordered[1]] >= rank[best]:
             # Two topics tie: an ask is about what it names first ("who sets
             # the budgets once allocation works?"); a statement settles neither.
-            best = _named_first(scorer, clause_hits, ordered, rank) if is_ask else None
-            if best is None:
+            first = _named_first(scorer, clause_hits, ordered, rank) if is_ask else None
+            if first is None:
                 continue
+            best = first
         score = clause_evidence[best].score
         # A clause that names a cloud service, a cost or a decisive term
         # itself is about its topic on one plain word when it asks ("can

@@ -90,3 +90,23 @@ def test_a_plain_word_scope_counts_after_its_scope_word() -> None:
     assert found is not None and found.scope == "cluster atlas"
     assert resolver.resolve("cluster cost for search is up 30%") is None
     assert resolver.resolve("the search namespace is idle") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "topic"),
+    [
+        ("presupuesto", "budgets"),
+        ("facture", "invoices"),
+        ("Rechnung", "invoices"),
+        ("Kostenanomalie", "cost-anomalies"),
+    ],
+)
+def test_who_owns_answers_other_languages_words(lookup, query: str, topic: str) -> None:
+    answer = lookup.lookup(query)
+    assert answer.topic is not None and answer.topic.id == topic
+
+
+def test_who_owns_lists_the_duties_about_the_topic(lookup) -> None:
+    duties = dict(lookup.lookup("tagging").duties)["engineering"]
+    assert duties and all("tag" in line.lower() for line in duties)
+    assert not any("anomal" in line.lower() for line in duties)
