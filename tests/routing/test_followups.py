@@ -110,3 +110,11 @@ def test_who_owns_lists_the_duties_about_the_topic(lookup) -> None:
     duties = dict(lookup.lookup("tagging").duties)["engineering"]
     assert duties and all("tag" in line.lower() for line in duties)
     assert not any("anomal" in line.lower() for line in duties)
+
+
+@pytest.mark.parametrize(
+    ("query", "topic"),
+    [("buying RIs", "commitments"), ("purchasing savings plans", "commitments"), ("RI renewals", "commitment-expiry")],
+)
+def test_deciding_a_purchase_is_the_strategy_and_an_expiry_is_procurements(lookup, query: str, topic: str) -> None:
+    assert lookup.lookup(query).topic.id == topic
