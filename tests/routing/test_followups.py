@@ -62,8 +62,15 @@ def test_buying_savings_plans_above_the_threshold_escalates(router: Router) -> N
     assert "leadership" in [t.persona for t in decision.tags]
 
 
-def test_a_personal_savings_plan_stays_chatter(router: Router) -> None:
-    assert not router.route_text("Setting up a college savings plan for my kid, any advice?").is_request
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Setting up a college savings plan for my kid, any advice?",
+        "I bought more savings plans for my retirement, and who wants coffee?",
+    ],
+)
+def test_a_personal_savings_plan_stays_chatter(router: Router, text: str) -> None:
+    assert not router.route_text(text).is_request
 
 
 def test_an_explicit_forecast_outweighs_a_breakdown_by_team(router: Router) -> None:
