@@ -349,7 +349,8 @@ def describe_owners(config: BotConfig, answer: Any) -> str:
         for persona_id in getattr(topic.owners, role):
             lines.append(f"  {role:<12} {_persona_line(config, persona_id)}")
             if role == "responsible":
-                for duty in _responsibilities(config, persona_id)[:3]:
+                about = dict(answer.duties).get(persona_id) or _responsibilities(config, persona_id)[:3]
+                for duty in about:
                     lines.append(f"               - {duty}")
     if answer.suggestions:
         lines.append(f"  related: {', '.join(answer.suggestions)}")

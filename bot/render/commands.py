@@ -61,10 +61,14 @@ def render_who_owns(query: str, answer, config: BotConfig, mentions: Mentions) -
             shown.append(f"{mentions.name(persona_id)}" + (f" ({reach})" if reach and role == "responsible" else ""))
         lines.append(f"*{label}:* " + ", ".join(shown))
     blocks = [section("\n".join(lines))]
+    # Each responsible persona's duties about this topic (its first general
+    # ones when none names the topic's terms).
+    about = dict(getattr(answer, "duties", ()))
     for persona_id in topic.owners.responsible[:3]:
         persona = _persona(config, persona_id)
-        if persona and persona.responsibilities:
-            blocks.append(context(f"{persona.name}: " + "; ".join(persona.responsibilities[:3])))
+        shown_duties: tuple[str, ...] = about.get(persona_id) or (persona.responsibilities[:3] if persona else ())
+        if persona and shown_duties:
+            blocks.append(context(f"{persona.name}: " + "; ".join(shown_duties)))
     text = f"{topic.name}: " + ", ".join(mentions.name(p) for p in answer.personas)
     return message(text, blocks)
 

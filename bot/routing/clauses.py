@@ -27,20 +27,34 @@ _ASK_WORDS = (
     r"(?:who|whom|whose|what|which|when|where|why|how|can|could|should|would|will|is|are|do|does|did"
     r"|please|pls|plz|someone|anyone|separately|also)\b"
 )
+# The same in the configured languages (Spanish, Portuguese, French, German):
+# "and" and the question words ("¿" opens a Spanish question). "que" only
+# after "and": after a comma it is mostly "that".
+_OTHER_ANDS = r"(?:y|e|et|und)"
+_OTHER_QUESTION_WORDS = r"quién|quien|quem|qui|wer|qué|quoi|was|cuál|qual|welche[rsn]?"
+_OTHER_ASK_WORDS = r"(?:¿|(?:o que|" + _OTHER_QUESTION_WORDS + r")\b)"
+_OTHER_ASKS_AFTER_AND = r"(?:¿|(?:que|" + _OTHER_QUESTION_WORDS + r")\b)"
 _CLAUSE_BREAK = re.compile(
     r"(?<=[?!;])\s+|(?<=[.])\s+(?=\S)|\n+|\s+[—–-]+\s+|\s*[&+]\s+|\s+\d\)\s+|\s+\((?=[^)]{0,40}\))"
-    r"|,\s*(?:and|plus|also|but)\s+|,?\s+(?:and|plus|but)\s+(?=" + _ASK_WORDS + r")|,\s+(?=" + _ASK_WORDS + r")",
+    r"|,\s*(?:and|plus|also|but)\s+|,?\s+(?:and|plus|but)\s+(?=" + _ASK_WORDS + r")|,\s+(?=" + _ASK_WORDS + r")"
+    r"|,?\s+" + _OTHER_ANDS + r"\s+(?=" + _OTHER_ASKS_AFTER_AND + r")|,\s+(?=" + _OTHER_ASK_WORDS + r")"
+    r"|(?<=\S)\s*(?=¿)",
     re.IGNORECASE,
 )
 # A clause that opens like a question or a request asks, with or without "?".
 # An ask without a question mark or a request phrase ("who chases the
 # untagged buckets", "owners?" is caught by the "?").
 _ASKS = re.compile(
-    r"(?:^|[,;.:&+—–-]\s*|\b(?:and|also|but|plus)\s+)(?:who|whom|whose|what|which|how|please|pls|plz"
-    r"|(?:can|could|should|would|shall|will|do|does|did|is|are)\s+(?:we|you|i|someone|anyone|somebody|they))\b",
+    r"(?:^|[,;.:&+—–-]\s*|\b(?:and|also|but|plus|y|e|et|und)\s+)(?:(?:who|whom|whose|what|which|how|please|pls|plz"
+    r"|(?:can|could|should|would|shall|will|do|does|did|is|are)\s+(?:we|you|i|someone|anyone|somebody|they))\b"
+    r"|" + _OTHER_ASKS_AFTER_AND + r")",
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[^\W_]+")
+# Words that open a subordinate clause or an adverbial of time or condition.
+_SUBORDINATORS = frozenset(
+    ("before", "after", "once", "until", "till", "since", "because", "unless", "while", "if", "when", "whenever")
+)
 # Words that make a message ask something without "?" or a request phrase
 # ("who chases the untagged buckets"); a set test on the tokens, not a regex.
 ASK_TOKENS = frozenset(
@@ -89,11 +103,13 @@ def asked_topics(
     about: dict[str, int] = {}  # topic -> first clause about it
     masks = scorer.masks
     order = scorer.order
+    clause_masks = {index: _mask(masks, clause_hits) for index, clause_hits in by_clause.items()}
+    message_grounded = any(m & (CLOUD | MONEY | DECISIVE) for m in clause_masks.values())
+    weights = scorer.weights
     for index, clause_hits in by_clause.items():
         clause_evidence: dict[str, TopicEvidence] = {}
-        mask = 0
+        mask = clause_masks[index]
         for hit in clause_hits:
-            mask |= masks[hit.term.ident]
             scorer.add_evidence(clause_evidence, hit)
         if not clause_evidence:
             continue
@@ -108,11 +124,16 @@ def asked_topics(
         if not ordered:
             continue
         best = ordered[0]
-        if len(ordered) > 1 and rank[ordered[1]] >= rank[best]:
-            continue  # two topics tie: the clause settles neither
-        score = clause_evidence[best].score
         clause_text = text[edges[index] : edges[index + 1]]
         is_ask = bool(mask & REQUEST or QUESTION.search(clause_text + " ") or _ASKS.match(clause_text))
+        if len(ordered) > 1 and rank[ordered[1]] >= rank[best]:
+            # Two topics tie: an ask is about what it names first ("who sets
+            # the budgets once allocation works?"); a statement settles neither.
+            first = _named_first(scorer, clause_hits, ordered, rank) if is_ask else None
+            if first is None:
+                continue
+            best = first
+        score = clause_evidence[best].score
         # A clause that names a cloud service, a cost or a decisive term
         # itself is about its topic on one plain word when it asks ("can
         # you check the idle RDS instances") and on a decisive word or a
@@ -121,12 +142,53 @@ def asked_topics(
         # model?" or "it's one more read replica" are about nothing new.
         grounded = bool(mask & (CLOUD | MONEY | DECISIVE))
         decisive = not scorer.decisive.isdisjoint(clause_evidence[best].terms)
+        # An ask in a message already about cloud cost may lean on the rest
+        # of the message for its context ("can eng chase the untagged
+        # buckets, and who sets the per-BU budgets?"), when its words belong
+        # to its topic alone: a word shared by topics names none of them.
+        # The asked thing is in the main clause: "should we commit more
+        # before the price change?" does not ask about prices.
+        distinctive = (
+            is_ask
+            and message_grounded
+            and all(len(weights.get(ident, ())) == 1 for ident in clause_evidence[best].terms)
+            and _in_main_clause(scorer, best, clause_hits, tokens, firsts[index])
+        )
         if best in evidence and (
             score >= CLAUSE_STRONG_SCORE
-            or (grounded and (is_ask or decisive or score >= CLAUSE_STATED_SCORE) and score >= CLAUSE_GROUNDED_SCORE)
+            or (
+                (grounded or distinctive)
+                and (is_ask or decisive or score >= CLAUSE_STATED_SCORE)
+                and score >= CLAUSE_GROUNDED_SCORE
+            )
         ):
             about.setdefault(best, index)
     if len(about) < 2:
         return ()
     # Text order: the first clause's owners are the primary ones.
     return tuple(sorted(about, key=lambda t: about[t]))
+
+
+def _mask(masks: dict[tuple[str, ...], int], hits: list[Hit]) -> int:
+    mask = 0
+    for hit in hits:
+        mask |= masks[hit.term.ident]
+    return mask
+
+
+def _named_first(scorer: TopicScorer, hits: list[Hit], ordered: list[str], rank: dict[str, float]) -> str | None:
+    """Of the topics tied at the top, the one whose term comes first, or None
+    when one term names several of them."""
+    tied = {t for t in ordered if rank[t] >= rank[ordered[0]]}
+    for hit in hits:
+        named = [t for t, _, _ in scorer.weights.get(hit.term.ident, ()) if t in tied]
+        if named:
+            return named[0] if len(named) == 1 else None
+    return None
+
+
+def _in_main_clause(scorer: TopicScorer, topic: str, hits: list[Hit], tokens: list[str], first: int) -> bool:
+    """Whether the topic's first term comes before any word that opens a
+    subordinate clause (the clause's first word aside: "when does...")."""
+    position = next(h.position for h in hits if any(t == topic for t, _, _ in scorer.weights.get(h.term.ident, ())))
+    return all(tokens[i].lower() not in _SUBORDINATORS for i in range(first + 1, position))

@@ -51,6 +51,9 @@ _EXACT_ORDER = {
 }
 _EXACT_ORDER["cluster"] = 3
 _LEVEL_NAMES = {0: "id", 1: "tag", 2: "budget", 3: "name"}
+_SCOPE_KEYWORDS = ("namespace", "cluster", "project")
+# A name with no digit or hyphen, which a loose alert-source pattern skips.
+_PLAIN_NAME = re.compile(r"[a-z_][a-z_.]*")
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,27 @@ class OwnerResolver:
             re.compile("|".join(f"({fnmatch.translate(glob)})" for glob, _, _ in self._globs)) if self._globs else None
         )
         self._tag_keys = tuple(sorted(tag_keys))
+        # Owned projects, clusters and namespaces named by a plain word
+        # ("search"): the alert sources read a plain word after "namespace" as
+        # no identifier ("cluster cost" is not a cluster), so these are looked
+        # for where the text writes the scope word right before the name.
+        plain = sorted(
+            {value for (kind, value) in self._exact if kind in _SCOPE_KEYWORDS and _PLAIN_NAME.fullmatch(value)},
+            key=len,
+            reverse=True,
+        )
+        self._named_re = (
+            re.compile(
+                r"(?<![\w-])("
+                + "|".join(_SCOPE_KEYWORDS)
+                + r")[\s:=#]{1,3}("
+                + "|".join(map(re.escape, plain))
+                + r")(?![\w-])",
+                re.IGNORECASE,
+            )
+            if plain
+            else None
+        )
         self._tag_re = (
             re.compile(
                 r"(?<![\w-])(" + "|".join(re.escape(k) for k in sorted(tag_keys, key=len, reverse=True)) + r")"
@@ -168,6 +192,10 @@ class OwnerResolver:
                 tagged = self._tag_match(f"{written.group(1)}={written.group(2)}")
                 if tagged:
                     ranked.append((1, 0, position, tagged))
+        if self._named_re is not None and text:
+            for position, named in enumerate(self._named_re.finditer(text[:20_000]), start=len(facts.identifiers)):
+                for order, exact in self._exact_matches(Identifier(named.group(1).lower(), named.group(2).lower())):  # type: ignore[arg-type]
+                    ranked.append((0, -_EXACT_ORDER[order], position, exact))
         ranked.sort(key=lambda item: item[:3])
         seen: set[str] = set()
         result = []

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 from bot.config.models import BotConfig
@@ -29,7 +30,7 @@ from bot.routing.alert_owners import with_owner
 from bot.routing.amounts import headline
 from bot.routing.assembly import DecisionAssembler
 from bot.routing.clauses import ASK_TOKENS, MAX_CLAUSES, MULTI_ASK_MAX_CHARS, asked_topics
-from bot.routing.context import ACTION, INFO, QUESTION, REQUEST, Context
+from bot.routing.context import ACTION, CLOUD, INFO, QUESTION, REQUEST, WEAK_CLOUD, Context
 from bot.routing.decision import Decision, PersonaTag, TagRole
 from bot.routing.matcher import Hit
 from bot.routing.money import DEFAULT_RATES
@@ -50,6 +51,8 @@ SINGLE_TERM_SECONDARY = 2.0
 # A topic whose evidence includes a "^2" term joins as a second topic at this
 # share of the best topic's score (see ``scoring.SIGNAL_BOOST``).
 SIGNAL_SECONDARY_RATIO = 0.4
+# An AWS account id: twelve digits standing alone.
+_ACCOUNT_ID = re.compile(r"(?<![\d.,$€£-])\b\d{12}\b(?![.,]?\d)")
 
 
 # Evidence by term signature (see _decide): a few thousand distinct signatures
@@ -113,6 +116,8 @@ class Router:
             if len(self._scored) < SCORED_CACHE_SIZE:
                 self._scored[signature] = scored
         mask, evidence, ranked = scored
+        if mask & WEAK_CLOUD and not mask & CLOUD and _ACCOUNT_ID.search(text):
+            mask |= CLOUD  # "acct 123456789012": an AWS account id names the cloud
         context = Context.of(mask, money is not None, "?" in text and bool(QUESTION.search(text)))
 
         assemble = self._assemble

@@ -84,7 +84,7 @@ class TopicScorer:
 
         "AWS Marketplace" is consumed as one marketplace phrase, yet it still
         says "cloud": a phrase inherits the cloud and cost context of the single
-        words in it, unless it is a collocation with an everyday sense
+        words in it, and their decisiveness, unless it is a collocation with an everyday sense
         ("price tag", "billing service"), which carries no context at all.
         """
         inherited = {lexicon.CLOUD, lexicon.WEAK_CLOUD, lexicon.MONEY, lexicon.WEAK_MONEY}
@@ -92,6 +92,10 @@ class TopicScorer:
         for ident, term in self._all_terms.items():
             if len(term.key) == 1:
                 single.setdefault(ident, set()).update(g for g in term.groups if g in inherited)
+                # A phrase built on a decisive word ("rightsizing
+                # recommendation") is as decisive as the word.
+                if ident in self.decisive:
+                    single[ident].add(DECISIVE_GROUP)
         context: dict[tuple[str, ...], frozenset[str]] = {}
         for ident, term in self._all_terms.items():
             if lexicon.NEUTRAL in term.groups:

@@ -22,6 +22,7 @@ from bot.routing.normalize import fold
 from bot.routing.slack_text import clean_mrkdwn
 
 MAX_SUGGESTIONS = 3
+MAX_DUTIES = 3
 ALIAS_BOOST = 1.5
 # Words of a query that name no topic ("who owns the ...").
 _FILLER = frozenset(
@@ -37,6 +38,9 @@ class WhoOwnsAnswer:
     topic: Topic | None
     personas: tuple[str, ...]  # responsible first, then accountable, consulted
     suggestions: tuple[str, ...]  # topic ids
+    # Per responsible persona, its responsibilities and duties about the
+    # topic (its first general ones when none names it).
+    duties: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         owners = self.topic.owners if self.topic else None
@@ -52,6 +56,7 @@ class WhoOwnsAnswer:
                 "informed": list(owners.informed) if owners else [],
             },
             "suggestions": list(self.suggestions),
+            "duties": {persona: list(lines) for persona, lines in self.duties},
         }
 
 
@@ -78,6 +83,19 @@ class TopicLookup:
             words = re.findall(r"[^\W_]+", topic.name.lower())
             name_words[topic.id] = [w for w in words if len(w) >= 4 and w not in _GENERIC_NAME_WORDS]
         self._name_index = TermIndex(name_words)
+        # Other languages' words for topics ("presupuesto", "Rechnung"), tried
+        # when no English term answers.
+        self._foreign = [
+            TermIndex(
+                {
+                    topic.id: [split_boost(t)[0].lower() for t in topic.terms_by_language.get(code, ())]
+                    for topic in config.routing.topics
+                },
+                language=code,
+            )
+            for code in config.routing.languages
+        ]
+        self._duties = self._duties_by_topic(config)
         self._labels: dict[str, str] = {}
         for topic in config.routing.topics:
             for label in [topic.id, topic.name, *topic.aliases, *(split_boost(t)[0] for t in topic.terms)]:
@@ -93,11 +111,59 @@ class TopicLookup:
         topic = self._topics[ranked[0]]
         owners = topic.owners
         personas = tuple(dict.fromkeys((*owners.responsible, *owners.accountable, *owners.consulted)))
+        duties = tuple(
+            (p, self._duties.get((p, topic.id)) or self._duties.get((p, ""), ())) for p in owners.responsible
+        )
         return WhoOwnsAnswer(
-            query=text, topic=topic, personas=personas, suggestions=tuple(ranked[1 : 1 + MAX_SUGGESTIONS])
+            query=text,
+            topic=topic,
+            personas=personas,
+            suggestions=tuple(ranked[1 : 1 + MAX_SUGGESTIONS]),
+            duties=duties,
         )
 
+    def _duties_by_topic(self, config: BotConfig) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(persona, topic) -> the persona's responsibilities and duties naming
+        the topic's terms; (persona, "") -> its first three responsibilities."""
+        found: dict[tuple[str, str], list[str]] = {}
+        for persona in config.personas.personas:
+            found[(persona.id, "")] = list(persona.responsibilities[:MAX_DUTIES])
+            for line in (*persona.responsibilities, *(" ".join(d.text.split()) for d in persona.duties)):
+                # A line is about the topics most of its words name: "track
+                # KPIs, unit metrics and allocation coverage" is not commitments'.
+                weight: dict[str, int] = {}
+                for hit in self._index.match(line):
+                    for group in hit.term.groups:
+                        if not hit.typo and group in self._topics:
+                            weight[group] = weight.get(group, 0) + len(hit.term.key)
+                best = max(weight.values(), default=0)
+                about = [t for t, w in weight.items() if w == best]
+                # A line naming three topics or more once each is general.
+                for topic_id in about if len(about) <= 2 else ():
+                    lines = found.setdefault((persona.id, topic_id), [])
+                    if line not in lines and len(lines) < MAX_DUTIES:
+                        lines.append(line)
+        return {key: tuple(lines) for key, lines in found.items()}
+
     def _rank(self, text: str) -> list[str]:
+        ranked, everyday = self._rank_english(text)
+        if ranked or everyday:
+            return ranked  # "marketing budget" is nobody's in any language
+        for index in self._foreign:
+            scores: dict[str, float] = {}
+            hits = index.match(text)
+            if any(hit.typo for hit in hits):
+                continue  # another language's words are taken as written
+            for hit in hits:
+                for topic_id in hit.term.groups:
+                    scores[topic_id] = scores.get(topic_id, 0.0) + len(hit.term.key) / len(hit.term.groups)
+            if scores:
+                order = {topic_id: i for i, topic_id in enumerate(self._topics)}
+                return sorted(scores, key=lambda t: (-scores[t], order[t]))
+        return []
+
+    def _rank_english(self, text: str) -> tuple[list[str], bool]:
+        """The topics ranked, and whether the query holds an everyday collocation."""
         tokens = self._index.tokens(text)
         content = sum(1 for t in tokens if fold(t) not in _FILLER)
         scores: dict[str, float] = {}
@@ -131,7 +197,7 @@ class TopicLookup:
                 for topic_id in hit.term.groups:
                     scores[topic_id] = scores.get(topic_id, 0.0) + 1.0 / len(hit.term.groups)
         order = {topic_id: i for i, topic_id in enumerate(self._topics)}
-        return sorted(scores, key=lambda t: (-scores[t], order[t]))
+        return sorted(scores, key=lambda t: (-scores[t], order[t])), everyday
 
     def _suggest(self, text: str) -> tuple[str, ...]:
         close = difflib.get_close_matches(fold(text), list(self._labels), n=10, cutoff=0.5)
