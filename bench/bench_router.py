@@ -458,7 +458,7 @@ def main() -> int:
         f"Workloads: *mix*, {len(mixed):,} generated Slack messages (60% short human text and chatter, 40% alert "
         f"payloads in text, attachments, blocks and JSON code blocks; mean {result['mixed_mean_chars']} chars; "
         f"lines may repeat); *unique*, {len(unique):,} messages all different (half people's, half alerts with "
-        f"random ids, a third of those long JSON payloads; mean {result['unique_mean_chars']} chars). JSON in and "
+        f"random ids, half of those long JSON payloads; mean {result['unique_mean_chars']} chars). JSON in and "
         f"out; each contender in its own process, {args.rounds} interleaved rounds, medians; *× scan* and "
         "*× before* are medians of each round's time ratio (> 1: faster); CPU is the worker's own per message.\n"
     )
