@@ -8,8 +8,12 @@ concurrent clients, with the simulator as Slack, and measures:
   process (the simulator and the load generator), and the PostgreSQL backends
   serving the benchmark's own database (read from /proc; PostgreSQL's shared
   background processes are left out: other suites on the machine use them too);
-- a burst: 200 alerts in one channel, and 200 spread over 20 channels, sent
-  at once; the time until every reply is posted.
+- a burst: 200 alerts spread over 20 channels, and 200 in one channel, sent
+  at once, with the simulator limiting posts per channel as Slack does (about
+  one a second, 429 past it) and the bot pacing at its defaults; the time until
+  every reply is posted, and how many 429s Slack answered. For comparison the
+  same bursts run against the bot with pacing off (FINOPS_SLACK_CHANNEL_RATE=0).
+  Paced, one channel takes about BURST / rate seconds; 20 channels far less.
 
 References, on the same gunicorn settings and the bot's Web API client:
 - the durable floor (``bench.durable_bolt``): bare bolt + one INSERT of the
@@ -20,18 +24,22 @@ References, on the same gunicorn settings and the bot's Web API client:
 
 The servers take turns round after round (the order rotates each round) and
 medians of the rounds are reported: on a shared 2-core machine one run of each
-can be 15% off. Knobs: BENCH_ROUNDS (default 5), BENCH_EVENTS (2000),
-BENCH_COMMANDS (1000), BENCH_BURST (200), BENCH_WORKERS (2), BENCH_THREADS (8),
+can be 15% off. Knobs: BENCH_PARTS (load,burst: which parts run), BENCH_ROUNDS
+(default 5), BENCH_EVENTS (2000), BENCH_COMMANDS (1000), BENCH_BURST (200),
+BENCH_BURST_ROUNDS (1: a one-channel burst takes minutes, and its time is set
+by the rate, not by the machine), BENCH_WORKERS (2), BENCH_THREADS (8),
 BENCH_BACKENDS (sqlite,postgresql), BENCH_BASELINE (a source tree of an earlier
 version, e.g. from `git archive`, whose server joins every round as "finops-bot
 before"). Run a benchmark from a copy of the tree too, not from a tree being
 edited: the servers it starts import whatever is on disk when they start.
 
-Run: .venv/bin/python -m bench.bench_slack   (prints a markdown section)
+Run: .venv/bin/python -m bench.bench_slack   (prints a markdown section);
+BENCH_PARTS=burst BENCH_BACKENDS=sqlite for the burst alone (about 8 minutes).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -42,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -58,6 +67,14 @@ EVENTS = int(os.environ.get("BENCH_EVENTS", "2000"))
 COMMANDS = int(os.environ.get("BENCH_COMMANDS", "1000"))
 BURST = int(os.environ.get("BENCH_BURST", "200"))
 BURST_CHANNELS = 20
+BURST_ROUNDS = int(os.environ.get("BENCH_BURST_ROUNDS", "1"))
+PARTS = set(os.environ.get("BENCH_PARTS", "load,burst").split(","))
+# Slack's limit as the simulator plays it during the bursts: one post a second per channel, and a burst
+# one larger than the bot's default (arrival gaps can be a little shorter than send gaps).
+SLACK_POSTS_PER_SECOND = 1.0
+SLACK_BURST = 4
+PACED = "finops-bot, paced (defaults)"
+UNPACED = "finops-bot, pacing off"
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -278,23 +295,66 @@ def run_load(sim: SlackSimulator, bot: LocalBot, channel: str, user: str, backen
         "server_cpu_ms": server_cpu,
         "client_cpu_ms": client_cpu,
         "postgres_cpu_ms": postgres_cpu,
-        "burst_one_channel_s": burst(sim, bot, user, ["cost-alerts"]),
-        "burst_20_channels_s": burst(sim, bot, user, burst_channels()),
     }
+
+
+def run_bursts(sim: SlackSimulator, bot: LocalBot, user: str, database: str) -> dict:
+    """Both bursts against Slack's per-channel limit; 20 channels first, so one channel starts rested."""
+    failed = failed_deliveries(database)
+    results = {}
+    for name, channels in (("burst_20_channels", burst_channels()), ("burst_one_channel", ["cost-alerts"])):
+        seconds, limited, lost = burst(sim, bot, user, channels, failed)
+        results |= {f"{name}_s": seconds, f"{name}_429": limited, f"{name}_lost": lost}
+        print(f"  {name}: {seconds:.1f} s, {limited} x 429, {lost} replies never posted", file=sys.stderr)
+    return results
+
+
+def failed_deliveries(database: str) -> Callable[[], int]:
+    """How many deliveries the bot has given up on (after MAX_ATTEMPTS of 429s, say), read from its database."""
+    engine = create_engine(database.replace("postgresql://", "postgresql+psycopg://"))
+
+    def count() -> int:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM deliveries WHERE status = 'failed'")).scalar_one()
+
+    return count
 
 
 def burst_channels() -> list[str]:
     return ["cost-alerts"] + [f"cost-alerts-{n:02d}" for n in range(2, BURST_CHANNELS + 1)]
 
 
-def burst(sim: SlackSimulator, bot: LocalBot, user: str, channels: list[str]) -> float:
-    """Seconds from the first of BURST alerts sent at once to the last reply posted."""
+def burst(
+    sim: SlackSimulator, bot: LocalBot, user: str, channels: list[str], failed: Callable[[], int]
+) -> tuple[float, int, int]:
+    """Seconds from the first of BURST alerts sent at once to the last reply posted, the 429s on the way,
+    and how many alerts never got a reply (given up on by the bot, or still unsent at the deadline)."""
     events = [sim.record_message(channels[i % len(channels)], user, ALERT.replace("{n}", str(i))) for i in range(BURST)]
     sent_at: dict[str, float] = {}
+    failed_before = failed()
     sim.reset_calls()
-    started = time.monotonic()
-    send_all(sim, bot, events, sent_at)
-    return max(first_replies(sim, sent_at).values()) - started
+    sim.rate_limit_posts(SLACK_POSTS_PER_SECOND, SLACK_BURST)
+
+    def is_reply(call) -> bool:
+        return call.method == "chat.postMessage" and call.ok and call.params.get("thread_ts") in sent_at
+
+    try:
+        started = time.monotonic()
+        send_all(sim, bot, events, sent_at)
+        deadline = started + 3 * BURST / SLACK_POSTS_PER_SECOND + 120
+        while True:
+            replied = {call.params["thread_ts"]: call.at for call in reversed(sim.calls(is_reply))}
+            gave_up = failed() - failed_before
+            if len(replied) + gave_up >= len(sent_at) or time.monotonic() > deadline:
+                break
+            try:
+                sim.wait_for(is_reply, count=len(sim.calls(is_reply)) + 1, timeout=2)
+            except TimeoutError:
+                pass  # none in 2 s: look again whether the rest were given up on
+    finally:
+        sim.rate_limit_posts(None)
+    limited = len(sim.calls(lambda c: c.method == "chat.postMessage" and c.status == 429))
+    return max(replied.values(), default=started) - started, limited, len(sent_at) - len(replied)
 
 
 def burst_config(config_dir: Path, target: Path) -> Path:
@@ -357,7 +417,7 @@ def main() -> int:
             servers += [(durable_label(backend), DurableBolt, backend), (bot_label(backend), LocalBot, backend)]
             if BASELINE:
                 servers.append((baseline_label(backend), BaselineBot, backend))
-        for number in range(ROUNDS):
+        for number in range(ROUNDS if "load" in PARTS else 0):
             shift = number % len(servers)
             for index, (label, kind, backend) in enumerate(servers[shift:] + servers[:shift]):
                 print(f"round {number + 1}/{ROUNDS}: {label}", file=sys.stderr)
@@ -380,6 +440,22 @@ def main() -> int:
                     if drop:
                         drop()
             loads.append(load_average())
+        bursts: dict[str, list[dict]] = {}
+        for number in range(BURST_ROUNDS if "burst" in PARTS else 0):
+            for backend in backends:
+                for label, rate in ((PACED, None), (UNPACED, "0")):
+                    print(f"burst {number + 1}/{BURST_ROUNDS}: {label}, {NAMES[backend]}", file=sys.stderr)
+                    with bench_database(tmp, backend, f"burst-{number}-{rate}") as database:
+                        env = bot_env(sim, database=database, config_dir=bench_config)
+                        if rate is None:
+                            env.pop("FINOPS_SLACK_CHANNEL_RATE")  # the production default
+                        else:
+                            env["FINOPS_SLACK_CHANNEL_RATE"] = rate
+                        with LocalBot(env, workers=WORKERS, threads=THREADS) as server:
+                            bursts.setdefault(f"{label}, {NAMES[backend]}", []).append(
+                                run_bursts(sim, server, user, database)
+                            )
+            loads.append(load_average())
     results = {}
     for label, runs in rounds.items():
         backend = "postgresql" if "PostgreSQL" in label else "sqlite"
@@ -387,12 +463,29 @@ def main() -> int:
         results[label] = summarise(runs, rounds[BARE], durable)
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "slack.json").write_text(json.dumps({"rounds": rounds, "medians": results, "load": loads}, indent=2))
-    print(markdown(results, loads))
+    burst_results = {label: summarise_bursts(runs) for label, runs in bursts.items()}
+    (out / ("slack.json" if "load" in PARTS else "slack_burst.json")).write_text(
+        json.dumps({"rounds": rounds, "medians": results, "bursts": bursts, "load": loads}, indent=2)
+    )
+    print(markdown(results, burst_results, loads))
     return 0
 
 
-def markdown(results: dict[str, dict], loads: list[str]) -> str:
+@contextlib.contextmanager
+def bench_database(tmp: str, backend: str, name: str) -> Iterator[str]:
+    if backend != "postgresql":
+        yield f"sqlite:///{tmp}/{name}.db"
+        return
+    created = postgres_database()
+    if created is None:
+        raise RuntimeError("PostgreSQL went away between rounds")
+    try:
+        yield created[0]
+    finally:
+        created[2]()
+
+
+def markdown(results: dict[str, dict], bursts: dict[str, dict], loads: list[str]) -> str:
     lines = [
         "## Slack app under load (`bench/bench_slack.py`)",
         "",
@@ -401,8 +494,20 @@ def markdown(results: dict[str, dict], loads: list[str]) -> str:
         f"Load average (1/5/15 min) before the run and after each round: {'; '.join(loads)} "
         "(other engineers' test suites share the 2 cores).",
         "",
+    ]
+    if results:
+        lines += load_table(results)
+    if bursts:
+        lines += burst_table(bursts)
+    return "\n".join(lines)
+
+
+def load_table(results: dict[str, dict]) -> list[str]:
+    lines = [
         f"{EVENTS} signed message events and {COMMANDS} `/finops who-owns` commands from {CLIENTS} concurrent "
-        f"clients; gunicorn gthread, {WORKERS} workers × {THREADS} threads; the simulator plays Slack. "
+        f"clients; gunicorn gthread, {WORKERS} workers × {THREADS} threads; the simulator plays Slack, "
+        "without its per-channel limit, and the bot's pacing is off (`FINOPS_SLACK_CHANNEL_RATE=0`): paced, "
+        "one channel would take about one reply a second, which is the burst table's subject. "
         f"The servers take turns for {ROUNDS} rounds (order rotated each round); figures are medians "
         "(events/s range in brackets). *× durable* is the median of each round's ratio to that round's "
         "durable floor on the same back end; *× bare* likewise to the bare floor.",
@@ -421,35 +526,53 @@ def markdown(results: dict[str, dict], loads: list[str]) -> str:
         )
     lines += [
         "",
-        f"Burst: {BURST} alerts sent at once from {CLIENTS} clients, time from the first sent to the last reply "
-        "posted (median of the rounds, range in brackets). The simulator does not rate-limit "
-        "`chat.postMessage` per channel as Slack does (about one message per second per channel), so this is "
-        "the bot's own time; with per-channel pacing the one-channel burst is bounded by Slack's limit instead.",
-        "",
-        f"| server | {BURST} alerts, one channel | {BURST} alerts over {BURST_CHANNELS} channels |",
-        "|---|---:|---:|",
-    ]
-    for label, r in results.items():
-        lines.append(
-            f"| {label} | {r['burst_one_channel_s']:.2f} s ({r['burst_one_channel_s_min']:.2f}–"
-            f"{r['burst_one_channel_s_max']:.2f}) | {r['burst_20_channels_s']:.2f} s "
-            f"({r['burst_20_channels_s_min']:.2f}–{r['burst_20_channels_s_max']:.2f}) |"
-        )
-    lines += [
-        "",
         "Targets (performance issue): finops-bot ≥ 1.0× the durable floor's events/s on SQLite and ≥ 0.95× on "
         "PostgreSQL, reply p99 < 500 ms at 20 concurrent clients, slash-command ack p99 < 100 ms. "
         "CPU ms/event: the server column is gunicorn's master and workers only; the load generator and the "
         "stand-in Slack are the next column; PostgreSQL's is its backends serving the benchmark's database "
         "(events phase only for all three).",
+        "",
     ]
-    return "\n".join(lines)
+    return lines
+
+
+def burst_table(bursts: dict[str, dict]) -> list[str]:
+    lines = [
+        f"Burst: {BURST} alerts sent at once from {CLIENTS} clients, over {BURST_CHANNELS} channels and then in "
+        f"one channel; time from the first sent to the last reply posted, the 429s Slack answered on the way, "
+        f"and the alerts that never got a reply (the bot gave up after its retries) "
+        f"(median of {BURST_ROUNDS} round(s), range in brackets). The simulator limits `chat.postMessage` per "
+        f"channel as Slack does ({SLACK_POSTS_PER_SECOND:g} a second, bursts of {SLACK_BURST}); gunicorn "
+        f"{WORKERS} workers, which share the bot's per-channel rate. Paced, the one-channel burst is bounded "
+        f"by the rate: about {BURST / SLACK_POSTS_PER_SECOND:.0f} s.",
+        "",
+        f"| server | {BURST} alerts over {BURST_CHANNELS} channels | 429s | no reply "
+        f"| {BURST} alerts, one channel | 429s | no reply |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, r in bursts.items():
+        lines.append(
+            f"| {label} | {r['burst_20_channels_s']:.1f} s ({r['burst_20_channels_s_min']:.1f}–"
+            f"{r['burst_20_channels_s_max']:.1f}) | {r['burst_20_channels_429']:.0f} "
+            f"| {r['burst_20_channels_lost']:.0f} "
+            f"| {r['burst_one_channel_s']:.1f} s ({r['burst_one_channel_s_min']:.1f}–"
+            f"{r['burst_one_channel_s_max']:.1f}) | {r['burst_one_channel_429']:.0f} "
+            f"| {r['burst_one_channel_lost']:.0f} |"
+        )
+    return lines
+
+
+def summarise_bursts(runs: list[dict]) -> dict:
+    medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    for key in ("burst_one_channel_s", "burst_20_channels_s"):
+        medians[f"{key}_min"], medians[f"{key}_max"] = min(r[key] for r in runs), max(r[key] for r in runs)
+    return medians
 
 
 def summarise(runs: list[dict], bare_runs: list[dict], durable_runs: list[dict] | None) -> dict:
     medians = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     spread = {}
-    for key in ("events_per_s", "burst_one_channel_s", "burst_20_channels_s"):
+    for key in ("events_per_s",):
         values = [run[key] for run in runs]
         spread[f"{key}_min"], spread[f"{key}_max"] = min(values), max(values)
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config.models import BotConfig
 from bot.domain.slack_errors import Refusal
-from bot.receivers.http import AlertReceivers, missing_secrets
+from bot.receivers.http import AlertReceivers, missing_secret_line
 from bot.scheduling.ticker import Ticker, TickReport, start_timer
 from bot.services.alert_intake import AlertIntake
 from bot.services.commands import Commands
@@ -52,9 +52,12 @@ class StartupError(Exception):
     """The bot cannot start; the message says why and what to do."""
 
 
-def make_web_client(settings: Settings, timeout: float | None = None) -> WebClient:
+def make_web_client(settings: Settings, timeout: float | None = None, wait_out_429: bool = True) -> WebClient:
     return slack_client(
-        settings.bot_token.value, settings.slack_api_url, settings.slack_timeout if timeout is None else timeout
+        settings.bot_token.value,
+        settings.slack_api_url,
+        settings.slack_timeout if timeout is None else timeout,
+        wait_out_429=wait_out_429,
     )
 
 
@@ -109,8 +112,13 @@ def build_services(
     upgrade_schema: bool = False,
     start_relay: bool = True,
     relay_poll_seconds: float = 2.0,
+    relays: int = 1,
 ) -> BotServices:
-    """``config``: the configuration already loaded by the start-up checks, so it is parsed once."""
+    """``config``: the configuration already loaded by the start-up checks, so it is parsed once.
+
+    ``relays``: how many processes on this server run a relay (gunicorn's workers). Pacing is per
+    process, so each paces a channel at its share of the rate, and together they keep to Slack's.
+    """
     engine = make_engine(database_url(settings.database_url))
     if upgrade_schema:
         upgrade(engine)
@@ -129,15 +137,20 @@ def build_services(
         settle_seconds=settings.config_settle_seconds,
         names_retry_max_seconds=settings.slack_names_retry_max_seconds,
     )
+    share = max(1, relays)
+    rate, burst = settings.slack_channel_rate / share, max(1.0, settings.slack_channel_burst / share)
     relay = OutboxRelay(
         storage.outbox,
-        client,
+        # Paced, the relay meets a 429 by pausing that channel: its client must not sleep through it.
+        client if rate == 0 else make_web_client(settings, wait_out_429=False),
         worker_id(),
         clock=clock,
         poll_seconds=relay_poll_seconds,
         late_post_wait=dt.timedelta(seconds=settings.slack_late_post_wait),
         lease=dt.timedelta(seconds=settings.delivery_lease),
         send_allowance=settings.slack_timeout + 1,
+        channel_rate=rate,
+        channel_burst=burst,
     )
     silencing = Silencing(holder, storage.silences, storage.requests, storage.outbox, relay.notify, clock)
     services = BotServices(
@@ -178,11 +191,9 @@ def workspace_of(client: WebClient) -> Callable[[], str]:
 
 def build_receivers(settings: Settings, services: BotServices) -> AlertReceivers:
     """The /alerts/... paths; stops start-up when a configured receiver has no secret in the environment."""
-    missing = missing_secrets(settings, services.config.routing.receivers)
+    missing = missing_secret_line(settings, services.config.routing.receivers)
     if missing:
-        raise StartupError(
-            f"missing setting: {missing[0]} must be set in the environment (a receiver in routing.yaml needs it)"
-        )
+        raise StartupError(missing)
     return AlertReceivers(settings, lambda: services.config.routing.receivers, services.alerts, services.clock)
 
 

@@ -61,6 +61,10 @@ class Settings:
     shutdown_grace: float = 8.0
     # Seconds a process's claim on a delivery lasts (renewed every third of it while the process runs).
     delivery_lease: float = 15.0
+    # Posts a second per channel, and how many may go at once after a quiet spell (Slack takes about one
+    # chat.postMessage a second per channel, with short bursts). Shared by serve's workers; 0: no pacing.
+    slack_channel_rate: float = 1.0
+    slack_channel_burst: float = 3.0
     # Alert receivers (issue 14). Secrets stay out of routing.yaml.
     pubsub_token: Secret = Secret("")
     azure_token: Secret = Secret("")
@@ -112,6 +116,8 @@ class Settings:
             slack_late_post_wait=_float_setting(env, "FINOPS_SLACK_LATE_POST_WAIT_SECONDS", 30.0),
             shutdown_grace=_float_setting(env, "FINOPS_SHUTDOWN_GRACE_SECONDS", 8.0),
             delivery_lease=_float_setting(env, "FINOPS_DELIVERY_LEASE_SECONDS", 15.0),
+            slack_channel_rate=_rate_setting(env, "FINOPS_SLACK_CHANNEL_RATE", 1.0),
+            slack_channel_burst=_count_setting(env, "FINOPS_SLACK_CHANNEL_BURST", 3.0),
             pubsub_token=Secret(env.get("FINOPS_PUBSUB_TOKEN", "")),
             azure_token=Secret(env.get("FINOPS_AZURE_TOKEN", "")),
             azure_basic_auth=Secret(env.get("FINOPS_AZURE_BASIC_AUTH", "")),
@@ -169,6 +175,32 @@ def _float_setting(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"malformed setting: {name} must be a number of seconds, got {raw!r}") from None
     if not value > 0:
         raise SettingsError(f"malformed setting: {name} must be more than 0, got {raw!r}")
+    return value
+
+
+def _rate_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"malformed setting: {name} must be a number per second, got {raw!r}") from None
+    if not (value >= 0 and value != float("inf")):
+        raise SettingsError(f"malformed setting: {name} must be 0 (off) or more, got {raw!r}")
+    return value
+
+
+def _count_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"malformed setting: {name} must be a number, got {raw!r}") from None
+    if not 1 <= value < float("inf"):
+        raise SettingsError(f"malformed setting: {name} must be at least 1, got {raw!r}")
     return value
 
 

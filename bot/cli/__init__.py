@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import config, deliveries, processes, routing, schedule, silences, starter, storage
+from bot.cli import config, deliveries, processes, routing, schedule, silences, starter, storage, test_routes
 
 # The order is the order of `finops-bot --help`.
-AREAS = (routing, config, starter, processes, storage, deliveries, silences, schedule)
+AREAS = (routing, test_routes, config, starter, processes, storage, deliveries, silences, schedule)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,13 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.cli.common import EXIT_FAILURE, CommandError
     from bot.config.locate import ConfigDirError
     from bot.settings import SettingsError
+    from bot.storage.db import DatabaseUrlError
 
     try:
         return int(args.func(args) or 0)
     except CommandError as error:
         print(f"finops-bot: {error}", file=sys.stderr)
         return error.code
-    except (ConfigDirError, SettingsError) as error:
+    except (ConfigDirError, SettingsError, DatabaseUrlError) as error:
         print(f"finops-bot: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:

@@ -7,6 +7,8 @@ comes from ``Settings``, the only reader of the environment.
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.settings import Settings
@@ -53,10 +55,44 @@ CONFIG_DIR_HELP = (
 )
 
 
-def add_config_dir(parser: argparse.ArgumentParser) -> None:
+def add_config_dir(parser: argparse.ArgumentParser, *, used: bool = True) -> None:
+    """``used=False``: a command that reads only the database accepts it too, so one
+    ``--config-dir`` can be passed to every command of a script."""
     parser.add_argument(
         "--config-dir",
         default=None,
         metavar="DIR",
-        help=CONFIG_DIR_HELP,
+        help=CONFIG_DIR_HELP if used else "accepted like every command's; this one reads only the database",
     )
+
+
+# --- stdin ---------------------------------------------------------------------------------
+# Read as bytes and decoded here, strictly, so every locale behaves alike: under C/POSIX Python
+# would otherwise smuggle bad bytes through as surrogates, and with PYTHONIOENCODING=utf-8:strict
+# fail with a traceback from deep inside the iteration.
+
+
+def stdin_lines(command: str) -> Iterator[str]:
+    """Lines of stdin as UTF-8 text (a leading BOM dropped); raises ``CommandError`` at the first that is not."""
+    stream = getattr(sys.stdin, "buffer", None) if sys.stdin is not None else None
+    if stream is None:
+        raise CommandError(f"{command}: stdin is closed; pipe UTF-8 text into it")
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise CommandError(_not_utf8(command, raw, number, error)) from None
+
+
+def stdin_text(command: str) -> str:
+    return "".join(stdin_lines(command))
+
+
+def _not_utf8(command: str, raw: bytes, number: int, error: UnicodeDecodeError) -> str:
+    if number == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        kind = "UTF-16 text (PowerShell's default for pipes)"
+        fix = "send UTF-8 instead, e.g. set $OutputEncoding = [Text.UTF8Encoding]::new() first"
+    else:
+        kind = f"not UTF-8 text (line {number}, byte {error.start + 1})"
+        fix = f"convert it first, e.g. `iconv -f latin1 -t utf-8 FILE | finops-bot {command}`"
+    return f"{command}: stdin is {kind}; {fix}"

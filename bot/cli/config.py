@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.common import add_config_dir
 from bot.cli.common import config_dir as locate_config_dir
 from bot.config.check import check_config
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +36,8 @@ def run_check_config(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     config_dir = locate_config_dir(args, settings)
     status = check_config(config_dir, sys.stdout, sys.stderr)
+    if status == 0:
+        receiver_secret_notes(settings, config_dir)
     if status == 0 and args.slack:
         from bot.app import make_web_client
         from bot.config.loader import load_config
@@ -39,7 +46,7 @@ def run_check_config(args: argparse.Namespace) -> int:
         try:
             settings.require("SLACK_BOT_TOKEN")
         except SettingsError as error:
-            print(f"--slack: {error}", file=sys.stderr)
+            print(f"finops-bot: --slack: {error}", file=sys.stderr)
             return 1
         from slack_sdk.errors import SlackApiError
 
@@ -59,3 +66,21 @@ def run_check_config(args: argparse.Namespace) -> int:
             )
             return 1
     return status
+
+
+def receiver_secret_notes(settings: Settings, config_dir: Path) -> None:
+    """A note, not an error, per receiver whose secret is not in this environment.
+
+    check-config runs in CI and on laptops where the server's secrets rightly are not set, so
+    their absence cannot fail it; `serve` is what refuses to start without them.
+    """
+    from bot.config.loader import load_config
+    from bot.receivers.http import missing_secrets
+
+    missing = missing_secrets(settings, load_config(config_dir).config.routing.receivers)
+    for variable, needed_by in missing:
+        print(
+            f"note: {variable} is not set in this environment; {needed_by} needs it: "
+            "`finops-bot serve` will not start without it",
+            file=sys.stdout,
+        )

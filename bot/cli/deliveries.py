@@ -33,6 +33,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
     _database_option(parser)
+    common.add_config_dir(parser, used=False)
     parser.set_defaults(func=run_list)
 
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
@@ -40,6 +41,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="delivery ids (from `finops-bot deliveries`)")
     retry.add_argument("--all-failed", action="store_true", help="every failed delivery")
     _database_option(retry)
+    common.add_config_dir(retry, used=False)
     retry.set_defaults(func=run_retry)
 
 
@@ -84,7 +86,7 @@ def run_retry(args: argparse.Namespace) -> int:
     from bot.storage.delivery_reports import requeue
 
     if not args.ids and not args.all_failed:
-        print("finops-bot deliveries retry: give delivery IDs or --all-failed", file=sys.stderr)
+        print("finops-bot: deliveries retry: give delivery IDs or --all-failed", file=sys.stderr)
         return common.EXIT_USAGE
     engine = _engine(args)
     try:

@@ -71,10 +71,12 @@ def configure_logging(settings: Settings) -> None:
     configure(settings.log_level, settings.log_format)
 
 
-def preflight(settings: Settings, *required: str) -> tuple[str, int] | BotConfig:
+def preflight(settings: Settings, *required: str, receivers: bool = False) -> tuple[str, int] | BotConfig:
     """Everything that would stop start-up, checked before any server starts.
 
     Returns the loaded config (handed on to the services, so it is parsed once) or an error line and exit code.
+    ``receivers``: also the secrets of the receivers routing.yaml configures (``serve``, before gunicorn
+    forks: a worker that fails to boot prints gunicorn's traceback, not our one line).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -96,6 +98,12 @@ def preflight(settings: Settings, *required: str) -> tuple[str, int] | BotConfig
         config = load_config(settings.config_dir).config
     except ConfigError as error:
         return f"invalid config in {settings.config_dir}, not starting:\n{error}", EXIT_FAILURE
+    if receivers:
+        from bot.receivers.http import missing_secret_line
+
+        missing_secret = missing_secret_line(settings, config.routing.receivers)
+        if missing_secret is not None:
+            return missing_secret, EXIT_FAILURE
     missing = sqlite_file_missing(settings.database_url)
     if missing is not None:
         return f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL", EXIT_FAILURE
@@ -136,7 +144,10 @@ def check_slack(settings: Settings) -> tuple[str, int] | None:
 
 
 def ready_settings(
-    args: argparse.Namespace, *required: str, prepare: Callable[[Settings], Settings] | None = None
+    args: argparse.Namespace,
+    *required: str,
+    prepare: Callable[[Settings], Settings] | None = None,
+    receivers: bool = False,
 ) -> tuple[Settings, BotConfig] | int:
     """Settings and config that passed every start-up check, or the exit code after saying why not.
 
@@ -162,7 +173,7 @@ def ready_settings(
             "in %s; write your own with `finops-bot init`",
             config_dir,
         )
-    checked = preflight(settings, *required)
+    checked = preflight(settings, *required, receivers=receivers)
     if isinstance(checked, tuple):
         message, code = checked
         print(f"finops-bot: {message}", file=sys.stderr)
@@ -175,7 +186,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from bot.web.server import serve
 
     # Before anything imports prometheus-client, so the workers gunicorn forks share their metrics.
-    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", prepare=prepare_metrics_dir)
+    ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", prepare=prepare_metrics_dir, receivers=True)
     if isinstance(ready, int):
         return ready
     settings, config = ready
@@ -212,9 +223,9 @@ def run_socket(args: argparse.Namespace) -> int:
     handler = SocketModeHandler(app, settings.app_token.value)
     try:
         handler.connect()
-        log.warning("socket mode connected")
+        log.info("socket mode connected")
         stop.wait()  # SIGTERM or SIGINT: close the connection, let the relay flush, exit 0
-        log.warning("socket mode stopping")
+        log.info("socket mode stopping")
     finally:
         handler.close()
         if health is not None:
@@ -303,7 +314,7 @@ def run_scheduler(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from bot.cli.common import CommandError
+    from bot.cli.common import CommandError, stdin_lines, stdin_text
     from bot.cli.common import config_dir as locate
     from bot.devtools.demo import run_demo as demo
 
@@ -312,7 +323,10 @@ def run_demo(args: argparse.Namespace) -> int:
         problem = _feed_problem(Path(args.feed))
         if problem:
             raise CommandError(f"demo --feed {args.feed}: {problem}", EXIT_FAILURE)
-    return demo(config_dir, interactive=args.interactive, feed=args.feed)
+    # stdin is read before the simulator and the bot start, so input that is not text costs nothing.
+    feed_text = stdin_text("demo --feed -") if args.feed == "-" and not args.interactive else None
+    typed = stdin_lines("demo --interactive") if args.interactive else None
+    return demo(config_dir, interactive=args.interactive, feed=args.feed, feed_text=feed_text, typed=typed)
 
 
 def _feed_problem(path: Path) -> str | None:

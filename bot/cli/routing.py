@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any, TextIO
 
-from bot.config.issues import did_you_mean
+from bot.cli.common import stdin_lines, stdin_text
 from bot.config.models import BotConfig
 
 SAMPLE_FEED = "samples/cost_alerts.jsonl"
@@ -51,16 +51,6 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     _add_config_dir(who)
     who.set_defaults(func=run_who_owns)
 
-    test = subparsers.add_parser(
-        "test-routes",
-        help="run golden routing cases (routing_examples.yaml format); exit 1 on any failure",
-        description="Regression-test your routing config against labeled example messages.",
-    )
-    test.add_argument("files", nargs="+", metavar="FILE", help="YAML files with a list of cases")
-    test.add_argument("--quiet", action="store_true", help="print only the summary")
-    _add_config_dir(test)
-    test.set_defaults(func=run_test_routes)
-
 
 def _add_config_dir(parser: argparse.ArgumentParser) -> None:
     from bot.cli.common import add_config_dir
@@ -80,7 +70,7 @@ def load_or_report(config_dir: str | None, err: TextIO) -> BotConfig | None:
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=err)
-        print(f"configuration in {directory} is invalid; run `finops-bot check-config`", file=err)
+        print(f"finops-bot: configuration in {directory} is invalid; run `finops-bot check-config`", file=err)
         return None
 
 
@@ -91,7 +81,7 @@ def run_route(args: argparse.Namespace) -> int:
     stdin, out, err = sys.stdin, sys.stdout, sys.stderr
     if not args.jsonl and not args.sample and args.text is None and stdin.isatty():
         print(
-            "finops-bot route: give the message TEXT, pipe it on stdin, or use --jsonl / --sample",
+            "finops-bot: route: give the message TEXT, pipe it on stdin, or use --jsonl / --sample",
             file=err,
         )
         return 2
@@ -102,10 +92,10 @@ def run_route(args: argparse.Namespace) -> int:
 
     router = Router(config)
     if args.jsonl:
-        return route_jsonl(router, stdin.buffer if hasattr(stdin, "buffer") else stdin, out)
+        return route_jsonl(router, stdin_lines("route --jsonl"), out)
     if args.sample:
         return route_sample(router, out, as_json=args.json)
-    text = args.text if args.text is not None else stdin.read()
+    text = args.text if args.text is not None else stdin_text("route")
     decision = router.route_text(text)
     if args.json:
         print(json.dumps(decision.to_dict(), ensure_ascii=False), file=out)
@@ -114,48 +104,88 @@ def run_route(args: argparse.Namespace) -> int:
     return 0
 
 
-def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO) -> int:
-    """One decision (or error) per input line; a bad line never stops the stream."""
+def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: TextIO | None = None) -> int:
+    """One decision (or error record) per input line; a bad line never stops the stream.
+
+    A line that is not a Slack message is also named on ``err``, and makes the exit code 1 at the end:
+    routed as it is, it would read as an empty message and tag nobody, which looks like an answer.
+    """
+    err = err if err is not None else sys.stderr
     route = router.route
     dumps = json.dumps
     loads = json.loads
     batch: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            message = loads(line)
-        except (ValueError, RecursionError) as exc:
-            batch.append(dumps({"line": number, "error": f"invalid JSON: {_short(exc)}"}))
-        else:
-            if isinstance(message, Mapping):
+    invalid = 0
+    try:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                message = loads(line)
+            except (ValueError, RecursionError) as exc:
+                problem: str | None = f"invalid JSON: {_short(exc)}"
+            else:
+                problem = slack_message_problem(message)
+            if problem is None:
                 try:
                     batch.append(dumps(jsonl_record(route(message))))
                 except RecursionError:
-                    batch.append(dumps({"line": number, "error": "message nested too deeply"}))
+                    problem = "message nested too deeply"
                 except Exception as exc:  # one bad message must not end the stream
-                    batch.append(dumps({"line": number, "error": f"cannot route: {type(exc).__name__}"}))
-            else:
-                kind = type(message).__name__
-                batch.append(dumps({"line": number, "error": f"expected a JSON object (a Slack message), got {kind}"}))
-        if len(batch) >= _JSONL_BATCH:
+                    problem = f"cannot route: {type(exc).__name__}"
+            if problem is not None:
+                invalid += 1
+                batch.append(dumps({"line": number, "error": problem}))
+                print(f"finops-bot: route --jsonl: line {number}: {problem}", file=err)
+            if len(batch) >= _JSONL_BATCH:
+                out.write("\n".join(batch) + "\n")
+                batch.clear()
+    finally:
+        # Input that stops being text ends the stream; the lines before it still get their answers.
+        if batch:
             out.write("\n".join(batch) + "\n")
-            batch.clear()
-    if batch:
-        out.write("\n".join(batch) + "\n")
-    out.flush()
-    return 0
+        out.flush()
+    return _invalid_lines(invalid, err, "route --jsonl")
+
+
+_MESSAGE_KEYS = {"text": str, "attachments": list, "blocks": list}
+_JSON_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "true or false", int: "a number"}
+
+
+def _json_kind(value: object) -> str:
+    return "null" if value is None else _JSON_KINDS.get(type(value), "a number")
+
+
+def slack_message_problem(message: object) -> str | None:
+    """Why a parsed JSON line is not a Slack message (text, attachments, blocks), or None."""
+    if not isinstance(message, Mapping):
+        return f"expected a JSON object (a Slack message), got {_json_kind(message)}"
+    for key, kind in _MESSAGE_KEYS.items():
+        value = message.get(key)
+        if value is not None and not isinstance(value, kind):
+            return f"'{key}' must be {_JSON_KINDS[kind]}, got {_json_kind(value)}"
+    if all(message.get(key) is None for key in _MESSAGE_KEYS):
+        keys = ", ".join(sorted(map(str, message))[:5]) or "none"
+        return f"not a Slack message: no text, attachments or blocks (its keys: {keys})"
+    return None
+
+
+def _invalid_lines(count: int, err: TextIO, command: str) -> int:
+    if not count:
+        return 0
+    print(f"finops-bot: {command}: {count} line{'s' if count != 1 else ''} of invalid input (named above)", file=err)
+    return 1
 
 
 def jsonl_record(decision: Any) -> dict[str, object]:
+    from bot.routing.decision import money_dict  # here: importing the router's modules slows every command
+
     team = decision.team
-    amount = decision.amount
     return {
         "personas": list(decision.personas),
         "topics": list(decision.topics),
         "amount_usd": decision.amount_usd,
-        # The figure as stated, when amount_usd alone does not say it (another currency, a rate).
-        "amount": amount.stated() if amount is not None and (amount.per or amount.currency != "USD") else None,
+        "amount": money_dict(decision.amount),  # the object `route --json` gives
         "team": team.team_id if team is not None else None,
         "team_scope": team.scope if team is not None else None,
         "explanation": decision.explanation,
@@ -227,7 +257,7 @@ def run_who_owns(args: argparse.Namespace) -> int:
 
     lookup = TopicLookup(config)
     if args.jsonl:
-        return who_owns_jsonl(lookup, sys.stdin, sys.stdout)
+        return who_owns_jsonl(lookup, stdin_lines("who-owns --jsonl"), sys.stdout)
     query = " ".join(args.topic)
     scoped = scope_answer(config, query)
     if scoped is not None:
@@ -264,24 +294,45 @@ def scope_answer(config: BotConfig, query: str) -> Any:
     return answer_scope(OwnerResolver(config.owners), query)
 
 
-def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO) -> int:
+def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO, err: TextIO | None = None) -> int:
+    """One answer (or error record) per line: ``{"topic": "..."}`` or a JSON string; anything else is
+    named on ``err`` and makes the exit code 1 at the end."""
+    err = err if err is not None else sys.stderr
+    invalid = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             request = json.loads(line)
         except ValueError as exc:
-            record: dict[str, object] = {"line": number, "error": f"invalid JSON: {_short(exc)}"}
+            problem: str | None = f"invalid JSON: {_short(exc)}"
         else:
-            topic = request.get("topic", "") if isinstance(request, Mapping) else request
-            if isinstance(topic, str):
-                scoped = scope_answer(lookup.config, topic)
-                record = scoped.to_dict() if scoped is not None else lookup.lookup(topic).to_dict()
-            else:
-                record = {"line": number, "error": 'expected {"topic": "..."}'}
+            problem = _who_owns_problem(request)
+        if problem is None:
+            topic = request["topic"] if isinstance(request, Mapping) else request
+            scoped = scope_answer(lookup.config, topic)
+            record = scoped.to_dict() if scoped is not None else lookup.lookup(topic).to_dict()
+        else:
+            invalid += 1
+            record = {"line": number, "error": problem}
+            print(f"finops-bot: who-owns --jsonl: line {number}: {problem}", file=err)
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     out.flush()
-    return 0
+    return _invalid_lines(invalid, err, "who-owns --jsonl")
+
+
+def _who_owns_problem(request: object) -> str | None:
+    if isinstance(request, str):
+        return None
+    expected = 'expected {"topic": "..."}'
+    if not isinstance(request, Mapping):
+        return f"{expected}, got {_json_kind(request)}"
+    unknown = sorted(str(key) for key in request if key != "topic")
+    if unknown:
+        return f"{expected}, got the key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+    if not isinstance(request.get("topic"), str):
+        return f"{expected}, got 'topic' as {_json_kind(request.get('topic'))}"
+    return None
 
 
 def describe_owners(config: BotConfig, answer: Any) -> str:
@@ -319,199 +370,3 @@ def _responsibilities(config: BotConfig, persona_id: str) -> tuple[str, ...]:
         return config.persona(persona_id).responsibilities
     except KeyError:
         return ()
-
-
-# ---------------------------------------------------------------------- test-routes
-
-
-def run_test_routes(args: argparse.Namespace) -> int:
-    config = load_or_report(args.config_dir, sys.stderr)
-    if config is None:
-        return 1
-    files: list[tuple[str, list[Mapping[str, Any]]]] = []
-    for name in args.files:
-        loaded = _load_cases(name, sys.stderr)
-        if loaded is None:
-            return 1
-        problems = case_problems(name, loaded, config.persona_ids)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
-            return 1
-        files.append((name, loaded))
-    from bot.routing.evaluation import combine, score_cases
-    from bot.routing.router import Router
-    from bot.routing.who_owns import TopicLookup
-
-    router, lookup = Router(config), TopicLookup(config)
-    # Who-owns cases (a `topic` instead of a message) are scored by the lookup, not routed.
-    route_cases = [(name, case) for name, loaded in files for case in loaded if "topic" not in case]
-    report = run_cases(router, route_cases)
-    per_file = [score_cases(loaded, router=router, lookup=lookup, name=name) for name, loaded in files]
-    who_owns_failures = [
-        f"FAIL {item.name}: {failure}"
-        for item, (_, loaded) in zip(per_file, files, strict=True)
-        for failure in item.failures
-        if any(case.get("id") == failure.case_id and "topic" in case for case in loaded)
-    ]
-    out = sys.stdout
-    if not args.quiet:
-        for line in [*report.failures, *who_owns_failures]:
-            print(line, file=out)
-    for line in report.summary(config):
-        print(line, file=out)
-    for line in metrics_table([*per_file, combine(per_file, "all files")] if len(per_file) > 1 else per_file):
-        print(line, file=out)
-    return 1 if report.failures or who_owns_failures else 0
-
-
-METRIC_LABELS = (
-    ("strict", "strict"),
-    ("recall", "recall"),
-    ("precision", "precision"),
-    ("chatter_tagged", "chatter tagged"),
-    ("primary", "primary"),
-    ("amounts", "amounts"),
-    ("who_owns", "who-owns"),
-)
-
-
-def metrics_table(per_file: Sequence[Any]) -> list[str]:
-    """One line per file: each metric as a ratio with its hits/total, `-` where no case measures it."""
-    lines = ["per file: " + ", ".join(label for _, label in METRIC_LABELS)]
-    for item in per_file:
-        cells = []
-        for metric, label in METRIC_LABELS:
-            ratio = getattr(item, metric)
-            cells.append(f"{label} {ratio.value:.3f} ({ratio.hits}/{ratio.total})" if ratio.total else f"{label} -")
-        lines.append(f"  {item.name} ({item.cases} cases): " + "; ".join(cells))
-    return lines
-
-
-# Every key a case may have (bot.routing.evaluation); anything else is a typo that would silently test nothing.
-CASE_KEYS = frozenset(
-    {"id", "kind", "lang", "source", "text", "attachments", "blocks", "expect", "accept", "amount", "amount_usd",
-     "amount_period", "term_years", "topic", "unknown", "two_owners"}
-)  # fmt: skip
-
-
-def case_problems(name: str, cases: list[Mapping[str, Any]], persona_ids: Sequence[str]) -> list[str]:
-    """Unknown keys, unknown persona ids and an empty file, one line each."""
-    if not cases:
-        return [f"{name}: no cases: a test-routes file is a YAML list of cases (text, expect, accept...)"]
-    problems = []
-    known = set(persona_ids)
-    for number, case in enumerate(cases, 1):
-        label = f"{name}: case {number}" + (f" ({case['id']})" if case.get("id") else "")
-        for key in sorted(set(case) - CASE_KEYS, key=str):
-            problems.append(f"{label}: unknown key {key!r}{did_you_mean(str(key), sorted(CASE_KEYS))}")
-        for key in ("expect", "accept"):
-            value = case.get(key)
-            for persona in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
-                if str(persona) not in known:
-                    problems.append(
-                        f"{label}: {key}: unknown persona {persona!r}{did_you_mean(str(persona), sorted(known))}"
-                    )
-    return problems
-
-
-def _load_cases(name: str, err: TextIO) -> list[Mapping[str, Any]] | None:
-    import yaml
-
-    try:
-        with open(name, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except OSError as exc:
-        print(f"{name}: cannot read: {exc.strerror or exc}", file=err)
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        print(f"{name}{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}", file=err)
-        return None
-    if data is None:
-        return []
-    if not isinstance(data, list) or not all(isinstance(c, Mapping) for c in data):
-        print(f"{name}: expected a list of cases (mappings with text, expect, accept...)", file=err)
-        return None
-    return data
-
-
-class RouteReport:
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-        self.cases = 0
-        self.tagged = 0
-        self.tagged_ok = 0
-        self.expected = 0
-        self.expected_found = 0
-        self.amounts = 0
-        self.amounts_ok = 0
-        self.topics_seen: set[str] = set()
-
-    def summary(self, config: BotConfig) -> list[str]:
-        precision = self.tagged_ok / self.tagged if self.tagged else 1.0
-        recall = self.expected_found / self.expected if self.expected else 1.0
-        passed = self.cases - len(self.failures)
-        lines = [
-            f"cases: {self.cases}, passed: {passed}, failed: {len(self.failures)}",
-            f"precision: {precision:.3f} ({self.tagged_ok}/{self.tagged} tags acceptable)",
-            f"recall: {recall:.3f} ({self.expected_found}/{self.expected} required tags made)",
-        ]
-        if self.amounts:
-            lines.append(f"amounts: {self.amounts_ok}/{self.amounts} found")
-        unexercised = [t.id for t in config.routing.topics if t.id not in self.topics_seen]
-        lines.append("topics no case exercised: " + (", ".join(unexercised) if unexercised else "none"))
-        return lines
-
-
-def run_cases(router: Any, cases: Iterable[tuple[str, Mapping[str, Any]]]) -> RouteReport:
-    report = RouteReport()
-    for source, case in cases:
-        report.cases += 1
-        message = {k: case[k] for k in ("text", "attachments", "blocks") if k in case}
-        expect = _ids(case.get("expect"))
-        accept = _ids(case.get("accept"))
-        decision = router.route(message)
-        got = list(decision.personas)
-        report.topics_seen.update(decision.topics)
-        report.tagged += len(got)
-        report.tagged_ok += sum(1 for p in got if p in expect or p in accept)
-        report.expected += len(expect)
-        report.expected_found += sum(1 for p in expect if p in got)
-        problems = []
-        missing = [p for p in expect if p not in got]
-        extra = [p for p in got if p not in expect and p not in accept]
-        if missing:
-            problems.append(f"missing {', '.join(missing)}")
-        if extra:
-            problems.append(f"unexpected {', '.join(extra)}")
-        if "amount_usd" in case and case["amount_usd"] is not None:
-            report.amounts += 1
-            if _amount_matches(case["amount_usd"], decision.amount_usd):
-                report.amounts_ok += 1
-            else:
-                problems.append(f"amount {decision.amount_usd} instead of {case['amount_usd']}")
-        if problems:
-            case_id = case.get("id", f"#{report.cases}")
-            report.failures.append(
-                f"FAIL {source}: {case_id}: {'; '.join(problems)} (tagged: {', '.join(got) or 'nobody'})\n"
-                f"     why: {decision.explanation}"
-            )
-    return report
-
-
-def _ids(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return []
-
-
-def _amount_matches(expected: object, got: float | None) -> bool:
-    try:
-        target = float(expected)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-    return got is not None and abs(got - target) <= max(0.01, abs(target) * 0.005)

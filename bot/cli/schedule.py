@@ -154,7 +154,10 @@ def format_schedule_table(schedules: Sequence[Any], now: dt.datetime) -> str:
             local = nxt.astimezone(zone(schedule.timezone))
             local_text = f"{local:%a %Y-%m-%d %H:%M} {schedule.timezone}"
             utc_text = f"{nxt:%Y-%m-%d %H:%M}Z"
-        what = schedule.title + (f" [{schedule.cron}]" if schedule.cron else "")
+        rule = schedule.cron or (
+            schedule.recurrence.describe() if schedule.kind == "duty" and schedule.recurrence else ""
+        )
+        what = schedule.title + (f" [{rule}]" if rule else "")
         rows.append((schedule.id, schedule.kind, local_text, utc_text, what))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(

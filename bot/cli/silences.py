@@ -7,6 +7,7 @@ import datetime as dt
 import getpass
 import sys
 
+from bot.cli.common import add_config_dir
 from bot.cli.storage import _database_option, _engine, _guarded, _require_current
 from bot.domain.silences import Silence, SilenceError, format_matchers, parse_duration, parse_matchers
 from bot.storage.database import Database
@@ -23,14 +24,17 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--reason", default="", help="why: shown wherever the silence is")
     add.add_argument("--by", default=None, help="who sets it (default: the login name)")
     _database_option(add)
+    add_config_dir(add, used=False)
     add.set_defaults(func=_guarded(run_add))
     listing = actions.add_parser("list", help="silences in force and those ended in the last 7 days")
     _database_option(listing)
+    add_config_dir(listing, used=False)
     listing.set_defaults(func=_guarded(run_list))
     expire = actions.add_parser("expire", help="end a silence now")
     expire.add_argument("id", type=int)
     expire.add_argument("--by", default=None, help="who ends it (default: the login name)")
     _database_option(expire)
+    add_config_dir(expire, used=False)
     expire.set_defaults(func=_guarded(run_expire))
 
 
@@ -54,7 +58,7 @@ def run_add(args: argparse.Namespace) -> int:
         matchers = parse_matchers(args.match)
         duration = parse_duration(args.duration)
     except SilenceError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"finops-bot: {error}", file=sys.stderr)
         return 2
     now = dt.datetime.now(dt.UTC)
     silence = _store(args).add(matchers, now + duration, args.reason, _actor(args), now)
@@ -76,7 +80,7 @@ def run_expire(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
     silence = _store(args).expire(args.id, _actor(args), now)
     if silence is None:
-        print(f"error: no silence {args.id}", file=sys.stderr)
+        print(f"finops-bot: no silence {args.id}: `finops-bot silence list` shows the ids", file=sys.stderr)
         return 1
     print(line(silence, now))
     return 0

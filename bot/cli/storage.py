@@ -55,9 +55,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     db_commands.required = True
     db_upgrade = db_commands.add_parser("upgrade", help="apply database migrations (safe to repeat)")
     _database_option(db_upgrade)
+    common.add_config_dir(db_upgrade, used=False)
     db_upgrade.set_defaults(func=_guarded(run_db_upgrade))
     db_status = db_commands.add_parser("status", help="show the schema revision; exit 1 when outdated")
     _database_option(db_status)
+    common.add_config_dir(db_status, used=False)
     db_status.set_defaults(func=_guarded(run_db_status))
     db_prune = db_commands.add_parser(
         "prune",
@@ -65,12 +67,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "does this daily)",
     )
     _database_option(db_prune)
+    common.add_config_dir(db_prune, used=False)
     db_prune.set_defaults(func=_guarded(run_db_prune))
 
     export = subparsers.add_parser("export", help="print the audit trail of routed requests")
     export.add_argument("--since", required=True, type=parse_since, metavar="DATE", help="YYYY-MM-DD or ISO time (UTC)")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    common.add_config_dir(export)  # accepted like every command's; the audit trail itself is in the database
+    common.add_config_dir(export, used=False)
     _database_option(export)
     export.set_defaults(func=_guarded(run_export))
 
@@ -102,12 +105,12 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
         try:
             return command(args)
         except (CommandError, DatabaseUrlError) as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"finops-bot: {error}", file=sys.stderr)
             return common.EXIT_FAILURE
         except SQLAlchemyError as error:
             # The driver's first line says what failed (host unreachable, auth...) without the password.
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            print(f"error: database {_shown_url(args)}: {reason}", file=sys.stderr)
+            print(f"finops-bot: database {_shown_url(args)}: {reason}", file=sys.stderr)
             return common.EXIT_FAILURE
 
     return run

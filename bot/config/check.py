@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.config.issues import ConfigIssue
-from bot.config.loader import ConfigError, load_config
+from bot.config.loader import ROUTING_FILE, ConfigError, load_config
 from bot.config.models import BotConfig
+from bot.config.yamlmarks import ParsedYaml, parse_yaml
 
 
 def check_config(config_dir: str | os.PathLike[str], out: TextIO, err: TextIO, today: dt.date | None = None) -> int:
@@ -36,19 +38,38 @@ def check_config(config_dir: str | os.PathLike[str], out: TextIO, err: TextIO, t
 
 
 def past_entries(config: BotConfig, today: dt.date) -> list[ConfigIssue]:
-    """Calendar entries whose date has passed: nothing will ever be posted for them."""
-    return [
-        ConfigIssue(
-            "routing.yaml",
-            None,
-            f"calendar[{index}]",
-            f"calendar entry '{entry.id}' was due {entry.date.isoformat()}, in the past: "
-            "no reminder will be posted; move the date or remove the entry",
-            "warning",
-        )
-        for index, entry in enumerate(config.routing.calendar)
-        if entry.date < today
-    ]
+    """Calendar entries entirely in the past: a date gone by, or a recurrence whose ``until`` has.
+
+    Nothing will ever be posted for them. Located by re-reading routing.yaml's lines (the models keep none).
+    """
+    path = Path(config.source_dir) / ROUTING_FILE
+    lines = _parsed_lines(path)
+    issues = []
+    for index, entry in enumerate(config.routing.calendar):
+        last = entry.last_due()
+        if last is None or last >= today:
+            continue
+        key = "date" if entry.on is None else "until"
+        if entry.on is None:
+            message = (
+                f"calendar entry '{entry.id}' was due {last.isoformat()}, in the past: "
+                "no reminder will be posted; move the date or remove the entry"
+            )
+        else:
+            message = (
+                f"calendar entry '{entry.id}' recurs until {last.isoformat()}, in the past: "
+                "no reminder will be posted; extend `until` or remove the entry"
+            )
+        line = lines.line_of(("calendar", index, key)) if lines is not None else None
+        issues.append(ConfigIssue(str(path), line, f"calendar[{index}].{key}", message, "warning"))
+    return issues
+
+
+def _parsed_lines(path: Path) -> ParsedYaml | None:
+    try:
+        return parse_yaml(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def summary_lines(config: BotConfig) -> list[str]:
@@ -61,6 +82,7 @@ def summary_lines(config: BotConfig) -> list[str]:
         f">= ${escalation.min_amount_usd:,.0f}: {' '.join(escalation.tag)}" for escalation in routing.escalations
     )
     digest = routing.digest
+    recurring = sum(entry.on is not None for entry in routing.calendar)
     teams = config.owners.teams
     scopes = sum(len(values) for team in teams for values in team.scopes.model_dump().values())
     from bot.config.currencies import DEFAULT_RATES, DEFAULT_RATES_DATE
@@ -76,7 +98,7 @@ def summary_lines(config: BotConfig) -> list[str]:
         f"  min confidence:   {routing.min_confidence:g}",
         f"  escalations:      {escalations or '(none)'}",
         f"  duties:           {duties}",
-        f"  calendar entries: {len(routing.calendar)}",
+        f"  calendar entries: {len(routing.calendar)}" + (f" ({recurring} recurring)" if recurring else ""),
         f"  digest:           {digest.channel} at '{digest.schedule}' ({digest.timezone or routing.timezone})",
         f"  owning teams:     {len(teams)} ({scopes} scopes)"
         if teams

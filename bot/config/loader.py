@@ -98,7 +98,7 @@ def _load_file(path: Path, model: type[ModelT], main_key: str, empty_ok: bool = 
         loaded.model = model.model_validate(parsed.data)
     except ValidationError as exc:
         already_reported = [problem.loc for problem in parsed.problems]
-        for loc, message in translate(exc, model):
+        for loc, message in translate(exc, model, parsed.written):
             # A value the YAML layer already rejected would only be reported twice.
             if not any(loc[: len(bad)] == bad for bad in already_reported):
                 report.error(loc, message)

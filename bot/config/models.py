@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bot.config.models_base import Frozen
 from bot.config.receivers import ReceiversConfig, SilencesConfig
+from bot.config.recurrence_fields import DEFAULT_TIME, ClockTime, Months, OnDate, check_recurrence
 from bot.domain.calendars import BusinessCalendar, business_calendar
+from bot.domain.finance_dates import FinanceDate
 
 PersonaKind = Literal["core", "allied"]
 Role = Literal["responsible", "accountable", "consulted", "informed"]
@@ -31,13 +33,32 @@ class SlackTargets(Frozen):
 
 
 class Duty(Frozen):
-    """A recurring reminder posted to the persona's channel."""
+    """A recurring reminder posted to the persona's channel: on a cron ``schedule`` or a finance date (``on``)."""
 
     id: str
     text: str
     # Five-field cron with named days/months allowed: "0 9 * * MON-FRI".
-    schedule: str
+    schedule: str | None = None
+    # Or a finance date on the persona's business calendar: last-business-day, business-day 3, quarter-end...
+    on: OnDate | None = None
+    months: Months = ()  # with `on`: only these months
+    at: ClockTime | None = None  # with `on`: the wall-clock time, 09:00 when left out
     timezone: str | None = None  # falls back to the persona's, then routing.timezone
+
+    @model_validator(mode="after")
+    def _one_kind_of_schedule(self) -> Duty:
+        check_recurrence(
+            "a duty", ("schedule", self.schedule), self.on, self.months, extras={"at": self.at}, once_hint="cron"
+        )
+        return self
+
+    @property
+    def finance_date(self) -> FinanceDate | None:
+        return None if self.on is None else (self.on.in_months(self.months) if self.months else self.on)
+
+    @property
+    def time_of_day(self) -> dt.time:
+        return self.at or DEFAULT_TIME
 
 
 class Persona(Frozen):
@@ -52,6 +73,9 @@ class Persona(Frozen):
     # Public holidays that are not business days for this persona ("US", "DE-BY"), and its weekend.
     holidays: str | None = None
     weekend: tuple[str, ...] = ("SAT", "SUN")
+    # What people call this persona when they ask it to act ("eng please...", "can finance..."):
+    # a message naming it so is routed to it too (bot.routing.addressees).
+    called: tuple[str, ...] = ()
 
     @property
     def calendar(self) -> BusinessCalendar:
@@ -87,6 +111,9 @@ class Topic(Frozen):
     # FinOps Framework capability names, everyday synonyms ("cloud bill").
     aliases: tuple[str, ...] = ()
     owners: Owners
+    # When the topic is among a message's topics, its responsible personas are
+    # tagged first: a suspected compromise outranks the spend spike it caused.
+    lead: bool = False
     # Overrides routing.acknowledgement.window_business_days for this topic.
     ack_window_business_days: float | None = Field(default=None, gt=0)
 
@@ -135,13 +162,36 @@ class CalendarEntry(Frozen):
 
     id: str
     name: str
-    date: dt.date
+    date: dt.date | None = None  # once, on this date...
+    on: OnDate | None = None  # ...or recurring on a finance date: last-business-day, business-day 3, quarter-end
+    months: Months = ()  # with `on`: only these months
+    until: dt.date | None = None  # with `on`: the last due date
     # Topic whose owners receive the reminders, unless owners are given here.
     topic: str | None = None
     owners: Owners | None = None
     lead_days: tuple[int, ...] = (90, 60, 30, 7)
     business_days: bool = True
     note: str = ""
+
+    @model_validator(mode="after")
+    def _dated_or_recurring(self) -> CalendarEntry:
+        check_recurrence(
+            "a calendar entry",
+            ("date", self.date),
+            self.on,
+            self.months,
+            extras={"until": self.until},
+            once_hint="date",
+        )
+        return self
+
+    @property
+    def finance_date(self) -> FinanceDate | None:
+        return None if self.on is None else (self.on.in_months(self.months) if self.months else self.on)
+
+    def last_due(self) -> dt.date | None:
+        """The last day anything is due: the date, or ``until`` of a recurrence (None: it never ends)."""
+        return self.date if self.on is None else self.until
 
 
 class CurrenciesConfig(Frozen):

@@ -8,26 +8,36 @@ walked alongside the error location to know what was expected there.
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from bot.config.issues import Loc, describe_value, did_you_mean
+from bot.config.receivers import SOURCE_PATTERN, TOPIC_ARN_PATTERN
 
 LocatedMessage = tuple[Loc, str]
 
 
-def translate(error: ValidationError, root: type[BaseModel]) -> list[LocatedMessage]:
-    """One (location, message) per pydantic error, locations relative to ``root``'s input."""
-    return [_translate_one(details, root) for details in error.errors(include_url=False)]
+def translate(
+    error: ValidationError, root: type[BaseModel], written: Mapping[Loc, str] | None = None
+) -> list[LocatedMessage]:
+    """One (location, message) per pydantic error, locations relative to ``root``'s input.
+
+    ``written``: the source text of unquoted scalars YAML did not read as strings (yamlmarks), so a
+    message can show ``011122223333`` rather than the octal number YAML made of it.
+    """
+    return [_translate_one(details, root, written or {}) for details in error.errors(include_url=False)]
 
 
-def _translate_one(details: Any, root: type[BaseModel]) -> LocatedMessage:
+def _translate_one(details: Any, root: type[BaseModel], written: Mapping[Loc, str]) -> LocatedMessage:
     loc: Loc = tuple(part for part in details["loc"] if isinstance(part, (str, int)))
     kind: str = details["type"]
     value = details.get("input")
     ctx = details.get("ctx") or {}
+    text = written.get(loc)
+    if kind == "string_type" and text is not None:
+        return loc, _unquoted(text, value, loc)
     if kind == "missing":
         return loc[:-1], f"field required: '{loc[-1]}'"
     if kind == "extra_forbidden":
@@ -53,8 +63,55 @@ def _translate_one(details: Any, root: type[BaseModel]) -> LocatedMessage:
         reason = ctx.get("error")
         detail = f" ({reason})" if reason else ""
         return loc, f"expected a date as YYYY-MM-DD, got {describe_value(value)}{detail}"
+    sized = _size_message(kind, value, ctx)
+    if sized is not None:
+        return loc, sized
+    if kind == "string_pattern_mismatch":
+        form = PATTERN_FORMS.get(str(ctx.get("pattern")), "the form this setting needs")
+        return loc, f"expected {form}, got {describe_value(value)}"
+    if kind == "value_error" and ctx.get("error") is not None:
+        # Raised by our own validators (finance dates, times): their text is already written for the reader.
+        return loc, str(ctx["error"])
     message = str(details.get("msg", "invalid value"))
     return loc, message[:1].lower() + message[1:]
+
+
+# Patterns of Field(pattern=...) in plain words; pydantic would print the regular expression.
+PATTERN_FORMS = {
+    SOURCE_PATTERN: "a source name of lower-case letters, digits, '-' and '_' (up to 40, starting with a letter "
+    "or digit), such as kubecost",
+    TOPIC_ARN_PATTERN: "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:finops-cost-alerts",
+}
+
+
+def _size_message(kind: str, value: object, ctx: dict) -> str | None:
+    if kind in ("too_short", "too_long"):
+        limit = ctx.get("min_length" if kind == "too_short" else "max_length")
+        actual = ctx.get("actual_length")
+        if kind == "too_short" and not actual:
+            return f"must not be empty: list at least {_items(limit)}"
+        bound = "at least" if kind == "too_short" else "at most"
+        return f"must list {bound} {_items(limit)}, got {actual}"
+    if kind == "string_too_short":
+        limit = ctx.get("min_length")
+        return "must not be empty" if limit == 1 else f"must be at least {limit} characters long"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters long, got {len(str(value))}"
+    return None
+
+
+def _items(count: object) -> str:
+    return f"{count} item{'' if count == 1 else 's'}"
+
+
+def _unquoted(text: str, value: object, loc: Loc) -> str:
+    """A text setting written unquoted and read by YAML as a number, boolean, date or null."""
+    read = describe_value(value)
+    if "aws_accounts" in loc and isinstance(value, int):
+        octal = text.startswith("0") and str(value) != text.lstrip("0")
+        read = f"the octal number {value}" if octal else "a number, which drops any leading zeros"
+        return f'account id {text} must be in quotes, "{text}": unquoted, YAML reads {read}'
+    return f'expected a string, got {text} unquoted, which YAML reads as {read}: put it in quotes, "{text}"'
 
 
 def _quoting_hint(kind: str, value: object, loc: Loc = ()) -> str:

@@ -9,6 +9,7 @@ configuration file should not: duplicate keys, non-scalar keys, unknown tags.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,9 @@ class ParsedYaml:
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
     problems: list[YamlProblem] = field(default_factory=list)
+    # The text of each unquoted scalar YAML read as something other than a string (011122223333 is the
+    # octal number 1229530843): messages show what the person wrote, not what YAML made of it.
+    written: dict[Loc, str] = field(default_factory=dict)
 
     def line_of(self, loc: Loc) -> int | None:
         """The line of the deepest part of ``loc`` that exists in the document."""
@@ -66,7 +70,7 @@ def parse_yaml(text: str) -> ParsedYaml:
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        return ParsedYaml(None, problems=[_syntax_problem(exc)])
+        return ParsedYaml(None, problems=[_syntax_problem(exc, text)])
     except yaml.YAMLError as exc:
         return ParsedYaml(None, problems=[YamlProblem(None, (), f"invalid YAML: {exc}")])
     except RecursionError:
@@ -80,12 +84,15 @@ def parse_yaml(text: str) -> ParsedYaml:
         data = walker.build(root, (), depth=0)
     except _TooLarge as exc:
         return ParsedYaml(None, walker.lines, walker.problems + [YamlProblem(exc.line, (), str(exc))])
-    return ParsedYaml(data, walker.lines, walker.problems)
+    return ParsedYaml(data, walker.lines, walker.problems, walker.written)
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str = "") -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "syntax error"
+    quoting = _quoting_problem(exc, text)
+    if quoting is not None:
+        return quoting
     if "found another document" in problem:
         return YamlProblem(
             mark.line + 1 if mark else None,
@@ -99,6 +106,40 @@ def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
     if exc.context and exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
         problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
     return YamlProblem(mark.line + 1 if mark else None, (), f"invalid YAML: {problem}")
+
+
+_CANNOT_START = "that cannot start any token"
+_TOKEN_END = re.compile(r"[\s,\]}]")
+# A [flow list] or {flow mapping} with an unquoted #name in it, as in `channels: [#cost-alerts]`.
+_FLOW_COMMENT = re.compile(r"[\[{](?:[^\]}'\"#]*[,\s])?#([\w.-]+)[^\n]*")
+
+
+def _quoting_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem | None:
+    """The two YAML traps of this config, said with the fix: '@group' and '#channel' in a [flow list]."""
+    lines = text.splitlines()
+    problem, mark = exc.problem or "", exc.problem_mark
+    token = ""
+    if _CANNOT_START in problem and mark is not None and mark.line < len(lines):
+        token = _TOKEN_END.split(lines[mark.line][mark.column :], maxsplit=1)[0]
+    if token and mark is not None:  # a tab is no token, and has its own hint below
+        return YamlProblem(
+            mark.line + 1,
+            (),
+            f'invalid YAML: {token} must be in quotes, "{token}": YAML cannot read a value starting with '
+            f"'{token[:1]}' unquoted",
+        )
+    if (exc.context or "").startswith("while parsing a flow") and mark is not None:
+        # The parser notices only where the list should have closed, often lines later or at the end.
+        for number in range(min(mark.line, len(lines) - 1), -1, -1):
+            found = _FLOW_COMMENT.search(lines[number])
+            if found is not None:
+                return YamlProblem(
+                    number + 1,
+                    (),
+                    f"invalid YAML: {found.group(0).strip()}: in YAML an unquoted # starts a comment, so the rest "
+                    f"of the line is dropped and the brackets never close; quote it: '#{found.group(1)}'",
+                )
+    return None
 
 
 class _TooLarge(Exception):
@@ -118,6 +159,7 @@ class _Walker:
         self._active: set[int] = set()
         self.lines: dict[Loc, int] = {}
         self.problems: list[YamlProblem] = []
+        self.written: dict[Loc, str] = {}
 
     def build(self, node: Node, loc: Loc, depth: int) -> Any:
         self._visited += 1
@@ -151,7 +193,7 @@ class _Walker:
 
     def _scalar(self, node: ScalarNode, loc: Loc) -> Any:
         try:
-            return self._loader.construct_object(node, deep=True)
+            value = self._loader.construct_object(node, deep=True)
         except ConstructorError as exc:
             problem = (exc.problem or "cannot read this value").replace("tag:yaml.org,2002:", "!!")
             self.problems.append(YamlProblem(_line(node), loc, f"unsupported YAML value: {problem}"))
@@ -160,6 +202,9 @@ class _Walker:
             # An impossible timestamp such as 2025-02-30: keep the text and let
             # validation say what was expected where it matters.
             return node.value
+        if node.style is None and not isinstance(value, str):
+            self.written[loc] = node.value
+        return value
 
     def _check_tag(self, node: Node, expected: str, loc: Loc) -> None:
         if node.tag != expected:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -31,8 +31,11 @@ DEMO_COMMANDS = (
 REPLY_TIMEOUT = 30.0
 
 
-def sample_feed(path: str | None) -> Iterator[dict]:
-    text = Path(path).read_text() if path else resources.files("bot").joinpath("samples/cost_alerts.jsonl").read_text()
+def sample_feed(path: str | None, text: str | None = None) -> Iterator[dict]:
+    """The feed's messages: ``text`` when given (``--feed -``, read from stdin), else the file, else the sample."""
+    if text is None:
+        source = Path(path) if path else resources.files("bot").joinpath("samples/cost_alerts.jsonl")
+        text = source.read_text(encoding="utf-8")
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -45,7 +48,16 @@ def sample_feed(path: str | None) -> Iterator[dict]:
             yield message
 
 
-def run_demo(config_dir: Path, interactive: bool = False, feed: str | None = None, out=sys.stdout) -> int:
+def run_demo(
+    config_dir: Path,
+    interactive: bool = False,
+    feed: str | None = None,
+    out=sys.stdout,
+    *,
+    feed_text: str | None = None,
+    typed: Iterable[str] | None = None,
+) -> int:
+    """``feed_text``: the feed itself (``--feed -``); ``typed``: the lines of ``--interactive`` (default: stdin)."""
     try:
         config = load_config(config_dir).config
     except ConfigError as error:
@@ -60,9 +72,11 @@ def run_demo(config_dir: Path, interactive: bool = False, feed: str | None = Non
         print(f"Slack simulator on {sim.base_url}; starting finops-bot serve on the embedded SQLite default…", file=out)
         with LocalBot(bot_env(sim, database=database, config_dir=config_dir)) as bot:
             if interactive:
-                return _interactive(sim, bot, router, alerts_channel, person, out)
+                return _interactive(
+                    sim, bot, router, alerts_channel, person, out, sys.stdin if typed is None else typed
+                )
             first_reply = None
-            for message in sample_feed(feed):
+            for message in sample_feed(feed, feed_text):
                 reply = _post(sim, bot, router, alerts_channel, person, message)
                 first_reply = first_reply or reply
             for text in DEMO_COMMANDS:
@@ -113,14 +127,14 @@ def _bot_id(sim, name: str) -> str:
     return _BOTS[name]
 
 
-def _interactive(sim, bot: LocalBot, router: Router, channel: str, person: str, out) -> int:
+def _interactive(sim, bot: LocalBot, router: Router, channel: str, person: str, out, typed: Iterable[str]) -> int:
     print(
         f"Type a message to post in #{channel}, or a command such as `/finops who-owns budgets`. "
         "An empty line or Ctrl-D quits.",
         file=out,
     )
     shown = 0
-    for line in sys.stdin:
+    for line in typed:
         line = line.strip()
         if not line:
             break

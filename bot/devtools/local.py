@@ -145,31 +145,55 @@ def _kill_tree(pid: int) -> None:
 def seed_workspace(sim, config: BotConfig) -> dict[str, str]:
     """Create in the simulator every channel, user group and person the config names.
 
+    A config may name one channel, group or person in several places (the digest posted in a
+    watched channel, two personas sharing a group): each is created once.
     Returns a map of persona id → the id of a member user, so a test or the demo
     can act as someone from that persona.
     """
     members: dict[str, str] = {}
-    for channel in config.routing.watch.channels:
-        sim.add_channel(channel.lstrip("#"))
-    sim.add_channel(config.routing.digest.channel.lstrip("#"))
+    routing = config.routing
+    for channel in (*routing.watch.channels, routing.digest.channel, *routing.receivers.channels()):
+        _ensure_channel(sim, channel)
     for persona in config.personas.personas:
-        if persona.slack.channel and not sim.workspace.find_channel(persona.slack.channel.lstrip("#")):
-            sim.add_channel(persona.slack.channel.lstrip("#"))
+        _ensure_channel(sim, persona.slack.channel)
         user_id = sim.add_user(f"{persona.id}-lead", email=f"{persona.id}-lead@example.com")
         members[persona.id] = user_id
-        if persona.slack.usergroup:
-            sim.add_usergroup(persona.slack.usergroup.lstrip("@"), users=[user_id])
+        _ensure_usergroup(sim, persona.slack.usergroup, user_id)
         for person in persona.slack.people:
-            if "@" in person and not person.startswith("@"):
+            if "@" in person and not person.startswith("@") and not _has_user(sim, person):
                 sim.add_user(person.split("@")[0], email=person)
     for team in config.owners.teams:  # owners.yaml: members under "team:<id>"
-        if team.slack.channel and not sim.workspace.find_channel(team.slack.channel.lstrip("#")):
-            sim.add_channel(team.slack.channel.lstrip("#"))
+        _ensure_channel(sim, team.slack.channel)
         user_id = sim.add_user(f"{team.id}-lead", email=f"{team.id}-lead@example.com")
         members[f"team:{team.id}"] = user_id
-        if team.slack.usergroup:
-            sim.add_usergroup(team.slack.usergroup.lstrip("@"), users=[user_id])
+        _ensure_usergroup(sim, team.slack.usergroup, user_id)
     return members
+
+
+def _ensure_channel(sim, channel: str | None) -> None:
+    if channel and sim.workspace.find_channel(channel.lstrip("#")) is None:
+        sim.add_channel(channel.lstrip("#"))
+
+
+def _ensure_usergroup(sim, handle: str | None, user_id: str) -> None:
+    if not handle:
+        return
+    handle = handle.lstrip("@")
+    with sim.workspace.lock:
+        group = next((g for g in sim.workspace.usergroups.values() if g.handle == handle), None)
+        if group is not None:
+            if user_id not in group.users:
+                group.users.append(user_id)
+            return
+    sim.add_usergroup(handle, users=[user_id])
+
+
+def _has_user(sim, email: str) -> bool:
+    try:
+        sim.workspace.resolve_user(email)
+    except ValueError:
+        return False
+    return True
 
 
 def bot_env(
@@ -182,6 +206,9 @@ def bot_env(
         "SLACK_API_URL": sim.api_url,
         "FINOPS_CONFIG_DIR": str(config_dir),
         "LOG_LEVEL": "WARNING",
+        # The simulator takes posts as fast as they come unless told to limit them
+        # (``rate_limit_posts``): tests and the demo send unpaced unless they set a rate.
+        "FINOPS_SLACK_CHANNEL_RATE": "0",
     }
     if database:
         env["DATABASE_URL"] = database

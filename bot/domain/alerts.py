@@ -23,6 +23,9 @@ class Alert:
     currency: str | None = None
     scope: Mapping[str, str] = field(default_factory=dict)  # account, project, subscription, namespace...
     link: str | None = None
+    # Where the spend happened, largest impact first, when the alert names it apart from the
+    # account that sent it (an AWS anomaly's root causes; scope["account"] is then the monitor's).
+    linked_accounts: tuple[str, ...] = ()
 
     def message(self) -> dict[str, Any]:
         """The alert as the router reads a Slack message."""

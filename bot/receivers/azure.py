@@ -90,7 +90,7 @@ def _budget(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_
         text=f"Azure budget {name}: {basis} spend {details.get('SpentAmount') or '?'} of {budget} (alert at {threshold}).",
         amount=spent,
         currency=currency,
-        scope=_scope(details.get("Scope") or essentials.get("alertTargetIDs")),
+        scope={**_scope(details.get("Scope") or essentials.get("alertTargetIDs")), "budget": name},
     )
 
 

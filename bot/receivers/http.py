@@ -23,6 +23,7 @@ from bot.domain.alerts import Alert
 from bot.receivers import azure, pubsub, sns, webhook
 from bot.receivers.common import Rejected
 from bot.settings import Settings
+from bot.telemetry.metrics import RECEIVER_ACCEPTED, RECEIVER_REJECTED
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +44,26 @@ class AlertSink(Protocol):
 
 @dataclass
 class Counters:
-    """Requests accepted and refused, by receiver (and reason). Thread-safe; read by /metrics."""
+    """Requests accepted and refused, by receiver (and reason). Thread-safe; also counted for /metrics.
+
+    Label values come from this code only (receiver names, refusal reasons, intake actions),
+    never from the request, so the metrics' series stay few.
+    """
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self.accepted: Counter[str] = Counter()
         self.rejected: Counter[tuple[str, str]] = Counter()
 
-    def accept(self, receiver: str) -> None:
+    def accept(self, receiver: str, outcome: str = "accepted") -> None:
         with self._lock:
             self.accepted[receiver] += 1
+        RECEIVER_ACCEPTED.labels(receiver, outcome.replace(" ", "_")).inc()
 
     def reject(self, receiver: str, reason: str) -> None:
         with self._lock:
             self.rejected[(receiver, reason)] += 1
+        RECEIVER_REJECTED.labels(receiver, reason).inc()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -109,7 +116,7 @@ class AlertReceivers:
             self.counters.reject(receiver, "unavailable")
             log.error("receiver %s could not take an alert: %s: %s", receiver, type(error).__name__, error)
             return _json(start_response, 503, {"error": "unavailable", "detail": "not recorded; retry later"})
-        self.counters.accept(receiver)
+        self.counters.accept(receiver, str(answer.get("action") or "accepted"))
         return _json(start_response, 200, {"ok": True, **answer})
 
     def _body(self, environ: dict, limit: int) -> bytes:
@@ -190,19 +197,32 @@ class AlertReceivers:
             ) from None
 
 
-def missing_secrets(settings: Settings, config: ReceiversConfig) -> list[str]:
-    """Environment settings the configured receivers need and do not have (checked at start-up)."""
+def missing_secrets(settings: Settings, config: ReceiversConfig) -> list[tuple[str, str]]:
+    """Environment settings the configured receivers need and do not have: (variable, what needs it)."""
     missing = []
     if config.gcp_pubsub and config.gcp_pubsub.allow_url_token and not settings.pubsub_token:
-        missing.append("FINOPS_PUBSUB_TOKEN")
+        missing.append(("FINOPS_PUBSUB_TOKEN", "receivers.gcp_pubsub.allow_url_token"))
     if config.azure and "token" in config.azure.auth and not settings.azure_token:
-        missing.append("FINOPS_AZURE_TOKEN")
+        missing.append(("FINOPS_AZURE_TOKEN", "receivers.azure.auth: token"))
     if config.azure and "basic" in config.azure.auth and ":" not in settings.azure_basic_auth.value:
-        missing.append("FINOPS_AZURE_BASIC_AUTH")
-    for hook in config.webhooks:
+        missing.append(("FINOPS_AZURE_BASIC_AUTH", "receivers.azure.auth: basic"))
+    for index, hook in enumerate(config.webhooks):
         if not settings.webhook_secret(hook.source):
-            missing.append("FINOPS_WEBHOOK_SECRET_" + hook.source.upper().replace("-", "_"))
+            variable = "FINOPS_WEBHOOK_SECRET_" + hook.source.upper().replace("-", "_")
+            missing.append((variable, f"receivers.webhooks[{index}] (source {hook.source})"))
     return missing
+
+
+def missing_secret_line(settings: Settings, config: ReceiversConfig) -> str | None:
+    """One line naming the first missing receiver secret, or None: serve does not start without it."""
+    missing = missing_secrets(settings, config)
+    if not missing:
+        return None
+    variable, needed_by = missing[0]
+    more = (
+        f" (and {len(missing) - 1} more receiver setting{'s' if len(missing) > 2 else ''})" if len(missing) > 1 else ""
+    )
+    return f"missing setting: {variable} must be set in the environment: {needed_by} in routing.yaml needs it{more}"
 
 
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:

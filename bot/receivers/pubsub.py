@@ -110,7 +110,8 @@ def budget_alert(data: Mapping[str, Any], attributes: Mapping[str, Any], message
     currency = str(data.get("currencyCode") or "USD")
     basis = "forecasted" if data.get("forecastThresholdExceeded") is not None else "actual"
     percent = f"{float(threshold) * 100:g}%" if isinstance(threshold, int | float) else str(threshold)
-    scope = {"billing_account": str(attributes.get("billingAccountId") or "")}
+    # The notification names no project: the budget is what says whose it is; the billing account pays.
+    scope = {"budget": name, "billing_account": str(attributes.get("billingAccountId") or "")}
     budget_id = str(attributes.get("budgetId") or name)
     interval = str(data.get("costIntervalStart") or "")
     return Alert(

@@ -224,10 +224,13 @@ def _json_or_none(text: str) -> Any:
 def _anomaly(data: Mapping[str, Any], message_id: str) -> Alert:
     impact = as_mapping(data.get("impact"))
     causes = [c for c in data.get("rootCauses") or [] if isinstance(c, dict)]
+    # AWS ranks root causes by impact; sorted again (stably) in case a message does not.
+    causes.sort(key=lambda cause: -(parse_money(as_mapping(cause.get("impact")).get("contribution")) or 0.0))
+    linked = tuple(dict.fromkeys(str(c["linkedAccount"]) for c in causes if c.get("linkedAccount")))
     services = sorted({str(c["service"]) for c in causes if c.get("service")})
     scope = {"account": str(data.get("accountId") or "")}
-    if causes and causes[0].get("linkedAccount"):
-        scope["linked_account"] = str(causes[0]["linkedAccount"])
+    if linked:
+        scope["linked_account"] = linked[0]
     if causes and causes[0].get("region"):
         scope["region"] = str(causes[0]["region"])
     if services:
@@ -250,6 +253,7 @@ def _anomaly(data: Mapping[str, Any], message_id: str) -> Alert:
         currency="USD",
         scope={k: v for k, v in scope.items() if v},
         link=str(data.get("anomalyDetailsLink") or "") or None,
+        linked_accounts=linked,
     )
 
 
@@ -263,6 +267,8 @@ def _budget(subject: str, body: str, message_id: str) -> Alert:
     lowered = budget_type.lower()
     kind = "savings-plans" if "savings plans" in lowered else "reservations" if "ri " in f"{lowered} " else "budget"
     scope = {"account": account.group(1)} if account else {}
+    if name:
+        scope["budget"] = name
     threshold = fields.get("alert threshold", "")
     return Alert(
         receiver="aws_sns",

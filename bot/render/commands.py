@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.config.models import BotConfig, Persona
-from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, context, section
+from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, context, escape, section
 from bot.render.text import STATUS_LABELS, Mentions, format_usd, message, quote, team_mention_key
 
 # --- /finops answers --------------------------------------------------------------------------
@@ -16,8 +16,11 @@ HELP_TITLE = "*/finops* — find who owns cloud cost work"
 
 
 def render_help(entries: Sequence[tuple[str, str]], prefix: str = "") -> dict:
-    """``entries``: (usage, summary) per subcommand, from the command registry."""
-    lines = [HELP_TITLE, *(f"• `/finops {usage}` — {summary}" for usage, summary in entries)]
+    """``entries``: (usage, summary) per subcommand, from the command registry.
+
+    Escaped because Slack reads ``<id>`` as a link, even inside backticks, and shows nothing of it.
+    """
+    lines = [HELP_TITLE, *(f"• `/finops {escape(usage)}` — {escape(summary)}" for usage, summary in entries)]
     text = (prefix + "\n\n" if prefix else "") + "\n".join(lines)
     return message(text, [section(text)])
 

@@ -48,6 +48,13 @@ def render_muted(silence: Silence, now: dt.datetime) -> dict:
     return {"text": f"Silence #{silence.id} set: {silence.label}", "blocks": [section(text)]}
 
 
+def render_mute_refused(problem: str) -> dict:
+    """Why `/finops mute` set nothing. Escaped: the usage's ``<duration>`` and the user's own words
+    would otherwise be read as Slack links and mentions."""
+    text = clip_escaped(problem, 2000)
+    return {"text": text, "blocks": [section(f":warning: {text}")]}
+
+
 def render_quiet_reply(silence: Silence) -> dict:
     """The reply to a muted Slack message: recorded, nobody tagged."""
     reason = f": “{clip_escaped(silence.reason, 200)}”" if silence.reason else ""

@@ -28,22 +28,34 @@ from typing import NamedTuple
 from bot.routing.money import DEFAULT_RATES, KNOWN_CODES, SYMBOLS, Money, money
 from bot.routing.sources import BASELINE, FIELDS, HEADLINE, JSON_KEYS, LABELS, NEUTRAL, RIGHT_LABELS, AmountKind
 
-_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?![\d.])|\d+(?:\.\d+)?)"
+# Thousands grouped by "," (1,234.56), "." (1.234,56), a space or a narrow
+# no-break space (French "18 000 €", "2 700,50 €"), or Indian lakhs (4,50,000).
+_NUMBER = (
+    r"(\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?(?![\d,])|\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+    r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?![\d.])|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d{1,2})?(?![\d.,])"
+    r"|\d+(?:[.,]\d+)?)"
+)
 _SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion)\b)?"
 # ISO codes read in free text ("EUR 4,000", "18,000 USD"); payloads' declared
 # codes ("currencyCode": "CHF") may be any ISO 4217 code.
-TEXT_CODES = ("USD", "EUR", "GBP", "JPY", "INR", "CAD", "AUD")
+TEXT_CODES = (
+    "USD", "EUR", "GBP", "JPY", "INR", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "BRL", "MXN", "SGD",
+    "HKD", "NZD", "CNY", "ZAR",
+)  # fmt: skip
 _CODES = "|".join(TEXT_CODES)
 # Anchored on the currency marker (no optional prefix) so the scan is fast; the
 # letters before a "$" (A$, CA$, US$) are read afterwards.
 _SYMBOL_AMOUNT = re.compile(r"[$€£¥₹]\s?" + _NUMBER + _SCALE)
 _CODE_AMOUNT = re.compile(r"\b(" + _CODES + r")\s?" + _NUMBER + _SCALE)
 _SUFFIXED = re.compile(
-    _NUMBER + _SCALE + r"\s?(?:(?P<code>" + _CODES + r")\b|(?P<word>US dollars|dollars|euros?)\b|(?P<sym>€|£))",
+    _NUMBER
+    + _SCALE
+    + r"\s?(?:(?P<code>"
+    + _CODES
+    + r")\b|(?P<word>US dollars|dollars|euros?)\b|(?P<sym>€|£|¥|₹|US\$|\$)(?!\s?\d))",
     re.IGNORECASE,
 )
 _WORD_CODES = {"us dollars": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR"}
-_SIGNS = ("+", "-", "−")
 _JSON_NUMBER_KEY = re.compile(r'"(?P<key>[A-Za-z_]+)"\s*:\s*"?(?P<value>-?\d+(?:\.\d+)?)"?')
 _JSON_CURRENCY = re.compile(r'"(?:currencyCode|currency|Unit|unit)"\s*:\s*"(?P<code>[A-Za-z]{3})"')
 _TEXT_CURRENCY = re.compile(r"\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b", re.IGNORECASE)
@@ -57,7 +69,18 @@ _COMMITMENT_WORDS = ("savings plan", "reserved", "reservation", "commit", "cud")
 _COMMITMENT_ABBREVIATIONS = (" RI", "RIs", " SP ", "SPs", "CUD")
 _TERM = re.compile(r"\b(?P<n>[1-5]|one|three|five)[- ]?(?:yr|year)s?\b", re.IGNORECASE)
 _TERM_WORDS = {"one": 1, "three": 3, "five": 5}
+_ENDS = re.compile(
+    r"\b(?:retires?|retiring|retired|expires?|expiring|expired|expiry|expiration|lapses?)\b", re.IGNORECASE
+)
+# "do not renew automatically" is part of the expiry notice, not a purchase in view.
+_BUYS = re.compile(
+    r"\b(?:buy|purchase|repurchase|approve|approval|sign|commit to|recommend)"
+    r"|(?<!not )(?<!n't )(?<!auto-)(?<!auto )\brenew(?:al|ing)?\b(?!\s+automatically)",
+    re.IGNORECASE,
+)
 # Currencies written with "." for thousands and "," for decimals ("€1.200,50").
+_DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 _DOT_THOUSANDS = frozenset({"EUR", "BRL", "DKK", "NOK", "SEK", "TRY", "IDR", "PLN", "CZK", "ARS", "CLP", "COP"})
 
 _SCALES = {
@@ -74,7 +97,10 @@ _SCALES = {
 # Alternation tried longest first, so "total impact" is one label, not "impact".
 _LABEL_RE = re.compile("|".join(re.escape(label) for label in sorted(LABELS, key=len, reverse=True)))
 _LEFT_WINDOW = 72
-_RIGHT_LABEL = re.compile(r"(?:/[a-z]+)?\s*\)?\s*(" + "|".join(sorted(RIGHT_LABELS, key=len, reverse=True)) + r")\b")
+# On the figure's own line: "$10,000.00\nActual: …" is not a figure "actual".
+_RIGHT_LABEL = re.compile(
+    r"(?:/[a-z]+)?[ \t]*\)?[ \t]*(" + "|".join(sorted(RIGHT_LABELS, key=len, reverse=True)) + r")\b"
+)
 _FIELD_RE = re.compile(
     r"\b("
     + "|".join(re.escape(f) for f in sorted(FIELDS, key=len, reverse=True))
@@ -104,11 +130,19 @@ def headline(text: str, rates: Mapping[str, float] = DEFAULT_RATES) -> Money | N
         return None
     best = max(candidates, key=lambda c: (c.rank, -c.position))
     term = None
-    if best.per in ("hour", "month") and _is_commitment(text):
+    if best.per in ("hour", "month") and _is_commitment(text) and not _only_ends(text):
         found = _TERM.search(text)
         # Without a stated term, the shortest term a commitment is sold for.
         term = (_TERM_WORDS.get(found.group("n").lower()) or int(found.group("n"))) if found else 1
-    return money(round(best.value, 2), best.currency, rates, per=best.per, kind=best.kind, term_years=term)
+    # Rates below a unit keep their fractions of a cent ("$0.125/hour").
+    value = round(best.value, 4) if best.per or best.value < 1 else round(best.value, 2)
+    return money(value, best.currency, rates, per=best.per, kind=best.kind, term_years=term)
+
+
+def _only_ends(text: str) -> bool:
+    """An expiry notice ("retires in 1 day") with no purchase in view: the
+    commitment ends, nobody is about to spend its total."""
+    return bool(_ENDS.search(text)) and not _BUYS.search(text)
 
 
 def _is_commitment(text: str) -> bool:
@@ -134,7 +168,7 @@ def candidates_in(text: str) -> list[AmountCandidate]:
     if not (code or symbol or json_like):
         # Pounds, yen, rupees, Canadian and Australian dollars by code, in
         # free text only (a payload declares its currency in a key).
-        code = "gbp" in lowered or "jpy" in lowered or "inr" in lowered or "cad" in lowered or "aud" in lowered
+        code = any(map(text.__contains__, TEXT_CODES[2:]))
     words = "ollar" in lowered
     declared = _declared_currency(text) if (symbol or code) and "urrency" in lowered else None
     if symbol or code or words:
@@ -165,7 +199,9 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
         candidate = _candidate(text, lowered, match, start, currency, 1)
         if candidate is not None:
             found.append(candidate)
-    if not code and "€" not in text and "£" not in text and "ollar" not in lowered:
+    # The figure-first pattern scans every digit: only when a code, a word or a
+    # symbol may follow a figure ("45.000 $", "18 000 €", "4,000 dollars").
+    if not code and "ollar" not in lowered and not _symbol_after_figure(text):
         return found
     for match in _CODE_AMOUNT.finditer(text) if code else ():
         candidate = _candidate(text, lowered, match, match.start(), match.group(1), 2)
@@ -187,10 +223,22 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
     return found
 
 
-# What a figure with a currency after it ("18,000 USD", "4k euros") must end
-# in, lower-cased; and how far before that word its last digit can be: a
-# scale word ("thousand", 8 letters), two spaces and the "US " of "US dollars".
-_SUFFIX_WORDS = ("usd", "eur", "gbp", "jpy", "inr", "cad", "aud", "dollars")
+def _symbol_after_figure(text: str) -> bool:
+    for symbol in ("€", "£", "$", "¥", "₹"):
+        at = text.find(symbol, 1)
+        while at > 0:
+            before = text[at - 1] if text[at - 1] != " " or at < 2 else text[at - 2]
+            if before.isdigit():
+                return True
+            at = text.find(symbol, at + 1)
+    return False
+
+
+# What a figure with a currency after it ("18,000 USD", "4k euros", "45.000 $")
+# must end in, lower-cased (the ASCII ones: a text with "€" is not ASCII); and
+# how far before it the figure's last digit can be: a scale word ("thousand",
+# 8 letters), two spaces and the "US " of "US dollars".
+_SUFFIX_WORDS = (*(code.lower() for code in TEXT_CODES), "dollars", "$")
 _SUFFIX_REACH = 16
 _DIGIT = re.compile(r"\d")
 
@@ -219,7 +267,8 @@ def _candidate(text, lowered, match, start: int, currency: str, number_group: in
     if value is None or after == "%":
         return None
     # "+$5,384.23": a signed figure is the change itself (impact, delta).
-    signed = text[max(0, start - 2) : start].strip()[-1:] in _SIGNS
+    # A minus is a credit or a decrease, ranked by its label like any figure.
+    signed = text[max(0, start - 2) : start].strip()[-1:] == "+"
     rank, kind = (HEADLINE, "change") if signed else _rank(lowered, start)
     if rank == NEUTRAL:
         rank, kind = _right_rank(lowered, end)
@@ -230,6 +279,12 @@ def _candidate(text, lowered, match, start: int, currency: str, number_group: in
         if per:
             word = per.group("per").lower()
             period = _PER_NAMES.get(word, word)
+            if (
+                period == "hour"
+                and currency not in _DOT_THOUSANDS
+                and _DOT_GROUPED.fullmatch(match.group(number_group))
+            ):
+                value = float(match.group(number_group))  # "$1.125/hour" is a rate to the tenth of a cent
     return AmountCandidate(value, rank, start, currency, kind, period)
 
 
@@ -288,10 +343,12 @@ def _declared_currency(text: str) -> str | None:
 
 
 def _value(number: str, scale: str | None, currency: str) -> float | None:
-    if currency in _DOT_THOUSANDS and "." in number and re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", number):
-        number = number.replace(".", "").replace(",", ".")
+    if number.isdigit():
+        pass  # the common case, no separators at all
+    elif "." not in number and " " not in number and not _DECIMAL_COMMA.fullmatch(number) and number.isascii():
+        number = number.replace(",", "")  # "12,340" or "4,50,000"
     else:
-        number = number.replace(",", "")
+        number = _separated(number, currency)
     try:
         value = float(number)
     except ValueError:
@@ -299,6 +356,23 @@ def _value(number: str, scale: str | None, currency: str) -> float | None:
     if scale:
         value *= _SCALES.get(scale.lower(), 1.0)
     return value
+
+
+def _separated(number: str, currency: str) -> str:
+    number = number.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if (
+        "." in number
+        and _DOT_GROUPED.fullmatch(number)
+        and (currency in _DOT_THOUSANDS or "," in number or not number.startswith("0"))
+    ):
+        # "€1.200,50", "USD 1.234,56", "$3.200" in a Spanish message: a figure
+        # is stated to the cent, so three digits after the only dot group thousands.
+        number = number.replace(".", "").replace(",", ".")
+    elif _DECIMAL_COMMA.fullmatch(number):
+        number = number.replace(",", ".")  # "2 700,50 €", "12,5 €"
+    else:
+        number = number.replace(",", "")
+    return number
 
 
 def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:

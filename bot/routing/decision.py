@@ -52,7 +52,7 @@ class Decision:
             "informed": list(self.informed),
             "confidence": self.confidence,
             "amount_usd": self.amount_usd,
-            "amount": _money_dict(self.amount),
+            "amount": money_dict(self.amount),
             "team": self.team.to_dict() if self.team else None,
             "explanation": self.explanation,
         }
@@ -62,7 +62,7 @@ class Decision:
         return self.team.team_id if self.team else None
 
 
-def _money_dict(amount: Money | None) -> dict[str, object] | None:
+def money_dict(amount: Money | None) -> dict[str, object] | None:
     if amount is None:
         return None
     return {

@@ -1,7 +1,8 @@
 """Score a router and a who-owns lookup against labeled cases (no Slack, no CLI).
 
-A case is a mapping in the format of ``tests/routing/golden`` and of the
-evaluation corpus in ``tests/routing/heldout`` / ``tests/routing/tuning``:
+A case is a mapping in the format docs/configuration.md describes ("Routing test
+cases"), that of ``tests/routing/golden`` and of the evaluation corpus in
+``tests/routing/heldout`` / ``tests/routing/tuning``:
 
 * routing cases: ``text`` and/or ``attachments`` / ``blocks`` (the Slack
   message), ``expect`` (persona ids that must be tagged, primary first; ``[]``
@@ -71,6 +72,7 @@ class Ratio:
 class Failure:
     case_id: str
     reason: str
+    who_owns: bool = False  # a who-owns case (``topic``), not a routed message
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.reason}"
@@ -185,6 +187,22 @@ def amount_matches(case: Mapping[str, Any], got: tuple[float, str] | None) -> bo
     return any(abs(got[0] - target) <= AMOUNT_TOLERANCE * abs(target) for target in targets)
 
 
+def amount_problem(case: Mapping[str, Any], decision: Any) -> tuple[bool, str | None]:
+    """(whether the case states an amount, what is wrong with the decision's or None).
+
+    The one amount check: ``amount: {value, currency}`` and ``amount_usd`` alike, so a
+    case fails, and counts in the amounts figure, whichever form it states its amount in.
+    """
+    want = expected_amount(case)
+    if want is None:
+        return False, None
+    have = decision_amount(decision)
+    if amount_matches(case, have):
+        return True, None
+    shown = "none" if have is None else f"{_number(have[0])} {have[1]}"
+    return True, f"amount {shown} instead of {_number(want[0])} {want[1]}"
+
+
 def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
@@ -224,14 +242,11 @@ def _score_route(case: Mapping[str, Any], case_id: str, router: RouterLike, metr
         if not primary_ok and got and not missing:
             reasons.append(f"primary {got[0]} instead of {expect[0]}")
     metrics.strict += Ratio(1 if ok else 0, 1)
-    want = expected_amount(case)
-    if want is not None:
-        have = decision_amount(decision)
-        amount_ok = amount_matches(case, have)
-        metrics.amounts += Ratio(1 if amount_ok else 0, 1)
-        if not amount_ok:
-            shown = "none" if have is None else f"{_number(have[0])} {have[1]}"
-            reasons.append(f"amount {shown} instead of {_number(want[0])} {want[1]}")
+    checked, problem = amount_problem(case, decision)
+    if checked:
+        metrics.amounts += Ratio(1 if problem is None else 0, 1)
+    if problem is not None:
+        reasons.append(problem)
     if reasons:
         tagged = ", ".join(got) or "nobody"
         metrics.failures.append(Failure(case_id, f"{'; '.join(reasons)} (tagged: {tagged})"))
@@ -257,4 +272,4 @@ def _score_who_owns(case: Mapping[str, Any], case_id: str, lookup: LookupLike, m
             reason = f"'{topic}' answered {got[0]} first, want {expect[0]}"
     metrics.who_owns += Ratio(1 if ok else 0, 1)
     if not ok:
-        metrics.failures.append(Failure(case_id, reason))
+        metrics.failures.append(Failure(case_id, reason, who_owns=True))

@@ -31,6 +31,7 @@ from itertools import count as count_from
 from operator import is_
 from typing import NamedTuple
 
+from bot.routing import lexicon
 from bot.routing.normalize import fold, split_camel, stemmer_for
 from bot.routing.words import ASCII_WORD_BYTES, CAMEL_HINT, CAMEL_WORD, COMPONENT_SET, WORD, humped_words, opaque_names
 
@@ -223,7 +224,9 @@ class TermIndex:
         # same targets (a config reload, the tests' many routers).
         self._deletions: dict[str, tuple[str, ...]] | None = None
         # Inflections of the common words are not typos either ("contacted").
-        self._not_typo_stems = frozenset(self._stem(word) for word in _NOT_TYPOS) - self._vocabulary
+        self._not_typo_stems = (
+            frozenset(self._stem(word) for word in (*_NOT_TYPOS, *lexicon.COMMON_WORDS)) - self._vocabulary
+        )
         # Raw token -> lookup stem. Alert payloads repeat the same words, so a
         # long-running stream resolves almost every token with one dict hit.
         self._token_cache: dict[str, str] = {}

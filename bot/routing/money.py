@@ -90,7 +90,11 @@ def money(
     term_years: float | None = None,
 ) -> Money:
     rate = rates.get(currency)
-    usd = round(amount * rate, 2) if rate is not None else None
+    usd = None
+    if rate is not None:
+        usd = amount * rate
+        # A rate ("$1.125/hour") or a figure under a dollar keeps its tenths of a cent.
+        usd = round(usd, 4) if per or abs(usd) < 1 else round(usd, 2)
     total = None
     if usd is not None and per in _PER_YEAR and term_years:
         total = round(usd * _PER_YEAR[per] * term_years, 2)

@@ -7,7 +7,11 @@ Pure: ``owners.yaml``'s teams in, a team (or nobody) out. Precedence:
    cluster;
 2. cost-allocation tags and labels (``team=payments``);
 3. budget names;
-4. name patterns (globs), the one with the most literal characters first.
+4. name patterns (globs), the one with the most literal characters first;
+5. the account that owns the monitor or budget when the alert names apart
+   where the spend happened (an AWS anomaly's ``accountId`` beside its root
+   causes' linked accounts): in an AWS Organization that is the management
+   account, whose team would otherwise own every member's anomaly.
 
 Within a level the identifier stated first wins. A team limited to some
 personas (``personas: [engineering]``) owns only decisions that tag one of
@@ -150,6 +154,10 @@ class OwnerResolver:
                 team = self._budgets.get(scope_key("budgets", identifier.value))
                 if team:
                     ranked.append((2, 0, position, OwnerMatch(team, f"budget {identifier.value}", "budget")))
+            elif identifier.kind == "payer_account":
+                team = self._exact.get(("account", scope_key("aws_accounts", identifier.value)))
+                if team:
+                    ranked.append((4, 0, position, OwnerMatch(team, f"account {identifier.value}", "id")))
             if identifier.kind in NAME_KINDS and self._globs:
                 globbed = self._glob_match(identifier)
                 if globbed:

@@ -22,10 +22,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 
 from bot.config.models import BotConfig
+from bot.routing.alert_owners import with_owner
 from bot.routing.amounts import headline
 from bot.routing.assembly import DecisionAssembler
 from bot.routing.clauses import ASK_TOKENS, MAX_CLAUSES, MULTI_ASK_MAX_CHARS, asked_topics
@@ -36,8 +36,10 @@ from bot.routing.money import DEFAULT_RATES
 from bot.routing.money import format_usd as format_usd
 from bot.routing.owners import OwnerResolver
 from bot.routing.reader import TermReader
+from bot.routing.refine import Refiner
 from bot.routing.scoring import TopicEvidence, TopicScorer
 from bot.routing.slack_text import MAX_TEXT_CHARS, clean_mrkdwn, message_text
+from bot.routing.sources import Identifier
 
 __all__ = ["Decision", "PersonaTag", "Router", "TagRole"]
 
@@ -71,14 +73,16 @@ class Router:
         self._rates = {**DEFAULT_RATES, **routing.currencies.to_usd}
         self.owners = OwnerResolver(config.owners)
         self._has_owners = not self.owners.empty
+        self._refine = Refiner(config)
         self._scored: dict[tuple[tuple[tuple[str, ...], bool, bool], ...], _Scored] = {}
 
     # ------------------------------------------------------------------ API
 
-    def route(self, message: Mapping) -> Decision:
+    def route(self, message: Mapping, stated: Sequence[Identifier] = ()) -> Decision:
+        """``stated``: the scope a receiver parsed out of an alert, ahead of what the text names."""
         text = message_text(message)
         decision = self._decide(text)
-        return self._owned(decision, text) if self._has_owners else decision
+        return with_owner(decision, self.owners, text, stated) if self._has_owners else decision
 
     def route_text(self, text: str) -> Decision:
         if not isinstance(text, str):
@@ -89,14 +93,7 @@ class Router:
 
     def _owned(self, decision: Decision, text: str) -> Decision:
         """The decision with the team owning the alert's scope, if any."""
-        if not decision.is_request:
-            return decision
-        responsible = [t.persona for t in decision.tags if t.role in ("responsible", "fallback")]
-        match = self.owners.resolve(text, responsible)
-        if match is None:
-            return decision
-        explanation = decision.explanation + f"; {match.describe()} (owning team)"
-        return replace(decision, team=match, explanation=explanation)
+        return with_owner(decision, self.owners, text)
 
     # ------------------------------------------------------------------ core
 
@@ -140,11 +137,10 @@ class Router:
                 factor = 0.0
             confidence = round(factor * (1 - math.exp(-top.score / STRENGTH_SCALE)), 3)
             if confidence >= self._min_confidence:
-                return assemble.topics(
-                    self._chosen(text, hits, tokens, mask, evidence, ranked), evidence, confidence, money
-                )
+                chosen = self._chosen(text, hits, tokens, mask, evidence, ranked)
+                return self._refine.apply(assemble.topics(chosen, evidence, confidence, money), text, tokens)
         if context.cost_message:
-            return assemble.fallback(bool(ranked), scorer.matched(hits), money)
+            return self._refine.apply(assemble.fallback(bool(ranked), scorer.matched(hits), money), text, tokens)
         return assemble.no_route("Not a FinOps request: too little cloud-cost evidence", hits, money)
 
     def _score(self, hits: list[Hit]) -> _Scored:

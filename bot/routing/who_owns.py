@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bot.config.models import BotConfig, Topic
+from bot.routing import lexicon
 from bot.routing.matcher import TermIndex, split_boost
 from bot.routing.normalize import fold
 from bot.routing.slack_text import clean_mrkdwn
@@ -66,6 +67,9 @@ class TopicLookup:
             # outweigh a term of the same length (see _rank).
             names += [f"{alias.lower()}^{ALIAS_BOOST}" for alias in topic.aliases]
             groups[topic.id] = names
+        # Everyday collocations ("expense report", "office budget") name no
+        # topic: the longer phrase consumes the word a topic would have taken.
+        groups[lexicon.NEUTRAL] = list(lexicon.NEUTRAL_TERMS)
         self._index = TermIndex(groups, shorthand=config.routing.shorthand)
         # Second chance: single words of topic names ("kubernetes" finds
         # "Kubernetes cost allocation"), tried only when no term matched.
@@ -97,10 +101,12 @@ class TopicLookup:
         tokens = self._index.tokens(text)
         content = sum(1 for t in tokens if fold(t) not in _FILLER)
         scores: dict[str, float] = {}
+        everyday = False
         for variant in (text, " ".join(_singular(t) for t in tokens)):
             exact = 0
             typo_words = 0
             for hit in self._index.match(variant):
+                everyday = everyday or lexicon.NEUTRAL in hit.term.groups
                 # Coverage first: the topic whose term spans more of the query.
                 weight = len(hit.term.key) * (0.7 if hit.typo else 1.0)
                 if hit.typo:
@@ -108,6 +114,8 @@ class TopicLookup:
                 else:
                     exact += 1
                 for topic_id, boost in zip(hit.term.groups, hit.term.boosts, strict=True):
+                    if topic_id not in self._topics:
+                        continue
                     share = weight * boost / len(hit.term.groups)
                     scores[topic_id] = scores.get(topic_id, 0.0) + share
             # Typo corrections alone answer only a query they cover entirely:
@@ -116,7 +124,7 @@ class TopicLookup:
                 scores = {}
             if scores:
                 break
-        if not scores:
+        if not scores and not everyday:
             for hit in self._name_index.match(text):
                 if hit.typo and len(hit.term.key) < content:
                     continue

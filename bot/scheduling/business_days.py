@@ -51,13 +51,26 @@ def previous_business_day(day: dt.date, calendar: BusinessCalendar = WEEKDAYS) -
     return day
 
 
+def reminder_date(
+    due_date: dt.date, lead_days: int, business_days: bool, calendar: BusinessCalendar = WEEKDAYS
+) -> dt.date:
+    """Calendar days before the due date; with business days, moved back off a weekend or holiday.
+
+    "90 days before the renewal" means about three months to a FinOps team, so
+    leads are calendar days. Moving a weekend reminder to the Friday before
+    (never after) keeps every reminder at least its lead time ahead.
+    """
+    day = due_date - dt.timedelta(days=lead_days)
+    return previous_business_day(day, calendar) if business_days else day
+
+
 def last_business_day_of_month(year: int, month: int, calendar: BusinessCalendar = WEEKDAYS) -> dt.date:
     following = dt.date(year + month // 12, month % 12 + 1, 1)
     return previous_business_day(following - dt.timedelta(days=1), calendar)
 
 
 def business_day_of_month(year: int, month: int, number: int, calendar: BusinessCalendar = WEEKDAYS) -> dt.date:
-    """BD+N: the Nth business day of the month (BD+1 is the first)."""
+    """BD+N: the Nth business day of the month (BD+1 is the first); past the month's last one, into the next."""
     day = dt.date(year, month, 1)
     while not calendar.is_business_day(day):
         day += dt.timedelta(days=1)

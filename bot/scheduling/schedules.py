@@ -30,7 +30,9 @@ from typing import Literal, NamedTuple
 from bot.config.models import BotConfig, CalendarEntry, Owners
 from bot.domain.calendars import WEEKDAYS, BusinessCalendar
 from bot.domain.cron import CronError, cron_fire_times, next_cron_fire_time, validate_cron, zone
-from bot.scheduling.business_days import previous_business_day
+from bot.domain.finance_dates import FinanceDate
+from bot.scheduling.business_days import reminder_date
+from bot.scheduling.recurrence import Recurrence
 
 UTC = dt.UTC
 ScheduleKind = Literal["duty", "calendar", "digest", "nudge-sweep", "retention-prune"]
@@ -43,8 +45,24 @@ DEFAULT_MISSED_LOOKBACK = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)
+class CalendarReminder:
+    """One lead-time reminder of a recurring calendar entry: each occurrence has its own dates."""
+
+    entry_id: str
+    name: str
+    lead_days: int
+    is_last_step: bool
+    note: str = ""
+
+    def on(self, due_date: dt.date, reminder_date: dt.date) -> CalendarStep:
+        return CalendarStep(
+            self.entry_id, self.name, due_date, self.lead_days, reminder_date, self.is_last_step, self.note
+        )
+
+
+@dataclass(frozen=True)
 class CalendarStep:
-    """One lead-time reminder of a calendar entry."""
+    """One lead-time reminder of a calendar entry, on its date."""
 
     entry_id: str
     name: str
@@ -62,19 +80,21 @@ class Schedule:
     timezone: str
     cron: str | None = None
     fire_at: tuple[dt.datetime, ...] = ()  # explicit aware instants, when there is no cron
+    recurrence: Recurrence | None = None  # a finance date (business day N, month end...), instead of a cron
     recipients: tuple[str, ...] = ()  # persona ids whose channels receive the post
     channel: str | None = None  # an explicit channel instead of the recipients' (the digest)
     subject: str | None = None  # the persona the post is about (its requests, its digest)
     text: str = ""
     title: str = ""  # one line for listings and logs
-    calendar: CalendarStep | None = None
+    # A calendar reminder: a dated entry's step, or a recurring entry's (see Occurrence.calendar_step).
+    calendar: CalendarStep | CalendarReminder | None = None
     # False for sweeps: only the newest due occurrence runs; older ones are
     # neither caught up nor recorded as missed.
     catch_up: bool = True
 
     def __post_init__(self) -> None:
-        if (self.cron is None) == (not self.fire_at):
-            raise ValueError(f"schedule {self.id!r}: give exactly one of cron and fire_at")
+        if [self.cron is not None, bool(self.fire_at), self.recurrence is not None].count(True) != 1:
+            raise ValueError(f"schedule {self.id!r}: give exactly one of cron, fire_at and recurrence")
         for moment in self.fire_at:
             if moment.tzinfo is None:
                 raise ValueError(f"schedule {self.id!r}: fire_at must be timezone-aware")
@@ -89,10 +109,16 @@ class Schedule:
             "text": " ".join(self.text.split()).casefold(),
             "calendar": None
             if self.calendar is None
-            else [self.calendar.name.casefold(), self.calendar.due_date.isoformat(), self.calendar.lead_days],
+            else [self.calendar.name.casefold(), self._due_key(self.calendar), self.calendar.lead_days],
         }
         digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
         return f"content:{self.kind}:{digest}"
+
+    def _due_key(self, step: CalendarStep | CalendarReminder) -> str:
+        # A recurring entry is due on its rule; the fire time that goes with the key tells the occurrences apart.
+        if isinstance(step, CalendarStep):
+            return step.due_date.isoformat()
+        return self.recurrence.rule.describe() if self.recurrence is not None else ""
 
 
 @dataclass(frozen=True, order=True)
@@ -106,6 +132,17 @@ class Occurrence:
 
     def local_fire_time(self) -> dt.datetime:
         return self.fire_time.astimezone(zone(self.schedule.timezone))
+
+    def calendar_step(self) -> CalendarStep | None:
+        """The calendar reminder of this occurrence, with the due date it leads to."""
+        step, recurrence = self.schedule.calendar, self.schedule.recurrence
+        if step is None or isinstance(step, CalendarStep):
+            return step
+        if recurrence is None:
+            return None
+        day = self.local_fire_time().date()
+        due = recurrence.due_date_of(day)
+        return None if due is None else step.on(due, day)
 
 
 class DueOccurrences(NamedTuple):
@@ -126,6 +163,8 @@ def fire_times_between(schedule: Schedule, start: dt.datetime, end: dt.datetime)
     """Fire times t with start < t <= end, aware and in UTC, in order."""
     if schedule.cron is not None:
         return cron_fire_times(schedule.cron, schedule.timezone, start, end)
+    if schedule.recurrence is not None:
+        return schedule.recurrence.fire_times_between(schedule.timezone, start, end)
     return sorted(t.astimezone(UTC) for t in schedule.fire_at if start < t <= end)
 
 
@@ -133,6 +172,8 @@ def next_fire_time(schedule: Schedule, after: dt.datetime) -> dt.datetime | None
     """The first fire time strictly after ``after`` (UTC), or None if there is none."""
     if schedule.cron is not None:
         return next_cron_fire_time(schedule.cron, schedule.timezone, after)
+    if schedule.recurrence is not None:
+        return schedule.recurrence.next_fire_time(schedule.timezone, after)
     later = [t.astimezone(UTC) for t in schedule.fire_at if t > after]
     return min(later) if later else None
 
@@ -190,12 +231,14 @@ def schedules_from_config(
     schedules: list[Schedule] = []
     for persona in config.personas.personas:
         for duty in persona.duties:
+            rule = duty.finance_date
             schedules.append(
                 Schedule(
                     id=f"duty:{persona.id}:{duty.id}",
                     kind="duty",
                     timezone=duty.timezone or persona.timezone or routing.timezone,
                     cron=duty.schedule,
+                    recurrence=None if rule is None else Recurrence(rule, duty.time_of_day, persona.calendar),
                     recipients=(persona.id,),
                     subject=persona.id,
                     text=duty.text,
@@ -294,25 +337,14 @@ def calendar_owners(config: BotConfig, entry: CalendarEntry) -> Owners:
     return Owners(responsible=(config.routing.fallback_persona,))
 
 
-def reminder_date(
-    due_date: dt.date, lead_days: int, business_days: bool, calendar: BusinessCalendar = WEEKDAYS
-) -> dt.date:
-    """Calendar days before the due date; with business days, moved back off a weekend.
-
-    "90 days before the renewal" means about three months to a FinOps team, so
-    leads are calendar days. Moving a weekend reminder to the Friday before
-    (never after) keeps every reminder at least its lead time ahead.
-    """
-    day = due_date - dt.timedelta(days=lead_days)
-    return previous_business_day(day, calendar) if business_days else day
-
-
 def calendar_steps(entry: CalendarEntry, calendar: BusinessCalendar = WEEKDAYS) -> tuple[CalendarStep, ...]:
     """Lead steps, earliest first; steps that land on the same day keep only the most urgent.
 
     ``calendar``: the responsible persona's, so a reminder never lands on their holiday or weekend.
     """
     by_date: dict[dt.date, int] = {}
+    if entry.date is None:
+        return ()
     for lead in sorted(set(entry.lead_days), reverse=True):
         when = reminder_date(entry.date, lead, entry.business_days, calendar)
         by_date[when] = min(lead, by_date.get(when, lead))
@@ -335,6 +367,8 @@ def calendar_schedules(config: BotConfig, entry: CalendarEntry) -> tuple[Schedul
     owners = calendar_owners(config, entry)
     responsible = owners.responsible or (config.routing.fallback_persona,)
     timezone = _persona_timezone(config, responsible[0])
+    if entry.finance_date is not None:
+        return _recurring_calendar_schedules(entry, entry.finance_date, owners, responsible, timezone, config)
     tz = zone(timezone)
     schedules = []
     for step in calendar_steps(entry, _persona_calendar(config, responsible[0])):
@@ -349,8 +383,39 @@ def calendar_schedules(config: BotConfig, entry: CalendarEntry) -> tuple[Schedul
                 recipients=recipients,
                 subject=responsible[0],
                 text=entry.note,
-                title=f"{entry.name} ({entry.date.isoformat()}), {step.lead_days} days ahead",
+                title=f"{entry.name} ({step.due_date.isoformat()}), {step.lead_days} days ahead",
                 calendar=step,
+            )
+        )
+    return tuple(schedules)
+
+
+def _recurring_calendar_schedules(
+    entry: CalendarEntry,
+    rule: FinanceDate,
+    owners: Owners,
+    responsible: tuple[str, ...],
+    timezone: str,
+    config: BotConfig,
+) -> tuple[Schedule, ...]:
+    """One schedule per lead; each fires before every due date of the rule, on the responsible persona's days."""
+    leads = tuple(sorted(set(entry.lead_days), reverse=True))
+    calendar = _persona_calendar(config, responsible[0])
+    schedules = []
+    for lead in leads:
+        is_last = lead == leads[-1]
+        recurrence = Recurrence(rule, CALENDAR_POST_TIME, calendar, lead, entry.business_days, leads, entry.until)
+        schedules.append(
+            Schedule(
+                id=f"calendar:{entry.id}:{lead}d",
+                kind="calendar",
+                timezone=timezone,
+                recurrence=recurrence,
+                recipients=tuple(dict.fromkeys(responsible + (owners.accountable if is_last else ()))),
+                subject=responsible[0],
+                text=entry.note,
+                title=f"{entry.name} ({rule.describe()}), {lead} days ahead",
+                calendar=CalendarReminder(entry.id, entry.name, lead, is_last, entry.note),
             )
         )
     return tuple(schedules)

@@ -8,8 +8,10 @@ processes on one PostgreSQL post it once between them.
 Grace and restarts: an occurrence is due for ``grace`` after its fire time
 (never less than ``timer_tolerance``, the timer's own lateness). A process
 that starts inside the window posts it (unless another process already
-claimed it); one that starts later claims it as ``skipped`` and logs it, so
-the record shows why nothing was posted. A failure while composing or
+claimed it); one that starts later claims it as ``skipped`` and warns, so
+the record shows why nothing was posted. A schedule with no recorded occurrence
+at all (a new install, a duty just added) missed nothing: its earlier fire times
+are recorded the same way, with one INFO line. A failure while composing or
 posting marks the occurrence skipped (note "failed: ...") and is not retried: a second post is
 worse than a missing one, and the log says which.
 """
@@ -50,6 +52,9 @@ class OccurrenceClaims(Protocol):
     def mark_occurrence(
         self, schedule_id: str, fire_time: dt.datetime, status: str, note: str | None = None
     ) -> None: ...
+
+    def last_occurrence(self, schedule_id: str) -> object | None:
+        """The schedule's latest recorded occurrence, None when it has none (retention keeps the latest)."""
 
 
 class Claim(Enum):
@@ -99,6 +104,8 @@ class Ticker:
         # Occurrences this process has already settled, so repeated ticks over
         # the grace window do not hit the database again. The claims stay the truth.
         self._settled: set[tuple[str, dt.datetime]] = set()
+        # Schedules with occurrences in the claim table: only their missed occurrences were really missed.
+        self._recorded: set[str] = set()
         self._warned_kinds: set[str] = set()
         # Told each tick's report (the composition root counts occurrences for /metrics).
         self.on_report: Callable[[TickReport], None] | None = None
@@ -114,10 +121,23 @@ class Ticker:
         due, missed = due_occurrences(
             schedules, now, self.grace, last_run=self._last_run, missed_lookback=self._missed_lookback
         )
+        # A schedule with nothing recorded is new to this database (a fresh install, a duty just added):
+        # its fire times before now were never due here, so they are recorded, quietly, not warned about.
+        new = self._new_schedules(
+            {occurrence.schedule.id for occurrence in missed if occurrence.key not in self._settled}
+        )
         for occurrence in missed:
-            self._record_missed(occurrence, now, report)
-        if report.skipped:
-            self._log_skipped(report.skipped)
+            self._record_missed(occurrence, now, report, new=occurrence.schedule.id in new)
+        missed_here = [o for o in report.skipped if o.schedule.id not in new]
+        if missed_here:
+            self._log_skipped(missed_here)
+        if len(missed_here) < len(report.skipped):
+            log.info(
+                "scheduler: first run of %d schedule(s) on this database; %d earlier fire time(s) recorded as "
+                "before the schedule was installed, not posted",
+                len(new),
+                len(report.skipped) - len(missed_here),
+            )
         for occurrence in due:
             self._post(occurrence, now, report)
         self._last_run = now if self._last_run is None else max(self._last_run, now)
@@ -158,15 +178,34 @@ class Ticker:
         log.info("scheduler: posted %s for %s", schedule.id, occurrence.fire_time.isoformat())
         report.posted.append(occurrence)
 
-    def _record_missed(self, occurrence: Occurrence, now: dt.datetime, report: TickReport) -> None:
+    def _new_schedules(self, schedule_ids: set[str]) -> set[str]:
+        new = set()
+        for schedule_id in schedule_ids - self._recorded:
+            if self._claims.last_occurrence(schedule_id) is None:
+                new.add(schedule_id)
+            else:
+                self._recorded.add(schedule_id)
+        return new
+
+    def _record_missed(self, occurrence: Occurrence, now: dt.datetime, report: TickReport, *, new: bool) -> None:
         if occurrence.key in self._settled:
             return
         if not self._settle_claim(occurrence, now, report):
             return
         late = now - occurrence.fire_time
-        note = f"missed: {late} after its fire time, beyond the {self.grace} grace period"
+        if new:
+            note = "not posted: before this schedule's first run on this database (a new install or schedule)"
+        else:
+            note = f"missed: {late} after its fire time, beyond the {self.grace} grace period"
         self._mark(occurrence, STATUS_SKIPPED, note)
-        log.info("scheduler: skipped %s for %s (%s)", occurrence.schedule.id, occurrence.fire_time.isoformat(), note)
+        # A new schedule's earlier fire times are summed up in one line per tick; each is only detail.
+        log.log(
+            logging.DEBUG if new else logging.INFO,
+            "scheduler: skipped %s for %s (%s)",
+            occurrence.schedule.id,
+            occurrence.fire_time.isoformat(),
+            note,
+        )
         report.skipped.append(occurrence)
 
     def _log_skipped(self, skipped: Sequence[Occurrence]) -> None:

@@ -21,6 +21,7 @@ from bot.domain.requests import NewRequest, RequestView
 from bot.render import replies as render
 from bot.render.alerts import ALERT_TS_PREFIX, alert_blocks, with_alert
 from bot.render.blocks import archive_link
+from bot.routing.alert_owners import alert_identifiers, with_owner
 from bot.routing.router import Decision, PersonaTag
 from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, IntakeRecords, Sender
@@ -126,12 +127,15 @@ class AlertIntake:
 
     @staticmethod
     def _decide(runtime: Runtime, alert: Alert) -> Decision:
-        decision = runtime.router.route(alert.message())
+        """Routed like a Slack message, owners included; the scope the receiver parsed comes first."""
+        stated = alert_identifiers(alert.scope, alert.linked_accounts)
+        message = alert.message()
+        decision = runtime.router.route(message, stated)
         if decision.is_request:
             return decision
         # A cost alert sent to the bot on purpose is always someone's: the fallback persona's, at least.
         fallback = runtime.config.routing.fallback_persona
-        return Decision(
+        unmatched = Decision(
             is_request=True,
             tags=(PersonaTag(fallback, "fallback"),),
             confidence=decision.confidence,
@@ -140,6 +144,7 @@ class AlertIntake:
             explanation=f"{alert.source} alert matched no topic ({decision.explanation or 'no terms'}); "
             f"sent to {fallback}",
         )
+        return with_owner(unmatched, runtime.router.owners, message["text"], stated)
 
     def _request(
         self, runtime: Runtime, alert: Alert, decision: Decision, channel_id: str, message_ts: str, now: dt.datetime
@@ -165,6 +170,8 @@ class AlertIntake:
             fingerprint=alert.fingerprint(),
             matched_terms=list(decision.matched_terms),
             next_nudge_at=ack_window_end(runtime.config, primary_topic, primary, now),
+            team=decision.team_id,
+            team_scope=decision.team.scope if decision.team else None,
         )
 
     def _repeat_note(self, alert: Alert, channel_id: str) -> Callable[[RequestView], NewDelivery]:

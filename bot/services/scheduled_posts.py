@@ -139,7 +139,7 @@ def build_composers(
 
     def calendar(occurrence: Occurrence, now: dt.datetime) -> list[Message]:
         config = config_provider()
-        step = occurrence.schedule.calendar
+        step = occurrence.calendar_step()
         if step is None:
             return []
         today = occurrence.local_fire_time().date()

@@ -98,7 +98,7 @@ class Silencing:
         try:
             matchers, duration, reason = parse_mute(argument)
         except SilenceError as error:
-            return {"text": str(error), "blocks": [render.section(f":warning: {error}")]}
+            return render.render_mute_refused(str(error))
         silence = self.add(matchers, duration, reason, command.user_id)
         return render.render_muted(silence, self.clock())
 

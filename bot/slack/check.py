@@ -12,7 +12,7 @@ from bot.slack.directory import resolve_directory
 
 
 def check_slack_names(client: WebClient, config: BotConfig, out: TextIO, err: TextIO) -> int:
-    directory = resolve_directory(client, config)
+    directory = resolve_directory(client, config, log_unresolved=False)
     reachable = directory.mentions.by_persona
     resolved = sum(1 for persona in config.personas.personas if persona.id in reachable)
     print(f"  slack:            {resolved} of {len(config.personas.personas)} personas reachable", file=out)

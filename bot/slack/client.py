@@ -14,14 +14,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.slack.http import PooledWebClient
 
 
-def make_web_client(token: str, base_url: str, timeout: float = 10) -> WebClient:
+def make_web_client(token: str, base_url: str, timeout: float = 10, wait_out_429: bool = True) -> WebClient:
+    """``wait_out_429=False``: a 429 is answered at once (the paced relay pauses that channel
+    itself, instead of a sender thread sleeping through Retry-After inside the call)."""
+    handlers = [ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
+    if wait_out_429:
+        handlers.insert(1, RateLimitErrorRetryHandler(max_retry_count=2))
     return PooledWebClient(
         token=token,
         base_url=base_url,
         timeout=math.ceil(timeout),  # whole seconds for the client; the setting may be fractional
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=handlers,
     )

@@ -61,8 +61,13 @@ class Directory:
         return tuple(sorted(p for p, members in self.members_by_persona.items() if user_id in members))
 
 
-def resolve_directory(client: WebClient, config: BotConfig, previous: object | None = None) -> Directory:
+def resolve_directory(
+    client: WebClient, config: BotConfig, previous: object | None = None, *, log_unresolved: bool = True
+) -> Directory:
     """Ids for every name ``config`` uses.
+
+    ``log_unresolved=False`` when the caller reports ``directory.unresolved`` itself (check-config --slack),
+    so each unresolved target is said once.
 
     When Slack fails to list channels the directory is marked incomplete (the caller tries again later)
     and keeps the channel names of ``previous``, the last directory that had them.
@@ -100,7 +105,7 @@ def resolve_directory(client: WebClient, config: BotConfig, previous: object | N
         if directory.channel_id(channel) is None:
             reason = "channel not found or bot not a member" if directory.complete else "Slack failed to list channels"
             directory.unresolved.append(Unresolved("(watch)", channel, reason))
-    for problem in directory.unresolved:
+    for problem in directory.unresolved if log_unresolved else ():
         log.warning("slack target unresolved: %s", problem)
     return directory
 

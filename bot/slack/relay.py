@@ -7,9 +7,12 @@ one), calls the Web API and marks it sent. A process killed between the commit
 and the send leaves the delivery pending, and whichever relay runs next sends
 it once.
 
-slack_sdk's retry handlers already wait out a short 429 or 5xx inside the call;
-what still fails is rescheduled here with backoff, or marked failed for errors
-that retrying cannot fix.
+Posts are paced per channel (``bot.slack.paced_queue``): each channel's go out
+one at a time, oldest first, about as fast as Slack takes them, while the
+senders serve other channels; a 429 pauses its channel only. slack_sdk's retry
+handlers wait out a short 5xx inside the call (and a 429 too when pacing is
+off); what still fails is rescheduled here with backoff, or marked failed for
+errors that retrying cannot fix.
 """
 
 from __future__ import annotations
@@ -21,14 +24,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.domain.deliveries import POST, UPDATE, DeliveryClaim, DeliveryRow
-from bot.domain.slack_errors import PERMANENT_ERRORS
+from bot.domain.deliveries import DeliveryClaim, DeliveryRow
+from bot.slack.paced_queue import PacedQueue, paced_channel
+from bot.slack.sending import LookupFailed, backoff, find_posted, send_delivery, slack_method, tag_with_delivery
 from bot.telemetry.context import bound
 from bot.telemetry.metrics import DELIVERIES_FAILED, DELIVERIES_RETRIED, DELIVERIES_SENT
 
@@ -40,7 +41,6 @@ MAX_ATTEMPTS = 8
 # How long a claim on a delivery lasts. Short, so a killed process holds its
 # deliveries only this long; renewed every third of it while the process runs.
 DEFAULT_LEASE = dt.timedelta(seconds=15)
-METADATA_EVENT = "finops_delivery"
 DEFAULT_LATE_POST_WAIT = dt.timedelta(seconds=30)
 # Beyond this many queued sends, new deliveries are left for senders to claim
 # themselves rather than leased while they wait in the queue.
@@ -51,98 +51,15 @@ HANDOVER_MAX_QUEUED = 500
 # posted again), and the lease keeps other workers off these deliveries meanwhile.
 SENT_MARKS_WINDOW_SECONDS = 0.1
 SENT_MARKS_MAX_BATCH = 500
+# Posts held in memory waiting for their channel's turn, at most; past it new deliveries stay in the
+# outbox until the backlog shrinks (a storm of thousands waits in the database, not in this process).
+PACED_MAX_HELD = 5000
+# A post refused with 429 waits in its channel this many times before it is rescheduled in the outbox.
+MAX_HOLD_BACKS = 5
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(300, 2 ** max(0, attempts)))
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    sent: bool
-    response_ts: str | None = None
-    retry_at: dt.datetime | None = None
-    error: str | None = None
-    maybe_sent: bool = False  # a timeout or a dropped connection: Slack may still complete the call
-
-
-# The Web API method for each kind of delivery; anything else is already a method name
-# (rows written by earlier versions stored Slack's names).
-SLACK_METHODS = {POST: "chat.postMessage", UPDATE: "chat.update"}
-
-
-def slack_method(delivery_method: str) -> str:
-    return SLACK_METHODS.get(delivery_method, delivery_method)
-
-
-def tag_with_delivery(method: str, payload: dict, delivery_id: int) -> dict:
-    """Mark a post with its delivery id (Slack message metadata), so a resend can find it."""
-    if method != "chat.postMessage":
-        return payload
-    return {**payload, "metadata": {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": delivery_id}}}
-
-
-class LookupFailed(Exception):
-    """Slack could not say whether an earlier post landed: posting now might double it."""
-
-
-def find_posted(client: WebClient, payload: dict, delivery_id: int, since: dt.datetime) -> str | None:
-    """The ts of an earlier post of this delivery, if one reached Slack; None when not found.
-
-    Raises ``LookupFailed`` when the lookup itself failed.
-    """
-    channel = payload.get("channel")
-    if not isinstance(channel, str):
-        return None
-    try:
-        if payload.get("thread_ts"):
-            response = client.conversations_replies(
-                channel=channel, ts=payload["thread_ts"], include_all_metadata=True, limit=200
-            )
-        else:
-            response = client.conversations_history(
-                channel=channel, oldest=f"{since.timestamp() - 60:.6f}", include_all_metadata=True, limit=200
-            )
-    except (SlackApiError, URLError, TimeoutError, ConnectionError, OSError) as error:
-        log.warning("outbox: could not check for an earlier post of delivery %s: %s", delivery_id, error)
-        raise LookupFailed(str(error)) from error
-    for message in response.get("messages") or []:
-        metadata = message.get("metadata") or {}
-        if (
-            metadata.get("event_type") == METADATA_EVENT
-            and (metadata.get("event_payload") or {}).get("delivery_id") == delivery_id
-        ):
-            return message.get("ts")
-    return None
-
-
-def send_delivery(client: WebClient, method: str, payload: dict, attempts: int, now: dt.datetime) -> SendOutcome:
-    """Call the Web API once (with slack_sdk's own retries) and classify the result."""
-    try:
-        response = client.api_call(method, json=payload)
-    except SlackApiError as error:
-        status = error.response.status_code
-        code = str(error.response.get("error") or f"http_{status}")
-        if status == 429 or code == "ratelimited":
-            retry_after = int(
-                error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)) or 1
-            )
-            return SendOutcome(False, retry_at=now + dt.timedelta(seconds=retry_after), error=code)
-        if status >= 500 or code in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
-            return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
-        if code in PERMANENT_ERRORS:
-            return SendOutcome(False, error=code)
-        return SendOutcome(False, retry_at=now + backoff(attempts), error=code)
-    except (URLError, TimeoutError, ConnectionError, OSError) as error:
-        # The request may have reached Slack and complete later: the caller waits before looking for it.
-        return SendOutcome(
-            False, retry_at=now + backoff(attempts), error=f"connection: {type(error).__name__}", maybe_sent=True
-        )
-    return SendOutcome(True, response_ts=response.get("ts") or (response.get("message") or {}).get("ts"))
 
 
 class OutboxRelay:
@@ -160,9 +77,15 @@ class OutboxRelay:
         late_post_wait: dt.timedelta = DEFAULT_LATE_POST_WAIT,
         lease: dt.timedelta = DEFAULT_LEASE,
         send_allowance: float = 11.0,
+        channel_rate: float = 0.0,
+        channel_burst: float = 3.0,
     ) -> None:
         """``late_post_wait``: after a call that may have reached Slack (a timeout), how long to wait
-        before looking for it in the thread and posting again only if it is not there."""
+        before looking for it in the thread and posting again only if it is not there.
+
+        ``channel_rate``: posts a second per channel (``channel_burst`` at once after a quiet spell);
+        0 sends as fast as the senders go. Pacing is this process's: processes sharing the outbox
+        pace separately (``serve`` gives each worker its share; see ``bot.app``)."""
         self.late_post_wait = late_post_wait
         self.lease = lease
         self.send_allowance = send_allowance  # seconds a send running at shutdown's deadline may still take
@@ -185,7 +108,17 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.on_idle = on_idle
         # SimpleQueue: put and get are single C calls, which matters at one handoff per event.
-        self._queue: queue.SimpleQueue[int | DeliveryRow | None] = queue.SimpleQueue()
+        self._paced = PacedQueue(channel_rate, channel_burst) if channel_rate > 0 else None
+        self._queue: queue.SimpleQueue[int | DeliveryRow | None] | PacedQueue = self._paced or queue.SimpleQueue()
+        self._hold_backs: dict[int, int] = {}  # delivery id -> 429s waited out in its channel
+        self._waiting_429: set[int] = set()  # held back in their channel now (not settled)
+        # Claimed by this process while new and never tried: nobody can have posted them, however long
+        # they wait for their channel's turn (the lease check before sending says the claim held).
+        self._fresh: set[int] = set()
+        # Renewals extend every live claim of this process: a row's lease runs at least to
+        # ``_renewed_until`` if it was live when the current unbroken run of renewals began.
+        self._renewals_since: dt.datetime | None = None
+        self._renewed_until: dt.datetime | None = None
         # Sent marks from the sender threads, committed in batches by one recorder.
         self._sent: queue.SimpleQueue[tuple[DeliveryRow, str | None] | None] = queue.SimpleQueue()
         self._recorder: threading.Thread | None = None
@@ -205,13 +138,18 @@ class OutboxRelay:
         The writer hands the claimed row to ``send_claimed`` after its commit,
         which saves the senders a claiming transaction per delivery.
         """
-        if not self._threads or self._stop.is_set() or self._queue.qsize() >= HANDOVER_MAX_QUEUED:
+        if not self._threads or self._stop.is_set() or self._backlogged():
             return None
         return DeliveryClaim(self.worker_id, self.lease)
 
     def send_claimed(self, row: DeliveryRow) -> None:
         """Send a committed delivery that ``claim_ahead``'s lease already holds."""
+        self._note_claimed(row)
         self._queue.put(row)
+
+    def _note_claimed(self, row: DeliveryRow) -> None:
+        if self._paced is not None and row.attempts == 0 and self.clock() - row.created_at <= self.recovery_age:
+            self._fresh.add(row.id)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> OutboxRelay:
@@ -247,13 +185,7 @@ class OutboxRelay:
         if self._recorder is not None:
             self._sent.put(None)
             self._recorder.join(max(1.0, deadline - time.monotonic()))
-        with self._held_lock:
-            keep = self._in_flight | self._unrecorded
-        released = 0
-        try:
-            released = self.store.release_claims(self.worker_id, self.clock(), keep=keep)
-        except Exception:  # the lease runs out by itself
-            log.exception("outbox: releasing this process's deliveries failed")
+        released, keep = self._release_held()
         self._renewer_stop.set()
         log.warning(
             "outbox: stopped; %d sent while stopping, %d released for the next process, %d kept leased",
@@ -262,6 +194,21 @@ class OutboxRelay:
             len(keep),
         )
         return released
+
+    def _release_held(self) -> tuple[int, set[int]]:
+        """Un-lease what this process holds but is not sending (or may have sent): (released, kept)."""
+        with self._held_lock:
+            keep = self._in_flight | self._unrecorded
+        try:
+            return self.store.release_claims(self.worker_id, self.clock(), keep=keep), keep
+        except Exception:  # the lease runs out by itself
+            log.exception("outbox: releasing this process's deliveries failed")
+            return 0, keep
+
+    def _backlogged(self) -> bool:
+        if self._paced is not None and self._paced.held() >= PACED_MAX_HELD:
+            return True
+        return self._queue.qsize() >= HANDOVER_MAX_QUEUED
 
     def _stopping_late(self) -> bool:
         return self._deadline is not None and time.monotonic() >= self._deadline
@@ -275,6 +222,11 @@ class OutboxRelay:
                 self.store.renew_claims(self.worker_id, now + self.lease, now)
             except Exception:
                 log.exception("outbox: renewing leases failed; will try again")
+                continue
+            with self._held_lock:
+                if self._renewed_until is None or self._renewed_until < now:  # a gap: claims may have lapsed
+                    self._renewals_since = now
+                self._renewed_until = now + self.lease
 
     def stop(self, timeout: float = 5.0) -> None:
         self._renewer_stop.set()
@@ -286,6 +238,8 @@ class OutboxRelay:
         if self._recorder is not None:
             self._sent.put(None)  # after the senders: their last marks are flushed first
             self._recorder.join(timeout)
+        if self._paced is not None and self._paced.held():
+            self._release_held()  # posts still waiting for their channel's turn: the next process sends them
 
     def is_running(self) -> bool:
         """Started, not stopped, and every sender and the poller still alive."""
@@ -293,7 +247,7 @@ class OutboxRelay:
 
     # -- work ----------------------------------------------------------------------------------
     def drain(self, limit: int = 100) -> int:
-        """Send every delivery that is due now, in this thread. Returns how many were sent."""
+        """Send every delivery that is due now, in this thread, unpaced (tests, one-off tools); how many were sent."""
         sent = 0
         for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=self.lease):
             if self._stop.is_set():
@@ -306,19 +260,31 @@ class OutboxRelay:
             item = self._queue.get()
             if item is None:
                 return
-            if self._stopping_late():
-                continue  # out of time: a claimed row is released by shutdown
             try:
-                if isinstance(item, DeliveryRow):
-                    row = item if self._lease_left(item) else None
-                else:
-                    row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=self.lease)
+                self._work_on(item)
+            finally:
+                if self._paced is not None and isinstance(item, DeliveryRow):
+                    self._paced.done(item)  # its channel's next post may go
+
+    def _work_on(self, item: int | DeliveryRow) -> None:
+        if self._stopping_late():
+            return  # out of time: a claimed row is released by shutdown
+        try:
+            if isinstance(item, DeliveryRow):
+                row = item if self._lease_left(item) else None
+            else:
+                row = self.store.claim_delivery(item, self.worker_id, self.clock(), lease=self.lease)
                 if row is not None:
-                    sent = self._deliver(row, record_sent=self._queue_sent_mark)
-                    if self._stop.is_set():
-                        self.sent_while_stopping += sent
-            except Exception:  # the poller retries whatever this left pending
-                log.exception("outbox: sending delivery %s failed unexpectedly", getattr(item, "id", item))
+                    self._note_claimed(row)
+                if row is not None and self._paced is not None and paced_channel(row) is not None:
+                    self._paced.put(row)  # sent when its channel's turn comes
+                    return
+            if row is not None:
+                sent = self._deliver(row, record_sent=self._queue_sent_mark)
+                if self._stop.is_set():
+                    self.sent_while_stopping += sent
+        except Exception:  # the poller retries whatever this left pending
+            log.exception("outbox: sending delivery %s failed unexpectedly", getattr(item, "id", item))
 
     def _mark_sent_now(self, row: DeliveryRow, response_ts: str | None) -> None:
         self.store.mark_sent(row.id, response_ts, self.clock(), row=row)
@@ -356,9 +322,14 @@ class OutboxRelay:
                 self._unrecorded.update(row.id for row, _ in batch)
 
     def _lease_left(self, row: DeliveryRow) -> bool:
-        if row.claimed_until is not None and self.clock() < row.claimed_until - self.handover_margin:
+        until = row.claimed_until
+        with self._held_lock:
+            if until is not None and self._renewals_since is not None and until >= self._renewals_since:
+                until = max(until, self._renewed_until or until)  # renewed since it was claimed
+        if until is not None and self.clock() < until - self.handover_margin:
             return True
         # Too little of the lease is left to be sure nobody else takes it mid-send.
+        self._fresh.discard(row.id)
         log.warning("outbox: delivery %s waited too long to be sent; the poller will send it", row.id)
         return False
 
@@ -378,20 +349,27 @@ class OutboxRelay:
 
         One at a time in the poller, a backlog after a restart went out at one Slack round trip per reply.
         """
-        if self._queue.qsize() >= HANDOVER_MAX_QUEUED:
+        if self._backlogged():
             return  # the senders have plenty; what is due waits for the next poll
         for row in self.store.claim_due_deliveries(self.worker_id, self.clock(), limit=limit, lease=self.lease):
+            self._note_claimed(row)
             self._queue.put(row)
 
     def _deliver(self, row, record_sent: Callable[[DeliveryRow, str | None], None] | None = None) -> int:
         with self._held_lock:
             self._in_flight.add(row.id)
+        paced = self._paced is not None
+        if paced:
+            self._waiting_429.discard(row.id)
         try:
             with bound(delivery_id=row.id):
                 sent = self._deliver_held(row, record_sent)
         finally:
             with self._held_lock:
                 self._in_flight.discard(row.id)
+            if paced and row.id not in self._waiting_429:  # settled: forget what was kept about it
+                self._hold_backs.pop(row.id, None)
+                self._fresh.discard(row.id)
         if sent:
             DELIVERIES_SENT.inc()
         return sent
@@ -400,7 +378,8 @@ class OutboxRelay:
         now = self.clock()
         record_sent = record_sent or self._mark_sent_now
         method = slack_method(row.method)
-        if method == "chat.postMessage" and (row.attempts > 0 or now - row.created_at > self.recovery_age):
+        recover = row.attempts > 0 or (now - row.created_at > self.recovery_age and row.id not in self._fresh)
+        if method == "chat.postMessage" and recover:
             try:
                 earlier = find_posted(self.client, row.payload, row.id, row.created_at)
             except LookupFailed as error:
@@ -416,6 +395,8 @@ class OutboxRelay:
         if outcome.sent:
             record_sent(row, outcome.response_ts)
             return 1
+        if outcome.retry_after is not None and self._wait_in_channel(row, outcome.retry_after):
+            return 0
         if outcome.maybe_sent and outcome.retry_at is not None:
             # Counted from now, after the call: a post Slack completes late must have landed before
             # the retry looks for it (a retry counted from before the call looked 0-2 s after a timeout).
@@ -444,3 +425,24 @@ class OutboxRelay:
             self.store.mark_retry(row.id, outcome.error or "unknown", outcome.retry_at, self.clock())
             DELIVERIES_RETRIED.labels(outcome.error or "unknown").inc()
         return 0
+
+    def _wait_in_channel(self, row: DeliveryRow, retry_after: float) -> bool:
+        """A 429 for a paced post: pause its channel only, the post first in line when it resumes.
+
+        Kept in memory (its lease renewed) rather than rescheduled in the outbox, so the channel's
+        order holds; after ``MAX_HOLD_BACKS`` refusals it goes back to the outbox's backoff.
+        """
+        if self._paced is None or not self._threads or self._hold_backs.get(row.id, 0) >= MAX_HOLD_BACKS:
+            return False
+        if not self._paced.hold_back(row, retry_after):
+            return False
+        self._hold_backs[row.id] = self._hold_backs.get(row.id, 0) + 1
+        self._waiting_429.add(row.id)
+        DELIVERIES_RETRIED.labels("ratelimited").inc()
+        log.warning(
+            "outbox: Slack rate-limited channel %s; pausing it %.0f s (delivery %s waits first in line)",
+            row.payload.get("channel"),
+            retry_after,
+            row.id,
+        )
+        return True

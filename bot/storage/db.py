@@ -16,7 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,41 @@ def sqlite_file_missing(url: str | None) -> Path | None:
     return None if path.exists() else path
 
 
+_USE = "use postgresql://user:password@host:5432/name or sqlite:///path/to/finops-bot.db"
+
+# The pip package that provides each DBAPI module SQLAlchemy may ask for; the
+# message names it, since the module name (MySQLdb) rarely is the package's.
+_DRIVER_PACKAGES = {
+    "MySQLdb": "mysqlclient",
+    "pymysql": "PyMySQL",
+    "mysql": "mysql-connector-python",
+    "mariadb": "mariadb",
+    "psycopg2": "psycopg2-binary",
+    "psycopg": "psycopg[binary]",
+    "pg8000": "pg8000",
+    "asyncpg": "asyncpg",
+    "oracledb": "oracledb",
+    "cx_Oracle": "cx_Oracle",
+    "pyodbc": "pyodbc",
+    "pymssql": "pymssql",
+}
+
+
+def _missing_driver(url: URL, error: ImportError) -> str:
+    module = (error.name or "").split(".")[0]
+    package = _DRIVER_PACKAGES.get(module, module or "its driver")
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        return (
+            f"DATABASE_URL asks for the {url.get_driver_name()} driver, which is not installed: "
+            f"`pip install {package}`, or write postgresql://… to use psycopg 3, which finops-bot installs"
+        )
+    return (
+        f"DATABASE_URL is for {backend}, whose driver (pip package {package}) is not installed; "
+        f"finops-bot supports SQLite and PostgreSQL only: {_USE}"
+    )
+
+
 # JSON columns are written without the spaces json.dumps puts after separators
 # (a reply's Block Kit payload is ~2.5 KB of it); they read back the same.
 _compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -110,12 +145,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     url = database_url(url)
     try:
         parsed = make_url(url)
-        parsed.get_dialect()
+        # The dialect imports its driver (DBAPI) only here, so a missing one surfaces now, not mid-request.
+        parsed.get_dialect().import_dbapi()
     except (ArgumentError, NoSuchModuleError) as error:
-        raise DatabaseUrlError(
-            f"DATABASE_URL is not usable ({str(error).splitlines()[0]}): "
-            "use postgresql://user:password@host:5432/name or sqlite:///path/to/finops-bot.db"
-        ) from None
+        raise DatabaseUrlError(f"DATABASE_URL is not usable ({str(error).splitlines()[0]}): {_USE}") from None
+    except ImportError as error:
+        raise DatabaseUrlError(_missing_driver(parsed, error)) from None
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             parsed,

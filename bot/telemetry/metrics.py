@@ -46,6 +46,16 @@ SLACK_CALLS = Counter(
     "finops_slack_api_calls_total", "Slack Web API calls, by method and HTTP status", ["method", "status"]
 )
 SLACK_RATE_LIMITED = Counter("finops_slack_rate_limited_total", "Slack Web API answers of 429, by method", ["method"])
+RECEIVER_ACCEPTED = Counter(
+    "finops_receiver_alerts_accepted_total",
+    "Cloud alerts the receivers answered 200, by receiver and outcome (posted, repeat, duplicate, muted, ignored...)",
+    ["receiver", "outcome"],
+)
+RECEIVER_REJECTED = Counter(
+    "finops_receiver_requests_rejected_total",
+    "Requests the receivers refused, by receiver and reason (bad_signature, unauthenticated, unavailable...)",
+    ["receiver", "reason"],
+)
 SCHEDULE_OCCURRENCES = Counter(
     "finops_schedule_occurrences_total",
     "Scheduled posts (duties, calendar reminders, digests, nudges), by outcome (claimed, posted, skipped)",

@@ -153,7 +153,7 @@ def serve(
         "child_exit": lambda server, worker: _worker_exited(settings, worker.pid),
         "logconfig_dict": logging_dict(settings.log_level, settings.log_format),
     }
-    GunicornServer(settings, options, load or (lambda: build_wsgi(settings, config=config))).run()
+    GunicornServer(settings, options, load or (lambda: build_wsgi(settings, config=config, relays=workers))).run()
 
 
 def _worker_exited(settings: Settings, pid: int) -> None:

@@ -75,8 +75,8 @@ def test_type_errors_read_like_the_yaml(config_errors) -> None:
     )
 
     assert config_errors(personas=personas, routing=routing) == [
-        "config/personas.yaml:10: personas[6].name: expected a string, got a boolean (true) "
-        "(put the value in quotes to make it text)",
+        "config/personas.yaml:10: personas[6].name: expected a string, got yes unquoted, which YAML reads as a "
+        'boolean (true): put it in quotes, "yes"',
         "config/personas.yaml:11: personas[6].kind: expected one of 'core', 'allied', got a string ('alied') "
         "(did you mean 'allied'?)",
         "config/routing.yaml:4: watch.channels: expected a list of strings, got a string ('#cost-alerts')",

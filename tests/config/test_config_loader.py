@@ -134,3 +134,15 @@ def test_retention_settings_have_defaults_and_refuse_too_short_periods() -> None
         Settings.from_env({"FINOPS_RETAIN_EVENT_IDS_HOURS": "1"})
     with pytest.raises(SettingsError, match="FINOPS_RETAIN_SCHEDULE_CLAIMS_DAYS must be at least 8"):
         Settings.from_env({"FINOPS_RETAIN_SCHEDULE_CLAIMS_DAYS": "7"})
+
+
+def test_channel_pacing_settings_default_to_slacks_limit_and_zero_turns_it_off() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.slack_channel_rate, defaults.slack_channel_burst) == (1.0, 3.0)
+    assert Settings.from_env({"FINOPS_SLACK_CHANNEL_RATE": "0"}).slack_channel_rate == 0.0
+    assert Settings.from_env({"FINOPS_SLACK_CHANNEL_RATE": "0.5"}).slack_channel_rate == 0.5
+    for bad in ("-1", "fast", "nan", "inf"):
+        with pytest.raises(SettingsError, match="FINOPS_SLACK_CHANNEL_RATE"):
+            Settings.from_env({"FINOPS_SLACK_CHANNEL_RATE": bad})
+    with pytest.raises(SettingsError, match="FINOPS_SLACK_CHANNEL_BURST must be at least 1"):
+        Settings.from_env({"FINOPS_SLACK_CHANNEL_BURST": "0.5"})

@@ -51,6 +51,17 @@ def _errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, owners: str, routin
     return [str(issue) for issue in caught.value.issues]
 
 
+def test_an_unquoted_account_id_with_a_leading_zero_is_shown_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owners = "version: 1\nteams:\n  - id: payments\n    slack: {channel: '#pay'}\n    scopes: {aws_accounts: [011122223333]}\n"
+    errors = _errors(tmp_path, monkeypatch, owners)
+    assert (
+        "config/owners.yaml:5: teams[0].scopes.aws_accounts[0]: account id 011122223333 must be in quotes, "
+        '"011122223333": unquoted, YAML reads the octal number 1229530843' in errors
+    )
+
+
 def test_owners_yaml_is_optional_and_a_commented_file_owns_nothing(tmp_path: Path) -> None:
     assert load_config(tmp_path / _write(tmp_path, None)).config.owners.teams == ()
     (tmp_path / "config" / "owners.yaml").write_text("# version: 1\n# teams: []\n")
@@ -98,8 +109,8 @@ def test_unquoted_account_ids_and_unknown_keys_are_explained(tmp_path: Path, mon
     )
     errors = _errors(tmp_path, monkeypatch, owners)
     assert (
-        "config/owners.yaml:19: teams[1].scopes.aws_accounts[0]: expected a string, got a number (999988887777) "
-        "(write account ids in quotes: unquoted, YAML reads a number and drops leading zeros)" in errors
+        "config/owners.yaml:19: teams[1].scopes.aws_accounts[0]: account id 999988887777 must be in quotes, "
+        '"999988887777": unquoted, YAML reads a number, which drops any leading zeros' in errors
     )
     assert (
         "config/owners.yaml:20: teams[1].scopes.kubernetes_cluster: unknown key 'kubernetes_cluster' "

@@ -76,3 +76,20 @@ def test_duplicate_webhook_sources(config_errors) -> None:
     twice = RECEIVERS + RECEIVERS[RECEIVERS.index("    - source") :]
     [error] = config_errors(routing=ROUTING_YAML + twice)
     assert "receivers.webhooks[1].source" in error and "duplicate" in error
+
+
+def test_lengths_and_patterns_are_said_in_plain_words(config_errors) -> None:
+    bad = RECEIVERS.replace(
+        "topic_arns: [arn:aws:sns:us-east-1:123456789012:finops-cost-alerts]", "topic_arns: []"
+    ).replace("    - source: kubecost\n", "    - source: Kube Cost\n")
+    errors = config_errors(routing=ROUTING_YAML + bad)
+    assert (
+        f"config/routing.yaml:{FIRST + 4}: receivers.aws_sns.topic_arns: must not be empty: list at least 1 item"
+        in errors
+    )
+    assert (
+        f"config/routing.yaml:{FIRST + 13}: receivers.webhooks[0].source: expected a source name of lower-case "
+        "letters, digits, '-' and '_' (up to 40, starting with a letter or digit), such as kubecost, "
+        "got a string ('Kube Cost')" in errors
+    )
+    assert not any("should" in error or "pattern" in error or "validation" in error for error in errors), errors

@@ -33,6 +33,27 @@ def test_tabs_get_a_hint(config_errors) -> None:
     assert error.endswith("(indent with spaces: YAML does not allow tabs)")
 
 
+@pytest.mark.parametrize("channels", ["[#cost-alerts]", '[#cost-alerts, "#finops"]'])
+def test_an_unquoted_channel_in_a_flow_list_gets_the_quoting_hint(config_errors, channels: str) -> None:
+    routing = ROUTING_YAML.replace('  channels: ["#cost-alerts"]\n', f"  channels: {channels}\n")
+
+    [error] = config_errors(routing=routing)
+    assert error.startswith(
+        f"config/routing.yaml:4: invalid YAML: {channels}: "
+    )  # the line to fix, not where YAML gave up
+    assert "an unquoted # starts a comment" in error and "quote it: '#cost-alerts'" in error
+
+
+def test_an_unquoted_user_group_gets_the_quoting_hint(config_errors) -> None:
+    personas = PERSONAS_YAML.replace('usergroup: "@finops-security"', "usergroup: @finops-security")
+
+    [error] = config_errors(personas=personas)
+    assert error == (
+        'config/personas.yaml:14: invalid YAML: @finops-security must be in quotes, "@finops-security": '
+        "YAML cannot read a value starting with '@' unquoted"
+    )
+
+
 def test_syntax_errors_in_one_file_do_not_hide_errors_in_the_other(config_errors) -> None:
     personas = PERSONAS_YAML.replace("    name: Security\n", "    name: [Security\n")
     routing = ROUTING_YAML.replace("    tag: [leadership]", "    tag: [leadrship]").replace(

@@ -122,9 +122,14 @@ def test_check_config_warns_for_a_calendar_entry_in_the_past(tmp_path: Path) -> 
 
     config_dir = tmp_path / "config"
     shutil.copytree(SHIPPED_CONFIG, config_dir)
-    entry = min(load_config(config_dir).config.routing.calendar, key=lambda e: e.date)
+    dated = [e for e in load_config(config_dir).config.routing.calendar if e.date is not None]
+    entry = min(dated, key=lambda e: e.date)
     out, err = io.StringIO(), io.StringIO()
     assert check_config(config_dir, out, err, today=entry.date - dt.timedelta(days=1)) == 0
     assert "in the past" not in out.getvalue()
     assert check_config(config_dir, out, err, today=entry.date + dt.timedelta(days=1)) == 0
     assert f"calendar entry '{entry.id}' was due {entry.date.isoformat()}, in the past" in out.getvalue()
+    # file:line: key.path, like every other config warning.
+    routing = (config_dir / "routing.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(routing, 1) if text.strip() == f"date: {entry.date.isoformat()}")
+    assert f"routing.yaml:{line}: calendar[" in out.getvalue()

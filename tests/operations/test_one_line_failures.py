@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -67,6 +69,7 @@ def serve_env(database: str, **extra: str) -> dict[str, str]:
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of text, json"),
         ({"SLACK_API_URL": "http://127.0.0.1:9/api/"}, "Slack unreachable at http://127.0.0.1:9/api/"),
         ({"FINOPS_CONFIG_DIR": "/nonexistent/finops"}, "finops-bot init /nonexistent/finops"),
+        ({"FINOPS_SLACK_CHANNEL_RATE": "-1"}, "FINOPS_SLACK_CHANNEL_RATE must be 0 (off) or more"),
     ],
 )
 def test_serve_refuses_in_one_line(database: str, extra: dict[str, str], expected: str) -> None:
@@ -106,6 +109,76 @@ def test_check_config_slack_with_slack_down_says_so(tmp_path: Path) -> None:
     assert "Slack unreachable" in result.stderr.decode()
 
 
+def test_check_config_slack_names_each_unresolved_target_once(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    shutil.copytree(SHIPPED_CONFIG, config_dir)
+    with SlackSimulator(socket_mode=False) as sim:
+        seed_workspace(sim, load_config(config_dir).config)
+        personas = config_dir / "personas.yaml"
+        personas.write_text(personas.read_text().replace("#finops-itfm", "#gone-itfm"))
+        result = cli(
+            "check-config",
+            "--slack",
+            "--config-dir",
+            str(config_dir),
+            env=bot_env(sim, database=None, config_dir=config_dir),
+        )
+    err = result.stderr.decode()
+    assert result.returncode == 1
+    assert err.count("gone-itfm") == 1, err
+    assert "unresolved Slack target: persona itfm: cannot resolve #gone-itfm" in err and "Traceback" not in err
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    """Every command a user can run, with its parser (``deliveries`` runs alone and with ``retry``)."""
+    children = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if path and (not children or not children[0].required):
+        yield path, parser
+    for action in children:
+        for name, child in action.choices.items():
+            yield from _commands(child, (*path, name))
+
+
+def test_every_command_but_init_accepts_config_dir() -> None:
+    from bot.cli import build_parser
+
+    commands = dict(_commands(build_parser()))
+    assert ("deliveries",) in commands and ("deliveries", "retry") in commands and ("db", "status") in commands
+    lacking = [
+        " ".join(path)
+        for path, parser in commands.items()
+        if path != ("init",) and "--config-dir" not in {o for a in parser._actions for o in a.option_strings}
+    ]
+    assert lacking == []
+
+
+def test_deliveries_takes_config_dir_like_the_other_commands(tmp_path: Path) -> None:
+    result = cli("deliveries", "--config-dir", str(SHIPPED_CONFIG), cwd=tmp_path)
+    assert result.returncode == 1  # past the command line: there is no database here
+    assert one_line(result).startswith("finops-bot: no database at ")
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "expected"),
+    [
+        (["silence", "expire", "999"], 1, "no silence 999"),
+        (["silence", "add", "--match", "kubecost", "--for", "7d"], 2, "key=value"),
+        (["deliveries", "retry"], 2, "give delivery IDs or --all-failed"),
+        (["deliveries", "retry", "999"], 1, "not failed or not found: 999"),
+        (["test-routes", "missing.yaml"], 1, "missing.yaml: cannot read"),
+        (["db", "status", "--database-url", "postgresql://bot:hunter2@127.0.0.1:9/bot"], 1, "127.0.0.1:9"),
+    ],
+)
+def test_command_failures_share_one_prefix(
+    tmp_path: Path, database: str, command: list[str], code: int, expected: str
+) -> None:
+    env = {"DATABASE_URL": database, "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)}
+    result = cli(*command, env=env, cwd=tmp_path)
+    line = one_line(result)
+    assert result.returncode == code, line
+    assert line.startswith("finops-bot: ") and expected in line and "hunter2" not in line
+
+
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
@@ -118,6 +191,27 @@ def test_demo_feed_problems_are_one_line(tmp_path: Path, make, expected: str) ->
     result = cli("demo", "--feed", str(make(tmp_path)), env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)})
     assert result.returncode == 1
     assert expected in one_line(result)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["serve"], ["db", "status"], ["db", "upgrade"], ["deliveries"], ["digest", "--dry-run"], ["silence", "list"]],
+)
+def test_a_database_without_its_driver_is_one_line_naming_the_package(tmp_path: Path, command: list[str]) -> None:
+    env = {**serve_env("mysql://bot:hunter2@db/bot"), "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)}
+    result = cli(*command, env=env, cwd=tmp_path)
+    line = one_line(result)
+    assert result.returncode == 1, line
+    assert line.startswith("finops-bot: DATABASE_URL ")
+    assert "mysqlclient" in line and "SQLite and PostgreSQL" in line
+    assert "hunter2" not in line
+
+
+def test_a_postgresql_url_naming_another_driver_says_how_to_get_it(tmp_path: Path) -> None:
+    result = cli("db", "status", "--database-url", "postgresql+pg8000://bot@db/bot", cwd=tmp_path)
+    line = one_line(result)
+    assert result.returncode == 1
+    assert "pip install pg8000" in line and "postgresql://" in line
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -158,7 +252,7 @@ def test_socket_serves_health_and_stops_cleanly_on_sigterm(tmp_path: Path, datab
     port = free_port()
     with SlackSimulator() as sim:
         seed_workspace(sim, config)
-        env = {**os.environ, **bot_env(sim, database=database, config_dir=SHIPPED_CONFIG)}
+        env = {**os.environ, **bot_env(sim, database=database, config_dir=SHIPPED_CONFIG), "LOG_LEVEL": "INFO"}
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "socket", "--health-port", str(port), "--health-host", "127.0.0.1"],
             env=env,
@@ -179,6 +273,40 @@ def test_socket_serves_health_and_stops_cleanly_on_sigterm(tmp_path: Path, datab
                 process.wait()
     output = process.stdout.read().decode() if process.stdout else ""
     assert "Traceback" not in output
+    # Connecting and stopping are the normal course of things, not warnings.
+    assert " INFO bot.cli.processes: socket mode connected" in output
+    assert " INFO bot.cli.processes: socket mode stopping" in output
+    assert " WARNING " not in output, output
+
+
+def test_the_first_scheduler_start_on_a_new_database_warns_of_nothing_missed(tmp_path: Path, database: str) -> None:
+    lines: list[str] = []
+    with SlackSimulator() as sim:
+        seed_workspace(sim, load_config(SHIPPED_CONFIG).config)
+        env = {**os.environ, **bot_env(sim, database=database, config_dir=SHIPPED_CONFIG), "LOG_LEVEL": "INFO"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "scheduler"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        reader = threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True)
+        reader.start()
+        try:
+            # The first tick runs at start; the shipped duties fired several times in the week before.
+            wait_until(lambda: any("on this database" in line for line in lines), timeout=60, what="the first tick")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        reader.join(timeout=10)
+    output = "".join(lines)
+    assert "Traceback" not in output
+    assert [line for line in lines if " WARNING " in line] == []
+    assert "earlier fire time(s) recorded as before the schedule was installed, not posted" in output
 
 
 def _get(url: str) -> dict | None:

@@ -12,7 +12,7 @@ import json
 import ssl
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,7 @@ import pytest
 
 from tests.receivers.local_http import Files, serving
 from tests.receivers.signing import TOPIC_ARN, GoogleIssuer, SnsSigner, certificate, key_pem, new_key, pem
-from tests.slack.harness import Harness, copy_config, start_harness, stop_harness
+from tests.slack.harness import SHIPPED_CONFIG, Harness, copy_config, start_harness, stop_harness
 
 AUDIENCE = "https://finops-bot.example.com/alerts/gcp/pubsub"
 SERVICE_ACCOUNT = "budget-push@finops-prod.iam.gserviceaccount.com"
@@ -102,8 +102,11 @@ def _tls_context(tmp: Path) -> tuple[ssl.SSLContext, Path]:
 
 
 @contextmanager
-def running_receivers(tmp: Path, database: str) -> Iterator[Receivers]:
-    """The bot with every receiver configured on ``database``, and the provider endpoints it talks to."""
+def running_receivers(tmp: Path, database: str, edit: Callable[[Path], None] | None = None) -> Iterator[Receivers]:
+    """The bot with every receiver configured on ``database``, and the provider endpoints it talks to.
+
+    ``edit(config_dir)`` changes the config further (owners.yaml); the workspace then holds what it names.
+    """
     tls, ca_file = _tls_context(tmp)
     signing_key = new_key()
     sns_files = Files()
@@ -116,6 +119,8 @@ def running_receivers(tmp: Path, database: str) -> Iterator[Receivers]:
     def add_receivers(config_dir: Path) -> None:
         with (config_dir / "routing.yaml").open("a", encoding="utf-8") as routing:
             routing.write(RECEIVERS_YAML)
+        if edit is not None:
+            edit(config_dir)
 
     with serving(sns_files, tls) as sns_base, serving(jwks_files) as jwks_base:
         env = {
@@ -125,7 +130,8 @@ def running_receivers(tmp: Path, database: str) -> Iterator[Receivers]:
             "FINOPS_GOOGLE_JWKS_URL": f"{jwks_base}/oauth2/v3/certs",
             "LOG_LEVEL": "INFO",
         }
-        harness = start_harness(tmp, database, copy_config(tmp, add_receivers), env)
+        config_dir = copy_config(tmp, add_receivers)
+        harness = start_harness(tmp, database, config_dir, env, seed_from=config_dir if edit else SHIPPED_CONFIG)
         base = harness.bot.url.removesuffix("/slack/events")
         try:
             yield Receivers(harness, base, SnsSigner(signing_key, sns_base + CERT_PATH), sns_files, sns_base, google)

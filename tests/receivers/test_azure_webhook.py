@@ -41,7 +41,7 @@ def test_basic_auth_not_enabled_does_not_pass() -> None:
 def test_azure_budget_alert() -> None:
     alert = azure.receive(json.dumps(azure_budget_alert()).encode())
     assert (alert.source, alert.kind, alert.amount, alert.currency) == ("azure-budget", "budget", 1067.13, "USD")
-    assert alert.scope == {"subscription": "11111111-2222-3333-4444-555555555555"}
+    assert alert.scope == {"subscription": "11111111-2222-3333-4444-555555555555", "budget": "analytics-monthly"}
     assert "analytics-monthly" in alert.title
 
 

@@ -81,7 +81,7 @@ def test_budget_notification_becomes_an_alert() -> None:
     assert alert is not None
     assert (alert.source, alert.kind, alert.amount, alert.currency) == ("gcp-budget", "budget", 9012.5, "USD")
     assert alert.delivery_id == "2070443601311540"
-    assert alert.scope == {"billing_account": "01D4EE-079462-DFD6EC"}
+    assert alert.scope == {"budget": "data-platform-monthly", "billing_account": "01D4EE-079462-DFD6EC"}
     assert "90%" in alert.title and "data-platform-monthly" in alert.title
 
 

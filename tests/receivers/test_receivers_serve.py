@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 import time
+import urllib.request
 
 from bot.receivers.webhook import sign
 from tests.receivers.conftest import AUDIENCE, SECRETS, SERVICE_ACCOUNT, Receivers
@@ -227,3 +228,40 @@ def test_concurrent_redeliveries_post_once(receivers: Receivers) -> None:
     assert len(request_ids) == 1
     _request, _post = post_of(receivers, request_ids.pop())
     assert [c for c in receivers.posts() if "team-race-monthly" in json.dumps(c.params.get("blocks"))] == [_post]
+
+
+def receiver_samples(receivers: Receivers) -> dict[str, float]:
+    """The receivers' counters on /metrics, by sample name with labels."""
+    with urllib.request.urlopen(receivers.base + "/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(("finops_receiver_alerts_accepted_total{", "finops_receiver_requests_rejected_total{"))
+    }
+
+
+def test_rejections_by_receiver_and_reason_and_accepted_alerts_are_counted_on_metrics(receivers: Receivers) -> None:
+    before = receiver_samples(receivers)
+    secret = SECRETS["FINOPS_WEBHOOK_SECRET_KUBECOST"]
+    body = json.dumps(dict(KUBECOST_ALERT, id="metrics-1")).encode()
+    stamp = str(int(time.time()))
+    forged = {"X-Finops-Timestamp": stamp, "X-Finops-Signature": sign("guess", stamp, body)}
+    assert receivers.post(KUBECOST, body, forged)[0] == 401
+    assert receivers.post(KUBECOST, body, forged)[0] == 401
+    assert receivers.post(AZURE + "?token=wrong", azure_budget_alert())[0] == 401
+    assert receivers.post(SNS, b"{not json")[0] == 400
+    signed = {"X-Finops-Timestamp": stamp, "X-Finops-Signature": sign(secret, stamp, body)}
+    status, answer = receivers.post(KUBECOST, body, signed)
+    assert status == 200
+    after = receiver_samples(receivers)
+
+    def grew(sample: str) -> float:
+        return after.get(sample, 0.0) - before.get(sample, 0.0)
+
+    assert grew('finops_receiver_requests_rejected_total{reason="bad_signature",receiver="webhook"}') == 2
+    assert grew('finops_receiver_requests_rejected_total{reason="unauthenticated",receiver="azure"}') == 1
+    assert grew('finops_receiver_requests_rejected_total{reason="malformed_json",receiver="aws_sns"}') == 1
+    outcome = answer["action"]
+    assert grew(f'finops_receiver_alerts_accepted_total{{outcome="{outcome}",receiver="webhook"}}') == 1
+    assert sum(grew(name) for name in after if "accepted" in name) == 1

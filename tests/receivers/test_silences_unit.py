@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.domain.silences import Silence, SilenceError, first_match, matches, parse_duration, parse_matchers
-from bot.render.silences import muted_digest_lines
+from bot.render.silences import muted_digest_lines, render_mute_refused
 from bot.services.silencing import parse_mute
 from bot.storage.database import Database
 from bot.storage.silences import SilenceStore
@@ -59,6 +59,14 @@ def test_mute_command_text() -> None:
     assert parse_mute("source=aws-budgets,account=1 for 12h")[0] == {"source": "aws-budgets", "account": "1"}
     with pytest.raises(SilenceError, match="usage"):
         parse_mute("kubecost 7d")
+
+
+def test_a_refused_mute_shows_its_placeholders_in_slack() -> None:
+    with pytest.raises(SilenceError) as refused:
+        parse_mute("<!channel> 7d")
+    answer = render_mute_refused(str(refused.value))
+    for text in (answer["text"], answer["blocks"][0]["text"]["text"]):
+        assert "for &lt;duration&gt;" in text and "<" not in text and ">" not in text
 
 
 def test_a_silence_ends_on_time_or_when_expired() -> None:

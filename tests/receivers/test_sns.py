@@ -195,7 +195,7 @@ def test_cost_anomaly_message_becomes_an_alert() -> None:
 def test_budget_message_becomes_an_alert() -> None:
     alert = alert_from_notification(sns_notification(BUDGET_MESSAGE, subject=BUDGET_SUBJECT), TOPIC_ARN)
     assert (alert.source, alert.kind, alert.amount) == ("aws-budgets", "budget", 8523.19)
-    assert alert.scope == {"account": "123456789012"}
+    assert alert.scope == {"account": "123456789012", "budget": "team-payments-monthly"}
     assert "team-payments-monthly" in alert.text
 
 

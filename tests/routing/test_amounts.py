@@ -23,6 +23,15 @@ from bot.routing.money import DEFAULT_RATES
         ('{"costAmount": 1402.18, "budgetAmount": 5000, "currencyCode": "USD"}', 1402.18),
         ('{"SpendingAmount": "20412.88", "Budget": "25000", "Unit": "USD"}', 20412.88),
         ("reached 50% of its $1,000 budget ($512.30 spent)", 512.30),
+        # Tables and key: value lines: the total, the actual, not the budget above it.
+        ("| Service | Cost |\n| EC2 | $4,200.00 |\n| S3 | $310.00 |\n| Total | $4,510.00 |", 4510),
+        ("Account: prod\nBudget: $10,000.00\nActual: $12,345.67\nForecast: $14,000.00", 12345.67),
+        ("Budget: $10,000.00\nActual: $12,345.67", 12345.67),
+        # A credit is not the headline; the amount due is.
+        ("Credit applied: -$1,200.00 on the invoice; total due $8,400.00", 8400),
+        ("below 40% efficiency and above $50/day spend; idle cost $2,310.00 over the last 7d", 2310),
+        ("Savings Plan at $0.125/hour", 0.125),
+        ("Savings Plan at $1.125/hour", 1.125),
     ],
 )
 def test_headline_amount(text, amount):
@@ -44,7 +53,13 @@ def test_headline_amount(text, amount):
         ("C$900 for the Toronto team", 900, "CAD", "CA$900"),
         ("£8,400 forecast for the London region", 8400, "GBP", "£8,400"),
         ("GBP 8,400 forecast", 8400, "GBP", "£8,400"),
-        ("₹4,50,000", None, None, None),  # Indian digit grouping is not read as one figure
+        ("₹4,50,000 this month", 450000, "INR", "₹450,000"),  # Indian digit grouping (lakhs)
+        ("Total: USD 1.234,56 this month", 1234.56, "USD", "$1,234.56"),
+        ("+$3.200 sobre lo esperado ayer", 3200, "USD", "$3,200"),
+        ("llevamos 45.000 $ en tres días", 45000, "USD", "$45,000"),
+        ("Le budget cloud est dépassé de 18 000 €, qui valide ?", 18000, "EUR", "€18,000"),
+        ("la facture est de 12 400 £ ce mois-ci", 12400, "GBP", "£12,400"),
+        ("Monthly cost: CHF 2,000", 2000, "CHF", "2,000 CHF"),
         ("₹450000 spent on Mumbai instances", 450000, "INR", "₹450,000"),
         ("INR 90,000 this month", 90000, "INR", "₹90,000"),
         ('{"costAmount": 12000, "currencyCode": "CHF"}', 12000, "CHF", "12,000 CHF"),
@@ -94,7 +109,7 @@ def test_no_amount(text):
             3,
             64 * 8760 * 3,
         ),
-        ("Savings Plan `sp-1` ($35.00/hour, 1-year term) retires tomorrow", "$35/hour", 1, 35 * 8760),
+        ("Savings Plan `sp-1` ($35.00/hour, 1-year term) retires tomorrow, renew it?", "$35/hour", 1, 35 * 8760),
         ("three-year RI commitment at $2,000/month", "$2,000/month", 3, 2000 * 12 * 3),
         ("Reserved Instances, no term given: $10/hr", "$10/hour", 1, 10 * 8760),
         ("reservation in westeurope: €3.50/hour for 3 years", "€3.50/hour", 3, 3.5 * 1.16 * 8760 * 3),
@@ -106,6 +121,21 @@ def test_commitment_rates_count_as_their_total_and_are_shown_as_stated(text, sta
     assert found.term_years == years
     assert found.escalation_usd == pytest.approx(total, rel=1e-6)
     assert found.usd == pytest.approx(found.amount * DEFAULT_RATES[found.currency])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Savings Plan `sp-1` ($35.00/hour, 1-year term) retires tomorrow",
+        ":hourglass: Savings Plan sp-0a1 (Compute, $64.00/hour, 3-year) retires in 1 day.",
+        "RI reservation at $2,000/month (3 years) expires on 2026-03-01",
+    ],
+)
+def test_an_expiry_notice_escalates_as_its_rate_not_its_total(text):
+    # The commitment ends; nobody is about to spend its total, so leadership is not paged for it.
+    found = headline(text)
+    assert found.per in ("hour", "month")
+    assert found.total_usd is None and found.escalation_usd == found.usd
 
 
 def test_a_rate_that_is_not_a_commitment_stays_as_stated():

@@ -1,5 +1,9 @@
 import io
 import json
+import subprocess
+import sys
+
+import pytest
 
 from bot.cli import main
 from tests.routing.routing_support import CONFIG_DIR
@@ -50,17 +54,21 @@ def test_route_jsonl_survives_bad_lines(capsys, monkeypatch):
         json.dumps({"text": "I reserved the room"}),
     ]
     code, out, err = run(["route", "--jsonl"], capsys, monkeypatch, stdin="\n".join(lines) + "\n")
-    assert code == 0 and err == ""
+    assert code == 1  # invalid lines are answered, named on stderr, and fail the run at the end
     records = [json.loads(line) for line in out.splitlines()]
     assert len(records) == 10
     assert records[0]["personas"] == ["finance"] and records[0]["amount_usd"] == 5100.0
     assert records[1] == {"line": 2, "error": records[1]["error"]} and "invalid JSON" in records[1]["error"]
-    assert records[2]["line"] == 3 and "list" in records[2]["error"]
-    assert records[3]["line"] == 4 and "str" in records[3]["error"]
+    assert records[2]["line"] == 3 and "got an array" in records[2]["error"]
+    assert records[3]["line"] == 4 and "got a string" in records[3]["error"]
     assert records[7]["line"] == 8 and "error" in records[7]
-    for record in records[4:7] + records[8:]:
+    assert records[8] == {"line": 9, "error": "'attachments' must be an array, got a string"}
+    for record in records[4:7] + records[9:]:
         assert {"personas", "topics", "amount_usd", "explanation", "confidence", "is_request", "roles"} <= set(record)
     assert records[-1]["personas"] == []
+    named = [line.split(":")[2].strip() for line in err.splitlines()[:-1]]
+    assert named == ["line 2", "line 3", "line 4", "line 8", "line 9"]
+    assert err.splitlines()[-1] == "finops-bot: route --jsonl: 5 lines of invalid input (named above)"
 
 
 def test_route_sample_prints_who_and_why(capsys, monkeypatch):
@@ -78,13 +86,65 @@ def test_who_owns_text_and_json(capsys, monkeypatch):
 
 
 def test_who_owns_jsonl(capsys, monkeypatch):
-    stdin = '{"topic": "MACC"}\n[1]\nnot json\n{"topic": "forcasting"}\n'
-    code, out, _ = run(["who-owns", "--jsonl"], capsys, monkeypatch, stdin=stdin)
+    stdin = '{"topic": "MACC"}\n[1]\nnot json\n{"topic": "forcasting"}\n"savings plans"\n'
+    code, out, err = run(["who-owns", "--jsonl"], capsys, monkeypatch, stdin=stdin)
     records = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and len(records) == 4
+    assert code == 1 and len(records) == 5
     assert records[0]["topic"] == "enterprise-commitments"
     assert "error" in records[1] and "error" in records[2]
-    assert records[3]["topic"] == "forecasting"
+    assert records[3]["topic"] == "forecasting" and records[4]["topic"] == "commitments"
+    assert "who-owns --jsonl: line 2: " in err and "who-owns --jsonl: line 3: invalid JSON" in err
+
+
+def run_process(argv: list[str], stdin: str):
+    """The real `finops-bot` process, for its exit code and its two output streams."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *argv, "--config-dir", str(CONFIG_DIR)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"Type": "Notification", "Message": "budget"}', "not a Slack message: no text, attachments or blocks"),
+        ('{"text": 123}', "'text' must be a string, got a number"),
+        ("{}", "not a Slack message"),
+    ],
+)
+def test_route_jsonl_names_a_line_that_is_no_slack_message_and_fails_at_the_end(line, problem):
+    good = json.dumps({"text": "AWS Budgets: prod has exceeded your alert threshold, ACTUAL Amount: $5,100.00"})
+    result = run_process(["route", "--jsonl"], f"{line}\n{good}\n")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"finops-bot: route --jsonl: line 1: {problem}" in result.stderr
+    first, second = map(json.loads, result.stdout.splitlines())
+    assert first["line"] == 1 and problem in first["error"] and "Empty message" not in result.stdout
+    assert second["personas"] == ["finance"]  # the stream went on
+
+
+def test_route_jsonl_gives_the_amount_object_of_route_json():
+    texts = [
+        "AWS Budgets: prod has exceeded your alert threshold, ACTUAL Amount: $5,100.00",
+        "Azure budget alert: spend reached €18,000 of the €20,000 budget",
+    ]
+    result = run_process(["route", "--jsonl"], "".join(json.dumps({"text": t}) + "\n" for t in texts))
+    assert result.returncode == 0 and result.stderr == ""
+    for text, line in zip(texts, result.stdout.splitlines(), strict=True):
+        single = json.loads(run_process(["route", "--json", text], "").stdout)
+        assert json.loads(line)["amount"] == single["amount"] and isinstance(single["amount"], dict)
+    assert [json.loads(line)["amount"]["currency"] for line in result.stdout.splitlines()] == ["USD", "EUR"]
+
+
+@pytest.mark.parametrize("line", ['{"query": "MACC"}', '{"topic": "MACC", "id": 1}', '{"topic": 5}'])
+def test_who_owns_jsonl_names_a_line_with_other_keys_and_fails_at_the_end(line):
+    result = run_process(["who-owns", "--jsonl"], f'{line}\n{{"topic": "MACC"}}\n')
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert 'finops-bot: who-owns --jsonl: line 1: expected {"topic": "..."}' in result.stderr
+    first, second = map(json.loads, result.stdout.splitlines())
+    assert first["line"] == 1 and second["topic"] == "enterprise-commitments"
 
 
 def test_test_routes_reports_failures_and_exit_code(tmp_path, capsys, monkeypatch):
@@ -99,11 +159,71 @@ def test_test_routes_reports_failures_and_exit_code(tmp_path, capsys, monkeypatc
     assert "precision:" in out and "recall:" in out and "topics no case exercised:" in out
 
 
+BUDGET_5K = "AWS Budgets: prod has exceeded your alert threshold, ACTUAL Amount: $5,000.00"
+
+
+def run_test_routes_process(tmp_path, text: str):
+    """test-routes through the real process, for its exit code."""
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(text, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "test-routes", "--config-dir", str(CONFIG_DIR), str(cases)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "amount", ["amount: {value: 7000, currency: USD}", "amount_usd: 9000", "amount: {value: 5000, currency: EUR}"]
+)
+def test_test_routes_fails_a_wrong_amount_in_either_documented_form(tmp_path, amount):
+    result = run_test_routes_process(
+        tmp_path, f"- id: budget\n  text: '{BUDGET_5K}'\n  expect: [finance]\n  {amount}\n"
+    )
+    assert result.returncode == 1, result.stdout
+    assert "FAIL" in result.stdout and "budget: amount 5,000 USD instead of " in result.stdout
+    assert "amounts: 0/1 right" in result.stdout and "amounts 0.000 (0/1)" in result.stdout
+
+
+def test_test_routes_passes_a_right_amount_in_either_form(tmp_path):
+    text = "".join(
+        f"- text: '{BUDGET_5K}'\n  expect: [finance]\n  {amount}\n"
+        for amount in ("amount: {value: 5000, currency: USD}", "amount: {value: 5000}", "amount_usd: 5000")
+    )
+    result = run_test_routes_process(tmp_path, text)
+    assert result.returncode == 0, result.stdout
+    assert "amounts: 3/3 right" in result.stdout and "amounts 1.000 (3/3)" in result.stdout
+
+
+def test_test_routes_refuses_an_amount_it_could_not_check(tmp_path):
+    result = run_test_routes_process(
+        tmp_path, f"- id: bare\n  text: '{BUDGET_5K}'\n  expect: [finance]\n  amount: 5000\n  amount_usd: 5k\n"
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "case 1 (bare): amount: 5000 is not an amount: write amount: {value: 5000, currency: USD}" in result.stderr
+    assert "case 1 (bare): amount_usd: '5k' is not a number" in result.stderr
+
+
+def test_test_routes_reports_a_failing_who_owns_case_without_an_id(tmp_path):
+    result = run_test_routes_process(tmp_path, "- topic: contract renewals\n  expect: [sustainability]\n")
+    assert result.returncode == 1
+    assert "#1: 'contract renewals' missing sustainability" in result.stdout
+    assert "cases: 1 (0 routing, 1 who-owns), passed: 0, failed: 1" in result.stdout
+
+
 def test_test_routes_invalid_yaml_is_a_clear_error(tmp_path, capsys, monkeypatch):
     bad = tmp_path / "bad.yaml"
     bad.write_text("- id: x\n  text: [unclosed\n")
     code, _, err = run(["test-routes", str(bad)], capsys, monkeypatch)
     assert code == 1 and "invalid YAML" in err and "Traceback" not in err
+
+
+def test_test_routes_file_not_utf8_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    bad = tmp_path / "cases.yaml"
+    bad.write_bytes(b"\xff\xfe- text: hi\n")
+    code, _, err = run(["test-routes", str(bad)], capsys, monkeypatch)
+    assert code == 1 and "not UTF-8" in err and "Traceback" not in err
 
 
 def test_config_errors_exit_1_without_traceback(tmp_path, capsys, monkeypatch):
@@ -140,9 +260,10 @@ def test_test_routes_reports_metrics_per_file_and_scores_who_owns_cases(tmp_path
     code, out, _ = run(["test-routes", "--config-dir", str(CONFIG_DIR), str(routes), str(owners)], capsys, monkeypatch)
     assert code == 1  # the who-owns case labelled wrong fails the run
     assert "wrong-on-purpose" in out and "FAIL" in out
-    assert "routes.yaml (2 cases): strict 1.000 (2/2)" in out
+    assert "routes.yaml (2 cases: 2 routing, 0 who-owns): strict 1.000 (2/2)" in out
+    assert "cases: 4 (2 routing, 2 who-owns), passed: 3, failed: 1" in out
     assert "chatter tagged 0.000 (0/1)" in out
-    assert "owners.yaml (2 cases)" in out and "who-owns 0.500 (1/2)" in out
+    assert "owners.yaml (2 cases: 0 routing, 2 who-owns)" in out and "who-owns 0.500 (1/2)" in out
 
 
 # ---------------------------------------------------------------- owners by scope

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.cli.routing import run_cases
+from bot.cli.test_routes import run_cases
 from tests.routing.routing_support import CONFIG_DIR, GOLDEN_DIR, SHARED_EVAL
 
 GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*.yaml"))

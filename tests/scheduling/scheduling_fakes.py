@@ -51,6 +51,11 @@ class FakeClaims:
             row["status"] = status
             row["note"] = note
 
+    def last_occurrence(self, schedule_id: str) -> dict | None:
+        with self._lock:
+            fire_times = [fire for (schedule, fire) in self.rows if schedule == schedule_id]
+            return self.rows[(schedule_id, max(fire_times))] if fire_times else None
+
     def status(self, schedule_id: str, fire_time: dt.datetime) -> str | None:
         row = self.rows.get((schedule_id, fire_time))
         return None if row is None else row["status"]
@@ -109,6 +114,8 @@ def make_config(
     calendar: Sequence[CalendarEntry] = (),
     digest: DigestConfig | None = None,
     grace_minutes: float = 60,
+    persona_holidays: str | None = None,
+    persona_weekend: tuple[str, ...] = ("SAT", "SUN"),
 ) -> BotConfig:
     personas = (
         Persona(
@@ -119,6 +126,8 @@ def make_config(
             slack=SlackTargets(channel="#finops-finance", usergroup="@finops-finance", people=("U0FIN",)),
             timezone=persona_timezone,
             duties=tuple(duties),
+            holidays=persona_holidays,
+            weekend=persona_weekend,
         ),
         Persona(
             id="engineering",

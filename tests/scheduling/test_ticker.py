@@ -84,7 +84,10 @@ def test_restart_inside_grace_posts_the_missed_occurrence_once(poster):
 def test_restart_outside_grace_skips_and_records_once(poster, caplog):
     store = FakeStore()
     config = make_config(duties=[daily_duty()], grace_minutes=60)
-    clock = FakeClock(utc(2026, 5, 5, 10, 30))
+    clock = FakeClock(utc(2026, 5, 4, 9, 1))
+    build_ticker(config, store, poster, clock, "w0").tick()  # it ran yesterday, then was down at 09:00
+    poster.messages.clear()
+    clock.now = utc(2026, 5, 5, 10, 30)
     with caplog.at_level("WARNING"):
         report = build_ticker(config, store, poster, clock, "w1").tick()
     assert poster.messages == []
@@ -96,6 +99,28 @@ def test_restart_outside_grace_skips_and_records_once(poster, caplog):
     # Another restart neither posts nor records it again.
     again = build_ticker(config, store, poster, clock, "w2").tick()
     assert again.skipped == [] and poster.messages == []
+
+
+def test_a_first_start_on_a_new_database_records_earlier_fire_times_without_a_warning(poster, caplog):
+    store = FakeStore()
+    config = make_config(duties=[daily_duty()], grace_minutes=60)
+    clock = FakeClock(utc(2026, 5, 5, 10, 30))
+    with caplog.at_level("INFO"):
+        report = build_ticker(config, store, poster, clock, "w1").tick()
+    duty = [o.fire_time for o in report.skipped if o.schedule.kind == "duty"]
+    assert poster.messages == [] and len(duty) == 7  # today's 09:00 and the six days before
+    row = store.rows[("duty:finance:anomalies", utc(2026, 5, 5, 9))]
+    assert row["status"] == "skipped" and "before this schedule's first run on this database" in row["note"]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert not [m for m in warned if "skipped" in m or "missed" in m], warned
+    assert f"schedule(s) on this database; {len(report.skipped)} earlier fire time(s) recorded" in caplog.text
+    # From then on the schedule has a history: a later outage is a real miss, and warned about.
+    clock.now = utc(2026, 5, 7, 10, 30)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        build_ticker(config, store, poster, clock, "w2").tick()
+    assert "missed by more than the 1:00:00 grace period" in caplog.text
+    assert "duty:finance:anomalies@2026-05-07T09:00Z" in caplog.text
 
 
 def test_a_posted_occurrence_is_not_recorded_as_missed_later(poster):

@@ -28,7 +28,17 @@ def service() -> Commands:
 def test_help_lists_every_registered_subcommand(service: Commands) -> None:
     help_text = text_of(ask(service, "help"))
     for subcommand in SUBCOMMANDS:
-        assert f"/finops {subcommand.usage}" in help_text
+        shown = subcommand.usage.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert f"/finops {shown}" in help_text
+
+
+def test_help_placeholders_are_escaped_so_slack_shows_them(service: Commands) -> None:
+    # Slack reads <id> as a link, even in backticks, and shows "/finops persona id".
+    response = ask(service, "help")
+    for text in (response["text"], *(block["text"]["text"] for block in response["blocks"])):
+        assert "`/finops persona &lt;id&gt;`" in text and "`/finops route &lt;text&gt;`" in text
+        assert "`/finops who-owns &lt;topic | account id | project" in text
+        assert "<" not in text and ">" not in text
 
 
 @pytest.mark.parametrize("name", [name for sub in SUBCOMMANDS for name in (sub.name, *sub.aliases)])

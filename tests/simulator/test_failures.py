@@ -80,3 +80,22 @@ def test_delayed_response_times_the_client_out_until_released(sim: SlackSimulato
 def test_a_failure_needs_something_to_fail(sim: SlackSimulator) -> None:
     with pytest.raises(ValueError):
         sim.fail_next("chat.postMessage")
+
+
+def test_the_per_channel_post_limit_answers_429_past_the_burst_in_that_channel_only(sim: SlackSimulator) -> None:
+    client = WebClient(token=sim.bot_token, base_url=sim.api_url)
+    other = sim.add_channel("other")
+    sim.rate_limit_posts(per_second=0.1, burst=2)  # a token every 10 s: none comes back during the test
+
+    for text in ("one", "two"):
+        client.chat_postMessage(channel="general", text=text)
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="general", text="three")
+    client.chat_postMessage(channel=other, text="elsewhere")
+    sim.rate_limit_posts(None)
+    client.chat_postMessage(channel="general", text="unlimited again")
+
+    assert raised.value.response.status_code == 429
+    assert int(raised.value.response.headers["Retry-After"]) >= 9
+    assert [m["text"] for m in sim.messages("general")] == ["one", "two", "unlimited again"]
+    assert [c.status for c in sim.calls("chat.postMessage")] == [200, 200, 429, 200, 200]

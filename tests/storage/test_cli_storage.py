@@ -42,7 +42,7 @@ def test_an_unreachable_database_is_a_clear_error_without_the_password(capsys) -
     code = main(["db", "status", "--database-url", "postgres://finops:hunter2@127.0.0.1:9/bot"])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("error: database postgresql+psycopg://finops:***@127.0.0.1:9/bot: ")
+    assert err.startswith("finops-bot: database postgresql+psycopg://finops:***@127.0.0.1:9/bot: ")
     assert "hunter2" not in err and "Traceback" not in err
 
 

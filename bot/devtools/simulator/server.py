@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.devtools.simulator.failures import FailurePlan
+from bot.devtools.simulator.rate_limits import PostRateLimit
 from bot.devtools.simulator.recording import Call, CallLog
 from bot.devtools.simulator.web_api import WebApi
 
@@ -37,6 +38,7 @@ class SimulatorHttpServer(ThreadingHTTPServer):
         self.web_api = web_api
         self.failures = failures
         self.call_log = call_log
+        self.post_limit: PostRateLimit | None = None  # Slack's per-channel limit, when asked for
         self._open_sockets: set[socket.socket] = set()
         self._sockets_lock = threading.Lock()
 
@@ -136,6 +138,10 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         injected = failure.response() if failure else None
         if failure is not None and failure.delay:
             server.failures.wait_out(failure.delay)
+        if injected is None and method == "chat.postMessage" and server.post_limit is not None:
+            wait = server.post_limit.admit(str(params.get("channel") or ""))
+            if wait is not None:
+                injected = 429, {"Retry-After": str(wait)}, {"ok": False, "error": "ratelimited"}
         if injected is not None:
             status, headers, answer = injected
         else:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from bot.devtools.simulator.app_client import AppClient, AppRequestError, AppResponse
 from bot.devtools.simulator.failures import Failure, FailurePlan
 from bot.devtools.simulator.interaction_payloads import InteractionPayloads
+from bot.devtools.simulator.rate_limits import PostRateLimit
 from bot.devtools.simulator.recording import Call, CallLog, CallMatcher
 from bot.devtools.simulator.render import render_channel
 from bot.devtools.simulator.server import SimulatorHttpServer
@@ -70,6 +71,7 @@ class SlackSimulator(InteractionPayloads, SocketModeDriver):
         )
         self._app_client = AppClient(signing_secret)
         self._http: SimulatorHttpServer | None = None
+        self._post_limit: PostRateLimit | None = None
         self._http_thread: threading.Thread | None = None
         self._socket: SocketModeServer | None = (
             SocketModeServer(self.workspace.app_id, ping_interval=socket_ping_interval, on_ack=self._on_socket_ack)
@@ -87,6 +89,7 @@ class SlackSimulator(InteractionPayloads, SocketModeDriver):
             return self
         self._failures.rearm_delays()
         self._http = SimulatorHttpServer(self._web_api, self._failures, self._call_log)
+        self._http.post_limit = self._post_limit
         self._http_thread = threading.Thread(
             # A short poll keeps stop() (and so every test teardown) quick.
             target=self._http.serve_forever,
@@ -195,6 +198,12 @@ class SlackSimulator(InteractionPayloads, SocketModeDriver):
         seconds (alone, or before a failure).
         """
         self._failures.add(method, Failure(status=status, error=error, retry_after=retry_after, delay=delay), times)
+
+    def rate_limit_posts(self, per_second: float | None, burst: float = 3) -> None:
+        """Limit `chat.postMessage` per channel as Slack does (429 + `Retry-After` past it); None: no limit."""
+        self._post_limit = None if per_second is None else PostRateLimit(per_second, burst)
+        if self._http is not None:
+            self._http.post_limit = self._post_limit
 
     def release_delays(self) -> None:
         """Let every held-back (`delay=`) response go now, and any later ones at once."""

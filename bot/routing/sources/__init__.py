@@ -84,6 +84,7 @@ IDENTITY_KINDS = frozenset(
         "alert_id",
         "budget",
         "account",
+        "payer_account",
         "project",
         "subscription",
         "resource_group",
@@ -93,6 +94,7 @@ IDENTITY_KINDS = frozenset(
         "name",
     }
 )
+_IDENTITY_NAMES = {"payer_account": "account"}
 _SCAN_CHARS = 20_000
 
 
@@ -107,7 +109,12 @@ class AlertFacts:
     @property
     def identity(self) -> tuple[str, ...]:
         """What makes two alerts the same alert, amounts and dates aside."""
-        return tuple(f"{i.kind}:{i.value.lower()}" for i in self.identifiers if i.kind in IDENTITY_KINDS)
+        # An account is the same account whichever role it plays, so fingerprints stay as they were.
+        return tuple(
+            f"{_IDENTITY_NAMES.get(i.kind, i.kind)}:{i.value.lower()}"
+            for i in self.identifiers
+            if i.kind in IDENTITY_KINDS
+        )
 
 
 # Every source's markers in one Aho-Corasick automaton: one pass over the text
@@ -138,7 +145,12 @@ def read_alert(text: str) -> AlertFacts:
     found: dict[Identifier, None] = {}
     for source in recognised:
         found.update(dict.fromkeys(source.read(text, lowered)))
-    found.update(dict.fromkeys(GENERIC.read(text, lowered)))
+    # A format that says an account is the payer's (the monitor's) is believed over the
+    # bare 12 digits plain text sees, unless it also names that account where spend happened.
+    payers = {i.value for i in found if i.kind == "payer_account"} - {i.value for i in found if i.kind == "account"}
+    for identifier in GENERIC.read(text, lowered):
+        if not (identifier.kind == "account" and identifier.value in payers):
+            found.setdefault(identifier)
     return AlertFacts(tuple(s.id for s in recognised), tuple(found))
 
 

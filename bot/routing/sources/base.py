@@ -21,7 +21,11 @@ AmountKind = Literal["impact", "actual", "forecast", "savings", "commitment", "c
 HEADLINE, NEUTRAL, BASELINE = 3, 2, 1
 
 IdKind = Literal[
-    "account",  # AWS account id, 12 digits
+    "account",  # AWS account id, 12 digits: where the spend happened
+    # The account that owns the monitor or budget, named apart from where the
+    # spend happened (an AWS anomaly's accountId): in an Organization it is the
+    # management account, so its team owns the alert only when nothing else does.
+    "payer_account",
     "account_name",
     "project",  # GCP project id or number
     "subscription",  # Azure subscription id

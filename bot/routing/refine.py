@@ -1,0 +1,59 @@
+"""What a message says beyond its topics, applied to the topics' decision.
+
+Readings the topic scores cannot make: a notice that needs nobody
+(``notices``: closed, routine, news) tags nobody; a leading topic (``lead:
+true`` in routing.yaml) that joined puts its owners first; personas the
+message asks by name are tagged (``addressees``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.config.models import BotConfig
+from bot.routing import notices
+from bot.routing.addressees import Addressees
+from bot.routing.decision import Decision
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+class Refiner:
+    def __init__(self, config: BotConfig) -> None:
+        self.addressees = Addressees({p.id: p.called for p in config.personas.personas})
+        self._leading = {t.id: t.owners.responsible for t in config.routing.topics if t.lead}
+
+    def apply(self, decision: Decision, text: str, tokens: Sequence[str] | None = None) -> Decision:
+        """``tokens``: the message's words as the matcher split them (read again from ``text`` without)."""
+        if not decision.is_request:
+            return decision
+        # One set of the message's words, lower-cased, gates every reading: the
+        # patterns run only on the few messages holding a word they need.
+        words = set(map(str.lower, tokens)) if tokens is not None else set(_WORD.findall(text.lower()))
+        reason = notices.informational(text, words)
+        if reason is not None:
+            return replace(
+                decision,
+                is_request=False,
+                tags=(),
+                accountable=(),
+                consulted=(),
+                informed=(),
+                topics=(),
+                confidence=0.0,
+                explanation=f"{reason} (was: {decision.explanation})",
+            )
+        return self.addressees.apply(self._lead(decision), text, words)
+
+    def _lead(self, decision: Decision) -> Decision:
+        """A leading topic (``lead: true``) that joined a message puts its owners first."""
+        leading = [p for topic in decision.topics if topic in self._leading for p in self._leading[topic]]
+        if not leading or decision.topics[0] in self._leading:
+            return decision
+        first = [t for p in leading for t in decision.tags if t.persona == p]
+        if not first:
+            return decision
+        rest = [t for t in decision.tags if t not in first]
+        return replace(decision, tags=(*first, *rest))

@@ -1,0 +1,39 @@
+"""Readings beyond topic scores: a leading topic's owners come first, and an
+ordinary English word is never "corrected" into a FinOps term."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.routing import lexicon
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cost anomaly on EC2 in ap-east-1, +$18,250; we have no workloads in that region",
+        "GPU spend spiked in the sandbox account, $2,300 since yesterday, and nobody launched those instances",
+    ],
+)
+def test_a_suspected_compromise_puts_security_first(router, text):
+    decision = router.route_text(text)
+    assert decision.personas[:2] == ("security", "engineering"), decision.explanation
+
+
+def test_a_spend_spike_without_signs_of_compromise_stays_with_engineering(router):
+    assert router.route_text("EC2 spend spiked 40% yesterday in us-east-1, who can look?").personas[0] == "engineering"
+
+
+@pytest.mark.parametrize(
+    ("word", "not_term"),
+    [("attached", "attacker"), ("compatible", "compute"), ("police", "policy"), ("leading", "leaked")],
+)
+def test_common_words_are_not_typos_of_terms(router, word, not_term):
+    assert word in lexicon.COMMON_WORDS
+    hits = router.index.match_tokens(*router.index.prepare(f"the {word} thing"))
+    assert not_term not in [hit.term.text for hit in hits]
+
+
+def test_a_real_typo_is_still_corrected(router):
+    hits = router.index.match_tokens(*router.index.prepare("the forcast for Q3"))
+    assert [(hit.term.text, hit.typo) for hit in hits] == [("forecast", True)]

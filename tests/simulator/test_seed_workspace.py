@@ -1,0 +1,63 @@
+"""The demo's workspace seeding when the config names a channel or group in several places."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.config.loader import load_config
+from bot.devtools.local import seed_workspace
+from bot.devtools.simulator import SlackSimulator
+from tests.slack.harness import SHIPPED_CONFIG
+
+
+def overlapping_config(tmp_path: Path) -> Path:
+    """The shipped config with the digest in the watched channel, a persona channel watched too,
+    and the product persona sharing the finance persona's user group."""
+    directory = tmp_path / "config"
+    shutil.copytree(SHIPPED_CONFIG, directory)
+    routing = directory / "routing.yaml"
+    text = routing.read_text(encoding="utf-8")
+    text = text.replace("channels: ['#cost-alerts']", "channels: ['#cost-alerts', '#finops-finance']")
+    routing.write_text(text.replace("channel: '#finops'\n", "channel: '#cost-alerts'\n"), encoding="utf-8")
+    personas = directory / "personas.yaml"
+    text = personas.read_text(encoding="utf-8")
+    personas.write_text(text.replace('usergroup: "@finops-product"', 'usergroup: "@finops-finance"'), encoding="utf-8")
+    return directory
+
+
+def test_each_channel_and_group_is_created_once(tmp_path: Path) -> None:
+    config = load_config(overlapping_config(tmp_path)).config
+    assert config.routing.digest.channel == "#cost-alerts"  # the edits above took
+    with SlackSimulator() as sim:
+        members = seed_workspace(sim, config)
+        names = [channel.name for channel in sim.workspace.channels.values()]
+        groups = [group for group in sim.workspace.usergroups.values() if group.handle == "finops-finance"]
+    assert names.count("cost-alerts") == 1 and names.count("finops-finance") == 1
+    assert len(groups) == 1
+    assert {members["finance"], members["product"]} <= set(groups[0].users)
+
+
+def test_demo_runs_on_a_config_whose_digest_posts_in_a_watched_channel(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"text": "AWS bill doubled this month: $90k vs $45k, who owns it?"}\n', encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "demo",
+            "--config-dir",
+            str(overlapping_config(tmp_path)),
+            "--feed",
+            str(feed),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "#cost-alerts" in result.stdout and "finops-bot APP" in result.stdout
