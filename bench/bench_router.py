@@ -48,7 +48,7 @@ from bench.machine import describe, machine_facts  # noqa: E402
 from bench.router_workload import fifty_teams, unique_messages  # noqa: E402
 from bot.cli.routing import route_jsonl  # noqa: E402
 from bot.config.loader import load_config  # noqa: E402
-from bot.config.models import BotConfig, Owners, RoutingFile, Topic  # noqa: E402
+from bot.config.models import BotConfig, Owners, Topic  # noqa: E402
 from bot.routing.matcher import split_boost  # noqa: E402
 from bot.routing.router import Router  # noqa: E402
 
@@ -221,12 +221,9 @@ def inflated_config(config: BotConfig, factor: int, seed: int = 11) -> BotConfig
         )
         for i, j in enumerate(range(0, len(extra_terms), per_topic))
     )
-    routing = RoutingFile.model_validate(
-        {
-            **config.routing.model_dump(),
-            "topics": [*[t.model_dump() for t in config.routing.topics], *[t.model_dump() for t in extra]],
-        }
-    )
+    # A copy with more topics, not a dump and re-validation: values that parse
+    # from YAML strings (finance dates) do not survive model_dump as input.
+    routing = config.routing.model_copy(update={"topics": (*config.routing.topics, *extra)})
     return BotConfig(personas=config.personas, routing=routing, source_dir=config.source_dir)
 
 
