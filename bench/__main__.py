@@ -9,7 +9,9 @@ A full run takes about 40 minutes on 2 cores. Knobs for a shorter one:
 BENCH_ROUNDS (5), BENCH_EVENTS (2000), BENCH_COMMANDS (1000), BENCH_BURST (200)
 for the Slack load test; BENCH_STORAGE_ROWS (1,000,000 requests for the
 queries) and BENCH_STORAGE_EVENTS (1,000,000 routed events for storage per
-event), 0 to skip either.
+event), 0 to skip either; BENCH_ROUTER_MESSAGES (20000) and BENCH_ROUTER_UNIQUE
+(10000) for the router. BENCH_BASELINE (a source tree of an earlier commit, e.g.
+a `git worktree`) adds that tree's bot to the Slack and router benchmarks.
 """
 
 from __future__ import annotations

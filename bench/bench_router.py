@@ -48,7 +48,7 @@ from bench.machine import describe, machine_facts  # noqa: E402
 from bench.router_workload import fifty_teams, unique_messages  # noqa: E402
 from bot.cli.routing import route_jsonl  # noqa: E402
 from bot.config.loader import load_config  # noqa: E402
-from bot.config.models import BotConfig, Owners, RoutingFile, Topic  # noqa: E402
+from bot.config.models import BotConfig, Owners, Topic  # noqa: E402
 from bot.routing.matcher import split_boost  # noqa: E402
 from bot.routing.router import Router  # noqa: E402
 
@@ -221,12 +221,9 @@ def inflated_config(config: BotConfig, factor: int, seed: int = 11) -> BotConfig
         )
         for i, j in enumerate(range(0, len(extra_terms), per_topic))
     )
-    routing = RoutingFile.model_validate(
-        {
-            **config.routing.model_dump(),
-            "topics": [*[t.model_dump() for t in config.routing.topics], *[t.model_dump() for t in extra]],
-        }
-    )
+    # A copy with more topics, not a dump and re-validation: values that parse
+    # from YAML strings (finance dates) do not survive model_dump as input.
+    routing = config.routing.model_copy(update={"topics": (*config.routing.topics, *extra)})
     return BotConfig(personas=config.personas, routing=routing, source_dir=config.source_dir)
 
 
@@ -458,7 +455,7 @@ def main() -> int:
         f"Workloads: *mix*, {len(mixed):,} generated Slack messages (60% short human text and chatter, 40% alert "
         f"payloads in text, attachments, blocks and JSON code blocks; mean {result['mixed_mean_chars']} chars; "
         f"lines may repeat); *unique*, {len(unique):,} messages all different (half people's, half alerts with "
-        f"random ids, a third of those long JSON payloads; mean {result['unique_mean_chars']} chars). JSON in and "
+        f"random ids, half of those long JSON payloads; mean {result['unique_mean_chars']} chars). JSON in and "
         f"out; each contender in its own process, {args.rounds} interleaved rounds, medians; *× scan* and "
         "*× before* are medians of each round's time ratio (> 1: faster); CPU is the worker's own per message.\n"
     )

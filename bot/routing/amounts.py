@@ -234,11 +234,11 @@ def _symbol_after_figure(text: str) -> bool:
     return False
 
 
-# What a figure with a currency after it ("18,000 USD", "4k euros") must end
-# in, lower-cased; and how far before that word its last digit can be: a
-# scale word ("thousand", 8 letters), two spaces and the "US " of "US dollars".
-# A "$" after a figure ("45.000 $") counts too.
-_SUFFIX_WORDS = (*(code.lower() for code in TEXT_CODES), "dollars", "euro", "$")
+# What a figure with a currency after it ("18,000 USD", "4k euros", "45.000 $")
+# must end in, lower-cased (the ASCII ones: a text with "€" is not ASCII); and
+# how far before it the figure's last digit can be: a scale word ("thousand",
+# 8 letters), two spaces and the "US " of "US dollars".
+_SUFFIX_WORDS = (*(code.lower() for code in TEXT_CODES), "dollars", "$")
 _SUFFIX_REACH = 16
 _DIGIT = re.compile(r"\d")
 

@@ -15,7 +15,7 @@ dicts, not more work per token.
 * Identifiers are names, not topic words: a hyphenated, underscored or
   camelCase word ending in, or joined to, a software-component part
   ("invoices-ui", "billing_svc_v2", "PaymentController") is one opaque token, so a service
-  called "invoices" is not an invoice.
+  called "invoices" is not an invoice (``bot.routing.words``).
 * Typos: a word of six letters or more that is not in the vocabulary is
   corrected when exactly one vocabulary stem is one edit away (symmetric
   deletion index, precomputed). Corrected matches weigh less.
@@ -23,7 +23,6 @@ dicts, not more work per token.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,132 +33,7 @@ from typing import NamedTuple
 
 from bot.routing import lexicon
 from bot.routing.normalize import fold, split_camel, stemmer_for
-
-# Letters and digits; "_" splits (JSON keys such as usage_type), "-" splits too
-# ("true-up" becomes the phrase "true up" on both sides).
-_WORD = re.compile(r"[^\W_]+")
-_CAMEL_HINT = re.compile(r"[a-z][A-Z]")
-# A whole word holding a hump: tried only where a word starts, and lazily up to
-# its first hump, so a long word without one (a hex id) costs one pass, not a
-# backtracking search from each of its letters.
-_CAMEL_WORD = re.compile(r"(?<![^\W_])[^\W_]*?[a-z][A-Z][^\W_]*")
-
-# Parts that make a compound word the name of a piece of software.
-_COMPONENT_PARTS = (
-    "ui",
-    "api",
-    "apis",
-    "svc",
-    "srv",
-    "service",
-    "services",
-    "app",
-    "apps",
-    "web",
-    "frontend",
-    "backend",
-    "fe",
-    "be",
-    "db",
-    "worker",
-    "workers",
-    "job",
-    "jobs",
-    "cron",
-    "repo",
-    "sdk",
-    "lib",
-    "bot",
-    "server",
-    "client",
-    "portal",
-    "proxy",
-    "daemon",
-    "consumer",
-    "producer",
-    "handler",
-    "controller",
-    "microservice",
-    "ms",
-    "fn",
-    "func",
-    "queue",
-    "engine",
-    "processor",
-    "exporter",
-    "operator",
-    "widget",
-    "component",
-    "module",
-    "plugin",
-    "cli",
-    "tests",
-    "test",
-)
-_COMPONENT_SET = frozenset(_COMPONENT_PARTS)
-# A component part after a separator ("invoices-ui", "billing_svc_v2"). The
-# pattern starts with a literal separator, so a scan costs almost nothing on
-# text without one; the rest of the compound is found around each hit.
-_COMPONENT_AFTER_SEPARATOR = re.compile("[-_](?:" + "|".join(_COMPONENT_PARTS) + r")(?![^\W_])", re.IGNORECASE)
-
-
-# ASCII letters and digits kept, every other byte a space: for ASCII text,
-# splitting the translated bytes gives _WORD's words three times faster.
-_ASCII_WORD_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
-
-
-def _words(text: str) -> list[str]:
-    """``_WORD.findall(text)``."""
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
-    return _WORD.findall(text)
-
-
-def _humped_words(spaced: str) -> set[str]:
-    """``set(_CAMEL_WORD.findall(text))`` for ASCII text whose non-word
-    characters are spaces: the word around each hump, found by ``str.find``."""
-    found: set[str] = set()
-    end = 0
-    for hump in _CAMEL_HINT.finditer(spaced):
-        at = hump.start()
-        if at < end:
-            continue  # another hump of the word already taken
-        end = spaced.find(" ", at)
-        if end == -1:
-            end = len(spaced)
-        found.add(spaced[spaced.rfind(" ", 0, at) + 1 : end])
-    return found
-
-
-def _is_name_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "-" or ch == "_"
-
-
-def _opaque_names(text: str) -> str:
-    """Each software identifier in ``text`` as one alphanumeric token that no
-    term can equal (terms are alphabetic or capitals); the leading digit keeps
-    it away from typo correction."""
-    spans: list[tuple[int, int]] = []
-    for hit in _COMPONENT_AFTER_SEPARATOR.finditer(text):
-        start, end = hit.start(), hit.end()
-        if (spans and start < spans[-1][1]) or start == 0 or not text[start - 1].isalnum():
-            continue
-        while start > 0 and _is_name_char(text[start - 1]):
-            start -= 1
-        while end < len(text) and _is_name_char(text[end]):
-            end += 1
-        spans.append((start, end))
-    if not spans:
-        return text
-    out: list[str] = []
-    last = 0
-    for start, end in spans:
-        out.append(text[last:start])
-        out.append("0" + "".join(_WORD.findall(text[start:end])))
-        last = end
-    out.append(text[last:])
-    return "".join(out)
-
+from bot.routing.words import ASCII_WORD_BYTES, CAMEL_HINT, CAMEL_WORD, COMPONENT_SET, WORD, humped_words, opaque_names
 
 TYPO_MIN_LEN = 6
 # Words this long may carry two typos ("overprovsioned", "recomendaton").
@@ -337,7 +211,7 @@ class TermIndex:
         for key, term in self.terms.items():
             for stem_ in key:
                 targets.setdefault(stem_, stem_)
-            words = [fold(w) for w in _WORD.findall(split_camel(term.text))]
+            words = [fold(w) for w in WORD.findall(split_camel(term.text))]
             if len(words) == len(key):
                 for word, stem_ in zip(words, key, strict=True):
                     targets.setdefault(self._shorthand.get(word, word), stem_)
@@ -366,7 +240,7 @@ class TermIndex:
         shorthand = self._shorthand
         stem_ = self._stem
         key = []
-        for word in _WORD.findall(split_camel(raw.strip())):
+        for word in WORD.findall(split_camel(raw.strip())):
             if _is_case_sensitive_abbreviation(word):
                 key.append(word)
                 continue
@@ -473,18 +347,18 @@ class TermIndex:
         if budget is None:
             budget = [TYPO_WORK_PER_MESSAGE, NEW_WORDS_PER_MESSAGE]
         if "-" in text or "_" in text:
-            text = _opaque_names(text)
+            text = opaque_names(text)
         if text.isascii():
-            spaced = text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii")
+            spaced = text.encode("ascii").translate(ASCII_WORD_BYTES).decode("ascii")
             words = spaced.split()
-            if not _CAMEL_HINT.search(spaced):
+            if not CAMEL_HINT.search(spaced):
                 return words
-            humped = _humped_words(spaced)
+            humped = humped_words(spaced)
         else:
-            words = _WORD.findall(text)
-            if not _CAMEL_HINT.search(text):
+            words = WORD.findall(text)
+            if not CAMEL_HINT.search(text):
                 return words
-            humped = set(_CAMEL_WORD.findall(text))
+            humped = set(CAMEL_WORD.findall(text))
         out: list[str] = []
         for word in words:
             if word in humped:
@@ -503,8 +377,8 @@ class TermIndex:
         if stem_ in self._vocabulary:
             parts: tuple[str, ...] = (word,)
         else:
-            parts = tuple(_WORD.findall(split_camel(word)))
-            if len(parts) > 1 and any(fold(part) in _COMPONENT_SET for part in parts):
+            parts = tuple(WORD.findall(split_camel(word)))
+            if len(parts) > 1 and any(fold(part) in COMPONENT_SET for part in parts):
                 parts = ("0" + word,)
         if len(self._split_cache) < _MAX_TOKEN_CACHE:
             self._split_cache[word] = parts

@@ -142,10 +142,8 @@ class Router:
                 factor = 0.0
             confidence = round(factor * (1 - math.exp(-top.score / STRENGTH_SCALE)), 3)
             if confidence >= self._min_confidence:
-                decision = assemble.topics(
-                    self._chosen(text, hits, tokens, mask, evidence, ranked), evidence, confidence, money
-                )
-                return self._refine.apply(decision, text, tokens)
+                chosen = self._chosen(text, hits, tokens, mask, evidence, ranked)
+                return self._refine.apply(assemble.topics(chosen, evidence, confidence, money), text, tokens)
         if context.cost_message:
             return self._refine.apply(assemble.fallback(bool(ranked), scorer.matched(hits), money), text, tokens)
         return assemble.no_route("Not a FinOps request: too little cloud-cost evidence", hits, money)

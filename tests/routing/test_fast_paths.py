@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from bot.config.models import OwnersFile
-from bot.routing import amounts, matcher
+from bot.routing import amounts, words
 from bot.routing.owners import OwnerResolver
 from bot.routing.slack_text import message_text
 from bot.routing.sources import GENERIC, SOURCES, Identifier, recognise
@@ -75,7 +75,7 @@ def test_the_required_literal_is_read_from_the_pattern() -> None:
 
 def test_ascii_words_are_the_regex_words() -> None:
     for text in [*TEXTS, "totalImpact_usd 12.5 a-b__c", "naïve Straße 東京 x", ""]:
-        assert matcher._words(text) == matcher._WORD.findall(text)
+        assert words.words(text) == words.WORD.findall(text)
 
 
 def test_the_currency_suffix_gate_never_skips_a_figure() -> None:
@@ -134,10 +134,10 @@ def test_humped_words_are_the_backtracking_regexs_words() -> None:
     rng = random.Random(9)
     texts = [*TEXTS, *("".join(rng.choice("aZ_ 9é-") for _ in range(rng.randint(0, 30))) for _ in range(20_000))]
     for text in texts:
-        assert matcher._CAMEL_WORD.findall(text) == reference.findall(text), text
+        assert words.CAMEL_WORD.findall(text) == reference.findall(text), text
         if text.isascii():
-            spaced = text.encode("ascii").translate(matcher._ASCII_WORD_BYTES).decode("ascii")
-            assert matcher._humped_words(spaced) == set(reference.findall(text)), text
+            spaced = text.encode("ascii").translate(words.ASCII_WORD_BYTES).decode("ascii")
+            assert words.humped_words(spaced) == set(reference.findall(text)), text
 
 
 def test_messages_with_the_same_terms_share_their_evidence_not_their_decision(shipped_config) -> None:
