@@ -30,7 +30,6 @@ def request(status: str = OPEN, **changes) -> RequestView:
         "workspace": "T1",
         "channel_id": "C1",
         "message_ts": "1.0",
-        "thread_ts": None,
         "reply_ts": "1.1",
         "source": "person",
         "source_name": "U1",
