@@ -7,7 +7,7 @@ value, so a settings object can be logged or shown in a traceback safely.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,41 +166,33 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int |
 
 
 def _float_setting(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"malformed setting: {name} must be a number of seconds, got {raw!r}") from None
-    if not value > 0:
-        raise SettingsError(f"malformed setting: {name} must be more than 0, got {raw!r}")
-    return value
+    return _number_setting(env, name, default, "a number of seconds", "more than 0", lambda v: v > 0)
 
 
 def _rate_setting(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"malformed setting: {name} must be a number per second, got {raw!r}") from None
-    if not (value >= 0 and value != float("inf")):
-        raise SettingsError(f"malformed setting: {name} must be 0 (off) or more, got {raw!r}")
-    return value
+    return _number_setting(env, name, default, "a number per second", "0 (off) or more", lambda v: 0 <= v < INF)
 
 
 def _count_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number_setting(env, name, default, "a number", "at least 1", lambda v: 1 <= v < INF)
+
+
+INF = float("inf")
+
+
+def _number_setting(
+    env: Mapping[str, str], name: str, default: float, kind: str, bound: str, within: Callable[[float], bool]
+) -> float:
+    """A float setting: ``default`` when unset, else a number ``within`` its bound (NaN never is)."""
     raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"malformed setting: {name} must be a number, got {raw!r}") from None
-    if not 1 <= value < float("inf"):
-        raise SettingsError(f"malformed setting: {name} must be at least 1, got {raw!r}")
+        raise SettingsError(f"malformed setting: {name} must be {kind}, got {raw!r}") from None
+    if not within(value):
+        raise SettingsError(f"malformed setting: {name} must be {bound}, got {raw!r}")
     return value
 
 
