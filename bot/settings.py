@@ -57,6 +57,9 @@ class Settings:
     slack_timeout: float = 10.0
     # After a post timed out (it may still land), seconds to wait before looking for it and posting again.
     slack_late_post_wait: float = 30.0
+    # Seconds this process answers "is this alert silenced?" from the silences it last read (0: read for
+    # every message). A silence set or ended elsewhere (the CLI, another instance) applies within this.
+    silences_refresh: float = 1.0
     # On SIGTERM, seconds to keep sending queued replies before releasing the rest to the next process.
     shutdown_grace: float = 8.0
     # Seconds a process's claim on a delivery lasts (renewed every third of it while the process runs).
@@ -114,6 +117,9 @@ class Settings:
             slack_names_retry_max_seconds=_float_setting(env, "FINOPS_SLACK_NAMES_RETRY_MAX_SECONDS", 60.0),
             slack_timeout=_float_setting(env, "FINOPS_SLACK_TIMEOUT_SECONDS", 10.0),
             slack_late_post_wait=_float_setting(env, "FINOPS_SLACK_LATE_POST_WAIT_SECONDS", 30.0),
+            silences_refresh=_number_setting(
+                env, "FINOPS_SILENCES_REFRESH_SECONDS", 1.0, "a number of seconds", "0 (off) or more", _finite
+            ),
             shutdown_grace=_float_setting(env, "FINOPS_SHUTDOWN_GRACE_SECONDS", 8.0),
             delivery_lease=_float_setting(env, "FINOPS_DELIVERY_LEASE_SECONDS", 15.0),
             slack_channel_rate=_rate_setting(env, "FINOPS_SLACK_CHANNEL_RATE", 1.0),
@@ -178,6 +184,10 @@ def _count_setting(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 INF = float("inf")
+
+
+def _finite(value: float) -> bool:
+    return 0 <= value < INF
 
 
 def _number_setting(
