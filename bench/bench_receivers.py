@@ -163,6 +163,7 @@ def main() -> int:
             config_dir=config_dir,
             extra={"FINOPS_WEBHOOK_SECRET_KUBECOST": WEBHOOK_SECRET, "FINOPS_PUBSUB_TOKEN": PUBSUB_TOKEN},
         )
+        env.pop("FINOPS_SILENCES_REFRESH_SECONDS")  # the production default
         with LocalBot(env, workers=WORKERS, threads=THREADS) as bot:
             base = bot.url.removesuffix("/slack/events")
 

@@ -431,6 +431,7 @@ def main() -> int:
                 else:
                     database = f"sqlite:///{tmp}/{number}-{index}.db"
                 env = bot_env(sim, database=database, config_dir=bench_config)
+                env.pop("FINOPS_SILENCES_REFRESH_SECONDS")  # the production default: silences read once a second
                 watcher = Backends(name)
                 try:
                     with kind(env, workers=WORKERS, threads=THREADS) as server:
@@ -447,6 +448,7 @@ def main() -> int:
                     print(f"burst {number + 1}/{BURST_ROUNDS}: {label}, {NAMES[backend]}", file=sys.stderr)
                     with bench_database(tmp, backend, f"burst-{number}-{rate}") as database:
                         env = bot_env(sim, database=database, config_dir=bench_config)
+                        env.pop("FINOPS_SILENCES_REFRESH_SECONDS")
                         if rate is None:
                             env.pop("FINOPS_SLACK_CHANNEL_RATE")  # the production default
                         else:

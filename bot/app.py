@@ -152,7 +152,15 @@ def build_services(
         channel_rate=rate,
         channel_burst=burst,
     )
-    silencing = Silencing(holder, storage.silences, storage.requests, storage.outbox, relay.notify, clock)
+    silencing = Silencing(
+        holder,
+        storage.silences,
+        storage.requests,
+        storage.outbox,
+        relay.notify,
+        clock,
+        refresh=dt.timedelta(seconds=settings.silences_refresh),
+    )
     services = BotServices(
         settings=settings,
         engine=engine,

@@ -7,7 +7,7 @@ value, so a settings object can be logged or shown in a traceback safely.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +57,9 @@ class Settings:
     slack_timeout: float = 10.0
     # After a post timed out (it may still land), seconds to wait before looking for it and posting again.
     slack_late_post_wait: float = 30.0
+    # Seconds this process answers "is this alert silenced?" from the silences it last read (0: read for
+    # every message). A silence set or ended elsewhere (the CLI, another instance) applies within this.
+    silences_refresh: float = 1.0
     # On SIGTERM, seconds to keep sending queued replies before releasing the rest to the next process.
     shutdown_grace: float = 8.0
     # Seconds a process's claim on a delivery lasts (renewed every third of it while the process runs).
@@ -114,6 +117,9 @@ class Settings:
             slack_names_retry_max_seconds=_float_setting(env, "FINOPS_SLACK_NAMES_RETRY_MAX_SECONDS", 60.0),
             slack_timeout=_float_setting(env, "FINOPS_SLACK_TIMEOUT_SECONDS", 10.0),
             slack_late_post_wait=_float_setting(env, "FINOPS_SLACK_LATE_POST_WAIT_SECONDS", 30.0),
+            silences_refresh=_number_setting(
+                env, "FINOPS_SILENCES_REFRESH_SECONDS", 1.0, "a number of seconds", "0 (off) or more", _finite
+            ),
             shutdown_grace=_float_setting(env, "FINOPS_SHUTDOWN_GRACE_SECONDS", 8.0),
             delivery_lease=_float_setting(env, "FINOPS_DELIVERY_LEASE_SECONDS", 15.0),
             slack_channel_rate=_rate_setting(env, "FINOPS_SLACK_CHANNEL_RATE", 1.0),
@@ -166,41 +172,37 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int |
 
 
 def _float_setting(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"malformed setting: {name} must be a number of seconds, got {raw!r}") from None
-    if not value > 0:
-        raise SettingsError(f"malformed setting: {name} must be more than 0, got {raw!r}")
-    return value
+    return _number_setting(env, name, default, "a number of seconds", "more than 0", lambda v: v > 0)
 
 
 def _rate_setting(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"malformed setting: {name} must be a number per second, got {raw!r}") from None
-    if not (value >= 0 and value != float("inf")):
-        raise SettingsError(f"malformed setting: {name} must be 0 (off) or more, got {raw!r}")
-    return value
+    return _number_setting(env, name, default, "a number per second", "0 (off) or more", lambda v: 0 <= v < INF)
 
 
 def _count_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number_setting(env, name, default, "a number", "at least 1", lambda v: 1 <= v < INF)
+
+
+INF = float("inf")
+
+
+def _finite(value: float) -> bool:
+    return 0 <= value < INF
+
+
+def _number_setting(
+    env: Mapping[str, str], name: str, default: float, kind: str, bound: str, within: Callable[[float], bool]
+) -> float:
+    """A float setting: ``default`` when unset, else a number ``within`` its bound (NaN never is)."""
     raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"malformed setting: {name} must be a number, got {raw!r}") from None
-    if not 1 <= value < float("inf"):
-        raise SettingsError(f"malformed setting: {name} must be at least 1, got {raw!r}")
+        raise SettingsError(f"malformed setting: {name} must be {kind}, got {raw!r}") from None
+    if not within(value):
+        raise SettingsError(f"malformed setting: {name} must be {bound}, got {raw!r}")
     return value
 
 

@@ -209,6 +209,8 @@ def bot_env(
         # The simulator takes posts as fast as they come unless told to limit them
         # (``rate_limit_posts``): tests and the demo send unpaced unless they set a rate.
         "FINOPS_SLACK_CHANNEL_RATE": "0",
+        # A silence set with the CLI applies to the very next alert (the bench restores the default).
+        "FINOPS_SILENCES_REFRESH_SECONDS": "0",
     }
     if database:
         env["DATABASE_URL"] = database

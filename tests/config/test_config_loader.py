@@ -146,3 +146,11 @@ def test_channel_pacing_settings_default_to_slacks_limit_and_zero_turns_it_off()
             Settings.from_env({"FINOPS_SLACK_CHANNEL_RATE": bad})
     with pytest.raises(SettingsError, match="FINOPS_SLACK_CHANNEL_BURST must be at least 1"):
         Settings.from_env({"FINOPS_SLACK_CHANNEL_BURST": "0.5"})
+
+
+def test_silences_refresh_setting() -> None:
+    assert Settings.from_env({}).silences_refresh == 1.0
+    assert Settings.from_env({"FINOPS_SILENCES_REFRESH_SECONDS": "0"}).silences_refresh == 0.0
+    for bad in ("-1", "soon", "nan"):
+        with pytest.raises(SettingsError, match="FINOPS_SILENCES_REFRESH_SECONDS must be"):
+            Settings.from_env({"FINOPS_SILENCES_REFRESH_SECONDS": bad})

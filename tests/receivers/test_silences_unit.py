@@ -154,3 +154,52 @@ def test_the_digest_lists_what_silences_muted_that_week() -> None:
     assert "*5* muted" in json.dumps(message["blocks"]) and "known migration" in json.dumps(message["blocks"])
     persona_digest = compose_digest(config, Source(), NOW, "UTC", week=week, audience="finance", muted=muted_between)
     assert "muted" not in json.dumps(persona_digest["blocks"])
+
+
+class _Records:
+    """The silence table as another process sees it: counts the reads."""
+
+    def __init__(self) -> None:
+        self.silences: list[Silence] = []
+        self.reads = 0
+
+    def active(self, now: dt.datetime) -> list[Silence]:
+        self.reads += 1
+        return [s for s in self.silences if s.active(now)]
+
+    def add(self, matchers, expires_at, reason, created_by, now) -> Silence:
+        silence = Silence(len(self.silences) + 1, dict(matchers), reason, created_by, now, expires_at)
+        self.silences.append(silence)
+        return silence
+
+
+def test_silences_are_read_once_per_refresh_and_one_set_here_applies_at_once() -> None:
+    from bot.services.silencing import Silencing
+
+    now = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    clock = [now]
+    records = _Records()
+    silencing = Silencing(None, records, None, None, None, lambda: clock[0], refresh=dt.timedelta(seconds=1))  # type: ignore[arg-type]
+    kubecost = {"source": "kubecost"}
+
+    assert silencing.matching(kubecost) is None
+    assert silencing.matching(kubecost) is None and records.reads == 1  # the second message reads nothing
+
+    records.add({"source": "kubecost"}, now + dt.timedelta(hours=1), "", "cli", now)  # set by another process
+    assert silencing.matching(kubecost) is None  # not seen before the refresh...
+    clock[0] = now + dt.timedelta(seconds=1)
+    assert silencing.matching(kubecost) is not None and records.reads == 2  # ...and seen at it
+
+    added = silencing.add({"source": "datadog"}, dt.timedelta(hours=1), "", "U1")  # set here: no wait
+    assert silencing.matching({"source": "datadog"}) == added and records.reads == 3
+
+
+def test_without_a_refresh_every_message_reads_the_silences() -> None:
+    from bot.services.silencing import Silencing
+
+    now = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    records = _Records()
+    silencing = Silencing(None, records, None, None, None, lambda: now)  # type: ignore[arg-type]
+    silencing.matching({"source": "kubecost"})
+    silencing.matching({"source": "kubecost"})
+    assert records.reads == 2
