@@ -31,12 +31,13 @@ class IntakeOutcome:
     delivery_id: int | None = None
     topic: str = ""  # routed: the primary topic ("" for the fallback)
     persona: str = ""  # routed: the primary persona
+    team: str = ""  # routed: the team owning the alert's scope (owners.yaml), "" when none
 
 
 IGNORED_REASONS = {"ignored": "not_watched", "chatter": "chatter", "duplicate": "duplicate"}
 
 
-def count_outcome(runtime: Runtime, outcome: IntakeOutcome) -> None:
+def count_outcome(outcome: IntakeOutcome) -> None:
     """Events received, ignored by reason, routed by topic, persona and team (for /metrics)."""
     from bot.telemetry.metrics import EVENTS_IGNORED, EVENTS_RECEIVED, EVENTS_ROUTED
 
@@ -44,15 +45,7 @@ def count_outcome(runtime: Runtime, outcome: IntakeOutcome) -> None:
     if outcome.action in IGNORED_REASONS:
         EVENTS_IGNORED.labels(IGNORED_REASONS[outcome.action]).inc()
     elif outcome.action in ("routed", "repeat"):
-        EVENTS_ROUTED.labels(outcome.topic, outcome.persona, team_of(runtime, outcome.persona)).inc()
-
-
-def team_of(runtime: Runtime, persona_id: str) -> str:
-    """The persona's team (``team:`` in personas.yaml, when the config has one), else ""."""
-    for persona in runtime.config.personas.personas:
-        if persona.id == persona_id:
-            return str(getattr(persona, "team", "") or "")
-    return ""
+        EVENTS_ROUTED.labels(outcome.topic, outcome.persona, outcome.team).inc()
 
 
 class Intake:
@@ -83,7 +76,7 @@ class Intake:
 
     def handle(self, message: IncomingMessage) -> IntakeOutcome:
         outcome = self._handle(message)
-        count_outcome(self.holder.current, outcome)
+        count_outcome(outcome)
         return outcome
 
     def _handle(self, message: IncomingMessage) -> IntakeOutcome:
@@ -126,6 +119,7 @@ class Intake:
             result.delivery_id,
             topic=request.primary_topic or "",
             persona=request.primary_persona,
+            team=request.team or "",
         )
 
     def release_held(self, limit: int = 100) -> int:

@@ -88,7 +88,7 @@ def test_alert_and_slack_message_record_the_same_team(config: BotConfig) -> None
     text = "Kubecost budget alert: namespace checkout-api spent $1,840.22, above its $1,500 budget"
     from_receiver, _ = accepted(config, alert(text, {"namespace": "checkout-api"}))
     records = FakeRequests()
-    Intake(holder(config=config), records, FakeSender(), lambda: NOW).handle(
+    outcome = Intake(holder(config=config), records, FakeSender(), lambda: NOW).handle(
         IncomingMessage(
             event_id="Ev1",
             retry_num=0,
@@ -104,3 +104,4 @@ def test_alert_and_slack_message_record_the_same_team(config: BotConfig) -> None
     [(_event, from_slack, _reply)] = records.recorded
     assert (from_receiver.team, from_receiver.team_scope) == (from_slack.team, from_slack.team_scope)
     assert from_slack.team == "data"
+    assert outcome.team == "data"  # what /metrics counts the routed event under
