@@ -8,7 +8,6 @@ message asks by name are tagged (``addressees``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -17,21 +16,19 @@ from bot.routing import notices
 from bot.routing.addressees import Addressees
 from bot.routing.decision import Decision
 
-_WORD = re.compile(r"[^\W_]+")
-
 
 class Refiner:
     def __init__(self, config: BotConfig) -> None:
         self.addressees = Addressees({p.id: p.called for p in config.personas.personas})
         self._leading = {t.id: t.owners.responsible for t in config.routing.topics if t.lead}
 
-    def apply(self, decision: Decision, text: str, tokens: Sequence[str] | None = None) -> Decision:
-        """``tokens``: the message's words as the matcher split them (read again from ``text`` without)."""
+    def apply(self, decision: Decision, text: str, tokens: Sequence[str]) -> Decision:
+        """``tokens``: the message's words as the matcher split them."""
         if not decision.is_request:
             return decision
         # One set of the message's words, lower-cased, gates every reading: the
         # patterns run only on the few messages holding a word they need.
-        words = set(map(str.lower, tokens)) if tokens is not None else set(_WORD.findall(text.lower()))
+        words = set(map(str.lower, tokens))
         reason = notices.informational(text, words)
         if reason is not None:
             return replace(
