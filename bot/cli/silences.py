@@ -7,9 +7,10 @@ import datetime as dt
 import getpass
 import sys
 
-from bot.cli.common import add_config_dir
+from bot.cli.common import add_config_dir, config_dir
 from bot.cli.storage import _database_option, _engine, _guarded, _require_current
 from bot.domain.silences import Silence, SilenceError, format_matchers, parse_duration, parse_matchers
+from bot.services.silencing import scope_keys
 from bot.storage.database import Database
 from bot.storage.silences import SilenceStore
 
@@ -24,7 +25,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--reason", default="", help="why: shown wherever the silence is")
     add.add_argument("--by", default=None, help="who sets it (default: the login name)")
     _database_option(add)
-    add_config_dir(add, used=False)
+    add_config_dir(add)  # read for the webhooks' scope names, which are matcher keys too
     add.set_defaults(func=_guarded(run_add))
     listing = actions.add_parser("list", help="silences in force and those ended in the last 7 days")
     _database_option(listing)
@@ -53,9 +54,21 @@ def _actor(args: argparse.Namespace) -> str:
         return "cli"
 
 
+def _scope_keys(args: argparse.Namespace) -> tuple[str, ...]:
+    """The scope names a silence may match on, the config's webhooks' included; without them when
+    the config does not load (the documented names still apply: a silence is often set in a hurry)."""
+    from bot.config.loader import ConfigError, load_config
+
+    try:
+        receivers = load_config(config_dir(args)).config.routing.receivers
+    except ConfigError:
+        receivers = None
+    return scope_keys(receivers)
+
+
 def run_add(args: argparse.Namespace) -> int:
     try:
-        matchers = parse_matchers(args.match)
+        matchers = parse_matchers(args.match, _scope_keys(args))
         duration = parse_duration(args.duration)
     except SilenceError as error:
         print(f"finops-bot: {error}", file=sys.stderr)

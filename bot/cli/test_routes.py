@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
-from bot.config.issues import did_you_mean
 from bot.config.models import BotConfig
+from bot.domain.suggestions import did_you_mean
 
 FORMAT_DOC = "docs/configuration.md, section 'Routing test cases'"
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.config.issues import Loc, did_you_mean, format_loc
+from bot.config.issues import Loc, format_loc
 from bot.config.models import TeamScopes
 from bot.config.semantics import FileReport, _check_slack_targets, _items, _mapping, _mapping_items, _text, _UniqueIds
 from bot.config.values import persona_id_problem
+from bot.domain.suggestions import did_you_mean
 
 _AWS_ACCOUNT = re.compile(r"^\d{12}$")
 _GCP_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")

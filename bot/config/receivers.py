@@ -70,6 +70,10 @@ class ReceiversConfig(Frozen):
         found = [r.channel for r in (self.aws_sns, self.gcp_pubsub, self.azure) if r is not None]
         return tuple(dict.fromkeys(found + [w.channel for w in self.webhooks]))
 
+    def scope_names(self) -> tuple[str, ...]:
+        """The scope names the webhooks map (`fields.scope`): alert attributes a silence can match on."""
+        return tuple(dict.fromkeys(name for webhook in self.webhooks for name in webhook.fields.scope))
+
 
 class SilencesConfig(Frozen):
     # A watched-channel message under a silence: recorded, then a quiet thread reply

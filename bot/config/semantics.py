@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from bot.config.issues import ConfigIssue, Loc, Severity, did_you_mean, format_loc
+from bot.config.issues import ConfigIssue, Loc, Severity, format_loc
 from bot.config.languages import SNOWBALL_LANGUAGES
 from bot.config.models import ROLES, RoutingFile
 from bot.config.receivers import TOPIC_ARN_PATTERN
@@ -27,6 +27,7 @@ from bot.config.values import (
 )
 from bot.config.yamlmarks import ParsedYaml
 from bot.domain.calendars import holiday_code_problem, weekend_problem
+from bot.domain.suggestions import did_you_mean
 
 _ONE_WORD = re.compile(r"[^\W_]+")
 CORE_PERSONAS = ("finops-practitioner", "leadership", "product", "engineering", "finance", "procurement")

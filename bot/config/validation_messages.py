@@ -13,8 +13,9 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from bot.config.issues import Loc, describe_value, did_you_mean
+from bot.config.issues import Loc, describe_value
 from bot.config.receivers import SOURCE_PATTERN, TOPIC_ARN_PATTERN
+from bot.domain.suggestions import did_you_mean
 
 LocatedMessage = tuple[Loc, str]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.config.issues import did_you_mean
 from bot.domain.cron import CronError, normalise_cron, validate_cron
+from bot.domain.suggestions import did_you_mean
 
 PERSONA_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHANNEL_NAME = re.compile(r"^#[^\s#@<>|,A-Z]{1,80}$")

@@ -11,9 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.domain.suggestions import did_you_mean
+
+# What every alert and watched-channel message is matched on.
+ALERT_KEYS = ("source", "kind", "receiver", "topic", "persona", "channel", "fingerprint")
+# The scope keys the built-in receivers set; a webhook's are its own `fields.scope` names.
+RECEIVER_SCOPE_KEYS = (
+    "account", "linked_account", "region", "service", "billing_account", "subscription", "resource_group", "budget",
+)  # fmt: skip
 MATCH_KEYS_HINT = "source, kind, receiver, topic, persona, channel, account, project, subscription, namespace..."
 MAX_DURATION = dt.timedelta(days=90)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.I)
@@ -59,8 +67,14 @@ class MutedCount:
     muted: int
 
 
-def parse_matchers(text: str) -> dict[str, str]:
-    """``source=kubecost,account=123`` -> {"source": "kubecost", "account": "123"}."""
+def parse_matchers(text: str, scope_keys: Iterable[str] | None = None) -> dict[str, str]:
+    """``source=kubecost,account=123`` -> {"source": "kubecost", "account": "123"}.
+
+    ``scope_keys``: the scope names webhooks may map, accepted beside ``ALERT_KEYS`` and
+    ``RECEIVER_SCOPE_KEYS``; any other key is refused, since no alert would ever match it.
+    None accepts any well-formed key.
+    """
+    known = None if scope_keys is None else match_keys(scope_keys)
     matchers: dict[str, str] = {}
     for part in (p.strip() for p in text.split(",")):
         if not part:
@@ -71,10 +85,21 @@ def parse_matchers(text: str) -> dict[str, str]:
             raise SilenceError(f"'{part}' is not key=value (keys: {MATCH_KEYS_HINT})")
         if not _KEY.match(key):
             raise SilenceError(f"'{key}' is not a matcher key (keys: {MATCH_KEYS_HINT})")
+        if known is not None and key not in known:
+            raise SilenceError(
+                f"unknown matcher key '{key}'{did_you_mean(key, known)}; keys: {', '.join(known)}"
+                ", and the names a webhook maps in routing.yaml (fields.scope)"
+            )
         matchers[key] = value
     if not matchers:
         raise SilenceError(f"a silence needs at least one key=value matcher (keys: {MATCH_KEYS_HINT})")
     return matchers
+
+
+def match_keys(scope_keys: Iterable[str] = ()) -> tuple[str, ...]:
+    """Every key an alert can be matched on: the fixed ones, then the scope names, sorted."""
+    scopes = {key.strip().lower() for key in (*RECEIVER_SCOPE_KEYS, *scope_keys)} - set(ALERT_KEYS)
+    return (*ALERT_KEYS, *sorted(scopes))
 
 
 def format_matchers(matchers: Mapping[str, str]) -> str:

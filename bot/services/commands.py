@@ -111,7 +111,7 @@ class Commands:
             return help_message(
                 "Say what and for how long: `/finops mute source=kubecost,account=123 for 7d migration`."
             )
-        return self.silencing.mute_command(argument, command)
+        return self.silencing.mute_command(runtime, argument, command)
 
     def mutes(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         if self.silencing is None:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.config.receivers import ReceiversConfig
 from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.inputs import ActionPress, CommandRequest, IncomingMessage
 from bot.domain.silences import MutedCount, Silence, SilenceError, first_match, parse_duration, parse_matchers
 from bot.render import silences as render
+from bot.routing.alert_owners import NOT_SCOPES, SCOPE_KINDS
 from bot.routing.router import Decision
 from bot.services.ports import Clock, Notify, Outbox, RequestChanges
 from bot.services.runtime import Runtime, RuntimeHolder
@@ -58,13 +60,22 @@ class MuteOutcome:
     message: dict
 
 
-def parse_mute(argument: str) -> tuple[dict[str, str], dt.timedelta, str]:
-    """``<what> for <duration> [reason]``; <what> is key=value,... or a bare source name."""
+def scope_keys(receivers: ReceiversConfig | None) -> tuple[str, ...]:
+    """The scope names a silence may match on beside the fixed keys: those a webhook is documented to
+    map (whose an alert is, where it happened) and the configured webhooks' own (``receivers``)."""
+    configured = receivers.scope_names() if receivers is not None else ()
+    return (*SCOPE_KINDS, *sorted(NOT_SCOPES), *configured)
+
+
+def parse_mute(argument: str, scope_keys: Iterable[str] | None = None) -> tuple[dict[str, str], dt.timedelta, str]:
+    """``<what> for <duration> [reason]``; <what> is key=value,... or a bare source name.
+
+    ``scope_keys``: the webhooks' scope names (see ``parse_matchers``)."""
     what, sep, rest = argument.partition(" for ")
     if not sep or not what.strip() or not rest.strip():
         raise SilenceError("usage: /finops mute <source or key=value,...> for <duration> [reason]")
     what = what.strip()
-    matchers = parse_matchers(what if "=" in what else f"source={what}")
+    matchers = parse_matchers(what if "=" in what else f"source={what}", scope_keys)
     duration_text, _, reason = rest.strip().partition(" ")
     return matchers, parse_duration(duration_text), reason.strip()
 
@@ -111,9 +122,9 @@ class Silencing:
         self._in_force = None  # this process's next alert sees it
         return silence
 
-    def mute_command(self, argument: str, command: CommandRequest) -> dict:
+    def mute_command(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         try:
-            matchers, duration, reason = parse_mute(argument)
+            matchers, duration, reason = parse_mute(argument, scope_keys(runtime.config.routing.receivers))
         except SilenceError as error:
             return render.render_mute_refused(str(error))
         silence = self.add(matchers, duration, reason, command.user_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config.issues import closest, format_loc
+from bot.config.issues import format_loc
 from bot.config.values import (
     channel_problem,
     check_schedule,
@@ -13,6 +13,7 @@ from bot.config.values import (
     timezone_problem,
     usergroup_problem,
 )
+from bot.domain.suggestions import closest
 
 
 @pytest.mark.parametrize(

@@ -163,6 +163,7 @@ def test_deliveries_takes_config_dir_like_the_other_commands(tmp_path: Path) -> 
     [
         (["silence", "expire", "999"], 1, "no silence 999"),
         (["silence", "add", "--match", "kubecost", "--for", "7d"], 2, "key=value"),
+        (["silence", "add", "--match", "acount=1", "--for", "7d"], 2, "unknown matcher key 'acount' (did you mean"),
         (["deliveries", "retry"], 2, "give delivery IDs or --all-failed"),
         (["deliveries", "retry", "999"], 1, "not failed or not found: 999"),
         (["test-routes", "missing.yaml"], 1, "missing.yaml: cannot read"),

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from bot.config.receivers import ReceiversConfig
 from bot.domain.silences import Silence, SilenceError, first_match, matches, parse_duration, parse_matchers
 from bot.render.silences import muted_digest_lines, render_mute_refused
-from bot.services.silencing import parse_mute
+from bot.services.silencing import parse_mute, scope_keys
 from bot.storage.database import Database
 from bot.storage.silences import SilenceStore
 
@@ -28,6 +29,31 @@ def test_matchers_parse_and_match_case_insensitively_with_wildcards() -> None:
 def test_bad_matchers_say_what_is_expected(bad: str) -> None:
     with pytest.raises(SilenceError, match="key"):
         parse_matchers(bad)
+
+
+def test_an_unknown_matcher_key_is_refused_naming_the_keys() -> None:
+    with pytest.raises(SilenceError) as refused:
+        parse_matchers("source=kubecost,acount=123", scope_keys(None))
+    message = str(refused.value)
+    assert message.startswith("unknown matcher key 'acount' (did you mean 'account'?); keys: source, kind, ")
+    assert "\n" not in message and "namespace" in message and "fields.scope" in message
+    with pytest.raises(SilenceError, match="unknown matcher key 'team'"):
+        parse_mute("team=payments for 7d", scope_keys(None))
+
+
+def test_a_webhooks_own_scope_names_are_matcher_keys() -> None:
+    receivers = ReceiversConfig.model_validate(
+        {
+            "webhooks": [
+                {"source": "kubecost", "channel": "#cost-alerts", "fields": {"text": "m", "scope": {"team": "l.t"}}}
+            ]
+        }
+    )
+    assert parse_matchers("source=kubecost,team=payments", scope_keys(receivers)) == {
+        "source": "kubecost",
+        "team": "payments",
+    }
+    assert parse_matchers("whatever=x") == {"whatever": "x"}  # no keys given: any well-formed key
 
 
 @pytest.mark.parametrize(
