@@ -172,6 +172,15 @@ class OpenRequestLine:
     amount_usd: float | None
     excerpt: str
     team_name: str | None = None  # the owning team, when owners.yaml names one
+    status_at: dt.datetime | None = None  # when it was taken or reassigned; None: when it was opened
+
+
+def status_since(line: OpenRequestLine) -> str:
+    """``Open since 2026-11-28``; ``Taken since 2026-11-30 (opened 2026-11-28)``: each status dated
+    from when it began, and the opening day kept when it differs (the list is oldest opened first)."""
+    since = line.status_at if line.status_at and line.status != "open" else line.opened_at
+    text = f"{STATUS_LABELS.get(line.status, line.status)} since {since:%Y-%m-%d}"
+    return text if since.date() == line.opened_at.date() else f"{text} (opened {line.opened_at:%Y-%m-%d})"
 
 
 def render_open_requests(title: str, lines: Sequence[OpenRequestLine], total: int | None = None) -> dict:
@@ -184,7 +193,7 @@ def render_open_requests(title: str, lines: Sequence[OpenRequestLine], total: in
         owner = f"{line.team_name} ({line.persona_name})" if line.team_name else line.persona_name
         rows.append(
             f"• <{line.link}|#{line.request_id}> {line.topic_name} → {owner}"
-            f" · {STATUS_LABELS.get(line.status, line.status)} since {line.opened_at:%Y-%m-%d}{amount}"
+            f" · {status_since(line)}{amount}"
             f" — {quote(line.excerpt, 120)}"
         )
     return message("\n".join(rows), _chunked_sections(rows))

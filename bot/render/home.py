@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from bot.config.models import BotConfig
 from bot.render.blocks import section
-from bot.render.commands import OpenRequestLine, render_personas
+from bot.render.commands import OpenRequestLine, render_personas, status_since
 from bot.render.replies import ACTION_RESOLVE, ACTION_TAKE, button
-from bot.render.text import STATUS_LABELS, Mentions, quote
+from bot.render.text import Mentions, quote
 
 
 def render_home(config: BotConfig, mentions: Mentions, my_requests: Sequence[OpenRequestLine]) -> dict:
@@ -23,8 +23,8 @@ def render_home(config: BotConfig, mentions: Mentions, my_requests: Sequence[Ope
     for line in my_requests[:15]:
         blocks.append(
             section(
-                f"<{line.link}|#{line.request_id}> *{line.topic_name}* · {STATUS_LABELS.get(line.status, line.status)}"
-                f" since {line.opened_at:%Y-%m-%d} — {quote(line.excerpt, 200)}"
+                f"<{line.link}|#{line.request_id}> *{line.topic_name}* · {status_since(line)}"
+                f" — {quote(line.excerpt, 200)}"
             )
         )
         value = line.request_ref

@@ -89,6 +89,7 @@ def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[OpenReques
             persona_name=names.name(row.primary_persona),
             status=row.status,
             opened_at=row.created_at,
+            status_at=row.status_at,
             amount_usd=row.amount_usd,
             excerpt=row.excerpt,
             team_name=names.name(team_mention_key(row.team)) if row.team else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -75,6 +76,16 @@ def test_open_lists_the_store_rows_in_the_order_given() -> None:
     listed = text_of(ask(service, "open"))
 
     assert listed.index("older one") < listed.index("newer one")
+
+
+def test_open_dates_a_taken_request_from_when_it_was_taken() -> None:
+    opened = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+    taken = request_view(1, status="acknowledged", created_at=opened, status_at=opened + dt.timedelta(days=3))
+    still_open = request_view(2, created_at=opened, status_at=opened)
+    listed = ask(Commands(holder(), FakeRequests([taken, still_open])), "open")["text"]
+
+    assert "Taken since 2026-11-30 (opened 2026-11-27)" in listed
+    assert "Open since 2026-11-27 —" in listed  # an open one: since it was opened, said once
 
 
 def test_open_for_an_unknown_persona_asks_instead_of_listing(service: Commands) -> None:

@@ -86,6 +86,13 @@ def test_home_lists_the_callers_open_requests() -> None:
     assert json.dumps(Home(holder(), requests).view_for("USTRANGER")).count("accrual question") == 0
 
 
+def test_home_dates_a_taken_request_from_when_it_was_taken() -> None:
+    taken = request_view(1, primary_persona="finance", status="acknowledged", status_at=NOW)
+    view = json.dumps(Home(holder({"UFIN": ("finance",)}), FakeRequests([taken])).view_for("UFIN"))
+
+    assert f"Taken since {NOW:%Y-%m-%d} (opened {taken.created_at:%Y-%m-%d})" in view
+
+
 def test_nudges_tag_the_accountable_persona_once_per_window() -> None:
     overdue = request_view(1, next_nudge_at=NOW - dt.timedelta(hours=1))
     not_yet = request_view(2, next_nudge_at=NOW + dt.timedelta(hours=1))
