@@ -145,17 +145,58 @@ class Settings:
         return self.webhook_secrets.get(source.lower().replace("_", "-"), Secret(""))
 
     def require(self, *names: str) -> None:
-        """Stop start-up with one line naming the first missing setting."""
-        values = {
-            "SLACK_BOT_TOKEN": self.bot_token,
-            "SLACK_SIGNING_SECRET": self.signing_secret,
-            "SLACK_APP_TOKEN": self.app_token,
-        }
+        """Stop start-up with one line naming the first missing setting, or a Slack token not of its kind."""
+        values = {**self._tokens(), "SLACK_SIGNING_SECRET": self.signing_secret}
         for name in names:
             if not values[name]:
                 raise SettingsError(f"missing setting: {name} must be set in the environment")
-        if self.app_token and "SLACK_APP_TOKEN" in names and not self.app_token.value.startswith("xapp-"):
-            raise SettingsError("malformed setting: SLACK_APP_TOKEN must be an app-level token (xapp-...)")
+        for name in names:
+            problem = token_problem(name, values[name].value)
+            if problem is not None:
+                raise SettingsError(f"malformed setting: {problem}")
+
+    def check_tokens(self) -> None:
+        """Stop with one line on a Slack token that is set but is not of its kind (check-config, which
+        runs where the tokens are rightly unset too)."""
+        self.require(*(name for name, token in self._tokens().items() if token))
+
+    def _tokens(self) -> dict[str, Secret]:
+        return {"SLACK_BOT_TOKEN": self.bot_token, "SLACK_APP_TOKEN": self.app_token}
+
+
+# A Slack token's prefix says its kind; an error may name the kind and prefix, never the token.
+# Token rotation prefixes an expiring token with "xoxe.".
+_TOKEN_KINDS = (
+    ("xoxe.xoxb-", "a bot token"),
+    ("xoxb-", "a bot token"),
+    ("xoxe.xoxp-", "a user token"),
+    ("xoxp-", "a user token"),
+    ("xapp-", "an app-level token"),
+    ("xoxe-", "a refresh token"),
+)
+# Setting -> (the kind it holds, what to set it to).
+_TOKEN_WANTED = {
+    "SLACK_BOT_TOKEN": ("a bot token", "the app's Bot User OAuth Token (xoxb-..., under OAuth & Permissions)"),
+    "SLACK_APP_TOKEN": ("an app-level token", "an app-level token (xapp-...)"),
+}
+
+
+def token_problem(name: str, value: str) -> str | None:
+    """Why ``value`` cannot be the Slack token ``name`` holds, in words that never show it; None if it can.
+
+    Only the prefix is checked, so tests and the demo run on fake tokens such as ``xoxb-test``."""
+    if name not in _TOKEN_WANTED or not value:
+        return None
+    kind, wanted = _TOKEN_WANTED[name]
+    if any(c.isspace() or c in "\"'`" for c in value):
+        return f"{name} has quotes or white space in it: set {wanted} alone, as Slack shows it"
+    prefix, found = next(((p, k) for p, k in _TOKEN_KINDS if value.startswith(p)), ("", None))
+    if found == kind:
+        return None
+    if found is None:
+        return f"{name} must be {wanted}"
+    home = next((f", which goes in {other}" for other, (k, _) in _TOKEN_WANTED.items() if k == found), "")
+    return f"{name} holds {found} ({prefix}...{home}); it must be {wanted}"
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int | None = None) -> int:

@@ -34,6 +34,11 @@ def run_check_config(args: argparse.Namespace) -> int:
     from bot.settings import Settings, SettingsError
 
     settings = Settings.from_env()
+    try:
+        settings.check_tokens()
+    except SettingsError as error:
+        print(f"finops-bot: {error}", file=sys.stderr)
+        return 1
     config_dir = locate_config_dir(args, settings)
     status = check_config(config_dir, sys.stdout, sys.stderr)
     if status == 0:

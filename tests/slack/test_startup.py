@@ -74,6 +74,37 @@ def test_socket_mode_needs_an_app_token():
         Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-wrong"}).require("SLACK_APP_TOKEN")
 
 
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("xoxp-1111-2222-secretpart", "SLACK_BOT_TOKEN holds a user token (xoxp-...); it must be the app's Bot User"),
+        ("xapp-1-A1-secretpart", "SLACK_BOT_TOKEN holds an app-level token (xapp-..., which goes in SLACK_APP_TOKEN)"),
+        ('"xoxb-1111-secretpart"', "SLACK_BOT_TOKEN has quotes or white space in it"),
+        ("xoxb-1111-secretpart\n", "SLACK_BOT_TOKEN has quotes or white space in it"),
+    ],
+)
+@pytest.mark.parametrize("command", ["serve", "check-config"])
+def test_a_bot_token_of_another_kind_stops_start_up_in_one_line(tmp_path, command, token, expected):
+    env = {
+        "SLACK_BOT_TOKEN": token,
+        "SLACK_SIGNING_SECRET": "signing-secret-value",
+        "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/missing.db",  # without the check, serve stops here instead
+    }
+    result = run_cli(command, env=env)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"finops-bot: malformed setting: {expected}")
+    assert "secretpart" not in result.stderr + result.stdout
+
+
+def test_fake_bot_tokens_of_the_right_kind_still_start() -> None:
+    # Only the prefix is checked: the tests and the demo run on tokens such as xoxb-test.
+    Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test"}).require("SLACK_BOT_TOKEN")
+    Settings.from_env({"SLACK_BOT_TOKEN": "xoxe.xoxb-1-rotating"}).check_tokens()  # token rotation's expiring one
+    Settings.from_env({}).check_tokens()  # check-config where no token is set: nothing to say
+
+
 def test_settings_never_show_secrets(caplog):
     settings = Settings.from_env(
         {"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "shh-secret", "SLACK_APP_TOKEN": "xapp-secret"}
