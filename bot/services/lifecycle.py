@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.deliveries import POST, UPDATE, NewDelivery
@@ -50,6 +51,7 @@ class Lifecycle:
                 False, "Only the people configured as closers can resolve requests or mark them as not FinOps."
             )
         now = self.clock()
+        matched = self.requests.matched_terms(request.id)  # the reply's "Matched:" line, kept in the update
         next_nudge = None
         if action == "reassign" and press.to_persona is not None:
             next_nudge = ack_window_end(runtime.config, request.primary_topic, press.to_persona, now)
@@ -60,7 +62,7 @@ class Lifecycle:
             now,
             to_persona=press.to_persona,
             next_nudge_at=next_nudge,
-            update_reply=lambda updated: updated_reply(runtime, updated, press.reply_ts),
+            update_reply=lambda updated: updated_reply(runtime, updated, press.reply_ts, matched),
         )
         if result.delivery_id is not None:
             self.notify(result.delivery_id)
@@ -91,7 +93,9 @@ def reassign_notice(names: SlackNames, request: RequestView, actor: str) -> NewD
     )
 
 
-def updated_reply(runtime: Runtime, request: RequestView, pressed_on: str | None) -> NewDelivery | None:
+def updated_reply(
+    runtime: Runtime, request: RequestView, pressed_on: str | None, matched_terms: Sequence[str] = ()
+) -> NewDelivery | None:
     # The press names the reply it came from; the stored reply_ts may lag
     # behind by the moment between Slack answering and the relay recording it.
     reply_ts = pressed_on or request.reply_ts
@@ -100,7 +104,7 @@ def updated_reply(runtime: Runtime, request: RequestView, pressed_on: str | None
     payload = routed_reply_payload(
         runtime,
         f"{request.channel_id}:{request.message_ts}",
-        decision_from_request(request),
+        decision_from_request(request, matched_terms),
         team=request.team,
         team_scope=request.team_scope,
         status=request.status,

@@ -97,6 +97,8 @@ class RequestChanges(Protocol):
 
     def find_by_message(self, workspace: str, channel_id: str, message_ts: str) -> RequestView | None: ...
 
+    def matched_terms(self, request_id: int) -> tuple[str, ...]: ...
+
     def apply_action(
         self,
         request_id: int,

@@ -56,8 +56,9 @@ def routed_reply_payload(
     return render.render_routed_reply(reply, mentions, runtime.config.personas.personas)
 
 
-def decision_from_request(request: RequestView) -> Decision:
-    """Rebuild the parts of a Decision a reply shows, from what the store kept."""
+def decision_from_request(request: RequestView, matched_terms: Sequence[str] = ()) -> Decision:
+    """Rebuild the parts of a Decision a reply shows, from what the store kept (the matched terms
+    are kept apart, with the request's 'routed' event)."""
     roles = request.personas or {}
     tags = [PersonaTag(request.primary_persona, "responsible")]
     for role in ("responsible", "fallback", "escalation"):
@@ -71,7 +72,7 @@ def decision_from_request(request: RequestView) -> Decision:
         informed=tuple(roles.get("informed", [])),
         accountable=tuple(roles.get("accountable", [])),
         topics=tuple(request.topics or ()),
-        matched_terms=(),
+        matched_terms=tuple(matched_terms),
         confidence=request.confidence or 0.0,
         amount_usd=request.amount_usd,
         explanation=request.explanation,

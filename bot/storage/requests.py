@@ -150,6 +150,11 @@ class RequestStore:
         delivery_id = enqueue_in(connection, sql, delivery, now, request_id)[0] if delivery else None
         return ActionResult(True, "done", step.message, changed, delivery_id)
 
+    def matched_terms(self, request_id: int) -> tuple[str, ...]:
+        """The terms the router matched when the request was routed (kept with its 'routed' event)."""
+        with self._db.read() as connection:
+            return _routed_terms(connection, request_id)
+
     def _add_feedback(
         self,
         connection: Connection,
@@ -159,12 +164,7 @@ class RequestStore:
         actor: str,
         now: dt.datetime,
     ) -> None:
-        detail_row = connection.execute(
-            select(request_events.c.detail)
-            .where(request_events.c.request_id == request.id, request_events.c.action == "routed")
-            .limit(1)
-        ).scalar()
-        matched_terms = list((detail_row or {}).get("matched_terms", []))
+        matched_terms = list(_routed_terms(connection, request.id))
         connection.execute(
             routing_feedback.insert().values(
                 request_id=request.id,
@@ -354,3 +354,12 @@ class RequestStore:
                 yield dict(row._mapping)
 
     # -- the weekly digest
+
+
+def _routed_terms(connection: Connection, request_id: int) -> tuple[str, ...]:
+    detail = connection.execute(
+        select(request_events.c.detail)
+        .where(request_events.c.request_id == request_id, request_events.c.action == "routed")
+        .limit(1)
+    ).scalar()
+    return tuple((detail or {}).get("matched_terms", []))

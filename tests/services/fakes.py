@@ -93,6 +93,7 @@ class FakeRequests:
         self.actions: list[tuple[int, str, str, str | None]] = []
         self.nudged: list[tuple[int, NewDelivery]] = []
         self.open_queries: list[tuple[tuple[str, ...] | None, int]] = []
+        self.terms: dict[int, tuple[str, ...]] = {}  # request id -> the terms it was routed on
         self._ids = itertools.count(100)
 
     # intake
@@ -122,6 +123,9 @@ class FakeRequests:
         return next(
             (r for r in self.requests.values() if (r.channel_id, r.message_ts) == (channel_id, message_ts)), None
         )
+
+    def matched_terms(self, request_id: int) -> tuple[str, ...]:
+        return self.terms.get(request_id, ())
 
     def apply_action(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 import urllib.request
 
@@ -227,6 +228,18 @@ def test_take_it_updates_the_reply_in_place_and_replays_are_harmless(harness):
     assert request.status == "acknowledged" and request.status_by == taker
     assert harness.sim.send_action(harness.bot.url, double_click).status == 200  # replay: no error, no change
     assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts).status == "acknowledged"
+
+
+def test_take_it_keeps_the_terms_the_reply_matched(harness):
+    ts = harness.post("our RI coverage dropped to 60% this month, who looks at it?")
+    reply = harness.reply_to(ts)
+    [matched] = re.findall(r"Matched: [^\"]*", all_text(reply))
+    assert press(harness, reply, ACTION_TAKE, harness.members["finance"]).status == 200
+    update = harness.sim.wait_for(
+        lambda c: c.method == "chat.update" and c.params.get("ts") == reply["ts"], timeout=15
+    )[0]
+    assert "Taken" in all_text(update.params)
+    assert re.findall(r"Matched: [^\"]*", all_text(update.params)) == [matched]
 
 
 def test_reassign_tags_the_new_persona_and_records_feedback(harness):

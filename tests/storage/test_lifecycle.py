@@ -29,6 +29,11 @@ def test_take_acknowledges_and_stops_nudges(storage: Storage, request_id: int) -
     assert storage.requests.due_nudges(at(days=3)) == []
 
 
+def test_the_terms_a_request_was_routed_on_are_kept_for_its_reply_updates(storage: Storage, request_id: int) -> None:
+    assert storage.requests.matched_terms(request_id) == ("bill", "jump")
+    assert storage.requests.matched_terms(request_id + 1000) == ()
+
+
 def test_a_replayed_take_is_ok_and_changes_nothing(storage: Storage, request_id: int) -> None:
     storage.requests.apply_action(request_id, "take", "U2", at(hours=1))
     replay = storage.requests.apply_action(request_id, "take", "U3", at(hours=2))
