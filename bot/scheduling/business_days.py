@@ -64,19 +64,6 @@ def reminder_date(
     return previous_business_day(day, calendar) if business_days else day
 
 
-def last_business_day_of_month(year: int, month: int, calendar: BusinessCalendar = WEEKDAYS) -> dt.date:
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return previous_business_day(following - dt.timedelta(days=1), calendar)
-
-
-def business_day_of_month(year: int, month: int, number: int, calendar: BusinessCalendar = WEEKDAYS) -> dt.date:
-    """BD+N: the Nth business day of the month (BD+1 is the first); past the month's last one, into the next."""
-    day = dt.date(year, month, 1)
-    while not calendar.is_business_day(day):
-        day += dt.timedelta(days=1)
-    return add_business_days(day, number - 1, calendar)
-
-
 def ack_deadline(
     created_at: dt.datetime, business_days: float, timezone: str, calendar: BusinessCalendar = WEEKDAYS
 ) -> dt.datetime:

@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 
 from bot.config.loader import load_config
-from bot.domain.calendars import business_calendar
+from bot.domain.calendars import WEEKDAYS, business_calendar
+from bot.domain.finance_dates import parse_finance_date
 from bot.scheduling.business_days import (
     ack_deadline,
     ack_window_end,
     add_business_days,
-    business_day_of_month,
-    last_business_day_of_month,
     previous_business_day,
 )
 from bot.scheduling.schedules import calendar_schedules
@@ -44,10 +43,11 @@ def test_a_friday_saturday_weekend() -> None:
 
 
 def test_finance_dates_follow_the_calendar() -> None:
-    assert last_business_day_of_month(2026, 5) == dt.date(2026, 5, 29)  # 31st is a Sunday
-    assert last_business_day_of_month(2026, 12, US) == dt.date(2026, 12, 31)
-    assert business_day_of_month(2026, 6, 3) == dt.date(2026, 6, 3)
-    assert business_day_of_month(2026, 1, 3, US) == dt.date(2026, 1, 6)  # 1st is New Year's Day, 3rd-4th a weekend
+    last, third = parse_finance_date("last-business-day"), parse_finance_date("business-day 3")
+    assert last.date_in(2026, 5, WEEKDAYS) == dt.date(2026, 5, 29)  # 31st is a Sunday
+    assert last.date_in(2026, 12, US) == dt.date(2026, 12, 31)
+    assert third.date_in(2026, 6, WEEKDAYS) == dt.date(2026, 6, 3)
+    assert third.date_in(2026, 1, US) == dt.date(2026, 1, 6)  # 1st is New Year's Day, 3rd-4th a weekend
 
 
 def test_the_acknowledgement_window_skips_the_owners_holiday(tmp_path: Path) -> None:
