@@ -10,6 +10,7 @@ import sys
 from bot.cli.common import add_config_dir, config_dir
 from bot.cli.storage import _database_option, _engine, _guarded, _require_current
 from bot.domain.silences import Silence, SilenceError, format_matchers, parse_duration, parse_matchers
+from bot.render.silences import plain_time, silence_state
 from bot.services.silencing import scope_keys
 from bot.storage.database import Database
 from bot.storage.silences import SilenceStore
@@ -75,7 +76,7 @@ def run_add(args: argparse.Namespace) -> int:
         return 2
     now = dt.datetime.now(dt.UTC)
     silence = _store(args).add(matchers, now + duration, args.reason, _actor(args), now)
-    print(f"silence {silence.id}: {format_matchers(matchers)} until {silence.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(f"silence {silence.id}: {format_matchers(matchers)} until {plain_time(silence.expires_at)}")
     return 0
 
 
@@ -100,11 +101,6 @@ def run_expire(args: argparse.Namespace) -> int:
 
 
 def line(silence: Silence, now: dt.datetime) -> str:
-    if silence.expired_at is not None:
-        state = f"ended {silence.expired_at:%Y-%m-%d %H:%M} UTC by {silence.expired_by}"
-    elif silence.expires_at <= now:
-        state = f"ended {silence.expires_at:%Y-%m-%d %H:%M} UTC"
-    else:
-        state = f"active until {silence.expires_at:%Y-%m-%d %H:%M} UTC"
+    state = silence_state(silence, now, plain_time, lambda who: who or "someone")
     reason = f"  reason: {silence.reason}" if silence.reason else ""
     return f"{silence.id}\t{silence.label}\t{state}\tby {silence.created_by}\t{silence.muted} muted{reason}"

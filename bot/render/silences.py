@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.domain.silences import MutedCount, Silence
 from bot.render.blocks import Block, clip_escaped, context, header, section
@@ -13,16 +13,36 @@ MUTE_CHOICES = (("1 day", "1d"), ("7 days", "7d"), ("30 days", "30d"))
 
 
 def when(moment: dt.datetime) -> str:
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{plain_time(moment)}>"
+
+
+def plain_time(moment: dt.datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _who(actor: str | None) -> str:
+    if not actor:
+        return "someone"
+    return f"<@{actor}>" if actor[:1] in "UW" and actor.isalnum() else clip_escaped(actor, 64)
+
+
+def silence_state(
+    silence: Silence,
+    now: dt.datetime,
+    moment: Callable[[dt.datetime], str] = when,
+    actor: Callable[[str | None], str] = _who,
+) -> str:
+    """Where a silence stands: ``until …``, ``ended …`` or ``ended early … by …``; ``moment`` and ``actor``
+    lay out a time and a person (Slack markup by default; the CLI passes plain text)."""
+    if silence.expired_at is not None:
+        return f"ended early {moment(silence.expired_at)} by {actor(silence.expired_by)}"
+    if silence.expires_at <= now:
+        return f"ended {moment(silence.expires_at)}"
+    return f"until {moment(silence.expires_at)}"
 
 
 def silence_line(silence: Silence, now: dt.datetime) -> str:
-    if silence.expired_at is not None:
-        state = f"ended early {when(silence.expired_at)} by {_who(silence.expired_by)}"
-    elif silence.expires_at <= now:
-        state = f"ended {when(silence.expires_at)}"
-    else:
-        state = f"until {when(silence.expires_at)}"
+    state = silence_state(silence, now)
     reason = f" — “{clip_escaped(silence.reason, 200)}”" if silence.reason else ""
     return (
         f"*#{silence.id}* `{clip_escaped(silence.label, 200)}` {state}, set by {_who(silence.created_by)}{reason}"
@@ -88,9 +108,3 @@ def muted_digest_lines(counts: Sequence[MutedCount]) -> list[Block]:
         for c in counts[:10]
     ]
     return [section(f":mute: *Muted this week:* {total} alert{'s' if total != 1 else ''}\n" + "\n".join(lines))]
-
-
-def _who(actor: str | None) -> str:
-    if not actor:
-        return "someone"
-    return f"<@{actor}>" if actor[:1] in "UW" and actor.isalnum() else clip_escaped(actor, 64)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
+from bot.cli.silences import line as cli_line
 from bot.config.receivers import ReceiversConfig
 from bot.domain.silences import Silence, SilenceError, first_match, matches, parse_duration, parse_matchers
-from bot.render.silences import muted_digest_lines, render_mute_refused
+from bot.render.silences import muted_digest_lines, render_mute_refused, silence_line
 from bot.services.silencing import parse_mute, scope_keys
 from bot.storage.database import Database
 from bot.storage.silences import SilenceStore
@@ -93,6 +95,21 @@ def test_a_refused_mute_shows_its_placeholders_in_slack() -> None:
     answer = render_mute_refused(str(refused.value))
     for text in (answer["text"], answer["blocks"][0]["text"]["text"]):
         assert "for &lt;duration&gt;" in text and "<" not in text and ">" not in text
+
+
+@pytest.mark.parametrize(
+    ("ends", "expired_at", "words"),
+    [
+        (NOW + dt.timedelta(hours=1), None, "until 2026-12-01 10:00 UTC"),
+        (NOW - dt.timedelta(hours=1), None, "ended 2026-12-01 08:00 UTC"),
+        (NOW + dt.timedelta(hours=1), NOW, "ended early 2026-12-01 09:00 UTC by bob"),
+    ],
+)
+def test_the_cli_and_slack_say_alike_where_a_silence_stands(ends, expired_at, words) -> None:
+    silence = Silence(3, {"source": "x"}, "", "alice", NOW, ends, expired_at=expired_at, expired_by="bob")
+    slack = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", silence_line(silence, NOW))  # Slack's fallback text
+    assert words in slack
+    assert words in cli_line(silence, NOW).split("\t")
 
 
 def test_a_silence_ends_on_time_or_when_expired() -> None:
