@@ -7,10 +7,10 @@
    rotated, median of the rounds): `route --jsonl`'s code path and a plain
    substring scan over the same number of keywords (lower-cased text,
    `keyword in text` per keyword), both parsing JSON in and writing JSON out,
-   on two workloads: the realistic mix (short human text, alert payloads in
-   text / attachments / blocks / JSON code blocks; lines may repeat) and
-   unique messages (``bench/router_workload.py``: every line different, long
-   JSON payloads included, so no input-keyed cache helps). With ``--baseline``
+   on two workloads, both from ``bench/router_workload.py``: the realistic mix
+   (people's messages, alert payloads in text / attachments / blocks / JSON
+   code blocks; lines may repeat) and unique messages (every line different,
+   long JSON payloads included, so no input-keyed cache helps). With ``--baseline``
    (or BENCH_BASELINE) the router of that source tree (a `git worktree` of the
    commit before) runs in the same rounds; each is also run with 50 teams in
    owners.yaml. Ratios are medians of each round's ratio; CPU is the worker's
@@ -45,153 +45,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.machine import describe, machine_facts  # noqa: E402
-from bench.router_workload import fifty_teams, unique_messages  # noqa: E402
+from bench.router_workload import fifty_teams, mixed_messages, unique_messages  # noqa: E402
 from bot.cli.routing import route_jsonl  # noqa: E402
 from bot.config.loader import load_config  # noqa: E402
 from bot.config.models import BotConfig, Owners, Topic  # noqa: E402
 from bot.routing.matcher import split_boost  # noqa: E402
 from bot.routing.router import Router  # noqa: E402
-
-HUMAN = [
-    "found ~{n} unattached EBS volumes in {region}, ok to delete them? roughly ${k}k/mo",
-    "who owns the RI coverage for {team}? utilization dropped to {p}% after the migration",
-    "Our AWS EDP renewal is in {month}; who leads the negotiation? we're at ${m}M/yr",
-    "can we get a cost dashboard for the {team} squad with their own accounts?",
-    "GuardDuty went from ${k}k to ${k2}k/mo after enabling all regions, expected?",
-    "why is our AWS bill up {p}% this month?",
-    "I reserved conference room {n} for the retro",
-    "Happy birthday {name}!!! 🎂",
-    "deploying {team}-api v{n} to prod now",
-    "tag me on the PR for the {team} login page",
-    "Kubernetes 1.{n} upgrade on staging at 14:00 UTC",
-    "Can we capitalize the {team} migration labor or is it all opex?",
-]
-REGIONS = ["us-east-1", "eu-west-1", "ap-south-1", "us-west-2"]
-TEAMS = ["payments", "search", "ml", "checkout", "data"]
-NAMES = ["Priya", "Sam", "Ana", "Kenji"]
-MONTHS = ["Feb", "March", "June", "Oct"]
-
-
-def _human(rng: random.Random) -> dict:
-    text = rng.choice(HUMAN).format(
-        n=rng.randint(2, 400),
-        region=rng.choice(REGIONS),
-        k=rng.randint(1, 20),
-        k2=rng.randint(21, 40),
-        p=rng.randint(5, 95),
-        team=rng.choice(TEAMS),
-        month=rng.choice(MONTHS),
-        m=rng.randint(1, 9),
-        name=rng.choice(NAMES),
-    )
-    return {"type": "message", "user": "U0123", "text": text}
-
-
-def _anomaly_eventbridge(rng: random.Random) -> dict:
-    impact = round(rng.uniform(100, 9000), 2)
-    detail = {
-        "version": "0",
-        "id": f"{rng.getrandbits(64):016x}",
-        "source": "aws.ce",
-        "detail-type": "Anomaly Detected",
-        "account": "123456789012",
-        "region": "us-east-1",
-        "time": "2025-06-14T06:12:09Z",
-        "detail": {
-            "accountName": "acme",
-            "anomalyId": f"{rng.getrandbits(64):016x}",
-            "anomalyScore": {"currentScore": 0.5, "maxScore": 0.6},
-            "dimensionValue": "Amazon CloudWatch",
-            "impact": {
-                "maxImpact": impact / 3,
-                "totalActualSpend": impact * 1.4,
-                "totalExpectedSpend": impact * 0.4,
-                "totalImpact": impact,
-                "totalImpactPercentage": 250.0,
-            },
-            "rootCauses": [
-                {
-                    "linkedAccount": "456789012345",
-                    "region": rng.choice(REGIONS),
-                    "service": "Amazon CloudWatch",
-                    "usageType": "EU-CW:MetricMonitorUsage",
-                    "impact": {"contribution": impact * 0.9},
-                }
-            ],
-            "monitorName": "AWS-Services-All",
-            "anomalyDetailsLink": "https://console.aws.amazon.com/cost-management/home#/anomaly-detection/x",
-        },
-    }
-    return {
-        "type": "message",
-        "bot_id": "B1",
-        "text": "EventBridge relay\n```\n" + json.dumps(detail, indent=2) + "\n```",
-    }
-
-
-def _budget_sns(rng: random.Random) -> dict:
-    actual = rng.randint(20_000, 90_000)
-    text = (
-        f"*AWS Budgets: team-{rng.choice(TEAMS)} has exceeded your alert threshold*\nAWS Budget Notification\n"
-        "Dear AWS Customer,\n\nYou requested that we alert you when the ACTUAL Cost associated with your budget "
-        f"is greater than ${actual - 1000:,}.00 for the current month. The ACTUAL Cost associated with this budget "
-        f"is ${actual:,}.55. You can find additional details below.\n\nBudget Name: team\nBudget Type: Cost\n"
-        f"Budgeted Amount: ${actual + 5000:,}.00\nAlert Type: ACTUAL\nAlert Threshold: &gt; ${actual - 1000:,}.00\n"
-        f"ACTUAL Amount: ${actual:,}.55\n\n[1] https://console.aws.amazon.com/billing/home#/budgets"
-    )
-    return {"type": "message", "bot_id": "B2", "text": text}
-
-
-def _chatbot_attachment(rng: random.Random) -> dict:
-    impact = f"${rng.randint(500, 9000):,}.{rng.randint(10, 99)}"
-    return {
-        "type": "message",
-        "bot_id": "B3",
-        "text": f"AWS Cost Anomaly Detection Alert | Total impact: {impact}",
-        "attachments": [
-            {
-                "fallback": f"AWS Cost Anomaly Detection Alert | Total impact: {impact}",
-                "title": "AWS Cost Anomaly Detection Alert | Account: 123456789012",
-                "title_link": "https://console.aws.amazon.com/cost-management/home#/anomaly-detection/monitors/1",
-                "fields": [
-                    {"title": "Monitor", "value": "AWS-Services-All", "short": True},
-                    {"title": "Total impact", "value": impact, "short": True},
-                    {"title": "Expected spend", "value": "$2,581.71", "short": True},
-                    {
-                        "title": "Top root cause",
-                        "value": "Service: Amazon EC2\nRegion: us-east-1\nUsage type: BoxUsage",
-                        "short": False,
-                    },
-                ],
-            }
-        ],
-    }
-
-
-def _kubecost_blocks(rng: random.Random) -> dict:
-    return {
-        "type": "message",
-        "bot_id": "B4",
-        "text": "Kubecost alert",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": "Kubecost Budget alert"}},
-            {
-                "type": "section",
-                "fields": [
-                    {"type": "mrkdwn", "text": f"*Namespace:* {rng.choice(TEAMS)}"},
-                    {"type": "mrkdwn", "text": f"*Current spend:* ${rng.randint(500, 3000)}.18"},
-                    {"type": "mrkdwn", "text": "*Threshold:* $500.00"},
-                ],
-            },
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": "<http://kubecost.local/x|Details>"}]},
-        ],
-    }
-
-
-def make_messages(count: int, seed: int = 7) -> list[str]:
-    rng = random.Random(seed)
-    makers = [_human] * 6 + [_anomaly_eventbridge, _budget_sns, _chatbot_attachment, _kubecost_blocks]
-    return [json.dumps(rng.choice(makers)(rng), ensure_ascii=False) for _ in range(count)]
 
 
 def shipped_keywords(config: BotConfig) -> list[str]:
@@ -354,7 +213,7 @@ def main() -> int:
         (teams_dir / "owners.yaml").write_text(yaml.safe_dump(owners, sort_keys=False), encoding="utf-8")
         keywords_path = scratch / "keywords.json"
         keywords_path.write_text(json.dumps(keywords), encoding="utf-8")
-        mixed = make_messages(args.messages)
+        mixed = mixed_messages(args.messages)
         unique = unique_messages(args.unique, seed=5, accounts=accounts)
         assert len(set(unique)) == len(unique)
         paths = [scratch / "mixed.jsonl", scratch / "unique.jsonl"]

@@ -1,11 +1,15 @@
-"""Unique messages for the router benchmark: every line different, long JSON alert payloads included.
+"""The router benchmarks' messages: the realistic mix, and unique messages with long JSON payloads.
 
-Half are people's messages (requests, several asks, typos and chat shorthand,
-Spanish and German, chatter), each with its own number; half are alerts with
-random ids: AWS Cost Anomaly Detection as EventBridge JSON and as an AWS
-Chatbot attachment, AWS Budgets e-mail text, Kubecost blocks, GCP budget
-Pub/Sub JSON and Azure common-alert-schema JSON. No line repeats, so no cache
-keyed on the input can stand in for routing.
+``unique_messages``: half are people's messages (requests, several asks, typos
+and chat shorthand, Spanish and German, chatter), each with its own number;
+half are alerts with random ids: AWS Cost Anomaly Detection as EventBridge JSON
+and as an AWS Chatbot attachment, AWS Budgets e-mail text, Kubecost blocks, GCP
+budget Pub/Sub JSON and Azure common-alert-schema JSON. No line repeats, so no
+cache keyed on the input can stand in for routing.
+
+``mixed_messages``: the same makers, 60% people and 40% the four alert layouts
+seen most in Slack (no GCP or Azure JSON), numbered from a small range, so
+people's lines repeat as they do in a real channel.
 
 ``fifty_teams`` is an owners.yaml of 50 teams whose accounts, namespaces, tags,
 budgets and name globs the alerts name (some of them, as in real traffic).
@@ -266,7 +270,8 @@ def kubecost_blocks(rng, i, accounts):
     }
 
 
-MAKERS = [human] * 6 + [anomaly_eventbridge, budget_sns, chatbot_attachment, kubecost_blocks, gcp_budget, azure_budget]
+MIX = [human] * 6 + [anomaly_eventbridge, budget_sns, chatbot_attachment, kubecost_blocks]
+MAKERS = [*MIX, gcp_budget, azure_budget]
 
 
 def unique_messages(count, seed=5, accounts=()):
@@ -275,6 +280,12 @@ def unique_messages(count, seed=5, accounts=()):
     lines = [json.dumps(rng.choice(MAKERS)(rng, i, accounts), ensure_ascii=False) for i in range(count)]
     assert len(set(lines)) == len(lines)
     return lines
+
+
+def mixed_messages(count, seed=7, numbers=20):
+    """The realistic mix: ``MIX``'s makers, each message numbered from ``range(numbers)``; lines may repeat."""
+    rng = random.Random(seed)
+    return [json.dumps(rng.choice(MIX)(rng, rng.randrange(numbers), []), ensure_ascii=False) for _ in range(count)]
 
 
 def fifty_teams(seed: int = 50) -> tuple[dict, list[str]]:
