@@ -21,6 +21,17 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+def serve_env(tmp_path, database: str = "x.db", **overrides: str) -> dict[str, str]:
+    """What `serve` needs, fake secrets included; ``overrides`` replace any of it."""
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-secret-value",
+        "SLACK_SIGNING_SECRET": "signing-secret-value",
+        "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/{database}",
+        **overrides,
+    }
+
+
 def test_missing_setting_stops_serve_with_one_line_naming_it(tmp_path):
     result = run_cli(
         "serve", env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
@@ -37,15 +48,7 @@ def test_bad_config_stops_serve_and_names_file_line_and_key(tmp_path):
         )
 
     config_dir = copy_config(tmp_path, misspell)
-    result = run_cli(
-        "serve",
-        env={
-            "SLACK_BOT_TOKEN": "xoxb-secret-value",
-            "SLACK_SIGNING_SECRET": "signing-secret-value",
-            "FINOPS_CONFIG_DIR": str(config_dir),
-            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-        },
-    )
+    result = run_cli("serve", env=serve_env(tmp_path, FINOPS_CONFIG_DIR=str(config_dir)))
     assert result.returncode == 1
     assert "routing.yaml:" in result.stderr and "fallback_persona" in result.stderr
     assert "did you mean 'finops-practitioner'" in result.stderr
@@ -54,15 +57,7 @@ def test_bad_config_stops_serve_and_names_file_line_and_key(tmp_path):
 
 def test_outdated_schema_stops_serve_and_says_what_to_run(tmp_path):
     make_engine(f"sqlite:///{tmp_path}/empty.db").dispose()
-    result = run_cli(
-        "serve",
-        env={
-            "SLACK_BOT_TOKEN": "xoxb-secret-value",
-            "SLACK_SIGNING_SECRET": "signing-secret-value",
-            "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG),
-            "DATABASE_URL": f"sqlite:///{tmp_path}/empty.db",
-        },
-    )
+    result = run_cli("serve", env=serve_env(tmp_path, "empty.db"))
     assert result.returncode == 1
     assert "run `finops-bot db upgrade`" in result.stderr
 
@@ -85,13 +80,8 @@ def test_socket_mode_needs_an_app_token():
 )
 @pytest.mark.parametrize("command", ["serve", "check-config"])
 def test_a_bot_token_of_another_kind_stops_start_up_in_one_line(tmp_path, command, token, expected):
-    env = {
-        "SLACK_BOT_TOKEN": token,
-        "SLACK_SIGNING_SECRET": "signing-secret-value",
-        "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/missing.db",  # without the check, serve stops here instead
-    }
-    result = run_cli(command, env=env)
+    # The database does not exist: without the check, serve would stop there instead.
+    result = run_cli(command, env=serve_env(tmp_path, "missing.db", SLACK_BOT_TOKEN=token))
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert line.startswith(f"finops-bot: malformed setting: {expected}")
