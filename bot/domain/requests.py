@@ -54,9 +54,20 @@ class NewRequest:
     confidence: float | None = None
     fingerprint: str | None = None  # same alert again -> linked, not re-tagged
     matched_terms: Sequence[str] = ()  # kept with the 'routed' event, for routing feedback
+    # The amount as the message stated it ("€950,000"), when the reply shows more than its USD figure;
+    # kept with the 'routed' event, so a reply rebuilt after a press shows it again.
+    amount_stated: str | None = None
     next_nudge_at: dt.datetime | None = None
     team: str | None = None  # the owners.yaml team owning the alert's scope
     team_scope: str | None = None  # the scope that matched: "account 111122223333"
+
+
+@dataclass(frozen=True)
+class RoutedDetail:
+    """What a request's 'routed' event keeps beside the row: the reply's "Matched:" terms and stated amount."""
+
+    matched_terms: tuple[str, ...] = ()
+    amount_stated: str | None = None  # None: stated in USD as shown, no amount, or routed before it was kept
 
 
 @dataclass(frozen=True)

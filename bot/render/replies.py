@@ -57,6 +57,14 @@ class RoutedReply:
     repeat_count: int = 0
 
 
+def shown_stated_amount(amount_stated: str | None, amount_usd: float | None) -> str | None:
+    """The amount as stated when the reply shows it; None when it reads exactly as the USD figure
+    (then the USD figure alone is shown)."""
+    if not amount_stated or (amount_usd is not None and amount_stated == format_usd(amount_usd)):
+        return None
+    return amount_stated
+
+
 def render_routed_reply(reply: RoutedReply, mentions: Mentions, personas: Sequence[Persona]) -> dict:
     consulted = reply.consulted
     if reply.team and reply.team_tagged:
@@ -87,15 +95,14 @@ def render_routed_reply(reply: RoutedReply, mentions: Mentions, personas: Sequen
     if consulted:
         lines.append("Consulted: " + ", ".join(mentions.name(p) for p in consulted))
     details = []
-    if reply.amount_stated and not (
-        reply.amount_usd is not None and reply.amount_stated == format_usd(reply.amount_usd)
-    ):
+    stated = shown_stated_amount(reply.amount_stated, reply.amount_usd)
+    if stated:
         usd = (
             f" (≈ {format_usd(reply.amount_usd)})"
-            if reply.amount_usd is not None and not reply.amount_stated.startswith("$")
+            if reply.amount_usd is not None and not stated.startswith("$")
             else ""
         )
-        details.append(f"Amount: *{quote(reply.amount_stated, 40)}*{usd}")
+        details.append(f"Amount: *{quote(stated, 40)}*{usd}")
     elif reply.amount_usd is not None:
         details.append(f"Amount: *{format_usd(reply.amount_usd)}*")
     if reply.matched_terms:

@@ -27,7 +27,7 @@ from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
-from bot.services.views import roles_of, routed_reply_payload
+from bot.services.views import roles_of, routed_reply_payload, stated_amount
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,7 @@ class AlertIntake:
             confidence=decision.confidence,
             fingerprint=alert.fingerprint(),
             matched_terms=list(decision.matched_terms),
+            amount_stated=stated_amount(decision),
             next_nudge_at=ack_window_end(runtime.config, primary_topic, primary, now),
             team=decision.team_id,
             team_scope=decision.team.scope if decision.team else None,

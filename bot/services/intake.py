@@ -18,7 +18,7 @@ from bot.scheduling.business_days import ack_window_end
 from bot.services.ports import Clock, HeldRecords, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
-from bot.services.views import roles_of, routed_reply_payload
+from bot.services.views import roles_of, routed_reply_payload, stated_amount
 
 EXCERPT_CHARS = 500
 SOURCE_NAME_CHARS = 255  # routed_requests.source_name and request_events.actor
@@ -185,6 +185,7 @@ def new_request(
         confidence=decision.confidence,
         fingerprint=alert_fingerprint(source_id, text) if message.bot_id else None,
         matched_terms=list(decision.matched_terms),
+        amount_stated=stated_amount(decision),
         next_nudge_at=ack_window_end(runtime.config, primary_topic, primary, now),
         team=decision.team_id,
         team_scope=decision.team.scope if decision.team else None,

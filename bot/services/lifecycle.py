@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.deliveries import POST, UPDATE, NewDelivery
 from bot.domain.inputs import ActionPress
-from bot.domain.requests import RequestView
+from bot.domain.requests import RequestView, RoutedDetail
 from bot.render import replies as render
 from bot.render.alerts import ALERT_TS_PREFIX, stored_alert_blocks, with_alert
 from bot.render.blocks import posted_ts
@@ -18,6 +17,7 @@ from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.views import decision_from_request, routed_reply_payload
 
 CLOSING_ACTIONS = frozenset({"resolve", "not_a_request"})
+NOTHING_KEPT = RoutedDetail()  # a reply rebuilt without its terms and stated amount
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Lifecycle:
                 False, "Only the people configured as closers can resolve requests or mark them as not FinOps."
             )
         now = self.clock()
-        matched = self.requests.matched_terms(request.id)  # the reply's "Matched:" line, kept in the update
+        routed = self.requests.routed_detail(request.id)  # the reply's "Matched:" terms and stated amount
         next_nudge = None
         if action == "reassign" and press.to_persona is not None:
             next_nudge = ack_window_end(runtime.config, request.primary_topic, press.to_persona, now)
@@ -62,7 +62,7 @@ class Lifecycle:
             now,
             to_persona=press.to_persona,
             next_nudge_at=next_nudge,
-            update_reply=lambda updated: updated_reply(runtime, updated, press.reply_ts, matched),
+            update_reply=lambda updated: updated_reply(runtime, updated, press.reply_ts, routed),
         )
         if result.delivery_id is not None:
             self.notify(result.delivery_id)
@@ -94,7 +94,7 @@ def reassign_notice(names: SlackNames, request: RequestView, actor: str) -> NewD
 
 
 def updated_reply(
-    runtime: Runtime, request: RequestView, pressed_on: str | None, matched_terms: Sequence[str] = ()
+    runtime: Runtime, request: RequestView, pressed_on: str | None, routed: RoutedDetail = NOTHING_KEPT
 ) -> NewDelivery | None:
     # The press names the reply it came from; the stored reply_ts may lag
     # behind by the moment between Slack answering and the relay recording it.
@@ -104,9 +104,10 @@ def updated_reply(
     payload = routed_reply_payload(
         runtime,
         f"{request.channel_id}:{request.message_ts}",
-        decision_from_request(request, matched_terms),
+        decision_from_request(request, routed.matched_terms),
         team=request.team,
         team_scope=request.team_scope,
+        amount_stated=routed.amount_stated,
         status=request.status,
         status_by=request.status_by,
         status_at=request.status_at,

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery, RepeatFactory
 from bot.domain.inputs import IncomingMessage
-from bot.domain.requests import Action, ActionResult, NewRequest, RecordResult, RequestView
+from bot.domain.requests import Action, ActionResult, NewRequest, RecordResult, RequestView, RoutedDetail
 from bot.render.text import Mentions
 
 Clock = Callable[[], dt.datetime]
@@ -97,7 +97,7 @@ class RequestChanges(Protocol):
 
     def find_by_message(self, workspace: str, channel_id: str, message_ts: str) -> RequestView | None: ...
 
-    def matched_terms(self, request_id: int) -> tuple[str, ...]: ...
+    def routed_detail(self, request_id: int) -> RoutedDetail: ...
 
     def apply_action(
         self,

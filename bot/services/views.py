@@ -20,11 +20,13 @@ def routed_reply_payload(
     decision: Decision,
     team: str | None = None,
     team_scope: str | None = None,
+    amount_stated: str | None = None,
     **status: Any,
 ) -> dict:
     """The thread reply. The owning team (the decision's, or ``team`` as stored) is
     tagged instead of the responsible personas, who are then consulted; a team
-    Slack cannot reach leaves the personas tagged."""
+    Slack cannot reach leaves the personas tagged. ``amount_stated``: the amount as
+    stated, as stored, for a decision rebuilt without its ``Money``."""
     mentions = runtime.names.mentions
     responsible = tuple(t.persona for t in decision.tags if t.role in ("responsible", "fallback"))
     escalated = tuple(t.persona for t in decision.tags if t.role == "escalation")
@@ -50,10 +52,17 @@ def routed_reply_payload(
         team=team_key,
         team_scope=team_scope,
         team_tagged=team_reached,
-        amount_stated=decision.amount.stated() if decision.amount is not None else None,
+        amount_stated=decision.amount.stated() if decision.amount is not None else amount_stated,
         **status,
     )
     return render.render_routed_reply(reply, mentions, runtime.config.personas.personas)
+
+
+def stated_amount(decision: Decision) -> str | None:
+    """The amount as the message stated it, when the reply shows it beside (or instead of) its USD
+    figure: what a request keeps so that the reply, rebuilt after a press, reads the same."""
+    stated = decision.amount.stated() if decision.amount is not None else None
+    return render.shown_stated_amount(stated, decision.amount_usd)
 
 
 def decision_from_request(request: RequestView, matched_terms: Sequence[str] = ()) -> Decision:

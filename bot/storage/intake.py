@@ -95,7 +95,7 @@ def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
 
 def _routed_event_row(raw: BatchSql, pending: PendingRecord, request_id: int) -> tuple:
     """``_routed_event`` as a row of ``batch_sql.EVENT_COLUMNS``."""
-    detail = {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)}
+    detail = _routed_detail(pending)
     return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), pack_json(detail))
 
 
@@ -107,8 +107,18 @@ def _routed_event(pending: PendingRecord, request_id: int) -> dict[str, Any]:
         "to_status": OPEN,
         "actor": pending.request.source_name,
         "at": pending.now,
-        "detail": {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)},
+        "detail": _routed_detail(pending),
     }
+
+
+def _routed_detail(pending: PendingRecord) -> dict[str, Any]:
+    """The 'routed' event's detail (``RequestStore.routed_detail`` reads it back): the amount as stated
+    only when there is one to keep, so most events carry no extra bytes."""
+    request = pending.request
+    detail: dict[str, Any] = {"event_id": pending.event_id, "matched_terms": list(request.matched_terms)}
+    if request.amount_stated:
+        detail["amount_stated"] = request.amount_stated
+    return detail
 
 
 class IntakeStore:

@@ -18,7 +18,7 @@ from bot.domain import lifecycle
 from bot.domain.clock import as_utc
 from bot.domain.deliveries import NewDelivery
 from bot.domain.feedback import FeedbackRow
-from bot.domain.requests import AWAITING_ACK, UNCLOSED, Action, ActionResult, RequestView
+from bot.domain.requests import AWAITING_ACK, UNCLOSED, Action, ActionResult, RequestView, RoutedDetail
 from bot.storage.database import Database, Statements, view
 from bot.storage.models import request_events, routed_requests, routing_feedback
 from bot.storage.outbox import enqueue_in
@@ -150,10 +150,11 @@ class RequestStore:
         delivery_id = enqueue_in(connection, sql, delivery, now, request_id)[0] if delivery else None
         return ActionResult(True, "done", step.message, changed, delivery_id)
 
-    def matched_terms(self, request_id: int) -> tuple[str, ...]:
-        """The terms the router matched when the request was routed (kept with its 'routed' event)."""
+    def routed_detail(self, request_id: int) -> RoutedDetail:
+        """What the reply showed beside the row (kept with the request's 'routed' event): the terms the
+        router matched and the amount as stated; empty for an unknown request."""
         with self._db.read() as connection:
-            return _routed_terms(connection, request_id)
+            return _routed_detail(connection, request_id)
 
     def _add_feedback(
         self,
@@ -164,7 +165,7 @@ class RequestStore:
         actor: str,
         now: dt.datetime,
     ) -> None:
-        matched_terms = list(_routed_terms(connection, request.id))
+        matched_terms = list(_routed_detail(connection, request.id).matched_terms)
         connection.execute(
             routing_feedback.insert().values(
                 request_id=request.id,
@@ -356,10 +357,14 @@ class RequestStore:
     # -- the weekly digest
 
 
-def _routed_terms(connection: Connection, request_id: int) -> tuple[str, ...]:
-    detail = connection.execute(
-        select(request_events.c.detail)
-        .where(request_events.c.request_id == request_id, request_events.c.action == "routed")
-        .limit(1)
-    ).scalar()
-    return tuple((detail or {}).get("matched_terms", []))
+def _routed_detail(connection: Connection, request_id: int) -> RoutedDetail:
+    detail = (
+        connection.execute(
+            select(request_events.c.detail)
+            .where(request_events.c.request_id == request_id, request_events.c.action == "routed")
+            .limit(1)
+        ).scalar()
+        or {}
+    )
+    # Events routed before the stated amount was kept have no "amount_stated": the reply shows USD only.
+    return RoutedDetail(tuple(detail.get("matched_terms", [])), detail.get("amount_stated") or None)

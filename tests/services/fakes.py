@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.config.models import BotConfig
 from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery
-from bot.domain.requests import ActionResult, NewRequest, RecordResult, RequestView
+from bot.domain.requests import ActionResult, NewRequest, RecordResult, RequestView, RoutedDetail
 from bot.render.text import Mentions
 from bot.services.runtime import RuntimeHolder
 
@@ -93,7 +93,7 @@ class FakeRequests:
         self.actions: list[tuple[int, str, str, str | None]] = []
         self.nudged: list[tuple[int, NewDelivery]] = []
         self.open_queries: list[tuple[tuple[str, ...] | None, int]] = []
-        self.terms: dict[int, tuple[str, ...]] = {}  # request id -> the terms it was routed on
+        self.routed: dict[int, RoutedDetail] = {}  # request id -> its 'routed' event's terms and stated amount
         self._ids = itertools.count(100)
 
     # intake
@@ -124,8 +124,8 @@ class FakeRequests:
             (r for r in self.requests.values() if (r.channel_id, r.message_ts) == (channel_id, message_ts)), None
         )
 
-    def matched_terms(self, request_id: int) -> tuple[str, ...]:
-        return self.terms.get(request_id, ())
+    def routed_detail(self, request_id: int) -> RoutedDetail:
+        return self.routed.get(request_id, RoutedDetail())
 
     def apply_action(
         self,

@@ -242,6 +242,19 @@ def test_take_it_keeps_the_terms_the_reply_matched(harness):
     assert re.findall(r"Matched: [^\"]*", all_text(update.params)) == [matched]
 
 
+def test_take_it_keeps_the_amount_as_the_message_stated_it(harness):
+    ts = harness.post("the EDP renewal quote came in at €950,000 for next year, who negotiates it?")
+    reply = harness.reply_to(ts)
+    [amount] = re.findall(r"Amount: [^·\"]*", json.dumps(reply, ensure_ascii=False))
+    assert amount == "Amount: *€950,000* (≈ $1,102,000) "
+    assert press(harness, reply, ACTION_TAKE, harness.members["procurement"]).status == 200
+    update = harness.sim.wait_for(
+        lambda c: c.method == "chat.update" and c.params.get("ts") == reply["ts"], timeout=15
+    )[0]
+    assert "Taken" in all_text(update.params)
+    assert re.findall(r"Amount: [^·\"]*", json.dumps(update.params, ensure_ascii=False)) == [amount]
+
+
 def test_reassign_tags_the_new_persona_and_records_feedback(harness):
     ts = harness.post("who can explain the MoM variance on GCP for the flash report? +22%")
     reply = harness.reply_to(ts)

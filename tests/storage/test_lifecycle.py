@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import select, update
 
 from bot.domain.deliveries import NewDelivery
-from bot.domain.requests import RequestView
+from bot.domain.requests import RequestView, RoutedDetail
 from bot.storage.db import make_engine
+from bot.storage.models import request_events
 from bot.storage.stores import Storage
 from tests.storage.storage_factories import at, new_request, reply_for, run_racing
 
@@ -30,8 +32,31 @@ def test_take_acknowledges_and_stops_nudges(storage: Storage, request_id: int) -
 
 
 def test_the_terms_a_request_was_routed_on_are_kept_for_its_reply_updates(storage: Storage, request_id: int) -> None:
-    assert storage.requests.matched_terms(request_id) == ("bill", "jump")
-    assert storage.requests.matched_terms(request_id + 1000) == ()
+    assert storage.requests.routed_detail(request_id) == RoutedDetail(("bill", "jump"), None)
+    assert storage.requests.routed_detail(request_id + 1000) == RoutedDetail()
+
+
+def test_the_amount_as_stated_is_kept_for_its_reply_updates(storage: Storage) -> None:
+    euros = new_request(amount_usd=1_102_000.0, amount_stated="€950,000")
+    request_id = storage.intake.record_routed_message("Ev-eur", euros, reply_for, at()).request_id
+    dollars_id = storage.intake.record_routed_message("Ev-usd", new_request(), reply_for, at()).request_id
+    assert storage.requests.routed_detail(request_id) == RoutedDetail(("bill", "jump"), "€950,000")
+    assert storage.requests.routed_detail(dollars_id) == RoutedDetail(("bill", "jump"), None)
+    # Kept only when there is one: the 'routed' event of a request without it carries no extra key.
+    with storage.engine.connect() as connection:
+        details = connection.execute(select(request_events.c.request_id, request_events.c.detail)).all()
+    assert {row.request_id: "amount_stated" in row.detail for row in details} == {request_id: True, dollars_id: False}
+
+
+def test_a_request_routed_before_the_stated_amount_was_kept_reads_without_it(storage: Storage) -> None:
+    request_id = storage.intake.record_routed_message("Ev-old", new_request(), reply_for, at()).request_id
+    with storage.engine.begin() as connection:  # a 'routed' event as written before: no amount_stated
+        connection.execute(
+            update(request_events)
+            .where(request_events.c.request_id == request_id)
+            .values(detail={"event_id": "Ev-old", "matched_terms": ["bill"]})
+        )
+    assert storage.requests.routed_detail(request_id) == RoutedDetail(("bill",), None)
 
 
 def test_a_replayed_take_is_ok_and_changes_nothing(storage: Storage, request_id: int) -> None:
