@@ -3,7 +3,8 @@
 A silence is a set of ``key=value`` matchers (``source=kubecost,account=1234*``)
 with an end time, who set it and why. An alert matches when every matcher's key
 is among the alert's attributes and its value matches (case-insensitive,
-``*`` and ``?`` as wildcards).
+``*`` and ``?`` as wildcards). Keys on both sides are spelt by ``match_key``
+(a webhook's scope ``cost-center`` or ``CostCenter`` is ``cost_center``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ MAX_DURATION = dt.timedelta(days=90)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)\s*$", re.I)
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Word breaks inside a name: "costCenter", "CostCenter", "AWSAccount" (before the last capital of a run).
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NOT_KEY = re.compile(r"[^a-z0-9]+")
 
 
 class SilenceError(ValueError):
@@ -67,27 +71,35 @@ class MutedCount:
     muted: int
 
 
+def match_key(name: str) -> str:
+    """The matcher key for a name, as a silence and an alert's attributes both spell it: lower case,
+    words joined by underscores ("cost-center", "Cost Center", "CostCenter" -> "cost_center")."""
+    return _NOT_KEY.sub("_", _CAMEL.sub("_", name.strip()).lower()).strip("_")
+
+
 def parse_matchers(text: str, scope_keys: Iterable[str] | None = None) -> dict[str, str]:
     """``source=kubecost,account=123`` -> {"source": "kubecost", "account": "123"}.
 
     ``scope_keys``: the scope names webhooks may map, accepted beside ``ALERT_KEYS`` and
     ``RECEIVER_SCOPE_KEYS``; any other key is refused, since no alert would ever match it.
-    None accepts any well-formed key.
+    None accepts any well-formed key. Keys are spelt by ``match_key``, as alerts' attributes are:
+    ``cost-center=1234`` matches a webhook's ``cost-center`` or ``CostCenter`` scope.
     """
     known = None if scope_keys is None else match_keys(scope_keys)
     matchers: dict[str, str] = {}
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
-        key, sep, value = part.partition("=")
-        key, value = key.strip().lower(), value.strip()
+        typed, sep, value = part.partition("=")
+        typed, value = typed.strip(), value.strip()
+        key = match_key(typed)
         if not sep or not value:
             raise SilenceError(f"'{part}' is not key=value (keys: {MATCH_KEYS_HINT})")
         if not _KEY.match(key):
-            raise SilenceError(f"'{key}' is not a matcher key (keys: {MATCH_KEYS_HINT})")
+            raise SilenceError(f"'{typed}' is not a matcher key (keys: {MATCH_KEYS_HINT})")
         if known is not None and key not in known:
             raise SilenceError(
-                f"unknown matcher key '{key}'{did_you_mean(key, known)}; keys: {', '.join(known)}"
+                f"unknown matcher key '{typed}'{did_you_mean(key, known)}; keys: {', '.join(known)}"
                 ", and the names a webhook maps in routing.yaml (fields.scope)"
             )
         matchers[key] = value
@@ -98,7 +110,7 @@ def parse_matchers(text: str, scope_keys: Iterable[str] | None = None) -> dict[s
 
 def match_keys(scope_keys: Iterable[str] = ()) -> tuple[str, ...]:
     """Every key an alert can be matched on: the fixed ones, then the scope names, sorted."""
-    scopes = {key.strip().lower() for key in (*RECEIVER_SCOPE_KEYS, *scope_keys)} - set(ALERT_KEYS)
+    scopes = {match_key(key) for key in (*RECEIVER_SCOPE_KEYS, *scope_keys)} - set(ALERT_KEYS)
     return (*ALERT_KEYS, *sorted(scopes))
 
 

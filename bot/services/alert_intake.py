@@ -18,6 +18,7 @@ from typing import Any
 from bot.domain.alerts import Alert
 from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.requests import NewRequest, RequestView
+from bot.domain.silences import match_key
 from bot.render import replies as render
 from bot.render.alerts import ALERT_TS_PREFIX, alert_blocks, with_alert
 from bot.render.blocks import archive_link
@@ -205,7 +206,8 @@ def alert_attributes(alert: Alert, decision: Decision, channel_id: str) -> dict[
         "persona": decision.tags[0].persona if decision.tags else "",
         "fingerprint": alert.fingerprint(),
     }
-    attributes.update({key: str(value) for key, value in alert.scope.items()})
+    # A webhook's scope names are as configured ("cost-center", "CostCenter"): spelt as matcher keys are.
+    attributes.update({match_key(key): str(value) for key, value in alert.scope.items()})
     return attributes
 
 

@@ -15,7 +15,15 @@ from typing import Protocol
 from bot.config.receivers import ReceiversConfig
 from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.inputs import ActionPress, CommandRequest, IncomingMessage
-from bot.domain.silences import MutedCount, Silence, SilenceError, first_match, parse_duration, parse_matchers
+from bot.domain.silences import (
+    MutedCount,
+    Silence,
+    SilenceError,
+    first_match,
+    match_key,
+    parse_duration,
+    parse_matchers,
+)
 from bot.render import silences as render
 from bot.routing.alert_owners import NOT_SCOPES, SCOPE_KINDS
 from bot.routing.router import Decision
@@ -182,7 +190,7 @@ class Silencing:
             return MuteOutcome(False, {"text": str(error)})
         matchers = {"source": request.source_name or "unknown"}
         for name, value in _SCOPE_LINE.findall(request.excerpt):
-            matchers[name.lower().replace(" ", "_")] = value.strip()
+            matchers[match_key(name)] = value.strip()
         silence = self.add(matchers, duration, "muted from an alert's thread", press.user_id)
         payload = render.render_muted(silence, self.clock())
         thread = press.reply_ts

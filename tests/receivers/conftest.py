@@ -55,7 +55,7 @@ receivers:
         text: message
         amount: totalCost
         id: id
-        scope: {{namespace: labels.namespace, account: labels.account}}
+        scope: {{namespace: labels.namespace, account: labels.account, cost-center: labels.cost-center}}
 """
 
 

@@ -24,8 +24,8 @@ def cli(receivers: Receivers, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def kubecost(receivers: Receivers, alert_id: str, namespace: str = "payments") -> tuple[int, dict]:
-    alert = dict(KUBECOST_ALERT, id=alert_id, labels=dict(KUBECOST_ALERT["labels"], namespace=namespace))
+def kubecost(receivers: Receivers, alert_id: str, namespace: str = "payments", **labels: str) -> tuple[int, dict]:
+    alert = dict(KUBECOST_ALERT, id=alert_id, labels=dict(KUBECOST_ALERT["labels"], namespace=namespace, **labels))
     body = json.dumps(alert).encode()
     stamp = str(int(time.time()))
     headers = {
@@ -82,6 +82,27 @@ def test_finops_mute_command_sets_a_silence(receivers: Receivers) -> None:
 
     bad = receivers.harness.command("mute kubecost for ever")
     assert "is not a duration" in json.dumps(bad.body)
+
+
+def test_a_webhook_scope_spelt_with_a_hyphen_can_be_silenced(receivers: Receivers) -> None:
+    # The kubecost webhook maps the scope `cost-center`; matcher keys are lower case with underscores.
+    config = str(receivers.harness.config_dir)
+    added = cli(receivers, "add", "--match", "cost-center=1234", "--for", "1d", "--config-dir", config)
+    assert added.returncode == 0, added.stderr
+    assert "cost_center=1234" in added.stdout
+    silence_id = added.stdout.split()[1].rstrip(":")
+    status, body = kubecost(receivers, "kc-cc-1234", **{"cost-center": "1234"})
+    assert (status, body["action"], str(body.get("silence_id"))) == (200, "muted", silence_id)
+    assert kubecost(receivers, "kc-cc-9999", **{"cost-center": "9999"})[1]["action"] == "posted"
+
+    answer = receivers.harness.command("mute CostCenter=5678 for 1d cost centre being moved")
+    assert "cost_center=5678" in json.dumps(answer.body)
+    assert kubecost(receivers, "kc-cc-5678", **{"cost-center": "5678"})[1]["action"] == "muted"
+
+    assert cli(receivers, "expire", silence_id).returncode == 0
+    muted_by_command = re.search(r"Silence #(\d+) set", json.dumps(answer.body)).group(1)
+    assert cli(receivers, "expire", muted_by_command).returncode == 0
+    assert kubecost(receivers, "kc-cc-1234-later", **{"cost-center": "1234"})[1]["action"] == "posted"
 
 
 def test_mute_similar_from_an_alert_post(receivers: Receivers) -> None:

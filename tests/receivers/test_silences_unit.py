@@ -10,8 +10,19 @@ import pytest
 
 from bot.cli.silences import line as cli_line
 from bot.config.receivers import ReceiversConfig
-from bot.domain.silences import Silence, SilenceError, first_match, matches, parse_duration, parse_matchers
+from bot.domain.alerts import Alert
+from bot.domain.silences import (
+    Silence,
+    SilenceError,
+    first_match,
+    match_key,
+    matches,
+    parse_duration,
+    parse_matchers,
+)
 from bot.render.silences import muted_digest_lines, render_mute_refused, silence_line
+from bot.routing.decision import Decision
+from bot.services.alert_intake import alert_attributes
 from bot.services.silencing import parse_mute, scope_keys
 from bot.storage.database import Database
 from bot.storage.silences import SilenceStore
@@ -27,10 +38,39 @@ def test_matchers_parse_and_match_case_insensitively_with_wildcards() -> None:
     assert not matches(matchers, {"source": "kubecost"})  # a key the alert lacks never matches
 
 
-@pytest.mark.parametrize("bad", ["", "kubecost", "source=", "=x", "so urce=x", "source=a,,=b"])
+@pytest.mark.parametrize("bad", ["", "kubecost", "source=", "=x", "-=x", "1source=x", "source=a,,=b"])
 def test_bad_matchers_say_what_is_expected(bad: str) -> None:
     with pytest.raises(SilenceError, match="key"):
         parse_matchers(bad)
+
+
+@pytest.mark.parametrize("name", ["cost-center", "CostCenter", "costCenter", "Cost Center", "cost_center"])
+def test_a_webhooks_scope_name_is_matched_however_it_is_spelt(name: str) -> None:
+    # The scope as a webhook maps it (alert_attributes spells it with match_key) and the silence as typed.
+    receivers = ReceiversConfig.model_validate(
+        {"webhooks": [{"source": "finops-tool", "channel": "#c", "fields": {"text": "m", "scope": {name: "l.cc"}}}]}
+    )
+    keys = scope_keys(receivers)
+    alert = Alert("webhook", "finops-tool", "notification", "d1", "a1", "t", "x", scope={name: "1234"})
+    attributes = alert_attributes(alert, Decision(is_request=True), "C1")
+    for typed in ("cost-center=1234", "CostCenter=12*", "cost_center=1234"):
+        matchers = parse_matchers(typed, keys)
+        assert matchers == {"cost_center": matchers["cost_center"]}
+        assert matches(matchers, attributes)
+        assert matches(parse_mute(f"{typed} for 1d", keys)[0], attributes)
+    assert not matches(parse_matchers("cost-center=99", keys), attributes)
+    with pytest.raises(SilenceError, match=r"unknown matcher key 'cost-centre' \(did you mean 'cost_center'\?\)"):
+        parse_matchers("cost-centre=1234", keys)
+
+
+def test_matcher_keys_are_lower_case_with_underscores() -> None:
+    assert [match_key(n) for n in ("namespace", "Linked account", "AWSAccountID", " cost.center ", "x--y")] == [
+        "namespace",
+        "linked_account",
+        "aws_account_id",
+        "cost_center",
+        "x_y",
+    ]
 
 
 def test_an_unknown_matcher_key_is_refused_naming_the_keys() -> None:
