@@ -264,7 +264,7 @@ class IntakeStore:
                 )
         # Last, so the counter rows (shared by every request of a persona and hour)
         # stay locked for as short a time as possible before the commit.
-        rollups.apply(connection, self._db.sql)
+        rollups.apply_raw(connection, self._raw)
 
         for index in together:
             if results[index] is None:  # seen before this batch, under this event id or another
