@@ -16,12 +16,20 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.clock import as_utc
-from bot.domain.deliveries import PENDING, DeliveryClaim, DeliveryRow, NewDelivery, RepeatFactory, ReplyFactory
+from bot.domain.deliveries import (
+    PENDING,
+    DeliveryClaim,
+    DeliveryRow,
+    EncodedDeliveryRow,
+    NewDelivery,
+    RepeatFactory,
+    ReplyFactory,
+)
 from bot.domain.requests import OPEN, UNCLOSED, NewRequest, RecordResult, RequestView
 from bot.storage.batch_sql import BatchSql, batch_sql
 from bot.storage.database import Database, view
 from bot.storage.group_commit import GroupCommit
-from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload, processed_events, routed_requests
+from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload_json, payload_json, processed_events, routed_requests
 from bot.storage.outbox import enqueue_in
 from bot.storage.packing import pack_json, pack_text
 from bot.storage.requests import add_event, request_by_id, request_by_message
@@ -319,6 +327,7 @@ class IntakeStore:
         raw = self._raw
         rows = []
         leases: dict[str, tuple[str, dt.datetime] | None] = {}
+        texts: dict[str, str] = {}  # each payload encoded once: stored, and posted by the sender as it is
         for key in sorted(keyed):  # one lock order for every writer
             _, reply, pending, request_id = keyed[key]
             due = as_utc(reply.not_before, "not_before") if reply.not_before else pending.now
@@ -328,8 +337,9 @@ class IntakeStore:
                 else None
             )
             leases[key] = lease
+            text = texts[key] = payload_json(reply.payload)
             rows.append(
-                (request_id, reply.kind, reply.method, pack_payload(reply.payload), PENDING, 0, raw.stamp(due),
+                (request_id, reply.kind, reply.method, pack_payload_json(text), PENDING, 0, raw.stamp(due),
                  raw.stamp(pending.now), key, lease[0] if lease else None, raw.stamp(lease[1]) if lease else None)
             )  # fmt: skip
         ids = raw.insert_keyed_deliveries(connection, rows)
@@ -342,11 +352,11 @@ class IntakeStore:
             claimed = None
             if lease is not None:
                 due = as_utc(reply.not_before, "not_before") if reply.not_before else pending.now
-                claimed = DeliveryRow(
+                claimed = EncodedDeliveryRow(
                     id=delivery_id, request_id=request_id, kind=reply.kind, method=reply.method,
                     payload=dict(reply.payload), status=PENDING, attempts=0, next_attempt_at=due, claimed_by=lease[0],
                     claimed_until=lease[1], last_error=None, sent_at=None, response_ts=None,
-                    created_at=pending.now, dedup_key=key,
+                    created_at=pending.now, dedup_key=key, payload_json=texts[key],
                 )  # fmt: skip
             enqueued[index] = (delivery_id, claimed)
         for index, key in repeated:
