@@ -7,6 +7,7 @@ that repeats an earlier alert (same fingerprint) is linked to the first one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +56,37 @@ class PendingRecord:
     repeat_window: dt.timedelta | None
     repeat_reply: NewDelivery | RepeatFactory | None
     claim: DeliveryClaim | None
+    # Its rows' values converted and packed by the caller's thread before it queues (``encoded``), so
+    # the batch's writer does only SQL while it holds the database's write lock.
+    encoded: Encoded | None = None
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """What a batch writes for one message that is known before its transaction: values ready for the driver."""
+
+    request_row: tuple  # batch_sql.REQUEST_COLUMNS
+    event_detail: bytes  # the 'routed' event's detail, packed
+    reply_json: str | None  # the reply's payload as compact JSON, and as stored
+    reply_packed: bytes | None
+
+
+def encoded(raw: BatchSql, pending: PendingRecord) -> PendingRecord:
+    """``pending`` with its ``Encoded`` values (in the caller's thread, outside any transaction)."""
+    if pending.encoded is not None:
+        return pending
+    detail = {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)}
+    reply = pending.reply
+    text = payload_json(reply.payload) if isinstance(reply, NewDelivery) else None
+    return dataclasses.replace(
+        pending,
+        encoded=Encoded(
+            _request_row(raw, pending.request, pending.now),
+            pack_json(detail),
+            text,
+            pack_payload_json(text) if text is not None else None,
+        ),
+    )
 
 
 def _message_key(request: NewRequest) -> tuple[str, str, str]:
@@ -103,8 +135,9 @@ def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
 
 def _routed_event_row(raw: BatchSql, pending: PendingRecord, request_id: int) -> tuple:
     """``_routed_event`` as a row of ``batch_sql.EVENT_COLUMNS``."""
-    detail = {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)}
-    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), pack_json(detail))
+    assert pending.encoded is not None
+    detail = pending.encoded.event_detail
+    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), detail)
 
 
 def _routed_event(pending: PendingRecord, request_id: int) -> dict[str, Any]:
@@ -183,7 +216,7 @@ class IntakeStore:
         only once its own message is committed.
         """
         pending = PendingRecord(event_id, request, reply, as_utc(now), repeat_window, repeat_reply, claim)
-        return self._intake_batches.submit(pending)
+        return self._intake_batches.submit(encoded(self._raw, pending))
 
     def record_batch(self, batch: Sequence[PendingRecord]) -> list[RecordResult | Exception]:
         """Record a batch of calls in one transaction; a result or an error for each, in order.
@@ -191,6 +224,8 @@ class IntakeStore:
         ``record_routed_message`` hands its group commit's batches here; tests
         call it directly to control a batch's make-up.
         """
+
+        batch = [encoded(self._raw, pending) for pending in batch]  # before the write lock, not under it
 
         def attempt() -> list[RecordResult | Exception]:
             with self._db.write() as connection:
@@ -303,7 +338,8 @@ class IntakeStore:
         if not batch:
             return {}
         ordered = sorted(batch, key=lambda p: _message_key(p.request))  # one lock order for every writer
-        return self._raw.insert_requests(connection, [_request_row(self._raw, p.request, p.now) for p in ordered])
+        rows = [p.encoded.request_row if p.encoded else _request_row(self._raw, p.request, p.now) for p in ordered]
+        return self._raw.insert_requests(connection, rows)
 
     def _enqueue_replies(
         self, connection: Connection, inserted: Sequence[tuple[int, PendingRecord, int]]
@@ -337,9 +373,15 @@ class IntakeStore:
                 else None
             )
             leases[key] = lease
-            text = texts[key] = payload_json(reply.payload)
+            encoding = pending.encoded
+            if encoding is not None and encoding.reply_json is not None and reply is pending.reply:
+                text, packed = encoding.reply_json, encoding.reply_packed
+            else:
+                text = payload_json(reply.payload)
+                packed = pack_payload_json(text)
+            texts[key] = text
             rows.append(
-                (request_id, reply.kind, reply.method, pack_payload_json(text), PENDING, 0, raw.stamp(due),
+                (request_id, reply.kind, reply.method, packed, PENDING, 0, raw.stamp(due),
                  raw.stamp(pending.now), key, lease[0] if lease else None, raw.stamp(lease[1]) if lease else None)
             )  # fmt: skip
         ids = raw.insert_keyed_deliveries(connection, rows)
