@@ -7,7 +7,6 @@ that repeats an earlier alert (same fingerprint) is linked to the first one.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,15 +77,14 @@ def encoded(raw: BatchSql, pending: PendingRecord) -> PendingRecord:
     detail = {"event_id": pending.event_id, "matched_terms": list(pending.request.matched_terms)}
     reply = pending.reply
     text = payload_json(reply.payload) if isinstance(reply, NewDelivery) else None
-    return dataclasses.replace(
-        pending,
-        encoded=Encoded(
-            _request_row(raw, pending.request, pending.now),
-            pack_json(detail),
-            text,
-            pack_payload_json(text) if text is not None else None,
-        ),
+    values = Encoded(
+        _request_row(raw, pending.request, pending.now),
+        pack_json(detail),
+        text,
+        pack_payload_json(text) if text is not None else None,
     )
+    p = pending
+    return PendingRecord(p.event_id, p.request, p.reply, p.now, p.repeat_window, p.repeat_reply, p.claim, values)
 
 
 def _message_key(request: NewRequest) -> tuple[str, str, str]:
