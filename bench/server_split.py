@@ -6,9 +6,14 @@ benchmark's settings, and reads /proc for gunicorn's master and workers:
 - load: ``EVENTS`` events from 20 clients (as ``bench.bench_slack``), then per
   event the user and system CPU, voluntary and involuntary context switches
   (summed over every thread), and the threads per worker;
-- with ``SPLIT_STRACE=1``, a second load run under ``strace -c -f`` on every
-  worker: the syscalls per event by name (strace slows the server a lot: its
-  CPU figures are not comparable, its counts are).
+- with ``SPLIT_PERFSTAT=1``, a second load run under ``perf stat`` of master and
+  workers: syscalls (all, and the main ones by name) and context switches per event;
+- with ``SPLIT_STRACE=1``, a load run under ``strace -c -f`` on every worker:
+  syscalls per event by name (strace slows the server a lot and inflates futex
+  counts: prefer ``SPLIT_PERFSTAT``);
+- with ``SPLIT_PERF=<file>``, a load run under ``perf record -g`` (read it with
+  ``perf report --sort dso``), and with ``SPLIT_PYSPY=<prefix>``, one under
+  ``py-spy record --gil`` per worker (raw collapsed stacks, ``<prefix>.<n>``).
 
 Run: SPLIT_EVENTS=2000 PYTHONPATH=. python -m bench.server_split [bot|durable] [sqlite|postgresql]
 """
