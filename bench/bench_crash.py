@@ -158,7 +158,7 @@ def main() -> int:
             results[-1].how = label
             database = postgres_database()
             if database is not None:
-                url, drop = database
+                url, _, drop = database  # (url, database name, drop)
                 try:
                     results.append(run_crash(url, how, extra_env=env, log=lambda line: print(line, file=sys.stderr)))
                     results[-1].how = label

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -57,6 +57,17 @@ class DeliveryRow:
     response_ts: str | None
     created_at: dt.datetime
     dedup_key: str | None
+
+
+@dataclass(frozen=True)
+class EncodedDeliveryRow(DeliveryRow):
+    """A row as its writer just stored it, with the payload's compact JSON text.
+
+    The intake encodes a reply's payload once to store it; its sender posts that same
+    text (``bot.slack.sending.tagged_body``) instead of encoding the payload again.
+    """
+
+    payload_json: str = field(default="", compare=False, repr=False)
 
 
 # The reply's buttons carry the request id, which exists only inside the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -36,8 +37,9 @@ class Runtime:
     # a message from an unknown channel may be from one of them, so it is held, not dropped.
     unresolved_watch: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def topic_names(self) -> dict[str, str]:
+        """Topic names by id, built once per runtime (every routed reply looks two up)."""
         return {t.id: t.name for t in self.config.routing.topics}
 
 

@@ -135,7 +135,6 @@ class PooledWebClient(WebClient):
                 headers=headers,
                 auth=auth,
             )
-        url = self.base_url + api_method
         request_headers = {"User-Agent": USER_AGENT, **self.headers, **(headers or {})}
         form = {**(self.default_params or {}), **(params or {}), **(data or {})}
         # A method may carry its own token (apps.connections.open takes the app token), as in WebClient.
@@ -148,6 +147,26 @@ class PooledWebClient(WebClient):
         else:
             body = urlencode({k: _form_value(v) for k, v in form.items() if v is not None}).encode()
             request_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return self._call(api_method, body, request_headers, form, json)
+
+    def api_call_json_body(self, api_method: str, body: bytes, json: dict | None = None) -> SlackResponse:
+        """``api_call(api_method, json=...)`` with the JSON request body already encoded (UTF-8).
+
+        ``json``: the value ``body`` encodes, kept in the response's ``req_args`` as ``api_call`` keeps it.
+        The outbox relay posts the payload text its writer stored, rather than encoding the payload again.
+        """
+        if self.proxy:
+            return self.api_call(api_method, json=json if json is not None else _loads(body))
+        request_headers = {"User-Agent": USER_AGENT, **self.headers}
+        if self.token:
+            request_headers["Authorization"] = f"Bearer {self.token}"
+        request_headers["Content-Type"] = "application/json;charset=utf-8"
+        return self._call(api_method, body, request_headers, dict(self.default_params or {}), json)
+
+    def _call(
+        self, api_method: str, body: bytes, request_headers: dict[str, str], form: dict, json: dict | None
+    ) -> SlackResponse:
+        url = self.base_url + api_method
         status, answer_headers, raw = self._send_with_retries(api_method, url, body, request_headers)
         parsed = _parse(raw, status)
         return SlackResponse(
@@ -198,6 +217,9 @@ class PooledWebClient(WebClient):
                     break
             if not state.next_attempt_requested:
                 return status, answer_headers, raw
+
+
+_loads = json.loads  # for methods whose parameter named ``json`` hides the module
 
 
 def _json_bytes(value: dict) -> bytes:

@@ -29,7 +29,15 @@ from slack_sdk import WebClient
 
 from bot.domain.deliveries import DeliveryClaim, DeliveryRow
 from bot.slack.paced_queue import PacedQueue, paced_channel
-from bot.slack.sending import LookupFailed, backoff, find_posted, send_delivery, slack_method, tag_with_delivery
+from bot.slack.sending import (
+    LookupFailed,
+    backoff,
+    find_posted,
+    send_delivery,
+    slack_method,
+    tag_with_delivery,
+    tagged_body,
+)
 from bot.telemetry.context import bound
 from bot.telemetry.metrics import DELIVERIES_FAILED, DELIVERIES_RETRIED, DELIVERIES_SENT
 
@@ -394,8 +402,10 @@ class OutboxRelay:
                 log.info("outbox: delivery %s had already reached Slack; not posting it again", row.id)
                 record_sent(row, earlier)
                 return 1
-        payload = tag_with_delivery(method, dict(row.payload), row.id)
-        outcome = send_delivery(self.client, method, payload, row.attempts, now)
+        body = tagged_body(method, row)
+        # With the writer's JSON text as the body, the payload is only the response's record of the request.
+        payload = row.payload if body is not None else tag_with_delivery(method, dict(row.payload), row.id)
+        outcome = send_delivery(self.client, method, payload, row.attempts, now, body=body)
         if outcome.sent:
             record_sent(row, outcome.response_ts)
             return 1

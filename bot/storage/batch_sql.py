@@ -65,6 +65,18 @@ DELIVERY_COLUMNS = (
     "claimed_until",
 )
 
+
+def _sqlite_text(value: dt.datetime) -> str:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, as SQLAlchemy's SQLite DATETIME stores it.
+
+    ``isoformat`` of the naive UTC time gives the same text as ``strftime`` with that
+    format, in a fifth of the time (a batch stamps about seven values per event).
+    """
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
@@ -81,7 +93,7 @@ class BatchSql:
         """An aware datetime for ``UtcDateTime``: as is on PostgreSQL, SQLAlchemy's naive UTC text on SQLite."""
         if value is None or self.is_postgres:
             return value
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _sqlite_text(value)
 
     @staticmethod
     def json(value: Any) -> str | None:
@@ -119,6 +131,17 @@ class BatchSql:
         )
         sql += " ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key"
         return {key: delivery_id for delivery_id, key in self._run(connection, sql, rows)}
+
+    def add_counts(
+        self, connection: Connection, table: str, key: Sequence[str], counts: Sequence[str], rows: Sequence[tuple]
+    ) -> None:
+        """Add to counter rows (a rollup): ``rows`` of key values then counts, each key once, inserted if new."""
+        columns = (*key, *counts)
+        sql = self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", len(columns), len(rows))
+        sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(
+            f"{name} = {table}.{name} + excluded.{name}" for name in counts
+        )
+        connection.exec_driver_sql(sql, _flat(rows))
 
     def _run(self, connection: Connection, sql: str, rows: Sequence[tuple]) -> list[Any]:
         return list(connection.exec_driver_sql(sql, _flat(rows)))

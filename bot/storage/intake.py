@@ -16,12 +16,20 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.clock import as_utc
-from bot.domain.deliveries import PENDING, DeliveryClaim, DeliveryRow, NewDelivery, RepeatFactory, ReplyFactory
+from bot.domain.deliveries import (
+    PENDING,
+    DeliveryClaim,
+    DeliveryRow,
+    EncodedDeliveryRow,
+    NewDelivery,
+    RepeatFactory,
+    ReplyFactory,
+)
 from bot.domain.requests import OPEN, UNCLOSED, NewRequest, RecordResult, RequestView
 from bot.storage.batch_sql import BatchSql, batch_sql
 from bot.storage.database import Database, view
 from bot.storage.group_commit import GroupCommit
-from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload, processed_events, routed_requests
+from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload_json, payload_json, processed_events, routed_requests
 from bot.storage.outbox import enqueue_in
 from bot.storage.packing import pack_json, pack_text
 from bot.storage.requests import add_event, request_by_id, request_by_message
@@ -47,6 +55,36 @@ class PendingRecord:
     repeat_window: dt.timedelta | None
     repeat_reply: NewDelivery | RepeatFactory | None
     claim: DeliveryClaim | None
+    # Its rows' values converted and packed by the caller's thread before it queues (``encoded``), so
+    # the batch's writer does only SQL while it holds the database's write lock.
+    encoded: Encoded | None = None
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """What a batch writes for one message that is known before its transaction: values ready for the driver."""
+
+    request_row: tuple  # batch_sql.REQUEST_COLUMNS
+    event_detail: bytes  # the 'routed' event's detail, packed
+    reply_json: str | None  # the reply's payload as compact JSON, and as stored
+    reply_packed: bytes | None
+
+
+def encoded(raw: BatchSql, pending: PendingRecord) -> PendingRecord:
+    """``pending`` with its ``Encoded`` values (in the caller's thread, outside any transaction)."""
+    if pending.encoded is not None:
+        return pending
+    detail = _routed_detail(pending)
+    reply = pending.reply
+    text = payload_json(reply.payload) if isinstance(reply, NewDelivery) else None
+    values = Encoded(
+        _request_row(raw, pending.request, pending.now),
+        pack_json(detail),
+        text,
+        pack_payload_json(text) if text is not None else None,
+    )
+    p = pending
+    return PendingRecord(p.event_id, p.request, p.reply, p.now, p.repeat_window, p.repeat_reply, p.claim, values)
 
 
 def _message_key(request: NewRequest) -> tuple[str, str, str]:
@@ -95,8 +133,9 @@ def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
 
 def _routed_event_row(raw: BatchSql, pending: PendingRecord, request_id: int) -> tuple:
     """``_routed_event`` as a row of ``batch_sql.EVENT_COLUMNS``."""
-    detail = _routed_detail(pending)
-    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), pack_json(detail))
+    assert pending.encoded is not None
+    detail = pending.encoded.event_detail
+    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), detail)
 
 
 def _routed_event(pending: PendingRecord, request_id: int) -> dict[str, Any]:
@@ -185,7 +224,7 @@ class IntakeStore:
         only once its own message is committed.
         """
         pending = PendingRecord(event_id, request, reply, as_utc(now), repeat_window, repeat_reply, claim)
-        return self._intake_batches.submit(pending)
+        return self._intake_batches.submit(encoded(self._raw, pending))
 
     def record_batch(self, batch: Sequence[PendingRecord]) -> list[RecordResult | Exception]:
         """Record a batch of calls in one transaction; a result or an error for each, in order.
@@ -193,6 +232,8 @@ class IntakeStore:
         ``record_routed_message`` hands its group commit's batches here; tests
         call it directly to control a batch's make-up.
         """
+
+        batch = [encoded(self._raw, pending) for pending in batch]  # before the write lock, not under it
 
         def attempt() -> list[RecordResult | Exception]:
             with self._db.write() as connection:
@@ -274,7 +315,7 @@ class IntakeStore:
                 )
         # Last, so the counter rows (shared by every request of a persona and hour)
         # stay locked for as short a time as possible before the commit.
-        rollups.apply(connection, self._db.sql)
+        rollups.apply_raw(connection, self._raw)
 
         for index in together:
             if results[index] is None:  # seen before this batch, under this event id or another
@@ -305,7 +346,8 @@ class IntakeStore:
         if not batch:
             return {}
         ordered = sorted(batch, key=lambda p: _message_key(p.request))  # one lock order for every writer
-        return self._raw.insert_requests(connection, [_request_row(self._raw, p.request, p.now) for p in ordered])
+        rows = [p.encoded.request_row if p.encoded else _request_row(self._raw, p.request, p.now) for p in ordered]
+        return self._raw.insert_requests(connection, rows)
 
     def _enqueue_replies(
         self, connection: Connection, inserted: Sequence[tuple[int, PendingRecord, int]]
@@ -329,6 +371,7 @@ class IntakeStore:
         raw = self._raw
         rows = []
         leases: dict[str, tuple[str, dt.datetime] | None] = {}
+        texts: dict[str, str] = {}  # each payload encoded once: stored, and posted by the sender as it is
         for key in sorted(keyed):  # one lock order for every writer
             _, reply, pending, request_id = keyed[key]
             due = as_utc(reply.not_before, "not_before") if reply.not_before else pending.now
@@ -338,8 +381,15 @@ class IntakeStore:
                 else None
             )
             leases[key] = lease
+            encoding = pending.encoded
+            if encoding is not None and encoding.reply_json is not None and reply is pending.reply:
+                text, packed = encoding.reply_json, encoding.reply_packed
+            else:
+                text = payload_json(reply.payload)
+                packed = pack_payload_json(text)
+            texts[key] = text
             rows.append(
-                (request_id, reply.kind, reply.method, pack_payload(reply.payload), PENDING, 0, raw.stamp(due),
+                (request_id, reply.kind, reply.method, packed, PENDING, 0, raw.stamp(due),
                  raw.stamp(pending.now), key, lease[0] if lease else None, raw.stamp(lease[1]) if lease else None)
             )  # fmt: skip
         ids = raw.insert_keyed_deliveries(connection, rows)
@@ -352,11 +402,11 @@ class IntakeStore:
             claimed = None
             if lease is not None:
                 due = as_utc(reply.not_before, "not_before") if reply.not_before else pending.now
-                claimed = DeliveryRow(
+                claimed = EncodedDeliveryRow(
                     id=delivery_id, request_id=request_id, kind=reply.kind, method=reply.method,
                     payload=dict(reply.payload), status=PENDING, attempts=0, next_attempt_at=due, claimed_by=lease[0],
                     claimed_until=lease[1], last_error=None, sent_at=None, response_ts=None,
-                    created_at=pending.now, dedup_key=key,
+                    created_at=pending.now, dedup_key=key, payload_json=texts[key],
                 )  # fmt: skip
             enqueued[index] = (delivery_id, claimed)
         for index, key in repeated:

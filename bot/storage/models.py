@@ -86,7 +86,17 @@ PAYLOAD_COMPRESSION_LEVEL = 1  # a reply's ~2.5 KB of Block Kit JSON packs to ~0
 
 def pack_payload(value: Any) -> bytes:
     """A delivery's payload as stored: compact JSON, zlib-compressed."""
-    return zlib.compress(_compact_json(value).encode(), PAYLOAD_COMPRESSION_LEVEL)
+    return pack_payload_json(payload_json(value))
+
+
+def payload_json(value: Any) -> str:
+    """A payload's compact JSON text, as ``pack_payload`` stores it."""
+    return _compact_json(value)
+
+
+def pack_payload_json(text: str) -> bytes:
+    """``pack_payload`` of a payload already encoded by ``payload_json``."""
+    return zlib.compress(text.encode(), PAYLOAD_COMPRESSION_LEVEL)
 
 
 def unpack_payload(value: bytes | str) -> Any:

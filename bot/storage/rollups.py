@@ -18,6 +18,7 @@ from bot.domain.lifecycle import RollupDelta
 from bot.storage.models import digest_daily, digest_hourly
 
 if TYPE_CHECKING:
+    from bot.storage.batch_sql import BatchSql
     from bot.storage.database import Statements
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -86,6 +87,19 @@ class RollupChanges:
             ]
             if rows:
                 connection.execute(statement, rows)
+
+    def apply_raw(self, connection: Connection, raw: BatchSql) -> None:
+        """``apply`` as one multi-row driver statement per table (the intake's batches, on the request path)."""
+        tables: tuple[tuple[str, Mapping[Any, Counter[str]], tuple[str, ...], tuple[str, ...]], ...] = (
+            ("digest_hourly", self.hourly, HOURLY_COUNTS, HOURLY_KEY),
+            ("digest_daily", self.daily, DAILY_COUNTS, DAILY_KEY),
+        )
+        for table, changes, names, key_columns in tables:
+            rows = [
+                (*key, *(changes[key][name] for name in names)) for key in sorted(changes) if any(changes[key].values())
+            ]
+            if rows:
+                raw.add_counts(connection, table, key_columns, names, rows)
 
     def add(self, deltas: Iterable[RollupDelta]) -> None:
         """Changes decided by the lifecycle (``bot.domain.lifecycle.transition``)."""

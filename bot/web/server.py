@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger as GunicornLogger
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
@@ -96,6 +97,19 @@ def build_wsgi(settings: Settings, **service_options: Any) -> Callable:
     return wsgi
 
 
+class ServerLogger(GunicornLogger):
+    """gunicorn's logger, without building an access log line per request that nothing writes.
+
+    With a logging dict config gunicorn assembles every request's access-log fields (all
+    headers and the environ) even though ``bot.logs`` drops ``gunicorn.access``; an access
+    log is written only when ``accesslog`` names a destination.
+    """
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)
+
+
 class GunicornServer(BaseApplication):
     """gunicorn with our own app loader instead of a module path on the command line."""
 
@@ -144,6 +158,7 @@ def serve(
         # hold every persistent client connection while the others stay idle.
         "worker_connections": threads + 4,
         "accesslog": None,
+        "logger_class": ServerLogger,
         "loglevel": settings.log_level.lower(),
         # A worker that cannot start (bad config, outdated schema) must stop the
         # server rather than be restarted forever.
