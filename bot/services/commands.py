@@ -80,7 +80,7 @@ class Commands:
             return render.render_unknown_persona(argument, suggestions)
         persona = runtime.config.persona(persona_id)
         owned = [t.name for t in runtime.config.routing.topics if persona.id in t.owners.responsible]
-        return render.render_persona(persona, runtime.names.mentions, owned)
+        return render.render_persona(persona, runtime.names.mentions, owned, runtime.config.routing.timezone)
 
     def route(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         if not argument:
