@@ -2,8 +2,8 @@
 
 It starts the Slack simulator, runs `finops-bot serve` (the production HTTP
 path, Slack-signed requests) on the embedded SQLite default in a temporary
-directory, replays the bundled sample (cost alerts, then `/finops` commands, then
-*Take it* pressed on the first reply), or only the messages of ``--feed``, and
+directory, replays the bundled sample (cost alerts, *Take it* pressed on the first
+reply, then `/finops` commands), or only the messages of ``--feed``, and
 prints the channel with its thread replies and mentions.
 """
 
@@ -84,13 +84,14 @@ def run_demo(
                 # A feed of one's own replaces the whole sample: only its messages, as posted.
                 print(sim.render_channel(alerts_channel), file=out)
                 return 0
-            for text in DEMO_COMMANDS:
-                sim.send_command(bot.url, text=text, user_id=person, channel_id=sim.channel_id(alerts_channel))
+            # Taken before the commands run, so `/finops open` shows it Taken, as the reply above it does.
             if first_reply is not None:
                 taker = next(iter(members.values()))
                 payload = sim.block_actions_payload(first_reply["ts"], alerts_channel, ACTION_TAKE, user_id=taker)
                 sim.send_action(bot.url, payload)
                 sim.wait_for("chat.update", timeout=REPLY_TIMEOUT)
+            for text in DEMO_COMMANDS:
+                sim.send_command(bot.url, text=text, user_id=person, channel_id=sim.channel_id(alerts_channel))
             print(sim.render_channel(alerts_channel), file=out)
     return 0
 
