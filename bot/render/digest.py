@@ -182,7 +182,8 @@ def _week_visual(data: DigestData) -> str:
 def _persona_text(week: PersonaWeek, names: _Names, as_of: dt.datetime) -> str:
     headline = (
         f"*{names.persona(week.persona)}* · {week.routed} routed ({change(week.routed, week.previous_routed)})"
-        f" · {week.acknowledged} acknowledged · {week.resolved} resolved · *{week.still_open} still open*"
+        f" · {week.acknowledged} acknowledged · {week.resolved} resolved"
+        f" · *{week.still_open} still open* (taken or not)"
     )
     if week.median_ack_seconds is not None:
         headline += f" · median time to acknowledge {humanise_duration(week.median_ack_seconds)}"
@@ -251,7 +252,9 @@ def _reassignment_text(reassignments: Sequence[Reassignment], names: _Names) -> 
 def _fallback_text(data: DigestData, names: _Names, title: str) -> str:
     lines = [f"{title}: {data.total_routed} routed ({change(data.total_routed, data.previous_total_routed)})."]
     for week in data.personas:
-        lines.append(f"{names.persona(week.persona)}: {week.routed} routed, {week.still_open} still open.")
+        lines.append(
+            f"{names.persona(week.persona)}: {week.routed} routed, {week.still_open} still open (taken or not)."
+        )
     if data.fallback:
         lines.append(f"{len(data.fallback)} went to the fallback owner.")
     if data.reassignments:

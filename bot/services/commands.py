@@ -130,7 +130,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("personas", "personas", "the FinOps personas and how to reach them", Commands.personas),
     Subcommand("persona", "persona <id>", "one persona's responsibilities, Slack targets and duties", Commands.persona),
     Subcommand("route", "route <text>", "how a message would be routed, and why", Commands.route),
-    Subcommand("open", "open [persona]", "open requests, oldest first", Commands.open),
+    Subcommand("open", "open [persona]", "requests not closed yet (open or taken), oldest first", Commands.open),
     Subcommand("mine", "mine", "open requests for the personas you belong to", Commands.mine),
     Subcommand(
         "mute",
