@@ -98,7 +98,7 @@ def summary_lines(config: BotConfig) -> list[str]:
     return [
         f"configuration in {config.source_dir} is valid",
         f"  personas:         {len(personas)} ({core} core, {len(personas) - core} allied)",
-        f"  topics:           {len(routing.topics)} ({terms} terms)",
+        f"  topics:           {len(routing.topics)} ({terms} term{'' if terms == 1 else 's'})",
         f"  watched channels: {', '.join(routing.watch.channels) or '(none)'}",
         f"  fallback:         {routing.fallback_persona}",
         f"  min confidence:   {routing.min_confidence:g}",

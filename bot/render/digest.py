@@ -30,6 +30,7 @@ from bot.render.blocks import (
     message_link,
     section,
 )
+from bot.render.text import counted
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 ZERO_DAY = "·"
@@ -81,7 +82,11 @@ def render_digest(
     hidden = data.personas[shown:]
     if hidden:
         hidden_routed = sum(w.routed for w in hidden)
-        blocks.append(context(f"{ELLIPSIS}and {len(hidden)} more personas ({hidden_routed} requests routed)"))
+        blocks.append(
+            context(
+                f"{ELLIPSIS}and {counted(len(hidden), 'more persona')} ({counted(hidden_routed, 'request')} routed)"
+            )
+        )
     blocks.extend(tail)
     return {"text": _fallback_text(data, names, title), "blocks": blocks[:MAX_BLOCKS]}
 
