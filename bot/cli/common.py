@@ -34,13 +34,17 @@ def config_dir(args: argparse.Namespace, settings: Settings | None = None) -> Pa
 
     Raises ``ConfigDirError`` (one line: where it looked, what to do) when a named directory is missing.
     """
+    return located_config_dir(args, settings)[0]
+
+
+def located_config_dir(args: argparse.Namespace, settings: Settings | None = None) -> tuple[Path, bool]:
+    """``config_dir`` and whether it is the example shipped with the bot (no config of the operator's found)."""
     from bot.config.locate import locate_config_dir
 
     settings = settings or Settings.from_env()
-    path, _shipped = locate_config_dir(
+    return locate_config_dir(
         getattr(args, "config_dir", None), settings.config_dir if settings.config_dir_explicit else None
     )
-    return path
 
 
 def database_url(args: argparse.Namespace) -> str:

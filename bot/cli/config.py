@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import add_config_dir
-from bot.cli.common import config_dir as locate_config_dir
+from bot.cli.common import add_config_dir, located_config_dir
 from bot.config.check import check_config
 
 if TYPE_CHECKING:
@@ -39,8 +38,15 @@ def run_check_config(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"finops-bot: {error}", file=sys.stderr)
         return 1
-    config_dir = locate_config_dir(args, settings)
-    status = check_config(config_dir, sys.stdout, sys.stderr)
+    config_dir, example = located_config_dir(args, settings)
+    if example:
+        print(
+            "note: no config here (no --config-dir, no $FINOPS_CONFIG_DIR, no ./config): checking the example "
+            "shipped with finops-bot instead; pass --config-dir DIR or set FINOPS_CONFIG_DIR to check yours "
+            "(`finops-bot init` writes a starter to edit)",
+            file=sys.stderr,
+        )
+    status = check_config(config_dir, sys.stdout, sys.stderr, example=example)
     if status == 0:
         receiver_secret_notes(settings, config_dir)
     if status == 0 and args.slack:

@@ -39,7 +39,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
     demo = subparsers.add_parser("demo", help="run the real app against a local Slack simulator and show the channel")
     demo.add_argument("--interactive", action="store_true", help="type messages and /finops commands yourself")
-    demo.add_argument("--feed", help="a JSONL feed of Slack messages to replay instead of the bundled sample")
+    demo.add_argument(
+        "--feed",
+        metavar="FILE|-",
+        help="replay only this JSONL feed of Slack messages ('-': stdin), instead of the bundled sample "
+        "(its alerts, /finops commands and the Take it press on the first reply)",
+    )
     add_config_dir(demo)
     demo.set_defaults(func=run_demo)
 

@@ -103,4 +103,5 @@ def run_expire(args: argparse.Namespace) -> int:
 def line(silence: Silence, now: dt.datetime) -> str:
     state = silence_state(silence, now, plain_time, lambda who: who or "someone")
     reason = f"  reason: {silence.reason}" if silence.reason else ""
-    return f"{silence.id}\t{silence.label}\t{state}\tby {silence.created_by}\t{silence.muted} muted{reason}"
+    # "set by", as in Slack: an ended silence also names who ended it ("ended early … by bob").
+    return f"{silence.id}\t{silence.label}\t{state}\tset by {silence.created_by}\t{silence.muted} muted{reason}"

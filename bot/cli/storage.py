@@ -78,7 +78,10 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(func=_guarded(run_export))
 
     suggest = subparsers.add_parser(
-        "suggest-routing", help="propose routing.yaml changes from recorded corrections, as a diff"
+        "suggest-routing",
+        help="propose routing.yaml changes from recorded corrections, as a diff",
+        description="Print the routing.yaml changes the recorded corrections suggest, each with its reason, "
+        "then a unified diff of routing.yaml; git apply and patch skip the lines before the diff.",
     )
     suggest.add_argument("--since", type=parse_since, metavar="DATE", help="only corrections since then (default: all)")
     suggest.add_argument(
@@ -265,6 +268,8 @@ def run_suggest_routing(args: argparse.Namespace) -> int:
         min_not_a_request=args.min_not_a_request,
         path=str(routing_path),
     )
-    print(f"{len(feedback)} recorded correction(s). {result.summary()}", file=sys.stderr)
+    # The result, all on stdout: what is suggested and why, then the diff (git apply and patch skip the
+    # lines before a diff's header, so `suggest-routing > change.diff && git apply change.diff` works).
+    print(f"{len(feedback)} recorded correction(s). {result.summary()}")
     sys.stdout.write(result.diff)
     return 0

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
 from bot.config.models import BotConfig
+from bot.config.yamlmarks import ParsedYaml
 from bot.domain.suggestions import did_you_mean
 
 FORMAT_DOC = "docs/configuration.md, section 'Routing test cases'"
@@ -40,11 +41,13 @@ def run_test_routes(args: argparse.Namespace) -> int:
     if config is None:
         return 1
     files: list[tuple[str, list[Mapping[str, Any]]]] = []
+    lines: dict[str, CaseLines] = {}
     for name in args.files:
-        loaded = _load_cases(name, sys.stderr)
-        if loaded is None:
+        read = _load_cases(name, sys.stderr)
+        if read is None:
             return 1
-        problems = case_problems(name, loaded, config.persona_ids)
+        loaded, lines[name] = read
+        problems = case_problems(name, loaded, config.persona_ids, lines[name])
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
@@ -58,7 +61,7 @@ def run_test_routes(args: argparse.Namespace) -> int:
     # Who-owns cases (a `topic`: the query) are scored by the lookup, not routed. A case without an
     # id is named by its place in its file, as bot.routing.evaluation names it.
     route_cases = [
-        (name, {**case, "id": case.get("id") or f"#{number}"})
+        (lines[name].where(name, (number - 1,)), {**case, "id": case.get("id") or f"#{number}"})
         for name, loaded in files
         for number, case in enumerate(loaded, start=1)
         if "topic" not in case
@@ -67,7 +70,10 @@ def run_test_routes(args: argparse.Namespace) -> int:
     per_file = [score_cases(loaded, router=router, lookup=lookup, name=name) for name, loaded in files]
     report.who_owns_cases = sum(item.who_owns.total for item in per_file)
     who_owns_failures = [
-        f"FAIL {item.name}: {failure}" for item in per_file for failure in item.failures if failure.who_owns
+        f"FAIL {lines[item.name].where(item.name, lines[item.name].index_of(failure.case_id, loaded))}: {failure}"
+        for (_, loaded), item in zip(files, per_file, strict=True)
+        for failure in item.failures
+        if failure.who_owns
     ]
     report.who_owns_failed = len(who_owns_failures)
     out = sys.stdout
@@ -118,29 +124,56 @@ CASE_KEYS = frozenset(
 _PERIODS = ("hour", "day", "month", "year")
 
 
-def case_problems(name: str, cases: list[Mapping[str, Any]], persona_ids: Sequence[str]) -> list[str]:
-    """Unknown keys, unknown persona ids, amounts in no documented form and an empty file, one line each."""
+class CaseLines:
+    """Where each case and key of a cases file is, as ``file:line`` (from ``bot.config.yamlmarks``)."""
+
+    def __init__(self, parsed: ParsedYaml | None = None) -> None:
+        self._parsed = parsed
+
+    def where(self, name: str, loc: tuple[Any, ...] | None) -> str:
+        line = self._parsed.line_of(loc) if self._parsed is not None and loc is not None else None
+        return f"{name}:{line}" if line else name
+
+    @staticmethod
+    def index_of(case_id: str, cases: Sequence[Mapping[str, Any]]) -> tuple[int] | None:
+        """The case a failure names: by its id, or ``#N`` for the N-th case without one."""
+        for index, case in enumerate(cases):
+            if str(case.get("id") or f"#{index + 1}") == case_id:
+                return (index,)
+        return None
+
+
+def case_problems(
+    name: str, cases: list[Mapping[str, Any]], persona_ids: Sequence[str], lines: CaseLines | None = None
+) -> list[str]:
+    """Unknown keys, unknown persona ids, amounts in no documented form and an empty file, one line each,
+    each starting ``file:line:`` (the key's line, else the case's) when the lines are known."""
     if not cases:
         return [f"finops-bot: {name}: no cases: a test-routes file is a YAML list of cases (text, expect, accept...)"]
+    lines = lines or CaseLines()
     problems = []
     known = set(persona_ids)
-    for number, case in enumerate(cases, 1):
-        label = f"{name}: case {number}" + (f" ({case['id']})" if case.get("id") else "")
+    for index, case in enumerate(cases):
+        case_name = f"case {index + 1}" + (f" ({case['id']})" if case.get("id") else "")
+
+        def label(key: object = None, index: int = index, case_name: str = case_name) -> str:
+            return f"{lines.where(name, (index,) if key is None else (index, key))}: {case_name}"
+
         for key in sorted(set(case) - CASE_KEYS, key=str):
-            problems.append(f"{label}: unknown key {key!r}{did_you_mean(str(key), sorted(CASE_KEYS))}")
+            problems.append(f"{label(key)}: unknown key {key!r}{did_you_mean(str(key), sorted(CASE_KEYS))}")
         for key in ("expect", "accept"):
             value = case.get(key)
             for persona in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
                 if str(persona) not in known:
                     problems.append(
-                        f"{label}: {key}: unknown persona {persona!r}{did_you_mean(str(persona), sorted(known))}"
+                        f"{label(key)}: {key}: unknown persona {persona!r}{did_you_mean(str(persona), sorted(known))}"
                     )
-        problems += [f"{label}: {problem}" for problem in _amount_problems(case)]
+        problems += [f"{label(key)}: {problem}" for key, problem in _amount_problems(case)]
     return problems
 
 
-def _amount_problems(case: Mapping[str, Any]) -> list[str]:
-    """An amount the scorer could not read would test nothing, silently: say how to write it."""
+def _amount_problems(case: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """An amount the scorer could not read would test nothing, silently: say how to write it (key, problem)."""
     problems = []
     amount = case.get("amount")
     if amount is not None:
@@ -149,14 +182,17 @@ def _amount_problems(case: Mapping[str, Any]) -> list[str]:
         extra = set(amount) - {"value", "currency"} if isinstance(amount, Mapping) else set()
         if not _is_number(value) or extra or not (isinstance(currency, str) and len(currency) == 3):
             problems.append(
-                f"amount: {amount!r} is not an amount: write amount: {{value: 5000, currency: USD}} "
-                "(a number and a 3-letter currency code), or amount_usd: 5000"
+                (
+                    "amount",
+                    f"amount: {amount!r} is not an amount: write amount: {{value: 5000, currency: USD}} "
+                    "(a number and a 3-letter currency code), or amount_usd: 5000",
+                )
             )
     if case.get("amount_usd") is not None and not _is_number(case["amount_usd"]):
-        problems.append(f"amount_usd: {case['amount_usd']!r} is not a number: write amount_usd: 5000")
+        problems.append(("amount_usd", f"amount_usd: {case['amount_usd']!r} is not a number: write amount_usd: 5000"))
     period = case.get("amount_period")
     if period is not None and period not in _PERIODS:
-        problems.append(f"amount_period: {period!r} is not one of {', '.join(_PERIODS)}")
+        problems.append(("amount_period", f"amount_period: {period!r} is not one of {', '.join(_PERIODS)}"))
     return problems
 
 
@@ -164,12 +200,15 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _load_cases(name: str, err: TextIO) -> list[Mapping[str, Any]] | None:
+def _load_cases(name: str, err: TextIO) -> tuple[list[Mapping[str, Any]], CaseLines] | None:
     import yaml
+
+    from bot.config.yamlmarks import parse_yaml
 
     try:
         with open(name, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            text = handle.read()
+        data = yaml.safe_load(text)
     except OSError as exc:
         print(f"finops-bot: {name}: cannot read: {exc.strerror or exc}", file=err)
         return None
@@ -182,11 +221,11 @@ def _load_cases(name: str, err: TextIO) -> list[Mapping[str, Any]] | None:
         print(f"finops-bot: {name}{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}", file=err)
         return None
     if data is None:
-        return []
+        return [], CaseLines()
     if not isinstance(data, list) or not all(isinstance(c, Mapping) for c in data):
         print(f"finops-bot: {name}: expected a list of cases (mappings with text, expect, accept...)", file=err)
         return None
-    return data
+    return data, CaseLines(parse_yaml(text))
 
 
 class RouteReport:

@@ -19,19 +19,25 @@ from bot.config.models import BotConfig
 from bot.config.yamlmarks import ParsedYaml, parse_yaml
 
 
-def check_config(config_dir: str | os.PathLike[str], out: TextIO, err: TextIO, today: dt.date | None = None) -> int:
-    """Validate ``config_dir``; returns the exit code. ``today``: for entries already past (default: today)."""
-    directory = config_dir
+def check_config(
+    config_dir: str | os.PathLike[str], out: TextIO, err: TextIO, today: dt.date | None = None, *, example: bool = False
+) -> int:
+    """Validate ``config_dir``; returns the exit code. ``today``: for entries already past (default: today).
+
+    ``example``: ``config_dir`` is the example shipped with the bot, checked because none of the operator's
+    was found; every line that names the directory says so.
+    """
+    name = f"the example configuration in {config_dir}" if example else f"configuration in {config_dir}"
     try:
-        loaded = load_config(directory)
+        loaded = load_config(config_dir)
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=err)
         _print_warnings(exc.warnings, err)
         count = len(exc.issues)
-        print(f"configuration in {directory} is invalid: {count} error{'s' if count != 1 else ''}", file=err)
+        print(f"{name} is invalid: {count} error{'s' if count != 1 else ''}", file=err)
         return 1
-    for line in summary_lines(loaded.config):
+    for line in [f"{name} is valid", *summary_lines(loaded.config)[1:]]:
         print(line, file=out)
     _print_warnings([*loaded.warnings, *past_entries(loaded.config, today or dt.date.today())], out)
     return 0
@@ -92,7 +98,7 @@ def summary_lines(config: BotConfig) -> list[str]:
     return [
         f"configuration in {config.source_dir} is valid",
         f"  personas:         {len(personas)} ({core} core, {len(personas) - core} allied)",
-        f"  topics:           {len(routing.topics)} ({terms} terms)",
+        f"  topics:           {len(routing.topics)} ({terms} term{'' if terms == 1 else 's'})",
         f"  watched channels: {', '.join(routing.watch.channels) or '(none)'}",
         f"  fallback:         {routing.fallback_persona}",
         f"  min confidence:   {routing.min_confidence:g}",

@@ -9,7 +9,7 @@ back in one ``ConfigError``, each naming its file, line and key path.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -58,6 +58,8 @@ def load_config(config_dir: str | os.PathLike[str]) -> LoadedConfig:
         check_routing(routing.data, routing.report, persona_ids)
         check_currencies(routing.data, routing.report)
     owners = _load_owners(directory / OWNERS_FILE, persona_ids)
+    for loaded in (personas, routing, owners):
+        loaded.drop_restated_empties()
 
     issues = _in_order(personas.report.issues) + _in_order(routing.report.issues) + _in_order(owners.report.issues)
     errors = [issue for issue in issues if issue.severity == "error"]
@@ -73,6 +75,23 @@ class _LoadedFile(Generic[ModelT]):
     report: FileReport
     data: dict[str, Any] | None = None  # the raw mapping, when the file parsed into one
     model: ModelT | None = None
+    # Schema errors about an empty value (YAML's null), which a value check may explain better.
+    empties: list[ConfigIssue] = field(default_factory=list)
+
+    def drop_restated_empties(self) -> None:
+        """An empty value a value check also reported keeps only that check's error: it says why it is
+        empty (`- #cost-alerts` unquoted is a comment) where the schema only says a string was expected."""
+        empties = {id(issue) for issue in self.empties}
+        explained = {
+            (issue.line, issue.path)
+            for issue in self.report.issues
+            if issue.severity == "error" and id(issue) not in empties
+        }
+        self.report.issues = [
+            issue
+            for issue in self.report.issues
+            if id(issue) not in empties or (issue.line, issue.path) not in explained
+        ]
 
 
 def _load_file(path: Path, model: type[ModelT], main_key: str, empty_ok: bool = False) -> _LoadedFile[ModelT]:
@@ -102,7 +121,21 @@ def _load_file(path: Path, model: type[ModelT], main_key: str, empty_ok: bool = 
             # A value the YAML layer already rejected would only be reported twice.
             if not any(loc[: len(bad)] == bad for bad in already_reported):
                 report.error(loc, message)
+                if _value_at(parsed.data, loc) is None:
+                    loaded.empties.append(report.issues[-1])
     return loaded
+
+
+def _value_at(data: Any, loc: tuple[str | int, ...]) -> Any:
+    """The raw value at ``loc`` (None also when the path leads nowhere)."""
+    for part in loc:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _load_owners(path: Path, persona_ids: tuple[str, ...] | None) -> _LoadedFile[OwnersFile]:

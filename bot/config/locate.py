@@ -3,7 +3,8 @@
 An installed bot has no repository around it, so the shipped example config
 (the repository's ``config/``, copied into the wheel as ``bot/default_config``)
 is the last place looked. A directory named explicitly (``--config-dir`` or
-``FINOPS_CONFIG_DIR``) must exist: a typo there is an error, not a fallback.
+``FINOPS_CONFIG_DIR``) must exist: a typo there is an error, not a fallback;
+so is a ``./config`` holding only one of the two files.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def locate_config_dir(given: str | Path | None, from_env: str | Path | None) -> 
             if not path.is_dir():
                 raise ConfigDirError(f"{path} ({source}) is not a directory: point {source} at a config directory")
             return path, False
-    if is_config_dir(LOCAL_DIR):
+    # A ./config holding either file is the operator's, even half written: its errors say what is missing,
+    # where falling back to the example would hide it.
+    if LOCAL_DIR.is_dir() and any((LOCAL_DIR / name).is_file() for name in CONFIG_FILES):
         return LOCAL_DIR, False
     shipped = shipped_config_dir()
     if shipped is None:

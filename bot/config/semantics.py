@@ -239,13 +239,7 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
     """Check routing.yaml; ``persona_ids`` is None when personas.yaml could not be read."""
     personas = _PersonaRefs(report, persona_ids)
     _check_timezone(report, ("timezone",), data.get("timezone"))
-    for index, channel in _items(_mapping(data.get("watch")).get("channels")):
-        if channel is None:
-            report.error(
-                ("watch", "channels", index),
-                'channel is empty: in YAML an unquoted # starts a comment; quote it: - "#cost-alerts"',
-            )
-        _check_channel(report, ("watch", "channels", index), channel)
+    _check_watched_channels(report, _mapping(data.get("watch")).get("channels"))
 
     if "fallback_persona" in data:
         personas.check(("fallback_persona",), data["fallback_persona"])
@@ -282,6 +276,24 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
     topic_ids = _check_topics(data, report, personas, languages)
     _check_calendar(data, report, personas, topic_ids)
     _check_receivers(_mapping(data.get("receivers")), report)
+
+
+def _check_watched_channels(report: FileReport, channels: Any) -> None:
+    first_seen: dict[str, Loc] = {}
+    for index, channel in _items(channels):
+        loc: Loc = ("watch", "channels", index)
+        if channel is None:
+            report.error(loc, 'channel is empty: in YAML an unquoted # starts a comment; quote it: - "#cost-alerts"')
+        _check_channel(report, loc, channel)
+        name = _text(channel)
+        if not name:
+            continue
+        first = first_seen.setdefault(name, loc)
+        if first != loc:
+            line = report.line_of(first)
+            # Both may sit on one line (`channels: [a, a]`): then the key path says which came first.
+            where = f"on line {line}" if line and line != report.line_of(loc) else f"as {format_loc(first)}"
+            report.error(loc, f"channel '{name}' is listed twice (first {where})")
 
 
 def _check_receivers(receivers: dict[str, Any], report: FileReport) -> None:

@@ -202,7 +202,8 @@ class _Walker:
             # An impossible timestamp such as 2025-02-30: keep the text and let
             # validation say what was expected where it matters.
             return node.value
-        if node.style is None and not isinstance(value, str):
+        # Only what was written: an empty value (nothing, or only a comment) has no text to show back.
+        if node.style is None and not isinstance(value, str) and node.value:
             self.written[loc] = node.value
         return value
 

@@ -2,8 +2,9 @@
 
 It starts the Slack simulator, runs `finops-bot serve` (the production HTTP
 path, Slack-signed requests) on the embedded SQLite default in a temporary
-directory, replays a feed of cost alerts and `/finops` commands, presses a
-button, and prints the channel with its thread replies and mentions.
+directory, replays the bundled sample (cost alerts, *Take it* pressed on the first
+reply, then `/finops` commands), or only the messages of ``--feed``, and
+prints the channel with its thread replies and mentions.
 """
 
 from __future__ import annotations
@@ -79,13 +80,18 @@ def run_demo(
             for message in sample_feed(feed, feed_text):
                 reply = _post(sim, bot, router, alerts_channel, person, message)
                 first_reply = first_reply or reply
-            for text in DEMO_COMMANDS:
-                sim.send_command(bot.url, text=text, user_id=person, channel_id=sim.channel_id(alerts_channel))
+            if feed is not None or feed_text is not None:
+                # A feed of one's own replaces the whole sample: only its messages, as posted.
+                print(sim.render_channel(alerts_channel), file=out)
+                return 0
+            # Taken before the commands run, so `/finops open` shows it Taken, as the reply above it does.
             if first_reply is not None:
                 taker = next(iter(members.values()))
                 payload = sim.block_actions_payload(first_reply["ts"], alerts_channel, ACTION_TAKE, user_id=taker)
                 sim.send_action(bot.url, payload)
                 sim.wait_for("chat.update", timeout=REPLY_TIMEOUT)
+            for text in DEMO_COMMANDS:
+                sim.send_command(bot.url, text=text, user_id=person, channel_id=sim.channel_id(alerts_channel))
             print(sim.render_channel(alerts_channel), file=out)
     return 0
 

@@ -15,6 +15,16 @@ from typing import Any
 
 WEEKDAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 DEFAULT_WEEKEND = ("SAT", "SUN")
+_FULL_NAMES = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+
+
+def weekday_number(name: str) -> int | None:
+    """``date.weekday()`` of a day name as cron takes it, in any case: ``SAT``, ``sat``, ``Saturday``."""
+    spelt = name.strip().upper()
+    for names in (WEEKDAY_NAMES, _FULL_NAMES):
+        if spelt in names:
+            return names.index(spelt)
+    return None
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,8 @@ WEEKDAYS = BusinessCalendar()
 def business_calendar(holidays: str | None = None, weekend: tuple[str, ...] | None = None) -> BusinessCalendar:
     """The calendar for a persona's ``holidays`` code and ``weekend`` day names (validated beforehand)."""
     days = weekend if weekend is not None else DEFAULT_WEEKEND
-    return BusinessCalendar(
-        frozenset(WEEKDAY_NAMES.index(d.upper()) for d in days), holidays.upper() if holidays else None
-    )
+    numbers = (weekday_number(d) for d in days)
+    return BusinessCalendar(frozenset(n for n in numbers if n is not None), holidays.upper() if holidays else None)
 
 
 def holiday_code_problem(code: str) -> str | None:
@@ -56,10 +65,10 @@ def holiday_code_problem(code: str) -> str | None:
 def weekend_problem(days: object) -> str | None:
     if not isinstance(days, (list, tuple)) or not all(isinstance(d, str) for d in days):
         return "weekend must be a list of day names, e.g. [SAT, SUN] or [FRI, SAT]"
-    unknown = [d for d in days if d.upper() not in WEEKDAY_NAMES]
+    unknown = [d for d in days if weekday_number(d) is None]
     if unknown:
-        return f"unknown day {unknown[0]!r} in weekend: use {', '.join(WEEKDAY_NAMES)}"
-    if len({d.upper() for d in days}) >= 7:
+        return f"unknown day {unknown[0]!r} in weekend: use {', '.join(WEEKDAY_NAMES)} (or the full names)"
+    if len({weekday_number(d) for d in days}) >= 7:
         return "weekend cannot be every day of the week"
     return None
 

@@ -56,7 +56,8 @@ def normalise_cron(expr: str) -> str:
     fields = expr.split()
     if len(fields) != 5:
         raise CronError(
-            f"cron {expr!r} has {len(fields)} fields; expected 5: minute hour day-of-month month day-of-week"
+            f"cron {expr!r} has {len(fields)} field{'' if len(fields) == 1 else 's'}; "
+            "expected 5: minute hour day-of-month month day-of-week"
         )
     minute, hour, day, month, weekday = (field.lower() for field in fields)
     if day == "l":

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.config.models import BotConfig, Persona
+from bot.config.models import BotConfig, Duty, Persona
 from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, context, escape, section
 from bot.render.text import STATUS_LABELS, Mentions, format_usd, message, quote, team_mention_key
 
@@ -115,7 +115,18 @@ def render_personas(config: BotConfig, mentions: Mentions) -> dict:
     return message(text, _chunked_sections(lines))
 
 
-def render_persona(persona: Persona, mentions: Mentions, owned_topics: Iterable[str]) -> dict:
+def duty_when(duty: Duty) -> str:
+    """When a duty is posted, readably: ``cron `0 10 * * MON` `` or ``business day 3 of every month at 09:00``."""
+    rule = duty.finance_date
+    if rule is None:
+        return f"cron `{duty.schedule}`"
+    return f"{rule.describe()} at {duty.time_of_day:%H:%M}"
+
+
+def render_persona(
+    persona: Persona, mentions: Mentions, owned_topics: Iterable[str], default_timezone: str = "UTC"
+) -> dict:
+    """``default_timezone``: routing.yaml's ``timezone``, for duties and personas that name none."""
     lines = [f"*{persona.name}* (`{persona.id}`, {persona.kind}) — {persona.summary}"]
     if persona.responsibilities:
         lines.append("*Responsibilities*")
@@ -130,8 +141,8 @@ def render_persona(persona: Persona, mentions: Mentions, owned_topics: Iterable[
     if persona.duties:
         lines.append("*Duties*")
         for duty in persona.duties:
-            tz = duty.timezone or persona.timezone or "default timezone"
-            lines.append(f"• {duty.text} — `{duty.schedule}` ({tz})")
+            tz = duty.timezone or persona.timezone or default_timezone
+            lines.append(f"• {duty.text} — {duty_when(duty)} ({tz})")
     return message("\n".join(lines), _chunked_sections(lines))
 
 

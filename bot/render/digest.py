@@ -30,6 +30,7 @@ from bot.render.blocks import (
     message_link,
     section,
 )
+from bot.render.text import counted
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 ZERO_DAY = "·"
@@ -81,7 +82,11 @@ def render_digest(
     hidden = data.personas[shown:]
     if hidden:
         hidden_routed = sum(w.routed for w in hidden)
-        blocks.append(context(f"{ELLIPSIS}and {len(hidden)} more personas ({hidden_routed} requests routed)"))
+        blocks.append(
+            context(
+                f"{ELLIPSIS}and {counted(len(hidden), 'more persona')} ({counted(hidden_routed, 'request')} routed)"
+            )
+        )
     blocks.extend(tail)
     return {"text": _fallback_text(data, names, title), "blocks": blocks[:MAX_BLOCKS]}
 
@@ -182,7 +187,8 @@ def _week_visual(data: DigestData) -> str:
 def _persona_text(week: PersonaWeek, names: _Names, as_of: dt.datetime) -> str:
     headline = (
         f"*{names.persona(week.persona)}* · {week.routed} routed ({change(week.routed, week.previous_routed)})"
-        f" · {week.acknowledged} acknowledged · {week.resolved} resolved · *{week.still_open} still open*"
+        f" · {week.acknowledged} acknowledged · {week.resolved} resolved"
+        f" · *{week.still_open} still open* (taken or not)"
     )
     if week.median_ack_seconds is not None:
         headline += f" · median time to acknowledge {humanise_duration(week.median_ack_seconds)}"
@@ -251,7 +257,9 @@ def _reassignment_text(reassignments: Sequence[Reassignment], names: _Names) -> 
 def _fallback_text(data: DigestData, names: _Names, title: str) -> str:
     lines = [f"{title}: {data.total_routed} routed ({change(data.total_routed, data.previous_total_routed)})."]
     for week in data.personas:
-        lines.append(f"{names.persona(week.persona)}: {week.routed} routed, {week.still_open} still open.")
+        lines.append(
+            f"{names.persona(week.persona)}: {week.routed} routed, {week.still_open} still open (taken or not)."
+        )
     if data.fallback:
         lines.append(f"{len(data.fallback)} went to the fallback owner.")
     if data.reassignments:

@@ -23,6 +23,7 @@ from bot.render.blocks import (
     message_link,
     section,
 )
+from bot.render.text import counted
 from bot.scheduling.business_days import is_business_day
 from bot.scheduling.schedules import CalendarStep
 
@@ -99,7 +100,7 @@ def render_calendar_reminder(step: CalendarStep, mentions: Sequence[str], today:
     elif days_left == 0:
         distance = "today"
     else:
-        distance = f"{-days_left} days ago"
+        distance = f"{counted(-days_left, 'day')} ago"
     name = escape(step.name)
     title = f"{step.name}: due {when}"
     lines = [f"{' '.join(mentions)} *{name}* is due *{when}*, {distance}.".strip()]
@@ -110,7 +111,7 @@ def render_calendar_reminder(step: CalendarStep, mentions: Sequence[str], today:
     blocks: list[Block] = [
         header(f":calendar: {title}"),
         section("\n".join(lines)),
-        context(f"FinOps calendar · `{escape(step.entry_id)}` · reminder {step.lead_days} days ahead"),
+        context(f"FinOps calendar · `{escape(step.entry_id)}` · reminder {counted(step.lead_days, 'day')} ahead"),
     ]
     plain = f"{' '.join(mentions)} {escape(step.name)} is due {when}, {distance}.".strip()
     return {"text": plain, "blocks": blocks}

@@ -26,6 +26,11 @@ STATUS_LABELS = {
 CLOSED_STATUSES = frozenset({"resolved", "not_a_request"})
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 day``, ``2 days``, ``0 days``: the nouns used here all take an s."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def quote(text: str, limit: int = 300) -> str:
     """Make user text safe to show: escape & < >, break broadcast words, cap length."""
     text = clip_escaped(text, limit)

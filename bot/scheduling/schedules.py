@@ -383,7 +383,7 @@ def calendar_schedules(config: BotConfig, entry: CalendarEntry) -> tuple[Schedul
                 recipients=recipients,
                 subject=responsible[0],
                 text=entry.note,
-                title=f"{entry.name} ({step.due_date.isoformat()}), {step.lead_days} days ahead",
+                title=f"{entry.name} ({step.due_date.isoformat()}), {_days(step.lead_days)} ahead",
                 calendar=step,
             )
         )
@@ -414,7 +414,7 @@ def _recurring_calendar_schedules(
                 recipients=tuple(dict.fromkeys(responsible + (owners.accountable if is_last else ()))),
                 subject=responsible[0],
                 text=entry.note,
-                title=f"{entry.name} ({rule.describe()}), {lead} days ahead",
+                title=f"{entry.name} ({rule.describe()}), {_days(lead)} ahead",
                 calendar=CalendarReminder(entry.id, entry.name, lead, is_last, entry.note),
             )
         )
@@ -433,3 +433,7 @@ def _persona_timezone(config: BotConfig, persona_id: str) -> str:
         return config.persona(persona_id).timezone or config.routing.timezone
     except KeyError:
         return config.routing.timezone
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'' if count == 1 else 's'}"

@@ -142,8 +142,10 @@ class AlertIntake:
             confidence=decision.confidence,
             amount_usd=decision.amount_usd,
             matched_terms=decision.matched_terms,
-            explanation=f"{alert.source} alert matched no topic ({decision.explanation or 'no terms'}); "
-            f"sent to {fallback}",
+            # Said as it is: tagged although the text alone would not be routed (that verdict is kept, last).
+            explanation=f"{alert.source} alert sent to {fallback}, the fallback owner: an alert from a configured "
+            f"receiver always goes to someone; its text alone would not have been routed "
+            f"({decision.explanation.rstrip('.') or 'no terms'})",
         )
         return with_owner(unmatched, runtime.router.owners, message["text"], stated)
 

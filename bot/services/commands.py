@@ -80,7 +80,7 @@ class Commands:
             return render.render_unknown_persona(argument, suggestions)
         persona = runtime.config.persona(persona_id)
         owned = [t.name for t in runtime.config.routing.topics if persona.id in t.owners.responsible]
-        return render.render_persona(persona, runtime.names.mentions, owned)
+        return render.render_persona(persona, runtime.names.mentions, owned, runtime.config.routing.timezone)
 
     def route(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         if not argument:
@@ -130,7 +130,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("personas", "personas", "the FinOps personas and how to reach them", Commands.personas),
     Subcommand("persona", "persona <id>", "one persona's responsibilities, Slack targets and duties", Commands.persona),
     Subcommand("route", "route <text>", "how a message would be routed, and why", Commands.route),
-    Subcommand("open", "open [persona]", "open requests, oldest first", Commands.open),
+    Subcommand("open", "open [persona]", "requests not closed yet (open or taken), oldest first", Commands.open),
     Subcommand("mine", "mine", "open requests for the personas you belong to", Commands.mine),
     Subcommand(
         "mute",

@@ -164,11 +164,13 @@ class RuntimeHolder:
 
 
 def describe_changes(before: BotConfig, after: BotConfig) -> str:
-    """``topics +a -b; personas +c`` (or ``no topics or personas added or removed``)."""
+    """``topics (41) +a -b; watched channels (2) +#finops`` (or ``no topics, personas, … added or removed``)."""
     parts = []
     for label, old, new in (
         ("topics", {t.id for t in before.routing.topics}, {t.id for t in after.routing.topics}),
         ("personas", set(before.persona_ids), set(after.persona_ids)),
+        ("watched channels", set(before.routing.watch.channels), set(after.routing.watch.channels)),
+        ("teams", {t.id for t in before.owners.teams}, {t.id for t in after.owners.teams}),
     ):
         added, removed = sorted(new - old), sorted(old - new)
         if added or removed:
@@ -176,4 +178,4 @@ def describe_changes(before: BotConfig, after: BotConfig) -> str:
                 f"{label} ({len(new)}) "
                 + " ".join([*(f"+{name}" for name in added), *(f"-{name}" for name in removed)])
             )
-    return "; ".join(parts) or "no topics or personas added or removed"
+    return "; ".join(parts) or "no topics, personas, watched channels or teams added or removed"

@@ -94,3 +94,32 @@ def test_parser_wires_check_config(write_config, capsys: pytest.CaptureFixture[s
 
     assert args.func(args) == 1
     assert "timezone: unknown timezone 'Europe/Pariss'" in capsys.readouterr().err
+
+
+def test_without_a_config_here_it_says_it_checked_the_shipped_example(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FINOPS_CONFIG_DIR", raising=False)
+    from bot.cli import main
+
+    assert main(["check-config"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("the example configuration in ")
+    assert "is valid\n" in captured.out.splitlines(keepends=True)[0]
+    assert captured.err.startswith("note: no config here (no --config-dir, no $FINOPS_CONFIG_DIR, no ./config): ")
+    assert "pass --config-dir DIR or set FINOPS_CONFIG_DIR to check yours" in captured.err
+
+
+def test_a_half_written_config_here_is_checked_not_replaced_by_the_example(
+    write_config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_config(routing=None)
+    monkeypatch.delenv("FINOPS_CONFIG_DIR", raising=False)
+    from bot.cli import main
+
+    assert main(["check-config"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "config/routing.yaml: file not found",
+        "configuration in config is invalid: 1 error",
+    ]

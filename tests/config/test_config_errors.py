@@ -117,6 +117,19 @@ def test_duplicate_ids_point_back_at_the_first(config_errors) -> None:
     ]
 
 
+def test_a_channel_watched_twice_points_back_at_the_first(config_errors) -> None:
+    inline = ROUTING_YAML.replace('  channels: ["#cost-alerts"]', '  channels: ["#cost-alerts", "#cost-alerts"]')
+    assert config_errors(routing=inline) == [
+        "config/routing.yaml:4: watch.channels[1]: channel '#cost-alerts' is listed twice (first as watch.channels[0])"
+    ]
+    block = ROUTING_YAML.replace(
+        '  channels: ["#cost-alerts"]', '  channels:\n    - "#cost-alerts"\n    - "#finops"\n    - " #cost-alerts"'
+    )
+    assert config_errors(routing=block) == [
+        "config/routing.yaml:7: watch.channels[2]: channel '#cost-alerts' is listed twice (first on line 5)"
+    ]
+
+
 def test_persona_ids_must_be_lowercase_slugs(config_errors) -> None:
     personas = (
         PERSONAS_YAML + '  - {id: Cloud Ops, name: Cloud Ops, kind: allied, summary: Ops., slack: {channel: "#ops"}}\n'

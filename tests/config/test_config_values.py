@@ -36,6 +36,7 @@ def test_schedule_restricting_day_of_month_and_weekday_is_warned() -> None:
         ("61 9 * * *", "minute field '61': the last value (61) is higher than the maximum value (59)"),
         ("0 9 * 13 *", "month field '13': the last value (13) is higher than the maximum value (12)"),
         ("0 9 * * * *", "has 6 fields; expected 5"),
+        ("daily", "has 1 field; expected 5"),
     ],
 )
 def test_invalid_schedules_name_the_field(expression: str, reason: str) -> None:

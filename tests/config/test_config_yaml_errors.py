@@ -44,6 +44,25 @@ def test_an_unquoted_channel_in_a_flow_list_gets_the_quoting_hint(config_errors,
     assert "an unquoted # starts a comment" in error and "quote it: '#cost-alerts'" in error
 
 
+def test_an_unquoted_channel_in_a_block_list_is_one_error_saying_why_it_is_empty(config_errors) -> None:
+    # `- #cost-alerts` is an item holding only a comment: YAML reads it as null. The schema's
+    # "expected a string" (which had no text to show back) is not reported on top.
+    routing = ROUTING_YAML.replace('  channels: ["#cost-alerts"]\n', "  channels:\n    - #cost-alerts\n")
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:5: watch.channels[0]: channel is empty: in YAML an unquoted # starts a comment; "
+        'quote it: - "#cost-alerts"'
+    ]
+
+
+def test_an_empty_value_the_schema_alone_rejects_reads_as_nothing(config_errors) -> None:
+    routing = ROUTING_YAML.replace("    name: Budgets\n", "    name:  # to do\n")
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:18: topics[1].name: expected a string, got nothing (null)"
+    ]
+
+
 def test_an_unquoted_user_group_gets_the_quoting_hint(config_errors) -> None:
     personas = PERSONAS_YAML.replace('usergroup: "@finops-security"', "usergroup: @finops-security")
 

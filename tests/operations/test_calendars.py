@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.config.loader import load_config
-from bot.domain.calendars import WEEKDAYS, business_calendar
+from bot.domain.calendars import WEEKDAYS, business_calendar, weekend_problem
+from bot.domain.cron import validate_cron
 from bot.domain.finance_dates import parse_finance_date
 from bot.scheduling.business_days import (
     ack_deadline,
@@ -40,6 +41,13 @@ def test_a_friday_saturday_weekend() -> None:
     thursday = dt.date(2026, 5, 14)
     assert add_business_days(thursday, 1, GULF) == dt.date(2026, 5, 17)  # Sunday is a working day
     assert previous_business_day(dt.date(2026, 5, 16), GULF) == thursday
+
+
+@pytest.mark.parametrize("saturday", ["SAT", "sat", "Sat", "SATURDAY", "saturday", "Saturday"])
+def test_weekend_takes_the_day_names_cron_takes(saturday: str) -> None:
+    validate_cron(f"0 9 * * {saturday}")  # cron reads it...
+    assert weekend_problem(["FRI", saturday]) is None  # ...and so does weekend:
+    assert business_calendar(None, ("FRI", saturday)).weekend == frozenset({4, 5})
 
 
 def test_finance_dates_follow_the_calendar() -> None:
@@ -97,7 +105,7 @@ def test_calendar_reminders_avoid_the_responsible_personas_holidays(tmp_path: Pa
     [
         ("    holidays: XX\n", "unknown holiday calendar 'XX'"),
         ("    holidays: DE-ZZ\n", "unknown holiday calendar 'DE-ZZ'"),
-        ("    weekend: [FRI, SATURDAY]\n", "unknown day 'SATURDAY' in weekend"),
+        ("    weekend: [FRI, SATERDAY]\n", "unknown day 'SATERDAY' in weekend"),
     ],
 )
 def test_check_config_names_a_bad_calendar(tmp_path: Path, line: str, expected: str) -> None:

@@ -62,7 +62,7 @@ def test_a_cli_silence_mutes_matching_alerts_until_expired(receivers: Receivers)
 
     listed = cli(receivers, "list")
     [line] = [row for row in listed.stdout.splitlines() if row.startswith(f"{silence_id}\t")]
-    assert "namespace=payments,source=kubecost" in line and "by alice" in line
+    assert "namespace=payments,source=kubecost" in line and "set by alice" in line
     assert "1 muted" in line and "reason: known migration" in line
 
     mutes = receivers.harness.command("mutes")

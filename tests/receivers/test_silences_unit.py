@@ -152,6 +152,12 @@ def test_the_cli_and_slack_say_alike_where_a_silence_stands(ends, expired_at, wo
     assert words in cli_line(silence, NOW).split("\t")
 
 
+def test_the_cli_names_who_set_a_silence_apart_from_who_ended_it() -> None:
+    # Both were `root`: the line read "ended early … by root<TAB>by root", the actor seemingly twice.
+    silence = Silence(3, {"source": "x"}, "", "root", NOW, NOW + dt.timedelta(hours=1), NOW, "root")
+    assert cli_line(silence, NOW).split("\t")[2:4] == ["ended early 2026-12-01 09:00 UTC by root", "set by root"]
+
+
 def test_a_silence_ends_on_time_or_when_expired() -> None:
     silence = Silence(1, {"source": "x"}, "", "U1", NOW, NOW + dt.timedelta(hours=1))
     assert first_match([silence], {"source": "x"}, NOW + dt.timedelta(minutes=59)) is silence

@@ -332,3 +332,23 @@ def test_who_owns_a_scope(tmp_path, capsys, monkeypatch):
     _, out, _ = run_in(directory, ["who-owns", "--jsonl"], capsys, monkeypatch, stdin=lines)
     first, second = map(json.loads, out.splitlines())
     assert first["team"]["id"] == "search" and second["topic"]
+
+
+def test_test_routes_names_the_file_line_of_each_problem_and_failure(tmp_path):
+    # Like config errors: `file:line:` first, the key's line for a key's problem, the case's line for a failure.
+    bad = run_test_routes_process(
+        tmp_path, "- id: ok\n  text: hi\n- text: our RI coverage dropped\n  expcet: [finops-practitioner]\n"
+    )
+    cases = str(tmp_path / "cases.yaml")
+    assert bad.returncode == 1
+    assert f"{cases}:4: case 2: unknown key 'expcet'" in bad.stderr
+
+    failing = run_test_routes_process(
+        tmp_path,
+        "- id: chatter\n  text: lunch?\n"
+        "- text: our RI coverage dropped to 60%\n  expect: [sustainability]\n"
+        "- topic: contract renewals\n  expect: [sustainability]\n",
+    )
+    assert failing.returncode == 1
+    assert f"FAIL {cases}:3: #2: missing sustainability" in failing.stdout
+    assert f"FAIL {cases}:5: #3: 'contract renewals' missing sustainability" in failing.stdout

@@ -97,11 +97,12 @@ def test_a_normal_week_reads_at_a_glance():
     assert "*42* FinOps requests routed (▲ 40% vs the week before)" in text
     assert "`M T W T F S S`" in text and "busiest: Wed (18)" in text
     assert "*Finance* · 12 routed (▲ 20%)" in text
+    assert "*5 still open* (taken or not)" in text  # the taken ones are not closed either
     assert "median time to acknowledge 2h 10m" in text
     assert "Top topics: Cost anomaly (5), Budgets (3)" in text
     assert "Largest: $3,000 <https://slack.com/archives/C0ALERTS/p1763600000000200|EC2 spend up 40%>" in text
     assert "…and 2 more" in text  # 5 still open, 3 listed
-    assert "Finance: 12 routed, 5 still open." in message["text"]
+    assert "Finance: 12 routed, 5 still open (taken or not)." in message["text"]
 
 
 def test_permalinks_are_preferred_over_archive_links():

@@ -105,3 +105,16 @@ def test_alert_and_slack_message_record_the_same_team(config: BotConfig) -> None
     assert (from_receiver.team, from_receiver.team_scope) == (from_slack.team, from_slack.team_scope)
     assert from_slack.team == "data"
     assert outcome.team == "data"  # what /metrics counts the routed event under
+
+
+def test_an_alert_whose_text_is_not_a_request_says_why_the_fallback_is_tagged_anyway(config: BotConfig) -> None:
+    # A receiver's alerts come on purpose, so the fallback owner is tagged; the Why line says so first
+    # rather than opening with the text's own verdict ("Not a FinOps request") beside the tag.
+    request, post = accepted(config, alert("hello", {}, amount=None, title="kubecost alert"))
+    assert request.primary_persona == config.routing.fallback_persona
+    why = request.explanation
+    assert why.startswith(
+        "kubecost alert sent to finops-practitioner, the fallback owner: an alert from a configured receiver "
+        "always goes to someone; its text alone would not have been routed (Not a FinOps request: "
+    )
+    assert f"Why: {why}" in json.dumps(post.payload)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.config.loader import load_config
 from bot.domain.inputs import CommandRequest
 from bot.services.commands import SUBCOMMANDS, Commands
-from tests.services.fakes import FakeRequests, holder, request_view
+from tests.services.fakes import SHIPPED_CONFIG, FakeRequests, holder, request_view
 
 
 def ask(service: Commands, text: str, user: str = "U1") -> dict:
@@ -111,3 +112,22 @@ def test_the_app_manifest_hints_every_registered_subcommand() -> None:
     for subcommand in SUBCOMMANDS:
         assert subcommand.name in slash["usage_hint"] or not subcommand.hinted
     assert [s.name for s in SUBCOMMANDS if not s.hinted] == ["mute", "mutes"]
+
+
+def test_persona_shows_when_each_duty_is_posted_and_in_which_zone() -> None:
+    # Finance-date duties have no cron `schedule`; they used to show as `None` (default timezone).
+    config = load_config(SHIPPED_CONFIG).config
+    procurement = next(p for p in config.personas.personas if p.id == "procurement")
+    routing = config.routing.model_copy(update={"timezone": "Europe/Berlin"})
+    service = Commands(holder(config=config.model_copy(update={"routing": routing})), FakeRequests())
+
+    shown = ask(service, "persona procurement")["text"]
+
+    assert "None" not in shown and "default timezone" not in shown
+    for duty in procurement.duties:
+        line = next(line for line in shown.splitlines() if line.startswith(f"• {duty.text}"))
+        assert line.endswith("(Europe/Berlin)"), line
+    assert "quarter end (last business day of Mar, Jun, Sep, Dec) at 10:00 (Europe/Berlin)" in shown
+    assert "cron `30 9 * * MON-FRI` (UTC)" not in shown
+    engineering = text_of(ask(Commands(holder(), FakeRequests()), "persona engineering"))
+    assert "cron `30 9 * * MON-FRI` (UTC)" in engineering

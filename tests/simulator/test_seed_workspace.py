@@ -40,7 +40,7 @@ def test_each_channel_and_group_is_created_once(tmp_path: Path) -> None:
     assert {members["finance"], members["product"]} <= set(groups[0].users)
 
 
-def test_demo_runs_on_a_config_whose_digest_posts_in_a_watched_channel(tmp_path: Path) -> None:
+def test_demo_replays_only_the_feed_on_a_config_whose_digest_posts_in_a_watched_channel(tmp_path: Path) -> None:
     feed = tmp_path / "feed.jsonl"
     feed.write_text('{"text": "AWS bill doubled this month: $90k vs $45k, who owns it?"}\n', encoding="utf-8")
     result = subprocess.run(
@@ -61,3 +61,6 @@ def test_demo_runs_on_a_config_whose_digest_posts_in_a_watched_channel(tmp_path:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "#cost-alerts" in result.stdout and "finops-bot APP" in result.stdout
+    # A feed replaces the whole bundled sample: no /finops commands of its own, no button pressed for you.
+    assert "/finops" not in result.stdout and "Status: *Open*" in result.stdout
+    assert "Taken" not in result.stdout

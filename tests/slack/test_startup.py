@@ -131,3 +131,5 @@ def test_demo_replays_the_feed_and_shows_threads(tmp_path):
     assert "#cost-alerts" in out
     assert "finops-bot APP" in out and "│" in out  # thread replies from the bot
     assert "Status: *Taken*" in out  # the button press updated a reply in place
+    # ...before `/finops open` runs, so the list agrees with the reply above it.
+    assert "Cost anomalies → Engineering · Taken since " in out

@@ -109,10 +109,12 @@ def test_suggest_routing_prints_a_diff_of_the_routing_file(database_url: str, tm
     code = main(["suggest-routing", "--config-dir", str(config_dir), "--database-url", database_url])
     captured = capsys.readouterr()
     assert code == 0
-    assert "3 recorded correction(s)" in captured.err
-    assert "budgets: make procurement responsible instead of finance" in captured.err
-    assert captured.out.startswith("--- a/")
-    assert "+      responsible: [procurement" in captured.out
+    # The result is on stdout, the summary before the diff (which git apply and patch find past it).
+    assert captured.err == ""
+    summary, diff = captured.out.split("--- a/", 1)
+    assert summary.startswith("3 recorded correction(s)")
+    assert "budgets: make procurement responsible instead of finance" in summary
+    assert "+      responsible: [procurement" in diff
 
 
 def test_the_owning_team_is_stored_and_exported(database_url: str, capsys) -> None:
