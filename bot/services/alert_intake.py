@@ -141,6 +141,7 @@ class AlertIntake:
             tags=(PersonaTag(fallback, "fallback"),),
             confidence=decision.confidence,
             amount_usd=decision.amount_usd,
+            amount=decision.amount,
             matched_terms=decision.matched_terms,
             # Said as it is: tagged although the text alone would not be routed (that verdict is kept, last).
             explanation=f"{alert.source} alert sent to {fallback}, the fallback owner: an alert from a configured "

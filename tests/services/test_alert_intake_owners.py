@@ -118,3 +118,11 @@ def test_an_alert_whose_text_is_not_a_request_says_why_the_fallback_is_tagged_an
         "always goes to someone; its text alone would not have been routed (Not a FinOps request: "
     )
     assert f"Why: {why}" in json.dumps(post.payload)
+
+
+def test_an_alert_routed_to_the_fallback_keeps_the_amount_as_stated(config: BotConfig) -> None:
+    # The fallback decision is built anew; without the stated Money it showed (and stored) only the USD figure.
+    request, post = accepted(config, alert("[Recovered] namespace spend back to normal: €2.388,12", {}, amount=None))
+    assert request.primary_persona == config.routing.fallback_persona
+    assert request.amount_stated == "€2,388.12"
+    assert "€2,388.12" in json.dumps(post.payload, ensure_ascii=False)
