@@ -114,6 +114,13 @@ class Topic(Frozen):
     # When the topic is among a message's topics, its responsible personas are
     # tagged first: a suspected compromise outranks the spend spike it caused.
     lead: bool = False
+    # Topics that name the ask when this one only names the subject: when this topic leads a
+    # message and one of these also has evidence, that topic's owners are tagged first ("the RIs
+    # expire, who renews?": the renewal's procurement before the commitment strategy's
+    # practitioner) -- unless a word of the message begins with one of ``keeps_lead_on``
+    # ("coverage", "utiliz": the message is about the strategy after all).
+    yields_to: tuple[str, ...] = ()
+    keeps_lead_on: tuple[str, ...] = ()
     # Overrides routing.acknowledgement.window_business_days for this topic.
     ack_window_business_days: float | None = Field(default=None, gt=0)
 

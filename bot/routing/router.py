@@ -35,6 +35,7 @@ from bot.routing.decision import Decision, PersonaTag, TagRole
 from bot.routing.matcher import Hit
 from bot.routing.money import DEFAULT_RATES
 from bot.routing.money import format_usd as format_usd
+from bot.routing.normalize import fold
 from bot.routing.owners import OwnerResolver
 from bot.routing.reader import TermReader
 from bot.routing.refine import Refiner
@@ -78,6 +79,10 @@ class Router:
         self._has_owners = not self.owners.empty
         self._refine = Refiner(config)
         self._scored: dict[tuple[tuple[tuple[str, ...], bool, bool], ...], _Scored] = {}
+        # Topic -> (topics naming the ask, word beginnings that keep the lead): see ``_yielded``.
+        self._yields = {
+            t.id: (t.yields_to, tuple(fold(k) for k in t.keeps_lead_on)) for t in routing.topics if t.yields_to
+        }
 
     # ------------------------------------------------------------------ API
 
@@ -201,4 +206,28 @@ class Router:
                 and (asked is None or not ev.line_item)
             ) or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score):
                 chosen.append(topic_id)
+        yields = self._yields.get(chosen[0])
+        return _yielded(chosen, evidence, tokens, *yields) if yields else chosen
+
+
+def _yielded(
+    chosen: list[str],
+    evidence: Mapping[str, TopicEvidence],
+    tokens: Sequence[str],
+    asks: Sequence[str],
+    keeps: tuple[str, ...],
+) -> list[str]:
+    """The topics with the one naming the ask first, when the leading topic only names the subject.
+
+    "Our RIs expire on the 31st, who renews them?" is about commitments (the subject) and asks for
+    a renewal (the ask): the renewal's owners lead. A word beginning with one of ``keeps`` ("coverage",
+    "utiliz") says the message is about the leading topic's own matter (the strategy), which keeps it.
+    """
+    ask = next((t for t in asks if t in evidence and not evidence[t].only_line_items), None)
+    if ask is None:
         return chosen
+    for token in tokens:
+        word = fold(token)
+        if word.startswith(keeps):
+            return chosen
+    return [ask, *(t for t in chosen if t != ask)]

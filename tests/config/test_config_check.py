@@ -94,3 +94,16 @@ def test_parser_wires_check_config(write_config, capsys: pytest.CaptureFixture[s
 
     assert args.func(args) == 1
     assert "timezone: unknown timezone 'Europe/Pariss'" in capsys.readouterr().err
+
+
+def test_a_topic_yielding_to_an_unknown_topic_is_an_error(write_config) -> None:
+    routing = ROUTING_YAML.replace(
+        "    terms: [anomaly, spike]\n", "    terms: [anomaly, spike]\n    yields_to: [budgts]\n"
+    )
+
+    code, _, err = run(write_config(routing=routing))
+
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "config/routing.yaml:14: topics[0].yields_to[0]: unknown topic 'budgts' (did you mean 'budgets'?)"
+    )

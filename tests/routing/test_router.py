@@ -189,3 +189,29 @@ def test_to_dict_keeps_the_stated_amount_and_currency(router):
     data = router.route_text("GCP budget for analytics-prod: current spend ¥1,840,000, forecast over budget").to_dict()
     assert data["amount"]["stated"] == "¥1,840,000" and data["amount"]["currency"] == "JPY"
     assert data["amount_usd"] == pytest.approx(1_840_000 * 0.0065)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        # The commitment is the subject; executing it (expiry, renewal, approved buy, exchange) is procurement's.
+        ("our 1-year RDS reserved instances expire on jan 31, can someone renew them?", "procurement"),
+        ("leadership approved the compute SP purchase. who executes the buy?", "procurement"),
+        ("Las reservas de EC2 vencen el 31 de enero, ¿quién las renueva?", "procurement"),
+        # Coverage, utilisation and recommendations keep the strategy with the practitioner.
+        (
+            "RI coverage dropped to 61%, should we renew the expiring reservations or move to savings plans?",
+            "finops-practitioner",
+        ),
+        ("Savings Plans utilization is 72% on the expiring plan, what is our strategy?", "finops-practitioner"),
+        # A showback or chargeback dashboard is built by the practitioner; the ledger side stays finance's.
+        ("can we build a chargeback dashboard per cost center in Looker?", "finops-practitioner"),
+        ("finance needs the chargeback journal entries posted before close", "finance"),
+        # A licence true-up is the asset manager's count; a cloud commit's true-up stays procurement's.
+        ("Oracle true-up is due and we found 24 extra processor licences on EC2", "itam"),
+        ("the MACC true-up shortfall is $80k, who negotiates with Microsoft?", "procurement"),
+    ],
+)
+def test_the_topic_naming_the_ask_leads_the_one_naming_the_subject(router, text, first):
+    decision = router.route_text(text)
+    assert decision.personas and decision.personas[0] == first, (text, decision.explanation)
