@@ -279,6 +279,11 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
     languages = _check_languages(data, report)
     _check_shorthand(data, report)
     topic_ids = _check_topics(data, report, personas, languages)
+    budget_topic = _mapping(data.get("budget_questions")).get("topic")
+    if isinstance(budget_topic, str) and budget_topic and budget_topic not in topic_ids:
+        report.error(
+            ("budget_questions", "topic"), f"unknown topic '{budget_topic}'{did_you_mean(budget_topic, topic_ids)}"
+        )
     _check_calendar(data, report, personas, topic_ids)
     _check_receivers(_mapping(data.get("receivers")), report)
 

@@ -29,6 +29,7 @@ from bot.config.models import BotConfig
 from bot.routing.alert_owners import with_owner
 from bot.routing.amounts import headline
 from bot.routing.assembly import DecisionAssembler
+from bot.routing.budget_questions import BudgetQuestions
 from bot.routing.clauses import ASK_TOKENS, MAX_CLAUSES, MULTI_ASK_MAX_CHARS, asked_topics
 from bot.routing.context import ACTION, CLOUD, INFO, QUESTION, REQUEST, WEAK_CLOUD, Context
 from bot.routing.decision import Decision, PersonaTag, TagRole
@@ -78,6 +79,7 @@ class Router:
         self.owners = OwnerResolver(config.owners)
         self._has_owners = not self.owners.empty
         self._refine = Refiner(config)
+        self._budget_questions = BudgetQuestions(routing.budget_questions)
         self._scored: dict[tuple[tuple[tuple[str, ...], bool, bool], ...], _Scored] = {}
         # Topic -> (topics naming the ask, word beginnings that keep the lead): see ``_yielded``.
         self._yields = {
@@ -123,6 +125,8 @@ class Router:
         mask, evidence, ranked = scored
         if mask & WEAK_CLOUD and not mask & CLOUD and _ACCOUNT_ID.search(text):
             mask |= CLOUD  # "acct 123456789012": an AWS account id names the cloud
+        if not mask & CLOUD and self._budget_questions.about_cloud_budget(evidence, tokens, text):
+            mask |= CLOUD  # "are we over budget this month?": in a cost channel, the cloud budget
         context = Context.of(mask, money is not None, "?" in text and bool(QUESTION.search(text)))
 
         assemble = self._assemble

@@ -215,3 +215,44 @@ def test_to_dict_keeps_the_stated_amount_and_currency(router):
 def test_the_topic_naming_the_ask_leads_the_one_naming_the_subject(router, text, first):
     decision = router.route_text(text)
     assert decision.personas and decision.personas[0] == first, (text, decision.explanation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are we over budget this month?",
+        "<@U0FIN22> are we still within budget for Q4?",
+        "are we ovr budgte this month or still ok?",
+        "budget at 80% already and it's only the 10th",
+        "how much budget do we have left for november?",
+        "¿Nos hemos pasado del presupuesto este mes?",
+        "El presupuesto de noviembre ya está al 80%, ¿quién lo revisa?",
+        "Sind wir diesen Monat schon über dem Budget?",
+        "On a dépassé le budget ce mois-ci ?",
+        "Estouramos o orçamento este mês?",
+    ],
+)
+def test_a_short_budget_question_in_a_cost_channel_is_the_cloud_budget(router, text):
+    decision = router.route_text(text)
+    assert decision.personas[:1] == ("finance",), (text, decision.explanation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are we over budget for the holiday party this year?",
+        "did we blow the hiring budget this month?",
+        "we burned 80% of the error budget this month, freeze risky deploys?",
+        "is the Q4 budget meeting still on?",
+        "how much budget is left for the team outing this quarter?",
+        "we're under budget on the redesign, nice",
+        "the film went over budget",
+        "el presupuesto para la cena de navidad ya está al 90%",
+        "presupuesto de la boda al 90%",
+        "Das Budget für die Weihnachtsfeier ist aufgebraucht",
+        "o orçamento da festa de fim de ano estourou",
+    ],
+)
+def test_another_budgets_question_stays_chatter(router, text):
+    decision = router.route_text(text)
+    assert not decision.is_request, (text, decision.explanation)
