@@ -12,7 +12,8 @@ message is read as cloud-cost context when
   "time"); the word after it is one of those or a link ("for", "de", "für") followed by a period or a
   scope ("for Q4", "de noviembre", not "for the party", "de la boda"); and no later link names
   something else ("left for learning books"),
-* nothing names what another budget is for (a movie, a wedding): ``other_budgets``.
+* nothing names what another budget is for (a movie, a wedding): ``other_budgets``. A message with
+  no cloud word that does ("how much of the events budget have we spent?") is not a cost request.
 
 Word lists, in every language: ``budget_questions`` in routing.yaml.
 """
@@ -38,29 +39,30 @@ class BudgetQuestions:
         self._links = frozenset(fold(word) for word in config.links)
         self._others = frozenset(fold(word) for word in config.other_budgets)
 
-    def about_cloud_budget(self, topics: Collection[str], tokens: Sequence[str], text: str) -> bool:
-        """Whether the message asks about the (cloud) budget's state; ``topics``: those with evidence."""
+    def reading(self, topics: Collection[str], tokens: Sequence[str], text: str) -> bool | None:
+        """True when the message asks about the cloud budget's state, False when it names what another
+        budget is for (``other_budgets``), None when it says neither; ``topics``: those with evidence."""
         if self.topic is None or self.topic not in topics:
-            return False
+            return None
         words = [fold(token) for token in tokens]
         at = next((i for i, word in enumerate(words) if word.startswith(self._words)), None)
         if at is None:
-            return False
+            return None
         cued = "%" in text
         for word in words:
             if word in self._others or (word[-1:] == "s" and word[:-1] in self._others):
                 return False
             cued = cued or word in self._cues
         if not cued or (at > 0 and words[at - 1] not in self._around):
-            return False  # "the hiring budget", "the error budget"
+            return None  # "the hiring budget", "the error budget"
         if at + 1 < len(words):
             after = words[at + 1]
             if after not in self._around and after not in self._links:
-                return False  # "the budget meeting", "budget slider"
+                return None  # "the budget meeting", "budget slider"
         # Every link after the budget word ("for", "de", "für") must lead to a period or a scope.
         for i in range(at + 1, len(words)):
             if words[i] in self._links and not self._qualified(words, i + 1):
-                return False
+                return None
         return True
 
     def _qualified(self, words: list[str], start: int) -> bool:

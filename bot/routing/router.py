@@ -31,7 +31,7 @@ from bot.routing.amounts import headline
 from bot.routing.assembly import DecisionAssembler
 from bot.routing.budget_questions import BudgetQuestions
 from bot.routing.clauses import ASK_TOKENS, MAX_CLAUSES, MULTI_ASK_MAX_CHARS, asked_topics
-from bot.routing.context import ACTION, CLOUD, INFO, QUESTION, REQUEST, WEAK_CLOUD, Context
+from bot.routing.context import ACTION, CLOUD, DECISIVE, INFO, QUESTION, REQUEST, WEAK_CLOUD, Context
 from bot.routing.decision import Decision, PersonaTag, TagRole
 from bot.routing.matcher import Hit
 from bot.routing.money import DEFAULT_RATES
@@ -125,7 +125,8 @@ class Router:
         mask, evidence, ranked = scored
         if mask & WEAK_CLOUD and not mask & CLOUD and _ACCOUNT_ID.search(text):
             mask |= CLOUD  # "acct 123456789012": an AWS account id names the cloud
-        if not mask & CLOUD and self._budget_questions.about_cloud_budget(evidence, tokens, text):
+        budget = None if mask & (CLOUD | DECISIVE) else self._budget_questions.reading(evidence, tokens, text)
+        if budget:
             mask |= CLOUD  # "are we over budget this month?": in a cost channel, the cloud budget
         context = Context.of(mask, money is not None, "?" in text and bool(QUESTION.search(text)))
 
@@ -135,6 +136,10 @@ class Router:
             return assemble.no_route("Not a FinOps request: no cloud or cost context", hits, money)
         if mask & INFO and not mask & (ACTION | REQUEST):
             return assemble.no_route("Informational update with nothing crossed: no one tagged", hits, money)
+        if budget is False:
+            return assemble.no_route(
+                "Another budget than the cloud's (what it is for is named): no one tagged", hits, money
+            )
         if context.announcement:
             return assemble.no_route(
                 "An announcement (deploy, rollout), not a cost request: no one tagged", hits, money
