@@ -80,6 +80,8 @@ def test_headline_amount(text, amount):
         ("GCP invoice: 12'500 CHF this month", 12500, "CHF", "12,500 CHF"),
         ("La facture AWS est de 1 234,56 €, pourquoi ?", 1234.56, "EUR", "€1,234.56"),
         ("Die Rechnung beträgt €1.234.", 1234, "EUR", "€1,234"),
+        # Localised labels: the current spend, not the budget amount.
+        ("90 % des Budgetbetrags von 40.000,00 EUR erreicht (aktuell 36.120,55 EUR)", 36120.55, "EUR", "€36,120.55"),
     ],
 )
 def test_other_currencies_are_read_as_stated(text, amount, currency, stated):
