@@ -256,3 +256,12 @@ def test_a_short_budget_question_in_a_cost_channel_is_the_cloud_budget(router, t
 def test_another_budgets_question_stays_chatter(router, text):
     decision = router.route_text(text)
     assert not decision.is_request, (text, decision.explanation)
+
+
+def test_a_zero_spend_budget_alert_is_the_sandbox_owners_tripwire(router):
+    # AWS's zero-spend budget template alerts once actual spend passes $0.01.
+    decision = router.route_text(
+        "AWS Budgets: sandbox-lee has exceeded your alert threshold. You requested that we alert you when the "
+        "ACTUAL Cost associated with your sandbox-lee budget is greater than $0.01 for the current month."
+    )
+    assert decision.personas[:1] == ("engineering",), decision.explanation
