@@ -265,3 +265,18 @@ def test_a_zero_spend_budget_alert_is_the_sandbox_owners_tripwire(router):
         "ACTUAL Cost associated with your sandbox-lee budget is greater than $0.01 for the current month."
     )
     assert decision.personas[:1] == ("engineering",), decision.explanation
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        # A report or dashboard only says where a workload spike was seen: the spike is engineering's.
+        ("in Cost Explorer I see our CloudFront spend jumped from $1.1k to $4.8k this week, why?", "engineering"),
+        ("our weekly cost report shows S3 doubled; who owns the data-lake bucket?", "engineering"),
+        # Asking for the reporting itself stays the practitioner's.
+        ("can we build a cost dashboard per squad in QuickSight?", "finops-practitioner"),
+    ],
+)
+def test_a_report_that_shows_a_spike_yields_to_the_spike(router, text, first):
+    decision = router.route_text(text)
+    assert decision.personas[:1] == (first,), (text, decision.explanation)
