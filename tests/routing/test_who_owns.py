@@ -100,7 +100,17 @@ def test_who_owns_answers_capability_names_everyday_words_and_typos(lookup, quer
 @pytest.mark.parametrize(
     "query",
     # Everyday collocations name no topic although a topic word is in them.
-    ["parking permits", "office snacks", "the coffee machine", "holiday rota", "expense reports", "marketing budget"],
+    [
+        "parking permits",
+        "office snacks",
+        "the coffee machine",
+        "holiday rota",
+        "expense reports",
+        "marketing budget",
+        # A capability's activity word alone, with no cost in it, names nothing.
+        "zebra migration patterns",
+        "org hierarchy",
+    ],
 )
 def test_who_owns_says_unknown_instead_of_guessing(lookup, query):
     answer = lookup.lookup(query)
