@@ -194,6 +194,12 @@ def main() -> int:
     parser.add_argument("--memory-messages", type=int, default=100_000)
     parser.add_argument("--config-dir", default=str(REPO / "config"))
     parser.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE"), help="source tree of the router before")
+    parser.add_argument(
+        "--baseline-own-config",
+        action="store_true",
+        default=bool(os.environ.get("BENCH_BASELINE_OWN_CONFIG")),
+        help="the tree before routes with its own config/ (when it cannot read this tree's newer keys)",
+    )
     args = parser.parse_args()
     config_dir = Path(args.config_dir)
     owners, accounts = fifty_teams()
@@ -223,8 +229,13 @@ def main() -> int:
         trees = {"this": REPO, **({"before": Path(args.baseline).resolve()} if args.baseline else {})}
         workers: dict[str, Worker] = {"scan": Worker(REPO, "scan", config_dir, keywords_path, paths)}
         for name, tree in trees.items():
-            workers[name] = Worker(tree, "router", config_dir, keywords_path, paths)
-            workers[f"{name}, 50 teams"] = Worker(tree, "router", teams_dir, keywords_path, paths[1:])
+            tree_config, tree_teams = config_dir, teams_dir
+            if name == "before" and args.baseline_own_config:
+                tree_config, tree_teams = tree / "config", scratch / "config-50-teams-before"
+                shutil.copytree(tree_config, tree_teams)
+                (tree_teams / "owners.yaml").write_text(yaml.safe_dump(owners, sort_keys=False), encoding="utf-8")
+            workers[name] = Worker(tree, "router", tree_config, keywords_path, paths)
+            workers[f"{name}, 50 teams"] = Worker(tree, "router", tree_teams, keywords_path, paths[1:])
         # (worker, workload index in that worker, workload id)
         runs = [(w, 0, 0) for w in ("scan", *trees)] + [(w, 1, 1) for w in ("scan", *trees)]
         runs += [(f"{name}, 50 teams", 0, 1) for name in trees]

@@ -114,6 +114,13 @@ class Topic(Frozen):
     # When the topic is among a message's topics, its responsible personas are
     # tagged first: a suspected compromise outranks the spend spike it caused.
     lead: bool = False
+    # Topics that name the ask when this one only names the subject: when this topic leads a
+    # message and one of these also has evidence, that topic's owners are tagged first ("the RIs
+    # expire, who renews?": the renewal's procurement before the commitment strategy's
+    # practitioner) -- unless a word of the message begins with one of ``keeps_lead_on``
+    # ("coverage", "utiliz": the message is about the strategy after all).
+    yields_to: tuple[str, ...] = ()
+    keeps_lead_on: tuple[str, ...] = ()
     # Overrides routing.acknowledgement.window_business_days for this topic.
     ack_window_business_days: float | None = Field(default=None, gt=0)
 
@@ -231,6 +238,23 @@ class Language(Frozen):
     false_friends: tuple[str, ...] = ()
 
 
+class BudgetQuestions(Frozen):
+    """A budget question with little cloud context ("are we over budget this month?", "presupuesto al
+    80%") is about the cloud budget when it asks for the budget's state (a cue word or a percentage)
+    and the budget is unqualified or qualified only by a period or a cloud scope: the bot watches cost
+    channels, where "the budget" is the cloud budget, and "the hiring budget", "the budget for the
+    party" are another's (see ``bot.routing.budget_questions``)."""
+
+    topic: str = ""  # the topic that must have matched; "" turns the reading off
+    words: tuple[str, ...] = ()  # beginnings of the budget word: budg, presup, orçam
+    cues: tuple[str, ...] = ()  # words that ask the budget's state: over, left, burned, superado...
+    periods: tuple[str, ...] = ()  # month, q4, november, diciembre...: a budget's period
+    scopes: tuple[str, ...] = ()  # cloud, aws, prod...: a cloud budget's scope
+    around: tuple[str, ...] = ()  # words that may stand next to the budget word: the, our, is, at...
+    links: tuple[str, ...] = ()  # for, de, für, pour...: what follows must be a period or a scope
+    other_budgets: tuple[str, ...] = ()  # what another budget is for, anywhere: party, movie, cena...
+
+
 class RoutingFile(Frozen):
     version: Literal[1] = 1
     timezone: str = "UTC"
@@ -251,6 +275,7 @@ class RoutingFile(Frozen):
     # Chat abbreviations and the word each stands for ("pls: please"). Applied
     # to messages and terms alike, before stemming and typo correction.
     shorthand: dict[str, str] = Field(default_factory=dict)
+    budget_questions: BudgetQuestions = BudgetQuestions()
     topics: tuple[Topic, ...]
 
 

@@ -274,6 +274,11 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
     languages = _check_languages(data, report)
     _check_shorthand(data, report)
     topic_ids = _check_topics(data, report, personas, languages)
+    budget_topic = _mapping(data.get("budget_questions")).get("topic")
+    if isinstance(budget_topic, str) and budget_topic and budget_topic not in topic_ids:
+        report.error(
+            ("budget_questions", "topic"), f"unknown topic '{budget_topic}'{did_you_mean(budget_topic, topic_ids)}"
+        )
     _check_calendar(data, report, personas, topic_ids)
     _check_receivers(_mapping(data.get("receivers")), report)
 
@@ -353,6 +358,7 @@ def _check_topics(
     data: dict[str, Any], report: FileReport, personas: _PersonaRefs, languages: tuple[str, ...]
 ) -> tuple[str, ...]:
     topics = _UniqueIds(report, "topic")
+    yielding: list[tuple[Loc, Any]] = []
     for index, topic in _mapping_items(data.get("topics")):
         loc: Loc = ("topics", index)
         topic_id = topics.add(loc + ("id",), topic.get("id"))
@@ -362,6 +368,8 @@ def _check_topics(
         responsible = owners.get("responsible") if isinstance(owners, dict) else None
         if isinstance(owners, dict) and isinstance(responsible, (list, type(None))) and not _items_present(responsible):
             report.warning(loc + ("owners",), f"{label} has no responsible owner: matching messages tag nobody")
+        for other_index, other in _items(topic.get("yields_to")):
+            yielding.append((loc + ("yields_to", other_index), other))
         terms = topic.get("terms")
         if isinstance(terms, list) and not any(_text(term) for term in terms):
             report.warning(loc + ("terms",), f"{label} has no terms: no message can match it")
@@ -373,6 +381,9 @@ def _check_topics(
                 report.error(
                     loc + ("terms_by_language", code), f"language '{code}' is not declared under languages:{hint}"
                 )
+    for loc, other in yielding:
+        if isinstance(other, str) and other not in topics.ids:
+            report.error(loc, f"unknown topic '{other}'{did_you_mean(other, topics.ids)}")
     return topics.ids
 
 

@@ -66,6 +66,14 @@ _BEFORE = re.compile(
 )
 # "from engineering to finance", "cost of eng to date": the name is not the subject.
 _NOT_SUBJECT = re.compile(r"\b(?:from|of|for|by|between|than|to|into|at)\s+(?:the\s+|our\s+)?$", re.IGNORECASE)
+# A second ask joined by "and" to a first one: "can itam reclaim the licences and engineering resize the
+# hosts?", "itam please check the terms, and itsm decide...": the name after "and" is asked too, when
+# an earlier name was and the word after it is not a noun the name qualifies ("and engineering spend").
+_COORDINATED = re.compile(r"(?:,\s*|\s)and\s+(?:the\s+|our\s+)?$", re.IGNORECASE)
+_VERB_AFTER = re.compile(
+    r"\s+(?!(?:spend|spending|cost|costs|budget|budgets|bill|bills|side|team|teams|account|"
+    r"accounts|org|dashboard|dashboards|report|reports|data|tooling|people|folks)\b)[a-z]{3,}\b"
+)
 # Names listed together ("finance + eng pls", "procurement & sustainability?").
 _JOINER = re.compile(r"\s*(?:\+|&|/|,|\band\b)\s*(?:the\s+)?", re.IGNORECASE)
 _LIST_END = re.compile(_GROUP_WORDS + r"\s*(?:[,:]?\s*" + _MODALS + r"|[?!.]|$)", re.IGNORECASE)
@@ -141,6 +149,7 @@ class Addressees:
                 (subject and _AFTER.match(text, end))
                 or _BEFORE.search(text, max(0, start - 16), start)
                 or _in_list(text, mentions, index)
+                or (asked and _COORDINATED.search(text, max(0, start - 16), start) and _VERB_AFTER.match(text, end))
             ):
                 asked[persona] = start
         return sorted(((pos, persona) for persona, pos in asked.items()), key=lambda item: item[0])

@@ -29,13 +29,17 @@ from bot.routing.money import DEFAULT_RATES, KNOWN_CODES, SYMBOLS, Money, money
 from bot.routing.sources import BASELINE, FIELDS, HEADLINE, JSON_KEYS, LABELS, NEUTRAL, RIGHT_LABELS, AmountKind
 
 # Thousands grouped by "," (1,234.56), "." (1.234,56), a space or a narrow
-# no-break space (French "18 000 €", "2 700,50 €"), or Indian lakhs (4,50,000).
+# no-break space (French "18 000 €", "2 700,50 €"), an apostrophe (Swiss
+# "CHF 1'234.50"), or Indian lakhs (4,50,000). A sentence's comma or full stop
+# may follow the figure ("Rs. 4,25,000, can someone...", "€1.234.").
 _NUMBER = (
-    r"(\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?(?![\d,])|\d{1,3}(?:,\d{3})+(?:\.\d+)?"
-    r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?![\d.])|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d{1,2})?(?![\d.,])"
+    r"(\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?(?!\d|,\d)|\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+    r"|\d{1,3}(?:['\u2019]\d{3})+(?:\.\d{1,2})?(?![\d'\u2019])"
+    r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?!\d|\.\d)|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d{1,2})?(?!\d|[.,]\d)"
     r"|\d+(?:[.,]\d+)?)"
 )
-_SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion)\b)?"
+# Indian scale words: a lakh is 100,000 and a crore 10,000,000 ("Rs 3.2 lakh", "₹2.5 crore").
+_SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion|lakhs?|lacs?|crores?|cr)\b)?"
 # ISO codes read in free text ("EUR 4,000", "18,000 USD"); payloads' declared
 # codes ("currencyCode": "CHF") may be any ISO 4217 code.
 TEXT_CODES = (
@@ -46,16 +50,18 @@ _CODES = "|".join(TEXT_CODES)
 # Anchored on the currency marker (no optional prefix) so the scan is fast; the
 # letters before a "$" (A$, CA$, US$) are read afterwards.
 _SYMBOL_AMOUNT = re.compile(r"[$€£¥₹]\s?" + _NUMBER + _SCALE)
+# Rupees written "Rs", "Rs." or "Rs:" before the figure ("Rs. 4,25,000").
+_RUPEES = re.compile(r"\bRs[.:]?\s?" + _NUMBER + _SCALE)
 _CODE_AMOUNT = re.compile(r"\b(" + _CODES + r")\s?" + _NUMBER + _SCALE)
 _SUFFIXED = re.compile(
     _NUMBER
     + _SCALE
     + r"\s?(?:(?P<code>"
     + _CODES
-    + r")\b|(?P<word>US dollars|dollars|euros?)\b|(?P<sym>€|£|¥|₹|US\$|\$)(?!\s?\d))",
+    + r")\b|(?P<word>US dollars|dollars|euros?|rupees?)\b|(?P<sym>€|£|¥|₹|US\$|\$)(?!\s?\d))",
     re.IGNORECASE,
 )
-_WORD_CODES = {"us dollars": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR"}
+_WORD_CODES = {"us dollars": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "rupee": "INR", "rupees": "INR"}
 _JSON_NUMBER_KEY = re.compile(r'"(?P<key>[A-Za-z_]+)"\s*:\s*"?(?P<value>-?\d+(?:\.\d+)?)"?')
 _JSON_CURRENCY = re.compile(r'"(?:currencyCode|currency|Unit|unit)"\s*:\s*"(?P<code>[A-Za-z]{3})"')
 _TEXT_CURRENCY = re.compile(r"\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b", re.IGNORECASE)
@@ -92,6 +98,13 @@ _SCALES = {
     "b": 1e9,
     "bn": 1e9,
     "billion": 1e9,
+    "lakh": 1e5,
+    "lakhs": 1e5,
+    "lac": 1e5,
+    "lacs": 1e5,
+    "crore": 1e7,
+    "crores": 1e7,
+    "cr": 1e7,
 }
 
 # Alternation tried longest first, so "total impact" is one label, not "impact".
@@ -169,7 +182,7 @@ def candidates_in(text: str) -> list[AmountCandidate]:
         # Pounds, yen, rupees, Canadian and Australian dollars by code, in
         # free text only (a payload declares its currency in a key).
         code = any(map(text.__contains__, TEXT_CODES[2:]))
-    words = "ollar" in lowered
+    words = "ollar" in lowered or "rupee" in lowered or "Rs" in text
     declared = _declared_currency(text) if (symbol or code) and "urrency" in lowered else None
     if symbol or code or words:
         found.extend(_stated_amounts(text, lowered, declared, symbol, code))
@@ -201,7 +214,12 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
             found.append(candidate)
     # The figure-first pattern scans every digit: only when a code, a word or a
     # symbol may follow a figure ("45.000 $", "18 000 €", "4,000 dollars").
-    if not code and "ollar" not in lowered and not _symbol_after_figure(text):
+    if "Rs" in text:
+        for match in _RUPEES.finditer(text):
+            candidate = _candidate(text, lowered, match, match.start(), "INR", 1)
+            if candidate is not None:
+                found.append(candidate)
+    if not code and "ollar" not in lowered and "rupee" not in lowered and not _symbol_after_figure(text):
         return found
     for match in _CODE_AMOUNT.finditer(text) if code else ():
         candidate = _candidate(text, lowered, match, match.start(), match.group(1), 2)
@@ -238,7 +256,7 @@ def _symbol_after_figure(text: str) -> bool:
 # must end in, lower-cased (the ASCII ones: a text with "€" is not ASCII); and
 # how far before it the figure's last digit can be: a scale word ("thousand",
 # 8 letters), two spaces and the "US " of "US dollars".
-_SUFFIX_WORDS = (*(code.lower() for code in TEXT_CODES), "dollars", "$")
+_SUFFIX_WORDS = (*(code.lower() for code in TEXT_CODES), "dollars", "rupee", "$")
 _SUFFIX_REACH = 16
 _DIGIT = re.compile(r"\d")
 
@@ -343,6 +361,8 @@ def _declared_currency(text: str) -> str | None:
 
 
 def _value(number: str, scale: str | None, currency: str) -> float | None:
+    if "'" in number or "\u2019" in number:
+        number = number.replace("'", "").replace("\u2019", "")  # Swiss "1'234.50"
     if number.isdigit():
         pass  # the common case, no separators at all
     elif "." not in number and " " not in number and not _DECIMAL_COMMA.fullmatch(number) and number.isascii():

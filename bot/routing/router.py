@@ -29,12 +29,14 @@ from bot.config.models import BotConfig
 from bot.routing.alert_owners import with_owner
 from bot.routing.amounts import headline
 from bot.routing.assembly import DecisionAssembler
+from bot.routing.budget_questions import BudgetQuestions
 from bot.routing.clauses import ASK_TOKENS, MAX_CLAUSES, MULTI_ASK_MAX_CHARS, asked_topics
-from bot.routing.context import ACTION, CLOUD, INFO, QUESTION, REQUEST, WEAK_CLOUD, Context
+from bot.routing.context import ACTION, CLOUD, DECISIVE, INFO, QUESTION, REQUEST, WEAK_CLOUD, Context
 from bot.routing.decision import Decision, PersonaTag, TagRole
 from bot.routing.matcher import Hit
 from bot.routing.money import DEFAULT_RATES
 from bot.routing.money import format_usd as format_usd
+from bot.routing.normalize import fold
 from bot.routing.owners import OwnerResolver
 from bot.routing.reader import TermReader
 from bot.routing.refine import Refiner
@@ -77,7 +79,12 @@ class Router:
         self.owners = OwnerResolver(config.owners)
         self._has_owners = not self.owners.empty
         self._refine = Refiner(config)
+        self._budget_questions = BudgetQuestions(routing.budget_questions)
         self._scored: dict[tuple[tuple[tuple[str, ...], bool, bool], ...], _Scored] = {}
+        # Topic -> (topics naming the ask, word beginnings that keep the lead): see ``_yielded``.
+        self._yields = {
+            t.id: (t.yields_to, tuple(fold(k) for k in t.keeps_lead_on)) for t in routing.topics if t.yields_to
+        }
 
     # ------------------------------------------------------------------ API
 
@@ -118,6 +125,9 @@ class Router:
         mask, evidence, ranked = scored
         if mask & WEAK_CLOUD and not mask & CLOUD and _ACCOUNT_ID.search(text):
             mask |= CLOUD  # "acct 123456789012": an AWS account id names the cloud
+        budget = None if mask & (CLOUD | DECISIVE) else self._budget_questions.reading(evidence, tokens, text)
+        if budget:
+            mask |= CLOUD  # "are we over budget this month?": in a cost channel, the cloud budget
         context = Context.of(mask, money is not None, "?" in text and bool(QUESTION.search(text)))
 
         assemble = self._assemble
@@ -126,6 +136,10 @@ class Router:
             return assemble.no_route("Not a FinOps request: no cloud or cost context", hits, money)
         if mask & INFO and not mask & (ACTION | REQUEST):
             return assemble.no_route("Informational update with nothing crossed: no one tagged", hits, money)
+        if budget is False:
+            return assemble.no_route(
+                "Another budget than the cloud's (what it is for is named): no one tagged", hits, money
+            )
         if context.announcement:
             return assemble.no_route(
                 "An announcement (deploy, rollout), not a cost request: no one tagged", hits, money
@@ -201,4 +215,28 @@ class Router:
                 and (asked is None or not ev.line_item)
             ) or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score):
                 chosen.append(topic_id)
+        yields = self._yields.get(chosen[0])
+        return _yielded(chosen, evidence, tokens, *yields) if yields else chosen
+
+
+def _yielded(
+    chosen: list[str],
+    evidence: Mapping[str, TopicEvidence],
+    tokens: Sequence[str],
+    asks: Sequence[str],
+    keeps: tuple[str, ...],
+) -> list[str]:
+    """The topics with the one naming the ask first, when the leading topic only names the subject.
+
+    "Our RIs expire on the 31st, who renews them?" is about commitments (the subject) and asks for
+    a renewal (the ask): the renewal's owners lead. A word beginning with one of ``keeps`` ("coverage",
+    "utiliz") says the message is about the leading topic's own matter (the strategy), which keeps it.
+    """
+    ask = next((t for t in asks if t in evidence and not evidence[t].only_line_items), None)
+    if ask is None:
         return chosen
+    for token in tokens:
+        word = fold(token)
+        if word.startswith(keeps):
+            return chosen
+    return [ask, *(t for t in chosen if t != ask)]

@@ -123,3 +123,25 @@ def test_a_half_written_config_here_is_checked_not_replaced_by_the_example(
         "config/routing.yaml: file not found",
         "configuration in config is invalid: 1 error",
     ]
+
+
+def test_a_topic_yielding_to_an_unknown_topic_is_an_error(write_config) -> None:
+    routing = ROUTING_YAML.replace(
+        "    terms: [anomaly, spike]\n", "    terms: [anomaly, spike]\n    yields_to: [budgts]\n"
+    )
+
+    code, _, err = run(write_config(routing=routing))
+
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "config/routing.yaml:14: topics[0].yields_to[0]: unknown topic 'budgts' (did you mean 'budgets'?)"
+    )
+
+
+def test_budget_questions_name_a_known_topic(write_config) -> None:
+    routing = ROUTING_YAML.replace("topics:\n", "budget_questions:\n  topic: budgts\ntopics:\n", 1)
+
+    code, _, err = run(write_config(routing=routing))
+
+    assert code == 1
+    assert "budget_questions.topic: unknown topic 'budgts' (did you mean 'budgets'?)" in err

@@ -99,3 +99,18 @@ def test_the_shipped_router_tags_both_named_personas(router):
         "and finance please tell us how much headroom is left this quarter"
     )
     assert decision.personas[:2] == ("engineering", "finance")
+
+
+@pytest.mark.parametrize(
+    ("text", "personas"),
+    [
+        # A second ask joined by "and" to a first: both names are asked.
+        ("can itam reclaim the licences and engineering resize the hosts?", ["itam", "engineering"]),
+        ("itam please check the licence terms, and itsm decide if the SLA needs it", ["itam", "itsm"]),
+        # A name that only qualifies a noun after "and" is not asked.
+        ("can finance check the invoice and engineering spend for October?", ["finance"]),
+    ],
+)
+def test_a_name_joined_by_and_to_an_asked_one_is_asked_too(text, personas):
+    both = Addressees({**NAMES, "itam": ["ITAM", "itam"], "itsm": ["itsm"]})
+    assert [persona for _, persona in both.named(text)] == personas

@@ -68,6 +68,20 @@ def test_headline_amount(text, amount):
         ("Current Spend: 1840000 Currency Type: JPY", 1840000, "JPY", "¥1,840,000"),
         ("*Current Spend:* 48200\n*Budget Amount Exceeded:* 50000\n*Currency Type:* EUR", 48200, "EUR", "€48,200"),
         ("Currency: CAD. Actual cost $1,200", 1200, "CAD", "CA$1,200"),
+        # Locale formats: Indian grouping and scale words, Rs prefix, Swiss apostrophes, a sentence's
+        # comma or full stop right after the figure.
+        ("AWS bill is ₹18,40,000, can finance check?", 1840000, "INR", "₹1,840,000"),
+        ("Azure invoice came to Rs. 4,25,000, please reconcile", 425000, "INR", "₹425,000"),
+        ("Rs 3.2 lakh a month on idle EC2", 320000, "INR", "₹320,000/month"),
+        ("cloud spend crossed ₹2.5 crore this year", 25000000, "INR", "₹25,000,000"),
+        ("our GCP bill is 12 lakh rupees this month", 1200000, "INR", "₹1,200,000"),
+        ("INR 1,23,45,678.50 this quarter", 12345678.5, "INR", "₹12,345,678.50"),
+        ("the Azure invoice is CHF 1'234.50 higher than the PO", 1234.5, "CHF", "1,234.50 CHF"),
+        ("GCP invoice: 12'500 CHF this month", 12500, "CHF", "12,500 CHF"),
+        ("La facture AWS est de 1 234,56 €, pourquoi ?", 1234.56, "EUR", "€1,234.56"),
+        ("Die Rechnung beträgt €1.234.", 1234, "EUR", "€1,234"),
+        # Localised labels: the current spend, not the budget amount.
+        ("90 % des Budgetbetrags von 40.000,00 EUR erreicht (aktuell 36.120,55 EUR)", 36120.55, "EUR", "€36,120.55"),
     ],
 )
 def test_other_currencies_are_read_as_stated(text, amount, currency, stated):

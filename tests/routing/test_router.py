@@ -189,3 +189,94 @@ def test_to_dict_keeps_the_stated_amount_and_currency(router):
     data = router.route_text("GCP budget for analytics-prod: current spend ¥1,840,000, forecast over budget").to_dict()
     assert data["amount"]["stated"] == "¥1,840,000" and data["amount"]["currency"] == "JPY"
     assert data["amount_usd"] == pytest.approx(1_840_000 * 0.0065)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        # The commitment is the subject; executing it (expiry, renewal, approved buy, exchange) is procurement's.
+        ("our 1-year RDS reserved instances expire on jan 31, can someone renew them?", "procurement"),
+        ("leadership approved the compute SP purchase. who executes the buy?", "procurement"),
+        ("Las reservas de EC2 vencen el 31 de enero, ¿quién las renueva?", "procurement"),
+        # Coverage, utilisation and recommendations keep the strategy with the practitioner.
+        (
+            "RI coverage dropped to 61%, should we renew the expiring reservations or move to savings plans?",
+            "finops-practitioner",
+        ),
+        ("Savings Plans utilization is 72% on the expiring plan, what is our strategy?", "finops-practitioner"),
+        # A showback or chargeback dashboard is built by the practitioner; the ledger side stays finance's.
+        ("can we build a chargeback dashboard per cost center in Looker?", "finops-practitioner"),
+        ("finance needs the chargeback journal entries posted before close", "finance"),
+        # A licence true-up is the asset manager's count; a cloud commit's true-up stays procurement's.
+        ("Oracle true-up is due and we found 24 extra processor licences on EC2", "itam"),
+        ("the MACC true-up shortfall is $80k, who negotiates with Microsoft?", "procurement"),
+    ],
+)
+def test_the_topic_naming_the_ask_leads_the_one_naming_the_subject(router, text, first):
+    decision = router.route_text(text)
+    assert decision.personas and decision.personas[0] == first, (text, decision.explanation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are we over budget this month?",
+        "<@U0FIN22> are we still within budget for Q4?",
+        "are we ovr budgte this month or still ok?",
+        "budget at 80% already and it's only the 10th",
+        "how much budget do we have left for november?",
+        "¿Nos hemos pasado del presupuesto este mes?",
+        "El presupuesto de noviembre ya está al 80%, ¿quién lo revisa?",
+        "Sind wir diesen Monat schon über dem Budget?",
+        "On a dépassé le budget ce mois-ci ?",
+        "Estouramos o orçamento este mês?",
+    ],
+)
+def test_a_short_budget_question_in_a_cost_channel_is_the_cloud_budget(router, text):
+    decision = router.route_text(text)
+    assert decision.personas[:1] == ("finance",), (text, decision.explanation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are we over budget for the holiday party this year?",
+        "did we blow the hiring budget this month?",
+        "we burned 80% of the error budget this month, freeze risky deploys?",
+        "is the Q4 budget meeting still on?",
+        "how much budget is left for the team outing this quarter?",
+        "we're under budget on the redesign, nice",
+        "the film went over budget",
+        "el presupuesto para la cena de navidad ya está al 90%",
+        "presupuesto de la boda al 90%",
+        "Das Budget für die Weihnachtsfeier ist aufgebraucht",
+        "o orçamento da festa de fim de ano estourou",
+    ],
+)
+def test_another_budgets_question_stays_chatter(router, text):
+    decision = router.route_text(text)
+    assert not decision.is_request, (text, decision.explanation)
+
+
+def test_a_zero_spend_budget_alert_is_the_sandbox_owners_tripwire(router):
+    # AWS's zero-spend budget template alerts once actual spend passes $0.01.
+    decision = router.route_text(
+        "AWS Budgets: sandbox-lee has exceeded your alert threshold. You requested that we alert you when the "
+        "ACTUAL Cost associated with your sandbox-lee budget is greater than $0.01 for the current month."
+    )
+    assert decision.personas[:1] == ("engineering",), decision.explanation
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        # A report or dashboard only says where a workload spike was seen: the spike is engineering's.
+        ("in Cost Explorer I see our CloudFront spend jumped from $1.1k to $4.8k this week, why?", "engineering"),
+        ("our weekly cost report shows S3 doubled; who owns the data-lake bucket?", "engineering"),
+        # Asking for the reporting itself stays the practitioner's.
+        ("can we build a cost dashboard per squad in QuickSight?", "finops-practitioner"),
+    ],
+)
+def test_a_report_that_shows_a_spike_yields_to_the_spike(router, text, first):
+    decision = router.route_text(text)
+    assert decision.personas[:1] == (first,), (text, decision.explanation)

@@ -1,0 +1,75 @@
+"""Short budget questions in a cost channel: the cloud budget, unless the budget is another's.
+
+"Are we over budget this month?", "<@fin> how much budget is left for november?", "presupuesto al
+80%" carry no cloud word, yet in a channel the bot watches "the budget" is the cloud budget. Such a
+message is read as cloud-cost context when
+
+* a word of the budget topic matched and a budget word stands in the message,
+* a cue asks the budget's state (over, left, burned, this month, superado, ausgeschöpft...) or a
+  percentage is stated,
+* the budget is unqualified or qualified only by a period or a cloud scope: the word before it is a
+  determiner, a cue, a period or a scope ("the", "over", "monthly", "cloud", not "hiring", "error",
+  "time"); the word after it is one of those or a link ("for", "de", "für") followed by a period or a
+  scope ("for Q4", "de noviembre", not "for the party", "de la boda"); and no later link names
+  something else ("left for learning books"),
+* nothing names what another budget is for (a movie, a wedding): ``other_budgets``. A message with
+  no cloud word that does ("how much of the events budget have we spent?") is not a cost request.
+
+Word lists, in every language: ``budget_questions`` in routing.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from bot.config.models import BudgetQuestions as BudgetQuestionsConfig
+from bot.routing.normalize import fold
+
+
+class BudgetQuestions:
+    """Immutable once built; one per router."""
+
+    def __init__(self, config: BudgetQuestionsConfig) -> None:
+        self.topic = config.topic or None
+        self._words = tuple(fold(word) for word in config.words)
+        self._cues = frozenset(fold(word) for word in config.cues)
+        # What may qualify a cloud budget: a period or a scope ("the monthly budget", "for Q4").
+        self._qualifiers = frozenset(fold(word) for word in (*config.periods, *config.scopes)) | self._cues
+        self._around = frozenset(fold(word) for word in config.around) | self._qualifiers
+        self._links = frozenset(fold(word) for word in config.links)
+        self._others = frozenset(fold(word) for word in config.other_budgets)
+
+    def reading(self, topics: Collection[str], tokens: Sequence[str], text: str) -> bool | None:
+        """True when the message asks about the cloud budget's state, False when it names what another
+        budget is for (``other_budgets``), None when it says neither; ``topics``: those with evidence."""
+        if self.topic is None or self.topic not in topics:
+            return None
+        words = [fold(token) for token in tokens]
+        at = next((i for i, word in enumerate(words) if word.startswith(self._words)), None)
+        if at is None:
+            return None
+        cued = "%" in text
+        for word in words:
+            if word in self._others or (word[-1:] == "s" and word[:-1] in self._others):
+                return False
+            cued = cued or word in self._cues
+        if not cued or (at > 0 and words[at - 1] not in self._around):
+            return None  # "the hiring budget", "the error budget"
+        if at + 1 < len(words):
+            after = words[at + 1]
+            if after not in self._around and after not in self._links:
+                return None  # "the budget meeting", "budget slider"
+        # Every link after the budget word ("for", "de", "für") must lead to a period or a scope.
+        for i in range(at + 1, len(words)):
+            if words[i] in self._links and not self._qualified(words, i + 1):
+                return None
+        return True
+
+    def _qualified(self, words: list[str], start: int) -> bool:
+        """Whether the words from ``start`` reach a period or a scope before anything else."""
+        for word in words[start : start + 3]:
+            if word in self._qualifiers:
+                return True
+            if word not in self._around:
+                return False
+        return False
