@@ -8,6 +8,11 @@ secret and sends::
 
 A timestamp outside the replay window is refused, and so is any signature that
 does not match. Fields are picked out of the JSON by dotted paths from config.
+
+Two identities: the *delivery* (one request; a retry of it is dropped) is the
+sender's delivery header when one is configured (``delivery_header``), else
+the signed content (timestamp and body); the *alert* (``fields.id``) stays the
+same across later notifications, which go to the first post's thread.
 """
 
 from __future__ import annotations
@@ -68,7 +73,22 @@ def pick(data: Any, path: str | None) -> Any:
     return data
 
 
-def receive(source: str, body: bytes, fields: FieldMap) -> Alert:
+def delivery_id(source: str, headers: Mapping[str, str], body: bytes, delivery_header: str | None = None) -> str:
+    """The identity of one delivery: the same request sent again (a retry) carries the same one.
+
+    The sender's own delivery id when ``delivery_header`` names one and it is present; else the signed
+    content, timestamp and body, so a later notification with the same body is still a new delivery.
+    """
+    if delivery_header:
+        given = headers.get(delivery_header.lower(), "").strip()
+        if given:
+            return f"{source}:{given}"[:200]
+    signed = headers.get(TIMESTAMP_HEADER, "").strip().encode() + b"." + body
+    return f"{source}:{body_digest(signed)}"
+
+
+def receive(source: str, body: bytes, fields: FieldMap, delivery: str | None = None) -> Alert:
+    """``delivery``: ``delivery_id(...)`` of this request; without it, the body's digest."""
     data = json_object(body, "webhook body")
     text = pick(data, fields.text)
     if not isinstance(text, str) or not text.strip():
@@ -87,7 +107,7 @@ def receive(source: str, body: bytes, fields: FieldMap) -> Alert:
         receiver="webhook",
         source=source,
         kind="notification",
-        delivery_id=key if alert_id is not None else body_digest(body),
+        delivery_id=delivery or f"{source}:{body_digest(body)}",
         alert_key=key,
         title=str(title) if isinstance(title, str) else f"{source} alert",
         text=text.strip()[:3000],

@@ -24,10 +24,12 @@ def cli(receivers: Receivers, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def kubecost(receivers: Receivers, alert_id: str, namespace: str = "payments") -> tuple[int, dict]:
+def kubecost(
+    receivers: Receivers, alert_id: str, namespace: str = "payments", stamp: str | None = None
+) -> tuple[int, dict]:
     alert = dict(KUBECOST_ALERT, id=alert_id, labels=dict(KUBECOST_ALERT["labels"], namespace=namespace))
     body = json.dumps(alert).encode()
-    stamp = str(int(time.time()))
+    stamp = stamp or str(int(time.time()))
     headers = {
         "X-Finops-Timestamp": stamp,
         "X-Finops-Signature": sign(SECRETS["FINOPS_WEBHOOK_SECRET_KUBECOST"], stamp, body),
@@ -52,9 +54,11 @@ def test_a_cli_silence_mutes_matching_alerts_until_expired(receivers: Receivers)
     silence_id = added.stdout.split()[1].rstrip(":")
 
     posts_before = len(receivers.posts())
-    status, body = kubecost(receivers, "kc-muted-1")
+    stamp = str(int(time.time()))
+    status, body = kubecost(receivers, "kc-muted-1", stamp=stamp)
     assert (status, body["action"], str(body["silence_id"])) == (200, "muted", silence_id)
-    assert kubecost(receivers, "kc-muted-1")[1]["action"] == "duplicate"  # a retry is not counted twice
+    # A retry (the same signed request) is not counted twice.
+    assert kubecost(receivers, "kc-muted-1", stamp=stamp)[1]["action"] == "duplicate"
     status, other = kubecost(receivers, "kc-other-ns", namespace="search")  # not matched: posted
     assert other["action"] == "posted"
     post_of(receivers, other["request_id"])
