@@ -119,7 +119,20 @@ def test_webhook_fields_are_mapped() -> None:
 
 def test_webhook_without_an_id_uses_the_body() -> None:
     alert = webhook.receive("kubecost", BODY, webhook.FieldMap(text="message"))
-    assert alert.alert_key == alert.delivery_id and len(alert.alert_key) == 32
+    assert len(alert.alert_key) == 32 and alert.delivery_id == f"kubecost:{alert.alert_key}"
+
+
+def test_a_webhook_delivery_is_one_request_not_one_alert() -> None:
+    headers = signed()
+    first = webhook.delivery_id("kubecost", headers, BODY)
+    assert webhook.delivery_id("kubecost", dict(headers), BODY) == first  # a retry of the same request
+    assert webhook.delivery_id("kubecost", signed(timestamp=NOW - 60), BODY) != first  # sent again later
+    assert webhook.delivery_id("vantage", headers, BODY) != first
+    with_header = {**headers, "x-request-id": "dlv-1"}
+    assert webhook.delivery_id("kubecost", with_header, BODY, "X-Request-Id") == "kubecost:dlv-1"
+    assert webhook.delivery_id("kubecost", headers, BODY, "X-Request-Id") == first  # header configured, not sent
+    alert = webhook.receive("kubecost", BODY, FIELDS, first)
+    assert (alert.delivery_id, alert.alert_key) == (first, "kc-efficiency-7d-payments")
 
 
 def test_webhook_missing_text_is_refused() -> None:
