@@ -45,6 +45,14 @@ def test_azure_budget_alert() -> None:
     assert "analytics-monthly" in alert.title
 
 
+@pytest.mark.parametrize(("spent", "unit"), [("9,512.40", "EUR"), ("9.512,40", "EUR"), ("9512.40", "EUR")])
+def test_azure_string_amounts_with_grouping_are_read_whole(spent: str, unit: str) -> None:
+    payload = azure_budget_alert(spent)
+    payload["data"]["alertContext"]["AlertData"]["Unit"] = unit
+    alert = azure.receive(json.dumps(payload).encode())
+    assert (alert.amount, alert.currency) == (9512.4, "EUR")
+
+
 def test_azure_budget_alert_fired_again_is_the_same_alert() -> None:
     first = azure.receive(json.dumps(azure_budget_alert("$1,067.13", "a1")).encode())
     again = azure.receive(json.dumps(azure_budget_alert("$1,190.00", "a2")).encode())
