@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.receivers.common import Alert, Rejected, body_digest, json_object, parse_money
+from bot.routing.amounts import headline
 
 TIMESTAMP_HEADER = "x-finops-timestamp"
 SIGNATURE_HEADER = "x-finops-signature"
@@ -100,7 +101,16 @@ def receive(source: str, body: bytes, fields: FieldMap, delivery: str | None = N
         value = pick(data, path)
         if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value):
             scope[name] = str(value)
+    amount = parse_money(pick(data, fields.amount))
     currency = pick(data, fields.currency)
+    currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else None
+    if currency is None:
+        # The payload declares no currency: the text's own figure says it ("spent €2.388,12"), so the
+        # amount posted and the amount routed are one reading. A text stating none leaves US dollars.
+        stated = headline(text)
+        if stated is not None:
+            currency = stated.currency
+            amount = stated.amount if amount is None else amount
     link = pick(data, fields.link)
     key = str(alert_id) if isinstance(alert_id, str | int) and str(alert_id) else body_digest(body)
     return Alert(
@@ -111,8 +121,8 @@ def receive(source: str, body: bytes, fields: FieldMap, delivery: str | None = N
         alert_key=key,
         title=str(title) if isinstance(title, str) else f"{source} alert",
         text=text.strip()[:3000],
-        amount=parse_money(pick(data, fields.amount)),
-        currency=currency if isinstance(currency, str) else None,
+        amount=amount,
+        currency=currency,
         scope=scope,
         link=link if isinstance(link, str) else None,
     )

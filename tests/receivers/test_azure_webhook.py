@@ -143,6 +143,27 @@ def test_a_webhook_delivery_is_one_request_not_one_alert() -> None:
     assert (alert.delivery_id, alert.alert_key) == (first, "kc-efficiency-7d-payments")
 
 
+@pytest.mark.parametrize(
+    ("message", "currency_field", "amount", "currency"),
+    [
+        ("Namespace payments spent €2.388,12 this week", None, 2388.12, "EUR"),  # the text says euros
+        ("Namespace payments spent 12'000 CHF this week", None, 2388.12, "CHF"),  # the mapped figure stays
+        ("Namespace payments spent €2.388,12 this week", "GBP", 2388.12, "GBP"),  # a mapped currency wins
+        ("Namespace payments is over its budget", None, 2388.12, None),  # nothing stated: dollars
+    ],
+)
+def test_a_webhook_amount_takes_the_currency_its_text_states(message, currency_field, amount, currency) -> None:
+    body = json.dumps({"message": message, "totalCost": 2388.12, "unit": currency_field}).encode()
+    alert = webhook.receive("kubecost", body, webhook.FieldMap(text="message", amount="totalCost", currency="unit"))
+    assert (alert.amount, alert.currency) == (amount, currency)
+
+
+def test_a_webhook_without_a_mapped_amount_takes_the_texts() -> None:
+    body = json.dumps({"message": "Namespace search spent €912,30 today"}).encode()
+    alert = webhook.receive("kubecost", body, webhook.FieldMap(text="message"))
+    assert (alert.amount, alert.currency) == (912.3, "EUR")
+
+
 def test_webhook_missing_text_is_refused() -> None:
     with pytest.raises(Rejected, match="missing_field"):
         webhook.receive("kubecost", BODY, webhook.FieldMap(text="summary.text"))

@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import time
 import urllib.request
 
+import pytest
+
 from bot.receivers.webhook import sign
+from bot.routing.money import DEFAULT_RATES
 from tests.receivers.conftest import AUDIENCE, SECRETS, SERVICE_ACCOUNT, Receivers
 from tests.receivers.signing import (
     BUDGET_MESSAGE,
@@ -210,6 +214,23 @@ def test_a_later_webhook_notification_with_the_same_id_goes_to_the_first_thread(
     # Even a byte-identical notification sent later (signed at another time) is a new delivery.
     status, third = receivers.post(KUBECOST, later, signed(later, str(int(time.time()) - 5)))
     assert (status, third["action"]) == (200, "repeat")
+
+
+def test_a_webhook_amount_without_a_mapped_currency_is_the_one_its_text_states(receivers: Receivers) -> None:
+    alert = {
+        "id": "kc-eur-1",
+        "message": "Namespace payments spent €2.388,12 over the last 7 days, above its €2.000 budget",
+        "totalCost": 2388.12,
+    }
+    body = json.dumps(alert).encode()
+    status, answer = receivers.post(KUBECOST, body, signed(body))
+    assert (status, answer["action"]) == (200, "posted")
+    request, post = post_of(receivers, answer["request_id"])
+    blocks = json.dumps(post.params["blocks"], ensure_ascii=False)
+    # One reading everywhere: the alert's header and the routing line state the same euros.
+    assert re.findall(r"Amount: \*([^*]+)\*", blocks) == ["€2,388.12", "€2,388.12"]
+    assert "$2,388.12" not in blocks
+    assert request.amount_usd == pytest.approx(2388.12 * DEFAULT_RATES["EUR"], abs=0.01)
 
 
 def test_a_webhook_retry_is_recognised_by_the_configured_delivery_header(receivers: Receivers) -> None:
