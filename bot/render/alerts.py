@@ -29,7 +29,8 @@ def alert_blocks(alert: Alert) -> list[Block]:
         facts.append(f"<{alert.link}|Open in the console>")
     blocks = [header(clip(alert.title, 150)), section("\n".join(lines))]
     if facts:
-        blocks.append(context(*(" · ".join(facts[i : i + 3]) for i in range(0, min(len(facts), 30), 3))))
+        # One line, every fact after a "·": separate context elements would run into each other.
+        blocks.append(context(" · ".join(facts[:30])))
     blocks.append(context(f"From {SOURCE_LABELS.get(alert.source, alert.source)} via finops-bot"))
     return blocks
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.receivers import azure, webhook
 from bot.receivers.common import Rejected
+from bot.render.alerts import alert_blocks
 from tests.receivers.signing import KUBECOST_ALERT, azure_budget_alert
 
 AUTH = azure.AzureAuth(url_token="az-token", basic="finops:az-password")
@@ -51,6 +52,18 @@ def test_azure_string_amounts_with_grouping_are_read_whole(spent: str, unit: str
     payload["data"]["alertContext"]["AlertData"]["Unit"] = unit
     alert = azure.receive(json.dumps(payload).encode())
     assert (alert.amount, alert.currency) == (9512.4, "EUR")
+
+
+def test_an_azure_budget_posts_its_facts_on_one_line_each_after_a_separator() -> None:
+    payload = azure_budget_alert()
+    details = payload["data"]["alertContext"]["AlertData"]
+    details["Scope"] = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-analytics"
+    blocks = alert_blocks(azure.receive(json.dumps(payload).encode()))
+    [facts] = [b for b in blocks if b["type"] == "context" and "Amount" in json.dumps(b)]
+    assert [e["text"] for e in facts["elements"]] == [
+        "Amount: *$1,067.13* · Subscription: `11111111-2222-3333-4444-555555555555` · "
+        "Resource group: `rg-analytics` · Budget: `analytics-monthly`"
+    ]
 
 
 def test_azure_budget_alert_fired_again_is_the_same_alert() -> None:
