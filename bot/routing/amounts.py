@@ -66,6 +66,7 @@ _WORD_CODES = {"us dollars": "USD", "dollars": "USD", "euro": "EUR", "euros": "E
 _JSON_NUMBER_KEY = re.compile(
     r'"(?P<key>[A-Za-z_]+)"\s*:\s*(?:(?P<value>-?\d+(?:\.\d+)?)\b|"(?P<quoted>[^"\n]{1,40})")'
 )
+_PLAIN_NUMBER = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
 _FIGURE_STRING = re.compile(
     r"\s*(?P<minus>-)?\s*(?:[$€£¥₹]|[A-Z]{3}\s?)?" + _NUMBER + r"\s*(?:[A-Z]{3})?\s*", re.IGNORECASE
 )
@@ -377,7 +378,10 @@ def _json_amounts(text: str) -> list[AmountCandidate]:
 
 def parse_figure(written: str, currency: str = "USD") -> float | None:
     """A figure written alone, as a payload's string field holds it: "9,512.40", "1.234,56", "$1,200",
-    "1234.56 USD", "-12.5" (grouping read as in text, for ``currency``); None when it is not one."""
+    "1234.56 USD", "-12.5", "1.125" (grouping read as in text, for ``currency``, except in a bare
+    number); None when it is not one."""
+    if _PLAIN_NUMBER.fullmatch(written):
+        return float(written)  # a machine's number ("1.125", "20412.88"): its dot is a decimal point
     match = _FIGURE_STRING.fullmatch(written)
     if match is None:
         return None

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.routing.amounts import headline, headline_usd
+from bot.routing.amounts import headline, headline_usd, parse_figure
 from bot.routing.money import DEFAULT_RATES
 
 
@@ -109,6 +109,23 @@ def test_other_currencies_are_read_as_stated(text, amount, currency, stated):
         return
     assert (found.amount, found.currency, found.stated()) == (pytest.approx(amount), currency, stated)
     assert found.usd == pytest.approx(amount * DEFAULT_RATES[currency], abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("written", "currency", "value"),
+    [
+        ("9,512.40", "USD", 9512.4),
+        ("9.512,40", "EUR", 9512.4),
+        ("$1,200", "USD", 1200),
+        ("1234.56 USD", "USD", 1234.56),
+        ("CHF 1'234.50", "CHF", 1234.5),
+        ("-12.5", "USD", -12.5),
+        ("1.125", "EUR", 1.125),  # a bare number is a machine's: its dot is a decimal point
+        ("about twelve", "USD", None),
+    ],
+)
+def test_payload_string_figures(written, currency, value):
+    assert parse_figure(written, currency) == (pytest.approx(value) if value is not None else None)
 
 
 def test_conversion_uses_the_rates_given_and_keeps_unknown_currencies_as_stated():
