@@ -152,6 +152,8 @@ def test_a_webhook_delivery_is_one_request_not_one_alert() -> None:
     with_header = {**headers, "x-request-id": "dlv-1"}
     assert webhook.delivery_id("kubecost", with_header, BODY, "X-Request-Id") == "kubecost:dlv-1"
     assert webhook.delivery_id("kubecost", headers, BODY, "X-Request-Id") == first  # header configured, not sent
+    long_ids = [{**headers, "x-request-id": "d" * 200 + end} for end in "12"]
+    assert len({webhook.delivery_id("kubecost", h, BODY, "X-Request-Id") for h in long_ids}) == 2
     alert = webhook.receive("kubecost", BODY, FIELDS, first)
     assert (alert.delivery_id, alert.alert_key) == (first, "kc-efficiency-7d-payments")
 
