@@ -52,6 +52,9 @@ class WebhookReceiver(Frozen):
     source: str = Field(pattern=SOURCE_PATTERN)  # POST /alerts/webhook/<source>; FINOPS_WEBHOOK_SECRET_<SOURCE>
     channel: str
     fields: WebhookFields
+    # A header the sender puts its own delivery id in ("X-Request-Id"): a retry carrying the same one is
+    # dropped. Without it, a retry is recognised by its signed content (timestamp and body).
+    delivery_header: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,64}$")
 
 
 class ReceiversConfig(Frozen):

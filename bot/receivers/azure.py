@@ -75,11 +75,11 @@ def _scope(value: Any) -> dict[str, str]:
 
 def _budget(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_id: str) -> Alert:
     name = str(details.get("BudgetName") or essentials.get("alertRule") or "budget")
-    spent = parse_money(details.get("SpentAmount"))
+    currency = str(details.get("Unit") or "USD")
+    spent = parse_money(details.get("SpentAmount"), currency)
     budget = details.get("BudgetThreshold") or ""
     threshold = details.get("NotificationThresholdAmount") or ""
     basis = str(details.get("ThresholdType") or "Actual").lower()
-    currency = str(details.get("Unit") or "USD")
     return Alert(
         receiver="azure",
         source="azure-budget",
@@ -95,7 +95,8 @@ def _budget(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_
 
 
 def _anomaly(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_id: str) -> Alert:
-    amount = parse_money(details.get("Impact") or details.get("CostImpact") or details.get("SpentAmount"))
+    currency = str(details.get("Unit") or details.get("Currency") or "USD")
+    amount = parse_money(details.get("Impact") or details.get("CostImpact") or details.get("SpentAmount"), currency)
     return Alert(
         receiver="azure",
         source="azure-cost-anomaly",
@@ -105,6 +106,6 @@ def _anomaly(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery
         title=f"Azure cost anomaly: {essentials.get('alertRule') or 'cost anomaly'}",
         text=str(essentials.get("description") or "Azure Cost Management detected a cost anomaly."),
         amount=amount,
-        currency=str(details.get("Unit") or details.get("Currency") or "USD"),
+        currency=currency,
         scope=_scope(details.get("Scope") or essentials.get("alertTargetIDs")),
     )

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.alerts import Alert
+from bot.routing.amounts import parse_figure
 
 __all__ = [
     "Alert",
@@ -37,13 +38,17 @@ class Rejected(Exception):
 _MONEY = re.compile(r"(-?[\d,]*\.?\d+)")
 
 
-def parse_money(value: Any) -> float | None:
-    """12.5, "12.5", "$1,234.56", "1234.56 USD" -> a float; anything else -> None."""
+def parse_money(value: Any, currency: str | None = None) -> float | None:
+    """12.5, "12.5", "$1,234.56", "9,512.40", "1.234,56" (in euros), "1234.56 USD" -> a float, its
+    thousands grouping read as the router reads it in text; anything else -> None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
+        figure = parse_figure(value, (currency or "USD").upper())
+        if figure is not None:
+            return figure
         match = _MONEY.search(value)
         if match:
             try:

@@ -180,7 +180,8 @@ class AlertReceivers:
             secret = self.settings.webhook_secret(source).value
             webhook.verify(headers, body, secret, now.timestamp(), config.replay_window_seconds)
             fields = webhook.FieldMap(**hook.fields.model_dump())
-            return self.sink.accept(webhook.receive(source, body, fields), hook.channel)
+            delivery = webhook.delivery_id(source, headers, body, hook.delivery_header)
+            return self.sink.accept(webhook.receive(source, body, fields, delivery), hook.channel)
         raise Rejected(404, "unknown_receiver", "no receiver is configured at this path")
 
     def _token_verifier(self) -> pubsub.TokenVerifier:

@@ -8,6 +8,11 @@ secret and sends::
 
 A timestamp outside the replay window is refused, and so is any signature that
 does not match. Fields are picked out of the JSON by dotted paths from config.
+
+Two identities: the *delivery* (one request; a retry of it is dropped) is the
+sender's delivery header when one is configured (``delivery_header``), else
+the signed content (timestamp and body); the *alert* (``fields.id``) stays the
+same across later notifications, which go to the first post's thread.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.receivers.common import Alert, Rejected, body_digest, json_object, parse_money
+from bot.routing.amounts import headline
 
 TIMESTAMP_HEADER = "x-finops-timestamp"
 SIGNATURE_HEADER = "x-finops-signature"
@@ -68,7 +74,23 @@ def pick(data: Any, path: str | None) -> Any:
     return data
 
 
-def receive(source: str, body: bytes, fields: FieldMap) -> Alert:
+def delivery_id(source: str, headers: Mapping[str, str], body: bytes, delivery_header: str | None = None) -> str:
+    """The identity of one delivery: the same request sent again (a retry) carries the same one.
+
+    The sender's own delivery id when ``delivery_header`` names one and it is present; else the signed
+    content, timestamp and body, so a later notification with the same body is still a new delivery.
+    """
+    if delivery_header:
+        given = headers.get(delivery_header.lower(), "").strip()
+        if given:
+            # Kept whole: a long id is hashed rather than cut, so two ids never share a key.
+            return f"{source}:{given if len(given) <= 64 else body_digest(given.encode())}"
+    signed = headers.get(TIMESTAMP_HEADER, "").strip().encode() + b"." + body
+    return f"{source}:{body_digest(signed)}"
+
+
+def receive(source: str, body: bytes, fields: FieldMap, delivery: str | None = None) -> Alert:
+    """``delivery``: ``delivery_id(...)`` of this request; without it, the body's digest."""
     data = json_object(body, "webhook body")
     text = pick(data, fields.text)
     if not isinstance(text, str) or not text.strip():
@@ -80,19 +102,28 @@ def receive(source: str, body: bytes, fields: FieldMap) -> Alert:
         value = pick(data, path)
         if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value):
             scope[name] = str(value)
+    amount = parse_money(pick(data, fields.amount))
     currency = pick(data, fields.currency)
+    currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else None
+    if currency is None:
+        # The payload declares no currency: the text's own figure says it ("spent €2.388,12"), so the
+        # amount posted and the amount routed are one reading. A text stating none leaves US dollars.
+        stated = headline(text)
+        if stated is not None:
+            currency = stated.currency
+            amount = stated.amount if amount is None else amount
     link = pick(data, fields.link)
     key = str(alert_id) if isinstance(alert_id, str | int) and str(alert_id) else body_digest(body)
     return Alert(
         receiver="webhook",
         source=source,
         kind="notification",
-        delivery_id=key if alert_id is not None else body_digest(body),
+        delivery_id=delivery or f"{source}:{body_digest(body)}",
         alert_key=key,
         title=str(title) if isinstance(title, str) else f"{source} alert",
         text=text.strip()[:3000],
-        amount=parse_money(pick(data, fields.amount)),
-        currency=currency if isinstance(currency, str) else None,
+        amount=amount,
+        currency=currency,
         scope=scope,
         link=link if isinstance(link, str) else None,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot.domain.alerts import Alert, format_amount
+from bot.domain.alerts import Alert
 from bot.render.blocks import ALERT_TS_PREFIX, Block, clip, clip_escaped, context, header, section
 from bot.render.silences import mute_similar_select
+from bot.routing.money import Money
 
 __all__ = ["ALERT_TS_PREFIX", "alert_blocks", "stored_alert_blocks", "with_alert"]
 SOURCE_LABELS = {
@@ -22,15 +23,21 @@ def alert_blocks(alert: Alert) -> list[Block]:
     lines = [clip_escaped(alert.text, 2500)]
     facts = []
     if alert.amount is not None:
-        facts.append(f"Amount: *{format_amount(alert.amount, alert.currency)}*")
+        facts.append(f"Amount: *{stated_amount(alert.amount, alert.currency)}*")
     facts.extend(f"{name.replace('_', ' ').capitalize()}: `{clip(value, 80)}`" for name, value in alert.scope.items())
     if alert.link:
         facts.append(f"<{alert.link}|Open in the console>")
     blocks = [header(clip(alert.title, 150)), section("\n".join(lines))]
     if facts:
-        blocks.append(context(*(" · ".join(facts[i : i + 3]) for i in range(0, min(len(facts), 30), 3))))
+        # One line, every fact after a "·": separate context elements would run into each other.
+        blocks.append(context(" · ".join(facts[:30])))
     blocks.append(context(f"From {SOURCE_LABELS.get(alert.source, alert.source)} via finops-bot"))
     return blocks
+
+
+def stated_amount(amount: float, currency: str | None) -> str:
+    """The alert's amount written as the routing line writes an amount ("€2,388.12", "12,000 CHF")."""
+    return Money(amount, (currency or "USD").upper()).stated()
 
 
 def stored_alert_blocks(excerpt: str, source_name: str | None) -> list[Block]:

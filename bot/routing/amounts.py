@@ -62,7 +62,14 @@ _SUFFIXED = re.compile(
     re.IGNORECASE,
 )
 _WORD_CODES = {"us dollars": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "rupee": "INR", "rupees": "INR"}
-_JSON_NUMBER_KEY = re.compile(r'"(?P<key>[A-Za-z_]+)"\s*:\s*"?(?P<value>-?\d+(?:\.\d+)?)"?')
+# A number, or a string holding a figure as people write it ("9,512.40", "1.234,56", "$1,200").
+_JSON_NUMBER_KEY = re.compile(
+    r'"(?P<key>[A-Za-z_]+)"\s*:\s*(?:(?P<value>-?\d+(?:\.\d+)?)\b|"(?P<quoted>[^"\n]{1,40})")'
+)
+_PLAIN_NUMBER = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
+_FIGURE_STRING = re.compile(
+    r"\s*(?P<minus>-)?\s*(?:[$€£¥₹]|[A-Z]{3}\s?)?" + _NUMBER + r"\s*(?:[A-Z]{3})?\s*", re.IGNORECASE
+)
 _JSON_CURRENCY = re.compile(r'"(?:currencyCode|currency|Unit|unit)"\s*:\s*"(?P<code>[A-Za-z]{3})"')
 _TEXT_CURRENCY = re.compile(r"\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b", re.IGNORECASE)
 _PER = re.compile(
@@ -123,6 +130,17 @@ _FIELD_RE = re.compile(
     re.IGNORECASE,
 )
 _CUT = re.compile(r"\n|\. |\||\(|;")
+# A figure stated in the clause before a candidate (lower case): a label names the nearest figure on its
+# right, so a label before it is that figure's ("credits of $5,000 were applied, bill is $12,000").
+_STATED_FIGURE = re.compile(
+    r"(?:[$€£¥₹]|\b(?:" + _CODES.lower() + r"|rs\.?)\s?)\d[\d.,'\u2019]*"
+    r"|\d[\d.,'\u2019]*\s?(?:[€£¥₹$]|(?:" + _CODES.lower() + r"|dollars|euros?|rupees?)\b)"
+)
+# Between the old and the new figure of a change: "$3,200 → $4,640", "$3,200 -> $4,640", "$3,200 to $4,640".
+_CHANGE_TO = re.compile(
+    r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?\)?"
+    r"\s*(?:→|⟶|➔|➜|->|-->|=>|to)\s*\(?"
+)
 _ALNUM = re.compile(r"[^\W_]")
 
 
@@ -192,7 +210,25 @@ def candidates_in(text: str) -> list[AmountCandidate]:
         declared = declared or _declared_currency(text)
         if declared:
             found.extend(_field_amounts(text, declared))
+    if len(found) > 1:
+        _rank_changes(text, found)
     return found
+
+
+def _rank_changes(text: str, found: list[AmountCandidate]) -> None:
+    """A change written "$3,200 → $4,640", "$3,200 -> $4,640" or "$3,200 to $4,640": the new value is the
+    headline, with the old one's label if it had one ("Forecast: $3,200 → $4,640"); the old value is its
+    baseline. Not when the first figure is the change itself ("increased by $500 to $4,640")."""
+    found.sort(key=lambda c: c.position)
+    for index in range(len(found) - 1):
+        old, new = found[index], found[index + 1]
+        if old.kind == "change" or old.currency != new.currency or old.per != new.per:
+            continue
+        if _CHANGE_TO.fullmatch(text, old.position, new.position) is None:
+            continue
+        rank, kind = (old.rank, old.kind) if old.rank > new.rank else (new.rank, new.kind)
+        found[index] = old._replace(rank=BASELINE, kind="baseline")
+        found[index + 1] = new._replace(rank=max(rank, NEUTRAL), kind=kind)
 
 
 def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool, code: bool) -> list[AmountCandidate]:
@@ -333,12 +369,24 @@ def _json_amounts(text: str) -> list[AmountCandidate]:
         label = JSON_KEYS.get(match.group("key").lower())
         if label is None:
             continue
-        try:
-            value = float(match.group("value"))
-        except ValueError:
-            continue
-        found.append(AmountCandidate(abs(value), label.rank, match.start(), currency, label.kind))
+        quoted = match.group("quoted")
+        value = parse_figure(quoted, currency) if quoted is not None else float(match.group("value"))
+        if value is not None:
+            found.append(AmountCandidate(abs(value), label.rank, match.start(), currency, label.kind))
     return found
+
+
+def parse_figure(written: str, currency: str = "USD") -> float | None:
+    """A figure written alone, as a payload's string field holds it: "9,512.40", "1.234,56", "$1,200",
+    "1234.56 USD", "-12.5", "1.125" (grouping read as in text, for ``currency``, except in a bare
+    number); None when it is not one."""
+    if _PLAIN_NUMBER.fullmatch(written):
+        return float(written)  # a machine's number ("1.125", "20412.88"): its dot is a decimal point
+    match = _FIGURE_STRING.fullmatch(written)
+    if match is None:
+        return None
+    value = _value(match.group(2), None, currency)
+    return -value if value is not None and match.group("minus") else value
 
 
 def _field_amounts(text: str, currency: str) -> list[AmountCandidate]:
@@ -407,6 +455,12 @@ def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:
     if _ALNUM.search(window, cut) is None:
         cut = _last_cut(window, max(cut - 1, 0))
     clause = window[cut:]
+    if _DIGIT.search(clause):
+        last = None
+        for last in _STATED_FIGURE.finditer(clause):  # noqa: B007 - only the last match is wanted
+            pass
+        if last is not None:
+            clause = clause[last.end() :]
     best = None
     for match in _LABEL_RE.finditer(clause):
         best = match
@@ -432,4 +486,13 @@ def _last_cut(window: str, end: int) -> int:
     return last.end() if last else 0
 
 
-__all__ = ["BASELINE", "HEADLINE", "NEUTRAL", "AmountCandidate", "candidates_in", "headline", "headline_usd"]
+__all__ = [
+    "BASELINE",
+    "HEADLINE",
+    "NEUTRAL",
+    "AmountCandidate",
+    "candidates_in",
+    "headline",
+    "headline_usd",
+    "parse_figure",
+]

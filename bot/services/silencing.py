@@ -27,6 +27,7 @@ from bot.domain.silences import (
 from bot.render import silences as render
 from bot.routing.alert_owners import NOT_SCOPES, SCOPE_KINDS
 from bot.routing.router import Decision
+from bot.routing.sources import read_alert
 from bot.services.ports import Clock, Notify, Outbox, RequestChanges
 from bot.services.runtime import Runtime, RuntimeHolder
 
@@ -86,6 +87,19 @@ def parse_mute(argument: str, scope_keys: Iterable[str] | None = None) -> tuple[
     matchers = parse_matchers(what if "=" in what else f"source={what}", scope_keys)
     duration_text, _, reason = rest.strip().partition(" ")
     return matchers, parse_duration(duration_text), reason.strip()
+
+
+def slack_sources(message: IncomingMessage, text: str) -> tuple[str, ...]:
+    """What ``source=`` matches for a watched-channel message, most specific first.
+
+    An app's alert in a format of the alert-source table is that source (``aws-budgets`` for the "AWS
+    Budgets" app or AWS Chatbot relaying a budget alert), as a receiver's alert is; the app's own name
+    still matches too. A person's message is ``person``, whatever it quotes.
+    """
+    if not message.bot_id:
+        return ("person",)
+    recognised = read_alert(text).sources if text else ()
+    return tuple(dict.fromkeys((*recognised, message.app_name or message.source)))
 
 
 class Silencing:
@@ -149,13 +163,20 @@ class Silencing:
 
         None when no silence matches; True when recorded now; False for a redelivery.
         """
-        attributes = {
-            "source": message.app_name or message.source,
-            "channel": message.channel_id,
-            "topic": decision.topics[0] if decision.topics else "",
-            "persona": decision.tags[0].persona if decision.tags else "",
-        }
-        silence = self.matching(attributes, now)
+        if not self._active(now):
+            return None  # the usual case: nothing is muted, and the text need not be read again
+        attributes: dict[str, str] = {}
+        silence = None
+        for source in slack_sources(message, text):
+            attributes = {
+                "source": source,
+                "channel": message.channel_id,
+                "topic": decision.topics[0] if decision.topics else "",
+                "persona": decision.tags[0].persona if decision.tags else "",
+            }
+            silence = self.matching(attributes, now)
+            if silence is not None:
+                break
         if silence is None:
             return None
         key = f"slack:{message.event_id or message.ref}"

@@ -51,6 +51,7 @@ receivers:
   webhooks:
     - source: kubecost
       channel: "#cost-alerts"
+      delivery_header: X-Kubecost-Delivery
       fields:
         text: message
         amount: totalCost

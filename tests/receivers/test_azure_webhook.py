@@ -9,6 +9,7 @@ import pytest
 
 from bot.receivers import azure, webhook
 from bot.receivers.common import Rejected
+from bot.render.alerts import alert_blocks
 from tests.receivers.signing import KUBECOST_ALERT, azure_budget_alert
 
 AUTH = azure.AzureAuth(url_token="az-token", basic="finops:az-password")
@@ -43,6 +44,26 @@ def test_azure_budget_alert() -> None:
     assert (alert.source, alert.kind, alert.amount, alert.currency) == ("azure-budget", "budget", 1067.13, "USD")
     assert alert.scope == {"subscription": "11111111-2222-3333-4444-555555555555", "budget": "analytics-monthly"}
     assert "analytics-monthly" in alert.title
+
+
+@pytest.mark.parametrize(("spent", "unit"), [("9,512.40", "EUR"), ("9.512,40", "EUR"), ("9512.40", "EUR")])
+def test_azure_string_amounts_with_grouping_are_read_whole(spent: str, unit: str) -> None:
+    payload = azure_budget_alert(spent)
+    payload["data"]["alertContext"]["AlertData"]["Unit"] = unit
+    alert = azure.receive(json.dumps(payload).encode())
+    assert (alert.amount, alert.currency) == (9512.4, "EUR")
+
+
+def test_an_azure_budget_posts_its_facts_on_one_line_each_after_a_separator() -> None:
+    payload = azure_budget_alert()
+    details = payload["data"]["alertContext"]["AlertData"]
+    details["Scope"] = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-analytics"
+    blocks = alert_blocks(azure.receive(json.dumps(payload).encode()))
+    [facts] = [b for b in blocks if b["type"] == "context" and "Amount" in json.dumps(b)]
+    assert [e["text"] for e in facts["elements"]] == [
+        "Amount: *$1,067.13* · Subscription: `11111111-2222-3333-4444-555555555555` · "
+        "Resource group: `rg-analytics` · Budget: `analytics-monthly`"
+    ]
 
 
 def test_azure_budget_alert_fired_again_is_the_same_alert() -> None:
@@ -119,7 +140,43 @@ def test_webhook_fields_are_mapped() -> None:
 
 def test_webhook_without_an_id_uses_the_body() -> None:
     alert = webhook.receive("kubecost", BODY, webhook.FieldMap(text="message"))
-    assert alert.alert_key == alert.delivery_id and len(alert.alert_key) == 32
+    assert len(alert.alert_key) == 32 and alert.delivery_id == f"kubecost:{alert.alert_key}"
+
+
+def test_a_webhook_delivery_is_one_request_not_one_alert() -> None:
+    headers = signed()
+    first = webhook.delivery_id("kubecost", headers, BODY)
+    assert webhook.delivery_id("kubecost", dict(headers), BODY) == first  # a retry of the same request
+    assert webhook.delivery_id("kubecost", signed(timestamp=NOW - 60), BODY) != first  # sent again later
+    assert webhook.delivery_id("vantage", headers, BODY) != first
+    with_header = {**headers, "x-request-id": "dlv-1"}
+    assert webhook.delivery_id("kubecost", with_header, BODY, "X-Request-Id") == "kubecost:dlv-1"
+    assert webhook.delivery_id("kubecost", headers, BODY, "X-Request-Id") == first  # header configured, not sent
+    long_ids = [{**headers, "x-request-id": "d" * 200 + end} for end in "12"]
+    assert len({webhook.delivery_id("kubecost", h, BODY, "X-Request-Id") for h in long_ids}) == 2
+    alert = webhook.receive("kubecost", BODY, FIELDS, first)
+    assert (alert.delivery_id, alert.alert_key) == (first, "kc-efficiency-7d-payments")
+
+
+@pytest.mark.parametrize(
+    ("message", "currency_field", "amount", "currency"),
+    [
+        ("Namespace payments spent €2.388,12 this week", None, 2388.12, "EUR"),  # the text says euros
+        ("Namespace payments spent 12'000 CHF this week", None, 2388.12, "CHF"),  # the mapped figure stays
+        ("Namespace payments spent €2.388,12 this week", "GBP", 2388.12, "GBP"),  # a mapped currency wins
+        ("Namespace payments is over its budget", None, 2388.12, None),  # nothing stated: dollars
+    ],
+)
+def test_a_webhook_amount_takes_the_currency_its_text_states(message, currency_field, amount, currency) -> None:
+    body = json.dumps({"message": message, "totalCost": 2388.12, "unit": currency_field}).encode()
+    alert = webhook.receive("kubecost", body, webhook.FieldMap(text="message", amount="totalCost", currency="unit"))
+    assert (alert.amount, alert.currency) == (amount, currency)
+
+
+def test_a_webhook_without_a_mapped_amount_takes_the_texts() -> None:
+    body = json.dumps({"message": "Namespace search spent €912,30 today"}).encode()
+    alert = webhook.receive("kubecost", body, webhook.FieldMap(text="message"))
+    assert (alert.amount, alert.currency) == (912.3, "EUR")
 
 
 def test_webhook_missing_text_is_refused() -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import time
 import urllib.request
 
+import pytest
+
 from bot.receivers.webhook import sign
+from bot.routing.money import DEFAULT_RATES
 from tests.receivers.conftest import AUDIENCE, SECRETS, SERVICE_ACCOUNT, Receivers
 from tests.receivers.signing import (
     BUDGET_MESSAGE,
@@ -176,6 +180,69 @@ def test_signed_webhook_is_posted_and_checked(receivers: Receivers) -> None:
         {"error": "unknown_source", "detail": "no webhook with this source under receivers.webhooks"},
     )
     assert receivers.post(KUBECOST, b"x" * (65 * 1024), headers)[1]["error"] == "body_too_large"
+
+
+def signed(body: bytes, stamp: str | None = None, **extra: str) -> dict:
+    stamp = stamp or str(int(time.time()))
+    return {
+        "X-Finops-Timestamp": stamp,
+        "X-Finops-Signature": sign(SECRETS["FINOPS_WEBHOOK_SECRET_KUBECOST"], stamp, body),
+        **extra,
+    }
+
+
+def test_a_later_webhook_notification_with_the_same_id_goes_to_the_first_thread(receivers: Receivers) -> None:
+    first = json.dumps({"id": "kc-1", "message": "Namespace payments spent €2.388,12 this week"}).encode()
+    headers = signed(first)
+    status, answer = receivers.post(KUBECOST, first, headers)
+    assert (status, answer["action"]) == (200, "posted")
+    request, _post = post_of(receivers, answer["request_id"])
+    # The same request again (a retry): acknowledged, nothing posted.
+    assert receivers.post(KUBECOST, first, headers)[1] == {
+        "ok": True,
+        "action": "duplicate",
+        "request_id": request.id,
+    }
+    # A later notification of the same alert: a note in the first post's thread, not a duplicate.
+    posts_before = len(receivers.posts())
+    later = json.dumps({"id": "kc-1", "message": "Namespace payments spent €2.500 this week"}).encode()
+    status, again = receivers.post(KUBECOST, later, signed(later))
+    assert (status, again["action"], again["request_id"]) == (200, "repeat", request.id)
+    [note] = receivers.harness.sim.wait_for_replies(receivers.harness.alerts, request.reply_ts, count=1)
+    assert "again" in note["text"] and "2.500" in json.dumps(note["blocks"])
+    assert len(receivers.posts()) == posts_before
+    # Even a byte-identical notification sent later (signed at another time) is a new delivery.
+    status, third = receivers.post(KUBECOST, later, signed(later, str(int(time.time()) - 5)))
+    assert (status, third["action"]) == (200, "repeat")
+
+
+def test_a_webhook_amount_without_a_mapped_currency_is_the_one_its_text_states(receivers: Receivers) -> None:
+    alert = {
+        "id": "kc-eur-1",
+        "message": "Namespace payments spent €2.388,12 over the last 7 days, above its €2.000 budget",
+        "totalCost": 2388.12,
+    }
+    body = json.dumps(alert).encode()
+    status, answer = receivers.post(KUBECOST, body, signed(body))
+    assert (status, answer["action"]) == (200, "posted")
+    request, post = post_of(receivers, answer["request_id"])
+    blocks = json.dumps(post.params["blocks"], ensure_ascii=False)
+    # One reading everywhere: the alert's header and the routing line state the same euros.
+    assert re.findall(r"Amount: \*([^*]+)\*", blocks) == ["€2,388.12", "€2,388.12"]
+    assert "$2,388.12" not in blocks
+    assert request.amount_usd == pytest.approx(2388.12 * DEFAULT_RATES["EUR"], abs=0.01)
+
+
+def test_a_webhook_retry_is_recognised_by_the_configured_delivery_header(receivers: Receivers) -> None:
+    body = json.dumps({"id": "kc-header-1", "message": "Namespace search spent $912.30 today"}).encode()
+    now = int(time.time())
+    status, answer = receivers.post(KUBECOST, body, signed(body, str(now), **{"X-Kubecost-Delivery": "dlv-77"}))
+    assert (status, answer["action"]) == (200, "posted")
+    # The sender retries the delivery, signed anew: its delivery id says it is the same one.
+    retry = signed(body, str(now - 7), **{"X-Kubecost-Delivery": "dlv-77"})
+    assert receivers.post(KUBECOST, body, retry)[1]["action"] == "duplicate"
+    other = signed(body, str(now - 7), **{"X-Kubecost-Delivery": "dlv-78"})
+    assert receivers.post(KUBECOST, body, other)[1]["action"] == "repeat"
 
 
 def test_alerts_show_in_open_requests_and_export(receivers: Receivers) -> None:

@@ -24,10 +24,12 @@ def cli(receivers: Receivers, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def kubecost(receivers: Receivers, alert_id: str, namespace: str = "payments", **labels: str) -> tuple[int, dict]:
+def kubecost(
+    receivers: Receivers, alert_id: str, namespace: str = "payments", stamp: str | None = None, **labels: str
+) -> tuple[int, dict]:
     alert = dict(KUBECOST_ALERT, id=alert_id, labels=dict(KUBECOST_ALERT["labels"], namespace=namespace, **labels))
     body = json.dumps(alert).encode()
-    stamp = str(int(time.time()))
+    stamp = stamp or str(int(time.time()))
     headers = {
         "X-Finops-Timestamp": stamp,
         "X-Finops-Signature": sign(SECRETS["FINOPS_WEBHOOK_SECRET_KUBECOST"], stamp, body),
@@ -52,9 +54,11 @@ def test_a_cli_silence_mutes_matching_alerts_until_expired(receivers: Receivers)
     silence_id = added.stdout.split()[1].rstrip(":")
 
     posts_before = len(receivers.posts())
-    status, body = kubecost(receivers, "kc-muted-1")
+    stamp = str(int(time.time()))
+    status, body = kubecost(receivers, "kc-muted-1", stamp=stamp)
     assert (status, body["action"], str(body["silence_id"])) == (200, "muted", silence_id)
-    assert kubecost(receivers, "kc-muted-1")[1]["action"] == "duplicate"  # a retry is not counted twice
+    # A retry (the same signed request) is not counted twice.
+    assert kubecost(receivers, "kc-muted-1", stamp=stamp)[1]["action"] == "duplicate"
     status, other = kubecost(receivers, "kc-other-ns", namespace="search")  # not matched: posted
     assert other["action"] == "posted"
     post_of(receivers, other["request_id"])
@@ -139,3 +143,52 @@ def test_a_muted_slack_message_gets_a_quiet_reply(receivers: Receivers) -> None:
     assert harness.store.requests.find_by_message(harness.sim.team_id, harness.alerts, ts) is None
     silence_id = re.search(r"Silence #(\d+) set", json.dumps(answer.body)).group(1)
     assert cli(receivers, "expire", silence_id).returncode == 0
+
+
+OVER_BUDGET = (
+    "AWS Budgets: team-search-monthly has exceeded your alert threshold\n"
+    "You requested that we alert you when the ACTUAL Cost associated with your team-search-monthly budget is "
+    "greater than 100.00% ($10,000.00) of $10,000.00 for the current month. "
+    "The ACTUAL Cost associated with this budget is $10,412.77."
+)
+
+
+def _silence_line(receivers: Receivers, silence_id: str) -> str:
+    text = json.dumps(receivers.harness.command("mutes").body, ensure_ascii=False)
+    [line] = [part for part in re.split(r"\\n|•", text) if f"#{silence_id}" in part]
+    return line
+
+
+def test_the_readmes_mute_example_mutes_the_aws_budgets_apps_alerts(receivers: Receivers) -> None:
+    harness = receivers.harness
+    answer = harness.command("mute aws-budgets for 1d")
+    silence_id = re.search(r"Silence #(\d+) set", json.dumps(answer.body)).group(1)
+    try:
+        for app in ("AWS Budgets", "AWS Chatbot"):  # the app itself, or Chatbot relaying its alert
+            bot_id = harness.sim.add_bot(app)
+            ts = harness.sim.post_message(
+                harness.bot.url, harness.alerts, bot_id=bot_id, username=app, text=OVER_BUDGET
+            )
+            reply = harness.reply_to(ts)
+            assert reply["text"].startswith("Muted by a silence"), reply
+            assert "<!subteam" not in json.dumps(reply)
+        assert "2 muted" in _silence_line(receivers, silence_id)
+        # A person quoting the alert is not the alert source.
+        ts = harness.post(OVER_BUDGET + " Who looks at this?")
+        assert not harness.reply_to(ts)["text"].startswith("Muted by a silence")
+    finally:
+        assert cli(receivers, "expire", silence_id).returncode == 0
+
+
+def test_a_silence_naming_the_apps_name_still_mutes_its_messages(receivers: Receivers) -> None:
+    harness = receivers.harness
+    answer = harness.command("mute source=Budget*Relay for 1d")
+    silence_id = re.search(r"Silence #(\d+) set", json.dumps(answer.body)).group(1)
+    try:
+        bot_id = harness.sim.add_bot("Budget Relay")
+        ts = harness.sim.post_message(
+            harness.bot.url, harness.alerts, bot_id=bot_id, username="Budget Relay", text=OVER_BUDGET
+        )
+        assert harness.reply_to(ts)["text"].startswith("Muted by a silence")
+    finally:
+        assert cli(receivers, "expire", silence_id).returncode == 0

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.routing.amounts import headline, headline_usd
+from bot.routing.amounts import headline, headline_usd, parse_figure
 from bot.routing.money import DEFAULT_RATES
 
 
@@ -32,6 +32,16 @@ from bot.routing.money import DEFAULT_RATES
         ("below 40% efficiency and above $50/day spend; idle cost $2,310.00 over the last 7d", 2310),
         ("Savings Plan at $0.125/hour", 0.125),
         ("Savings Plan at $1.125/hour", 1.125),
+        # A label names the nearest figure on its right: the credit is not the bill after it.
+        ("AWS credits of $5,000 were applied, bill is $12,000", 12000),
+        ("credit: $300 applied; the invoice is $4,100", 4100),
+        # A change: the new value is the headline, whatever the arrow.
+        ("EC2 spend this week ($3,200 → $4,640), who checks?", 4640),
+        ("EC2 spend this week ($3,200 -> $4,640), who checks?", 4640),
+        ("EC2 spend went $3,200 to $4,640 this week", 4640),
+        ("Forecast: $3,200 → $4,640 for December, budget $5,000", 4640),
+        # ...unless the first figure is the change itself.
+        ("spend increased by $500 to $4,640", 500),
     ],
 )
 def test_headline_amount(text, amount):
@@ -78,6 +88,14 @@ def test_headline_amount(text, amount):
         ("INR 1,23,45,678.50 this quarter", 12345678.5, "INR", "₹12,345,678.50"),
         ("the Azure invoice is CHF 1'234.50 higher than the PO", 1234.5, "CHF", "1,234.50 CHF"),
         ("GCP invoice: 12'500 CHF this month", 12500, "CHF", "12,500 CHF"),
+        ("AWS bill jumped by CHF 10'000 this week, who checks?", 10000, "CHF", "10,000 CHF"),
+        ("CHF 1'234'567.50 committed on the EDP", 1234567.5, "CHF", "1,234,567.50 CHF"),
+        ("Azure bill is Rs. 3,00,000 this month", 300000, "INR", "₹300,000"),
+        ("our GCP bill is 3 lakh rupees this month", 300000, "INR", "₹300,000"),
+        ("AWS went from €3.200 → €4.640 this week", 4640, "EUR", "€4,640"),
+        # Payloads' string amounts with thousands grouping, in the currency they declare.
+        ('{"SpentAmount": "9,512.40", "Budget": "10,000", "Unit": "EUR"}', 9512.4, "EUR", "€9,512.40"),
+        ('{"SpentAmount": "9.512,40", "Budget": "10.000", "Unit": "EUR"}', 9512.4, "EUR", "€9,512.40"),
         ("La facture AWS est de 1 234,56 €, pourquoi ?", 1234.56, "EUR", "€1,234.56"),
         ("Die Rechnung beträgt €1.234.", 1234, "EUR", "€1,234"),
         # Localised labels: the current spend, not the budget amount.
@@ -91,6 +109,23 @@ def test_other_currencies_are_read_as_stated(text, amount, currency, stated):
         return
     assert (found.amount, found.currency, found.stated()) == (pytest.approx(amount), currency, stated)
     assert found.usd == pytest.approx(amount * DEFAULT_RATES[currency], abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("written", "currency", "value"),
+    [
+        ("9,512.40", "USD", 9512.4),
+        ("9.512,40", "EUR", 9512.4),
+        ("$1,200", "USD", 1200),
+        ("1234.56 USD", "USD", 1234.56),
+        ("CHF 1'234.50", "CHF", 1234.5),
+        ("-12.5", "USD", -12.5),
+        ("1.125", "EUR", 1.125),  # a bare number is a machine's: its dot is a decimal point
+        ("about twelve", "USD", None),
+    ],
+)
+def test_payload_string_figures(written, currency, value):
+    assert parse_figure(written, currency) == (pytest.approx(value) if value is not None else None)
 
 
 def test_conversion_uses_the_rates_given_and_keeps_unknown_currencies_as_stated():

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from bot.config.models import OwnersFile
 from bot.routing.owners import OwnerResolver, parse_scope_query
 from bot.routing.router import Router
+from bot.routing.sources import read_alert
 from tests.routing.routing_support import config_with_owners
 
 TEAMS = {
@@ -195,3 +199,50 @@ def test_persona_limits_hold_through_the_router(owned_router):
 
 def test_no_team_for_chatter(owned_router):
     assert owned_router.route_text("lunch at 12? account 111122223333 is my phone number lol").team is None
+
+
+GCP_TEAMS = {
+    "version": 1,
+    "teams": [{"id": "data", "slack": {"channel": "#data"}, "scopes": {"budgets": ["analytics-prod"]}}],
+}
+_SAMPLES = Path(__file__).resolve().parents[2] / "bot" / "samples" / "cost_alerts.jsonl"
+
+
+def _demo_gcp_sample() -> dict:
+    [sample] = [json.loads(line) for line in _SAMPLES.read_text().splitlines() if "GCP budget" in line]
+    return sample
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param(_demo_gcp_sample(), id="the demo's GCP Slack sample (*Budget:* analytics-prod)"),
+        pytest.param(
+            {"text": "Budget analytics-prod has reached 90% of its budget amount for the month."}, id="e-mail"
+        ),
+        pytest.param(
+            {"text": "Budget alert: 'analytics-prod' has reached 100% of its $15,000 budget (actual spend: $15,080)"},
+            id="e-mail subject",
+        ),
+        pytest.param(
+            {"text": '{"budgetDisplayName": "analytics-prod", "alertThresholdExceeded": 1.0, "costAmount": 15080}'},
+            id="Pub/Sub JSON",
+        ),
+    ],
+)
+def test_an_owned_gcp_budget_is_recognised_in_every_format(shipped_config, message):
+    decision = Router(config_with_owners(shipped_config, GCP_TEAMS)).route(message)
+    assert decision.team_id == "data", decision.explanation
+    assert "budget analytics-prod → data" in decision.explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GCP budget alert\n*Budget:* $15,000.00\n*Forecasted spend:* $18,250.00",
+        "GCP budget alert\n*Budget:* USD 15,000",
+        "Your budget forecast has exceeded 90% this month",  # the e-mail's words, not a name
+    ],
+)
+def test_budget_amounts_and_plain_words_are_not_gcp_budget_names(text):
+    assert read_alert(text).of("budget") == ()

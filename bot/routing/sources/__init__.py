@@ -137,6 +137,10 @@ def recognise(text: str) -> tuple[AlertSource, ...]:
     )
 
 
+# Sources that a wording of their own recognises without a marker, tried on texts no marker claimed.
+_WORDED = tuple(source for source in SOURCES if source.wording)
+
+
 def read_alert(text: str) -> AlertFacts:
     """The formats ``text`` is in and every identifier they (and plain text) carry."""
     text = text[:_SCAN_CHARS]
@@ -145,6 +149,15 @@ def read_alert(text: str) -> AlertFacts:
     found: dict[Identifier, None] = {}
     for source in recognised:
         found.update(dict.fromkeys(source.read(text, lowered)))
+    worded = []
+    for source in _WORDED:
+        if source not in recognised:
+            identifiers = dict.fromkeys(source.worded(text, lowered))
+            if identifiers:
+                worded.append(source)
+                found.update(identifiers)
+    if worded:
+        recognised = tuple(source for source in SOURCES if source in recognised or source in worded)
     # A format that says an account is the payer's (the monitor's) is believed over the
     # bare 12 digits plain text sees, unless it also names that account where spend happened.
     payers = {i.value for i in found if i.kind == "payer_account"} - {i.value for i in found if i.kind == "account"}

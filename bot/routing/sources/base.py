@@ -206,17 +206,27 @@ class AlertSource:
     # the currency the alert declares ("Currency Type: EUR").
     fields: tuple[Label, ...] = ()
     kind: AmountKind | None = None  # what its headline usually is
+    # Identifiers in wording only this format uses ("Budget <name> has reached 90%"): a match also
+    # recognises the format in a text that carries none of its markers (a forwarded e-mail).
+    wording: tuple[Pattern, ...] = ()
 
     def recognises(self, text: str) -> bool:
         return any(map(text.__contains__, self.markers))
 
     def read(self, text: str, lowered: str | None = None) -> Iterator[Identifier]:
         """Identifiers in ``text``; ``lowered`` as in ``Pattern.find``."""
+        yield from self.worded(text, lowered)
         for found in self.identifiers:
             for value in found.find(text, lowered):
                 yield Identifier(found.kind, value)
         for extract in self.extractors:
             yield from extract(text)
+
+    def worded(self, text: str, lowered: str | None = None) -> Iterator[Identifier]:
+        """Identifiers in the format's own wording: any makes the text this format."""
+        for found in self.wording:
+            for value in found.find(text, lowered):
+                yield Identifier(found.kind, value)
 
 
 def keys(*entries: tuple[str, int, AmountKind | None]) -> dict[str, Label]:
