@@ -50,7 +50,7 @@ class BudgetQuestions:
             return None
         cued = "%" in text
         for word in words:
-            if word in self._others or (word[-1:] == "s" and word[:-1] in self._others):
+            if self._other(word):
                 return False
             cued = cued or word in self._cues
         if not cued or (at > 0 and words[at - 1] not in self._around):
@@ -64,6 +64,25 @@ class BudgetQuestions:
             if words[i] in self._links and not self._qualified(words, i + 1):
                 return None
         return True
+
+    def names_other_spending(self, tokens: Sequence[str], spans: Sequence[tuple[int, int]]) -> bool:
+        """Whether a cost word (its first and last token in ``spans``) is qualified by what other spending
+        it is for: "the catering invoice", "the invoice for the offsite". With no cloud word, such a bill
+        is not the cloud's; a word elsewhere ("cost anomaly event") qualifies nothing."""
+        if self.topic is None:
+            return False
+        words = [fold(token) for token in tokens]
+        for first, last in spans:
+            if first > 0 and self._other(words[first - 1]):
+                return True
+            after = last + 1
+            linked = after < len(words) and words[after] in self._links
+            if linked and any(self._other(word) for word in words[after + 1 : after + 4]):
+                return True  # "for the offsite", "for the team dinner"
+        return False
+
+    def _other(self, word: str) -> bool:
+        return word in self._others or (word[-1:] == "s" and word[:-1] in self._others)
 
     def _qualified(self, words: list[str], start: int) -> bool:
         """Whether the words from ``start`` reach a period or a scope before anything else."""

@@ -51,6 +51,9 @@ _ASKS = re.compile(
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[^\W_]+")
+# A figure with its currency: a clause that states how much ("costs rose by €18,000") reports a cost
+# matter of its own, like a phrase does (no nested quantifiers: linear on any input).
+_STATES_AMOUNT = re.compile(r"[$€£¥₹]\s?\d|\d\s?(?:[$€£¥₹]|(?:USD|EUR|GBP|JPY|INR|CAD|AUD|CHF)\b)")
 # Words that open a subordinate clause or an adverbial of time or condition.
 _SUBORDINATORS = frozenset(
     ("before", "after", "once", "until", "till", "since", "because", "unless", "while", "if", "when", "whenever")
@@ -158,7 +161,7 @@ def asked_topics(
             score >= CLAUSE_STRONG_SCORE
             or (
                 (grounded or distinctive)
-                and (is_ask or decisive or score >= CLAUSE_STATED_SCORE)
+                and (is_ask or decisive or score >= CLAUSE_STATED_SCORE or _STATES_AMOUNT.search(clause_text))
                 and score >= CLAUSE_GROUNDED_SCORE
             )
         ):

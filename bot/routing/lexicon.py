@@ -20,6 +20,11 @@ DEFECT = "__defect__"
 
 CONTEXT_GROUPS = (CLOUD, WEAK_CLOUD, MONEY, WEAK_MONEY, INFO, ACTION, REQUEST, ANNOUNCE, NEUTRAL, DEFECT)
 
+# The practice's own name: cloud and cost context next to other words, but a
+# message grounded by nothing else is about FinOps itself (a meetup, "what is
+# finops?"), not a cost matter anyone owns.
+PRACTICE_NAMES = frozenset(("finops",))
+
 # Cloud and service names that say 'cloud' on their own.
 CLOUD_TERMS: tuple[str, ...] = (
     "aws",

@@ -31,8 +31,20 @@ from bot.routing.amounts import headline
 from bot.routing.assembly import DecisionAssembler
 from bot.routing.budget_questions import BudgetQuestions
 from bot.routing.clauses import ASK_TOKENS, MAX_CLAUSES, MULTI_ASK_MAX_CHARS, asked_topics
-from bot.routing.context import ACTION, CLOUD, DECISIVE, INFO, QUESTION, REQUEST, WEAK_CLOUD, Context
+from bot.routing.context import (
+    ACTION,
+    CLOUD,
+    DECISIVE,
+    INFO,
+    MONEY,
+    QUESTION,
+    REQUEST,
+    WEAK_CLOUD,
+    WEAK_MONEY,
+    Context,
+)
 from bot.routing.decision import Decision, PersonaTag, TagRole
+from bot.routing.lexicon import PRACTICE_NAMES
 from bot.routing.matcher import Hit
 from bot.routing.money import DEFAULT_RATES
 from bot.routing.money import format_usd as format_usd
@@ -128,6 +140,10 @@ class Router:
         budget = None if mask & (CLOUD | DECISIVE) else self._budget_questions.reading(evidence, tokens, text)
         if budget:
             mask |= CLOUD  # "are we over budget this month?": in a cost channel, the cloud budget
+        if money is not None and money.per == "hour" and money.term_years and not mask & CLOUD:
+            # "a 3-year plan at $64.00/hour": an hourly rate committed for years is how clouds price
+            # commitments; no office purchase is stated that way.
+            mask |= CLOUD
         context = Context.of(mask, money is not None, "?" in text and bool(QUESTION.search(text)))
 
         assemble = self._assemble
@@ -139,6 +155,10 @@ class Router:
         if budget is False:
             return assemble.no_route(
                 "Another budget than the cloud's (what it is for is named): no one tagged", hits, money
+            )
+        if budget is None and not mask & CLOUD and self._other_spending(hits, tokens):
+            return assemble.no_route(
+                "Everyday spending with no cloud word (what it is for is named): no one tagged", hits, money
             )
         if context.announcement:
             return assemble.no_route(
@@ -159,8 +179,27 @@ class Router:
                 chosen = self._chosen(text, hits, tokens, mask, evidence, ranked)
                 return self._refine.apply(assemble.topics(chosen, evidence, confidence, money), text, tokens)
         if context.cost_message:
+            if not ranked and money is None and self._grounded_only_by_the_practice(hits):
+                return assemble.no_route(
+                    "About FinOps itself, not a cost matter anyone owns: no one tagged", hits, money
+                )
             return self._refine.apply(assemble.fallback(bool(ranked), scorer.matched(hits), money), text, tokens)
         return assemble.no_route("Not a FinOps request: too little cloud-cost evidence", hits, money)
+
+    def _other_spending(self, hits: list[Hit], tokens: list[str]) -> bool:
+        masks = self.scorer.masks
+        spans = [
+            (hit.position, hit.position + len(hit.term.key) - 1)
+            for hit in hits
+            if masks[hit.term.ident] & (MONEY | WEAK_MONEY)
+        ]
+        return bool(spans) and self._budget_questions.names_other_spending(tokens, spans)
+
+    def _grounded_only_by_the_practice(self, hits: list[Hit]) -> bool:
+        """Whether the practice's name ("finops meetup next week") is the message's only cloud or cost word."""
+        masks = self.scorer.masks
+        grounding = [hit for hit in hits if masks[hit.term.ident] & (CLOUD | MONEY | DECISIVE)]
+        return bool(grounding) and all(fold(hit.term.text) in PRACTICE_NAMES for hit in grounding)
 
     def _score(self, hits: list[Hit]) -> _Scored:
         """The message's context bits, each topic's evidence, and the topics ranked."""

@@ -344,3 +344,45 @@ def test_a_report_that_negates_the_topic_tags_nobody(router, text):
 def test_other_languages_have_their_own_word_order(router, text, topic):
     decision = router.route_text(text)
     assert decision.topics and decision.topics[0] == topic, (text, decision.explanation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the catering invoice for the offsite is $4,200, who pays?",
+        "who pays the invoice for the team dinner? $380",
+        "the hotel bill for the conference trip came to €2,100, who approves?",
+    ],
+)
+def test_a_bill_that_names_everyday_spending_is_chatter(router, text):
+    # A cost word qualified by what other spending it is for, with no cloud word: not the cloud's bill.
+    assert not router.route_text(text).is_request
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cost anomaly event detected: $1,234 impact, who looks?",  # "event" qualifies no cost word
+        "the AWS invoice for the offsite demo account is $4,200, who pays?",  # a cloud word settles it
+    ],
+)
+def test_everyday_words_elsewhere_or_beside_a_cloud_word_do_not_silence_a_cost_request(router, text):
+    assert router.route_text(text).is_request
+
+
+@pytest.mark.parametrize("text", ["finops meetup next week, who is coming?", "what is finops?", "FinOps X recap"])
+def test_a_message_about_finops_itself_tags_nobody(router, text):
+    assert not router.route_text(text).is_request
+
+
+def test_the_practice_name_still_grounds_a_cost_question(router):
+    # Beside a topic's words the name is context as before: only a message grounded by nothing else is dropped.
+    assert router.route_text("finops folks, can someone look at the forecast for Q3?").is_request
+    assert router.route_text("finops: our EC2 spend doubled overnight").is_request
+
+
+def test_an_hourly_rate_committed_for_years_is_cloud_context(router):
+    decision = router.route_text("We plan to buy a 3-year Savings Plan at $64.00/hour, who approves?")
+    assert decision.is_request
+    assert "procurement" in [tag.persona for tag in decision.tags]
+    assert not router.route_text("the contractor is $64.00/hour, who approves?").is_request
