@@ -236,6 +236,10 @@ class Language(Frozen):
     # English terms that are ordinary words of this language ("Tag" is "day"
     # in German): ignored in messages written in it.
     false_friends: tuple[str, ...] = ()
+    # Separable verb prefixes ("ab", "aus", "ein" in German): standing at the end of a clause, the prefix is
+    # joined to the clause's verbs before matching, so "die RIs laufen im Januar ab" is read as "ablaufen"
+    # (a term written in its joined form: "ablaufen", "abläuft").
+    separable_prefixes: tuple[str, ...] = ()
 
 
 class BudgetQuestions(Frozen):

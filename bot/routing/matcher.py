@@ -53,6 +53,9 @@ TYPO_WORK_PER_MESSAGE = 4000
 # alerts repeat a few hundred words; only garbage has thousands of new ones.
 NEW_WORDS_PER_MESSAGE = 1500
 TYPO_WEIGHT = 0.9
+# A clause-final separable prefix ("laufen im Januar ab") is joined to at most
+# this many words before it, looking for the clause's verb.
+SEPARABLE_WINDOW = 12
 # Common words one edit away from FinOps vocabulary; never "corrected".
 _NOT_TYPOS = frozenset(
     {
@@ -171,8 +174,15 @@ class TermIndex:
         *,
         language: str = "en",
         shorthand: Mapping[str, str] | None = None,
+        separable_prefixes: Iterable[str] = (),
     ) -> None:
         self.language = language
+        # Separable verb prefixes, folded, and every spelling a token may have.
+        self._prefixes = frozenset(fold(p) for p in separable_prefixes)
+        self.prefix_tokens = frozenset(
+            form for p in separable_prefixes for form in (p, p.lower(), p.capitalize(), p.upper())
+        )
+        self._joined_cache: dict[tuple[str, str], Term | None] = {}
         self._stem = stemmer_for(language)
         self._shorthand: dict[str, str] = {fold(k): fold(v) for k, v in (shorthand or {}).items()}
         # Terms of another language get their own identity, so the same stem
@@ -383,6 +393,39 @@ class TermIndex:
         if len(self._split_cache) < _MAX_TOKEN_CACHE:
             self._split_cache[word] = parts
         return parts
+
+    def separable_hits(self, tokens: list[str], ends: Iterable[int]) -> list[Hit]:
+        """Terms made by joining a clause-final separable prefix to a word of its
+        clause ("die RIs laufen im Januar ab" -> "ablaufen", "wer schaltet die
+        Server ab" -> "abschaltet"), each at the word's position. ``ends`` are the
+        token indexes just past each clause, ascending. Capitalised words inside
+        a clause are nouns in German and are not joined."""
+        if not self._prefixes:
+            return []
+        hits: list[Hit] = []
+        new_hit = tuple.__new__
+        cache = self._joined_cache
+        start = 0
+        for end in ends:
+            last = end - 1
+            if last > start:
+                prefix = fold(tokens[last])
+                if prefix in self._prefixes:
+                    for i in range(max(start, last - SEPARABLE_WINDOW), last):
+                        word = tokens[i]
+                        if i > start and not word.islower():
+                            continue
+                        key = (prefix, word)
+                        if key in cache:
+                            term = cache[key]
+                        else:
+                            term = self.terms.get((self._stem(prefix + fold(word)),))
+                            if len(cache) < _MAX_TOKEN_CACHE:
+                                cache[key] = term
+                        if term is not None:
+                            hits.append(new_hit(Hit, (term, i, False, False)))
+            start = end
+        return hits
 
     def match(self, text: str) -> list[Hit]:
         """Longest match at each position, left to right, non-overlapping."""

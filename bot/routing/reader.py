@@ -9,6 +9,8 @@ as naming a cost line in passing.
 
 from __future__ import annotations
 
+import re
+
 from bot.config.models import Language, RoutingFile
 from bot.routing import lexicon
 from bot.routing.matcher import Hit, Term, TermIndex, split_term
@@ -19,6 +21,9 @@ LANGUAGE_SAMPLE_WORDS = 40
 # A second language counts only with this share of the best one's markers
 # (Spanish and Portuguese share "de", "que", "para").
 LANGUAGE_MARGIN = 0.6
+# Where a clause ends, for a separable verb prefix standing last in it ("… laufen im Januar ab."): one
+# character class, linear on any input.
+_CLAUSE_PUNCTUATION = re.compile(r"[.,;:!?()\n–—]+")
 
 
 class TermReader:
@@ -48,7 +53,9 @@ class TermReader:
             }
             for group, words in _context_groups(language).items():
                 foreign[group] = words
-            self.languages.append((1 << bit, TermIndex(foreign, language=code)))
+            self.languages.append(
+                (1 << bit, TermIndex(foreign, language=code, separable_prefixes=language.separable_prefixes))
+            )
             self._false_friends[1 << bit] = frozenset(self.index.term_key(word) for word in language.false_friends)
             for marker in language.markers:
                 # As written, folded, capitalised and in capitals: one dict
@@ -77,12 +84,12 @@ class TermReader:
         """The message's hits and its tokens; a term naming a fee ("the
         Enterprise Support fee") is marked."""
         tokens, budget = self.index.prepare(text)
-        hits = self._match_tokens(tokens, budget)
+        hits = self._match_tokens(tokens, budget, text)
         if hits and not _FEE_TOKENS.isdisjoint(tokens):
             hits = [hit._replace(line_item=True) if _names_a_fee(hit, tokens) else hit for hit in hits]
         return hits, tokens
 
-    def _match_tokens(self, tokens: list[str], budget: list[int]) -> list[Hit]:
+    def _match_tokens(self, tokens: list[str], budget: list[int], text: str = "") -> list[Hit]:
         hits = self.index.match_tokens(tokens, budget)
         if not self.languages:
             return hits
@@ -96,6 +103,9 @@ class TermReader:
         for bit, index in self.languages:
             if languages & bit:
                 ignored |= self._false_friends[bit]
+                if text and not index.prefix_tokens.isdisjoint(tokens):
+                    # First: at equal length, a joined verb beats the bare verb's reading.
+                    found.extend(index.separable_hits(tokens, self._clause_ends(text, len(tokens))))
                 found.extend(index.match_tokens(tokens, budget))
         found.extend(hit for hit in hits if not hit.typo and hit.term.ident not in ignored)
         # One reading per word: the longest term first, English before other
@@ -110,6 +120,16 @@ class TermReader:
                 merged.append(hit)
         merged.sort(key=lambda hit: hit.position)
         return merged
+
+    def _clause_ends(self, text: str, count: int) -> list[int]:
+        """Token indexes just past each clause of ``text`` (which has ``count``
+        tokens); only the message's end when the clauses' words do not add up."""
+        ends: list[int] = []
+        total = 0
+        for clause in _CLAUSE_PUNCTUATION.split(text):
+            total += len(self.index.tokens(clause))
+            ends.append(total)
+        return ends if total == count else [count]
 
     def languages_of(self, tokens: list[str]) -> int:
         """Bits of the languages a message is written in: two of a language's

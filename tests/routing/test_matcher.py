@@ -187,3 +187,19 @@ def test_new_words_per_message_are_bounded():
     assert hits == []
     # ...but nothing was cached wrongly: on its own the word still matches.
     assert [h.term.text for h in index.match("anomalies")] == ["anomaly"]
+
+
+def test_a_clause_final_separable_prefix_is_joined_to_its_clause_verb():
+    german = TermIndex(
+        {"commitment-expiry": ["ablaufen", "abläuft"], "idle": ["abschaltet"]},
+        language="de",
+        separable_prefixes=["ab", "aus"],
+    )
+    tokens = german.tokens("die RIs laufen im Januar ab wer schaltet die Server ab")
+    hits = german.separable_hits(tokens, [6, 11])
+    assert [(h.term.text, tokens[h.position]) for h in hits] == [("ablaufen", "laufen"), ("abschaltet", "schaltet")]
+    # Only a prefix that ends its clause, and never onto a capitalised noun inside the clause.
+    assert german.separable_hits(german.tokens("wir laufen ab und zu im Park"), [7]) == []
+    assert german.separable_hits(german.tokens("die Laufen ab"), [3]) == []
+    # Without configured prefixes nothing is joined.
+    assert TermIndex({"x": ["ablaufen"]}, language="de").separable_hits(tokens, [6, 11]) == []

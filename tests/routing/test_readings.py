@@ -37,3 +37,14 @@ def test_common_words_are_not_typos_of_terms(router, word, not_term):
 def test_a_real_typo_is_still_corrected(router):
     hits = router.index.match_tokens(*router.index.prepare("the forcast for Q3"))
     assert [(hit.term.text, hit.typo) for hit in hits] == [("forecast", True)]
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Der Compute Savings Plan läuft Ende März aus. Bitte rechtzeitig einen neuen kaufen.", "procurement"),
+        ("Wer schaltet die Testserver in der Dev-Umgebung ab? Die kosten uns jeden Monat 800 €.", "engineering"),
+    ],
+)
+def test_a_german_separable_verb_is_read_with_its_clause_final_prefix(router, text, first):
+    assert router.route_text(text).personas[0] == first
