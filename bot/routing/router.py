@@ -97,6 +97,14 @@ class Router:
         self._yields = {
             t.id: (t.yields_to, tuple(fold(k) for k in t.keeps_lead_on)) for t in routing.topics if t.yields_to
         }
+        # The reverse: a topic naming the ask -> (subject topic, its words that keep the lead), so a
+        # message that scores the ask highest but is about the subject's own matter ("should we make
+        # the purchase or first improve the coverage?") is the subject's: see ``_kept``.
+        self._subjects: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for topic_id, (asks, keeps) in self._yields.items():
+            if keeps:
+                for ask in asks:
+                    self._subjects.setdefault(ask, []).append((topic_id, keeps))
 
     # ------------------------------------------------------------------ API
 
@@ -255,7 +263,31 @@ class Router:
             ) or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score):
                 chosen.append(topic_id)
         yields = self._yields.get(chosen[0])
-        return _yielded(chosen, evidence, tokens, *yields) if yields else chosen
+        if yields:
+            return _yielded(chosen, evidence, tokens, *yields)
+        subjects = self._subjects.get(chosen[0])
+        return _kept(chosen, evidence, tokens, subjects) if subjects else chosen
+
+
+def _kept(
+    chosen: list[str],
+    evidence: Mapping[str, TopicEvidence],
+    tokens: Sequence[str],
+    subjects: Sequence[tuple[str, tuple[str, ...]]],
+) -> list[str]:
+    """The subject topic first when the leading topic names an ask of it but the message is about the
+    subject's own matter: "should we make the purchase of Savings Plans or first improve the coverage?"
+    scores the purchase's execution highest, yet "coverage" says it is the commitment strategy (the
+    converse of ``_yielded``)."""
+    present = [(topic, keeps) for topic, keeps in subjects if topic in evidence]
+    if not present:
+        return chosen
+    for token in tokens:
+        word = fold(token)
+        for topic, keeps in present:
+            if word.startswith(keeps):
+                return [topic, *(t for t in chosen if t != topic)]
+    return chosen
 
 
 def _yielded(

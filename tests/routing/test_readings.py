@@ -48,3 +48,15 @@ def test_a_real_typo_is_still_corrected(router):
 )
 def test_a_german_separable_verb_is_read_with_its_clause_final_prefix(router, text, first):
     assert router.route_text(text).personas[0] == first
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("¿Deberíamos hacer la compra de Savings Plans o esperar a mejorar la cobertura?", "finops-practitioner"),
+        ("O Savings Plan de 3 anos a 20 US$/hora foi aprovado. Quem faz a compra no console?", "procurement"),
+        ("Le Savings Plan sur 3 ans est validé : qui effectue l'achat dans la console ?", "procurement"),
+    ],
+)
+def test_executing_a_commitment_purchase_is_procurements_unless_the_strategy_is_asked(router, text, first):
+    assert router.route_text(text).personas[0] == first
