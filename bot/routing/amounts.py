@@ -73,21 +73,48 @@ _FIGURE_STRING = re.compile(
 _JSON_CURRENCY = re.compile(r'"(?:currencyCode|currency|Unit|unit)"\s*:\s*"(?P<code>[A-Za-z]{3})"')
 _TEXT_CURRENCY = re.compile(r"\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b", re.IGNORECASE)
 _PER = re.compile(
-    r"\s?(?:/|per |an? )\s?(?P<per>hour|hr|h|month|mo|day|week|wk|year|yr|annum)\b",
+    r"\s?(?:/|per |an? |por |pro |par )\s?(?P<per>hour|hr|h|hora|heure|stunde|std|month|mo|day|week|wk|year|yr|annum)\b",
     re.IGNORECASE,
 )
-_PER_NAMES = {"hr": "hour", "h": "hour", "mo": "month", "wk": "week", "yr": "year", "annum": "year"}
+_PER_NAMES = {
+    "hr": "hour",
+    "h": "hour",
+    "hora": "hour",
+    "heure": "hour",
+    "stunde": "hour",
+    "std": "hour",
+    "mo": "month",
+    "wk": "week",
+    "yr": "year",
+    "annum": "year",
+}
 # Words that make an hourly or monthly rate a commitment's ("$35.00/hour" on a Savings Plan).
-_COMMITMENT_WORDS = ("savings plan", "reserved", "reservation", "commit", "cud")
+# Spanish, Portuguese, French and German too: "compromiso de 3 años a 12 $/hora".
+_COMMITMENT_WORDS = (
+    "savings plan",
+    "reserved",
+    "reservation",
+    "commit",
+    "cud",
+    "compromis",
+    "engagement",
+    "zusage",
+    "reserva",
+    "réserv",
+    "reservier",
+)
 _COMMITMENT_ABBREVIATIONS = (" RI", "RIs", " SP ", "SPs", "CUD")
-_TERM = re.compile(r"\b(?P<n>[1-5]|one|three|five)[- ]?(?:yr|year)s?\b", re.IGNORECASE)
+_TERM = re.compile(r"\b(?P<n>[1-5]|one|three|five)[- ]?(?:yr|year|año|ano|an|jahr|jahre)s?\b", re.IGNORECASE)
 _TERM_WORDS = {"one": 1, "three": 3, "five": 5}
 _ENDS = re.compile(
-    r"\b(?:retires?|retiring|retired|expires?|expiring|expired|expiry|expiration|lapses?)\b", re.IGNORECASE
+    r"\b(?:retires?|retiring|retired|expires?|expiring|expired|expiry|expiration|lapses?"
+    r"|vencen?|vencem|caducan?|expiran?|expiram|expirent|laufen ab|läuft ab)\b",
+    re.IGNORECASE,
 )
 # "do not renew automatically" is part of the expiry notice, not a purchase in view.
 _BUYS = re.compile(
-    r"\b(?:buy|purchase|repurchase|approve|approval|sign|commit to|recommend)"
+    r"\b(?:buy|purchase|repurchase|approve|approval|sign|commit to|recommend"
+    r"|compra|compre|achat|achet|kauf|aprob|aprov|approuv|genehmig|renova|renouvel|verläng)"
     r"|(?<!not )(?<!n't )(?<!auto-)(?<!auto )\brenew(?:al|ing)?\b(?!\s+automatically)",
     re.IGNORECASE,
 )
@@ -273,15 +300,30 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
         value = _value(match.group(1), match.group(2), currency)
         if value is not None:
             rank = _rank(lowered, match.start())
-            found.append(AmountCandidate(value, rank[0], match.start(), currency, rank[1]))
+            found.append(
+                AmountCandidate(value, rank[0], match.start(), currency, rank[1], _period_after(text, match.end()))
+            )
     return found
+
+
+def _period_after(text: str, end: int) -> str | None:
+    """The period of a rate whose currency follows its figure ("12 $/hora", "12 € pro Stunde")."""
+    after = text[end : end + 1]
+    if after == "/" or (after == " " and text[end + 1 : end + 2] in ("p", "a", "/")):
+        per = _PER.match(text, end)
+        if per:
+            word = per.group("per").lower()
+            return _PER_NAMES.get(word, word)
+    return None
 
 
 def _symbol_after_figure(text: str) -> bool:
     for symbol in ("€", "£", "$", "¥", "₹"):
         at = text.find(symbol, 1)
         while at > 0:
-            before = text[at - 1] if text[at - 1] != " " or at < 2 else text[at - 2]
+            # "5 US$": the symbol's letters stand between the figure and the "$".
+            start = at - 2 if symbol == "$" and at > 2 and text[at - 2 : at] == "US" else at
+            before = text[start - 1] if text[start - 1] != " " or start < 2 else text[start - 2]
             if before.isdigit():
                 return True
             at = text.find(symbol, at + 1)

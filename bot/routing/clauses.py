@@ -68,7 +68,12 @@ ASK_TOKENS = frozenset(
 
 
 def asked_topics(
-    scorer: TopicScorer, text: str, hits: list[Hit], tokens: list[str], evidence: dict[str, TopicEvidence]
+    scorer: TopicScorer,
+    text: str,
+    hits: list[Hit],
+    tokens: list[str],
+    evidence: dict[str, TopicEvidence],
+    grounded: bool = False,
 ) -> tuple[str, ...] | None:
     """The topics the clauses of a message that asks something are about,
     in text order (two or more), () when fewer, or None for a message of
@@ -80,7 +85,9 @@ def asked_topics(
     named only by a fee) when the clause has a cloud, cost or decisive word
     of its own and one term, or strong evidence without (two terms, a
     phrase, a weighted term). A topic that is no clause's best topic is
-    mentioned in passing.
+    mentioned in passing. ``grounded``: the message is about the cloud by
+    a reading beyond its words (an hourly rate committed for years, an AWS
+    account id), so its asks may lean on it as on a cloud word.
     """
     if len(text) > MULTI_ASK_MAX_CHARS:
         return None
@@ -107,7 +114,7 @@ def asked_topics(
     masks = scorer.masks
     order = scorer.order
     clause_masks = {index: _mask(masks, clause_hits) for index, clause_hits in by_clause.items()}
-    message_grounded = any(m & (CLOUD | MONEY | DECISIVE) for m in clause_masks.values())
+    message_grounded = grounded or any(m & (CLOUD | MONEY | DECISIVE) for m in clause_masks.values())
     weights = scorer.weights
     for index, clause_hits in by_clause.items():
         clause_evidence: dict[str, TopicEvidence] = {}

@@ -242,7 +242,7 @@ class Router:
         top_id, top = ranked[0]
         responsible = self.scorer.responsible
         asked = (
-            asked_topics(self.scorer, text, hits, tokens, evidence)
+            asked_topics(self.scorer, text, hits, tokens, evidence, bool(mask & CLOUD))
             if len(ranked) > 1
             and len(text) <= MULTI_ASK_MAX_CHARS
             and any(responsible[t] != responsible[top_id] for t, _ in ranked[1:])

@@ -162,6 +162,11 @@ def test_no_amount(text):
         ("three-year RI commitment at $2,000/month", "$2,000/month", 3, 2000 * 12 * 3),
         ("Reserved Instances, no term given: $10/hr", "$10/hour", 1, 10 * 8760),
         ("reservation in westeurope: €3.50/hour for 3 years", "€3.50/hour", 3, 3.5 * 1.16 * 8760 * 3),
+        # In the other configured languages, the currency after the figure.
+        ("Compromiso de 3 años a 12 $/hora: ¿lo compramos ya?", "$12/hour", 3, 12 * 8760 * 3),
+        ("Nos engagements de 3 ans à 12 $/heure expirent : qui les renouvelle ?", "$12/hour", 3, 12 * 8760 * 3),
+        ("O compromisso de 1 ano a 5 US$/hora vence amanhã. Quem renova?", "$5/hour", 1, 5 * 8760),
+        ("Unsere Zusage über 3 Jahre zu 12 $/Stunde: wer kauft sie?", "$12/hour", 3, 12 * 8760 * 3),
     ],
 )
 def test_commitment_rates_count_as_their_total_and_are_shown_as_stated(text, stated, years, total):

@@ -60,3 +60,13 @@ def test_a_german_separable_verb_is_read_with_its_clause_final_prefix(router, te
 )
 def test_executing_a_commitment_purchase_is_procurements_unless_the_strategy_is_asked(router, text, first):
     assert router.route_text(text).personas[0] == first
+
+
+def test_an_ask_leans_on_a_message_grounded_by_an_hourly_commitment(router):
+    # The hourly rate committed for years makes the message a cloud one; "who executes the renewal
+    # purchase" is then an ask of its own beside the cleanup.
+    decision = router.route_text(
+        "Our 3-year Savings Plan at $40/hour expires next week. Who executes the renewal purchase, and who turns "
+        "off the idle dev instances before we size the new one?"
+    )
+    assert decision.personas[:2] == ("procurement", "engineering")
