@@ -29,6 +29,7 @@ from pathlib import Path
 
 from bench.bench_slack import (
     CLIENTS,
+    MESSAGES,  # the load test's messages, so the split measures the same work
     DurableBolt,
     burst_config,
     first_replies,
@@ -44,13 +45,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EVENTS = int(os.environ.get("SPLIT_EVENTS", "2000"))
 IDLE = float(os.environ.get("SPLIT_IDLE", "10"))
 TICKS = os.sysconf("SC_CLK_TCK")
-MESSAGES = [
-    "AWS Cost Anomaly Detection Alert | Account: 123456789012 | Amazon EC2 | Total impact: $4,812.33",
-    "found ~340 unattached EBS volumes from old CI runners, ok to delete? roughly $2.1k/mo",
-    "AWS Budgets: data-platform-monthly has exceeded your alert threshold. ACTUAL Amount: $41,236.55",
-    "RI utilization dropped to 71% after the migration, who looks at coverage?",
-    "Our AWS EDP expires in Feb. Who is leading the renewal negotiation? $4.2M/yr commit today.",
-]
 
 
 def snapshot(pids: list[int]) -> dict:
