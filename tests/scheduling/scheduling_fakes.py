@@ -160,3 +160,29 @@ def make_config(
         ),
     )
     return BotConfig(personas=PersonasFile(personas=personas), routing=routing, source_dir="/nowhere")
+
+
+def tick_at_once(tickers: Sequence, *, start_timeout: float, join_timeout: float) -> list:
+    """Each ticker's ``tick()`` on its own thread, all released together, as racing schedulers do.
+
+    Returns the reports; an error raised in a thread is surfaced here rather than lost with it.
+    """
+    start = threading.Barrier(len(tickers))
+    reports: list = []
+    errors: list[BaseException] = []
+
+    def run(ticker) -> None:
+        try:
+            start.wait(timeout=start_timeout)
+            reports.append(ticker.tick())
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(ticker,)) for ticker in tickers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=join_timeout)
+    assert not errors, errors
+    assert not any(thread.is_alive() for thread in threads)
+    return reports

@@ -6,12 +6,10 @@ its own engine, as two scheduler processes would.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from bot.config.models import CalendarEntry, Duty
-from tests.scheduling.scheduling_fakes import RecordingPoster, make_config, utc
+from tests.scheduling.scheduling_fakes import RecordingPoster, make_config, tick_at_once, utc
 
 pytest.importorskip("bot.storage.stores", reason="the storage layer is not available")
 
@@ -37,26 +35,11 @@ def test_two_schedulers_post_finance_dates_once_on_the_real_claim_table(database
         build_ticker(config, Storage.open(engine, sleep=lambda _s: None), poster, lambda: now, f"worker-{i}")
         for i, engine in enumerate(engines)
     ]
-    start = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def run(ticker) -> None:
-        try:
-            start.wait(timeout=30)
-            ticker.tick()
-        except BaseException as error:  # surfaced below, not lost in the thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in tickers]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        tick_at_once(tickers, start_timeout=30, join_timeout=120)
     finally:
         for engine in engines:
             engine.dispose()
-    assert not errors, errors
     assert sorted(m["channel"] for m in poster.messages) == ["#finops-finance", "#finops-finance", "#finops-leadership"]
     assert sum("Reconcile invoices" in str(m["blocks"]) for m in poster.messages) == 1
     assert sum("due Tue 30 Jun 2026" in m["text"] for m in poster.messages) == 2

@@ -8,13 +8,12 @@ reminder names the due date of its own occurrence.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 
 from bot.config.models import CalendarEntry, Duty
 from bot.services.scheduled_posts import build_ticker
-from tests.scheduling.scheduling_fakes import FakeStore, RecordingPoster, make_config, utc
+from tests.scheduling.scheduling_fakes import FakeStore, RecordingPoster, make_config, tick_at_once, utc
 
 
 class FakeClock:
@@ -87,18 +86,7 @@ def test_two_schedulers_racing_post_each_finance_date_once(poster: RecordingPost
     store = FakeStore()
     now = utc(2026, 6, 3, 9, 0, 5)
     tickers = [build_ticker(config, store, poster, lambda: now, f"w{i}") for i in range(2)]
-    start = threading.Barrier(len(tickers))
-    reports = []
-
-    def run(ticker) -> None:
-        start.wait(timeout=10)
-        reports.append(ticker.tick())
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in tickers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    reports = tick_at_once(tickers, start_timeout=10, join_timeout=30)
     assert len(reports) == 2
     assert len(poster.messages) == 10 and len({str(m["blocks"]) for m in poster.messages}) == 10
     assert sum(len(r.posted) for r in reports) == 10

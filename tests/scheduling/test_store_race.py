@@ -7,12 +7,11 @@ its own ``Storage`` and connection pool, as two scheduler processes would.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 
 from bot.config.models import Duty
-from tests.scheduling.scheduling_fakes import RecordingPoster, make_config, utc
+from tests.scheduling.scheduling_fakes import RecordingPoster, make_config, tick_at_once, utc
 
 pytest.importorskip("bot.storage.stores", reason="the storage layer is not available")
 
@@ -32,27 +31,11 @@ def test_two_schedulers_on_one_database_post_each_occurrence_once(database_url, 
         build_ticker(config, Storage.open(engine, sleep=lambda _s: None), poster, lambda: now, f"worker-{i}")
         for i, engine in enumerate(engines)
     ]
-    start = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def run(ticker):
-        try:
-            start.wait(timeout=30)
-            ticker.tick()
-        except BaseException as error:  # surfaced below, not lost in the thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in tickers]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        tick_at_once(tickers, start_timeout=30, join_timeout=120)
     finally:
         for engine in engines:
             engine.dispose()
-    assert not errors, errors
-    assert not any(thread.is_alive() for thread in threads)
     texts = [m["text"] for m in poster.messages]
     assert len(texts) == DUTIES and len(set(texts)) == DUTIES
 

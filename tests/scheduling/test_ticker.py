@@ -10,7 +10,7 @@ from bot.domain.digest import RequestRef
 from bot.scheduling.schedules import Schedule
 from bot.scheduling.ticker import Ticker
 from bot.services.scheduled_posts import build_ticker
-from tests.scheduling.scheduling_fakes import FakeStore, make_config, utc
+from tests.scheduling.scheduling_fakes import FakeStore, make_config, tick_at_once, utc
 
 HOUR = dt.timedelta(hours=1)
 
@@ -147,18 +147,7 @@ def test_two_tickers_racing_post_once(poster):
     store = FakeStore()
     now = utc(2026, 5, 5, 9, 0, 5)
     tickers = [build_ticker(config, store, poster, lambda: now, f"w{i}") for i in range(2)]
-    start = threading.Barrier(len(tickers))
-    reports = []
-
-    def run(ticker):
-        start.wait(timeout=10)
-        reports.append(ticker.tick())
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in tickers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    reports = tick_at_once(tickers, start_timeout=10, join_timeout=30)
     assert len(reports) == 2
     texts = sorted(m["text"] for m in poster.messages)
     assert len(texts) == 25 and len(set(texts)) == 25
