@@ -125,7 +125,10 @@ def peak_rss_of_cli(lines: list[str], config_dir: Path) -> tuple[float, float]:
 _WORKER = """
 import io, json, sys, time
 mode, config_dir, keywords_path, *paths = sys.argv[1:]
-from bot.cli.routing import route_jsonl
+try:
+    from bot.cli.routing import route_jsonl
+except ImportError:  # a tree from before the cli package (issue 10's start, 9d534fc)
+    from bot.cli_routing import route_jsonl
 from bot.config.loader import load_config
 from bot.routing.router import Router
 from bot.routing.slack_text import message_text
