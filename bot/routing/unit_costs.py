@@ -46,13 +46,13 @@ class UnitCosts:
         self._units = frozenset(fold(word) for word in config.units)
         self._qualifiers = frozenset(fold(word) for word in config.qualifiers)
         self._served = frozenset(fold(word) for word in config.served)
-        # Raw spellings, so a message holding no cost word or no link costs two set look-ups.
+        # Raw spellings, so a message holding no link (the rarer) or no cost word costs a set look-up or two.
         self._cost_forms = _forms(config.costs)
         self._link_forms = _forms(config.links)
 
     def hits(self, hits: list[Hit], tokens: Sequence[str]) -> list[Hit]:
         """``hits`` with a hit of the configured term where a cost per unit is named."""
-        if self.term is None or self._cost_forms.isdisjoint(tokens) or self._link_forms.isdisjoint(tokens):
+        if self.term is None or self._link_forms.isdisjoint(tokens) or self._cost_forms.isdisjoint(tokens):
             return hits
         if any(self._topic in hit.term.groups for hit in hits):
             return hits  # a listed phrase ("cost per customer") said it already
