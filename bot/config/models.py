@@ -259,6 +259,20 @@ class BudgetQuestions(Frozen):
     other_budgets: tuple[str, ...] = ()  # what another budget is for, anywhere: party, movie, cena...
 
 
+class UnitCosts(Frozen):
+    """A cost per business unit in any wording ("cost us to serve one tenant", "spend per shipment",
+    "cost per 1,000 API requests") reads as the topic's ``term`` (see ``bot.routing.unit_costs``)."""
+
+    topic: str = ""  # the unit-economics topic; "" turns the reading off
+    term: str = ""  # one of the topic's terms, the one the reading counts as: "cost per unit"
+    costs: tuple[str, ...] = ()  # cost words: cost, spend, cogs
+    links: tuple[str, ...] = ()  # words right before the unit: per, each, every, one
+    between: tuple[str, ...] = ()  # words that may stand between them: us, to, serve, api, k
+    units: tuple[str, ...] = ()  # units of the business: customer, tenant, booking, shipment
+    qualifiers: tuple[str, ...] = ()  # words after which any word is a unit: active, paying
+    served: tuple[str, ...] = ()  # words after which any word is a unit: served, delivered
+
+
 class RoutingFile(Frozen):
     version: Literal[1] = 1
     timezone: str = "UTC"
@@ -280,6 +294,7 @@ class RoutingFile(Frozen):
     # to messages and terms alike, before stemming and typo correction.
     shorthand: dict[str, str] = Field(default_factory=dict)
     budget_questions: BudgetQuestions = BudgetQuestions()
+    unit_costs: UnitCosts = UnitCosts()
     topics: tuple[Topic, ...]
 
 

@@ -5,12 +5,13 @@
 message is read as cloud-cost context when
 
 * a word of the budget topic matched and a budget word stands in the message,
-* a cue asks the budget's state (over, left, burned, this month, superado, ausgeschöpft...) or a
-  percentage is stated,
+* a cue asks the budget's state (over, left, burned, this month, superado, ausgeschöpft...) or who
+  sets, owns, approves or reviews it (who, sets, approves, quién, wer...), or a percentage is stated,
 * the budget is unqualified or qualified only by a period or a cloud scope: the word before it is a
   determiner, a cue, a period or a scope ("the", "over", "monthly", "cloud", not "hiring", "error",
-  "time"); the word after it is one of those or a link ("for", "de", "für") followed by a period or a
-  scope ("for Q4", "de noviembre", not "for the party", "de la boda"); and no later link names
+  "time"); the word after it is one of those or a link ("for", "de", "für", "before") followed by a
+  period or a scope ("for Q4", "de noviembre", "before friday", "for the data team": a team's name
+  may stand before its scope word; not "for the party", "de la boda"); and no later link names
   something else ("left for learning books"),
 * nothing names what another budget is for (a movie, a wedding): ``other_budgets``. A message with
   no cloud word that does ("how much of the events budget have we spent?") is not a cost request.
@@ -35,6 +36,7 @@ class BudgetQuestions:
         self._cues = frozenset(fold(word) for word in config.cues)
         # What may qualify a cloud budget: a period or a scope ("the monthly budget", "for Q4").
         self._qualifiers = frozenset(fold(word) for word in (*config.periods, *config.scopes)) | self._cues
+        self._scopes = frozenset(fold(word) for word in config.scopes)
         self._around = frozenset(fold(word) for word in config.around) | self._qualifiers
         self._links = frozenset(fold(word) for word in config.links)
         self._others = frozenset(fold(word) for word in config.other_budgets)
@@ -85,10 +87,15 @@ class BudgetQuestions:
         return word in self._others or (word[-1:] == "s" and word[:-1] in self._others)
 
     def _qualified(self, words: list[str], start: int) -> bool:
-        """Whether the words from ``start`` reach a period or a scope before anything else."""
-        for word in words[start : start + 3]:
-            if word in self._qualifiers:
+        """Whether the words from ``start`` reach a period or a scope before anything else; one name may
+        stand before a scope ("for the data team"), none before a period ("for the garden this year")."""
+        named = False
+        for word in words[start : start + 4]:
+            if word in self._scopes if named else word in self._qualifiers:
                 return True
-            if word not in self._around:
+            if word in self._around:
+                continue
+            if named:
                 return False
+            named = True
         return False

@@ -83,6 +83,6 @@ class Context:
             # A stated amount in a question is not enough ("is the gym
             # reimbursement still $50 a month?"); a cost word in one is.
             cost_message=money_context and (cloud_context or decisive or (request and bool(mask & MONEY))),
-            announcement=bool(mask & ANNOUNCE) and not (decisive or request or has_amount),
+            announcement=bool(mask & ANNOUNCE) and not (decisive or request or has_amount or mask & ACTION),
             defect_report=bool(mask & DEFECT) and not (cloud or has_amount),
         )

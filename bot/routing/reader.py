@@ -15,6 +15,7 @@ from bot.config.models import Language, RoutingFile
 from bot.routing import lexicon
 from bot.routing.matcher import Hit, Term, TermIndex, split_term
 from bot.routing.normalize import fold
+from bot.routing.unit_costs import UnitCosts
 
 # Marker words of other languages are looked for among a message's first words.
 LANGUAGE_SAMPLE_WORDS = 40
@@ -62,6 +63,8 @@ class TermReader:
                 # look-up per word finds them (see languages_of).
                 for form in _spellings(marker):
                     self._markers[form] = self._markers.get(form, 0) | 1 << bit
+        unit = routing.unit_costs
+        self.unit_costs = UnitCosts(unit, self.index.terms.get(self.index.term_key(unit.term)) if unit.term else None)
         self.all_terms: dict[tuple[str, ...], Term] = {
             term.ident: term for index in (self.index, *(i for _, i in self.languages)) for term in index.terms.values()
         }
@@ -82,9 +85,10 @@ class TermReader:
 
     def read(self, text: str) -> tuple[list[Hit], list[str]]:
         """The message's hits and its tokens; a term naming a fee ("the
-        Enterprise Support fee") is marked."""
+        Enterprise Support fee") is marked, a cost per business unit reads as
+        the unit-economics term (``unit_costs``)."""
         tokens, budget = self.index.prepare(text)
-        hits = self._match_tokens(tokens, budget, text)
+        hits = self.unit_costs.hits(self._match_tokens(tokens, budget, text), tokens)
         if hits and not _FEE_TOKENS.isdisjoint(tokens):
             hits = [hit._replace(line_item=True) if _names_a_fee(hit, tokens) else hit for hit in hits]
         return hits, tokens

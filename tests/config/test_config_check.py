@@ -145,3 +145,20 @@ def test_budget_questions_name_a_known_topic(write_config) -> None:
 
     assert code == 1
     assert "budget_questions.topic: unknown topic 'budgts' (did you mean 'budgets'?)" in err
+
+
+def test_unit_costs_name_a_known_topic_and_one_of_its_terms(write_config) -> None:
+    unknown = ROUTING_YAML.replace("topics:\n", "unit_costs:\n  topic: budgts\n  term: budget\ntopics:\n", 1)
+    not_a_term = ROUTING_YAML.replace("topics:\n", "unit_costs:\n  topic: budgets\n  term: cost per unit\ntopics:\n", 1)
+    a_term = ROUTING_YAML.replace("topics:\n", "unit_costs:\n  topic: budgets\n  term: Forecast\ntopics:\n", 1)
+
+    code, _, err = run(write_config(routing=unknown))
+    assert code == 1
+    assert "config/routing.yaml:11: unit_costs.topic: unknown topic 'budgts' (did you mean 'budgets'?)" in err
+    code, _, err = run(write_config(routing=not_a_term))
+    assert code == 1
+    assert (
+        "config/routing.yaml:12: unit_costs.term: 'cost per unit' is not a term of topic 'budgets'; add it to its terms"
+        in err
+    )
+    assert run(write_config(routing=a_term))[0] == 0
