@@ -108,7 +108,8 @@ def message_link(ref: Linkable) -> str:
 
 def archive_link(channel_id: str, message_ts: str) -> str:
     """The URL Slack derives from a channel and a message ts (redirects to the workspace)."""
-    if message_ts.startswith(ALERT_TS_PREFIX):  # a receiver's post whose ts is not known here: the channel
+    if not message_ts or message_ts.startswith(ALERT_TS_PREFIX):
+        # A receiver's post whose ts is not known here (not sent yet): the channel, not ".../p".
         return f"https://slack.com/archives/{channel_id}"
     return f"https://slack.com/archives/{channel_id}/p{message_ts.replace('.', '')}"
 
