@@ -13,6 +13,7 @@ from bot.render.text import STATUS_LABELS, Mentions, format_usd, message, quote,
 # --- /finops answers --------------------------------------------------------------------------
 
 HELP_TITLE = "*/finops* — find who owns cloud cost work"
+PUBLIC_HINT = "--public"  # the flag bot.services.commands reads
 
 
 def render_help(entries: Sequence[tuple[str, str]], prefix: str = "") -> dict:
@@ -21,6 +22,7 @@ def render_help(entries: Sequence[tuple[str, str]], prefix: str = "") -> dict:
     Escaped because Slack reads ``<id>`` as a link, even inside backticks, and shows nothing of it.
     """
     lines = [HELP_TITLE, *(f"• `/finops {escape(usage)}` — {escape(summary)}" for usage, summary in entries)]
+    lines.append(f"Answers are shown to you alone; end a command with `{PUBLIC_HINT}` to post it in the channel.")
     text = (prefix + "\n\n" if prefix else "") + "\n".join(lines)
     return message(text, [section(text)])
 
