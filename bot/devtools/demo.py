@@ -122,11 +122,16 @@ def with_receiver_placeholders(env: dict[str, str], config: BotConfig) -> dict[s
     return env
 
 
-def _post(sim, bot: LocalBot, router: Router, channel: str, person: str, message: dict) -> dict | None:
-    """Post one feed message as its author would, and wait for the bot's reply if one is due."""
+def _post(
+    sim, bot: LocalBot, router: Router, channel: str, person: str, message: dict, *, typed: bool = False
+) -> dict | None:
+    """Post one feed message as its author would, and wait for the bot's reply if one is due.
+
+    ``typed``: a line of ``--interactive``, always posted by the person typing it.
+    """
     # Alert tools post as apps; the sample feed marks them by attachments/blocks or a name.
-    author = message.get("bot_name") or message.get("username")
-    if not author and (message.get("attachments") or message.get("blocks") or _looks_automated(message)):
+    author = None if typed else message.get("bot_name") or message.get("username")
+    if not typed and not author and (message.get("attachments") or message.get("blocks") or _looks_automated(message)):
         author = "Cost alerts"
     kwargs = {
         "text": message.get("text", ""),
@@ -175,7 +180,7 @@ def _interactive(sim, bot: LocalBot, router: Router, channel: str, person: str, 
                 bot.url, text=line[len("/finops") :].strip(), user_id=person, channel_id=sim.channel_id(channel)
             )
         else:
-            _post(sim, bot, router, channel, person, {"text": line})
+            _post(sim, bot, router, channel, person, {"text": line}, typed=True)
         rendering = sim.render_channel(channel)
         print(rendering[shown:] if rendering.startswith(rendering[:shown]) else rendering, file=out)
         shown = len(rendering)
