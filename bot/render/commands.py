@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.config.models import BotConfig, Duty, Persona
-from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, context, escape, section
+from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, config_mrkdwn, context, escape, section
 from bot.render.text import STATUS_LABELS, Mentions, format_usd, message, quote, team_mention_key
 
 # --- /finops answers --------------------------------------------------------------------------
@@ -144,7 +144,9 @@ def render_persona(
         lines.append("*Duties*")
         for duty in persona.duties:
             tz = duty.timezone or persona.timezone or default_timezone
-            lines.append(f"• {duty.text} — {duty_when(duty)} ({tz})")
+            # One bullet per duty: a multi-line reminder on one line, and no broadcast when posted --public.
+            text = " ".join(config_mrkdwn(duty.text).split())
+            lines.append(f"• {text} — {duty_when(duty)} ({tz})")
     return message("\n".join(lines), _chunked_sections(lines))
 
 

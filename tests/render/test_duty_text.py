@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from bot.config.loader import load_config
 from bot.render.blocks import config_mrkdwn
+from bot.render.commands import render_persona
 from bot.render.reminders import render_duty_reminder
+from bot.render.text import Mentions
+from tests.slack.harness import SHIPPED_CONFIG
 
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 CHECKLIST = (
@@ -32,3 +36,17 @@ def test_a_duty_never_broadcasts_and_stray_markup_shows_as_written() -> None:
     )
     reminder = render_duty_reminder("Finance", "<!everyone> close the books", [], (), NOW)
     assert "<!everyone>" not in json.dumps(reminder)
+
+
+def test_persona_answer_shows_each_duty_on_its_own_bullet_without_a_broadcast() -> None:
+    config = load_config(SHIPPED_CONFIG).config
+    finance = config.persona("finance")
+    duty = finance.duties[0].model_copy(
+        update={"text": "Close checklist:\n• accruals <!here>\n• see <https://w.example/c|runbook>"}
+    )
+    persona = finance.model_copy(update={"duties": (duty,)})
+
+    answer = render_persona(persona, Mentions({}, {}), [], "UTC")
+    posted = json.dumps(answer)
+    assert "<!here>" not in posted
+    assert "• Close checklist: • accruals &lt;!here&gt; • see <https://w.example/c|runbook> — " in answer["text"]
