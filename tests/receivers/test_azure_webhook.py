@@ -157,6 +157,10 @@ def test_webhook_fields_are_mapped() -> None:
     assert alert.text.startswith("Namespace payments spent")
 
 
+def test_a_webhook_without_a_title_is_headed_by_its_source_capitalised() -> None:
+    assert webhook.receive("kubecost", BODY, webhook.FieldMap(text="message")).title == "Kubecost alert"
+
+
 def test_webhook_without_an_id_uses_the_body() -> None:
     alert = webhook.receive("kubecost", BODY, webhook.FieldMap(text="message"))
     assert len(alert.alert_key) == 32 and alert.delivery_id == f"kubecost:{alert.alert_key}"
