@@ -11,6 +11,9 @@ from bot.cli.common import add_config_dir, located_config_dir
 from bot.config.check import check_config
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.config.models import BotConfig
     from bot.settings import Settings
 
 
@@ -63,7 +66,10 @@ def run_check_config(args: argparse.Namespace) -> int:
 
         config = load_config(config_dir).config
         try:
-            status = check_slack_names(make_web_client(settings), config, sys.stdout, sys.stderr)
+            client = make_web_client(settings)
+            status = check_slack_names(client, config, sys.stdout, sys.stderr)
+            for note in membership_notes(client, config):
+                print(note, file=sys.stdout)
         except SlackApiError as error:
             code = error.response.get("error") if error.response is not None else None
             print(f"finops-bot: --slack: Slack refused the bot token ({code}): check SLACK_BOT_TOKEN", file=sys.stderr)
@@ -77,6 +83,51 @@ def run_check_config(args: argparse.Namespace) -> int:
             )
             return 1
     return status
+
+
+def membership_notes(client: WebClient, config: BotConfig) -> list[str]:
+    """A note per channel the config uses that Slack lists with the bot not a member of it.
+
+    Names resolve either way, but the bot reads no message of a watched channel it is not in, and
+    its posts elsewhere fail with not_in_channel. A note, not an error: the README's set-up checks
+    the config (step 3) before inviting the bot (step 5).
+    """
+    uses: dict[str, list[str]] = {}
+    routing = config.routing
+    for channel in routing.watch.channels:
+        uses.setdefault(channel, []).append("watched")
+    for persona in config.personas.personas:
+        if persona.slack.channel:
+            uses.setdefault(persona.slack.channel, []).append(f"persona {persona.id}")
+    for team in config.owners.teams:
+        if team.slack.channel:
+            uses.setdefault(team.slack.channel, []).append(f"team {team.id}")
+    uses.setdefault(routing.digest.channel, []).append("digest")
+    for channel in routing.receivers.channels():
+        uses.setdefault(channel, []).append("receivers")
+    outside: dict[str, str] = {}  # "#name" and "C…" -> "#name", for channels the bot is not in
+    cursor = None
+    while True:
+        response = client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+        )
+        for channel in response.get("channels") or []:
+            if channel.get("is_member") is False:
+                shown = f"#{channel['name']}"
+                outside[shown.lower()] = outside[channel["id"]] = shown
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    notes = []
+    for channel, used_by in uses.items():
+        found = outside.get(channel.lower()) or outside.get(channel)
+        if found:
+            effect = "it reads none of its messages" if "watched" in used_by else "its posts there fail"
+            notes.append(
+                f"note: the bot is not in {found} ({', '.join(used_by)}): {effect} until you "
+                f"/invite @finops-bot in {found}"
+            )
+    return notes
 
 
 def receiver_secret_notes(settings: Settings, config_dir: Path) -> None:

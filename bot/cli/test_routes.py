@@ -159,7 +159,7 @@ def case_problems(
         def label(key: object = None, index: int = index, case_name: str = case_name) -> str:
             return f"{lines.where(name, (index,) if key is None else (index, key))}: {case_name}"
 
-        for key in sorted(set(case) - CASE_KEYS, key=str):
+        for key in [k for k in case if k not in CASE_KEYS]:  # in the file's order, so in line order
             problems.append(f"{label(key)}: unknown key {key!r}{did_you_mean(str(key), sorted(CASE_KEYS))}")
         for key in ("expect", "accept"):
             value = case.get(key)

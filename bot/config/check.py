@@ -95,10 +95,13 @@ def summary_lines(config: BotConfig) -> list[str]:
 
     rates = {**DEFAULT_RATES, **routing.currencies.to_usd}
     as_of = routing.currencies.as_of or (DEFAULT_RATES_DATE if not routing.currencies.to_usd else None)
+    topics_in = {code: sum(1 for t in routing.topics if t.terms_by_language.get(code)) for code in routing.languages}
+    languages = [f"{code} ({n} topic{'' if n == 1 else 's'})" for code, n in topics_in.items()]
     return [
         f"configuration in {config.source_dir} is valid",
         f"  personas:         {len(personas)} ({core} core, {len(personas) - core} allied)",
         f"  topics:           {len(routing.topics)} ({terms} term{'' if terms == 1 else 's'})",
+        *([f"  languages:        English, {', '.join(languages)}"] if languages else []),
         f"  watched channels: {', '.join(routing.watch.channels) or '(none)'}",
         f"  fallback:         {routing.fallback_persona}",
         f"  min confidence:   {routing.min_confidence:g}",

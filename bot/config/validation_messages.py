@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.config.issues import Loc, describe_value
 from bot.config.receivers import SOURCE_PATTERN, TOPIC_ARN_PATTERN
-from bot.domain.suggestions import did_you_mean
+from bot.domain.suggestions import closest, did_you_mean
 
 LocatedMessage = tuple[Loc, str]
 
@@ -28,11 +28,36 @@ def translate(
     ``written``: the source text of unquoted scalars YAML did not read as strings (yamlmarks), so a
     message can show ``011122223333`` rather than the octal number YAML made of it.
     """
-    return [_translate_one(details, root, written or {}) for details in error.errors(include_url=False)]
+    errors = error.errors(include_url=False)
+    misspelt = _misspelt_required_keys(errors, root)
+    return [
+        _translate_one(details, root, written or {})
+        for details in errors
+        # "personas[4].knd: unknown key 'knd' (did you mean 'kind'?)" says it all; "field required: 'kind'"
+        # beside it would report the one typo twice.
+        if not (details["type"] == "missing" and _loc(details) in misspelt)
+    ]
+
+
+def _loc(details: Any) -> Loc:
+    return tuple(part for part in details["loc"] if isinstance(part, (str, int)))
+
+
+def _misspelt_required_keys(errors: list[Any], root: type[BaseModel]) -> set[Loc]:
+    """Locations of required keys an unknown key beside them is a misspelling of."""
+    found: set[Loc] = set()
+    for details in errors:
+        if details["type"] != "extra_forbidden":
+            continue
+        loc = _loc(details)
+        suggestion = closest(str(loc[-1]), _model_fields(_annotation_at(root, loc[:-1])))
+        if suggestion is not None:
+            found.add((*loc[:-1], suggestion))
+    return found
 
 
 def _translate_one(details: Any, root: type[BaseModel], written: Mapping[Loc, str]) -> LocatedMessage:
-    loc: Loc = tuple(part for part in details["loc"] if isinstance(part, (str, int)))
+    loc: Loc = _loc(details)
     kind: str = details["type"]
     value = details.get("input")
     ctx = details.get("ctx") or {}

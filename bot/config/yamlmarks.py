@@ -99,6 +99,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str = "") -> YamlProblem:
             (),
             "invalid YAML: a configuration file holds a single YAML document, but found a second one ('---')",
         )
+    if "expected '<document start>'" in problem and mark is not None:
+        return _second_top_level_block(mark.line, text)
     if "\\t" in problem or "\t" in problem:
         problem += " (indent with spaces: YAML does not allow tabs)"
     elif "<block end>" in problem:
@@ -106,6 +108,28 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str = "") -> YamlProblem:
     if exc.context and exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
         problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
     return YamlProblem(mark.line + 1 if mark else None, (), f"invalid YAML: {problem}")
+
+
+def _second_top_level_block(line: int, text: str) -> YamlProblem:
+    """PyYAML's "expected '<document start>', but found …": a second top-level value after the first
+    had ended, most often because the file's first content line is indented (uncommented by mistake)."""
+    lines = text.splitlines()
+    first = next((n for n, s in enumerate(lines[:line]) if s.strip() and not s.lstrip().startswith("#")), None)
+    if first is not None and lines[first][:1].isspace():
+        shown = re.split(r"\s+#", lines[first].strip(), maxsplit=1)[0][:60]
+        return YamlProblem(
+            first + 1,
+            (),
+            f"invalid YAML: '{shown}' is indented, but nothing above it opens a block: "
+            "top-level keys start at the beginning of the line (a line uncommented by mistake?)",
+        )
+    where = f" after the one that starts on line {first + 1}" if first is not None else ""
+    return YamlProblem(
+        line + 1,
+        (),
+        f"invalid YAML: a second top-level value starts here{where}: the file must be one mapping of keys "
+        "(version:, personas: …), so check the indentation between them",
+    )
 
 
 _CANNOT_START = "that cannot start any token"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config.models import BotConfig
+from bot.config.values import CHANNEL_ID
 from bot.storage.db import database_url, make_engine, upgrade
 from bot.web.server import READY_MARK
 
@@ -171,7 +172,12 @@ def seed_workspace(sim, config: BotConfig) -> dict[str, str]:
 
 
 def _ensure_channel(sim, channel: str | None) -> None:
-    if channel and sim.workspace.find_channel(channel.lstrip("#")) is None:
+    if not channel or sim.workspace.find_channel(channel.lstrip("#")) is not None:
+        return
+    if CHANNEL_ID.match(channel):
+        # Named by id (watch.channels: ["C0123ABCD"]): the bot watches that id, so the channel must have it.
+        sim.add_channel(channel.lower(), channel_id=channel, is_private=channel.startswith("G"))
+    else:
         sim.add_channel(channel.lstrip("#"))
 
 

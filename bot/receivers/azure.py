@@ -77,7 +77,6 @@ def _budget(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_
     name = str(details.get("BudgetName") or essentials.get("alertRule") or "budget")
     currency = str(details.get("Unit") or "USD")
     spent = parse_money(details.get("SpentAmount"), currency)
-    budget = details.get("BudgetThreshold") or ""
     threshold = details.get("NotificationThresholdAmount") or ""
     basis = str(details.get("ThresholdType") or "Actual").lower()
     return Alert(
@@ -87,11 +86,37 @@ def _budget(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_
         delivery_id=delivery_id,
         alert_key=f"{details.get('BudgetId') or name}:{details.get('BudgetStartDate') or ''}:{basis}:{threshold}",
         title=f"Azure budget {name} passed its {basis} alert threshold",
-        text=f"Azure budget {name}: {basis} spend {details.get('SpentAmount') or '?'} of {budget} (alert at {threshold}).",
+        text=_budget_text(name, basis, details, currency),
         amount=spent,
         currency=currency,
         scope={**_scope(details.get("Scope") or essentials.get("alertTargetIDs")), "budget": name},
     )
+
+
+def _budget_text(name: str, basis: str, details: Mapping[str, Any], currency: str) -> str:
+    """The budget's line, e.g. "Azure budget rg-ml: actual spend $12,480.33 of $15,000.00 (alert at
+    $10,000.00).": each figure as the alert states it, a bare number with its currency, and a figure
+    the alert leaves out left out."""
+    spent = _figure(details.get("SpentAmount"), currency) or "?"
+    budget = _figure(details.get("BudgetThreshold"), currency)
+    threshold = _figure(details.get("NotificationThresholdAmount"), currency)
+    text = f"Azure budget {name}: {basis} spend {spent}"
+    if budget:
+        text += f" of {budget}"
+    if threshold:
+        text += f" (alert at {threshold})"
+    return text + "."
+
+
+def _figure(value: Any, currency: str) -> str:
+    """A budget figure to show: "$1,250.00" as stated; a bare number 12480.33 as "$12,480.33" or
+    "9,512.40 EUR"; nothing for a missing or empty one."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int | float):
+        figure = f"{value:,.2f}"
+        return f"${figure}" if currency.upper() == "USD" else f"{figure} {currency.upper()}"
+    return " ".join(str(value).split())
 
 
 def _anomaly(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_id: str) -> Alert:

@@ -120,7 +120,8 @@ def receive(source: str, body: bytes, fields: FieldMap, delivery: str | None = N
         kind="notification",
         delivery_id=delivery or f"{source}:{body_digest(body)}",
         alert_key=key,
-        title=str(title) if isinstance(title, str) else f"{source} alert",
+        # Without a mapped title the header reads "Kubecost alert", not the path's lower-case "kubecost alert".
+        title=str(title) if isinstance(title, str) else f"{source[:1].upper()}{source[1:]} alert",
         text=text.strip()[:3000],
         amount=amount,
         currency=currency,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.domain.alerts import Alert
 from bot.render.blocks import ALERT_TS_PREFIX, Block, clip, clip_escaped, context, header, section
 from bot.render.silences import mute_similar_select
@@ -19,13 +21,18 @@ SOURCE_LABELS = {
 }
 
 
+# A link Slack can show as <url|label>: http(s), none of the characters that end or split it.
+_WEB_LINK = re.compile(r"https?://[^\s<>|]+")
+
+
 def alert_blocks(alert: Alert) -> list[Block]:
     lines = [clip_escaped(alert.text, 2500)]
     facts = []
     if alert.amount is not None:
         facts.append(f"Amount: *{stated_amount(alert.amount, alert.currency)}*")
-    facts.extend(f"{name.replace('_', ' ').capitalize()}: `{clip(value, 80)}`" for name, value in alert.scope.items())
-    if alert.link:
+    # The scope and the link come from the sender's payload: quoted like any user text.
+    facts.extend(f"{name.replace('_', ' ').capitalize()}: `{_code(value)}`" for name, value in alert.scope.items())
+    if alert.link and _WEB_LINK.fullmatch(alert.link):
         facts.append(f"<{alert.link}|Open in the console>")
     blocks = [header(clip(alert.title, 150)), section("\n".join(lines))]
     if facts:
@@ -33,6 +40,11 @@ def alert_blocks(alert: Alert) -> list[Block]:
         blocks.append(context(" · ".join(facts[:30])))
     blocks.append(context(f"From {SOURCE_LABELS.get(alert.source, alert.source)} via finops-bot"))
     return blocks
+
+
+def _code(value: str) -> str:
+    """A value shown in a code span: escaped, and no backtick to end the span early."""
+    return clip_escaped(value.replace("`", "'"), 80)
 
 
 def stated_amount(amount: float, currency: str | None) -> str:

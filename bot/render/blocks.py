@@ -8,6 +8,7 @@ fields of 2000 characters.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Protocol
 
 MAX_BLOCKS = 50
@@ -25,6 +26,32 @@ def escape(text: str) -> str:
     """Escape the three characters Slack treats as markup in user text, flatten newlines."""
     flat = " ".join(text.split())
     return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# The Slack markup a config text may carry: links (<https://…|label>, <mailto:…>), channels, people,
+# user groups and dates. A broadcast (<!channel>, <!here>, <!everyone>) is not among them.
+_CONFIG_MARKUP = re.compile(
+    r"<(?:(?:https?://|mailto:)[^<>|\s]+|#[CG][A-Z0-9]+|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+|!date\^[^<>|]+)(?:\|[^<>]*)?>"
+)
+
+
+def config_mrkdwn(text: str) -> str:
+    """Text the config gives in Slack mrkdwn (a duty's reminder): its lines, links and mentions kept,
+    any other ``& < >`` escaped, so a stray ``<`` or ``<!channel>`` shows as written and pings nobody."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    kept = "\n".join(lines)
+    parts: list[str] = []
+    start = 0
+    for markup in _CONFIG_MARKUP.finditer(kept):
+        parts.append(_escape_chars(kept[start : markup.start()]))
+        parts.append(markup.group(0))
+        start = markup.end()
+    parts.append(_escape_chars(kept[start:]))
+    return "".join(parts)
+
+
+def _escape_chars(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip(text: str, limit: int) -> str:
@@ -108,7 +135,8 @@ def message_link(ref: Linkable) -> str:
 
 def archive_link(channel_id: str, message_ts: str) -> str:
     """The URL Slack derives from a channel and a message ts (redirects to the workspace)."""
-    if message_ts.startswith(ALERT_TS_PREFIX):  # a receiver's post whose ts is not known here: the channel
+    if not message_ts or message_ts.startswith(ALERT_TS_PREFIX):
+        # A receiver's post whose ts is not known here (not sent yet): the channel, not ".../p".
         return f"https://slack.com/archives/{channel_id}"
     return f"https://slack.com/archives/{channel_id}/p{message_ts.replace('.', '')}"
 

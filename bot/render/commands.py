@@ -7,12 +7,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.config.models import BotConfig, Duty, Persona
-from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, context, escape, section
+from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, config_mrkdwn, context, escape, section
 from bot.render.text import STATUS_LABELS, Mentions, format_usd, message, quote, team_mention_key
 
 # --- /finops answers --------------------------------------------------------------------------
 
 HELP_TITLE = "*/finops* — find who owns cloud cost work"
+PUBLIC_HINT = "--public"  # the flag bot.services.commands reads
 
 
 def render_help(entries: Sequence[tuple[str, str]], prefix: str = "") -> dict:
@@ -21,6 +22,7 @@ def render_help(entries: Sequence[tuple[str, str]], prefix: str = "") -> dict:
     Escaped because Slack reads ``<id>`` as a link, even inside backticks, and shows nothing of it.
     """
     lines = [HELP_TITLE, *(f"• `/finops {escape(usage)}` — {escape(summary)}" for usage, summary in entries)]
+    lines.append(f"Answers are shown to you alone; end a command with `{PUBLIC_HINT}` to post it in the channel.")
     text = (prefix + "\n\n" if prefix else "") + "\n".join(lines)
     return message(text, [section(text)])
 
@@ -142,7 +144,9 @@ def render_persona(
         lines.append("*Duties*")
         for duty in persona.duties:
             tz = duty.timezone or persona.timezone or default_timezone
-            lines.append(f"• {duty.text} — {duty_when(duty)} ({tz})")
+            # One bullet per duty: a multi-line reminder on one line, and no broadcast when posted --public.
+            text = " ".join(config_mrkdwn(duty.text).split())
+            lines.append(f"• {text} — {duty_when(duty)} ({tz})")
     return message("\n".join(lines), _chunked_sections(lines))
 
 

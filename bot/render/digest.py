@@ -167,6 +167,9 @@ def _day_labels(week_start: dt.datetime, days: int) -> list[int]:
 
 def _summary(data: DigestData) -> str:
     plural = "request" if data.total_routed == 1 else "requests"
+    if data.previous_total_routed == 0:
+        # Not "(new this week vs the week before)": there is nothing to compare with.
+        return f"*{data.total_routed}* FinOps {plural} routed (none the week before)"
     return (
         f"*{data.total_routed}* FinOps {plural} routed "
         f"({change(data.total_routed, data.previous_total_routed)} vs the week before)"

@@ -14,6 +14,7 @@ from bot.render.blocks import (
     ELLIPSIS,
     Block,
     clip,
+    config_mrkdwn,
     context,
     escape,
     format_amount,
@@ -59,7 +60,7 @@ def render_duty_reminder(
 ) -> dict:
     """The duty's text, the persona's mentions, and its open requests (oldest first)."""
     who = " ".join(mentions)
-    text_line = escape(duty_text)
+    text_line = config_mrkdwn(duty_text)  # the duty's text is Slack mrkdwn (docs/configuration.md)
     lead = f"{who} {text_line}".strip()
     blocks: list[Block] = [section(f":alarm_clock: *{escape(persona_name)}*: {lead}")]
     total = len(open_requests) if total_open is None else max(total_open, len(open_requests))
@@ -72,10 +73,10 @@ def render_duty_reminder(
         blocks.append(section(f"*{total} open {noun}*, oldest first:\n" + "\n".join(lines)))
     else:
         blocks.append(context("No open requests. :white_check_mark:"))
-    plain = f"{persona_name}: {duty_text}"
+    plain = f"{escape(persona_name)}: {text_line}"
     if total:
         plain += f" ({total} open)"
-    return {"text": clip(f"{who} {escape(plain)}".strip(), 3000), "blocks": blocks}
+    return {"text": clip(f"{who} {plain}".strip(), 3000), "blocks": blocks}
 
 
 def _request_line(request: OpenRequest, now: dt.datetime) -> str:

@@ -41,6 +41,22 @@ def test_valid_config_exits_0_with_a_summary(write_config) -> None:
     ]
 
 
+def test_the_summary_names_each_declared_language_and_how_many_topics_have_its_terms(write_config) -> None:
+    # A language just added shows up, with the topics that have terms in it ("it (0 topics)":
+    # declared, but no topic can match its words yet).
+    routing = ROUTING_YAML.replace(
+        "topics:\n",
+        "languages:\n  it: {markers: [il, della, che, per]}\n  es: {markers: [el, los, que, por]}\ntopics:\n",
+        1,
+    ).replace(
+        "    terms: [anomaly, spike]\n", "    terms: [anomaly, spike]\n    terms_by_language: {es: [anomalía]}\n", 1
+    )
+    code, out, _ = run(write_config(routing=routing))
+
+    assert code == 0
+    assert "  languages:        English, it (0 topics), es (1 topic)" in out.splitlines()
+
+
 def test_warnings_follow_the_summary(write_config) -> None:
     code, out, _ = run(write_config(routing=ROUTING_YAML.replace("      responsible: [engineering]\n", "")))
 

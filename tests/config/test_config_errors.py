@@ -219,6 +219,24 @@ def test_escalation_must_tag_someone(config_errors) -> None:
     ]
 
 
+def test_a_misspelt_required_key_is_one_error_not_two(config_errors) -> None:
+    # It was also reported as "topics[1]: field required: 'terms'": one typo, two errors.
+    routing = ROUTING_YAML.replace("    terms: [budget, forecast]\n", "    trems: [budget, forecast]\n")
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:19: topics[1].trems: unknown key 'trems' (did you mean 'terms'?)"
+    ]
+
+
+def test_a_required_key_missing_beside_an_unrelated_unknown_key_is_still_named(config_errors) -> None:
+    routing = ROUTING_YAML.replace("    terms: [budget, forecast]\n", "    colour: blue\n")
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:17: topics[1]: field required: 'terms'",
+        "config/routing.yaml:19: topics[1].colour: unknown key 'colour'",
+    ]
+
+
 def test_schema_and_reference_errors_in_both_files_come_together(config_errors) -> None:
     personas = PERSONAS_YAML.replace("    summary: Keeps cloud use safe.\n", "")
     routing = ROUTING_YAML.replace("        - finance\n", "        - fiance\n").replace(

@@ -18,6 +18,25 @@ def test_syntax_error_reports_the_yaml_line(config_errors) -> None:
     ]
 
 
+def test_a_line_uncommented_by_mistake_above_the_content_is_named(config_errors) -> None:
+    # PyYAML said "expected '<document start>', but found '<block mapping start>'" at `version: 1`.
+    personas = "# personas\n#   example:\n    - id: finance   # a slug\n# end of the example\n" + PERSONAS_YAML
+
+    assert config_errors(personas=personas) == [
+        "config/personas.yaml:3: invalid YAML: '- id: finance' is indented, but nothing above it opens a block: "
+        "top-level keys start at the beginning of the line (a line uncommented by mistake?)"
+    ]
+
+
+def test_a_second_top_level_value_names_where_the_first_starts(config_errors) -> None:
+    personas = "[finance, engineering]\n" + PERSONAS_YAML
+
+    [error] = config_errors(personas=personas)
+    assert error.startswith(
+        "config/personas.yaml:2: invalid YAML: a second top-level value starts here after the one that starts on line 1"
+    )
+
+
 def test_bad_indentation_is_called_so(config_errors) -> None:
     routing = ROUTING_YAML.replace("      informed: [leadership]\n", "     informed: [leadership]\n")
 

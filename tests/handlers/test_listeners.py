@@ -123,3 +123,14 @@ def test_app_home_publishes_the_view_for_the_home_tab_only() -> None:
     home.on_home_opened({"user": 7}, client, service)  # type: ignore[arg-type]
 
     assert client.published == [{"user_id": "U1", "view": {"type": "home", "blocks": []}}]
+
+
+def test_a_commands_text_reaches_the_service_as_typed_not_as_slack_escapes_it() -> None:
+    # Slack sends a command's & < > as entities; the answers escape what they quote back, so
+    # left escaped the reply would read "&amp;lt;" and a silence's reason keep "R&amp;D".
+    ack, service = StandInAck(), Recorder(answer={"text": "ok"})
+    text = "mute source=kubecost for 7d R&amp;D move &lt;!channel&gt; &amp;lt; &gt; 5"
+
+    commands.on_finops(ack, {"text": text, "user_id": "U1", "team_id": "T1"}, service)  # type: ignore[arg-type]
+
+    assert service.given[0].text == "mute source=kubecost for 7d R&D move <!channel> &lt; > 5"

@@ -66,6 +66,25 @@ def test_an_azure_budget_posts_its_facts_on_one_line_each_after_a_separator() ->
     ]
 
 
+def test_an_azure_budget_states_its_figures_as_sent_and_leaves_out_the_missing_ones() -> None:
+    assert azure.receive(json.dumps(azure_budget_alert()).encode()).text == (
+        "Azure budget analytics-monthly: actual spend $1,067.13 of $1,250.00 (alert at $1,000.00)."
+    )
+    # Bare numbers (as some relays and exports send them) and no notification threshold: not
+    # "spend 12480.33 of 10000 (alert at )".
+    payload = azure_budget_alert()
+    details = payload["data"]["alertContext"]["AlertData"]
+    details.update(SpentAmount=12480.33, BudgetThreshold=10000)
+    del details["NotificationThresholdAmount"]
+    assert azure.receive(json.dumps(payload).encode()).text == (
+        "Azure budget analytics-monthly: actual spend $12,480.33 of $10,000.00."
+    )
+    details.update(Unit="EUR", BudgetThreshold="")
+    assert azure.receive(json.dumps(payload).encode()).text == (
+        "Azure budget analytics-monthly: actual spend 12,480.33 EUR."
+    )
+
+
 def test_azure_budget_alert_fired_again_is_the_same_alert() -> None:
     first = azure.receive(json.dumps(azure_budget_alert("$1,067.13", "a1")).encode())
     again = azure.receive(json.dumps(azure_budget_alert("$1,190.00", "a2")).encode())
@@ -136,6 +155,10 @@ def test_webhook_fields_are_mapped() -> None:
     assert (alert.source, alert.amount, alert.alert_key) == ("kubecost", 1840.22, "kc-efficiency-7d-payments")
     assert alert.scope == {"namespace": "payments", "account": "123456789012"}
     assert alert.text.startswith("Namespace payments spent")
+
+
+def test_a_webhook_without_a_title_is_headed_by_its_source_capitalised() -> None:
+    assert webhook.receive("kubecost", BODY, webhook.FieldMap(text="message")).title == "Kubecost alert"
 
 
 def test_webhook_without_an_id_uses_the_body() -> None:

@@ -187,6 +187,12 @@ def test_per_persona_digest_keeps_only_that_persona():
     assert message["blocks"][0]["text"]["text"] == "FinOps weekly digest for Finance — 2026-W47"
 
 
+def test_a_first_week_says_there_was_nothing_the_week_before():
+    text = all_text(render_digest(data(previous_total_routed=0), NAMES, TOPICS, "2026-W47"))
+    assert "*42* FinOps requests routed (none the week before)" in text
+    assert "vs the week before" not in text
+
+
 @pytest.mark.parametrize(
     ("current", "previous", "expected"),
     [(12, 10, "▲ 20%"), (5, 10, "▼ 50%"), (10, 10, "no change"), (3, 0, "new this week"), (0, 0, "no change")],

@@ -10,7 +10,8 @@ import pytest
 
 from bot.config.loader import load_config
 from bot.domain.inputs import CommandRequest
-from bot.services.commands import SUBCOMMANDS, Commands
+from bot.render.commands import PUBLIC_HINT
+from bot.services.commands import PUBLIC_FLAG, SUBCOMMANDS, Commands
 from tests.services.fakes import SHIPPED_CONFIG, FakeRequests, holder, request_view
 
 
@@ -32,6 +33,12 @@ def test_help_lists_every_registered_subcommand(service: Commands) -> None:
     for subcommand in SUBCOMMANDS:
         shown = subcommand.usage.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         assert f"/finops {shown}" in help_text
+
+
+def test_help_says_how_to_post_an_answer_in_the_channel(service: Commands) -> None:
+    # `--public` was read by the dispatcher but named nowhere a person could find it.
+    assert "end a command with `--public` to post it in the channel" in text_of(ask(service, "help"))
+    assert PUBLIC_HINT == PUBLIC_FLAG
 
 
 def test_help_placeholders_are_escaped_so_slack_shows_them(service: Commands) -> None:

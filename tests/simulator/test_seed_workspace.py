@@ -64,3 +64,45 @@ def test_demo_replays_only_the_feed_on_a_config_whose_digest_posts_in_a_watched_
     # A feed replaces the whole bundled sample: no /finops commands of its own, no button pressed for you.
     assert "/finops" not in result.stdout and "Status: *Open*" in result.stdout
     assert "Taken" not in result.stdout
+
+
+def config_watching_by_id(tmp_path: Path) -> Path:
+    """The shipped config watching a channel given by its id, as configuration.md allows."""
+    directory = tmp_path / "config"
+    shutil.copytree(SHIPPED_CONFIG, directory)
+    routing = directory / "routing.yaml"
+    text = routing.read_text(encoding="utf-8").replace("channels: ['#cost-alerts']", "channels: ['C0123ABCD']")
+    routing.write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_a_channel_the_config_names_by_id_is_created_with_that_id(tmp_path: Path) -> None:
+    config = load_config(config_watching_by_id(tmp_path)).config
+    assert config.routing.watch.channels == ("C0123ABCD",)
+    with SlackSimulator() as sim:
+        seed_workspace(sim, config)
+        channel = sim.workspace.find_channel("C0123ABCD")
+        assert channel is not None and channel.id == "C0123ABCD"
+
+
+def test_the_demo_replies_in_a_watched_channel_given_by_id(tmp_path: Path) -> None:
+    # It waited 30 s and ended in a traceback: the message went to a channel the bot did not watch.
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"text": "AWS bill doubled this month: $90k vs $45k, who owns it?"}\n', encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "demo",
+            "--config-dir",
+            str(config_watching_by_id(tmp_path)),
+            "--feed",
+            str(feed),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "finops-bot APP" in result.stdout

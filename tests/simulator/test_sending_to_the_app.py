@@ -61,6 +61,14 @@ def test_requests_reuse_one_kept_alive_connection(sim: SlackSimulator, receiver:
     assert len({r.client_port for r in receiver.requests}) == 1  # one TCP connection for all three
 
 
+def test_a_commands_text_carries_and_lt_gt_as_slack_escapes_them(sim: SlackSimulator, receiver: Receiver) -> None:
+    alice = sim.add_user("alice")
+
+    sim.send_command(receiver.url, "/finops", "mute source=x for 1d R&D <!channel> > 5", user_id=alice)
+
+    assert _form(receiver.requests[0].body)["text"] == "mute source=x for 1d R&amp;D &lt;!channel&gt; &gt; 5"
+
+
 def test_command_is_form_encoded_with_response_url(sim: SlackSimulator, receiver: Receiver) -> None:
     alice = sim.add_user("alice")
     alerts = sim.add_channel("cost-alerts")

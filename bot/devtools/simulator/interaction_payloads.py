@@ -39,7 +39,11 @@ class InteractionPayloads:
     def command_payload(
         self, command: str = "/finops", text: str = "", *, user_id: str | None = None, channel_id: str | None = None
     ) -> JSONDict:
-        """The fields Slack sends for a slash command, with a fresh response_url and trigger_id."""
+        """The fields Slack sends for a slash command, with a fresh response_url and trigger_id.
+
+        ``text`` is what the person typed; like Slack, the payload carries its ``& < >`` as
+        ``&amp; &lt; &gt;``.
+        """
         user = self.workspace.users[self.workspace.resolve_user(user_id) if user_id else self._default_user()]
         channel = self.workspace.find_channel(channel_id or self.general_channel_id)
         if channel is None:
@@ -54,7 +58,7 @@ class InteractionPayloads:
             "user_id": user.id,
             "user_name": user.name,
             "command": command,
-            "text": text,
+            "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
             "api_app_id": self.app_id,
             "is_enterprise_install": "false",
             "response_url": f"{self.base_url}/response/{response_id}",

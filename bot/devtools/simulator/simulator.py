@@ -154,9 +154,13 @@ class SlackSimulator(InteractionPayloads, SocketModeDriver):
 
     # --------------------------------------------------------------- setup
 
-    def add_channel(self, name: str, *, is_private: bool = False, bot_is_member: bool = True) -> str:
-        """Create `#name`; returns its id (`C…`, or `G…` when private)."""
-        return self.workspace.add_channel(name, is_private=is_private, bot_is_member=bot_is_member)
+    def add_channel(
+        self, name: str, *, is_private: bool = False, bot_is_member: bool = True, channel_id: str | None = None
+    ) -> str:
+        """Create `#name`; returns its id (`C…`, or `G…` when private; ``channel_id`` when given)."""
+        return self.workspace.add_channel(
+            name, is_private=is_private, bot_is_member=bot_is_member, channel_id=channel_id
+        )
 
     def add_user(self, name: str, email: str | None = None, *, real_name: str | None = None) -> str:
         """Create a person; returns the user id (`U…`)."""

@@ -252,14 +252,21 @@ class Workspace:
     # ----------------------------------------------------------------- setup
 
     def add_channel(
-        self, name: str, *, is_private: bool = False, bot_is_member: bool = True, is_general: bool = False
+        self,
+        name: str,
+        *,
+        is_private: bool = False,
+        bot_is_member: bool = True,
+        is_general: bool = False,
+        channel_id: str | None = None,
     ) -> str:
+        """``channel_id``: the id to give it (a config naming the channel by id), else a fresh one."""
         name = name.lstrip("#")
         with self.lock:
-            if self.find_channel(name) is not None:
+            if self.find_channel(name) is not None or (channel_id and channel_id in self.channels):
                 raise ValueError(f"channel #{name} already exists")
             channel = Channel(
-                id=self.ids.next("G" if is_private else "C"),
+                id=channel_id or self.ids.next("G" if is_private else "C"),
                 name=name,
                 is_private=is_private,
                 bot_is_member=bot_is_member,

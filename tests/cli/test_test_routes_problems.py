@@ -1,0 +1,23 @@
+"""`finops-bot test-routes`: the problems of a cases file, as a person reads them top to bottom."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.cli.test_routes import _load_cases, case_problems
+from bot.config.loader import load_config
+from tests.slack.harness import SHIPPED_CONFIG
+
+
+def test_unknown_keys_are_listed_in_the_files_line_order(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text("- id: x\n  txt: hi\n  expcet: []\n  amout: 5\n", encoding="utf-8")
+    read = _load_cases(str(cases), io.StringIO())
+    assert read is not None
+    loaded, lines = read
+
+    problems = case_problems(str(cases), loaded, load_config(SHIPPED_CONFIG).config.persona_ids, lines)
+
+    assert [p.split(": case")[0].rsplit(":", 1)[1] for p in problems] == ["2", "3", "4"]
+    assert "unknown key 'txt' (did you mean 'text'?)" in problems[0]

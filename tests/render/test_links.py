@@ -1,0 +1,19 @@
+"""Links to a request's Slack message, before and after Slack gave the message its ts."""
+
+from __future__ import annotations
+
+from bot.render.blocks import archive_link, thread_link
+from bot.render.replies import render_repeat_notice
+
+
+def test_a_message_links_to_its_archive_url() -> None:
+    assert archive_link("C1", "1714564800.000100") == "https://slack.com/archives/C1/p1714564800000100"
+
+
+def test_an_alert_not_posted_yet_links_to_its_channel_not_to_a_broken_message_url() -> None:
+    # A receiver's repeat can arrive while the first post still waits in the outbox (a
+    # paced burst, Slack down): there is no ts yet, and ".../archives/C1/p" opens nothing.
+    assert archive_link("C1", "") == "https://slack.com/archives/C1"
+    assert thread_link("C1", "alert.8e367ab4", None) == "https://slack.com/archives/C1"
+    notice = render_repeat_notice(archive_link("C1", ""), 1)
+    assert "/archives/C1/p|" not in str(notice) and "<https://slack.com/archives/C1|" in notice["text"]
