@@ -202,7 +202,9 @@ def render_open_requests(title: str, lines: Sequence[OpenRequestLine], total: in
     if not lines:
         text = f"{title}: nothing open. :tada:"
         return message(text, [section(text)])
-    rows = [f"*{title}* ({total if total is not None else len(lines)}, oldest first)"]
+    shown = len(lines)
+    count = f"the oldest {shown} of {total}" if total is not None and total > shown else f"{shown}, oldest first"
+    rows = [f"*{title}* ({count})"]
     for line in lines:
         amount = f" · {format_usd(line.amount_usd)}" if line.amount_usd is not None else ""
         owner = f"{line.team_name} ({line.persona_name})" if line.team_name else line.persona_name

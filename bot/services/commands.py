@@ -93,16 +93,20 @@ class Commands:
         if persona and persona not in runtime.config.persona_ids:
             suggestions = difflib.get_close_matches(persona, runtime.config.persona_ids, n=3, cutoff=0.5)
             return render.render_unknown_persona(argument, suggestions)
-        rows = self.requests.open_requests(personas=[persona] if persona else None, limit=LISTED)
         title = f"Open requests for {runtime.config.persona(persona).name}" if persona else "Open FinOps requests"
-        return render.render_open_requests(title, open_lines(runtime, rows))
+        return self._open_list(runtime, title, [persona] if persona else None)
 
     def mine(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         personas = runtime.names.personas_of(command.user_id)
         if not personas:
             return render.render_not_in_any_persona()
-        rows = self.requests.open_requests(personas=list(personas), limit=LISTED)
-        return render.render_open_requests("Your open requests", open_lines(runtime, rows))
+        return self._open_list(runtime, "Your open requests", list(personas))
+
+    def _open_list(self, runtime: Runtime, title: str, personas: list[str] | None) -> dict:
+        # One row past the page says whether more are open; only then is it worth counting them.
+        rows = self.requests.open_requests(personas=personas, limit=LISTED + 1)
+        total = self.requests.count_open(personas) if len(rows) > LISTED else None
+        return render.render_open_requests(title, open_lines(runtime, rows[:LISTED]), total)
 
     def mute(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         if self.silencing is None:

@@ -86,6 +86,15 @@ def test_open_lists_the_store_rows_in_the_order_given() -> None:
     assert listed.index("older one") < listed.index("newer one")
 
 
+def test_open_says_how_many_are_open_when_the_list_is_cut() -> None:
+    opened = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+    many = [request_view(i, created_at=opened + dt.timedelta(minutes=i)) for i in range(1, 35)]
+    few = [request_view(i, created_at=opened + dt.timedelta(minutes=i)) for i in range(1, 4)]
+
+    assert "(the oldest 20 of 34)" in ask(Commands(holder(), FakeRequests(many)), "open")["text"]
+    assert "(3, oldest first)" in ask(Commands(holder(), FakeRequests(few)), "open")["text"]
+
+
 def test_open_dates_a_taken_request_from_when_it_was_taken() -> None:
     opened = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
     taken = request_view(1, status="acknowledged", created_at=opened, status_at=opened + dt.timedelta(days=3))
