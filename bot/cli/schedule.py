@@ -31,13 +31,15 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     reminders = subparsers.add_parser("reminders", help="list every schedule with its next run")
     reminders.add_argument("--list", action="store_true", required=True, help="list the schedules (required)")
     reminders.add_argument("--now", help="list next runs after this ISO time (default: now)")
-    reminders.add_argument("--config-dir", help="configuration directory (default: $FINOPS_CONFIG_DIR or ./config)")
+    common.add_config_dir(reminders)
     reminders.set_defaults(func=run_reminders)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config-dir", help="configuration directory (default: $FINOPS_CONFIG_DIR or ./config)")
-    parser.add_argument("--database-url", help="database URL (default: $DATABASE_URL or SQLite ./finops-bot.db)")
+    common.add_config_dir(parser)
+    parser.add_argument(
+        "--database-url", metavar="URL", help="database URL (default: $DATABASE_URL or SQLite ./finops-bot.db)"
+    )
 
 
 def _fail(message: str, code: int = 1) -> int:
