@@ -111,6 +111,7 @@ def asked_topics(
     if len(by_clause) < 2:
         return None
     about: dict[str, int] = {}  # topic -> first clause about it
+    asked: dict[str, int] = {}  # topic -> first clause that asks about it
     masks = scorer.masks
     order = scorer.order
     clause_masks = {index: _mask(masks, clause_hits) for index, clause_hits in by_clause.items()}
@@ -173,10 +174,17 @@ def asked_topics(
             )
         ):
             about.setdefault(best, index)
+            if is_ask:
+                asked.setdefault(best, index)
     if len(about) < 2:
         return ()
-    # Text order: the first clause's owners are the primary ones.
-    return tuple(sorted(about, key=lambda t: about[t]))
+    if len(asked) < 2:
+        # Text order: the first clause's owners are the primary ones.
+        return tuple(sorted(about, key=lambda t: about[t]))
+    # Two asks about two topics ("who fixes tags, who designs the chargeback?"): the asks lead in
+    # the order asked, and a topic only stated before them ("finance wants chargeback in Q1") is
+    # the subject, not the first ask.
+    return tuple(sorted(about, key=lambda t: (0, asked[t]) if t in asked else (1, about[t])))
 
 
 def _mask(masks: dict[tuple[str, ...], int], hits: list[Hit]) -> int:
