@@ -7,11 +7,18 @@ gets one round trip per table, not one per row. The SQL text is built once
 per dialect and row count and cached; values go to the driver as tuples,
 converted here exactly as the SQLAlchemy types would (``UtcDateTime`` as naive
 UTC text on SQLite, JSON as text), so rows read back the same through the
-models. Statements still run through ``Connection.exec_driver_sql``: the
-transaction, SQLAlchemy's exception wrapping (``IntegrityError``, transient
-errors the retries look for) and engine events stay as for every statement;
-only the per-row work (parameter dicts, type processors, compiling the
-multi-values form) is gone.
+models. Statements run on the driver's cursor of the transaction's
+connection (``driver_execute``): SQLAlchemy still opens and commits the
+transaction, and a driver error is handed to the connection's own error
+handling, so callers see the same exceptions (``IntegrityError``, the
+transient errors the retries look for, a dropped connection invalidated) and
+the engine's ``handle_error`` hooks run (SQLite's read-only file handler).
+What is skipped is SQLAlchemy's execution machinery per statement (execution
+context, result wrapping), which cost about as much as the statements
+themselves on SQLite. When something listens for statements (an engine with
+``echo`` or a ``before_cursor_execute`` / ``after_cursor_execute`` listener:
+tracing, tests that inject faults) they go through ``exec_driver_sql`` as
+before, so the listener sees them.
 """
 
 from __future__ import annotations
@@ -122,7 +129,7 @@ class BatchSql:
         sql = self._sql(
             f"INSERT INTO request_events ({', '.join(EVENT_COLUMNS)}) VALUES", len(EVENT_COLUMNS), len(rows)
         )
-        connection.exec_driver_sql(sql, _flat(rows))
+        driver_execute(connection, sql, _flat(rows), fetch=False)
 
     def insert_keyed_deliveries(self, connection: Connection, rows: Sequence[tuple]) -> dict[str, int]:
         """Insert deliveries with dedup keys (``DELIVERY_COLUMNS``); ids by key, leaving out keys taken already."""
@@ -141,13 +148,40 @@ class BatchSql:
         sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(
             f"{name} = {table}.{name} + excluded.{name}" for name in counts
         )
-        connection.exec_driver_sql(sql, _flat(rows))
+        driver_execute(connection, sql, _flat(rows), fetch=False)
 
     def _run(self, connection: Connection, sql: str, rows: Sequence[tuple]) -> list[Any]:
-        return list(connection.exec_driver_sql(sql, _flat(rows)))
+        return driver_execute(connection, sql, _flat(rows))
 
     def _sql(self, head: str, width: int, count: int) -> str:
         return _values_sql(head, self._mark, width, count)
+
+
+def _listened(connection: Connection) -> bool:
+    """Whether statements on ``connection`` are logged or listened for (then they go through SQLAlchemy)."""
+    dispatch = connection.dispatch
+    return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute or connection.engine.echo)
+
+
+def driver_execute(connection: Connection, sql: str, parameters: tuple, *, fetch: bool = True) -> list[Any]:
+    """Run ``sql`` on the driver's cursor in ``connection``'s transaction; its rows when ``fetch``.
+
+    A driver error goes through the connection's error handling, as from
+    ``exec_driver_sql``: wrapped in SQLAlchemy's exception, the engine's
+    ``handle_error`` hooks run, and a lost connection invalidated.
+    """
+    if _listened(connection):
+        result = connection.exec_driver_sql(sql, parameters)
+        return list(result) if fetch else []
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, parameters)
+        rows = list(cursor.fetchall()) if fetch else []
+    except Exception as error:
+        # Closes the cursor (or invalidates the connection) and raises the translated error.
+        connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+    cursor.close()
+    return rows
 
 
 @lru_cache(maxsize=512)
