@@ -166,7 +166,10 @@ class IntakeStore:
     def __init__(self, database: Database) -> None:
         self._db = database
         self._raw = batch_sql(database.is_postgres)
-        self._intake_batches: GroupCommit[PendingRecord, RecordResult] = GroupCommit(self.record_batch)
+        # On SQLite the batch's leader waits for the write lock first and takes the callers queued by then.
+        self._intake_batches: GroupCommit[PendingRecord, RecordResult] = GroupCommit(
+            self.record_batch, hold=database.write_lock if database.writers is not None else None
+        )
 
     def _claim_event(self, connection: Connection, event_id: str, now: dt.datetime) -> bool:
         return (
