@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import queue
 import threading
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 
 from bot.domain.deliveries import DeliveryClaim, DeliveryRow
+from bot.services import after_response
 from bot.slack.paced_queue import PacedQueue, paced_channel
 from bot.slack.sending import (
     LookupFailed,
@@ -151,9 +153,21 @@ class OutboxRelay:
         return DeliveryClaim(self.worker_id, self.lease)
 
     def send_claimed(self, row: DeliveryRow) -> None:
-        """Send a committed delivery that ``claim_ahead``'s lease already holds."""
+        """Send a committed delivery that ``claim_ahead``'s lease already holds.
+
+        Unpaced, in a request's thread, it is sent by that thread once the request's response
+        is out (``after_response``): no sender is woken for it. Otherwise a sender sends it.
+        """
         self._note_claimed(row)
+        if self._paced is None and after_response.defer(functools.partial(self._send_after_response, row)):
+            return
         self._queue.put(row)
+
+    def _send_after_response(self, row: DeliveryRow) -> None:
+        if self._stop.is_set():  # stopping: the senders still draining take it, or it is released with the rest
+            self._queue.put(row)
+            return
+        self._work_on(row)
 
     def _note_claimed(self, row: DeliveryRow) -> None:
         if self._paced is not None and row.attempts == 0 and self.clock() - row.created_at <= self.recovery_age:
