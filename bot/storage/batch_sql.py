@@ -33,6 +33,8 @@ from sqlalchemy import Connection
 
 UTC = dt.UTC
 
+Statement = tuple[str, tuple]  # driver SQL and its parameters
+
 REQUEST_COLUMNS = (
     "workspace",
     "channel_id",
@@ -125,36 +127,69 @@ class BatchSql:
         )
         return {(w, c, ts): request_id for request_id, w, c, ts in self._run(connection, sql, rows)}
 
-    def insert_events(self, connection: Connection, rows: Sequence[tuple]) -> None:
+    def insert_events(self, rows: Sequence[tuple]) -> Statement:
+        """Insert events (``EVENT_COLUMNS``): the statement, for ``run`` or to ride along another."""
         sql = self._sql(
             f"INSERT INTO request_events ({', '.join(EVENT_COLUMNS)}) VALUES", len(EVENT_COLUMNS), len(rows)
         )
-        driver_execute(connection, sql, _flat(rows), fetch=False)
+        return sql, _flat(rows)
 
-    def insert_keyed_deliveries(self, connection: Connection, rows: Sequence[tuple]) -> dict[str, int]:
-        """Insert deliveries with dedup keys (``DELIVERY_COLUMNS``); ids by key, leaving out keys taken already."""
+    def run(self, connection: Connection, statements: Sequence[Statement]) -> None:
+        """Statements whose results nobody reads: one round trip on PostgreSQL (``_along``), one each on SQLite."""
+        if not statements:
+            return
+        if self.is_postgres:
+            *along, (sql, parameters) = statements
+            sql, parameters = _along(along, sql, parameters)
+            driver_execute(connection, sql, parameters, fetch=False)
+            return
+        for sql, parameters in statements:
+            driver_execute(connection, sql, parameters, fetch=False)
+
+    def insert_keyed_deliveries(
+        self, connection: Connection, rows: Sequence[tuple], along: Sequence[Statement] = ()
+    ) -> dict[str, int]:
+        """Insert deliveries with dedup keys (``DELIVERY_COLUMNS``); ids by key, leaving out keys taken already.
+
+        ``along``: statements whose results nobody reads, run first (on PostgreSQL in the same round trip).
+        """
         sql = self._sql(
             f"INSERT INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) VALUES", len(DELIVERY_COLUMNS), len(rows)
         )
         sql += " ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key"
-        return {key: delivery_id for delivery_id, key in self._run(connection, sql, rows)}
+        parameters = _flat(rows)
+        if self.is_postgres:
+            sql, parameters = _along(along, sql, parameters)
+        else:
+            self.run(connection, along)
+        return {key: delivery_id for delivery_id, key in driver_execute(connection, sql, parameters)}
 
-    def add_counts(
-        self, connection: Connection, table: str, key: Sequence[str], counts: Sequence[str], rows: Sequence[tuple]
-    ) -> None:
+    def add_counts(self, table: str, key: Sequence[str], counts: Sequence[str], rows: Sequence[tuple]) -> Statement:
         """Add to counter rows (a rollup): ``rows`` of key values then counts, each key once, inserted if new."""
         columns = (*key, *counts)
         sql = self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", len(columns), len(rows))
         sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(
             f"{name} = {table}.{name} + excluded.{name}" for name in counts
         )
-        driver_execute(connection, sql, _flat(rows), fetch=False)
+        return sql, _flat(rows)
 
     def _run(self, connection: Connection, sql: str, rows: Sequence[tuple]) -> list[Any]:
         return driver_execute(connection, sql, _flat(rows))
 
     def _sql(self, head: str, width: int, count: int) -> str:
         return _values_sql(head, self._mark, width, count)
+
+
+def _along(along: Sequence[Statement], sql: str, parameters: tuple) -> Statement:
+    """PostgreSQL: ``along`` as data-modifying WITH clauses of ``sql``, so all of them take one round trip.
+
+    Each runs exactly once, whether or not anything reads its output; they see the same snapshot
+    (none sees another's rows), which these independent inserts and counter upserts do not need.
+    """
+    if not along:
+        return sql, parameters
+    clauses = ", ".join(f"along_{index} AS ({text})" for index, (text, _) in enumerate(along))
+    return f"WITH {clauses} {sql}", tuple(value for _, values in along for value in values) + parameters
 
 
 def _listened(connection: Connection) -> bool:
