@@ -100,18 +100,38 @@ def ack_window_end(config: BotConfig, topic_id: str | None, persona_id: str, sta
     zone and calendar (holidays, weekend) over the routing default: "one
     business day" is the owner's day.
     """
-    window = config.routing.acknowledgement.window_business_days
-    if topic_id:
+    window, timezone, calendar = _ack_terms(config, topic_id, persona_id)
+    return ack_deadline(start, window, timezone, calendar)
+
+
+# Per configuration (held here, so its id is not reused while cached): the window, time zone and calendar
+# by (topic, persona). Every routed message needs them; looking the topic and persona up by id, and
+# building the persona's calendar, took as long as the deadline itself.
+_TERMS: dict[int, tuple[BotConfig, dict[tuple[str | None, str], tuple[float, str, BusinessCalendar]]]] = {}
+_TERMS_CONFIGS = 4  # a reloaded configuration is a new object; the old ones are dropped past this many
+
+
+def _ack_terms(config: BotConfig, topic_id: str | None, persona_id: str) -> tuple[float, str, BusinessCalendar]:
+    cached = _TERMS.get(id(config))
+    if cached is None or cached[0] is not config:
+        if len(_TERMS) >= _TERMS_CONFIGS:
+            _TERMS.clear()
+        cached = _TERMS[id(config)] = (config, {})
+    terms = cached[1].get((topic_id, persona_id))
+    if terms is None:
+        window = config.routing.acknowledgement.window_business_days
+        if topic_id:
+            try:
+                window = config.topic(topic_id).ack_window_business_days or window
+            except KeyError:
+                pass
+        timezone = config.routing.timezone
+        calendar = WEEKDAYS
         try:
-            window = config.topic(topic_id).ack_window_business_days or window
+            persona = config.persona(persona_id)
+            timezone = persona.timezone or timezone
+            calendar = persona.calendar
         except KeyError:
             pass
-    timezone = config.routing.timezone
-    calendar = WEEKDAYS
-    try:
-        persona = config.persona(persona_id)
-        timezone = persona.timezone or timezone
-        calendar = persona.calendar
-    except KeyError:
-        pass
-    return ack_deadline(start, window, timezone, calendar)
+        terms = cached[1][(topic_id, persona_id)] = (window, timezone, calendar)
+    return terms

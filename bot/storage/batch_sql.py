@@ -7,11 +7,18 @@ gets one round trip per table, not one per row. The SQL text is built once
 per dialect and row count and cached; values go to the driver as tuples,
 converted here exactly as the SQLAlchemy types would (``UtcDateTime`` as naive
 UTC text on SQLite, JSON as text), so rows read back the same through the
-models. Statements still run through ``Connection.exec_driver_sql``: the
-transaction, SQLAlchemy's exception wrapping (``IntegrityError``, transient
-errors the retries look for) and engine events stay as for every statement;
-only the per-row work (parameter dicts, type processors, compiling the
-multi-values form) is gone.
+models. Statements run on the driver's cursor of the transaction's
+connection (``driver_execute``): SQLAlchemy still opens and commits the
+transaction, and a driver error is handed to the connection's own error
+handling, so callers see the same exceptions (``IntegrityError``, the
+transient errors the retries look for, a dropped connection invalidated) and
+the engine's ``handle_error`` hooks run (SQLite's read-only file handler).
+What is skipped is SQLAlchemy's execution machinery per statement (execution
+context, result wrapping), which cost about as much as the statements
+themselves on SQLite. When something listens for statements (an engine with
+``echo`` or a ``before_cursor_execute`` / ``after_cursor_execute`` listener:
+tracing, tests that inject faults) they go through ``exec_driver_sql`` as
+before, so the listener sees them.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 UTC = dt.UTC
+
+Statement = tuple[str, tuple]  # driver SQL and its parameters
 
 REQUEST_COLUMNS = (
     "workspace",
@@ -118,36 +127,96 @@ class BatchSql:
         )
         return {(w, c, ts): request_id for request_id, w, c, ts in self._run(connection, sql, rows)}
 
-    def insert_events(self, connection: Connection, rows: Sequence[tuple]) -> None:
+    def insert_events(self, rows: Sequence[tuple]) -> Statement:
+        """Insert events (``EVENT_COLUMNS``): the statement, for ``run`` or to ride along another."""
         sql = self._sql(
             f"INSERT INTO request_events ({', '.join(EVENT_COLUMNS)}) VALUES", len(EVENT_COLUMNS), len(rows)
         )
-        connection.exec_driver_sql(sql, _flat(rows))
+        return sql, _flat(rows)
 
-    def insert_keyed_deliveries(self, connection: Connection, rows: Sequence[tuple]) -> dict[str, int]:
-        """Insert deliveries with dedup keys (``DELIVERY_COLUMNS``); ids by key, leaving out keys taken already."""
+    def run(self, connection: Connection, statements: Sequence[Statement]) -> None:
+        """Statements whose results nobody reads: one round trip on PostgreSQL (``_along``), one each on SQLite."""
+        if not statements:
+            return
+        if self.is_postgres:
+            *along, (sql, parameters) = statements
+            sql, parameters = _along(along, sql, parameters)
+            driver_execute(connection, sql, parameters, fetch=False)
+            return
+        for sql, parameters in statements:
+            driver_execute(connection, sql, parameters, fetch=False)
+
+    def insert_keyed_deliveries(
+        self, connection: Connection, rows: Sequence[tuple], along: Sequence[Statement] = ()
+    ) -> dict[str, int]:
+        """Insert deliveries with dedup keys (``DELIVERY_COLUMNS``); ids by key, leaving out keys taken already.
+
+        ``along``: statements whose results nobody reads, run first (on PostgreSQL in the same round trip).
+        """
         sql = self._sql(
             f"INSERT INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) VALUES", len(DELIVERY_COLUMNS), len(rows)
         )
         sql += " ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key"
-        return {key: delivery_id for delivery_id, key in self._run(connection, sql, rows)}
+        parameters = _flat(rows)
+        if self.is_postgres:
+            sql, parameters = _along(along, sql, parameters)
+        else:
+            self.run(connection, along)
+        return {key: delivery_id for delivery_id, key in driver_execute(connection, sql, parameters)}
 
-    def add_counts(
-        self, connection: Connection, table: str, key: Sequence[str], counts: Sequence[str], rows: Sequence[tuple]
-    ) -> None:
+    def add_counts(self, table: str, key: Sequence[str], counts: Sequence[str], rows: Sequence[tuple]) -> Statement:
         """Add to counter rows (a rollup): ``rows`` of key values then counts, each key once, inserted if new."""
         columns = (*key, *counts)
         sql = self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", len(columns), len(rows))
         sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(
             f"{name} = {table}.{name} + excluded.{name}" for name in counts
         )
-        connection.exec_driver_sql(sql, _flat(rows))
+        return sql, _flat(rows)
 
     def _run(self, connection: Connection, sql: str, rows: Sequence[tuple]) -> list[Any]:
-        return list(connection.exec_driver_sql(sql, _flat(rows)))
+        return driver_execute(connection, sql, _flat(rows))
 
     def _sql(self, head: str, width: int, count: int) -> str:
         return _values_sql(head, self._mark, width, count)
+
+
+def _along(along: Sequence[Statement], sql: str, parameters: tuple) -> Statement:
+    """PostgreSQL: ``along`` as data-modifying WITH clauses of ``sql``, so all of them take one round trip.
+
+    Each runs exactly once, whether or not anything reads its output; they see the same snapshot
+    (none sees another's rows), which these independent inserts and counter upserts do not need.
+    """
+    if not along:
+        return sql, parameters
+    clauses = ", ".join(f"along_{index} AS ({text})" for index, (text, _) in enumerate(along))
+    return f"WITH {clauses} {sql}", tuple(value for _, values in along for value in values) + parameters
+
+
+def _listened(connection: Connection) -> bool:
+    """Whether statements on ``connection`` are logged or listened for (then they go through SQLAlchemy)."""
+    dispatch = connection.dispatch
+    return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute or connection.engine.echo)
+
+
+def driver_execute(connection: Connection, sql: str, parameters: tuple, *, fetch: bool = True) -> list[Any]:
+    """Run ``sql`` on the driver's cursor in ``connection``'s transaction; its rows when ``fetch``.
+
+    A driver error goes through the connection's error handling, as from
+    ``exec_driver_sql``: wrapped in SQLAlchemy's exception, the engine's
+    ``handle_error`` hooks run, and a lost connection invalidated.
+    """
+    if _listened(connection):
+        result = connection.exec_driver_sql(sql, parameters)
+        return list(result) if fetch else []
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, parameters)
+        rows = list(cursor.fetchall()) if fetch else []
+    except Exception as error:
+        # Closes the cursor (or invalidates the connection) and raises the translated error.
+        connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+    cursor.close()
+    return rows
 
 
 @lru_cache(maxsize=512)

@@ -110,29 +110,39 @@ class _SqliteWriterQueue:
     then on an ``flock`` of a file next to the database, shared with the other
     processes (server workers, the clock process): both wake a waiter as soon
     as the lock is released. Writers that bypass this queue still work, through
-    the busy handler.
+    the busy handler. A thread holding the queue may enter it again (the
+    intake's group commit holds it while its batch's transaction opens).
     """
 
     def __init__(self, database_path: str | None) -> None:
         self._threads = threading.Lock()
+        self._owner: int | None = None  # the thread holding the queue
         self._path = f"{database_path}.writers" if database_path else None
         self._file: int | None = None
         self._pid = os.getpid()
 
     @contextmanager
     def held(self) -> Iterator[None]:
+        me = threading.get_ident()
+        if self._owner == me:  # only this thread sets or clears its own ident here
+            yield
+            return
         with self._threads:
-            descriptor = self._descriptor()
-            if descriptor is None:
-                yield
-                return
-            import fcntl
-
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            self._owner = me
             try:
-                yield
+                descriptor = self._descriptor()
+                if descriptor is None:
+                    yield
+                    return
+                import fcntl
+
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(descriptor, fcntl.LOCK_UN)
             finally:
-                fcntl.flock(descriptor, fcntl.LOCK_UN)
+                self._owner = None
 
     def _descriptor(self) -> int | None:
         if self._path is None or os.name != "posix":
@@ -181,6 +191,7 @@ class Database:
         self.sleep = sleep
         self.is_postgres = engine.dialect.name == "postgresql"
         self.writers = _writer_queue(engine)
+        self._reserved = threading.local()  # a write_lock's connection, in the thread holding it
         self.sql = _statements(self.is_postgres)
 
     @contextmanager
@@ -191,11 +202,33 @@ class Database:
                 with connection.begin():
                     yield connection
             return
+        reserved: Connection | None = getattr(self._reserved, "connection", None)
+        if reserved is not None and not reserved.in_transaction():
+            # This thread holds the queue already (``write_lock``), with the connection it took before it.
+            with self.writers.held(), reserved.begin():
+                yield reserved
+            return
         # Take a pooled connection before queueing, so the lock is never held while waiting for the pool.
         with self.engine.connect() as connection:
             connection.execution_options(**{WRITE_TRANSACTION: True})
             with self.writers.held(), connection.begin():
                 yield connection
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """SQLite: a pooled connection, then the writer queue, held until the block ends; ``write`` within
+        the block uses both, so the queue is never held while waiting for the pool. Nothing on PostgreSQL."""
+        if self.writers is None:
+            yield
+            return
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE_TRANSACTION: True})
+            with self.writers.held():
+                self._reserved.connection = connection
+                try:
+                    yield
+                finally:
+                    self._reserved.connection = None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

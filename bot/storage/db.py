@@ -19,6 +19,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from bot.storage.batch_sql import driver_execute
+
 log = logging.getLogger(__name__)
 
 DEFAULT_SQLITE_PATH = "./finops-bot.db"
@@ -199,10 +201,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # A write transaction that starts as a reader cannot upgrade its WAL snapshot
         # once another writer has committed (SQLITE_BUSY, no waiting). Taking the
         # write lock at BEGIN makes writers queue on busy_timeout instead.
-        if connection.get_execution_options().get(WRITE_TRANSACTION):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
+        # On the driver's cursor: SQLAlchemy's execution machinery cost as much as the BEGIN itself.
+        statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE_TRANSACTION) else "BEGIN"
+        driver_execute(connection, statement, (), fetch=False)
 
 
 def alembic_config(url: str | None = None) -> Config:

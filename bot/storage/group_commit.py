@@ -8,12 +8,18 @@ first caller to arrive becomes the leader and writes everything queued so far
 in one transaction; callers that arrive meanwhile wait for that write to end,
 and the first of them then leads the next batch. No batch waits to fill: a
 lone caller writes at once, so nothing is added to an idle server's latency.
+
+With ``hold`` (SQLite: the write lock the server's processes queue on), the
+leader takes its batch only once it holds that lock: while another process
+writes, callers keep joining the batch, so one transaction carries them all
+(fewer commits, and fewer pages written per event, since they share pages).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -45,11 +51,19 @@ class GroupCommit(Generic[Item, Result]):
     ``write_batch`` gets the items in arrival order and returns one outcome per
     item, in the same order: a result, or an exception for that caller alone.
     An exception raised by ``write_batch`` itself fails every caller in the batch.
+    ``hold``: a lock the leader takes before it takes its batch, held while
+    ``write_batch`` runs (which must not wait for it again, unless it is reentrant).
     """
 
-    def __init__(self, write_batch: Callable[[Sequence[Item]], Sequence[object]], max_batch: int = 64) -> None:
+    def __init__(
+        self,
+        write_batch: Callable[[Sequence[Item]], Sequence[object]],
+        max_batch: int = 64,
+        hold: Callable[[], AbstractContextManager[object]] | None = None,
+    ) -> None:
         self._write_batch = write_batch
         self._max_batch = max_batch
+        self._hold = hold
         self._lock = threading.Lock()
         self._queued: list[_Slot[Item]] = []
         self._writing = False
@@ -76,15 +90,21 @@ class GroupCommit(Generic[Item, Result]):
         return slot.outcome  # type: ignore[return-value]
 
     def _lead(self) -> None:
-        with self._lock:
-            batch = self._queued[: self._max_batch]
-            del self._queued[: self._max_batch]
-        try:
-            outcomes = list(self._write_batch([slot.item for slot in batch]))
-            if len(outcomes) != len(batch):
-                raise RuntimeError(f"a batch of {len(batch)} writes returned {len(outcomes)} outcomes")
-        except BaseException as error:
-            outcomes = [error] * len(batch)
+        with ExitStack() as held:
+            if self._hold is not None:
+                try:
+                    held.enter_context(self._hold())
+                except Exception:
+                    pass  # the batch's own write waits for the lock instead
+            with self._lock:
+                batch = self._queued[: self._max_batch]
+                del self._queued[: self._max_batch]
+            try:
+                outcomes = list(self._write_batch([slot.item for slot in batch]))
+                if len(outcomes) != len(batch):
+                    raise RuntimeError(f"a batch of {len(batch)} writes returned {len(outcomes)} outcomes")
+            except BaseException as error:
+                outcomes = [error] * len(batch)
         for slot, outcome in zip(batch, outcomes, strict=False):
             slot.outcome = outcome
         with self._lock:

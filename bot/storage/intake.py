@@ -26,7 +26,7 @@ from bot.domain.deliveries import (
     ReplyFactory,
 )
 from bot.domain.requests import OPEN, UNCLOSED, NewRequest, RecordResult, RequestView
-from bot.storage.batch_sql import BatchSql, batch_sql
+from bot.storage.batch_sql import BatchSql, Statement, batch_sql
 from bot.storage.database import Database, view
 from bot.storage.group_commit import GroupCommit
 from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload_json, payload_json, processed_events, routed_requests
@@ -166,7 +166,10 @@ class IntakeStore:
     def __init__(self, database: Database) -> None:
         self._db = database
         self._raw = batch_sql(database.is_postgres)
-        self._intake_batches: GroupCommit[PendingRecord, RecordResult] = GroupCommit(self.record_batch)
+        # On SQLite the batch's leader waits for the write lock first and takes the callers queued by then.
+        self._intake_batches: GroupCommit[PendingRecord, RecordResult] = GroupCommit(
+            self.record_batch, hold=database.write_lock if database.writers is not None else None
+        )
 
     def _claim_event(self, connection: Connection, event_id: str, now: dt.datetime) -> bool:
         return (
@@ -301,21 +304,25 @@ class IntakeStore:
         fresh = [i for i in together if batch[i].event_id is None or batch[i].event_id in claimed_events]
         request_ids = self._insert_requests(connection, [batch[i] for i in fresh])
         inserted = [i for i in fresh if _message_key(batch[i].request) in request_ids]
+        raw = self._raw
         if inserted:
             ids = {i: request_ids[_message_key(batch[i].request)] for i in inserted}
-            raw = self._raw
-            raw.insert_events(connection, [_routed_event_row(raw, batch[i], ids[i]) for i in inserted])
-            enqueued = self._enqueue_replies(connection, [(i, batch[i], ids[i]) for i in inserted])
             for i in inserted:
-                delivery_id, claimed = enqueued.get(i, (None, None))
-                results[i] = RecordResult(request_id=ids[i], delivery_id=delivery_id, claimed=claimed)
                 request = batch[i].request
                 rollups.routed(
                     request.primary_persona, request.primary_topic, batch[i].now, request.amount_usd is not None
                 )
-        # Last, so the counter rows (shared by every request of a persona and hour)
-        # stay locked for as short a time as possible before the commit.
-        rollups.apply_raw(connection, self._raw)
+            # The events and the counters ride along with the replies' statement: on PostgreSQL as its
+            # WITH clauses, one round trip for the three tables, the batch's last before the commit, so
+            # the counter rows (shared by every request of a persona and hour) stay locked only briefly.
+            along = [raw.insert_events([_routed_event_row(raw, batch[i], ids[i]) for i in inserted])]
+            along += rollups.raw_statements(raw)
+            enqueued = self._enqueue_replies(connection, [(i, batch[i], ids[i]) for i in inserted], along)
+            for i in inserted:
+                delivery_id, claimed = enqueued.get(i, (None, None))
+                results[i] = RecordResult(request_id=ids[i], delivery_id=delivery_id, claimed=claimed)
+        else:
+            raw.run(connection, rollups.raw_statements(raw))  # repeats recorded one by one above
 
         for index in together:
             if results[index] is None:  # seen before this batch, under this event id or another
@@ -350,9 +357,12 @@ class IntakeStore:
         return self._raw.insert_requests(connection, rows)
 
     def _enqueue_replies(
-        self, connection: Connection, inserted: Sequence[tuple[int, PendingRecord, int]]
+        self,
+        connection: Connection,
+        inserted: Sequence[tuple[int, PendingRecord, int]],
+        along: Sequence[Statement] = (),
     ) -> dict[int, tuple[int, DeliveryRow | None]]:
-        """The batch's replies: (id, leased row) by batch index; keyed ones in one statement."""
+        """The batch's replies: (id, leased row) by batch index; keyed ones in one statement, with ``along``."""
         enqueued: dict[int, tuple[int, DeliveryRow | None]] = {}
         keyed: dict[str, tuple[int, NewDelivery, PendingRecord, int]] = {}
         repeated: list[tuple[int, str]] = []  # a key a reply earlier in this batch carries already
@@ -366,9 +376,10 @@ class IntakeStore:
                 repeated.append((index, reply.dedup_key))
             else:
                 keyed[reply.dedup_key] = (index, reply, pending, request_id)
-        if not keyed:
-            return enqueued
         raw = self._raw
+        if not keyed:
+            raw.run(connection, along)
+            return enqueued
         rows = []
         leases: dict[str, tuple[str, dt.datetime] | None] = {}
         texts: dict[str, str] = {}  # each payload encoded once: stored, and posted by the sender as it is
@@ -392,7 +403,7 @@ class IntakeStore:
                 (request_id, reply.kind, reply.method, packed, PENDING, 0, raw.stamp(due),
                  raw.stamp(pending.now), key, lease[0] if lease else None, raw.stamp(lease[1]) if lease else None)
             )  # fmt: skip
-        ids = raw.insert_keyed_deliveries(connection, rows)
+        ids = raw.insert_keyed_deliveries(connection, rows, along)
         for key, (index, reply, pending, request_id) in keyed.items():
             delivery_id = ids.get(key)
             if delivery_id is None:  # the key was taken already, before this batch

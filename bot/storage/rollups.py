@@ -88,18 +88,20 @@ class RollupChanges:
             if rows:
                 connection.execute(statement, rows)
 
-    def apply_raw(self, connection: Connection, raw: BatchSql) -> None:
+    def raw_statements(self, raw: BatchSql) -> list[tuple[str, tuple]]:
         """``apply`` as one multi-row driver statement per table (the intake's batches, on the request path)."""
         tables: tuple[tuple[str, Mapping[Any, Counter[str]], tuple[str, ...], tuple[str, ...]], ...] = (
             ("digest_hourly", self.hourly, HOURLY_COUNTS, HOURLY_KEY),
             ("digest_daily", self.daily, DAILY_COUNTS, DAILY_KEY),
         )
+        statements = []
         for table, changes, names, key_columns in tables:
             rows = [
                 (*key, *(changes[key][name] for name in names)) for key in sorted(changes) if any(changes[key].values())
             ]
             if rows:
-                raw.add_counts(connection, table, key_columns, names, rows)
+                statements.append(raw.add_counts(table, key_columns, names, rows))
+        return statements
 
     def add(self, deltas: Iterable[RollupDelta]) -> None:
         """Changes decided by the lifecycle (``bot.domain.lifecycle.transition``)."""

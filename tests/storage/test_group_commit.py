@@ -121,3 +121,21 @@ def test_a_writer_returning_the_wrong_number_of_outcomes_fails_the_batch() -> No
     group = GroupCommit(lambda items: [])
     with pytest.raises(RuntimeError, match="returned 0 outcomes"):
         group.submit(1)
+
+
+def test_with_a_hold_the_leader_takes_its_batch_once_it_holds_the_lock() -> None:
+    lock = threading.Lock()
+    lock.acquire()  # another process's write, say
+    batches: list[list[int]] = []
+    group = GroupCommit(lambda items: batches.append(list(items)) or [item * 10 for item in items], hold=lambda: lock)
+    outcomes: dict[int, object] = {}
+    threads = [submit_in_thread(group, 1, outcomes)]
+    wait_for_queue(group, 1)  # the leader waits for the lock, its batch not taken yet
+    threads += [submit_in_thread(group, item, outcomes) for item in (2, 3)]
+    wait_for_queue(group, 3)
+    lock.release()
+    for thread in threads:
+        thread.join(10)
+    assert batches == [[1, 2, 3]]
+    assert outcomes == {1: 10, 2: 20, 3: 30}
+    assert not lock.locked()
