@@ -232,6 +232,16 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        reserved: Connection | None = getattr(self._reserved, "connection", None)
+        if reserved is not None and not reserved.in_transaction():
+            # The thread holds the write lock with this connection: a second one from the pool could
+            # wait for threads that hold theirs while queueing for that very lock.
+            try:
+                yield reserved
+            finally:
+                if reserved.in_transaction():
+                    reserved.rollback()  # what closing a pooled connection does, so write() can begin
+            return
         with self.engine.connect() as connection:
             yield connection
 

@@ -135,3 +135,26 @@ def test_upgrade_logs_the_url_without_its_password(caplog: pytest.LogCaptureFixt
     engine.dispose()
     assert "hunter2" not in caplog.text
     assert "finops:***@db.invalid" in caplog.text
+
+
+def test_under_the_sqlite_write_lock_reads_and_writes_share_its_one_connection(tmp_path) -> None:
+    # A second pooled connection taken under the lock could wait on threads that queue for the lock.
+    from bot.storage.database import Database
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    upgrade(engine)
+    database = Database(engine)
+    try:
+        with database.write_lock():
+            with database.write() as writing:
+                writing.execute(text("SELECT 1"))
+            with database.read() as reading:
+                assert reading.execute(text("SELECT 1")).scalar() == 1
+                assert engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+            with database.write() as writing_again:
+                writing_again.execute(text("SELECT 1"))
+        assert reading is writing and writing_again is writing
+        with database.read() as outside:
+            assert outside is not writing
+    finally:
+        engine.dispose()
