@@ -34,13 +34,15 @@ _OTHER_ANDS = r"(?:y|e|et|und)"
 _OTHER_QUESTION_WORDS = r"quién|quien|quem|qui|wer|qué|quoi|was|cuál|qual|welche[rsn]?"
 _OTHER_ASK_WORDS = r"(?:¿|(?:o que|" + _OTHER_QUESTION_WORDS + r")\b)"
 _OTHER_ASKS_AFTER_AND = r"(?:¿|(?:que|" + _OTHER_QUESTION_WORDS + r")\b)"
-_CLAUSE_BREAK = re.compile(
+CLAUSE_BREAKS = (
     r"(?<=[?!;])\s+|(?<=[.])\s+(?=\S)|\n+|\s+[—–-]+\s+|\s*[&+]\s+|\s+\d\)\s+|\s+\((?=[^)]{0,40}\))"
     r"|,\s*(?:and|plus|also|but)\s+|,?\s+(?:and|plus|but)\s+(?=" + _ASK_WORDS + r")|,\s+(?=" + _ASK_WORDS + r")"
     r"|,?\s+" + _OTHER_ANDS + r"\s+(?=" + _OTHER_ASKS_AFTER_AND + r")|,\s+(?=" + _OTHER_ASK_WORDS + r")"
-    r"|(?<=\S)\s*(?=¿)",
-    re.IGNORECASE,
+    r"|(?<=\S)\s*(?=¿)"
 )
+# Every break starts at a space, ",", "&", "+" or just before "¿": the leading look-ahead rejects every
+# other position in one step instead of trying each alternative there (the same matches).
+_CLAUSE_BREAK = re.compile(r"(?=[\s,&+¿])(?:" + CLAUSE_BREAKS + ")", re.IGNORECASE)
 # A clause that opens like a question or a request asks, with or without "?".
 # An ask without a question mark or a request phrase ("who chases the
 # untagged buckets", "owners?" is caught by the "?").

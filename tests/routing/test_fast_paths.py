@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from bot.config.models import OwnersFile
-from bot.routing import amounts, words
+from bot.routing import amounts, clauses, words
 from bot.routing.owners import OwnerResolver
 from bot.routing.slack_text import message_text
 from bot.routing.sources import GENERIC, SOURCES, Identifier, recognise
@@ -154,3 +154,13 @@ def test_messages_with_the_same_terms_share_their_evidence_not_their_decision(sh
         "Our AWS bill for account 444455556666 is up €9,000 this month, who checks?"
     )
     assert first.personas and first.topics == second.topics
+
+
+def test_the_clause_breaks_gated_by_their_first_character_are_the_plain_alternations() -> None:
+    plain = re.compile(clauses.CLAUSE_BREAKS, re.IGNORECASE)
+    rng = random.Random(11)
+    pieces = [" ", "  ", "\n", ",", ", ", "&", "+", "¿", "?", "!", ";", ".", "-", "—", "(", ")", "1) ", "and ", "but ",
+              "plus ", "also ", "who ", "Y ", "und ", "qué ", "que ", "x", "é", "\t"]  # fmt: skip
+    texts = [*TEXTS, *("".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20_000))]
+    for text in texts:
+        assert [m.span() for m in clauses._CLAUSE_BREAK.finditer(text)] == [m.span() for m in plain.finditer(text)]
