@@ -333,8 +333,10 @@ def _symbol_after_figure(text: str) -> bool:
 # What a figure with a currency after it ("18,000 USD", "4k euros", "45.000 $")
 # must end in, lower-cased (the ASCII ones: a text with "€" is not ASCII); and
 # how far before it the figure's last digit can be: a scale word ("thousand",
-# 8 letters), two spaces and the "US " of "US dollars".
-_SUFFIX_WORDS = (*(code.lower() for code in TEXT_CODES), "dollars", "rupee", "$")
+# 8 letters), two spaces and the "US " of "US dollars". A code ends a word
+# ("eur" in "europe" is none); "euro" and "rupee" may take an "s".
+_SUFFIX_CODES = tuple(code.lower() for code in TEXT_CODES)
+_SUFFIX_WORDS = ("euro", "dollars", "rupee")
 _SUFFIX_REACH = 16
 _DIGIT = re.compile(r"\d")
 
@@ -345,14 +347,32 @@ def _figure_before_a_code(lowered: str) -> bool:
     Its scan tries every digit of the text (a JSON payload has hundreds), yet
     payloads name their currency away from any figure ("Unit": "USD"): a few
     literal searches rule the scan out. Only for ASCII text, where lower-casing
-    keeps positions and IGNORECASE means exactly ``str.lower``.
+    keeps positions and IGNORECASE means exactly ``str.lower``. A code counts only
+    where ``_SUFFIXED`` could end on it, followed by no letter, digit or "_" (a
+    word's end); a "$" only when no figure follows it.
     """
+    search = _DIGIT.search
+    for word in _SUFFIX_CODES:
+        at = lowered.find(word)
+        while at != -1:
+            after = lowered[at + 3 : at + 4]
+            if not (after.isalnum() or after == "_") and search(lowered, max(0, at - _SUFFIX_REACH), at):
+                return True
+            at = lowered.find(word, at + 1)
     for word in _SUFFIX_WORDS:
         at = lowered.find(word)
         while at != -1:
-            if _DIGIT.search(lowered, max(0, at - _SUFFIX_REACH), at):
+            if search(lowered, max(0, at - _SUFFIX_REACH), at):
                 return True
             at = lowered.find(word, at + 1)
+    at = lowered.find("$")
+    while at != -1:
+        after = lowered[at + 1 : at + 3]
+        if not (after[:1].isdigit() or (after[:1].isspace() and after[1:].isdigit())) and search(
+            lowered, max(0, at - _SUFFIX_REACH), at
+        ):
+            return True
+        at = lowered.find("$", at + 1)
     return False
 
 

@@ -80,6 +80,10 @@ def test_ascii_words_are_the_regex_words() -> None:
 
 def test_the_currency_suffix_gate_never_skips_a_figure() -> None:
     texts = [*TEXTS, "we spent 12 thousand US dollars", "about 5 k USD", "1,234.5 million euros", "3bn\tEUR"]
+    rng = random.Random(13)
+    pieces = ["1", "12", "2,5", "1.000", " ", "\n", "\x1c", "\t", "k", " million", "$", "US$", "usd", "USD", "eur", "euro",
+              "euros", "Europe", "dollars", "rupee", "rupees", "_", "a", "x9", ",", "."]  # fmt: skip
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(20_000)]
     for text in texts:
         if text.isascii() and amounts._SUFFIXED.search(text):
             assert amounts._figure_before_a_code(text.lower()), text
