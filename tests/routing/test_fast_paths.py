@@ -19,12 +19,13 @@ import pytest
 import yaml
 
 from bot.config.models import OwnersFile
-from bot.routing import amounts, clauses, words
+from bot.routing import amounts, clauses, figures, words
 from bot.routing.owners import OwnerResolver
 from bot.routing.slack_text import message_text
 from bot.routing.sources import GENERIC, SOURCES, Identifier, recognise
 from bot.routing.sources.base import Pattern, required_literal
 from bot.routing.sources.generic import _ACCOUNT
+from bot.routing.trie import trie_pattern
 
 SUITES = Path(__file__).resolve().parent
 
@@ -85,9 +86,9 @@ def test_the_currency_suffix_gate_never_skips_a_figure() -> None:
               "euros", "Europe", "dollars", "rupee", "rupees", "_", "a", "x9", ",", "."]  # fmt: skip
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(20_000)]
     for text in texts:
-        if text.isascii() and amounts._SUFFIXED.search(text):
-            assert amounts._figure_before_a_code(text.lower()), text
-    assert not amounts._figure_before_a_code('"unit": "usd", "region": "europe-west4"')
+        if text.isascii() and figures.SUFFIXED.search(text):
+            assert figures.figure_before_a_code(text.lower()), text
+    assert not figures.figure_before_a_code('"unit": "usd", "region": "europe-west4"')
 
 
 def test_account_ids_are_found_as_by_the_look_behind_first_regex() -> None:
@@ -168,3 +169,21 @@ def test_the_clause_breaks_gated_by_their_first_character_are_the_plain_alternat
     texts = [*TEXTS, *("".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20_000))]
     for text in texts:
         assert [m.span() for m in clauses._CLAUSE_BREAK.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_a_trie_finds_what_the_longest_first_alternation_finds() -> None:
+    from bot.routing.sources import LABELS
+
+    rng = random.Random(17)
+    cases = [sorted(LABELS), ["a", "ab", "abc", "b", "bc", "x.y", "(", "a b"], ["to", " to ", "total", "tot"]]
+    for strings in cases:
+        plain = re.compile("|".join(re.escape(s) for s in sorted(strings, key=len, reverse=True)))
+        trie = re.compile(trie_pattern(strings))
+        pieces = [*strings, " ", "x", ":", "\n", "T"]
+        texts = [
+            *(t.lower() for t in TEXTS),
+            *("".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(5000)),
+        ]
+        for text in texts:
+            assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+    assert amounts._LABEL_RE.pattern == trie_pattern(LABELS)
