@@ -110,6 +110,11 @@ _STATED_FIGURE = re.compile(
     r"|\d[\d.,'\u2019]*\s?(?:[€£¥₹$]|(?:" + CODES.lower() + r"|dollars|euros?|rupees?)\b)"
 )
 # Between the old and the new figure of a change: "$3,200 → $4,640", "$3,200 -> $4,640", "$3,200 to $4,640".
+# What every stated figure holds (lower case): a symbol, a code, "rs" or a currency word. A clause without
+# one states none, and its every digit need not start a scan.
+_CURRENCY_MARK = re.compile(
+    r"[$€£¥₹]|" + trie_pattern([*(code.lower() for code in TEXT_CODES), "rs", "dollars", "euro", "rupee"])
+)
 _CHANGE_TO = re.compile(
     r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?\)?"
     r"\s*(?:→|⟶|➔|➜|->|-->|=>|to)\s*\(?"
@@ -318,7 +323,7 @@ def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:
     if _ALNUM.search(window, cut) is None:
         cut = _last_cut(window, max(cut - 1, 0))
     clause = window[cut:]
-    if DIGIT.search(clause):
+    if DIGIT.search(clause) and _CURRENCY_MARK.search(clause):
         last = None
         for last in _STATED_FIGURE.finditer(clause):  # noqa: B007 - only the last match is wanted
             pass

@@ -187,3 +187,13 @@ def test_a_trie_finds_what_the_longest_first_alternation_finds() -> None:
         for text in texts:
             assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)], text
     assert amounts._LABEL_RE.pattern == trie_pattern(LABELS)
+
+
+def test_a_clause_without_a_currency_mark_states_no_figure() -> None:
+    rng = random.Random(19)
+    pieces = ["1", "2,5", " ", "$", "€", "usd", "eur", "rs", "rs.", "dollars", "euros", "rupees", "us", "x", "."]
+    clauses_ = [t.lower()[i : i + 72] for t in TEXTS for i in range(0, len(t), 36)]
+    clauses_ += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20_000)]
+    for clause in clauses_:
+        if amounts._STATED_FIGURE.search(clause):
+            assert amounts._CURRENCY_MARK.search(clause), clause
