@@ -23,6 +23,10 @@ MAX_CLAUSES = 8
 CLAUSE_GROUNDED_SCORE = 1.0
 CLAUSE_STATED_SCORE = 1.5
 CLAUSE_STRONG_SCORE = 2.0
+# Clause evidence by term signature (``TopicScorer.clause_cache``): a few thousand cover people's asks.
+CLAUSE_CACHE_SIZE = 4096
+# (evidence by topic, ranking scores, topics the clause may be about, best first): shared, never changed.
+ClauseScores = tuple[dict[str, TopicEvidence], dict[str, float], tuple[str, ...]]
 
 _ASK_WORDS = (
     r"(?:who|whom|whose|what|which|when|where|why|how|can|could|should|would|will|is|are|do|does|did"
@@ -126,23 +130,20 @@ def asked_topics(
     clause_masks = {index: _mask(masks, clause_hits) for index, clause_hits in by_clause.items()}
     message_grounded = grounded or any(m & (CLOUD | MONEY | DECISIVE) for m in clause_masks.values())
     weights = scorer.weights
+    cache = scorer.clause_cache
     for index, clause_hits in by_clause.items():
-        clause_evidence: dict[str, TopicEvidence] = {}
-        mask = clause_masks[index]
-        for hit in clause_hits:
-            scorer.add_evidence(clause_evidence, hit)
-        if not clause_evidence:
-            continue
-        for ev in clause_evidence.values():
-            ev.finish()
-        rank = scorer.corroborated(clause_evidence)
-        # A topic named only by a fee ("the support plan fee") is not asked about.
-        ordered = sorted(
-            (t for t, ev in clause_evidence.items() if not ev.only_line_items),
-            key=lambda t: (-rank[t], order[t]),
-        )
+        # A clause's evidence depends only on which terms it matched, in which order, and how: shared
+        # by the clauses (of any message) with the same terms, read-only once stored.
+        signature = tuple([(hit[0].ident, hit[2], hit[3]) for hit in clause_hits])
+        scored = cache.get(signature)
+        if scored is None:
+            scored = _clause_scores(scorer, clause_hits, order)
+            if len(cache) < CLAUSE_CACHE_SIZE:
+                cache[signature] = scored
+        clause_evidence, rank, ordered = scored
         if not ordered:
             continue
+        mask = clause_masks[index]
         best = ordered[0]
         clause_text = text[edges[index] : edges[index + 1]]
         is_ask = bool(mask & REQUEST or QUESTION.search(clause_text + " ") or _ASKS.match(clause_text))
@@ -189,6 +190,21 @@ def asked_topics(
     return tuple(sorted(about, key=lambda t: about[t]))
 
 
+def _clause_scores(scorer: TopicScorer, hits: list[Hit], order: dict[str, int]) -> ClauseScores:
+    """A clause's evidence by topic, its ranking scores, and the topics it may be about, best first."""
+    evidence: dict[str, TopicEvidence] = {}
+    for hit in hits:
+        scorer.add_evidence(evidence, hit)
+    for ev in evidence.values():
+        ev.finish()
+    rank = scorer.corroborated(evidence) if evidence else {}
+    # A topic named only by a fee ("the support plan fee") is not asked about.
+    ordered = tuple(
+        sorted((t for t, ev in evidence.items() if not ev.only_line_items), key=lambda t: (-rank[t], order[t]))
+    )
+    return evidence, rank, ordered
+
+
 def _mask(masks: dict[tuple[str, ...], int], hits: list[Hit]) -> int:
     mask = 0
     for hit in hits:
@@ -196,7 +212,7 @@ def _mask(masks: dict[tuple[str, ...], int], hits: list[Hit]) -> int:
     return mask
 
 
-def _named_first(scorer: TopicScorer, hits: list[Hit], ordered: list[str], rank: dict[str, float]) -> str | None:
+def _named_first(scorer: TopicScorer, hits: list[Hit], ordered: tuple[str, ...], rank: dict[str, float]) -> str | None:
     """Of the topics tied at the top, the one whose term comes first, or None
     when one term names several of them."""
     tied = {t for t in ordered if rank[t] >= rank[ordered[0]]}
