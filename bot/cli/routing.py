@@ -158,13 +158,16 @@ def _json_kind(value: object) -> str:
 
 def slack_message_problem(message: object) -> str | None:
     """Why a parsed JSON line is not a Slack message (text, attachments, blocks), or None."""
-    if not isinstance(message, Mapping):
+    if type(message) is not dict and not isinstance(message, Mapping):
         return f"expected a JSON object (a Slack message), got {_json_kind(message)}"
+    present = False
     for key, kind in _MESSAGE_KEYS.items():
         value = message.get(key)
-        if value is not None and not isinstance(value, kind):
-            return f"'{key}' must be {_JSON_KINDS[kind]}, got {_json_kind(value)}"
-    if all(message.get(key) is None for key in _MESSAGE_KEYS):
+        if value is not None:
+            if not isinstance(value, kind):
+                return f"'{key}' must be {_JSON_KINDS[kind]}, got {_json_kind(value)}"
+            present = True
+    if not present:
         keys = ", ".join(sorted(map(str, message))[:5]) or "none"
         return f"not a Slack message: no text, attachments or blocks (its keys: {keys})"
     return None

@@ -16,7 +16,9 @@ fields its format uses, the same table the repeat fingerprint reads.
 Currencies: "$" is US dollars; "€", "£", "¥", "₹", "C$"/"CA$", "A$"/"AU$",
 ISO codes before or after the figure ("EUR 4,000", "18,000 USD") and the
 codes payloads declare ("currencyCode", "Unit", "currency", "Currency Type")
-are read. Percentages and units (GB-Mo, credits, hours) are never amounts.
+are read (``bot.routing.figures`` reads the figures and their currencies; this
+module finds them in a message and ranks them). Percentages and units (GB-Mo,
+credits, hours) are never amounts.
 """
 
 from __future__ import annotations
@@ -25,69 +27,34 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from bot.routing.figures import (
+    CODE_AMOUNT,
+    CODES,
+    DIGIT,
+    DOT_GROUPED,
+    DOT_THOUSANDS,
+    JSON_CURRENCY,
+    JSON_NUMBER_KEY,
+    NUMBER,
+    PER,
+    PER_NAMES,
+    RUPEES,
+    SUFFIXED,
+    SYMBOL_AMOUNT,
+    TEXT_CODES,
+    WORD_CODES,
+    declared_currency,
+    figure_before_a_code,
+    figure_value,
+    parse_figure,
+    period_after,
+    symbol_after_figure,
+    symbol_currency,
+)
 from bot.routing.money import DEFAULT_RATES, KNOWN_CODES, SYMBOLS, Money, money
 from bot.routing.sources import BASELINE, FIELDS, HEADLINE, JSON_KEYS, LABELS, NEUTRAL, RIGHT_LABELS, AmountKind
+from bot.routing.trie import trie_pattern
 
-# Thousands grouped by "," (1,234.56), "." (1.234,56), a space or a narrow
-# no-break space (French "18 000 €", "2 700,50 €"), an apostrophe (Swiss
-# "CHF 1'234.50"), or Indian lakhs (4,50,000). A sentence's comma or full stop
-# may follow the figure ("Rs. 4,25,000, can someone...", "€1.234.").
-_NUMBER = (
-    r"(\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?(?!\d|,\d)|\d{1,3}(?:,\d{3})+(?:\.\d+)?"
-    r"|\d{1,3}(?:['\u2019]\d{3})+(?:\.\d{1,2})?(?![\d'\u2019])"
-    r"|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?(?!\d|\.\d)|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d{1,2})?(?!\d|[.,]\d)"
-    r"|\d+(?:[.,]\d+)?)"
-)
-# Indian scale words: a lakh is 100,000 and a crore 10,000,000 ("Rs 3.2 lakh", "₹2.5 crore").
-_SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion|lakhs?|lacs?|crores?|cr)\b)?"
-# ISO codes read in free text ("EUR 4,000", "18,000 USD"); payloads' declared
-# codes ("currencyCode": "CHF") may be any ISO 4217 code.
-TEXT_CODES = (
-    "USD", "EUR", "GBP", "JPY", "INR", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "BRL", "MXN", "SGD",
-    "HKD", "NZD", "CNY", "ZAR",
-)  # fmt: skip
-_CODES = "|".join(TEXT_CODES)
-# Anchored on the currency marker (no optional prefix) so the scan is fast; the
-# letters before a "$" (A$, CA$, US$) are read afterwards.
-_SYMBOL_AMOUNT = re.compile(r"[$€£¥₹]\s?" + _NUMBER + _SCALE)
-# Rupees written "Rs", "Rs." or "Rs:" before the figure ("Rs. 4,25,000").
-_RUPEES = re.compile(r"\bRs[.:]?\s?" + _NUMBER + _SCALE)
-_CODE_AMOUNT = re.compile(r"\b(" + _CODES + r")\s?" + _NUMBER + _SCALE)
-_SUFFIXED = re.compile(
-    _NUMBER
-    + _SCALE
-    + r"\s?(?:(?P<code>"
-    + _CODES
-    + r")\b|(?P<word>US dollars|dollars|euros?|rupees?)\b|(?P<sym>€|£|¥|₹|US\$|\$)(?!\s?\d))",
-    re.IGNORECASE,
-)
-_WORD_CODES = {"us dollars": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "rupee": "INR", "rupees": "INR"}
-# A number, or a string holding a figure as people write it ("9,512.40", "1.234,56", "$1,200").
-_JSON_NUMBER_KEY = re.compile(
-    r'"(?P<key>[A-Za-z_]+)"\s*:\s*(?:(?P<value>-?\d+(?:\.\d+)?)\b|"(?P<quoted>[^"\n]{1,40})")'
-)
-_PLAIN_NUMBER = re.compile(r"\s*-?\d+(?:\.\d+)?\s*")
-_FIGURE_STRING = re.compile(
-    r"\s*(?P<minus>-)?\s*(?:[$€£¥₹]|[A-Z]{3}\s?)?" + _NUMBER + r"\s*(?:[A-Z]{3})?\s*", re.IGNORECASE
-)
-_JSON_CURRENCY = re.compile(r'"(?:currencyCode|currency|Unit|unit)"\s*:\s*"(?P<code>[A-Za-z]{3})"')
-_TEXT_CURRENCY = re.compile(r"\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b", re.IGNORECASE)
-_PER = re.compile(
-    r"\s?(?:/|per |an? |por |pro |par )\s?(?P<per>hour|hr|h|hora|heure|stunde|std|month|mo|day|week|wk|year|yr|annum)\b",
-    re.IGNORECASE,
-)
-_PER_NAMES = {
-    "hr": "hour",
-    "h": "hour",
-    "hora": "hour",
-    "heure": "hour",
-    "stunde": "hour",
-    "std": "hour",
-    "mo": "month",
-    "wk": "week",
-    "yr": "year",
-    "annum": "year",
-}
 # Words that make an hourly or monthly rate a commitment's ("$35.00/hour" on a Savings Plan).
 # Spanish, Portuguese, French and German too: "compromiso de 3 años a 12 $/hora".
 _COMMITMENT_WORDS = (
@@ -118,31 +85,10 @@ _BUYS = re.compile(
     r"|(?<!not )(?<!n't )(?<!auto-)(?<!auto )\brenew(?:al|ing)?\b(?!\s+automatically)",
     re.IGNORECASE,
 )
-# Currencies written with "." for thousands and "," for decimals ("€1.200,50").
-_DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
-_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
-_DOT_THOUSANDS = frozenset({"EUR", "BRL", "DKK", "NOK", "SEK", "TRY", "IDR", "PLN", "CZK", "ARS", "CLP", "COP"})
 
-_SCALES = {
-    "k": 1e3,
-    "thousand": 1e3,
-    "m": 1e6,
-    "mm": 1e6,
-    "million": 1e6,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-    "lakh": 1e5,
-    "lakhs": 1e5,
-    "lac": 1e5,
-    "lacs": 1e5,
-    "crore": 1e7,
-    "crores": 1e7,
-    "cr": 1e7,
-}
-
-# Alternation tried longest first, so "total impact" is one label, not "impact".
-_LABEL_RE = re.compile("|".join(re.escape(label) for label in sorted(LABELS, key=len, reverse=True)))
+# The longest label at each position, so "total impact" is one label, not "impact": a trie, not an
+# alternation of every label tried at every position.
+_LABEL_RE = re.compile(trie_pattern(LABELS))
 _LEFT_WINDOW = 72
 # On the figure's own line: "$10,000.00\nActual: …" is not a figure "actual".
 _RIGHT_LABEL = re.compile(
@@ -152,7 +98,7 @@ _FIELD_RE = re.compile(
     r"\b("
     + "|".join(re.escape(f) for f in sorted(FIELDS, key=len, reverse=True))
     + r")[^\w\n]{0,4}"
-    + _NUMBER
+    + NUMBER
     + r"(?![\d%.,])",
     re.IGNORECASE,
 )
@@ -160,10 +106,15 @@ _CUT = re.compile(r"\n|\. |\||\(|;")
 # A figure stated in the clause before a candidate (lower case): a label names the nearest figure on its
 # right, so a label before it is that figure's ("credits of $5,000 were applied, bill is $12,000").
 _STATED_FIGURE = re.compile(
-    r"(?:[$€£¥₹]|\b(?:" + _CODES.lower() + r"|rs\.?)\s?)\d[\d.,'\u2019]*"
-    r"|\d[\d.,'\u2019]*\s?(?:[€£¥₹$]|(?:" + _CODES.lower() + r"|dollars|euros?|rupees?)\b)"
+    r"(?:[$€£¥₹]|\b(?:" + CODES.lower() + r"|rs\.?)\s?)\d[\d.,'\u2019]*"
+    r"|\d[\d.,'\u2019]*\s?(?:[€£¥₹$]|(?:" + CODES.lower() + r"|dollars|euros?|rupees?)\b)"
 )
 # Between the old and the new figure of a change: "$3,200 → $4,640", "$3,200 -> $4,640", "$3,200 to $4,640".
+# What every stated figure holds (lower case): a symbol, a code, "rs" or a currency word. A clause without
+# one states none, and its every digit need not start a scan.
+_CURRENCY_MARK = re.compile(
+    r"[$€£¥₹]|" + trie_pattern([*(code.lower() for code in TEXT_CODES), "rs", "dollars", "euro", "rupee"])
+)
 _CHANGE_TO = re.compile(
     r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?\)?"
     r"\s*(?:→|⟶|➔|➜|->|-->|=>|to)\s*\(?"
@@ -228,13 +179,13 @@ def candidates_in(text: str) -> list[AmountCandidate]:
         # free text only (a payload declares its currency in a key).
         code = any(map(text.__contains__, TEXT_CODES[2:]))
     words = "ollar" in lowered or "rupee" in lowered or "Rs" in text
-    declared = _declared_currency(text) if (symbol or code) and "urrency" in lowered else None
+    declared = declared_currency(text) if (symbol or code) and "urrency" in lowered else None
     if symbol or code or words:
         found.extend(_stated_amounts(text, lowered, declared, symbol, code))
     if json_like:
         found.extend(_json_amounts(text))
     if not found and "urrency" in lowered:
-        declared = declared or _declared_currency(text)
+        declared = declared or declared_currency(text)
         if declared:
             found.extend(_field_amounts(text, declared))
     if len(found) > 1:
@@ -260,12 +211,12 @@ def _rank_changes(text: str, found: list[AmountCandidate]) -> None:
 
 def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool, code: bool) -> list[AmountCandidate]:
     found: list[AmountCandidate] = []
-    for match in _SYMBOL_AMOUNT.finditer(text) if symbol else ():
+    for match in SYMBOL_AMOUNT.finditer(text) if symbol else ():
         start = match.start()
         if text[start] == "$" and (start == 0 or not text[start - 1].isalpha()):
             currency: str | None = "USD"
         else:
-            currency, start = _symbol_currency(text, start)
+            currency, start = symbol_currency(text, start)
         if currency is None:
             continue  # R$ we do not know, a "$" inside a word
         if currency == "USD" and text[match.start()] == "$" and declared and declared != "USD":
@@ -278,86 +229,36 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
     # The figure-first pattern scans every digit: only when a code, a word or a
     # symbol may follow a figure ("45.000 $", "18 000 €", "4,000 dollars").
     if "Rs" in text:
-        for match in _RUPEES.finditer(text):
+        for match in RUPEES.finditer(text):
             candidate = _candidate(text, lowered, match, match.start(), "INR", 1)
             if candidate is not None:
                 found.append(candidate)
-    if not code and "ollar" not in lowered and "rupee" not in lowered and not _symbol_after_figure(text):
+    if not code and "ollar" not in lowered and "rupee" not in lowered and not symbol_after_figure(text):
         return found
-    for match in _CODE_AMOUNT.finditer(text) if code else ():
+    for match in CODE_AMOUNT.finditer(text) if code else ():
         candidate = _candidate(text, lowered, match, match.start(), match.group(1), 2)
         if candidate is not None:
             found.append(candidate)
-    if text.isascii() and not _figure_before_a_code(lowered):
+    if text.isascii() and not figure_before_a_code(lowered):
         return found
-    for match in _SUFFIXED.finditer(text):
+    for match in SUFFIXED.finditer(text):
         if match.group("code"):
             currency = match.group("code").upper()
         elif match.group("word"):
-            currency = _WORD_CODES[match.group("word").lower()]
+            currency = WORD_CODES[match.group("word").lower()]
         else:
             currency = SYMBOLS[match.group("sym")]
-        value = _value(match.group(1), match.group(2), currency)
+        value = figure_value(match.group(1), match.group(2), currency)
         if value is not None:
             rank = _rank(lowered, match.start())
             found.append(
-                AmountCandidate(value, rank[0], match.start(), currency, rank[1], _period_after(text, match.end()))
+                AmountCandidate(value, rank[0], match.start(), currency, rank[1], period_after(text, match.end()))
             )
     return found
 
 
-def _period_after(text: str, end: int) -> str | None:
-    """The period of a rate whose currency follows its figure ("12 $/hora", "12 € pro Stunde")."""
-    after = text[end : end + 1]
-    if after == "/" or (after == " " and text[end + 1 : end + 2] in ("p", "a", "/")):
-        per = _PER.match(text, end)
-        if per:
-            word = per.group("per").lower()
-            return _PER_NAMES.get(word, word)
-    return None
-
-
-def _symbol_after_figure(text: str) -> bool:
-    for symbol in ("€", "£", "$", "¥", "₹"):
-        at = text.find(symbol, 1)
-        while at > 0:
-            # "5 US$": the symbol's letters stand between the figure and the "$".
-            start = at - 2 if symbol == "$" and at > 2 and text[at - 2 : at] == "US" else at
-            before = text[start - 1] if text[start - 1] != " " or start < 2 else text[start - 2]
-            if before.isdigit():
-                return True
-            at = text.find(symbol, at + 1)
-    return False
-
-
-# What a figure with a currency after it ("18,000 USD", "4k euros", "45.000 $")
-# must end in, lower-cased (the ASCII ones: a text with "€" is not ASCII); and
-# how far before it the figure's last digit can be: a scale word ("thousand",
-# 8 letters), two spaces and the "US " of "US dollars".
-_SUFFIX_WORDS = (*(code.lower() for code in TEXT_CODES), "dollars", "rupee", "$")
-_SUFFIX_REACH = 16
-_DIGIT = re.compile(r"\d")
-
-
-def _figure_before_a_code(lowered: str) -> bool:
-    """Whether ``_SUFFIXED`` can match at all in an ASCII text.
-
-    Its scan tries every digit of the text (a JSON payload has hundreds), yet
-    payloads name their currency away from any figure ("Unit": "USD"): a few
-    literal searches rule the scan out. Only for ASCII text, where lower-casing
-    keeps positions and IGNORECASE means exactly ``str.lower``.
-    """
-    for word in _SUFFIX_WORDS:
-        at = lowered.find(word)
-        while at != -1:
-            if _DIGIT.search(lowered, max(0, at - _SUFFIX_REACH), at):
-                return True
-            at = lowered.find(word, at + 1)
-    return False
-
-
 def _candidate(text, lowered, match, start: int, currency: str, number_group: int) -> AmountCandidate | None:
-    value = _value(match.group(number_group), match.group(number_group + 1), currency)
+    value = figure_value(match.group(number_group), match.group(number_group + 1), currency)
     end = match.end()
     after = text[end : end + 1]
     if value is None or after == "%":
@@ -371,43 +272,24 @@ def _candidate(text, lowered, match, start: int, currency: str, number_group: in
     period = None
     # "/hour", " per month", " a month": only then try the rate pattern.
     if after == "/" or (after == " " and text[end + 1 : end + 2] in ("p", "a", "/")):
-        per = _PER.match(text, end)
+        per = PER.match(text, end)
         if per:
             word = per.group("per").lower()
-            period = _PER_NAMES.get(word, word)
-            if (
-                period == "hour"
-                and currency not in _DOT_THOUSANDS
-                and _DOT_GROUPED.fullmatch(match.group(number_group))
-            ):
+            period = PER_NAMES.get(word, word)
+            if period == "hour" and currency not in DOT_THOUSANDS and DOT_GROUPED.fullmatch(match.group(number_group)):
                 value = float(match.group(number_group))  # "$1.125/hour" is a rate to the tenth of a cent
     return AmountCandidate(value, rank, start, currency, kind, period)
-
-
-def _symbol_currency(text: str, start: int) -> tuple[str | None, int]:
-    """The currency of the symbol at ``start`` and where the written figure begins."""
-    symbol = text[start]
-    if symbol != "$":
-        return SYMBOLS[symbol], start
-    if start == 0 or not text[start - 1].isalpha():
-        return "USD", start
-    prefix_start = start
-    while prefix_start > 0 and start - prefix_start < 3 and text[prefix_start - 1].isalpha():
-        prefix_start -= 1
-    if prefix_start > 0 and text[prefix_start - 1].isalnum():
-        return None, start
-    return SYMBOLS.get(text[prefix_start:start].upper() + "$"), prefix_start
 
 
 def _json_amounts(text: str) -> list[AmountCandidate]:
     found: list[AmountCandidate] = []
     currency = "USD"
-    declared = _JSON_CURRENCY.search(text)
+    declared = JSON_CURRENCY.search(text)
     if declared:
         currency = declared.group("code").upper()
         if currency not in KNOWN_CODES:
             return found  # "Unit": "Hrs": a usage figure, not money
-    for match in _JSON_NUMBER_KEY.finditer(text):
+    for match in JSON_NUMBER_KEY.finditer(text):
         label = JSON_KEYS.get(match.group("key").lower())
         if label is None:
             continue
@@ -418,71 +300,15 @@ def _json_amounts(text: str) -> list[AmountCandidate]:
     return found
 
 
-def parse_figure(written: str, currency: str = "USD") -> float | None:
-    """A figure written alone, as a payload's string field holds it: "9,512.40", "1.234,56", "$1,200",
-    "1234.56 USD", "-12.5", "1.125" (grouping read as in text, for ``currency``, except in a bare
-    number); None when it is not one."""
-    if _PLAIN_NUMBER.fullmatch(written):
-        return float(written)  # a machine's number ("1.125", "20412.88"): its dot is a decimal point
-    match = _FIGURE_STRING.fullmatch(written)
-    if match is None:
-        return None
-    value = _value(match.group(2), None, currency)
-    return -value if value is not None and match.group("minus") else value
-
-
 def _field_amounts(text: str, currency: str) -> list[AmountCandidate]:
     """Bare figures after a source's field labels, in the currency the alert declares."""
     found: list[AmountCandidate] = []
     for match in _FIELD_RE.finditer(text):
         label = FIELDS[match.group(1).lower()]
-        value = _value(match.group(2), None, currency)
+        value = figure_value(match.group(2), None, currency)
         if value is not None:
             found.append(AmountCandidate(value, label.rank, match.start(), currency, label.kind))
     return found
-
-
-def _declared_currency(text: str) -> str | None:
-    declared = _TEXT_CURRENCY.search(text) or _JSON_CURRENCY.search(text)
-    if declared is None:
-        return None
-    code = declared.group("code").upper()
-    return code if code in KNOWN_CODES else None
-
-
-def _value(number: str, scale: str | None, currency: str) -> float | None:
-    if "'" in number or "\u2019" in number:
-        number = number.replace("'", "").replace("\u2019", "")  # Swiss "1'234.50"
-    if number.isdigit():
-        pass  # the common case, no separators at all
-    elif "." not in number and " " not in number and not _DECIMAL_COMMA.fullmatch(number) and number.isascii():
-        number = number.replace(",", "")  # "12,340" or "4,50,000"
-    else:
-        number = _separated(number, currency)
-    try:
-        value = float(number)
-    except ValueError:
-        return None
-    if scale:
-        value *= _SCALES.get(scale.lower(), 1.0)
-    return value
-
-
-def _separated(number: str, currency: str) -> str:
-    number = number.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
-    if (
-        "." in number
-        and _DOT_GROUPED.fullmatch(number)
-        and (currency in _DOT_THOUSANDS or "," in number or not number.startswith("0"))
-    ):
-        # "€1.200,50", "USD 1.234,56", "$3.200" in a Spanish message: a figure
-        # is stated to the cent, so three digits after the only dot group thousands.
-        number = number.replace(".", "").replace(",", ".")
-    elif _DECIMAL_COMMA.fullmatch(number):
-        number = number.replace(",", ".")  # "2 700,50 €", "12,5 €"
-    else:
-        number = number.replace(",", "")
-    return number
 
 
 def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:
@@ -497,7 +323,7 @@ def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:
     if _ALNUM.search(window, cut) is None:
         cut = _last_cut(window, max(cut - 1, 0))
     clause = window[cut:]
-    if _DIGIT.search(clause):
+    if DIGIT.search(clause) and _CURRENCY_MARK.search(clause):
         last = None
         for last in _STATED_FIGURE.finditer(clause):  # noqa: B007 - only the last match is wanted
             pass

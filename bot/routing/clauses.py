@@ -14,6 +14,7 @@ from bisect import bisect_right
 from bot.routing.context import CLOUD, DECISIVE, MONEY, QUESTION, REQUEST
 from bot.routing.matcher import Hit
 from bot.routing.scoring import TopicEvidence, TopicScorer
+from bot.routing.words import ASCII_WORD_BYTES
 
 # Clause breaks are sentence ends, semicolons, line breaks, and "and"/"also"/
 # "but" before a new ask.
@@ -22,6 +23,10 @@ MAX_CLAUSES = 8
 CLAUSE_GROUNDED_SCORE = 1.0
 CLAUSE_STATED_SCORE = 1.5
 CLAUSE_STRONG_SCORE = 2.0
+# Clause evidence by term signature (``TopicScorer.clause_cache``): a few thousand cover people's asks.
+CLAUSE_CACHE_SIZE = 4096
+# (evidence by topic, ranking scores, topics the clause may be about, best first): shared, never changed.
+ClauseScores = tuple[dict[str, TopicEvidence], dict[str, float], tuple[str, ...]]
 
 _ASK_WORDS = (
     r"(?:who|whom|whose|what|which|when|where|why|how|can|could|should|would|will|is|are|do|does|did"
@@ -34,13 +39,15 @@ _OTHER_ANDS = r"(?:y|e|et|und)"
 _OTHER_QUESTION_WORDS = r"quién|quien|quem|qui|wer|qué|quoi|was|cuál|qual|welche[rsn]?"
 _OTHER_ASK_WORDS = r"(?:¿|(?:o que|" + _OTHER_QUESTION_WORDS + r")\b)"
 _OTHER_ASKS_AFTER_AND = r"(?:¿|(?:que|" + _OTHER_QUESTION_WORDS + r")\b)"
-_CLAUSE_BREAK = re.compile(
+CLAUSE_BREAKS = (
     r"(?<=[?!;])\s+|(?<=[.])\s+(?=\S)|\n+|\s+[—–-]+\s+|\s*[&+]\s+|\s+\d\)\s+|\s+\((?=[^)]{0,40}\))"
     r"|,\s*(?:and|plus|also|but)\s+|,?\s+(?:and|plus|but)\s+(?=" + _ASK_WORDS + r")|,\s+(?=" + _ASK_WORDS + r")"
     r"|,?\s+" + _OTHER_ANDS + r"\s+(?=" + _OTHER_ASKS_AFTER_AND + r")|,\s+(?=" + _OTHER_ASK_WORDS + r")"
-    r"|(?<=\S)\s*(?=¿)",
-    re.IGNORECASE,
+    r"|(?<=\S)\s*(?=¿)"
 )
+# Every break starts at a space, ",", "&", "+" or just before "¿": the leading look-ahead rejects every
+# other position in one step instead of trying each alternative there (the same matches).
+_CLAUSE_BREAK = re.compile(r"(?=[\s,&+¿])(?:" + CLAUSE_BREAKS + ")", re.IGNORECASE)
 # A clause that opens like a question or a request asks, with or without "?".
 # An ask without a question mark or a request phrase ("who chases the
 # untagged buckets", "owners?" is caught by the "?").
@@ -99,10 +106,17 @@ def asked_topics(
     edges = [0, *breaks, len(text)]
     firsts: list[int] = []  # index of each clause's first word
     count = 0
-    findall = _WORD_RE.findall
-    for index in range(len(edges) - 1):
-        firsts.append(count)
-        count += len(findall(text, edges[index], edges[index + 1]))
+    if text.isascii():
+        # The regex's words, by translate + split (``bot.routing.words``): one pass over the text.
+        spaced = text.encode("ascii").translate(ASCII_WORD_BYTES).decode("ascii")
+        for index in range(len(edges) - 1):
+            firsts.append(count)
+            count += len(spaced[edges[index] : edges[index + 1]].split())
+    else:
+        findall = _WORD_RE.findall
+        for index in range(len(edges) - 1):
+            firsts.append(count)
+            count += len(findall(text, edges[index], edges[index + 1]))
     if count != len(tokens):
         return None  # software names or camelCase changed the words: one clause
     by_clause: dict[int, list[Hit]] = {}
@@ -117,23 +131,20 @@ def asked_topics(
     clause_masks = {index: _mask(masks, clause_hits) for index, clause_hits in by_clause.items()}
     message_grounded = grounded or any(m & (CLOUD | MONEY | DECISIVE) for m in clause_masks.values())
     weights = scorer.weights
+    cache = scorer.clause_cache
     for index, clause_hits in by_clause.items():
-        clause_evidence: dict[str, TopicEvidence] = {}
-        mask = clause_masks[index]
-        for hit in clause_hits:
-            scorer.add_evidence(clause_evidence, hit)
-        if not clause_evidence:
-            continue
-        for ev in clause_evidence.values():
-            ev.finish()
-        rank = scorer.corroborated(clause_evidence)
-        # A topic named only by a fee ("the support plan fee") is not asked about.
-        ordered = sorted(
-            (t for t, ev in clause_evidence.items() if not ev.only_line_items),
-            key=lambda t: (-rank[t], order[t]),
-        )
+        # A clause's evidence depends only on which terms it matched, in which order, and how: shared
+        # by the clauses (of any message) with the same terms, read-only once stored.
+        signature = tuple([(hit[0].ident, hit[2], hit[3]) for hit in clause_hits])
+        scored = cache.get(signature)
+        if scored is None:
+            scored = _clause_scores(scorer, clause_hits, order)
+            if len(cache) < CLAUSE_CACHE_SIZE:
+                cache[signature] = scored
+        clause_evidence, rank, ordered = scored
         if not ordered:
             continue
+        mask = clause_masks[index]
         best = ordered[0]
         clause_text = text[edges[index] : edges[index + 1]]
         is_ask = bool(mask & REQUEST or QUESTION.search(clause_text + " ") or _ASKS.match(clause_text))
@@ -187,6 +198,21 @@ def asked_topics(
     return tuple(sorted(about, key=lambda t: (0, asked[t]) if t in asked else (1, about[t])))
 
 
+def _clause_scores(scorer: TopicScorer, hits: list[Hit], order: dict[str, int]) -> ClauseScores:
+    """A clause's evidence by topic, its ranking scores, and the topics it may be about, best first."""
+    evidence: dict[str, TopicEvidence] = {}
+    for hit in hits:
+        scorer.add_evidence(evidence, hit)
+    for ev in evidence.values():
+        ev.finish()
+    rank = scorer.corroborated(evidence) if evidence else {}
+    # A topic named only by a fee ("the support plan fee") is not asked about.
+    ordered = tuple(
+        sorted((t for t, ev in evidence.items() if not ev.only_line_items), key=lambda t: (-rank[t], order[t]))
+    )
+    return evidence, rank, ordered
+
+
 def _mask(masks: dict[tuple[str, ...], int], hits: list[Hit]) -> int:
     mask = 0
     for hit in hits:
@@ -194,7 +220,7 @@ def _mask(masks: dict[tuple[str, ...], int], hits: list[Hit]) -> int:
     return mask
 
 
-def _named_first(scorer: TopicScorer, hits: list[Hit], ordered: list[str], rank: dict[str, float]) -> str | None:
+def _named_first(scorer: TopicScorer, hits: list[Hit], ordered: tuple[str, ...], rank: dict[str, float]) -> str | None:
     """Of the topics tied at the top, the one whose term comes first, or None
     when one term names several of them."""
     tied = {t for t in ordered if rank[t] >= rank[ordered[0]]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.routing import lexicon
 
@@ -60,6 +61,7 @@ class Context:
     defect_report: bool
 
     @staticmethod
+    @lru_cache(maxsize=4096)  # a pure function of ten bits and two flags; a Context is immutable, so shared
     def of(mask: int, has_amount: bool, has_question: bool) -> Context:
         decisive = bool(mask & DECISIVE)
         cloud = bool(mask & CLOUD)

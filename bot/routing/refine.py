@@ -36,7 +36,7 @@ class Refiner:
             return decision
         # One set of the message's words, lower-cased, gates every reading: the
         # patterns run only on the few messages holding a word they need.
-        words = set(map(str.lower, tokens))
+        words = set(map(str.lower, set(tokens)))  # an alert repeats its words: each lowered once
         reason = notices.informational(text, words)
         if reason is not None:
             return replace(

@@ -62,7 +62,8 @@ class TopicEvidence:
 
 
 class TopicScorer:
-    """Per-term weights and context bits for one configuration; immutable once built."""
+    """Per-term weights and context bits for one configuration; immutable once built (but for the
+    clauses' bounded cache of scores, whose entries never change)."""
 
     def __init__(
         self,
@@ -78,6 +79,12 @@ class TopicScorer:
         self.context = self._context_of_terms()
         self.weights = self._term_weights()
         self.masks = {key: mask_of(groups) for key, groups in self.context.items()}
+        # Clauses' scores by term signature, filled by ``bot.routing.clauses`` (bounded there): the
+        # scorer's only state, and its entries are never changed once stored.
+        self.clause_cache: dict[
+            tuple[tuple[tuple[str, ...], bool, bool], ...],
+            tuple[dict[str, TopicEvidence], dict[str, float], tuple[str, ...]],
+        ] = {}
 
     def _context_of_terms(self) -> dict[tuple[str, ...], frozenset[str]]:
         """Context groups each term carries, including those of its words.

@@ -30,7 +30,7 @@ _URL_SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/)", re.IGNORECASE)
 
 def message_text(message: Mapping) -> str:
     """Text, attachments and blocks of ``message`` as one cleaned string."""
-    if not isinstance(message, Mapping):
+    if type(message) is not dict and not isinstance(message, Mapping):
         return ""
     parts: list[str] = []
     _add(parts, message.get("text"))
@@ -83,7 +83,7 @@ def _add(parts: list[str], value: object) -> None:
 
 
 def _attachment_parts(parts: list[str], attachment: object) -> None:
-    if not isinstance(attachment, Mapping):
+    if type(attachment) is not dict and not isinstance(attachment, Mapping):
         return
     start = len(parts)
     for key in _ATTACHMENT_FIELDS:
@@ -91,7 +91,7 @@ def _attachment_parts(parts: list[str], attachment: object) -> None:
     fields = attachment.get("fields")
     if isinstance(fields, list):
         for field in fields[:200]:
-            if isinstance(field, Mapping):
+            if type(field) is dict or isinstance(field, Mapping):
                 _add(parts, field.get("title"))
                 _add(parts, field.get("value"))
     blocks = attachment.get("blocks")
@@ -114,17 +114,21 @@ def _repeats(fallback: str, seen: list[str]) -> bool:
 def _block_parts(parts: list[str], node: object, depth: int) -> None:
     if depth > MAX_DEPTH or len(parts) >= MAX_PARTS:
         return
-    if isinstance(node, list):
-        for item in node[:500]:
-            _block_parts(parts, item, depth + 1)
-        return
-    if not isinstance(node, Mapping):
-        return
+    # Exact types first: isinstance's ABC check for Mapping costs more than the rest of a small block.
+    if type(node) is not dict:
+        if isinstance(node, list):
+            for item in node[:500]:
+                _block_parts(parts, item, depth + 1)
+            return
+        if not isinstance(node, Mapping):
+            return
     for key in _BLOCK_TEXT_KEYS:
         value = node.get(key)
+        if value is None:
+            continue
         if isinstance(value, str):
             _add(parts, value)
-        elif isinstance(value, (Mapping, list)):
+        elif type(value) is dict or isinstance(value, (Mapping, list)):
             _block_parts(parts, value, depth + 1)
     for key in ("fields", "elements"):
         value = node.get(key)

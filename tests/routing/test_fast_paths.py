@@ -19,12 +19,13 @@ import pytest
 import yaml
 
 from bot.config.models import OwnersFile
-from bot.routing import amounts, words
+from bot.routing import amounts, clauses, figures, words
 from bot.routing.owners import OwnerResolver
 from bot.routing.slack_text import message_text
 from bot.routing.sources import GENERIC, SOURCES, Identifier, recognise
 from bot.routing.sources.base import Pattern, required_literal
 from bot.routing.sources.generic import _ACCOUNT
+from bot.routing.trie import trie_pattern
 
 SUITES = Path(__file__).resolve().parent
 
@@ -80,10 +81,14 @@ def test_ascii_words_are_the_regex_words() -> None:
 
 def test_the_currency_suffix_gate_never_skips_a_figure() -> None:
     texts = [*TEXTS, "we spent 12 thousand US dollars", "about 5 k USD", "1,234.5 million euros", "3bn\tEUR"]
+    rng = random.Random(13)
+    pieces = ["1", "12", "2,5", "1.000", " ", "\n", "\x1c", "\t", "k", " million", "$", "US$", "usd", "USD", "eur", "euro",
+              "euros", "Europe", "dollars", "rupee", "rupees", "_", "a", "x9", ",", "."]  # fmt: skip
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(20_000)]
     for text in texts:
-        if text.isascii() and amounts._SUFFIXED.search(text):
-            assert amounts._figure_before_a_code(text.lower()), text
-    assert not amounts._figure_before_a_code('"unit": "usd", "region": "europe-west4"')
+        if text.isascii() and figures.SUFFIXED.search(text):
+            assert figures.figure_before_a_code(text.lower()), text
+    assert not figures.figure_before_a_code('"unit": "usd", "region": "europe-west4"')
 
 
 def test_account_ids_are_found_as_by_the_look_behind_first_regex() -> None:
@@ -154,3 +159,41 @@ def test_messages_with_the_same_terms_share_their_evidence_not_their_decision(sh
         "Our AWS bill for account 444455556666 is up €9,000 this month, who checks?"
     )
     assert first.personas and first.topics == second.topics
+
+
+def test_the_clause_breaks_gated_by_their_first_character_are_the_plain_alternations() -> None:
+    plain = re.compile(clauses.CLAUSE_BREAKS, re.IGNORECASE)
+    rng = random.Random(11)
+    pieces = [" ", "  ", "\n", ",", ", ", "&", "+", "¿", "?", "!", ";", ".", "-", "—", "(", ")", "1) ", "and ", "but ",
+              "plus ", "also ", "who ", "Y ", "und ", "qué ", "que ", "x", "é", "\t"]  # fmt: skip
+    texts = [*TEXTS, *("".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20_000))]
+    for text in texts:
+        assert [m.span() for m in clauses._CLAUSE_BREAK.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+def test_a_trie_finds_what_the_longest_first_alternation_finds() -> None:
+    from bot.routing.sources import LABELS
+
+    rng = random.Random(17)
+    cases = [sorted(LABELS), ["a", "ab", "abc", "b", "bc", "x.y", "(", "a b"], ["to", " to ", "total", "tot"]]
+    for strings in cases:
+        plain = re.compile("|".join(re.escape(s) for s in sorted(strings, key=len, reverse=True)))
+        trie = re.compile(trie_pattern(strings))
+        pieces = [*strings, " ", "x", ":", "\n", "T"]
+        texts = [
+            *(t.lower() for t in TEXTS),
+            *("".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(5000)),
+        ]
+        for text in texts:
+            assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+    assert amounts._LABEL_RE.pattern == trie_pattern(LABELS)
+
+
+def test_a_clause_without_a_currency_mark_states_no_figure() -> None:
+    rng = random.Random(19)
+    pieces = ["1", "2,5", " ", "$", "€", "usd", "eur", "rs", "rs.", "dollars", "euros", "rupees", "us", "x", "."]
+    clauses_ = [t.lower()[i : i + 72] for t in TEXTS for i in range(0, len(t), 36)]
+    clauses_ += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20_000)]
+    for clause in clauses_:
+        if amounts._STATED_FIGURE.search(clause):
+            assert amounts._CURRENCY_MARK.search(clause), clause
