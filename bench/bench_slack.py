@@ -30,7 +30,8 @@ BENCH_BURST_ROUNDS (1: a one-channel burst takes minutes, and its time is set
 by the rate, not by the machine), BENCH_WORKERS (2), BENCH_THREADS (8),
 BENCH_BACKENDS (sqlite,postgresql), BENCH_BASELINE (a source tree of an earlier
 version, e.g. from `git archive`, whose server joins every round as "finops-bot
-before"). Run a benchmark from a copy of the tree too, not from a tree being
+before"; with BENCH_BASELINE_OWN_CONFIG=1 it runs its own tree's config/, for
+a version that cannot read keys the current routing.yaml has). Run a benchmark from a copy of the tree too, not from a tree being
 edited: the servers it starts import whatever is on disk when they start.
 
 Run: .venv/bin/python -m bench.bench_slack   (prints a markdown section);
@@ -402,6 +403,11 @@ def main() -> int:
     loads = [load_average()]
     with tempfile.TemporaryDirectory() as tmp, SlackSimulator(socket_mode=False) as sim:
         bench_config = burst_config(config_dir, Path(tmp) / "config")
+        baseline_config = (
+            burst_config(Path(BASELINE) / "config", Path(tmp) / "baseline-config")
+            if BASELINE and os.environ.get("BENCH_BASELINE_OWN_CONFIG")
+            else None
+        )
         config = load_config(bench_config).config
         seed_workspace(sim, config)
         user = sim.add_user("loadgen", email="loadgen@example.com")
@@ -430,7 +436,8 @@ def main() -> int:
                     database, name, drop = created
                 else:
                     database = f"sqlite:///{tmp}/{number}-{index}.db"
-                env = bot_env(sim, database=database, config_dir=bench_config)
+                own = baseline_config if kind is BaselineBot and baseline_config is not None else bench_config
+                env = bot_env(sim, database=database, config_dir=own)
                 env.pop("FINOPS_SILENCES_REFRESH_SECONDS")  # the production default: silences read once a second
                 watcher = Backends(name)
                 try:
