@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from bot.routing.normalize import narrow_full_width
+
 # Processed text is capped: a 40k-character paste is still routed, a 10 MB one
 # cannot slow the bot down.
 MAX_TEXT_CHARS = 40_000
@@ -48,14 +50,15 @@ def message_text(message: Mapping) -> str:
 
 
 def clean_mrkdwn(text: str) -> str:
-    """Remove Slack markup and URLs, then unescape &amp; &lt; &gt;."""
+    """Remove Slack markup and URLs, unescape &amp; &lt; &gt;, make full-width ASCII forms ASCII."""
     if "<" in text:
         text = _ENTITY.sub(_replace_entity, text)
     if "://" in text or "www." in text:
         text = _BARE_URL.sub(" ", text)
     if "&" in text:
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return text
+    # After the markup: a full-width "＜" is a character someone typed, not a Slack entity.
+    return narrow_full_width(text)
 
 
 def _replace_entity(match: re.Match[str]) -> str:

@@ -280,3 +280,14 @@ def test_a_zero_spend_budget_alert_is_the_sandbox_owners_tripwire(router):
 def test_a_report_that_shows_a_spike_yields_to_the_spike(router, text, first):
     decision = router.route_text(text)
     assert decision.personas[:1] == (first,), (text, decision.explanation)
+
+
+def test_full_width_text_reads_its_amount(router):
+    # A new-user trial: the topic matched but no amount was read from "＄５，０００".
+    for decision in (
+        router.route_text("ＡＷＳ ｂｕｄｇｅｔ exceeded ＄５，０００"),
+        router.route({"text": "ＡＷＳ ｂｕｄｇｅｔ exceeded ＄５，０００"}),
+    ):
+        assert decision.topics == ("budgets",)
+        assert decision.amount is not None and decision.amount.stated() == "$5,000"
+        assert decision.amount_usd == pytest.approx(5000)
