@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 
 from bot.routing.normalize import narrow_full_width
+from bot.routing.sources.sns_envelope import unwrap_notification
 
 # Processed text is capped: a 40k-character paste is still routed, a 10 MB one
 # cannot slow the bot down.
@@ -50,7 +51,10 @@ def message_text(message: Mapping) -> str:
 
 
 def clean_mrkdwn(text: str) -> str:
-    """Remove Slack markup and URLs, unescape &amp; &lt; &gt;, make full-width ASCII forms ASCII."""
+    """Decode a pasted SNS notification's message, remove Slack markup and URLs, unescape
+    &amp; &lt; &gt;, make full-width ASCII forms ASCII."""
+    # First: the envelope's escaped JSON string is decoded before URL removal can cut into it.
+    text = unwrap_notification(text)
     if "<" in text:
         text = _ENTITY.sub(_replace_entity, text)
     if "://" in text or "www." in text:
