@@ -121,6 +121,12 @@ class Topic(Frozen):
     # ("coverage", "utiliz": the message is about the strategy after all).
     yields_to: tuple[str, ...] = ()
     keeps_lead_on: tuple[str, ...] = ()
+    # Topics under whose lead this one is not tagged beside it ("our Savings Plan utilization is
+    # 71%, should we stop buying?": low commitment utilisation is not idle resources) -- unless a
+    # word of the message begins with one of ``joins_on`` (the message asks for this topic's work:
+    # "clean", "delet").
+    excluded_under: tuple[str, ...] = ()
+    joins_on: tuple[str, ...] = ()
     # Overrides routing.acknowledgement.window_business_days for this topic.
     ack_window_business_days: float | None = Field(default=None, gt=0)
 

@@ -387,8 +387,9 @@ def _check_topics(
         responsible = owners.get("responsible") if isinstance(owners, dict) else None
         if isinstance(owners, dict) and isinstance(responsible, (list, type(None))) and not _items_present(responsible):
             report.warning(loc + ("owners",), f"{label} has no responsible owner: matching messages tag nobody")
-        for other_index, other in _items(topic.get("yields_to")):
-            yielding.append((loc + ("yields_to", other_index), other))
+        for key in ("yields_to", "excluded_under"):
+            for other_index, other in _items(topic.get(key)):
+                yielding.append((loc + (key, other_index), other))
         terms = topic.get("terms")
         if isinstance(terms, list) and not any(_text(term) for term in terms):
             report.warning(loc + ("terms",), f"{label} has no terms: no message can match it")

@@ -119,9 +119,14 @@ def _figure(value: Any, currency: str) -> str:
     return " ".join(str(value).split())
 
 
+_ANOMALY_FIGURES = ("Impact", "CostImpact", "SpentAmount", "DailyCost", "ActualCost")
+
+
 def _anomaly(essentials: Mapping[str, Any], details: Mapping[str, Any], delivery_id: str) -> Alert:
     currency = str(details.get("Unit") or details.get("Currency") or "USD")
-    amount = parse_money(details.get("Impact") or details.get("CostImpact") or details.get("SpentAmount"), currency)
+    # The impact where the alert states one, else the day's cost (``DailyCost``), as the router reads it.
+    figure = next((details[key] for key in _ANOMALY_FIGURES if details.get(key)), None)
+    amount = parse_money(figure, currency)
     return Alert(
         receiver="azure",
         source="azure-cost-anomaly",

@@ -27,12 +27,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from bot.receivers.common import Alert, Rejected, as_mapping, json_object, parse_money, text_field
+from bot.routing.sources.sns_envelope import NOTIFICATION_KEYS, NOTIFICATION_TYPE
 
 DEFAULT_CERT_HOST_PATTERN = r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
 MAX_CERT_BYTES = 64 * 1024
 FETCH_TIMEOUT_SECONDS = 5.0
 
-NOTIFICATION_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 CONFIRMATION_KEYS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
 CONFIRMATION_TYPES = ("SubscriptionConfirmation", "UnsubscribeConfirmation")
 HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
@@ -166,7 +166,7 @@ def receive(
     header_kind = headers.get("x-amz-sns-message-type")
     if header_kind is not None and header_kind != kind:
         raise Rejected(400, "malformed_envelope", "x-amz-sns-message-type does not match the message Type")
-    if kind not in ("Notification", *CONFIRMATION_TYPES):
+    if kind not in (NOTIFICATION_TYPE, *CONFIRMATION_TYPES):
         raise Rejected(400, "malformed_envelope", f"unknown SNS message type {kind!r}")
     topic = text_field(message, "TopicArn", "SNS message")
     if topic not in topic_arns:

@@ -103,6 +103,20 @@ def _combining_marks() -> re.Pattern[str]:
 _COMBINING = _combining_marks()
 
 
+# Full-width ASCII forms (U+FF01-FF5E: "ＡＷＳ", "＄５，０００"), as East Asian input methods
+# type them, read as their ASCII forms: NFKC for those characters only, so the
+# amount reader and the source markers see "$5,000", not just the matcher's fold.
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+_NARROWED = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def narrow_full_width(text: str) -> str:
+    """``text`` with full-width ASCII forms made ASCII (cheap unless it has one)."""
+    if text.isascii() or _FULL_WIDTH.search(text) is None:
+        return text
+    return text.translate(_NARROWED)
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: NFKC, casefold, combining marks dropped."""
     if text.isascii():

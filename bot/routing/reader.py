@@ -15,6 +15,8 @@ from bot.config.models import Language, RoutingFile
 from bot.routing import lexicon
 from bot.routing.matcher import Hit, Term, TermIndex, split_term
 from bot.routing.normalize import fold
+from bot.routing.seat_counts import TERM as SEAT_TERM
+from bot.routing.seat_counts import SeatCounts
 from bot.routing.unit_costs import UnitCosts
 
 # Marker words of other languages are looked for among a message's first words.
@@ -65,6 +67,7 @@ class TermReader:
                     self._markers[form] = self._markers.get(form, 0) | 1 << bit
         unit = routing.unit_costs
         self.unit_costs = UnitCosts(unit, self.index.terms.get(self.index.term_key(unit.term)) if unit.term else None)
+        self.seat_counts = SeatCounts(self.index.terms.get(self.index.term_key(SEAT_TERM)))
         self.all_terms: dict[tuple[str, ...], Term] = {
             term.ident: term for index in (self.index, *(i for _, i in self.languages)) for term in index.terms.values()
         }
@@ -88,7 +91,7 @@ class TermReader:
         Enterprise Support fee") is marked, a cost per business unit reads as
         the unit-economics term (``unit_costs``)."""
         tokens, budget = self.index.prepare(text)
-        hits = self.unit_costs.hits(self._match_tokens(tokens, budget, text), tokens)
+        hits = self.seat_counts.hits(self.unit_costs.hits(self._match_tokens(tokens, budget, text), tokens), tokens)
         if hits and not _FEE_TOKENS.isdisjoint(tokens):
             hits = [hit._replace(line_item=True) if _names_a_fee(hit, tokens) else hit for hit in hits]
         return hits, tokens

@@ -97,6 +97,11 @@ class Router:
         self._yields = {
             t.id: (t.yields_to, tuple(fold(k) for k in t.keeps_lead_on)) for t in routing.topics if t.yields_to
         }
+        # Leading topic -> (topics left out beside it, their words that still let them join): see ``_excluded``.
+        self._excluded: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for topic in routing.topics:
+            for lead in topic.excluded_under:
+                self._excluded.setdefault(lead, []).append((topic.id, tuple(fold(k) for k in topic.joins_on)))
         # The reverse: a topic naming the ask -> (subject topic, its words that keep the lead), so a
         # message that scores the ask highest but is about the subject's own matter ("should we make
         # the purchase or first improve the coverage?") is the subject's: see ``_kept``.
@@ -262,6 +267,9 @@ class Router:
                 and (asked is None or not ev.line_item)
             ) or (ev.signal and ev.score >= SIGNAL_SECONDARY_RATIO * top.score):
                 chosen.append(topic_id)
+        excluded = self._excluded.get(chosen[0])
+        if excluded and len(chosen) > 1:
+            chosen = _excluded(chosen, tokens, excluded)
         yields = self._yields.get(chosen[0])
         if yields:
             return _yielded(chosen, evidence, tokens, *yields)
@@ -288,6 +296,18 @@ def _kept(
             if word.startswith(keeps):
                 return [topic, *(t for t in chosen if t != topic)]
     return chosen
+
+
+def _excluded(chosen: list[str], tokens: Sequence[str], excluded: Sequence[tuple[str, tuple[str, ...]]]) -> list[str]:
+    """``chosen`` without the topics its lead excludes, but for one whose ``joins_on`` word the message has:
+    "Savings Plan utilization is 71%, should we stop buying?" is not idle resources ("stop"), while
+    "... can eng clean up the idle instances?" asks for the clean-up."""
+    left_out = {topic for topic, joins in excluded if topic in chosen and not _begins(tokens, joins)}
+    return [topic for topic in chosen if topic not in left_out] if left_out else chosen
+
+
+def _begins(tokens: Sequence[str], beginnings: tuple[str, ...]) -> bool:
+    return bool(beginnings) and any(fold(token).startswith(beginnings) for token in tokens)
 
 
 def _yielded(

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from bot.routing.normalize import narrow_full_width
+from bot.routing.sources.sns_envelope import unwrap_notification
+
 # Processed text is capped: a 40k-character paste is still routed, a 10 MB one
 # cannot slow the bot down.
 MAX_TEXT_CHARS = 40_000
@@ -48,14 +51,18 @@ def message_text(message: Mapping) -> str:
 
 
 def clean_mrkdwn(text: str) -> str:
-    """Remove Slack markup and URLs, then unescape &amp; &lt; &gt;."""
+    """Decode a pasted SNS notification's message, remove Slack markup and URLs, unescape
+    &amp; &lt; &gt;, make full-width ASCII forms ASCII."""
+    # First: the envelope's escaped JSON string is decoded before URL removal can cut into it.
+    text = unwrap_notification(text)
     if "<" in text:
         text = _ENTITY.sub(_replace_entity, text)
     if "://" in text or "www." in text:
         text = _BARE_URL.sub(" ", text)
     if "&" in text:
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return text
+    # After the markup: a full-width "＜" is a character someone typed, not a Slack entity.
+    return narrow_full_width(text)
 
 
 def _replace_entity(match: re.Match[str]) -> str:

@@ -154,6 +154,19 @@ def test_a_topic_yielding_to_an_unknown_topic_is_an_error(write_config) -> None:
     )
 
 
+def test_a_topic_excluded_under_an_unknown_topic_is_an_error(write_config) -> None:
+    routing = ROUTING_YAML.replace(
+        "    terms: [anomaly, spike]\n", "    terms: [anomaly, spike]\n    excluded_under: [budgts]\n"
+    )
+
+    code, _, err = run(write_config(routing=routing))
+
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "config/routing.yaml:14: topics[0].excluded_under[0]: unknown topic 'budgts' (did you mean 'budgets'?)"
+    )
+
+
 def test_budget_questions_name_a_known_topic(write_config) -> None:
     routing = ROUTING_YAML.replace("topics:\n", "budget_questions:\n  topic: budgts\ntopics:\n", 1)
 

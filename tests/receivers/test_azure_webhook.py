@@ -205,3 +205,14 @@ def test_a_webhook_without_a_mapped_amount_takes_the_texts() -> None:
 def test_webhook_missing_text_is_refused() -> None:
     with pytest.raises(Rejected, match="missing_field"):
         webhook.receive("kubecost", BODY, webhook.FieldMap(text="summary.text"))
+
+
+def test_azure_cost_anomaly_alert_with_the_days_cost_only() -> None:
+    payload = azure_budget_alert()
+    payload["data"]["essentials"]["alertRule"] = "Daily anomaly by resource group"
+    payload["data"]["alertContext"] = {
+        "AlertCategory": "CostAnomaly",
+        "AlertData": {"DailyCost": "7421.55", "ExpectedCostUpperBound": "2410.00", "Unit": "USD"},
+    }
+    alert = azure.receive(json.dumps(payload).encode())
+    assert (alert.kind, alert.amount) == ("cost-anomaly", 7421.55)

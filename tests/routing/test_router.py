@@ -280,3 +280,25 @@ def test_a_zero_spend_budget_alert_is_the_sandbox_owners_tripwire(router):
 def test_a_report_that_shows_a_spike_yields_to_the_spike(router, text, first):
     decision = router.route_text(text)
     assert decision.personas[:1] == (first,), (text, decision.explanation)
+
+
+def test_full_width_text_reads_its_amount(router):
+    # A new-user trial: the topic matched but no amount was read from "＄５，０００".
+    for decision in (
+        router.route_text("ＡＷＳ ｂｕｄｇｅｔ exceeded ＄５，０００"),
+        router.route({"text": "ＡＷＳ ｂｕｄｇｅｔ exceeded ＄５，０００"}),
+    ):
+        assert decision.topics == ("budgets",)
+        assert decision.amount is not None and decision.amount.stated() == "$5,000"
+        assert decision.amount_usd == pytest.approx(5000)
+
+
+def test_low_commitment_utilisation_is_not_idle_resources(router):
+    # "stop buying" is not "stop the instances": engineering joins only on a clean-up ask.
+    decision = router.route_text("our Compute Savings Plan utilization is 71% this week — should we stop buying?")
+    assert decision.topics == ("commitments",)
+    assert "engineering" not in decision.personas
+    asked = router.route_text(
+        "Savings Plan utilization is 71% and we have unattached volumes and stopped instances, can someone delete them?"
+    )
+    assert "engineering" in asked.personas

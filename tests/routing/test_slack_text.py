@@ -91,3 +91,10 @@ def test_deeply_nested_blocks_are_guarded():
 def test_huge_text_is_capped():
     text = message_text({"text": "cost " * 100_000})
     assert len(text) <= MAX_TEXT_CHARS
+
+
+def test_full_width_ascii_forms_read_as_ascii():
+    # U+FF01-FF5E (NFKC's ASCII forms) only; other characters keep their form.
+    assert clean_mrkdwn("ＡＷＳ ｂｕｄｇｅｔ exceeded ＄５，０００") == "AWS budget exceeded $5,000"
+    assert clean_mrkdwn("café 予算 ５％") == "café 予算 5%"
+    assert clean_mrkdwn("plain ascii") == "plain ascii"

@@ -65,6 +65,17 @@ CASES = [
         (1288.40, "USD", "change"),
     ),
     (
+        # An anomaly alert in the common alert schema: the day's cost, not the expected range.
+        "azure-anomaly",
+        '{"schemaId": "azureMonitorCommonAlertSchema", "data": {"essentials": {"monitoringService": "CostAlerts", '
+        '"description": "Cost anomaly detected for subscription contoso-data-prod"}, "alertContext": '
+        '{"AlertCategory": "CostAnomaly", "AlertData": {"SubscriptionName": "contoso-data-prod", '
+        '"DailyCost": "7421.55", "ExpectedCostLowerBound": "1890.00", "ExpectedCostUpperBound": "2410.00", '
+        '"Unit": "USD"}}}}',
+        {"subscription name contoso-data-prod"},
+        (7421.55, "USD", "actual"),
+    ),
+    (
         "kubecost",
         "*Kubecost Spend Change alert*\nAggregation: namespace | Window: 1d\n• `search-indexer` (cluster prod-eu): "
         "$912.30/day vs baseline $301.00/day (+203%)",
