@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.config.loader import load_config
 from bot.devtools.demo import with_receiver_placeholders
 from bot.receivers.http import missing_secrets
 from bot.settings import Settings
+from tests.simulator.demo_runs import run_demo_feed
 from tests.slack.harness import SHIPPED_CONFIG
 
 RECEIVERS = """
@@ -46,25 +45,8 @@ def test_each_missing_receiver_secret_gets_a_placeholder_and_a_set_one_is_kept(t
 
 def test_the_demo_runs_a_config_that_configures_receivers(tmp_path: Path) -> None:
     # It used to stop with a traceback: serve refused to start without FINOPS_AZURE_TOKEN.
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text('{"text": "AWS bill doubled this month: $90k vs $45k, who owns it?"}\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FINOPS_", "SLACK_"))}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "demo",
-            "--config-dir",
-            str(config_with_receivers(tmp_path)),
-            "--feed",
-            str(feed),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=env,
-    )
+    result = run_demo_feed(tmp_path, config_with_receivers(tmp_path), env)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "finops-bot APP" in result.stdout

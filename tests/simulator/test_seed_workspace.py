@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.config.loader import load_config
 from bot.devtools.local import seed_workspace
 from bot.devtools.simulator import SlackSimulator
+from tests.simulator.demo_runs import run_demo_feed
 from tests.slack.harness import SHIPPED_CONFIG
 
 
@@ -41,23 +40,7 @@ def test_each_channel_and_group_is_created_once(tmp_path: Path) -> None:
 
 
 def test_demo_replays_only_the_feed_on_a_config_whose_digest_posts_in_a_watched_channel(tmp_path: Path) -> None:
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text('{"text": "AWS bill doubled this month: $90k vs $45k, who owns it?"}\n', encoding="utf-8")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "demo",
-            "--config-dir",
-            str(overlapping_config(tmp_path)),
-            "--feed",
-            str(feed),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_demo_feed(tmp_path, overlapping_config(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "#cost-alerts" in result.stdout and "finops-bot APP" in result.stdout
@@ -87,22 +70,6 @@ def test_a_channel_the_config_names_by_id_is_created_with_that_id(tmp_path: Path
 
 def test_the_demo_replies_in_a_watched_channel_given_by_id(tmp_path: Path) -> None:
     # It waited 30 s and ended in a traceback: the message went to a channel the bot did not watch.
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text('{"text": "AWS bill doubled this month: $90k vs $45k, who owns it?"}\n', encoding="utf-8")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "demo",
-            "--config-dir",
-            str(config_watching_by_id(tmp_path)),
-            "--feed",
-            str(feed),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_demo_feed(tmp_path, config_watching_by_id(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "finops-bot APP" in result.stdout
