@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from bot.cli.common import add_config_dir, located_config_dir
 from bot.config.check import check_config
@@ -67,7 +70,8 @@ def run_check_config(args: argparse.Namespace) -> int:
         config = load_config(config_dir).config
         try:
             client = make_web_client(settings)
-            status = check_slack_names(client, config, sys.stdout, sys.stderr)
+            with _directory_warnings_said(sys.stderr):
+                status = check_slack_names(client, config, sys.stdout, sys.stderr)
             for note in membership_notes(client, config):
                 print(note, file=sys.stdout)
         except SlackApiError as error:
@@ -83,6 +87,22 @@ def run_check_config(args: argparse.Namespace) -> int:
             )
             return 1
     return status
+
+
+@contextmanager
+def _directory_warnings_said(err: TextIO) -> Iterator[None]:
+    """What the directory logs while resolving (a Web API method that failed, and why) said as the
+    check's own lines: the reason behind an unresolved target, not a bare log record before them."""
+    directory = logging.getLogger("bot.slack.directory")
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("finops-bot: --slack: %(message)s"))
+    propagate, directory.propagate = directory.propagate, False
+    directory.addHandler(handler)
+    try:
+        yield
+    finally:
+        directory.removeHandler(handler)
+        directory.propagate = propagate
 
 
 def membership_notes(client: WebClient, config: BotConfig) -> list[str]:

@@ -107,6 +107,9 @@ def test_check_config_slack_with_slack_down_says_so(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr.decode()
     assert "Slack unreachable" in result.stderr.decode()
+    # Every line is the check's own, the directory's failed call included (it was a bare log record).
+    lines = result.stderr.decode().splitlines()
+    assert lines and all(line.startswith("finops-bot: --slack: ") for line in lines), lines
 
 
 def test_check_config_slack_names_each_unresolved_target_once(tmp_path: Path) -> None:
