@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import logging
 import queue
 import threading
@@ -29,7 +28,6 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 
 from bot.domain.deliveries import DeliveryClaim, DeliveryRow
-from bot.services import after_response
 from bot.slack.paced_queue import PacedQueue, paced_channel
 from bot.slack.sending import (
     LookupFailed,
@@ -55,10 +53,6 @@ DEFAULT_LATE_POST_WAIT = dt.timedelta(seconds=30)
 # Beyond this many queued sends, new deliveries are left for senders to claim
 # themselves rather than leased while they wait in the queue.
 HANDOVER_MAX_QUEUED = 500
-# Replies posted by request threads after their response (``send_claimed``), at most this many at once per
-# process (half of ``serve``'s default 8 threads): when Slack is slow (up to the client's timeout per call),
-# the other server threads stay free to acknowledge events, and further replies go to the senders.
-MAX_POSTING_AFTER_RESPONSE = 4
 # Sent marks wait this long for company before they are committed: under load
 # one transaction per window rather than one per send or two. A crash within the
 # window is recovered like any unrecorded send (looked up in Slack before it is
@@ -139,7 +133,6 @@ class OutboxRelay:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._senders = senders
-        self._posting_after_response = threading.BoundedSemaphore(MAX_POSTING_AFTER_RESPONSE)
 
     # -- used by request handlers ---------------------------------------------------------
     def notify(self, delivery_id: int | None) -> None:
@@ -160,25 +153,12 @@ class OutboxRelay:
     def send_claimed(self, row: DeliveryRow) -> None:
         """Send a committed delivery that ``claim_ahead``'s lease already holds.
 
-        Unpaced, in a request's thread, it is sent by that thread once the request's response
-        is out (``after_response``): no sender is woken for it; unless
-        ``MAX_POSTING_AFTER_RESPONSE`` request threads are posting already. Otherwise a sender sends it.
+        A sender posts it, never the request's own thread: that thread would hold the
+        keep-alive connection, and with it the acknowledgement of the next event Slack
+        sends on it, for as long as Slack takes to answer the post.
         """
         self._note_claimed(row)
-        if self._paced is None and self._posting_after_response.acquire(blocking=False):
-            if after_response.defer(functools.partial(self._send_after_response, row)):
-                return
-            self._posting_after_response.release()
         self._queue.put(row)
-
-    def _send_after_response(self, row: DeliveryRow) -> None:
-        try:
-            if self._stop.is_set():  # stopping: the senders still draining take it, or it is released with the rest
-                self._queue.put(row)
-                return
-            self._work_on(row)
-        finally:
-            self._posting_after_response.release()
 
     def _note_claimed(self, row: DeliveryRow) -> None:
         if self._paced is not None and row.attempts == 0 and self.clock() - row.created_at <= self.recovery_age:

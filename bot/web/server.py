@@ -20,7 +20,6 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.config.models import BotConfig
-from bot.services import after_response
 from bot.settings import Settings
 from bot.web.guards import MALFORMED, screen
 from bot.web.health import PATHS, Probes, answer
@@ -47,16 +46,6 @@ def make_wsgi_app(
     slack = instrumented(SlackRequestHandler(app, path=SLACK_PATH))
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        # Work the request defers (its reply's post) runs in this thread once the response is sent.
-        after_response.scope()
-        try:
-            body = respond(environ, start_response)
-        except BaseException:
-            after_response.run_deferred()
-            raise
-        return after_response.ClosingBody(body)
-
-    def respond(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if (
             probes is not None
             and environ.get("PATH_INFO") in PATHS
