@@ -65,8 +65,6 @@ class TermReader:
                 # look-up per word finds them (see languages_of).
                 for form in _spellings(marker):
                     self._markers[form] = self._markers.get(form, 0) | 1 << bit
-        unit = routing.unit_costs
-        self.unit_costs = UnitCosts(unit, self.index.terms.get(self.index.term_key(unit.term)) if unit.term else None)
         self.seat_counts = SeatCounts(self.index.terms.get(self.index.term_key(SEAT_TERM)))
         self.all_terms: dict[tuple[str, ...], Term] = {
             term.ident: term for index in (self.index, *(i for _, i in self.languages)) for term in index.terms.values()
@@ -85,6 +83,9 @@ class TermReader:
             for text, _, decisive in map(split_term, terms)
             if decisive
         )
+        unit = routing.unit_costs
+        unit_term = self.index.terms.get(self.index.term_key(unit.term)) if unit.term else None
+        self.unit_costs = UnitCosts(unit, unit_term, self.decisive)
 
     def read(self, text: str) -> tuple[list[Hit], list[str]]:
         """The message's hits and its tokens; a term naming a fee ("the
