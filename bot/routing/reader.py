@@ -13,6 +13,7 @@ import re
 
 from bot.config.models import Language, RoutingFile
 from bot.routing import lexicon
+from bot.routing.cost_rises import CostRises
 from bot.routing.matcher import Hit, Term, TermIndex, split_term
 from bot.routing.normalize import fold
 from bot.routing.seat_counts import TERM as SEAT_TERM
@@ -86,13 +87,18 @@ class TermReader:
         unit = routing.unit_costs
         unit_term = self.index.terms.get(self.index.term_key(unit.term)) if unit.term else None
         self.unit_costs = UnitCosts(unit, unit_term, self.decisive)
+        rises = routing.cost_rises
+        rise_term = self.index.terms.get(self.index.term_key(rises.term)) if rises.term else None
+        self.cost_rises = CostRises(rises, rise_term, self.decisive)
 
     def read(self, text: str) -> tuple[list[Hit], list[str]]:
         """The message's hits and its tokens; a term naming a fee ("the
         Enterprise Support fee") is marked, a cost per business unit reads as
-        the unit-economics term (``unit_costs``)."""
+        the unit-economics term (``unit_costs``), a spend told to have risen sharply as the
+        cost-anomalies one (``cost_rises``)."""
         tokens, budget = self.index.prepare(text)
         hits = self.seat_counts.hits(self.unit_costs.hits(self._match_tokens(tokens, budget, text), tokens), tokens)
+        hits = self.cost_rises.hits(hits, tokens, text)
         if hits and not _FEE_TOKENS.isdisjoint(tokens):
             hits = [hit._replace(line_item=True) if _names_a_fee(hit, tokens) else hit for hit in hits]
         return hits, tokens

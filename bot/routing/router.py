@@ -65,6 +65,8 @@ SINGLE_TERM_SECONDARY = 2.0
 # A topic whose evidence includes a "^2" term joins as a second topic at this
 # share of the best topic's score (see ``scoring.SIGNAL_BOOST``).
 SIGNAL_SECONDARY_RATIO = 0.4
+# What names a cost or the cloud: without any, a rise ("stars doubled, what happened?") is no spend spike.
+_COST_NAMED = MONEY | WEAK_MONEY | CLOUD | DECISIVE
 # An AWS account id: twelve digits standing alone.
 _ACCOUNT_ID = re.compile(r"(?<![\d.,$€£-])\b\d{12}\b(?![.,]?\d)")
 
@@ -92,6 +94,8 @@ class Router:
         self._has_owners = not self.owners.empty
         self._refine = Refiner(config)
         self._budget_questions = BudgetQuestions(routing.budget_questions)
+        # The spend-spike topic: its rise words ("doubled", "what happened") say nothing of cost alone.
+        self._rise_topic = routing.cost_rises.topic or None
         self._scored: dict[tuple[tuple[tuple[str, ...], bool, bool], ...], _Scored] = {}
         # Topic -> (topics naming the ask, word beginnings that keep the lead): see ``_yielded``.
         self._yields = {
@@ -182,6 +186,10 @@ class Router:
                 "A product bug report with no cloud name or amount, not a cost request: no one tagged",
                 hits,
                 money,
+            )
+        if ranked and not mask & _COST_NAMED and money is None and ranked[0][0] == self._rise_topic:
+            return assemble.no_route(
+                "A rise with no cost, amount or cloud named, not a spend spike: no one tagged", hits, money
             )
         if ranked:
             top = ranked[0][1]
