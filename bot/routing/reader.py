@@ -45,6 +45,7 @@ class TermReader:
         groups[lexicon.ANNOUNCE] = lexicon.ANNOUNCE_TERMS
         groups[lexicon.NEUTRAL] = lexicon.NEUTRAL_TERMS
         groups[lexicon.DEFECT] = lexicon.DEFECT_TERMS
+        groups[lexicon.OPS] = lexicon.OPS_TERMS
         self.index = TermIndex(groups, shorthand=routing.shorthand)
         # Other languages: their own terms and stemmer, used on a message only
         # when its marker words say it is written in that language.

@@ -187,6 +187,10 @@ class Router:
                 hits,
                 money,
             )
+        if context.ops_report:
+            return assemble.no_route(
+                "An operations matter (latency, pipeline, deploy) with no cost named: no one tagged", hits, money
+            )
         if ranked and not mask & _COST_NAMED and money is None and ranked[0][0] == self._rise_topic:
             return assemble.no_route(
                 "A rise with no cost, amount or cloud named, not a spend spike: no one tagged", hits, money
