@@ -121,6 +121,10 @@ class Topic(Frozen):
     # ("coverage", "utiliz": the message is about the strategy after all).
     yields_to: tuple[str, ...] = ()
     keeps_lead_on: tuple[str, ...] = ()
+    # Word beginnings that say the message asks about the ask topic's own matter as well ("who owns", "refresh",
+    # "update" the tagging policy): that topic then leads even beside a ``keeps_lead_on`` word, this one second
+    # ("who owns the tagging policy, and can someone tag the untagged instances?").
+    shares_lead_on: tuple[str, ...] = ()
     # Topics under whose lead this one is not tagged beside it ("our Savings Plan utilization is
     # 71%, should we stop buying?": low commitment utilisation is not idle resources) -- unless a
     # word of the message begins with one of ``joins_on`` (the message asks for this topic's work:

@@ -99,7 +99,9 @@ class Router:
         self._scored: dict[tuple[tuple[tuple[str, ...], bool, bool], ...], _Scored] = {}
         # Topic -> (topics naming the ask, word beginnings that keep the lead): see ``_yielded``.
         self._yields = {
-            t.id: (t.yields_to, tuple(fold(k) for k in t.keeps_lead_on)) for t in routing.topics if t.yields_to
+            t.id: (t.yields_to, tuple(fold(k) for k in t.keeps_lead_on), tuple(fold(k) for k in t.shares_lead_on))
+            for t in routing.topics
+            if t.yields_to
         }
         # Leading topic -> (topics left out beside it, their words that still let them join): see ``_excluded``.
         self._excluded: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
@@ -109,11 +111,11 @@ class Router:
         # The reverse: a topic naming the ask -> (subject topic, its words that keep the lead), so a
         # message that scores the ask highest but is about the subject's own matter ("should we make
         # the purchase or first improve the coverage?") is the subject's: see ``_kept``.
-        self._subjects: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for topic_id, (asks, keeps) in self._yields.items():
+        self._subjects: dict[str, list[tuple[str, tuple[str, ...], tuple[str, ...]]]] = {}
+        for topic_id, (asks, keeps, shares) in self._yields.items():
             if keeps:
                 for ask in asks:
-                    self._subjects.setdefault(ask, []).append((topic_id, keeps))
+                    self._subjects.setdefault(ask, []).append((topic_id, keeps, shares))
 
     # ------------------------------------------------------------------ API
 
@@ -293,13 +295,14 @@ def _kept(
     chosen: list[str],
     evidence: Mapping[str, TopicEvidence],
     tokens: Sequence[str],
-    subjects: Sequence[tuple[str, tuple[str, ...]]],
+    subjects: Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]],
 ) -> list[str]:
     """The subject topic first when the leading topic names an ask of it but the message is about the
     subject's own matter: "should we make the purchase of Savings Plans or first improve the coverage?"
     scores the purchase's execution highest, yet "coverage" says it is the commitment strategy (the
     converse of ``_yielded``)."""
-    present = [(topic, keeps) for topic, keeps in subjects if topic in evidence]
+    # A word of the subject's ``shares_lead_on`` says the ask's own matter is asked too: the ask keeps the lead.
+    present = [(topic, keeps) for topic, keeps, shares in subjects if topic in evidence and not _begins(tokens, shares)]
     if not present:
         return chosen
     for token in tokens:
@@ -328,12 +331,15 @@ def _yielded(
     tokens: Sequence[str],
     asks: Sequence[str],
     keeps: tuple[str, ...],
+    shares: tuple[str, ...] = (),
 ) -> list[str]:
     """The topics with the one naming the ask first, when the leading topic only names the subject.
 
     "Our RIs expire on the 31st, who renews them?" is about commitments (the subject) and asks for
     a renewal (the ask): the renewal's owners lead. A word beginning with one of ``keeps`` ("coverage",
-    "utiliz") says the message is about the leading topic's own matter (the strategy), which keeps it.
+    "utiliz") says the message is about the leading topic's own matter (the strategy), which keeps it,
+    unless one beginning with one of ``shares`` says it asks about the ask's matter too ("who owns the
+    tagging policy, and can someone tag the instances?"): then both, the ask first.
     """
     ask = next((t for t in asks if t in evidence and not evidence[t].only_line_items), None)
     if ask is None:
@@ -341,5 +347,7 @@ def _yielded(
     for token in tokens:
         word = fold(token)
         if word.startswith(keeps):
+            if shares and _begins(tokens, shares):
+                break
             return chosen
     return [ask, *(t for t in chosen if t != ask)]
