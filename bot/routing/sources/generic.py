@@ -146,6 +146,7 @@ SOURCE = AlertSource(
     right_labels=(
         Label("spent", HEADLINE, "actual"),
         Label("in spend", HEADLINE, "actual"),
+        Label("actuellement", HEADLINE, "actual"),
         Label("so far", HEADLINE, "actual"),
         Label("budget", BASELINE),
         Label("budgeted", BASELINE),
