@@ -109,6 +109,7 @@ SOURCE = AlertSource(
         Label("atual", HEADLINE, "actual"),
         Label("budgetbetrag", BASELINE),
         Label("montant du budget", BASELINE),
+        Label("du montant de", BASELINE),
         Label("importe del presupuesto", BASELINE),
         Label("valor do orçamento", BASELINE),
         Label("threshold", BASELINE),
@@ -146,7 +147,6 @@ SOURCE = AlertSource(
     right_labels=(
         Label("spent", HEADLINE, "actual"),
         Label("in spend", HEADLINE, "actual"),
-        Label("actuellement", HEADLINE, "actual"),
         Label("so far", HEADLINE, "actual"),
         Label("budget", BASELINE),
         Label("budgeted", BASELINE),
