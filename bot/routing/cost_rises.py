@@ -30,11 +30,16 @@ from bot.routing.normalize import fold
 # Words after the cost word a rise may stand at (before it, for ``asks``).
 REACH = 4
 # Words that make the cost one per unit of the business, not the message's spend.
-_UNIT_LINKS = frozenset(("per", "each", "every"))
+_UNIT_LINKS = frozenset(form for word in ("per", "each", "every") for form in (word, word.capitalize(), word.upper()))
 
 
 def _forms(words: Sequence[str]) -> frozenset[str]:
-    return frozenset(form for word in words for form in (word, word.lower(), word.capitalize(), word.upper()))
+    return frozenset(
+        form
+        for word in words
+        for spelling in (word, fold(word))
+        for form in (spelling, spelling.lower(), spelling.capitalize(), spelling.upper())
+    )
 
 
 class CostRises:
@@ -46,51 +51,67 @@ class CostRises:
         self.term = term if config.topic else None
         self._topic = config.topic
         self._decisive = decisive
-        self._costs = frozenset(fold(word) for word in config.costs)
-        self._before = frozenset(fold(word) for word in config.before)
-        self._rises = frozenset(fold(word) for word in config.rises)
-        self._mild = frozenset(fold(word) for word in config.mild)
-        self._asks = frozenset(fold(word) for word in config.asks)
+        # Raw spellings (as written, lower case, capitalised, capitals; accents folded too): the words are
+        # looked up as the message spells them, and a message holding no cost word costs one set look-up.
+        self.cost_forms = _forms(config.costs)
+        self._before = _forms(config.before)
+        self._rises = _forms(config.rises)
+        self._mild = _forms(config.mild)
+        self._asks = _forms(config.asks)
         self._emoji = tuple(config.emoji)
-        # Raw spellings: a message holding no cost word (most chatter) costs one set look-up.
-        self._cost_forms = _forms(config.costs)
 
     def hits(self, hits: list[Hit], tokens: Sequence[str], text: str) -> list[Hit]:
-        """``hits`` with a hit of the configured term where a cost word is told to have risen sharply."""
-        if self.term is None or self._cost_forms.isdisjoint(tokens):
+        """``hits`` with a hit of the configured term where a cost word is told to have risen sharply (the
+        reader calls it only when ``term`` is set and ``cost_forms`` meets the tokens)."""
+        if self.term is None:
+            return hits
+        span = self._span(tokens, hits, text)
+        if span is None:
             return hits
         topic, decisive = self._topic, self._decisive
         if any(topic in hit.term.groups and hit.term.ident in decisive for hit in hits):
             return hits  # a listed phrase ("cost spike", "anomaly") said it already
-        words = [fold(token) for token in tokens]
-        cloud = any(CLOUD in hit.term.groups for hit in hits)
-        span = self._span(words, cloud, text)
-        if span is None:
-            return hits
         first, last = span
         kept = [hit for hit in hits if not first <= hit.position <= last]
         kept.append(Hit(self.term, first, False))
         kept.sort(key=lambda hit: hit.position)
         return kept
 
-    def _span(self, words: list[str], cloud: bool, text: str) -> tuple[int, int] | None:
-        """The first and last word of a cost word and its rise, or None."""
+    def _span(self, tokens: Sequence[str], hits: list[Hit], text: str) -> tuple[int, int] | None:
+        """The first and last word of a cost word and its rise, or None (plain loops: no call per word)."""
+        cost_forms, rises, mild, asks = self.cost_forms, self._rises, self._mild, self._asks
+        count = len(tokens)
         emoji: bool | None = None
-        for at, word in enumerate(words):
-            if word not in self._costs or not (cloud or at == 0 or words[at - 1] in self._before):
+        cloud: bool | None = None
+        for at, token in enumerate(tokens):
+            if token not in cost_forms:
                 continue
-            for i in range(at + 1, min(at + 1 + REACH, len(words))):
-                later = words[i]
+            span = None
+            for i in range(at + 1, min(at + 1 + REACH, count)):
+                later = tokens[i]
                 if later in _UNIT_LINKS:
                     break
-                if later in self._rises:
-                    return at, i
-                if later in self._mild:
+                if later in rises:
+                    span = (at, i)
+                    break
+                if later in mild:
                     if emoji is None:
                         emoji = any(mark in text for mark in self._emoji)
                     if emoji:
-                        return at, i
-            for i in range(max(0, at - REACH), at):
-                if words[i] in self._asks:
-                    return i, at
+                        span = (at, i)
+                        break
+            if span is None:
+                for i in range(max(0, at - REACH), at):
+                    if tokens[i] in asks:
+                        span = (i, at)
+                        break
+                else:
+                    continue
+            # The message's own cost: its first word, after a determiner or scope, or beside a cloud name.
+            if at == 0 or tokens[at - 1] in self._before:
+                return span
+            if cloud is None:
+                cloud = any(CLOUD in hit.term.groups for hit in hits)
+            if cloud:
+                return span
         return None

@@ -99,7 +99,9 @@ class TermReader:
         cost-anomalies one (``cost_rises``)."""
         tokens, budget = self.index.prepare(text)
         hits = self.seat_counts.hits(self.unit_costs.hits(self._match_tokens(tokens, budget, text), tokens), tokens)
-        hits = self.cost_rises.hits(hits, tokens, text)
+        rises = self.cost_rises
+        if rises.term is not None and not rises.cost_forms.isdisjoint(tokens):  # no cost word: no more work
+            hits = rises.hits(hits, tokens, text)
         if hits and not _FEE_TOKENS.isdisjoint(tokens):
             hits = [hit._replace(line_item=True) if _names_a_fee(hit, tokens) else hit for hit in hits]
         return hits, tokens
