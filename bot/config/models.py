@@ -121,6 +121,10 @@ class Topic(Frozen):
     # ("coverage", "utiliz": the message is about the strategy after all).
     yields_to: tuple[str, ...] = ()
     keeps_lead_on: tuple[str, ...] = ()
+    # Word beginnings that say the message asks about the ask topic's own matter as well ("who owns", "refresh",
+    # "update" the tagging policy): that topic then leads even beside a ``keeps_lead_on`` word, this one second
+    # ("who owns the tagging policy, and can someone tag the untagged instances?").
+    shares_lead_on: tuple[str, ...] = ()
     # Topics under whose lead this one is not tagged beside it ("our Savings Plan utilization is
     # 71%, should we stop buying?": low commitment utilisation is not idle resources) -- unless a
     # word of the message begins with one of ``joins_on`` (the message asks for this topic's work:
@@ -279,6 +283,20 @@ class UnitCosts(Frozen):
     served: tuple[str, ...] = ()  # words after which any word is a unit: served, delivered
 
 
+class CostRises(Frozen):
+    """A spend spike told in everyday words ("costs went through the roof", "the bill jumped from £8k to
+    £14k", "what happened to our spend?? 📈") reads as the topic's ``term`` (see ``bot.routing.cost_rises``)."""
+
+    topic: str = ""  # the cost-anomalies topic; "" turns the reading off
+    term: str = ""  # one of the topic's terms, the one the reading counts as: "cost spike"
+    costs: tuple[str, ...] = ()  # cost words the rise is told of: costs, spend, bill
+    before: tuple[str, ...] = ()  # words that may stand right before the cost word: the, our, cloud, monthly
+    rises: tuple[str, ...] = ()  # words of a sudden rise after the cost word: jumped, skyrocketed, roof
+    mild: tuple[str, ...] = ()  # words of a plain rise, a spike only beside one of ``emoji``: up, higher
+    emoji: tuple[str, ...] = ()  # characters that tell alarm at a rise: 📈 😱 🔥
+    asks: tuple[str, ...] = ()  # words before the cost word that ask what made it rise: happened
+
+
 class RoutingFile(Frozen):
     version: Literal[1] = 1
     timezone: str = "UTC"
@@ -301,6 +319,7 @@ class RoutingFile(Frozen):
     shorthand: dict[str, str] = Field(default_factory=dict)
     budget_questions: BudgetQuestions = BudgetQuestions()
     unit_costs: UnitCosts = UnitCosts()
+    cost_rises: CostRises = CostRises()
     topics: tuple[Topic, ...]
 
 

@@ -280,18 +280,21 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
             ("budget_questions", "topic"), f"unknown topic '{budget_topic}'{did_you_mean(budget_topic, topic_ids)}"
         )
     _check_unit_costs(data, report, topic_ids)
+    _check_unit_costs(data, report, topic_ids, "cost_rises")
     _check_calendar(data, report, personas, topic_ids)
     _check_receivers(_mapping(data.get("receivers")), report)
 
 
-def _check_unit_costs(data: dict[str, Any], report: FileReport, topic_ids: tuple[str, ...]) -> None:
-    """``unit_costs.topic`` names a topic and ``unit_costs.term`` is one of its terms."""
-    section = _mapping(data.get("unit_costs"))
+def _check_unit_costs(
+    data: dict[str, Any], report: FileReport, topic_ids: tuple[str, ...], name: str = "unit_costs"
+) -> None:
+    """``<name>.topic`` names a topic and ``<name>.term`` is one of its terms (``unit_costs``, ``cost_rises``)."""
+    section = _mapping(data.get(name))
     topic_id, term = section.get("topic"), section.get("term")
     if not isinstance(topic_id, str) or not topic_id:
         return
     if topic_id not in topic_ids:
-        report.error(("unit_costs", "topic"), f"unknown topic '{topic_id}'{did_you_mean(topic_id, topic_ids)}")
+        report.error((name, "topic"), f"unknown topic '{topic_id}'{did_you_mean(topic_id, topic_ids)}")
         return
     topic = next((t for _, t in _mapping_items(data.get("topics")) if t.get("id") == topic_id), {})
     # A term as written, without its boost ("^2") or decisive mark ("!").
@@ -299,7 +302,7 @@ def _check_unit_costs(data: dict[str, Any], report: FileReport, topic_ids: tuple
         raw.split("^")[0].strip().rstrip("!").lower() for _, raw in _items(topic.get("terms")) if isinstance(raw, str)
     ]
     if not isinstance(term, str) or term.strip().lower() not in terms:
-        report.error(("unit_costs", "term"), f"'{term}' is not a term of topic '{topic_id}'; add it to its terms")
+        report.error((name, "term"), f"'{term}' is not a term of topic '{topic_id}'; add it to its terms")
 
 
 def _check_watched_channels(report: FileReport, channels: Any) -> None:

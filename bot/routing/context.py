@@ -14,7 +14,7 @@ from functools import lru_cache
 from bot.routing import lexicon
 
 CLOUD, MONEY, INFO, ACTION = 1, 2, 4, 8
-WEAK_CLOUD, WEAK_MONEY, REQUEST, ANNOUNCE, DECISIVE, DEFECT = 16, 32, 64, 128, 256, 512
+WEAK_CLOUD, WEAK_MONEY, REQUEST, ANNOUNCE, DECISIVE, DEFECT, OPS = 16, 32, 64, 128, 256, 512, 1024
 
 DECISIVE_GROUP = "__decisive__"
 # A question mark that ends a sentence, not one inside a URL's query string.
@@ -30,6 +30,7 @@ MASK_BITS = {
     lexicon.ANNOUNCE: ANNOUNCE,
     DECISIVE_GROUP: DECISIVE,
     lexicon.DEFECT: DEFECT,
+    lexicon.OPS: OPS,
 }
 
 
@@ -59,6 +60,7 @@ class Context:
     cost_message: bool
     announcement: bool
     defect_report: bool
+    ops_report: bool
 
     @staticmethod
     @lru_cache(maxsize=4096)  # a pure function of ten bits and two flags; a Context is immutable, so shared
@@ -87,4 +89,6 @@ class Context:
             cost_message=money_context and (cloud_context or decisive or (request and bool(mask & MONEY))),
             announcement=bool(mask & ANNOUNCE) and not (decisive or request or has_amount or mask & ACTION),
             defect_report=bool(mask & DEFECT) and not (cloud or has_amount),
+            # Latency, a failing pipeline, a deploy: with no cost named, not a cost request.
+            ops_report=bool(mask & OPS) and not (decisive or money or weak_money),
         )

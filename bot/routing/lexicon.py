@@ -17,8 +17,9 @@ REQUEST = "__request__"
 ANNOUNCE = "__announce__"
 NEUTRAL = "__neutral__"
 DEFECT = "__defect__"
+OPS = "__ops__"
 
-CONTEXT_GROUPS = (CLOUD, WEAK_CLOUD, MONEY, WEAK_MONEY, INFO, ACTION, REQUEST, ANNOUNCE, NEUTRAL, DEFECT)
+CONTEXT_GROUPS = (CLOUD, WEAK_CLOUD, MONEY, WEAK_MONEY, INFO, ACTION, REQUEST, ANNOUNCE, NEUTRAL, DEFECT, OPS)
 
 # The practice's own name: cloud and cost context next to other words, but a
 # message grounded by nothing else is about FinOps itself (a meetup, "what is
@@ -53,6 +54,7 @@ CLOUD_TERMS: tuple[str, ...] = (
     "vcpus",
     "gpu",
     "gpus",
+    "graviton",
     "AZ",
     "availability zone",
     "billing account",
@@ -752,6 +754,36 @@ DEFECT_TERMS: tuple[str, ...] = (
     "pixel",
     "padding",
     "favicon",
+)
+
+# Operations talk: latency, failing pipelines, deploys, out-of-memory pods. "can we tune the HPA so the k8s
+# deploys don't spike latency?" names the cloud and a rightsizing word, yet with no cost word, amount or
+# decisive term it is about performance or delivery, not cost.
+OPS_TERMS: tuple[str, ...] = (
+    "latency",
+    "latencies",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "error rate",
+    "error rates",
+    "5xx",
+    "timeout",
+    "timeouts",
+    "flaky",
+    "failing",
+    "keeps failing",
+    "slower",
+    "pipeline",
+    "pipelines",
+    # "before the deploy": a numbered deploy in an alarm ("since deploy 8812") names its cause.
+    "the deploy",
+    "oom",
+    "ooming",
+    "oomkilled",
+    "crashloop",
+    "crashloopbackoff",
 )
 
 # Common English words one or two edits away from the shipped vocabulary

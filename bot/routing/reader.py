@@ -13,6 +13,7 @@ import re
 
 from bot.config.models import Language, RoutingFile
 from bot.routing import lexicon
+from bot.routing.cost_rises import CostRises
 from bot.routing.matcher import Hit, Term, TermIndex, split_term
 from bot.routing.normalize import fold
 from bot.routing.seat_counts import TERM as SEAT_TERM
@@ -44,6 +45,7 @@ class TermReader:
         groups[lexicon.ANNOUNCE] = lexicon.ANNOUNCE_TERMS
         groups[lexicon.NEUTRAL] = lexicon.NEUTRAL_TERMS
         groups[lexicon.DEFECT] = lexicon.DEFECT_TERMS
+        groups[lexicon.OPS] = lexicon.OPS_TERMS
         self.index = TermIndex(groups, shorthand=routing.shorthand)
         # Other languages: their own terms and stemmer, used on a message only
         # when its marker words say it is written in that language.
@@ -65,8 +67,6 @@ class TermReader:
                 # look-up per word finds them (see languages_of).
                 for form in _spellings(marker):
                     self._markers[form] = self._markers.get(form, 0) | 1 << bit
-        unit = routing.unit_costs
-        self.unit_costs = UnitCosts(unit, self.index.terms.get(self.index.term_key(unit.term)) if unit.term else None)
         self.seat_counts = SeatCounts(self.index.terms.get(self.index.term_key(SEAT_TERM)))
         self.all_terms: dict[tuple[str, ...], Term] = {
             term.ident: term for index in (self.index, *(i for _, i in self.languages)) for term in index.terms.values()
@@ -85,13 +85,23 @@ class TermReader:
             for text, _, decisive in map(split_term, terms)
             if decisive
         )
+        unit = routing.unit_costs
+        unit_term = self.index.terms.get(self.index.term_key(unit.term)) if unit.term else None
+        self.unit_costs = UnitCosts(unit, unit_term, self.decisive)
+        rises = routing.cost_rises
+        rise_term = self.index.terms.get(self.index.term_key(rises.term)) if rises.term else None
+        self.cost_rises = CostRises(rises, rise_term, self.decisive)
 
     def read(self, text: str) -> tuple[list[Hit], list[str]]:
         """The message's hits and its tokens; a term naming a fee ("the
         Enterprise Support fee") is marked, a cost per business unit reads as
-        the unit-economics term (``unit_costs``)."""
+        the unit-economics term (``unit_costs``), a spend told to have risen sharply as the
+        cost-anomalies one (``cost_rises``)."""
         tokens, budget = self.index.prepare(text)
         hits = self.seat_counts.hits(self.unit_costs.hits(self._match_tokens(tokens, budget, text), tokens), tokens)
+        rises = self.cost_rises
+        if rises.term is not None and not rises.cost_forms.isdisjoint(tokens):  # no cost word: no more work
+            hits = rises.hits(hits, tokens, text)
         if hits and not _FEE_TOKENS.isdisjoint(tokens):
             hits = [hit._replace(line_item=True) if _names_a_fee(hit, tokens) else hit for hit in hits]
         return hits, tokens

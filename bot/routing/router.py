@@ -65,6 +65,8 @@ SINGLE_TERM_SECONDARY = 2.0
 # A topic whose evidence includes a "^2" term joins as a second topic at this
 # share of the best topic's score (see ``scoring.SIGNAL_BOOST``).
 SIGNAL_SECONDARY_RATIO = 0.4
+# What names a cost or the cloud: without any, a rise ("stars doubled, what happened?") is no spend spike.
+_COST_NAMED = MONEY | WEAK_MONEY | CLOUD | DECISIVE
 # An AWS account id: twelve digits standing alone.
 _ACCOUNT_ID = re.compile(r"(?<![\d.,$€£-])\b\d{12}\b(?![.,]?\d)")
 
@@ -92,10 +94,14 @@ class Router:
         self._has_owners = not self.owners.empty
         self._refine = Refiner(config)
         self._budget_questions = BudgetQuestions(routing.budget_questions)
+        # The spend-spike topic: its rise words ("doubled", "what happened") say nothing of cost alone.
+        self._rise_topic = routing.cost_rises.topic or None
         self._scored: dict[tuple[tuple[tuple[str, ...], bool, bool], ...], _Scored] = {}
         # Topic -> (topics naming the ask, word beginnings that keep the lead): see ``_yielded``.
         self._yields = {
-            t.id: (t.yields_to, tuple(fold(k) for k in t.keeps_lead_on)) for t in routing.topics if t.yields_to
+            t.id: (t.yields_to, tuple(fold(k) for k in t.keeps_lead_on), tuple(fold(k) for k in t.shares_lead_on))
+            for t in routing.topics
+            if t.yields_to
         }
         # Leading topic -> (topics left out beside it, their words that still let them join): see ``_excluded``.
         self._excluded: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
@@ -105,11 +111,11 @@ class Router:
         # The reverse: a topic naming the ask -> (subject topic, its words that keep the lead), so a
         # message that scores the ask highest but is about the subject's own matter ("should we make
         # the purchase or first improve the coverage?") is the subject's: see ``_kept``.
-        self._subjects: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for topic_id, (asks, keeps) in self._yields.items():
+        self._subjects: dict[str, list[tuple[str, tuple[str, ...], tuple[str, ...]]]] = {}
+        for topic_id, (asks, keeps, shares) in self._yields.items():
             if keeps:
                 for ask in asks:
-                    self._subjects.setdefault(ask, []).append((topic_id, keeps))
+                    self._subjects.setdefault(ask, []).append((topic_id, keeps, shares))
 
     # ------------------------------------------------------------------ API
 
@@ -182,6 +188,14 @@ class Router:
                 "A product bug report with no cloud name or amount, not a cost request: no one tagged",
                 hits,
                 money,
+            )
+        if context.ops_report:
+            return assemble.no_route(
+                "An operations matter (latency, pipeline, deploy) with no cost named: no one tagged", hits, money
+            )
+        if ranked and not mask & _COST_NAMED and money is None and ranked[0][0] == self._rise_topic:
+            return assemble.no_route(
+                "A rise with no cost, amount or cloud named, not a spend spike: no one tagged", hits, money
             )
         if ranked:
             top = ranked[0][1]
@@ -281,13 +295,14 @@ def _kept(
     chosen: list[str],
     evidence: Mapping[str, TopicEvidence],
     tokens: Sequence[str],
-    subjects: Sequence[tuple[str, tuple[str, ...]]],
+    subjects: Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]],
 ) -> list[str]:
     """The subject topic first when the leading topic names an ask of it but the message is about the
     subject's own matter: "should we make the purchase of Savings Plans or first improve the coverage?"
     scores the purchase's execution highest, yet "coverage" says it is the commitment strategy (the
     converse of ``_yielded``)."""
-    present = [(topic, keeps) for topic, keeps in subjects if topic in evidence]
+    # A word of the subject's ``shares_lead_on`` says the ask's own matter is asked too: the ask keeps the lead.
+    present = [(topic, keeps) for topic, keeps, shares in subjects if topic in evidence and not _begins(tokens, shares)]
     if not present:
         return chosen
     for token in tokens:
@@ -316,12 +331,15 @@ def _yielded(
     tokens: Sequence[str],
     asks: Sequence[str],
     keeps: tuple[str, ...],
+    shares: tuple[str, ...] = (),
 ) -> list[str]:
     """The topics with the one naming the ask first, when the leading topic only names the subject.
 
     "Our RIs expire on the 31st, who renews them?" is about commitments (the subject) and asks for
     a renewal (the ask): the renewal's owners lead. A word beginning with one of ``keeps`` ("coverage",
-    "utiliz") says the message is about the leading topic's own matter (the strategy), which keeps it.
+    "utiliz") says the message is about the leading topic's own matter (the strategy), which keeps it,
+    unless one beginning with one of ``shares`` says it asks about the ask's matter too ("who owns the
+    tagging policy, and can someone tag the instances?"): then both, the ask first.
     """
     ask = next((t for t in asks if t in evidence and not evidence[t].only_line_items), None)
     if ask is None:
@@ -329,5 +347,7 @@ def _yielded(
     for token in tokens:
         word = fold(token)
         if word.startswith(keeps):
+            if shares and _begins(tokens, shares):
+                break
             return chosen
     return [ask, *(t for t in chosen if t != ask)]

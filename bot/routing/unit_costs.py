@@ -20,7 +20,7 @@ request" is not rightsizing's "requests"). Word lists: ``unit_costs`` in routing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.config.models import UnitCosts as UnitCostsConfig
 from bot.routing.matcher import Hit, Term
@@ -37,9 +37,14 @@ def _forms(words: Sequence[str]) -> frozenset[str]:
 class UnitCosts:
     """Immutable once built; one per term reader."""
 
-    def __init__(self, config: UnitCostsConfig, term: Term | None) -> None:
+    def __init__(
+        self, config: UnitCostsConfig, term: Term | None, decisive: Collection[tuple[str, ...]] = frozenset()
+    ) -> None:
         self.term = term if config.topic else None
         self._topic = config.topic
+        # A listed phrase that settles the topic ("cost per customer") says it already; a weaker one
+        # ("transaction", "per active user") is replaced by the reading.
+        self._decisive = decisive
         self._costs = frozenset(fold(word) for word in config.costs)
         self._links = frozenset(fold(word) for word in config.links)
         self._between = frozenset(fold(word) for word in config.between)
@@ -54,7 +59,8 @@ class UnitCosts:
         """``hits`` with a hit of the configured term where a cost per unit is named."""
         if self.term is None or self._link_forms.isdisjoint(tokens) or self._cost_forms.isdisjoint(tokens):
             return hits
-        if any(self._topic in hit.term.groups for hit in hits):
+        decisive = self._decisive
+        if any(self._topic in hit.term.groups and hit.term.ident in decisive for hit in hits):
             return hits  # a listed phrase ("cost per customer") said it already
         words = [fold(token) for token in tokens]
         span = self._span(words)

@@ -70,7 +70,7 @@ def test_empty_query(lookup):
         ("data ingestion", "data-normalization"),
         ("FinOps tools & services", "training-culture"),
         ("executive strategy alignment", "spend-approval"),
-        ("planning & estimating", "cost-estimation"),
+        ("planning & estimating", "planning-estimating"),
         ("architecting & workload placement", "rightsizing"),
         ("architecting for the cloud", "rightsizing"),
         ("license optimization", "licences"),

@@ -109,6 +109,7 @@ SOURCE = AlertSource(
         Label("atual", HEADLINE, "actual"),
         Label("budgetbetrag", BASELINE),
         Label("montant du budget", BASELINE),
+        Label("du montant de", BASELINE),
         Label("importe del presupuesto", BASELINE),
         Label("valor do orçamento", BASELINE),
         Label("threshold", BASELINE),
