@@ -127,6 +127,27 @@ class BatchSql:
         )
         return {(w, c, ts): request_id for request_id, w, c, ts in self._run(connection, sql, rows)}
 
+    def claim_and_insert_requests(
+        self, connection: Connection, claims: Sequence[tuple], rows: Sequence[tuple]
+    ) -> dict[tuple[str, str, str], int]:
+        """PostgreSQL: ``claim_events`` and ``insert_requests`` in one round trip.
+
+        ``claims``: (event id, received at) rows; ``rows``: (event id or None, then ``REQUEST_COLUMNS``).
+        A request goes in only when its event id is None or was claimed by this statement (the claim
+        is a data-modifying WITH clause whose RETURNING the insert reads), so an event another
+        instance or an earlier batch recorded adds no request, as with the two statements one after
+        the other. Its ids by message key, leaving out messages not inserted.
+        """
+        assert self.is_postgres
+        claim_sql = self._sql("INSERT INTO processed_events (event_id, received_at) VALUES", 2, len(claims))
+        sql = (
+            f"WITH claimed AS ({claim_sql} ON CONFLICT DO NOTHING RETURNING event_id) "
+            f"{_claimed_requests_sql(len(rows))}"
+        )
+        numbered = [(ordinal, *row) for ordinal, row in enumerate(rows)]
+        parameters = _flat(claims) + _flat(numbered)
+        return {(w, c, ts): request_id for request_id, w, c, ts in driver_execute(connection, sql, parameters)}
+
     def insert_events(self, rows: Sequence[tuple]) -> Statement:
         """Insert events (``EVENT_COLUMNS``): the statement, for ``run`` or to ride along another."""
         sql = self._sql(
@@ -217,6 +238,38 @@ def driver_execute(connection: Connection, sql: str, parameters: tuple, *, fetch
         connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
     cursor.close()
     return rows
+
+
+# PostgreSQL types of the requests' columns for the typed VALUES of ``claim_and_insert_requests``:
+# a VALUES list in a SELECT has no target column to take its parameters' types from. Unbounded
+# (``varchar``, not ``varchar(32)``): a cast to a bounded type would cut an over-long value silently,
+# where the insert's own assignment raises, as the plain INSERT does.
+_REQUEST_TYPES = {
+    "topics": "json",
+    "personas": "bytea",
+    "explanation": "bytea",
+    "amount_usd": "double precision",
+    "confidence": "double precision",
+    "repeat_count": "integer",
+    "nudged_windows": "integer",
+    "status_at": "timestamptz",
+    "created_at": "timestamptz",
+    "next_nudge_at": "timestamptz",
+}
+
+
+@lru_cache(maxsize=128)
+def _claimed_requests_sql(count: int) -> str:
+    casts = ["%s::integer", "%s::varchar"] + [f"%s::{_REQUEST_TYPES.get(name, 'varchar')}" for name in REQUEST_COLUMNS]
+    row = "(" + ", ".join(casts) + ")"
+    columns = ", ".join(REQUEST_COLUMNS)
+    # In the rows' order (sorted by message by the caller): one lock order for every writer.
+    return (
+        f"INSERT INTO routed_requests ({columns}) SELECT {columns} FROM (VALUES {', '.join([row] * count)})"
+        f" AS v (ordinal, event_id, {columns})"
+        " WHERE v.event_id IS NULL OR v.event_id IN (SELECT event_id FROM claimed) ORDER BY v.ordinal"
+        " ON CONFLICT (workspace, channel_id, message_ts) DO NOTHING RETURNING id, workspace, channel_id, message_ts"
+    )
 
 
 @lru_cache(maxsize=512)

@@ -298,12 +298,15 @@ class IntakeStore:
                 together.append(index)
 
         # Every event id is remembered, a duplicate message's too, as one by one.
-        claimed_events = self._claim_events(
-            connection, [batch[i] for i in [*together, *same_as_earlier] if batch[i].event_id is not None]
-        )
-        fresh = [i for i in together if batch[i].event_id is None or batch[i].event_id in claimed_events]
-        request_ids = self._insert_requests(connection, [batch[i] for i in fresh])
-        inserted = [i for i in fresh if _message_key(batch[i].request) in request_ids]
+        claiming = [batch[i] for i in [*together, *same_as_earlier] if batch[i].event_id is not None]
+        if self._raw.is_postgres and claiming and together:
+            # One round trip: the requests' insert reads the claim's RETURNING (``claim_and_insert_requests``).
+            request_ids = self._claim_and_insert_requests(connection, claiming, [batch[i] for i in together])
+        else:
+            claimed_events = self._claim_events(connection, claiming)
+            fresh = [i for i in together if batch[i].event_id is None or batch[i].event_id in claimed_events]
+            request_ids = self._insert_requests(connection, [batch[i] for i in fresh])
+        inserted = [i for i in together if _message_key(batch[i].request) in request_ids]  # keys are unique here
         raw = self._raw
         if inserted:
             ids = {i: request_ids[_message_key(batch[i].request)] for i in inserted}
@@ -336,15 +339,26 @@ class IntakeStore:
             results[index] = RecordResult(request_id=first.request_id, delivery_id=None, duplicate=True)
         return results  # type: ignore[return-value]
 
-    def _claim_events(self, connection: Connection, batch: Sequence[PendingRecord]) -> set[str]:
-        if not batch:
-            return set()
+    def _claim_rows(self, batch: Sequence[PendingRecord]) -> list[tuple]:
         # In one key order everywhere, so two instances claiming the same events queue instead of deadlocking.
         first_seen = {p.event_id: p.now for p in reversed(batch) if p.event_id is not None}
         stamp = self._raw.stamp
-        return self._raw.claim_events(
-            connection, [(event_id, stamp(first_seen[event_id])) for event_id in sorted(first_seen)]
-        )
+        return [(event_id, stamp(first_seen[event_id])) for event_id in sorted(first_seen)]
+
+    def _claim_events(self, connection: Connection, batch: Sequence[PendingRecord]) -> set[str]:
+        if not batch:
+            return set()
+        return self._raw.claim_events(connection, self._claim_rows(batch))
+
+    def _claim_and_insert_requests(
+        self, connection: Connection, claiming: Sequence[PendingRecord], batch: Sequence[PendingRecord]
+    ) -> dict[tuple[str, str, str], int]:
+        ordered = sorted(batch, key=lambda p: _message_key(p.request))  # one lock order for every writer
+        rows = [
+            (p.event_id, *(p.encoded.request_row if p.encoded else _request_row(self._raw, p.request, p.now)))
+            for p in ordered
+        ]
+        return self._raw.claim_and_insert_requests(connection, self._claim_rows(claiming), rows)
 
     def _insert_requests(
         self, connection: Connection, batch: Sequence[PendingRecord]

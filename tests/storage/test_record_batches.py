@@ -156,3 +156,19 @@ def test_an_outage_fails_the_whole_batch_once_instead_of_message_by_message(
     assert [type(outcome) for outcome in outcomes] == [exc.OperationalError, exc.OperationalError]
     assert waits == [0.1, 0.2]  # one round of retries for the batch, not one per message
     assert storage.requests.count_open() == 0
+
+
+def test_an_over_long_value_is_refused_in_a_batch_not_cut_to_fit(storage: Storage) -> None:
+    # On PostgreSQL the batch's requests are typed VALUES cast to unbounded types: a cast to the column's
+    # own VARCHAR(32) would cut the value silently where the insert refuses it. SQLite keeps any length.
+    long_channel = "C" * 40
+    outcomes = storage.intake.record_batch(
+        [pending("Ev1", new_request()), pending("Ev2", new_request(channel_id=long_channel))]
+    )
+
+    assert isinstance(outcomes[0], RecordResult) and not outcomes[0].duplicate
+    if storage.database.is_postgres:
+        assert isinstance(outcomes[1], Exception)
+    else:
+        assert isinstance(outcomes[1], RecordResult)
+        assert storage.requests.get_request(outcomes[1].request_id).channel_id == long_channel
