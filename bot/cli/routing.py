@@ -114,6 +114,7 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: Tex
     route = router.route
     dumps = json.dumps
     loads = json.loads
+    encode = _record_encoder()
     batch: list[str] = []
     invalid = 0
     try:
@@ -121,6 +122,10 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: Tex
             if not line.strip():
                 continue
             try:
+                # A line that opens an object and is not UTF-16/32 is what json.loads would decode as
+                # UTF-8: decoded here, json's Python-level encoding sniffing is skipped.
+                if type(line) is bytes and line[:1] == b"{" and line[1:2] != b"\x00":
+                    line = line.decode("utf-8", "surrogatepass")
                 message = loads(line)
             except (ValueError, RecursionError) as exc:
                 problem: str | None = f"invalid JSON: {_short(exc)}"
@@ -128,7 +133,7 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: Tex
                 problem = slack_message_problem(message)
             if problem is None:
                 try:
-                    batch.append(dumps(jsonl_record(route(message))))
+                    batch.append("".join(encode(jsonl_record(route(message)), 0)))
                 except RecursionError:
                     problem = "message nested too deeply"
                 except Exception as exc:  # one bad message must not end the stream
@@ -146,6 +151,27 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: Tex
             out.write("\n".join(batch) + "\n")
         out.flush()
     return _invalid_lines(invalid, err, "route --jsonl")
+
+
+def _record_encoder() -> Any:
+    """What ``json.dumps(record)`` runs, built once per stream: dumps builds a new C encoder (and a dict for
+    its circular-reference check) for every record. A record is made here and is never circular, so its
+    text is the same without the check."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return lambda record, _level: (json.dumps(record),)
+    defaults = json.JSONEncoder()
+    return make(
+        None,
+        defaults.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        defaults.key_separator,
+        defaults.item_separator,
+        defaults.sort_keys,
+        defaults.skipkeys,
+        defaults.allow_nan,
+    )
 
 
 _MESSAGE_KEYS = {"text": str, "attachments": list, "blocks": list}
@@ -184,8 +210,9 @@ def jsonl_record(decision: Any) -> dict[str, object]:
     from bot.routing.decision import money_dict  # here: importing the router's modules slows every command
 
     team = decision.team
+    tags = decision.tags
     return {
-        "personas": list(decision.personas),
+        "personas": [tag.persona for tag in tags],
         "topics": list(decision.topics),
         "amount_usd": decision.amount_usd,
         "amount": money_dict(decision.amount),  # the object `route --json` gives
@@ -194,7 +221,7 @@ def jsonl_record(decision: Any) -> dict[str, object]:
         "explanation": decision.explanation,
         "confidence": decision.confidence,
         "is_request": decision.is_request,
-        "roles": decision.roles,
+        "roles": {tag.persona: tag.role for tag in tags},
     }
 
 
