@@ -119,6 +119,11 @@ _CHANGE_TO = re.compile(
     r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?\)?"
     r"\s*(?:→|⟶|➔|➜|->|-->|=>|to)\s*\(?"
 )
+# A part of a whole: "$3,050.00 of $3,000.00" (spent of budgeted), "3.050 € von 3.000 €".
+_PART_OF = re.compile(
+    r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?"
+    r"\s+(?:out of|of|de|von)\s+"
+)
 _ALNUM = re.compile(r"[^\W_]")
 
 
@@ -196,13 +201,19 @@ def candidates_in(text: str) -> list[AmountCandidate]:
 def _rank_changes(text: str, found: list[AmountCandidate]) -> None:
     """A change written "$3,200 → $4,640", "$3,200 -> $4,640" or "$3,200 to $4,640": the new value is the
     headline, with the old one's label if it had one ("Forecast: $3,200 → $4,640"); the old value is its
-    baseline. Not when the first figure is the change itself ("increased by $500 to $4,640")."""
+    baseline. Not when the first figure is the change itself ("increased by $500 to $4,640").
+    A part of a whole, "$3,050.00 of $3,000.00" (a GCP budget alert's spent of budgeted), is the converse:
+    the first figure is the headline, the whole its baseline."""
     found.sort(key=lambda c: c.position)
     for index in range(len(found) - 1):
         old, new = found[index], found[index + 1]
         if old.kind == "change" or old.currency != new.currency or old.per != new.per:
             continue
         if _CHANGE_TO.fullmatch(text, old.position, new.position) is None:
+            if old.rank <= new.rank and _PART_OF.fullmatch(text, old.position, new.position) is not None:
+                rank, kind = (old.rank, old.kind) if old.rank > new.rank else (new.rank, new.kind)
+                found[index] = old._replace(rank=max(rank, NEUTRAL), kind=kind)
+                found[index + 1] = new._replace(rank=BASELINE, kind="baseline")
             continue
         rank, kind = (old.rank, old.kind) if old.rank > new.rank else (new.rank, new.kind)
         found[index] = old._replace(rank=BASELINE, kind="baseline")

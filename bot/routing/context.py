@@ -87,7 +87,10 @@ class Context:
             # A stated amount in a question is not enough ("is the gym
             # reimbursement still $50 a month?"); a cost word in one is.
             cost_message=money_context and (cloud_context or decisive or (request and bool(mask & MONEY))),
-            announcement=bool(mask & ANNOUNCE) and not (decisive or request or has_amount or mask & ACTION),
+            # A release that names a cloud service's charges reports their cost ("after the deploy the
+            # on-demand charges for that DynamoDB table went up"), not the release.
+            announcement=bool(mask & ANNOUNCE)
+            and not (decisive or request or has_amount or mask & ACTION or (cloud and bool(mask & MONEY))),
             defect_report=bool(mask & DEFECT) and not (cloud or has_amount),
             # Latency, a failing pipeline, a deploy: with no cost named, not a cost request.
             ops_report=bool(mask & OPS) and not (decisive or money or weak_money),

@@ -62,6 +62,8 @@ _CROSSED = re.compile(
     r"exceed|\bover\b(?!\s+(?:week|month|day|year|time|the (?:last|past)))|above|greater than|threshold"
     r"|\balert|alarm|breach|crossed|overspend|overrun|spike|anomal"
     r"|increase|doubled|tripled|jump|\breach(?:ed|es)?\b|\bhit\b|\bhits\b|on track to|trending|\bwarn"
+    # Ahead of the calendar: "92% of the monthly budget and it's only the 20th" burns faster than the month.
+    r"|\bonly (?:the )?\d{1,2}(?:st|nd|rd|th)\b|\bahead of (?:pace|plan|schedule)\b"
 )
 _GCP_THRESHOLD = re.compile(r'"(?:alertThresholdExceeded|forecastThresholdExceeded)"\s*:')
 # A word each pattern cannot match without: a set test decides whether to run it.
