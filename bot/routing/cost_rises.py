@@ -25,7 +25,7 @@ from collections.abc import Collection, Sequence
 from bot.config.models import CostRises as CostRisesConfig
 from bot.routing.lexicon import CLOUD
 from bot.routing.matcher import Hit, Term
-from bot.routing.normalize import fold
+from bot.routing.normalize import spellings
 
 # Words after the cost word a rise may stand at (before it, for ``asks``).
 REACH = 4
@@ -34,12 +34,7 @@ _UNIT_LINKS = frozenset(form for word in ("per", "each", "every") for form in (w
 
 
 def _forms(words: Sequence[str]) -> frozenset[str]:
-    return frozenset(
-        form
-        for word in words
-        for spelling in (word, fold(word))
-        for form in (spelling, spelling.lower(), spelling.capitalize(), spelling.upper())
-    )
+    return frozenset(form for word in words for form in spellings(word))
 
 
 class CostRises:

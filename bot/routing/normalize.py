@@ -128,6 +128,13 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", decomposed)
 
 
+def spellings(word: str) -> set[str]:
+    """How a message may spell ``word`` (as given and accent-folded; lower case, capitalised, capitals),
+    for look-ups of its raw tokens without folding each one."""
+    forms = {word.strip(), fold(word.strip())}
+    return {variant for form in forms for variant in (form, form.lower(), form.capitalize(), form.upper())}
+
+
 def split_camel(text: str) -> str:
     return _CAMEL.sub(" ", text)
 

@@ -15,7 +15,7 @@ from bot.config.models import Language, RoutingFile
 from bot.routing import lexicon
 from bot.routing.cost_rises import CostRises
 from bot.routing.matcher import Hit, Term, TermIndex, split_term
-from bot.routing.normalize import fold
+from bot.routing.normalize import spellings
 from bot.routing.seat_counts import TERM as SEAT_TERM
 from bot.routing.seat_counts import SeatCounts
 from bot.routing.unit_costs import UnitCosts
@@ -65,7 +65,7 @@ class TermReader:
             for marker in language.markers:
                 # As written, folded, capitalised and in capitals: one dict
                 # look-up per word finds them (see languages_of).
-                for form in _spellings(marker):
+                for form in spellings(marker):
                     self._markers[form] = self._markers.get(form, 0) | 1 << bit
         self.seat_counts = SeatCounts(self.index.terms.get(self.index.term_key(SEAT_TERM)))
         self.all_terms: dict[tuple[str, ...], Term] = {
@@ -194,11 +194,6 @@ _LANGUAGE_GROUPS = {
     "action": lexicon.ACTION,
     "info": lexicon.INFO,
 }
-
-
-def _spellings(word: str) -> set[str]:
-    forms = {word.strip(), fold(word.strip())}
-    return {variant for form in forms for variant in (form, form.lower(), form.capitalize(), form.upper())}
 
 
 def _context_groups(language: Language) -> dict[str, tuple[str, ...]]:
