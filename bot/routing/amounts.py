@@ -109,21 +109,17 @@ _STATED_FIGURE = re.compile(
     r"(?:[$€£¥₹]|\b(?:" + CODES.lower() + r"|rs\.?)\s?)\d[\d.,'\u2019]*"
     r"|\d[\d.,'\u2019]*\s?(?:[€£¥₹$]|(?:" + CODES.lower() + r"|dollars|euros?|rupees?)\b)"
 )
-# Between the old and the new figure of a change: "$3,200 → $4,640", "$3,200 -> $4,640", "$3,200 to $4,640".
 # What every stated figure holds (lower case): a symbol, a code, "rs" or a currency word. A clause without
 # one states none, and its every digit need not start a scan.
 _CURRENCY_MARK = re.compile(
     r"[$€£¥₹]|" + trie_pattern([*(code.lower() for code in TEXT_CODES), "rs", "dollars", "euro", "rupee"])
 )
-_CHANGE_TO = re.compile(
-    r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?\)?"
-    r"\s*(?:→|⟶|➔|➜|->|-->|=>|to)\s*\(?"
-)
+# From a figure to the words after it (for ``fullmatch`` between two figures' positions).
+_FIGURE_TO_NEXT = r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?"
+# Between the old and the new figure of a change: "$3,200 → $4,640", "$3,200 -> $4,640", "$3,200 to $4,640".
+_CHANGE_TO = re.compile(_FIGURE_TO_NEXT + r"\)?\s*(?:→|⟶|➔|➜|->|-->|=>|to)\s*\(?")
 # A part of a whole: "$3,050.00 of $3,000.00" (spent of budgeted), "3.050 € von 3.000 €".
-_PART_OF = re.compile(
-    r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?"
-    r"\s+(?:out of|of|de|von)\s+"
-)
+_PART_OF = re.compile(_FIGURE_TO_NEXT + r"\s+(?:out of|of|de|von)\s+")
 _ALNUM = re.compile(r"[^\W_]")
 
 
@@ -211,8 +207,7 @@ def _rank_changes(text: str, found: list[AmountCandidate]) -> None:
             continue
         if _CHANGE_TO.fullmatch(text, old.position, new.position) is None:
             if old.rank <= new.rank and _PART_OF.fullmatch(text, old.position, new.position) is not None:
-                rank, kind = (old.rank, old.kind) if old.rank > new.rank else (new.rank, new.kind)
-                found[index] = old._replace(rank=max(rank, NEUTRAL), kind=kind)
+                found[index] = old._replace(rank=max(new.rank, NEUTRAL), kind=new.kind)  # the part takes the label
                 found[index + 1] = new._replace(rank=BASELINE, kind="baseline")
             continue
         rank, kind = (old.rank, old.kind) if old.rank > new.rank else (new.rank, new.kind)
