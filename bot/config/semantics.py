@@ -279,15 +279,13 @@ def check_routing(data: dict[str, Any], report: FileReport, persona_ids: tuple[s
         report.error(
             ("budget_questions", "topic"), f"unknown topic '{budget_topic}'{did_you_mean(budget_topic, topic_ids)}"
         )
-    _check_unit_costs(data, report, topic_ids)
-    _check_unit_costs(data, report, topic_ids, "cost_rises")
+    for section in ("unit_costs", "cost_rises"):
+        _check_reading_term(data, report, topic_ids, section)
     _check_calendar(data, report, personas, topic_ids)
     _check_receivers(_mapping(data.get("receivers")), report)
 
 
-def _check_unit_costs(
-    data: dict[str, Any], report: FileReport, topic_ids: tuple[str, ...], name: str = "unit_costs"
-) -> None:
+def _check_reading_term(data: dict[str, Any], report: FileReport, topic_ids: tuple[str, ...], name: str) -> None:
     """``<name>.topic`` names a topic and ``<name>.term`` is one of its terms (``unit_costs``, ``cost_rises``)."""
     section = _mapping(data.get(name))
     topic_id, term = section.get("topic"), section.get("term")
