@@ -169,7 +169,7 @@ def build_services(
         holder=holder,
         relay=relay,
         intake=Intake(holder, storage.intake, relay, clock, silencing, held=storage.held),
-        alerts=AlertIntake(holder, storage.intake, relay, clock, workspace_of(client), silencing),
+        alerts=AlertIntake(holder, storage.intake, storage.requests, relay, clock, workspace_of(client), silencing),
         silencing=silencing,
         commands=Commands(holder, storage.requests, silencing),
         lifecycle=Lifecycle(holder, storage.requests, storage.outbox, relay.notify, clock),

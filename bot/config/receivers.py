@@ -46,6 +46,7 @@ class WebhookFields(Frozen):
     id: str | None = None  # the sender's own alert id: a later post with it repeats the first
     link: str | None = None
     scope: dict[str, str] = Field(default_factory=dict)  # scope name -> path, e.g. {account: "labels.account_id"}
+    status: str | None = None  # "resolved", "ok", "closed"... there: the alert cleared (bot.receivers.webhook)
 
 
 class WebhookReceiver(Frozen):

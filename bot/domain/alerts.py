@@ -26,6 +26,9 @@ class Alert:
     # Where the spend happened, largest impact first, when the alert names it apart from the
     # account that sent it (an AWS anomaly's root causes; scope["account"] is then the monitor's).
     linked_accounts: tuple[str, ...] = ()
+    # The sender says the condition that fired has cleared (Azure "Resolved", a CloudWatch alarm back
+    # to OK, a webhook's mapped status): a note in the firing alert's thread, never a new request.
+    resolved: bool = False
 
     def message(self) -> dict[str, Any]:
         """The alert as the router reads a Slack message."""

@@ -7,7 +7,7 @@ Group webhooks accept ``https://user:password@host/...``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.receivers.common import Alert, Rejected, as_mapping, basic_credentials, json_object, parse_money, same_secret
@@ -42,6 +42,14 @@ def receive(body: bytes) -> Alert:
     category = str(context.get("AlertCategory") or "").lower()
     condition = str(essentials.get("monitorCondition") or "Fired")
     delivery_id = f"{essentials['alertId']}:{condition}:{essentials.get('firedDateTime') or ''}"
+    alert = _alert(essentials, details, category, condition, delivery_id)
+    # Azure sends "Resolved" for an alert whose condition cleared, under the alert's own id.
+    return replace(alert, resolved=True) if condition.casefold() == "resolved" else alert
+
+
+def _alert(
+    essentials: Mapping[str, Any], details: Mapping[str, Any], category: str, condition: str, delivery_id: str
+) -> Alert:
     if category == "budgets" or "BudgetName" in details:
         return _budget(essentials, details, delivery_id)
     if "anomal" in category or "anomal" in str(essentials.get("alertRule") or "").lower():

@@ -200,6 +200,8 @@ def alert_from_notification(message: Mapping[str, Any], topic: str) -> Alert:
     parsed = _json_or_none(body)
     if isinstance(parsed, dict) and "anomalyId" in parsed:
         return _anomaly(parsed, message_id)
+    if isinstance(parsed, dict) and "AlarmName" in parsed and "NewStateValue" in parsed:
+        return _alarm(parsed, message_id)
     if subject.startswith("AWS Budgets") or "AWS Budget Notification" in body:
         return _budget(subject, body, message_id)
     return Alert(
@@ -254,6 +256,45 @@ def _anomaly(data: Mapping[str, Any], message_id: str) -> Alert:
         scope={k: v for k, v in scope.items() if v},
         link=str(data.get("anomalyDetailsLink") or "") or None,
         linked_accounts=linked,
+    )
+
+
+# "Threshold Crossed: 1 datapoint [105.23 (01/12/26 06:12:00)] was greater than ...": the latest value first.
+_DATAPOINT = re.compile(r"\[\s*(-?\d[\d,]*(?:\.\d+)?)\s*\(")
+
+
+def _alarm(data: Mapping[str, Any], message_id: str) -> Alert:
+    """A CloudWatch alarm's state change; on ``AWS/Billing`` (a billing alarm) the datapoint is the month's
+    estimated charges so far, in the currency its ``Currency`` dimension names."""
+    trigger = as_mapping(data.get("Trigger"))
+    dimensions = {
+        str(d.get("name") or d.get("Name")): str(d.get("value") or d.get("Value"))
+        for d in trigger.get("Dimensions") or []
+        if isinstance(d, dict)
+    }
+    name = str(data.get("AlarmName") or "alarm")
+    state = str(data.get("NewStateValue") or "")
+    arn = str(data.get("AlarmArn") or "")
+    region = arn.split(":")[3] if arn.count(":") >= 5 else ""
+    account = str(data.get("AWSAccountId") or "")
+    billing = trigger.get("Namespace") == "AWS/Billing"
+    reason = str(data.get("NewStateReason") or "")
+    datapoint = _DATAPOINT.search(reason) if billing else None
+    scope = {"account": account, "region": region, "service": dimensions.get("ServiceName", "")}
+    description = str(data.get("AlarmDescription") or "")
+    return Alert(
+        receiver="aws_sns",
+        source="aws-cloudwatch",
+        kind="budget" if billing else "notification",
+        delivery_id=message_id,
+        # The same alarm's ALARM and OK notifications share it: OK resolves the ALARM's post.
+        alert_key=arn or f"{account}:{region}:{name}",
+        title=f"CloudWatch alarm {name}: {state}".strip(),
+        text=" ".join(part for part in (description, reason) if part)[:3000] or f"{name} is now {state}.",
+        amount=parse_money(datapoint.group(1)) if datapoint else None,
+        currency=dimensions.get("Currency", "USD") if billing else None,
+        scope={key: value for key, value in scope.items() if value},
+        resolved=state == "OK",
     )
 
 

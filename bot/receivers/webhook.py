@@ -39,6 +39,11 @@ class FieldMap:
     id: str | None = None
     link: str | None = None
     scope: Mapping[str, str] = field(default_factory=dict)  # scope name -> dotted path
+    status: str | None = None
+
+
+# A mapped status saying the alert's condition cleared (Alertmanager's "resolved", Grafana's "ok"...).
+RESOLVED_STATUSES = frozenset({"resolved", "ok", "closed", "recovered", "inactive", "normal"})
 
 
 def sign(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -113,6 +118,7 @@ def receive(source: str, body: bytes, fields: FieldMap, delivery: str | None = N
             currency = stated.currency
             amount = stated.amount if amount is None else amount
     link = pick(data, fields.link)
+    status = pick(data, fields.status)
     key = str(alert_id) if isinstance(alert_id, str | int) and str(alert_id) else body_digest(body)
     return Alert(
         receiver="webhook",
@@ -127,4 +133,5 @@ def receive(source: str, body: bytes, fields: FieldMap, delivery: str | None = N
         currency=currency,
         scope=scope,
         link=link if isinstance(link, str) else None,
+        resolved=isinstance(status, str) and status.strip().casefold() in RESOLVED_STATUSES,
     )

@@ -7,13 +7,15 @@ import re
 from bot.domain.alerts import Alert
 from bot.render.blocks import ALERT_TS_PREFIX, Block, clip, clip_escaped, context, header, section
 from bot.render.silences import mute_similar_select
+from bot.render.text import message
 from bot.routing.money import Money
 
-__all__ = ["ALERT_TS_PREFIX", "alert_blocks", "stored_alert_blocks", "with_alert"]
+__all__ = ["ALERT_TS_PREFIX", "alert_blocks", "resolved_note", "stored_alert_blocks", "with_alert"]
 SOURCE_LABELS = {
     "aws-cost-anomaly": "AWS Cost Anomaly Detection",
     "aws-budgets": "AWS Budgets",
     "aws-sns": "AWS SNS",
+    "aws-cloudwatch": "Amazon CloudWatch alarm",
     "gcp-budget": "Google Cloud budget",
     "azure-budget": "Azure budget",
     "azure-cost-anomaly": "Azure cost anomaly",
@@ -40,6 +42,18 @@ def alert_blocks(alert: Alert) -> list[Block]:
         blocks.append(context(" · ".join(facts[:30])))
     blocks.append(context(f"From {SOURCE_LABELS.get(alert.source, alert.source)} via finops-bot"))
     return blocks
+
+
+def resolved_note(alert: Alert) -> dict:
+    """A thread note for the sender's "resolved" notification: nobody tagged, the request left as it is
+    (the spend it reported happened; whoever took it closes it)."""
+    source = SOURCE_LABELS.get(alert.source, alert.source)
+    text = f":white_check_mark: {source} reports this alert resolved: {clip_escaped(alert.title, 150)}"
+    blocks = [section(text)]
+    if alert.text.strip():
+        blocks.append(context(clip_escaped(alert.text, 1000)))
+    blocks.append(context("The request stays open until someone resolves it here."))
+    return message(text, blocks)
 
 
 def _code(value: str) -> str:

@@ -20,12 +20,12 @@ from bot.domain.deliveries import POST, NewDelivery
 from bot.domain.requests import NewRequest, RequestView
 from bot.domain.silences import match_key
 from bot.render import replies as render
-from bot.render.alerts import ALERT_TS_PREFIX, alert_blocks, with_alert
+from bot.render.alerts import ALERT_TS_PREFIX, alert_blocks, resolved_note, with_alert
 from bot.render.blocks import archive_link
 from bot.routing.alert_owners import alert_identifiers, with_owner
 from bot.routing.router import Decision, PersonaTag
 from bot.scheduling.business_days import ack_window_end
-from bot.services.ports import Clock, IntakeRecords, Sender
+from bot.services.ports import AlertResolutions, Clock, IntakeRecords, Sender
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
 from bot.services.views import roles_of, routed_reply_payload, stated_amount
@@ -50,6 +50,7 @@ class AlertIntake:
         self,
         holder: RuntimeHolder,
         records: IntakeRecords,
+        resolutions: AlertResolutions,
         sender: Sender,
         clock: Clock,
         workspace: Callable[[], str],
@@ -58,6 +59,7 @@ class AlertIntake:
         self.silencing = silencing
         self.holder = holder
         self.records = records
+        self.resolutions = resolutions
         self.sender = sender
         self.clock = clock
         self.workspace = workspace
@@ -68,8 +70,10 @@ class AlertIntake:
         channel_id = runtime.names.channel_id(channel)
         if channel_id is None:
             raise ChannelUnknown(channel)
-        decision = self._decide(runtime, alert)
         event_key = f"alert:{alert.receiver}:{alert.delivery_id}"[:128]
+        if alert.resolved:
+            return self._resolved(alert, event_key, now)
+        decision = self._decide(runtime, alert)
         muted = self._muted(alert, decision, channel_id, event_key, now)
         if muted is not None:
             return muted
@@ -102,6 +106,28 @@ class AlertIntake:
         action = "repeat" if result.repeat_of else "posted"
         log.info("alert %s from %s %s as request %s", alert.kind, alert.source, action, result.request_id)
         return {"action": action, "request_id": result.request_id}
+
+    def _resolved(self, alert: Alert, event_key: str, now: dt.datetime) -> Mapping[str, Any]:
+        """A "resolved" notification: a note in its alert's thread, tagging nobody; no new request.
+
+        Routed, its text ("back within range") would tag nobody and the fallback persona would be paged
+        for a condition that has cleared.
+        """
+
+        def note(firing: RequestView) -> NewDelivery:
+            payload = resolved_note(alert)
+            payload.update(channel=firing.channel_id, unfurl_links=False, unfurl_media=False)
+            if firing.reply_ts:
+                payload["thread_ts"] = firing.reply_ts
+            return NewDelivery(kind="resolved", method=POST, payload=payload, dedup_key=event_key)
+
+        result = self.resolutions.note_alert_resolved(event_key, alert.fingerprint(), note, alert.source, now)
+        if result.duplicate:
+            return {"action": "duplicate", "request_id": None}
+        if result.delivery_id is not None:
+            self.sender.notify(result.delivery_id)
+        log.info("alert %s from %s resolved, noted on request %s", alert.kind, alert.source, result.request_id)
+        return {"action": "resolved", "request_id": result.request_id}
 
     def _muted(
         self, alert: Alert, decision: Decision, channel_id: str, event_key: str, now: dt.datetime

@@ -84,6 +84,14 @@ class IntakeRecords(Protocol):
     ) -> RecordResult: ...
 
 
+class AlertResolutions(Protocol):
+    """A sender's "resolved" notification noted on its alert's request (``bot.storage`` requests aggregate)."""
+
+    def note_alert_resolved(
+        self, event_id: str, fingerprint: str, note: Callable[[RequestView], NewDelivery], actor: str, now: dt.datetime
+    ) -> RecordResult: ...
+
+
 class OpenRequests(Protocol):
     """Read side of the requests aggregate, for lists."""
 

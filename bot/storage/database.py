@@ -8,6 +8,7 @@ The write paths' statements are built once per dialect (``Statements``).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import time
@@ -93,6 +94,11 @@ def _statements(is_postgres: bool) -> Statements:
     if is_postgres not in _STATEMENTS:
         _STATEMENTS[is_postgres] = Statements(is_postgres)
     return _STATEMENTS[is_postgres]
+
+
+def claim_event(connection: Connection, sql: Statements, event_id: str, now: dt.datetime) -> bool:
+    """Claim an event id in ``processed_events``; False when it is taken (a retry, another instance)."""
+    return connection.execute(sql.claim_event, {"event_id": event_id, "received_at": now}).first() is not None
 
 
 def view(cls: type, row: Any) -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.clock import as_utc
@@ -25,14 +25,14 @@ from bot.domain.deliveries import (
     RepeatFactory,
     ReplyFactory,
 )
-from bot.domain.requests import OPEN, UNCLOSED, NewRequest, RecordResult, RequestView
+from bot.domain.requests import OPEN, NewRequest, RecordResult, RequestView
 from bot.storage.batch_sql import BatchSql, Statement, batch_sql
-from bot.storage.database import Database, view
+from bot.storage.database import Database, claim_event
 from bot.storage.group_commit import GroupCommit
 from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload_json, payload_json, processed_events, routed_requests
 from bot.storage.outbox import enqueue_in
 from bot.storage.packing import pack_json, pack_text
-from bot.storage.requests import add_event, request_by_id, request_by_message
+from bot.storage.requests import add_event, request_by_id, request_by_message, unclosed_with_fingerprint
 from bot.storage.retry import is_transient
 from bot.storage.rollups import RollupChanges
 
@@ -171,18 +171,13 @@ class IntakeStore:
             self.record_batch, hold=database.write_lock if database.writers is not None else None
         )
 
-    def _claim_event(self, connection: Connection, event_id: str, now: dt.datetime) -> bool:
-        return (
-            connection.execute(self._db.sql.claim_event, {"event_id": event_id, "received_at": now}).first() is not None
-        )
-
     def mark_event_processed(self, event_id: str, now: dt.datetime) -> bool:
         """Claim an event id; False when it was already seen (a Slack retry or another instance)."""
         now = as_utc(now)
 
         def attempt() -> bool:
             with self._db.write() as connection:
-                return self._claim_event(connection, event_id, now)
+                return claim_event(connection, self._db.sql, event_id, now)
 
         return self._db.retrying(attempt, "mark event processed")
 
@@ -450,7 +445,7 @@ class IntakeStore:
     ) -> RecordResult:
         """One message, checked for a repeat; its rollup changes go to ``rollups``, or are applied here."""
         event_id, request, now, claim = pending.event_id, pending.request, pending.now, pending.claim
-        if event_id is not None and not self._claim_event(connection, event_id, now):
+        if event_id is not None and not claim_event(connection, self._db.sql, event_id, now):
             existing = request_by_message(connection, *_message_key(request))
             return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
 
@@ -459,7 +454,7 @@ class IntakeStore:
             existing = request_by_message(connection, *_message_key(request))
             if existing is not None:
                 return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
-            first = self._first_with_fingerprint(connection, request.fingerprint, now - pending.repeat_window)
+            first = unclosed_with_fingerprint(connection, request.fingerprint, now - pending.repeat_window)
             if first is not None:
                 return self._record_repeat(connection, first, request, pending.repeat_reply, now, claim)
 
@@ -479,22 +474,6 @@ class IntakeStore:
             # Last, so the counter rows stay locked for as short a time as possible before the commit.
             rollups.apply(connection, self._db.sql)
         return RecordResult(request_id=request_id, delivery_id=delivery_id, claimed=claimed)
-
-    def _first_with_fingerprint(
-        self, connection: Connection, fingerprint: str, since: dt.datetime
-    ) -> RequestView | None:
-        row = connection.execute(
-            select(routed_requests)
-            .where(
-                routed_requests.c.fingerprint == fingerprint,
-                routed_requests.c.created_at >= since,
-                routed_requests.c.status.in_(UNCLOSED),
-            )
-            .order_by(routed_requests.c.created_at, routed_requests.c.id)
-            .limit(1)
-            .with_for_update()
-        ).first()
-        return view(RequestView, row) if row else None
 
     def _record_repeat(
         self,

@@ -18,8 +18,8 @@ from bot.domain import lifecycle
 from bot.domain.clock import as_utc
 from bot.domain.deliveries import NewDelivery
 from bot.domain.feedback import FeedbackRow
-from bot.domain.requests import AWAITING_ACK, UNCLOSED, Action, ActionResult, RequestView, RoutedDetail
-from bot.storage.database import Database, Statements, view
+from bot.domain.requests import AWAITING_ACK, UNCLOSED, Action, ActionResult, RecordResult, RequestView, RoutedDetail
+from bot.storage.database import Database, Statements, claim_event, view
 from bot.storage.models import request_events, routed_requests, routing_feedback
 from bot.storage.outbox import enqueue_in
 from bot.storage.rollups import RollupChanges
@@ -64,6 +64,28 @@ def add_event(
             "detail": detail,
         },
     )
+
+
+def unclosed_with_fingerprint(
+    connection: Connection, fingerprint: str, since: dt.datetime | None = None, *, latest: bool = False
+) -> RequestView | None:
+    """The earliest (or ``latest``) unclosed request of this alert (its fingerprint) created since
+    ``since``, locked for update."""
+    query = select(routed_requests).where(
+        routed_requests.c.fingerprint == fingerprint, routed_requests.c.status.in_(UNCLOSED)
+    )
+    if since is not None:
+        query = query.where(routed_requests.c.created_at >= since)
+    order = (
+        (routed_requests.c.created_at.desc(), routed_requests.c.id.desc())
+        if latest
+        else (
+            routed_requests.c.created_at,
+            routed_requests.c.id,
+        )
+    )
+    row = connection.execute(query.order_by(*order).limit(1).with_for_update()).first()
+    return view(RequestView, row) if row else None
 
 
 class RequestStore:
@@ -179,6 +201,34 @@ class RequestStore:
                 at=now,
             )
         )
+
+    # -- alerts their sender says have cleared
+
+    def note_alert_resolved(
+        self, event_id: str, fingerprint: str, note: Callable[[RequestView], NewDelivery], actor: str, now: dt.datetime
+    ) -> RecordResult:
+        """Record a "resolved" notification against its alert's latest unclosed request, with ``note``
+        (its thread reply), in one transaction; the request keeps its status and owners.
+
+        ``event_id`` taken already: ``duplicate=True``. No unclosed request of the alert (it was closed,
+        muted, or never posted): ``request_id=None`` and nothing is posted.
+        """
+        now = as_utc(now)
+
+        def attempt() -> RecordResult:
+            with self._db.write() as connection:
+                if not claim_event(connection, self._db.sql, event_id, now):
+                    return RecordResult(request_id=None, delivery_id=None, duplicate=True)
+                firing = unclosed_with_fingerprint(connection, fingerprint, latest=True)
+                if firing is None:
+                    return RecordResult(request_id=None, delivery_id=None)
+                add_event(
+                    connection, self._db.sql, firing.id, "source-resolved", firing.status, firing.status, actor, now
+                )
+                delivery_id, _ = enqueue_in(connection, self._db.sql, note(firing), now, firing.id)
+                return RecordResult(request_id=firing.id, delivery_id=delivery_id)
+
+        return self._db.retrying(attempt, "note alert resolved")
 
     # -- nudges
 

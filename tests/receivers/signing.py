@@ -141,6 +141,44 @@ COST_ANOMALY = {
     "subscriptionName": "finops-immediate",
 }
 
+# A CloudWatch billing alarm's state change as SNS delivers it (the fields AWS documents for alarm actions).
+BILLING_ALARM_ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:billing-over-1000"
+
+
+def billing_alarm(state: str = "ALARM", reason: str | None = None) -> dict:
+    return {
+        "AlarmName": "billing-over-1000",
+        "AlarmDescription": "Estimated charges for the month are over $1,000",
+        "AWSAccountId": "123456789012",
+        "AlarmConfigurationUpdatedTimestamp": "2026-11-02T10:00:00.000+0000",
+        "NewStateValue": state,
+        "NewStateReason": reason
+        or "Threshold Crossed: 1 out of the last 1 datapoints [1043.27 (01/12/26 06:00:00)] was greater than the "
+        "threshold (1000.0) (minimum 1 datapoint for OK -> ALARM transition).",
+        "StateChangeTime": "2026-12-01T06:05:12.345+0000",
+        "Region": "US East (N. Virginia)",
+        "AlarmArn": BILLING_ALARM_ARN,
+        "OldStateValue": "OK" if state == "ALARM" else "ALARM",
+        "OKActions": [],
+        "AlarmActions": ["arn:aws:sns:us-east-1:123456789012:finops-cost-alerts"],
+        "InsufficientDataActions": [],
+        "Trigger": {
+            "MetricName": "EstimatedCharges",
+            "Namespace": "AWS/Billing",
+            "StatisticType": "Statistic",
+            "Statistic": "MAXIMUM",
+            "Unit": None,
+            "Dimensions": [{"value": "USD", "name": "Currency"}],
+            "Period": 21600,
+            "EvaluationPeriods": 1,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 1000.0,
+            "TreatMissingData": "missing",
+            "EvaluateLowSampleCountPercentile": "",
+        },
+    }
+
+
 BUDGET_SUBJECT = "AWS Budgets: team-payments-monthly has exceeded your alert threshold"
 BUDGET_MESSAGE = """AWS Budget Notification December 01, 2026
 AWS Account 123456789012

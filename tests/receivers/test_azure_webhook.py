@@ -216,3 +216,20 @@ def test_azure_cost_anomaly_alert_with_the_days_cost_only() -> None:
     }
     alert = azure.receive(json.dumps(payload).encode())
     assert (alert.kind, alert.amount) == ("cost-anomaly", 7421.55)
+
+
+def test_an_azure_alert_resolved_shares_the_fired_alerts_fingerprint_not_its_delivery() -> None:
+    fired = azure_budget_alert()
+    fired["data"]["alertContext"] = {"AlertCategory": "Metric", "AlertData": {}}
+    resolved = json.loads(json.dumps(fired))
+    resolved["data"]["essentials"]["monitorCondition"] = "Resolved"
+    first, later = azure.receive(json.dumps(fired).encode()), azure.receive(json.dumps(resolved).encode())
+    assert (first.resolved, later.resolved) == (False, True)
+    assert first.fingerprint() == later.fingerprint() and first.delivery_id != later.delivery_id
+
+
+@pytest.mark.parametrize(("status", "resolved"), [("resolved", True), (" OK ", True), ("firing", False), (3, False)])
+def test_a_webhooks_mapped_status_says_whether_the_alert_cleared(status: object, resolved: bool) -> None:
+    body = json.dumps({"alert": {"summary": "namespace checkout over budget", "state": status}}).encode()
+    fields = webhook.FieldMap(text="alert.summary", status="alert.state")
+    assert webhook.receive("kubecost", body, fields).resolved is resolved

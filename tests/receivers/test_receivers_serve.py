@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from bot.domain.deliveries import FAILED, PENDING, SENT
 from bot.receivers.webhook import sign
 from bot.routing.money import DEFAULT_RATES
 from tests.receivers.conftest import AUDIENCE, SECRETS, SERVICE_ACCOUNT, Receivers
@@ -21,6 +22,7 @@ from tests.receivers.signing import (
     KUBECOST_ALERT,
     TOPIC_ARN,
     azure_budget_alert,
+    billing_alarm,
     budget_data,
     push_envelope,
     sns_confirmation,
@@ -29,6 +31,7 @@ from tests.receivers.signing import (
 from tests.slack.harness import wait_until
 
 SNS = "/alerts/aws/sns"
+DELIVERY_STATUSES = (PENDING, SENT, FAILED)
 PUBSUB = "/alerts/gcp/pubsub"
 AZURE = "/alerts/azure"
 KUBECOST = "/alerts/webhook/kubecost"
@@ -88,6 +91,43 @@ def test_a_repeat_of_the_anomaly_goes_to_the_first_thread(receivers: Receivers) 
     assert "again" in note["text"]
     assert len(receivers.posts()) == posts_before
     assert receivers.harness.store.requests.get_request(request.id).repeat_count == 1
+
+
+def test_a_billing_alarm_back_to_ok_is_a_note_in_its_thread_that_tags_nobody(receivers: Receivers) -> None:
+    alarm = receivers.sns.sign(sns_notification(json.dumps(billing_alarm()), message_id="alarm-1"), "2")
+    status, body = receivers.post(SNS, alarm, sns_headers(alarm))
+    assert (status, body["action"]) == (200, "posted")
+    request, post = post_of(receivers, body["request_id"])
+    assert request.amount_usd == 1043.27 and "<!subteam^" in json.dumps(post.params["blocks"])
+
+    ok = receivers.sns.sign(sns_notification(json.dumps(billing_alarm("OK")), message_id="alarm-2"), "2")
+    posts_before = len(receivers.posts())
+    status, body = receivers.post(SNS, ok, sns_headers(ok))
+    assert (status, body["action"], body["request_id"]) == (200, "resolved", request.id)
+    [note] = receivers.harness.sim.wait_for_replies(receivers.harness.alerts, request.reply_ts, count=1)
+    assert "Amazon CloudWatch alarm reports this alert resolved" in note["text"]
+    assert "<!subteam^" not in json.dumps(note) and "<@" not in json.dumps(note)
+    assert len(receivers.posts()) == posts_before  # no new top-level post: the note is in the thread
+    after = receivers.harness.store.requests.get_request(request.id)
+    assert (after.status, after.repeat_count) == ("open", 0)
+
+    # SNS delivers it again: acknowledged, noted once.
+    status, body = receivers.post(SNS, ok, sns_headers(ok))
+    assert (status, body["action"]) == (200, "duplicate")
+    history = receivers.harness.store.requests.request_history(request.id)
+    assert [e["action"] for e in history] == ["routed", "source-resolved"]
+
+
+def test_an_ok_for_an_alarm_never_posted_posts_nothing(receivers: Receivers) -> None:
+    alarm = billing_alarm("OK")
+    alarm["AlarmArn"] = alarm["AlarmArn"].replace("billing-over-1000", "billing-over-5000")
+    ok = receivers.sns.sign(sns_notification(json.dumps(alarm), message_id="alarm-3"), "2")
+    outbox = receivers.harness.store.outbox
+    deliveries_before = sum(outbox.count_deliveries(status) for status in DELIVERY_STATUSES)
+    status, body = receivers.post(SNS, ok, sns_headers(ok))
+    assert (status, body["action"], body["request_id"]) == (200, "resolved", None)
+    # Written in the transaction that answered 200, so counting now cannot miss it.
+    assert sum(outbox.count_deliveries(status) for status in DELIVERY_STATUSES) == deliveries_before
 
 
 def test_sns_budget_notification_is_posted(receivers: Receivers) -> None:

@@ -15,6 +15,7 @@ from tests.receivers.signing import (
     NOW,
     TOPIC_ARN,
     SnsSigner,
+    billing_alarm,
     certificate,
     new_key,
     pem,
@@ -210,3 +211,32 @@ def test_two_notifications_of_one_anomaly_share_the_alert_key_not_the_delivery()
     again = alert_from_notification(sns_notification(json.dumps(COST_ANOMALY), message_id="b"), TOPIC_ARN)
     assert first.fingerprint() == again.fingerprint()
     assert first.delivery_id != again.delivery_id
+
+
+def test_a_billing_alarm_becomes_an_alert_with_the_months_estimated_charges() -> None:
+    alert = alert_from_notification(sns_notification(json.dumps(billing_alarm())), TOPIC_ARN)
+    assert (alert.source, alert.kind, alert.amount, alert.currency, alert.resolved) == (
+        "aws-cloudwatch",
+        "budget",
+        1043.27,
+        "USD",
+        False,
+    )
+    assert alert.scope == {"account": "123456789012", "region": "us-east-1"}
+    assert alert.title == "CloudWatch alarm billing-over-1000: ALARM"
+    assert alert.text.startswith("Estimated charges for the month are over $1,000 Threshold Crossed")
+
+
+def test_the_alarms_ok_notification_resolves_the_same_alert() -> None:
+    firing = alert_from_notification(sns_notification(json.dumps(billing_alarm()), message_id="a"), TOPIC_ARN)
+    ok = billing_alarm("OK", "Threshold Crossed: 1 datapoint [12.5 (01/01/27 06:00:00)] was not greater than 1000.0.")
+    cleared = alert_from_notification(sns_notification(json.dumps(ok), message_id="b"), TOPIC_ARN)
+    assert cleared.resolved and not firing.resolved
+    assert cleared.fingerprint() == firing.fingerprint()
+
+
+def test_an_alarm_on_another_metric_states_no_amount() -> None:
+    alarm = billing_alarm()
+    alarm["Trigger"] = dict(alarm["Trigger"], Namespace="AWS/EC2", MetricName="CPUUtilization", Dimensions=[])
+    alert = alert_from_notification(sns_notification(json.dumps(alarm)), TOPIC_ARN)
+    assert (alert.kind, alert.amount, alert.currency) == ("notification", None, None)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.config.models import BotConfig
 from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery
-from bot.domain.requests import ActionResult, NewRequest, RecordResult, RequestView, RoutedDetail
+from bot.domain.requests import UNCLOSED, ActionResult, NewRequest, RecordResult, RequestView, RoutedDetail
 from bot.render.text import Mentions
 from bot.services.runtime import RuntimeHolder
 
@@ -109,6 +109,16 @@ class FakeRequests:
             return RecordResult(None, None, duplicate=True)
         self.recorded.append((event_id, request, reply))
         return RecordResult(next(self._ids), next(self._ids))
+
+    def note_alert_resolved(self, event_id, fingerprint, note, actor, now) -> RecordResult:
+        if not self.mark_event_processed(event_id, now):
+            return RecordResult(None, None, duplicate=True)
+        alerts = [r for r in self.requests.values() if r.fingerprint == fingerprint and r.status in UNCLOSED]
+        if not alerts:
+            return RecordResult(None, None)
+        firing = max(alerts, key=lambda r: r.created_at)
+        self.enqueued.append(note(firing))
+        return RecordResult(firing.id, next(self._ids))
 
     # queries
     def open_requests(self, personas: Sequence[str] | None = None, limit: int = 50) -> list[RequestView]:

@@ -60,7 +60,7 @@ def accepted(config: BotConfig, received: Alert):
     runtime = holder(config=config)
     mentions = runtime.current.names.mentions
     mentions.by_persona["team:data"], mentions.names["team:data"] = "<#CDATAENG>", "Data"
-    service = AlertIntake(runtime, records, FakeSender(), lambda: NOW, lambda: "T1")
+    service = AlertIntake(runtime, records, records, FakeSender(), lambda: NOW, lambda: "T1")
     answer = service.accept(received, "#cost-alerts")
     assert answer["action"] == "posted"
     [(_key, request, post)] = records.recorded
