@@ -369,7 +369,7 @@ def describe_owners(config: BotConfig, answer: Any) -> str:
     if answer.topic is None:
         if not answer.query:
             return "Which topic? e.g. `finops-bot who-owns savings plans`\n"
-        hint = f" Did you mean: {', '.join(answer.suggestions)}?" if answer.suggestions else ""
+        hint = f" Did you mean '{answer.near}' ({', '.join(answer.suggestions)})?" if answer.suggestions else ""
         return f"No topic matches '{answer.query}'.{hint}\n"
     topic = answer.topic
     lines = [f"{topic.name} ({topic.id})"]

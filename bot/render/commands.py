@@ -50,7 +50,7 @@ def render_who_owns(query: str, answer, config: BotConfig, mentions: Mentions) -
         names = [f"`{config.topic(t).name}`" for t in answer.suggestions if _has_topic(config, t)]
         text = f"I don't know a topic called “{quote(query, 80)}”."
         if names:
-            text += " Did you mean " + ", ".join(names) + "?"
+            text += f" Did you mean “{quote(answer.near or '', 80)}” (" + ", ".join(names) + ")?"
         return message(text, [section(text)])
     lines = [f"*{topic.name}*" + (f" — {quote(topic.description, 300)}" if topic.description else "")]
     for role, label in ROLE_LABELS.items():

@@ -41,6 +41,9 @@ class WhoOwnsAnswer:
     # Per responsible persona, its responsibilities and duties about the
     # topic (its first general ones when none names it).
     duties: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # For an unknown topic: the known word or phrase closest to the query, whose topics are the
+    # suggestions ("lunch" is near "launch"), so a suggestion shows why it is made.
+    near: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         owners = self.topic.owners if self.topic else None
@@ -56,6 +59,7 @@ class WhoOwnsAnswer:
                 "informed": list(owners.informed) if owners else [],
             },
             "suggestions": list(self.suggestions),
+            "near": self.near,
             "duties": {persona: list(lines) for persona, lines in self.duties},
         }
 
@@ -107,7 +111,8 @@ class TopicLookup:
             return WhoOwnsAnswer(query=text, topic=None, personas=(), suggestions=())
         ranked = self._rank(text)
         if not ranked:
-            return WhoOwnsAnswer(query=text, topic=None, personas=(), suggestions=self._suggest(text))
+            near, suggestions = self._suggest(text)
+            return WhoOwnsAnswer(query=text, topic=None, personas=(), suggestions=suggestions, near=near)
         topic = self._topics[ranked[0]]
         owners = topic.owners
         personas = tuple(dict.fromkeys((*owners.responsible, *owners.accountable, *owners.consulted)))
@@ -199,9 +204,12 @@ class TopicLookup:
         order = {topic_id: i for i, topic_id in enumerate(self._topics)}
         return sorted(scores, key=lambda t: (-scores[t], order[t])), everyday
 
-    def _suggest(self, text: str) -> tuple[str, ...]:
-        close = difflib.get_close_matches(fold(text), list(self._labels), n=10, cutoff=0.5)
-        return tuple(dict.fromkeys(self._labels[label] for label in close))[:MAX_SUGGESTIONS]
+    def _suggest(self, text: str) -> tuple[str | None, tuple[str, ...]]:
+        """The closest known label and the topics of the labels about as close. Only a near spelling
+        counts (difflib ratio 0.75: one letter in four): at 0.5 "parking permits" drew "pricing terms"."""
+        close = difflib.get_close_matches(fold(text), list(self._labels), n=10, cutoff=0.75)
+        topics = tuple(dict.fromkeys(self._labels[label] for label in close))[:MAX_SUGGESTIONS]
+        return (close[0] if close else None), topics
 
 
 def _singular(token: str) -> str:

@@ -1,5 +1,9 @@
 import pytest
 
+from bot.cli.routing import describe_owners
+from bot.render.commands import render_who_owns
+from bot.render.text import Mentions
+
 
 @pytest.mark.parametrize(
     ("query", "topic"),
@@ -133,3 +137,23 @@ def test_who_owns_says_unknown_instead_of_guessing(lookup, query):
 def test_who_owns_names_every_owner_of_a_shared_topic(lookup, query, personas):
     answer = lookup.lookup(query)
     assert personas <= set(answer.personas), (query, answer.to_dict())
+
+
+@pytest.mark.parametrize(("query", "near"), [("tagz", "tag"), ("lunch", "launch")])
+def test_an_unknown_topic_names_the_near_spelling_its_suggestions_come_from(lookup, query, near):
+    answer = lookup.lookup(query)
+    assert answer.topic is None and answer.near == near and answer.suggestions
+    assert answer.to_dict()["near"] == near
+
+
+@pytest.mark.parametrize("query", ["parking permits", "coffee machine rota", "zebra"])
+def test_a_query_far_from_every_known_word_gets_no_suggestion(lookup, query):
+    answer = lookup.lookup(query)
+    assert (answer.topic, answer.near, answer.suggestions) == (None, None, ())
+
+
+def test_both_answers_to_an_unknown_topic_say_which_word_the_suggestion_is_near(lookup, shipped_config):
+    answer = lookup.lookup("tagz")
+    assert describe_owners(shipped_config, answer) == "No topic matches 'tagz'. Did you mean 'tag' (tagging)?\n"
+    slack = render_who_owns("tagz", answer, shipped_config, Mentions({}, {}))
+    assert slack["text"] == "I don't know a topic called “tagz”. Did you mean “tag” (`Tagging and labelling`)?"
