@@ -103,11 +103,60 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str = "") -> YamlProblem:
         return _second_top_level_block(mark.line, text)
     if "\\t" in problem or "\t" in problem:
         problem += " (indent with spaces: YAML does not allow tabs)"
-    elif "<block end>" in problem:
+    elif "<block end>" in problem and mark is not None:
+        misaligned = _misaligned_line(mark.line, text)
+        if misaligned is not None:
+            return misaligned
         problem = f"bad indentation: {problem}"
     if exc.context and exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
         problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
     return YamlProblem(mark.line + 1 if mark else None, (), f"invalid YAML: {problem}")
+
+
+def _misaligned_line(line: int, text: str) -> YamlProblem | None:
+    """PyYAML's "expected <block end>, but found …" at ``line`` (0-based), in words: which line is out of
+    column against which, and under which key path (read from the document up to the line above)."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return None
+    above = next(
+        (n for n in range(line - 1, -1, -1) if lines[n].strip() and not lines[n].lstrip().startswith("#")), None
+    )
+    if above is None:
+        return None
+    here, there = lines[line], lines[above]
+    shown, shown_above = _shown(here), _shown(there)
+    column, column_above = len(here) - len(here.lstrip()) + 1, len(there) - len(there.lstrip()) + 1
+    if column > column_above:
+        message = (
+            f"invalid YAML: bad indentation: '{shown}' is indented more than '{shown_above}' on line {above + 1}, "
+            "which opens no block: the keys of one mapping start in the same column "
+            f"(is line {above + 1} or line {line + 1} out of line?)"
+        )
+    else:
+        # The keys enclosing the line above, nearest first, down to the first one left of this line.
+        enclosing: list[tuple[int, int]] = []
+        for n in range(above, -1, -1):
+            if lines[n].strip() and not lines[n].lstrip().startswith("#"):
+                indent = len(lines[n]) - len(lines[n].lstrip()) + 1
+                if not enclosing or indent < enclosing[-1][1]:
+                    enclosing.append((n, indent))
+                    if indent < column:
+                        break
+        between = [(n, c) for n, c in enclosing if c > column][-1:] + [(n, c) for n, c in enclosing if c < column][:1]
+        columns = " and ".join(f"{c} ('{_shown(lines[n])}', line {n + 1})" for n, c in between)
+        message = (
+            f"invalid YAML: bad indentation: '{shown}' starts in column {column}, in line with no key above it "
+            f"(the nearest start in columns {columns}): the keys of one mapping start in the same column"
+        )
+        above = between[0][0]
+    prefix = parse_yaml("\n".join(lines[:line])) if line < 5_000 else None
+    at_above = sorted((loc for loc, n in prefix.lines.items() if n == above + 1), key=len) if prefix else []
+    return YamlProblem(line + 1, at_above[0][:-1] if at_above else (), message)
+
+
+def _shown(line: str) -> str:
+    return re.split(r"\s+#", line.strip(), maxsplit=1)[0][:60]
 
 
 def _second_top_level_block(line: int, text: str) -> YamlProblem:

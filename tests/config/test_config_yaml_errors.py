@@ -37,11 +37,27 @@ def test_a_second_top_level_value_names_where_the_first_starts(config_errors) ->
     )
 
 
-def test_bad_indentation_is_called_so(config_errors) -> None:
+def test_a_key_between_two_columns_names_them_and_its_key_path(config_errors) -> None:
+    # PyYAML said "expected <block end>, but found '<block mapping start>'".
     routing = ROUTING_YAML.replace("      informed: [leadership]\n", "     informed: [leadership]\n")
 
-    [error] = config_errors(routing=routing)
-    assert error.startswith("config/routing.yaml:23: invalid YAML: bad indentation")
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:23: topics[1].owners: invalid YAML: bad indentation: 'informed: [leadership]' starts "
+        "in column 6, in line with no key above it (the nearest start in columns 7 ('responsible:', line 21) and "
+        "5 ('owners:', line 20)): the keys of one mapping start in the same column"
+    ]
+
+
+def test_a_key_outdented_by_mistake_is_named_with_the_line_it_breaks(config_errors) -> None:
+    routing = ROUTING_YAML.replace(
+        "      responsible: [engineering]\n      accountable:", "    responsible: [engineering]\n      accountable:"
+    )
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:16: topics[0]: invalid YAML: bad indentation: 'accountable: [finops-practitioner]' is "
+        "indented more than 'responsible: [engineering]' on line 15, which opens no block: the keys of one mapping "
+        "start in the same column (is line 15 or line 16 out of line?)"
+    ]
 
 
 def test_tabs_get_a_hint(config_errors) -> None:
