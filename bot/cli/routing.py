@@ -231,22 +231,29 @@ def _short(exc: BaseException) -> str:
 
 
 def describe_decision(decision: Any) -> str:
+    """The decision as the reply would tag it: an owning team with a Slack target takes the responsible
+    personas' place (they are consulted instead), as ``bot.render.replies.render_routed_reply`` does."""
     lines = []
-    if decision.tags:
-        tags = ", ".join(f"{t.persona} ({t.role})" for t in decision.tags)
-        lines.append(f"tag:         {tags}")
-    else:
-        lines.append("tag:         nobody")
+    team = decision.team.team if decision.team is not None else None
+    targets = " ".join(t for t in (team.slack.channel, team.slack.usergroup) if t) if team else ""
+    team_tagged = team is not None and bool(targets or team.slack.people)
+    consulted = decision.consulted
+    tags = [f"{t.persona} ({t.role})" for t in decision.tags]
+    if team is not None and team_tagged:
+        moved = [t.persona for t in decision.tags if t.role in ("responsible", "fallback")]
+        consulted = tuple(dict.fromkeys((*moved, *decision.consulted)))
+        tags = [f"{team.id} team ({decision.team.scope})" + (f" — {targets}" if targets else "")] + [
+            f"{t.persona} ({t.role})" for t in decision.tags if t.role == "escalation"
+        ]
+    lines.append(f"tag:         {', '.join(tags) or 'nobody'}")
     if decision.topics:
         lines.append(f"topics:      {', '.join(decision.topics)}")
     if decision.accountable:
         lines.append(f"accountable: {', '.join(decision.accountable)}")
-    if decision.consulted:
-        lines.append(f"consulted:   {', '.join(decision.consulted)}")
-    if decision.team is not None:
-        team = decision.team.team
-        targets = " ".join(t for t in (team.slack.channel, team.slack.usergroup) if t)
-        lines.append(f"team:        {team.id} ({decision.team.scope})" + (f" — {targets}" if targets else ""))
+    if consulted:
+        lines.append(f"consulted:   {', '.join(consulted)}")
+    if team is not None and not team_tagged:
+        lines.append(f"team:        {team.id} ({decision.team.scope}): no Slack target, so the personas are tagged")
     if decision.amount is not None:
         lines.append(f"amount:      {decision.amount.describe().replace(' stated', '', 1)}")
     lines.append(f"confidence:  {decision.confidence:.2f}")

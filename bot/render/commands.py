@@ -162,10 +162,23 @@ def render_route_preview(text: str, decision, mentions: Mentions, topic_names: M
     if not decision.is_request:
         body = f"Not routed: {quote(decision.explanation, 500)}"
         return message(body, [section(body)])
+    tagged = [f"{mentions.name(t.persona)} ({t.role})" for t in decision.tags]
+    consulted = tuple(decision.consulted)
+    team_key = team_mention_key(decision.team.team_id) if decision.team is not None else None
+    if team_key is not None and mentions.is_resolved(team_key):
+        # As the reply does (``replies.render_routed_reply``): the team in the responsible personas'
+        # place, and they consulted.
+        tagged = [f"{mentions.name(team_key)} (owning team, {quote(decision.team.scope, 120)})"] + [
+            f"{mentions.name(t.persona)} ({t.role})" for t in decision.tags if t.role == "escalation"
+        ]
+        moved = (t.persona for t in decision.tags if t.role in ("responsible", "fallback"))
+        consulted = tuple(dict.fromkeys((*moved, *consulted)))
     lines = [
-        "*Would tag:* " + ", ".join(f"{mentions.name(t.persona)} ({t.role})" for t in decision.tags),
+        "*Would tag:* " + ", ".join(tagged),
         "*Topics:* " + (", ".join(topic_names.get(t, t) for t in decision.topics) or "none (fallback owner)"),
     ]
+    if consulted:
+        lines.append("*Consulted:* " + ", ".join(mentions.name(p) for p in consulted))
     if decision.matched_terms:
         lines.append("*Matched:* " + ", ".join(f"`{quote(t, 40)}`" for t in decision.matched_terms[:10]))
     if decision.amount_usd is not None:

@@ -303,7 +303,9 @@ def test_route_shows_the_owning_team(tmp_path, capsys, monkeypatch):
     directory = _owned_config(tmp_path)
     alert = "AWS Cost Anomaly Detection Alert | Account: {} | Amazon EC2 | Total impact: $2,740.12"
     code, out, _ = run_in(directory, ["route", alert.format("111122223333")], capsys, monkeypatch)
-    assert code == 0 and "team:        payments (account 111122223333) — #payments-eng @payments-oncall" in out
+    # Tagged as the reply tags it: the team in the responsible persona's place, the persona consulted.
+    assert code == 0 and "tag:         payments team (account 111122223333) — #payments-eng @payments-oncall" in out
+    assert "consulted:   engineering" in out
     code, out, _ = run_in(directory, ["route", "--json", alert.format("444455556666")], capsys, monkeypatch)
     data = json.loads(out)
     assert data["team"]["id"] == "search" and data["team"]["scope"] == "account 444455556666"

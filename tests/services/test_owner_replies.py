@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.config.models import SlackTargets, Team
 from bot.domain.digest import RequestRef
 from bot.render import digest
-from bot.render.commands import OpenRequestLine, render_open_requests
+from bot.render.commands import OpenRequestLine, render_open_requests, render_route_preview
 from bot.render.replies import RoutedReply, render_nudge, render_routed_reply
 from bot.render.text import Mentions
+from bot.routing.decision import Decision, PersonaTag
+from bot.routing.owners import OwnerMatch
 
 MENTIONS = Mentions(
     by_persona={
@@ -110,3 +113,28 @@ def test_digest_lines_name_the_team():
     )
     assert digest._ref_link(ref).endswith("(team payments)")
     assert "team" not in digest._ref_link(RequestRef(**{**ref.__dict__, "team": None}))
+
+
+def _owned_decision(team_id: str) -> Decision:
+    team = Team(id=team_id, name=team_id.title(), slack=SlackTargets(channel="#payments-eng"))
+    return Decision(
+        is_request=True,
+        tags=(PersonaTag("engineering", "responsible"), PersonaTag("finops-practitioner", "escalation")),
+        consulted=("security",),
+        topics=("cost-anomalies",),
+        explanation="Cost anomalies → engineering responsible; account 111122223333 → payments (owning team)",
+        team=OwnerMatch(team, "account 111122223333", "id"),
+    )
+
+
+def test_the_route_preview_tags_whom_the_reply_would_tag():
+    # A new user's finding: the preview said "Engineering (responsible)" where the reply tagged the team.
+    preview = render_route_preview("x", _owned_decision("payments"), MENTIONS, {"cost-anomalies": "Cost anomalies"})
+    assert "*Would tag:* Payments (owning team, account 111122223333), FinOps (escalation)" in preview["text"]
+    assert "*Consulted:* Engineering, security" in preview["text"]
+
+
+def test_the_route_preview_of_a_team_slack_cannot_reach_tags_the_personas():
+    preview = render_route_preview("x", _owned_decision("ghost"), MENTIONS, {})
+    assert "*Would tag:* Engineering (responsible), FinOps (escalation)" in preview["text"]
+    assert "*Consulted:* security" in preview["text"]
