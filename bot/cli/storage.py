@@ -50,7 +50,7 @@ class CommandError(Exception):
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    db = subparsers.add_parser("db", help="database schema: upgrade or show status")
+    db = subparsers.add_parser("db", help="database schema: upgrade, show status, prune old rows")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_commands.required = True
     db_upgrade = db_commands.add_parser("upgrade", help="apply database migrations (safe to repeat)")

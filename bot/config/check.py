@@ -92,11 +92,15 @@ def summary_lines(config: BotConfig) -> list[str]:
     teams = config.owners.teams
     scopes = sum(len(values) for team in teams for values in team.scopes.model_dump().values())
     from bot.config.currencies import DEFAULT_RATES, DEFAULT_RATES_DATE
+    from bot.config.languages import SNOWBALL_LANGUAGES
 
     rates = {**DEFAULT_RATES, **routing.currencies.to_usd}
     as_of = routing.currencies.as_of or (DEFAULT_RATES_DATE if not routing.currencies.to_usd else None)
     topics_in = {code: sum(1 for t in routing.topics if t.terms_by_language.get(code)) for code in routing.languages}
-    languages = [f"{code} ({n} topic{'' if n == 1 else 's'})" for code, n in topics_in.items()]
+    languages = [
+        f"{SNOWBALL_LANGUAGES[code].capitalize()} ({code}, {n} topic{'' if n == 1 else 's'})"
+        for code, n in topics_in.items()
+    ]
     return [
         f"configuration in {config.source_dir} is valid",
         f"  personas:         {len(personas)} ({core} core, {len(personas) - core} allied)",
@@ -109,7 +113,7 @@ def summary_lines(config: BotConfig) -> list[str]:
         f"  duties:           {duties}",
         f"  calendar entries: {len(routing.calendar)}" + (f" ({recurring} recurring)" if recurring else ""),
         f"  digest:           {digest.channel} at '{digest.schedule}' ({digest.timezone or routing.timezone})",
-        f"  owning teams:     {len(teams)} ({scopes} scopes)"
+        f"  owning teams:     {len(teams)} ({scopes} scope{'' if scopes == 1 else 's'})"
         if teams
         else "  owning teams:     none (no owners.yaml teams)",
         f"  currencies:       {len(rates) - 1} rates to USD" + (f" as of {as_of.isoformat()}" if as_of else ""),

@@ -54,7 +54,7 @@ def test_the_summary_names_each_declared_language_and_how_many_topics_have_its_t
     code, out, _ = run(write_config(routing=routing))
 
     assert code == 0
-    assert "  languages:        English, it (0 topics), es (1 topic)" in out.splitlines()
+    assert "  languages:        English, Italian (it, 0 topics), Spanish (es, 1 topic)" in out.splitlines()
 
 
 def test_warnings_follow_the_summary(write_config) -> None:

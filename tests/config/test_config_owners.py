@@ -163,3 +163,12 @@ class _Out:
 
     def flush(self) -> None:
         pass
+
+
+def test_one_scope_is_counted_in_the_singular(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config.check import summary_lines
+
+    monkeypatch.chdir(tmp_path)
+    one = 'version: 1\nteams:\n  - id: payments\n    slack: {channel: "#payments-eng"}\n    scopes: {aws_accounts: ["111122223333"]}\n'
+    _write(tmp_path, one)
+    assert "  owning teams:     1 (1 scope)" in summary_lines(load_config("config").config)
