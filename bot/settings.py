@@ -145,11 +145,14 @@ class Settings:
         return self.webhook_secrets.get(source.lower().replace("_", "-"), Secret(""))
 
     def require(self, *names: str) -> None:
-        """Stop start-up with one line naming the first missing setting, or a Slack token not of its kind."""
+        """Stop start-up with one line naming every missing setting (all at once, not one per attempt), or
+        a Slack token not of its kind."""
         values = {**self._tokens(), "SLACK_SIGNING_SECRET": self.signing_secret}
-        for name in names:
-            if not values[name]:
-                raise SettingsError(f"missing setting: {name} must be set in the environment")
+        missing = [name for name in names if not values[name]]
+        if len(missing) == 1:
+            raise SettingsError(f"missing setting: {missing[0]} must be set in the environment")
+        if missing:
+            raise SettingsError(f"missing settings: {' and '.join(missing)} must be set in the environment")
         for name in names:
             problem = token_problem(name, values[name].value)
             if problem is not None:

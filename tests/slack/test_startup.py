@@ -32,12 +32,21 @@ def serve_env(tmp_path, database: str = "x.db", **overrides: str) -> dict[str, s
     }
 
 
-def test_missing_setting_stops_serve_with_one_line_naming_it(tmp_path):
+def test_missing_settings_stop_serve_with_one_line_naming_them_all(tmp_path):
     result = run_cli(
         "serve", env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == "finops-bot: missing setting: SLACK_BOT_TOKEN must be set in the environment"
+    # Both at once: a new user met them one per attempt.
+    assert result.stderr.strip() == (
+        "finops-bot: missing settings: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET must be set in the environment"
+    )
+
+
+def test_one_missing_setting_is_named_alone(tmp_path):
+    result = run_cli("serve", env=serve_env(tmp_path, SLACK_SIGNING_SECRET=""))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "finops-bot: missing setting: SLACK_SIGNING_SECRET must be set in the environment"
 
 
 def test_bad_config_stops_serve_and_names_file_line_and_key(tmp_path):
