@@ -78,7 +78,7 @@ def run_test_routes(args: argparse.Namespace) -> int:
     report.who_owns_failed = len(who_owns_failures)
     out = sys.stdout
     if not args.quiet:
-        for line in [*report.failures, *who_owns_failures]:
+        for line in [*report.failures, *who_owns_failures, *report.wrong_primary]:
             print(line, file=out)
     for line in report.summary(config):
         print(line, file=out)
@@ -107,7 +107,8 @@ def metrics_table(per_file: Sequence[Any]) -> list[str]:
             ratio = getattr(item, metric)
             cells.append(f"{label} {ratio.value:.3f} ({ratio.hits}/{ratio.total})" if ratio.total else f"{label} -")
         lines.append(
-            f"  {item.name} ({item.cases} cases: {_kinds(item.cases, item.who_owns.total)}): " + "; ".join(cells)
+            f"  {item.name} ({item.cases} case{'' if item.cases == 1 else 's'}: "
+            f"{_kinds(item.cases, item.who_owns.total)}): " + "; ".join(cells)
         )
     return lines
 
@@ -159,7 +160,8 @@ def case_problems(
         def label(key: object = None, index: int = index, case_name: str = case_name) -> str:
             return f"{lines.where(name, (index,) if key is None else (index, key))}: {case_name}"
 
-        for key in [k for k in case if k not in CASE_KEYS]:  # in the file's order, so in line order
+        unknown = [k for k in case if k not in CASE_KEYS]
+        for key in unknown:  # in the file's order, so in line order
             problems.append(f"{label(key)}: unknown key {key!r}{did_you_mean(str(key), sorted(CASE_KEYS))}")
         for key in ("expect", "accept"):
             value = case.get(key)
@@ -168,6 +170,11 @@ def case_problems(
                     problems.append(
                         f"{label(key)}: {key}: unknown persona {persona!r}{did_you_mean(str(persona), sorted(known))}"
                     )
+        # Unless a misspelt key ("txt") was named just above: it says the same.
+        if not unknown and not any(case.get(key) for key in ("text", "attachments", "blocks", "topic")):
+            problems.append(
+                f"{label()}: no message: give text, attachments or blocks (a routing case) or topic (a who-owns case)"
+            )
         problems += [f"{label(key)}: {problem}" for key, problem in _amount_problems(case)]
     return problems
 
@@ -231,6 +238,8 @@ def _load_cases(name: str, err: TextIO) -> tuple[list[Mapping[str, Any]], CaseLi
 class RouteReport:
     def __init__(self) -> None:
         self.failures: list[str] = []
+        # Passing cases whose first tag is not the expected primary: they count against `primary`.
+        self.wrong_primary: list[str] = []
         self.cases = 0
         self.tagged = 0
         self.tagged_ok = 0
@@ -244,14 +253,13 @@ class RouteReport:
         self.who_owns_failed = 0
 
     def summary(self, config: BotConfig) -> list[str]:
-        precision = self.tagged_ok / self.tagged if self.tagged else 1.0
-        recall = self.expected_found / self.expected if self.expected else 1.0
         total = self.cases + self.who_owns_cases
         failed = len(self.failures) + self.who_owns_failed
         lines = [
             f"cases: {total} ({_kinds(total, self.who_owns_cases)}), passed: {total - failed}, failed: {failed}",
-            f"precision: {precision:.3f} ({self.tagged_ok}/{self.tagged} tags acceptable)",
-            f"recall: {recall:.3f} ({self.expected_found}/{self.expected} required tags made)",
+            f"precision: {_share(self.tagged_ok, self.tagged)} ({self.tagged_ok}/{self.tagged} tags acceptable)",
+            f"recall: {_share(self.expected_found, self.expected)} ({self.expected_found}/{self.expected} "
+            "required tags made)",
         ]
         if self.amounts:
             lines.append(f"amounts: {self.amounts_ok}/{self.amounts} right (value and currency)")
@@ -289,13 +297,22 @@ def run_cases(router: Any, cases: Iterable[tuple[str, Mapping[str, Any]]]) -> Ro
             report.amounts_ok += 1 if problem is None else 0
         if problem is not None:
             problems.append(problem)
+        case_id = case.get("id", f"#{report.cases}")
         if problems:
-            case_id = case.get("id", f"#{report.cases}")
             report.failures.append(
                 f"FAIL {source}: {case_id}: {'; '.join(problems)} (tagged: {', '.join(got) or 'nobody'})\n"
                 f"     why: {decision.explanation}"
             )
+        elif expect and got and got[0] != expect[0]:
+            report.wrong_primary.append(
+                f"PRIMARY {source}: {case_id}: {got[0]} first instead of {expect[0]} (tagged: {', '.join(got)})"
+            )
     return report
+
+
+def _share(part: int, whole: int) -> str:
+    """A ratio to three places; "-" when there is nothing to divide (not a perfect 1.000)."""
+    return f"{part / whole:.3f}" if whole else "-"
 
 
 def _ids(value: object) -> list[str]:

@@ -21,3 +21,18 @@ def test_unknown_keys_are_listed_in_the_files_line_order(tmp_path: Path) -> None
 
     assert [p.split(": case")[0].rsplit(":", 1)[1] for p in problems] == ["2", "3", "4"]
     assert "unknown key 'txt' (did you mean 'text'?)" in problems[0]
+
+
+def test_a_case_with_no_message_and_no_topic_stops_the_run(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text("- id: ok\n  text: hi\n  expect: []\n- id: empty\n  expect: [finance]\n", encoding="utf-8")
+    read = _load_cases(str(cases), io.StringIO())
+    assert read is not None
+    loaded, lines = read
+
+    problems = case_problems(str(cases), loaded, load_config(SHIPPED_CONFIG).config.persona_ids, lines)
+
+    assert problems == [
+        f"{cases}:4: case 2 (empty): no message: give text, attachments or blocks (a routing case) "
+        "or topic (a who-owns case)"
+    ]

@@ -266,6 +266,25 @@ def test_test_routes_reports_metrics_per_file_and_scores_who_owns_cases(tmp_path
     assert "owners.yaml (2 cases: 0 routing, 2 who-owns)" in out and "who-owns 0.500 (1/2)" in out
 
 
+def test_test_routes_names_a_passing_case_whose_first_tag_is_not_the_expected_primary(tmp_path, capsys, monkeypatch):
+    # A new user saw "primary 0.600 (3/5)" and no line saying which cases: each is listed now.
+    routes = tmp_path / "routes.yaml"
+    two = "who looks at why the AWS bill doubled, and who decides the internal rate card?"
+    routes.write_text(f"- id: two\n  text: {two}\n  expect: [finance, engineering]\n")
+    code, out, _ = run(["test-routes", "--config-dir", str(CONFIG_DIR), str(routes)], capsys, monkeypatch)
+    assert code == 0  # it passes: both are tagged
+    assert f"PRIMARY {routes}:1: two: engineering first instead of finance (tagged: engineering, finance)" in out
+    assert "primary 0.000 (0/1)" in out and "(1 case: 1 routing, 0 who-owns)" in out
+
+
+def test_test_routes_totals_show_no_ratio_where_nothing_was_counted(tmp_path, capsys, monkeypatch):
+    owners = tmp_path / "owners.yaml"
+    owners.write_text("- topic: contract renewals\n  expect: [procurement]\n")
+    code, out, _ = run(["test-routes", "--config-dir", str(CONFIG_DIR), str(owners)], capsys, monkeypatch)
+    assert code == 0
+    assert "precision: - (0/0 tags acceptable)" in out and "recall: - (0/0 required tags made)" in out
+
+
 # ---------------------------------------------------------------- owners by scope
 
 OWNERS = """\
