@@ -171,7 +171,7 @@ def case_problems(
                         f"{label(key)}: {key}: unknown persona {persona!r}{did_you_mean(str(persona), sorted(known))}"
                     )
         # Unless a misspelt key ("txt") was named just above: it says the same.
-        if not unknown and not any(case.get(key) for key in ("text", "attachments", "blocks", "topic")):
+        if not unknown and not any(key in case for key in ("text", "attachments", "blocks", "topic")):
             problems.append(
                 f"{label()}: no message: give text, attachments or blocks (a routing case) or topic (a who-owns case)"
             )
