@@ -160,10 +160,29 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     return button
 
 
-def render_repeat_notice(first_permalink: str | None, repeat_count: int) -> dict:
+def render_repeat_notice(
+    first_permalink: str | None, repeat_count: int, amount: str | None = None, first_amount: str | None = None
+) -> dict:
+    """``amount``: what this repeat states, when it differs from the first alert's (``first_amount``),
+    so a growing anomaly says how much it has grown without opening the first thread."""
     where = f"<{first_permalink}|the first alert's thread>" if first_permalink else "the first alert's thread"
-    text = f":repeat: Same alert as before (repeat #{repeat_count}); follow up in {where}."
+    now = ""
+    if amount:
+        now = f", now *{quote(amount, 40)}*" + (f" (first {quote(first_amount, 40)})" if first_amount else "")
+    text = f":repeat: Same alert as before (repeat #{repeat_count}){now}; follow up in {where}."
     return message(text, [context(text)])
+
+
+def repeat_amounts(
+    amount_usd: float | None, stated: str | None, first_usd: float | None
+) -> tuple[str | None, str | None]:
+    """(this repeat's amount as stated, the first alert's in USD) for ``render_repeat_notice``; (None, None)
+    when the repeat states none or the same within half a percent."""
+    if amount_usd is None or not stated:
+        return None, None
+    if first_usd is not None and abs(amount_usd - first_usd) <= 0.005 * max(abs(first_usd), 1.0):
+        return None, None
+    return stated, format_usd(first_usd) if first_usd is not None else None
 
 
 def render_nudge(accountable: Sequence[str], mentions: Mentions, waited: str, team: str | None = None) -> dict:

@@ -104,7 +104,7 @@ class Intake:
             reply,
             now,
             repeat_window=dt.timedelta(hours=runtime.config.routing.repeats.window_hours),
-            repeat_reply=self._repeat_reply(message),
+            repeat_reply=self._repeat_reply(message, decision),
             claim=self.sender.claim_ahead(),
         )
         if result.duplicate:
@@ -150,10 +150,13 @@ class Intake:
         )
 
     @staticmethod
-    def _repeat_reply(message: IncomingMessage) -> Callable[[RequestView], NewDelivery]:
+    def _repeat_reply(message: IncomingMessage, decision: Decision) -> Callable[[RequestView], NewDelivery]:
+        stated = decision.amount.stated() if decision.amount is not None else None
+
         def build(first: RequestView) -> NewDelivery:
             link = thread_link(first.channel_id, first.message_ts, first.reply_ts)
-            payload = render.render_repeat_notice(link, first.repeat_count)
+            amount, first_amount = render.repeat_amounts(decision.amount_usd, stated, first.amount_usd)
+            payload = render.render_repeat_notice(link, first.repeat_count, amount, first_amount)
             payload.update(channel=message.channel_id, thread_ts=message.ts)
             return NewDelivery(kind="repeat", method=POST, payload=payload, dedup_key=f"repeat:{message.ref}")
 

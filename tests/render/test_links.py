@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.render.blocks import archive_link, thread_link
-from bot.render.replies import render_repeat_notice
+from bot.render.replies import render_repeat_notice, repeat_amounts
 
 
 def test_a_message_links_to_its_archive_url() -> None:
@@ -17,3 +17,12 @@ def test_an_alert_not_posted_yet_links_to_its_channel_not_to_a_broken_message_ur
     assert thread_link("C1", "alert.8e367ab4", None) == "https://slack.com/archives/C1"
     notice = render_repeat_notice(archive_link("C1", ""), 1)
     assert "/archives/C1/p|" not in str(notice) and "<https://slack.com/archives/C1|" in notice["text"]
+
+
+def test_a_repeat_names_its_amount_only_when_it_differs_from_the_first() -> None:
+    assert repeat_amounts(2350.0, "$2,350.00", 2100.0) == ("$2,350.00", "$2,100")
+    assert repeat_amounts(2100.4, "$2,100.40", 2100.0) == (None, None)  # within half a percent: the same
+    assert repeat_amounts(None, None, 2100.0) == (None, None)
+    assert repeat_amounts(950.0, "€950", None) == ("€950", None)
+    notice = render_repeat_notice("https://slack.com/archives/C1/p1", 2, "€950 <!here>", None)
+    assert notice["text"].startswith(":repeat: Same alert as before (repeat #2), now *€950 &lt;!here&gt;*;")

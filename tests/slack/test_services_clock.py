@@ -94,6 +94,8 @@ def test_repeat_alert_within_the_window_links_to_the_first_thread(world):
     assert (first.action, second.action) == ("routed", "repeat")
     (link,) = thread_posts(sim, second_ts)
     assert "Same alert as before" in json.dumps(link.params)
+    # The amount grew: the note says by how much without opening the first thread.
+    assert "now *$43,001.10* (first $41,237)" in link.params["text"]
     request = services.storage.requests.get_request(first.request_id)
     assert request.repeat_count == 1
 
