@@ -386,8 +386,7 @@ def describe_owners(config: BotConfig, answer: Any) -> str:
         for persona_id in getattr(topic.owners, role):
             lines.append(f"  {role:<12} {_persona_line(config, persona_id)}")
             if role == "responsible":
-                about = dict(answer.duties).get(persona_id) or _responsibilities(config, persona_id)[:3]
-                for duty in about:
+                for duty in dict(answer.duties).get(persona_id) or ():
                     lines.append(f"               - {duty}")
     if answer.suggestions:
         lines.append(f"  related: {', '.join(answer.suggestions)}")
@@ -401,10 +400,3 @@ def _persona_line(config: BotConfig, persona_id: str) -> str:
         return persona_id
     targets = [t for t in (persona.slack.channel, persona.slack.usergroup) if t]
     return f"{persona.name} [{persona_id}]" + (f" — {' '.join(targets)}" if targets else "")
-
-
-def _responsibilities(config: BotConfig, persona_id: str) -> tuple[str, ...]:
-    try:
-        return config.persona(persona_id).responsibilities
-    except KeyError:
-        return ()

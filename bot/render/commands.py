@@ -63,12 +63,11 @@ def render_who_owns(query: str, answer, config: BotConfig, mentions: Mentions) -
             shown.append(f"{mentions.name(persona_id)}" + (f" ({reach})" if reach and role == "responsible" else ""))
         lines.append(f"*{label}:* " + ", ".join(shown))
     blocks = [section("\n".join(lines))]
-    # Each responsible persona's duties about this topic (its first general
-    # ones when none names the topic's terms).
+    # Each responsible persona's duties about this topic, when any names it.
     about = dict(getattr(answer, "duties", ()))
     for persona_id in topic.owners.responsible[:3]:
         persona = _persona(config, persona_id)
-        shown_duties: tuple[str, ...] = about.get(persona_id) or (persona.responsibilities[:3] if persona else ())
+        shown_duties: tuple[str, ...] = about.get(persona_id) or ()
         if persona and shown_duties:
             blocks.append(context(f"{persona.name}: " + "; ".join(shown_duties)))
     text = f"{topic.name}: " + ", ".join(mentions.name(p) for p in answer.personas)

@@ -38,8 +38,7 @@ class WhoOwnsAnswer:
     topic: Topic | None
     personas: tuple[str, ...]  # responsible first, then accountable, consulted
     suggestions: tuple[str, ...]  # topic ids
-    # Per responsible persona, its responsibilities and duties about the
-    # topic (its first general ones when none names it).
+    # Per responsible persona, its responsibilities and duties about the topic (none when none names it).
     duties: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # For an unknown topic: the known word or phrase closest to the query, whose topics are the
     # suggestions ("lunch" is near "launch"), so a suggestion shows why it is made.
@@ -116,9 +115,9 @@ class TopicLookup:
         topic = self._topics[ranked[0]]
         owners = topic.owners
         personas = tuple(dict.fromkeys((*owners.responsible, *owners.accountable, *owners.consulted)))
-        duties = tuple(
-            (p, self._duties.get((p, topic.id)) or self._duties.get((p, ""), ())) for p in owners.responsible
-        )
+        # Only lines about the topic: a persona's general duties under "Kubernetes cost allocation" read as
+        # if they were about it (a new user saw finance's invoice reconciliation there).
+        duties = tuple((p, self._duties.get((p, topic.id), ())) for p in owners.responsible)
         return WhoOwnsAnswer(
             query=text,
             topic=topic,
@@ -128,11 +127,9 @@ class TopicLookup:
         )
 
     def _duties_by_topic(self, config: BotConfig) -> dict[tuple[str, str], tuple[str, ...]]:
-        """(persona, topic) -> the persona's responsibilities and duties naming
-        the topic's terms; (persona, "") -> its first three responsibilities."""
+        """(persona, topic) -> the persona's responsibilities and duties naming the topic's terms."""
         found: dict[tuple[str, str], list[str]] = {}
         for persona in config.personas.personas:
-            found[(persona.id, "")] = list(persona.responsibilities[:MAX_DUTIES])
             for line in (*persona.responsibilities, *(" ".join(d.text.split()) for d in persona.duties)):
                 # A line is about the topics most of its words name: "track
                 # KPIs, unit metrics and allocation coverage" is not commitments'.

@@ -157,3 +157,10 @@ def test_both_answers_to_an_unknown_topic_say_which_word_the_suggestion_is_near(
     assert describe_owners(shipped_config, answer) == "No topic matches 'tagz'. Did you mean 'tag' (tagging)?\n"
     slack = render_who_owns("tagz", answer, shipped_config, Mentions({}, {}))
     assert slack["text"] == "I don't know a topic called “tagz”. Did you mean “tag” (`Tagging and labelling`)?"
+
+
+def test_duties_shown_are_only_those_about_the_topic(lookup):
+    duties = dict(lookup.lookup("invoice reconciliation").duties)
+    assert any("invoice" in line.lower() for line in duties["finance"])
+    # No finance duty names Kubernetes allocation: none shown, rather than its general ones.
+    assert dict(lookup.lookup("kubernetes cost allocation").duties)["finance"] == ()
