@@ -296,6 +296,9 @@ def run_who_owns(args: argparse.Namespace) -> int:
     if args.jsonl:
         return who_owns_jsonl(lookup, stdin_lines("who-owns --jsonl"), sys.stdout)
     query = " ".join(args.topic)
+    if not query.strip() and not args.json:
+        print("finops-bot: who-owns: which topic? e.g. finops-bot who-owns savings plans", file=sys.stderr)
+        return 2
     scoped = scope_answer(config, query)
     if scoped is not None:
         if args.json:
@@ -374,8 +377,6 @@ def _who_owns_problem(request: object) -> str | None:
 
 def describe_owners(config: BotConfig, answer: Any) -> str:
     if answer.topic is None:
-        if not answer.query:
-            return "Which topic? e.g. `finops-bot who-owns savings plans`\n"
         hint = f" Did you mean '{answer.near}' ({', '.join(answer.suggestions)})?" if answer.suggestions else ""
         return f"No topic matches '{answer.query}'.{hint}\n"
     topic = answer.topic

@@ -285,6 +285,12 @@ def test_test_routes_totals_show_no_ratio_where_nothing_was_counted(tmp_path, ca
     assert "precision: - (0/0 tags acceptable)" in out and "recall: - (0/0 required tags made)" in out
 
 
+def test_who_owns_without_a_topic_says_what_to_type_and_exits_2(capsys, monkeypatch):
+    code, out, err = run(["who-owns", " "], capsys, monkeypatch)
+    assert (code, out) == (2, "")
+    assert err == "finops-bot: who-owns: which topic? e.g. finops-bot who-owns savings plans\n"
+
+
 # ---------------------------------------------------------------- owners by scope
 
 OWNERS = """\
