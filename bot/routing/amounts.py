@@ -50,6 +50,7 @@ from bot.routing.figures import (
     period_after,
     symbol_after_figure,
     symbol_currency,
+    unit_after,
 )
 from bot.routing.money import DEFAULT_RATES, KNOWN_CODES, SYMBOLS, Money, money
 from bot.routing.sources import BASELINE, FIELDS, HEADLINE, JSON_KEYS, LABELS, NEUTRAL, RIGHT_LABELS, AmountKind
@@ -256,10 +257,13 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
             currency = SYMBOLS[match.group("sym")]
         value = figure_value(match.group(1), match.group(2), currency)
         if value is not None:
-            rank = _rank(lowered, match.start())
-            found.append(
-                AmountCandidate(value, rank[0], match.start(), currency, rank[1], period_after(text, match.end()))
-            )
+            rank, kind = _rank(lowered, match.start())
+            period = period_after(text, match.end())
+            if period is None:
+                period = unit_after(text, match.end())
+                if period is not None and rank == NEUTRAL:
+                    rank = BASELINE  # "0,09 €/GB": a unit price
+            found.append(AmountCandidate(value, rank, match.start(), currency, kind, period))
     return found
 
 
@@ -284,6 +288,10 @@ def _candidate(text, lowered, match, start: int, currency: str, number_group: in
             period = PER_NAMES.get(word, word)
             if period == "hour" and currency not in DOT_THOUSANDS and DOT_GROUPED.fullmatch(match.group(number_group)):
                 value = float(match.group(number_group))  # "$1.125/hour" is a rate to the tenth of a cent
+        else:
+            period = unit_after(text, end)
+            if period is not None and rank == NEUTRAL:
+                rank = BASELINE  # a unit price: the spend it explains, if stated, is the headline
     return AmountCandidate(value, rank, start, currency, kind, period)
 
 

@@ -24,7 +24,12 @@ NUMBER = (
     r"|\d+(?:[.,]\d+)?)"
 )
 # Indian scale words: a lakh is 100,000 and a crore 10,000,000 ("Rs 3.2 lakh", "₹2.5 crore").
-SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion|lakhs?|lacs?|crores?|cr)\b)?"
+# Millions and billions in German ("1,2 Mio €", "3 Milliarden Euro"), Spanish ("1,2 millones de euros"),
+# French ("1,2 million d'euros", "2 milliards") and Portuguese ("1,2 milhões de euros").
+SCALE = (
+    r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion|lakhs?|lacs?|crores?|cr"
+    r"|Mio|Mrd|Millionen|Milliarden|millones|millón|millon|millions|milliards?|milhões|milhoes|milhão|milhao)\b)?"
+)
 # ISO codes read in free text ("EUR 4,000", "18,000 USD"); payloads' declared
 # codes ("currencyCode": "CHF") may be any ISO 4217 code.
 TEXT_CODES = (
@@ -41,7 +46,8 @@ CODE_AMOUNT = re.compile(r"\b(" + CODES + r")\s?" + NUMBER + SCALE)
 SUFFIXED = re.compile(
     NUMBER
     + SCALE
-    + r"\s?(?:(?P<code>"
+    # "Mio. €", "millones de euros", "millions d'euros": an abbreviation's dot, the language's "of".
+    + r"\.?\s?(?:de\s+|d['\u2019]\s?)?(?:(?P<code>"
     + CODES
     + r")\b|(?P<word>US dollars|dollars|euros?|rupees?)\b|(?P<sym>€|£|¥|₹|US\$|\$)(?!\s?\d))",
     re.IGNORECASE,
@@ -92,6 +98,20 @@ _SCALES = {
     "crore": 1e7,
     "crores": 1e7,
     "cr": 1e7,
+    "mio": 1e6,
+    "millionen": 1e6,
+    "millones": 1e6,
+    "millón": 1e6,
+    "millon": 1e6,
+    "millions": 1e6,
+    "milhões": 1e6,
+    "milhoes": 1e6,
+    "milhão": 1e6,
+    "milhao": 1e6,
+    "mrd": 1e9,
+    "milliarden": 1e9,
+    "milliard": 1e9,
+    "milliards": 1e9,
 }
 
 
@@ -106,6 +126,29 @@ def period_after(text: str, end: int) -> str | None:
     return None
 
 
+_SCALED_FIGURE_END = re.compile(r"\d\s?[^\W\d_]{1,11}\.?\s?$")
+
+
+# A unit price: a figure per unit of usage ("$0.09/GB", "$0.20 per 1M requests", "€4 per user"). It says
+# what a unit costs, not what was spent, so it heads a message only when no other figure does.
+UNIT_PRICE = re.compile(
+    r"\s?(?:/|per |a |por |pro |par )\s?(?P<unit>(?:(?:\d[\d,.]*\s?[kKmM]?|one|a|1k|1m)\s?)?"
+    r"(?:gb-?(?:month|mo|hour|hr)|gi?b|ti?b|mi?b|requests?|reqs?|calls?|invocations?|quer(?:y|ies)|tokens?|users?|seats?"
+    r"|vcpus?(?:-hours?)?|cpus?|cores?|nodes?|licen[cs]es?|transactions?|events?|messages?|million|thousand"
+    r"|(?<=\d)[mk]))(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def unit_after(text: str, end: int) -> str | None:
+    """The unit of a unit price whose figure ends at ``end`` ("GB", "1M requests"), or None."""
+    after = text[end : end + 1]
+    if after != "/" and not (after == " " and text[end + 1 : end + 2] in ("p", "a", "/", "P")):
+        return None
+    found = UNIT_PRICE.match(text, end)
+    return " ".join(found.group("unit").split()) if found else None
+
+
 def symbol_after_figure(text: str) -> bool:
     for symbol in ("€", "£", "$", "¥", "₹"):
         at = text.find(symbol, 1)
@@ -115,6 +158,8 @@ def symbol_after_figure(text: str) -> bool:
             before = text[start - 1] if text[start - 1] != " " or start < 2 else text[start - 2]
             if before.isdigit():
                 return True
+            if (before.isalpha() or before == ".") and _SCALED_FIGURE_END.search(text, max(0, start - 16), start):
+                return True  # "1,2 Mio €", "3 Milliarden €"
             at = text.find(symbol, at + 1)
     return False
 

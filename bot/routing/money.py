@@ -106,4 +106,6 @@ def format_usd(amount: float) -> str:
 
 
 def _number(amount: float) -> str:
+    if abs(amount) < 1 and round(amount, 2) != amount:
+        return f"{amount:.4f}".rstrip("0")  # a unit price or rate in fractions of a cent: "0.045", "0.0125"
     return f"{amount:,.2f}" if amount % 1 else f"{amount:,.0f}"

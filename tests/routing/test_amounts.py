@@ -196,3 +196,39 @@ def test_a_rate_that_is_not_a_commitment_stays_as_stated():
     found = headline("Kubecost: `search` $912.30/day vs baseline $301.00/day")
     assert (found.stated(), found.per, found.total_usd, found.escalation_usd) == ("$912.30/day", "day", None, 912.3)
     assert headline("roughly $2.1k/mo for the new cluster").escalation_usd == 2100
+
+
+# Found by a new user's trial: a unit price headed the message, and other languages' million words were not read.
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("data transfer at $0.09/GB cost us $14,300 in November, who owns egress?", "$14,300"),
+        ("the NAT gateway costs $0.045/GB processed and we paid $8,200 last month for it", "$8,200"),
+        ("Lambda at $0.20 per 1M requests cost us $3,100 this week", "$3,100"),
+        ("egress at 0,09 €/GB kostet uns 14.300 € im November", "€14,300"),
+        # Alone, a unit price is the figure stated, with its unit and its fractions of a cent.
+        ("S3 Standard is $0.023 per GB-month in us-east-1", "$0.023/GB-month"),
+        ("the NAT gateway costs $0.045/GB processed", "$0.045/GB"),
+        ("the FinOps tool is $12 per user", "$12/user"),
+    ],
+)
+def test_a_unit_price_heads_a_message_only_when_no_spend_is_stated(text, stated):
+    assert headline(text).stated() == stated
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("Die AWS-Kosten sind um 1,2 Mio € gestiegen, wer prüft das?", 1_200_000),
+        ("Die AWS-Kosten sind um 1,2 Mio. € gestiegen", 1_200_000),
+        ("Das sind 1,2 Millionen Euro mehr als geplant", 1_200_000),
+        ("ein Vertrag über EUR 2 Mrd", 2_000_000_000),
+        ("Los costes de AWS subieron 1,2 millones de euros", 1_200_000),
+        ("Les coûts AWS ont augmenté de 1,2 million d'euros", 1_200_000),
+        ("un engagement de 2 milliards d'euros", 2_000_000_000),
+        ("Os custos da AWS subiram 1,2 milhões de euros", 1_200_000),
+    ],
+)
+def test_millions_and_billions_are_read_in_other_languages(text, amount):
+    found = headline(text)
+    assert (found.amount, found.currency) == (amount, "EUR")
