@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 from bot.config.models import BotConfig, Duty, Persona
 from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, config_mrkdwn, context, escape, section
-from bot.render.text import STATUS_LABELS, Mentions, format_usd, message, quote, team_mention_key
+from bot.render.text import (
+    STATUS_LABELS,
+    Mentions,
+    consulted_with_team,
+    format_usd,
+    message,
+    quote,
+    team_mention_key,
+)
 
 # --- /finops answers --------------------------------------------------------------------------
 
@@ -171,7 +179,7 @@ def render_route_preview(text: str, decision, mentions: Mentions, topic_names: M
             f"{mentions.name(t.persona)} ({t.role})" for t in decision.tags if t.role == "escalation"
         ]
         moved = (t.persona for t in decision.tags if t.role in ("responsible", "fallback"))
-        consulted = tuple(dict.fromkeys((*moved, *consulted)))
+        consulted = consulted_with_team(moved, consulted)
     lines = [
         "*Would tag:* " + ", ".join(tagged),
         "*Topics:* " + (", ".join(topic_names.get(t, t) for t in decision.topics) or "none (fallback owner)"),

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from bot.config.models import Persona
 from bot.domain.requests import Action
 from bot.render.blocks import clip, context, section
-from bot.render.text import CLOSED_STATUSES, STATUS_LABELS, Mentions, format_usd, message, quote
+from bot.render.text import (
+    CLOSED_STATUSES,
+    STATUS_LABELS,
+    Mentions,
+    consulted_with_team,
+    format_usd,
+    message,
+    quote,
+)
 
 ACTION_TAKE = "finops_take"
 ACTION_REASSIGN = "finops_reassign"
@@ -70,7 +78,7 @@ def render_routed_reply(reply: RoutedReply, mentions: Mentions, personas: Sequen
     if reply.team and reply.team_tagged:
         # The owning team is tagged; the topic's personas are consulted (named, not pinged).
         tagged = [mentions.mention(reply.team)]
-        consulted = tuple(dict.fromkeys((*reply.responsible, *reply.consulted)))
+        consulted = consulted_with_team(reply.responsible, reply.consulted)
     else:
         tagged = [mentions.mention(p) for p in reply.responsible]
     lines = [f":label: *{', '.join(reply.topic_names) or 'Cloud cost request'}* → " + " ".join(tagged)]

@@ -8,7 +8,7 @@ names into ids; rendering only lays them out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.render.blocks import MAX_BLOCKS, clip, clip_escaped
@@ -60,6 +60,12 @@ class Mentions:
 
     def is_resolved(self, persona_id: str) -> bool:
         return bool(self.by_persona.get(persona_id))
+
+
+def consulted_with_team(responsible: Iterable[str], consulted: Iterable[str]) -> tuple[str, ...]:
+    """Who a reply names as consulted when the owning team is tagged in the responsible personas' place:
+    those personas first, then the topic's consulted ones."""
+    return tuple(dict.fromkeys((*responsible, *consulted)))
 
 
 def team_mention_key(team_id: str) -> str:
