@@ -229,15 +229,38 @@ def driver_execute(connection: Connection, sql: str, parameters: tuple, *, fetch
     if _listened(connection):
         result = connection.exec_driver_sql(sql, parameters)
         return list(result) if fetch else []
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    text = sql
+    if connection.dialect.name == "postgresql" and "%%" not in sql:
+        # psycopg parses a statement's %s marks with a regex in Python, and caches the result only
+        # for statements of up to 50 parameters: every batch statement here has more, so each paid
+        # ~26 µs per row on every execution. Its raw cursor takes PostgreSQL's own $n marks as they are.
+        cursor = _raw_cursor()(dbapi_connection)
+        text = _numbered(sql)
+    else:
+        cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(sql, parameters)
+        cursor.execute(text, parameters)
         rows = list(cursor.fetchall()) if fetch else []
     except Exception as error:
         # Closes the cursor (or invalidates the connection) and raises the translated error.
         connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
     cursor.close()
     return rows
+
+
+@lru_cache(maxsize=1)
+def _raw_cursor() -> Any:
+    from psycopg import RawCursor  # only with PostgreSQL
+
+    return RawCursor
+
+
+@lru_cache(maxsize=512)
+def _numbered(sql: str) -> str:
+    """``sql`` with PostgreSQL's ``$1, $2, …`` for its ``%s`` marks (it has no literal ``%``)."""
+    parts = sql.split("%s")
+    return "".join(f"{part}${number}" for number, part in enumerate(parts[:-1], 1)) + parts[-1]
 
 
 # PostgreSQL types of the requests' columns for the typed VALUES of ``claim_and_insert_requests``:
