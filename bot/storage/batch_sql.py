@@ -29,7 +29,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Column, Connection, String, Table, TypeDecorator
+from sqlalchemy.dialects import postgresql
+
+from bot.domain.requests import OPEN
+from bot.storage.models import deliveries, request_events, routed_requests
 
 UTC = dt.UTC
 
@@ -73,6 +77,11 @@ DELIVERY_COLUMNS = (
     "claimed_by",
     "claimed_until",
 )
+
+# What ``record_routed`` writes besides the request: its 'routed' event's packed detail, and the
+# counters' hour and day numbers and whether it states an amount (0 or 1).
+ROUTED_COLUMNS = ("detail", "hour", "day", "with_amount")
+REPLY_COLUMNS = DELIVERY_COLUMNS[1:]  # the reply's row but its request id
 
 
 def _sqlite_text(value: dt.datetime) -> str:
@@ -147,6 +156,22 @@ class BatchSql:
         numbered = [(ordinal, *row) for ordinal, row in enumerate(rows)]
         parameters = _flat(claims) + _flat(numbered)
         return {(w, c, ts): request_id for request_id, w, c, ts in driver_execute(connection, sql, parameters)}
+
+    def record_routed(
+        self, connection: Connection, claims: Sequence[tuple], rows: Sequence[tuple]
+    ) -> list[tuple[str, str, str, int, int | None]]:
+        """PostgreSQL: a batch of routed messages, every table, in one statement (``_routed_sql``).
+
+        ``claims``: (event id, received at) rows; ``rows``: (event id or None, then ``REQUEST_COLUMNS``,
+        ``ROUTED_COLUMNS`` and ``REPLY_COLUMNS``, the reply's all None for none), sorted by message.
+        A request goes in as in ``claim_and_insert_requests``; its 'routed' event, its reply (unless the
+        reply's key is taken) and its counters with it. (workspace, channel, ts, request id, delivery id
+        or None) for each request inserted.
+        """
+        assert self.is_postgres
+        sql = _routed_sql(len(claims), len(rows))
+        numbered = [(ordinal, *row) for ordinal, row in enumerate(rows)]
+        return [tuple(row) for row in driver_execute(connection, sql, _flat(claims) + _flat(numbered))]
 
     def insert_events(self, rows: Sequence[tuple]) -> Statement:
         """Insert events (``EVENT_COLUMNS``): the statement, for ``run`` or to ride along another."""
@@ -263,28 +288,31 @@ def _numbered(sql: str) -> str:
     return "".join(f"{part}${number}" for number, part in enumerate(parts[:-1], 1)) + parts[-1]
 
 
-# PostgreSQL types of the requests' columns for the typed VALUES of ``claim_and_insert_requests``:
-# a VALUES list in a SELECT has no target column to take its parameters' types from. Unbounded
-# (``varchar``, not ``varchar(32)``): a cast to a bounded type would cut an over-long value silently,
-# where the insert's own assignment raises, as the plain INSERT does.
-_REQUEST_TYPES = {
-    "topics": "json",
-    "personas": "bytea",
-    "explanation": "bytea",
-    "amount_usd": "double precision",
-    "confidence": "double precision",
-    "repeat_count": "integer",
-    "nudged_windows": "integer",
-    "status_at": "timestamptz",
-    "created_at": "timestamptz",
-    "next_nudge_at": "timestamptz",
-}
+def _cast(column: Column[Any]) -> str:
+    """The PostgreSQL type to cast a parameter to for ``column`` (read from the table, so it follows the models).
+
+    Text types unbounded (``varchar``, not ``varchar(32)``): a cast to a bounded type would cut an
+    over-long value silently, where the insert's own assignment raises, as the plain INSERT does.
+    """
+    kind: Any = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.load_dialect_impl(_POSTGRES)
+    if isinstance(kind, String):
+        return "varchar"
+    return str(kind.compile(dialect=_POSTGRES)).lower()
+
+
+_POSTGRES = postgresql.dialect()
+
+
+def _casts(table: Table, names: Sequence[str]) -> list[str]:
+    return [_cast(table.c[name]) for name in names]
 
 
 @lru_cache(maxsize=128)
 def _claimed_requests_sql(count: int) -> str:
-    casts = ["%s::integer", "%s::varchar"] + [f"%s::{_REQUEST_TYPES.get(name, 'varchar')}" for name in REQUEST_COLUMNS]
-    row = "(" + ", ".join(casts) + ")"
+    casts = ["integer", "varchar", *_casts(routed_requests, REQUEST_COLUMNS)]
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
     columns = ", ".join(REQUEST_COLUMNS)
     # In the rows' order (sorted by message by the caller): one lock order for every writer.
     return (
@@ -292,6 +320,65 @@ def _claimed_requests_sql(count: int) -> str:
         f" AS v (ordinal, event_id, {columns})"
         " WHERE v.event_id IS NULL OR v.event_id IN (SELECT event_id FROM claimed) ORDER BY v.ordinal"
         " ON CONFLICT (workspace, channel_id, message_ts) DO NOTHING RETURNING id, workspace, channel_id, message_ts"
+    )
+
+
+@lru_cache(maxsize=128)
+def _routed_sql(claims: int, count: int) -> str:
+    """``record_routed``'s statement: data-modifying WITH clauses reading one typed VALUES list.
+
+    The requests' insert reads the claim's RETURNING (as ``_claimed_requests_sql``); the events,
+    the replies and the counters read the requests' (joined back to their rows by message), so
+    only requests actually inserted get them. Each table is written in one key order (messages,
+    reply keys, counter keys, in code point order as the other writers sort them), so
+    concurrent writers queue instead of deadlocking. Autocommitted or not, it is all or nothing.
+    """
+    reply = [f"d_{name}" for name in REPLY_COLUMNS]
+    casts = [
+        "integer",
+        "varchar",
+        *_casts(routed_requests, REQUEST_COLUMNS),
+        _cast(request_events.c.detail),
+        "integer",
+        "integer",
+        "integer",
+        *_casts(deliveries, REPLY_COLUMNS),
+    ]
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    names = ", ".join(["ordinal", "event_id", *REQUEST_COLUMNS, *ROUTED_COLUMNS, *reply])
+    columns = ", ".join(REQUEST_COLUMNS)
+    claimed = (
+        _values_sql("INSERT INTO processed_events (event_id, received_at) VALUES", "%s", 2, claims)
+        + " ON CONFLICT DO NOTHING RETURNING event_id"
+        if claims
+        else "SELECT NULL::varchar AS event_id WHERE false"
+    )
+    key = "(v.workspace, v.channel_id, v.message_ts) = (r.workspace, r.channel_id, r.message_ts)"
+    topic = "coalesce(primary_topic, '')"
+    return (
+        f"WITH claimed AS ({claimed}),"
+        f" v ({names}) AS (VALUES {', '.join([row] * count)}),"
+        f" r AS (INSERT INTO routed_requests ({columns}) SELECT {columns} FROM v"
+        " WHERE v.event_id IS NULL OR v.event_id IN (SELECT event_id FROM claimed) ORDER BY v.ordinal"
+        " ON CONFLICT (workspace, channel_id, message_ts) DO NOTHING"
+        " RETURNING id, workspace, channel_id, message_ts),"
+        f" ins AS (SELECT r.id, v.* FROM r JOIN v ON {key}),"
+        f" events AS (INSERT INTO request_events ({', '.join(EVENT_COLUMNS)})"
+        f" SELECT id, 'routed', NULL, '{OPEN}', source_name, created_at, detail FROM ins ORDER BY ordinal),"
+        f" sent AS (INSERT INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) SELECT id, {', '.join(reply)} FROM ins"
+        ' WHERE d_dedup_key IS NOT NULL ORDER BY d_dedup_key COLLATE "C"'
+        " ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key),"
+        " hourly AS (INSERT INTO digest_hourly (hour, primary_persona, topic, routed, with_amount, acknowledged,"
+        f" resolved, closed) SELECT hour, primary_persona, {topic}, count(*), sum(with_amount), 0, 0, 0 FROM ins"
+        f' GROUP BY hour, primary_persona, {topic} ORDER BY hour, primary_persona COLLATE "C", {topic} COLLATE "C"'
+        " ON CONFLICT (hour, primary_persona, topic) DO UPDATE SET"
+        " routed = digest_hourly.routed + excluded.routed, with_amount = digest_hourly.with_amount + excluded.with_amount),"
+        " daily AS (INSERT INTO digest_daily (day, primary_persona, routed, closed)"
+        " SELECT day, primary_persona, count(*), 0 FROM ins"
+        ' GROUP BY day, primary_persona ORDER BY day, primary_persona COLLATE "C"'
+        " ON CONFLICT (day, primary_persona) DO UPDATE SET routed = digest_daily.routed + excluded.routed)"
+        " SELECT ins.workspace, ins.channel_id, ins.message_ts, ins.id, sent.id"
+        " FROM ins LEFT JOIN sent ON sent.dedup_key = ins.d_dedup_key"
     )
 
 
