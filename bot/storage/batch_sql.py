@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, String, Table, TypeDecorator
 from sqlalchemy.dialects import postgresql
 
+from bot.domain.deliveries import SENT
 from bot.domain.requests import OPEN
 from bot.storage.models import deliveries, request_events, routed_requests
 
@@ -172,6 +173,33 @@ class BatchSql:
         sql = _routed_sql(len(claims), len(rows))
         numbered = [(ordinal, *row) for ordinal, row in enumerate(rows)]
         return [tuple(row) for row in driver_execute(connection, sql, _flat(claims) + _flat(numbered))]
+
+    def mark_sent(self, connection: Connection, at: Any, sent: Sequence[tuple], replies: Sequence[tuple] = ()) -> None:
+        """Deliveries sent: ``sent`` (id, Slack's ts) rows, each id once, as ``Statements.mark_sent`` one by one;
+        ``replies`` (request id, ts), each request once, as ``Statements.set_reply_ts``.
+
+        One ``UPDATE … FROM (VALUES …)`` per table rather than one execution per row (on PostgreSQL both in
+        one round trip): the relay's recorder commits its marks in batches of dozens under load.
+        """
+        if not sent:
+            return
+        marks = (
+            f"UPDATE deliveries SET status = '{SENT}', payload = NULL, sent_at = {self._mark},"
+            " response_ts = v.ts, attempts = deliveries.attempts + 1, claimed_until = NULL, last_error = NULL"
+            f" FROM {self._pairs(len(sent))} WHERE deliveries.id = v.id"
+        )
+        statements = [(marks, (self.stamp(at), *_flat(sent)))]
+        if replies:
+            reply_ts = f"UPDATE routed_requests SET reply_ts = v.ts FROM {self._pairs(len(replies))}"
+            statements.append((reply_ts + " WHERE routed_requests.id = v.id", _flat(replies)))
+        self.run(connection, statements)
+
+    def _pairs(self, count: int) -> str:
+        """A VALUES list of (id, ts) pairs named ``v (id, ts)``: typed on PostgreSQL (a VALUES list in FROM has no
+        column to take its parameters' types from), renamed from SQLite's column1, column2."""
+        if self.is_postgres:
+            return f"({_values_sql('VALUES', '%s::integer, %s', 1, count)}) AS v (id, ts)"
+        return f"(SELECT column1 AS id, column2 AS ts FROM ({_values_sql('VALUES', '?', 2, count)})) AS v"
 
     def insert_events(self, rows: Sequence[tuple]) -> Statement:
         """Insert events (``EVENT_COLUMNS``): the statement, for ``run`` or to ride along another."""
