@@ -170,10 +170,9 @@ class BatchSql:
         or None) for each request inserted.
         """
         assert self.is_postgres
+        sql = _routed_sql(len(claims), len(rows))
         numbered = [(ordinal, *row) for ordinal, row in enumerate(rows)]
-        columns = [list(column) for column in zip(*claims, strict=True)] or [[], []]
-        columns += [list(column) for column in zip(*numbered, strict=True)] or [[] for _ in range(_ROUTED_WIDTH)]
-        return [tuple(row) for row in driver_execute(connection, _routed_sql(), tuple(columns))]
+        return [tuple(row) for row in driver_execute(connection, sql, _flat(claims) + _flat(numbered))]
 
     def mark_sent(self, connection: Connection, at: Any, sent: Sequence[tuple], replies: Sequence[tuple] = ()) -> None:
         """Deliveries sent: ``sent`` (id, Slack's ts) rows, each id once, as ``Statements.mark_sent`` one by one;
@@ -352,25 +351,18 @@ def _claimed_requests_sql(count: int) -> str:
     )
 
 
-_ROUTED_WIDTH = 2 + len(REQUEST_COLUMNS) + len(ROUTED_COLUMNS) + len(REPLY_COLUMNS)
+@lru_cache(maxsize=128)
+def _routed_sql(claims: int, count: int) -> str:
+    """``record_routed``'s statement: data-modifying WITH clauses reading one typed VALUES list.
 
-
-@lru_cache(maxsize=1)
-def _routed_sql() -> str:
-    """``record_routed``'s statement: data-modifying WITH clauses reading the batch's rows from arrays.
-
-    Each column comes as one array parameter (``unnest``), so the text is the same for every batch size:
-    psycopg prepares it on each connection after a few uses and PostgreSQL stops parsing and planning
-    it (about 0.3 ms a batch; a VALUES list per row count was a new statement for most batches).
     The requests' insert reads the claim's RETURNING (as ``_claimed_requests_sql``); the events,
     the replies and the counters read the requests' (joined back to their rows by message), so
     only requests actually inserted get them. Each table is written in one key order (messages,
     reply keys, counter keys, in code point order as the other writers sort them), so
-    concurrent writers queue instead of deadlocking. It is all or nothing, as one statement is.
+    concurrent writers queue instead of deadlocking. Autocommitted or not, it is all or nothing.
     """
     reply = [f"d_{name}" for name in REPLY_COLUMNS]
-    names = ["ordinal", "event_id", *REQUEST_COLUMNS, *ROUTED_COLUMNS, *reply]
-    types = [
+    casts = [
         "integer",
         "varchar",
         *_casts(routed_requests, REQUEST_COLUMNS),
@@ -380,17 +372,20 @@ def _routed_sql() -> str:
         "integer",
         *_casts(deliveries, REPLY_COLUMNS),
     ]
-    assert len(names) == len(types) == _ROUTED_WIDTH
-    # JSON is sent as text (there is no array cast from text to json); the select lists cast it back.
-    arrays = ", ".join(f"%s::{'text' if kind == 'json' else kind}[]" for kind in types)
-    selected = ", ".join(f"{name}::json" if kind == "json" else name for name, kind in zip(names, types, strict=True))
+    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    names = ", ".join(["ordinal", "event_id", *REQUEST_COLUMNS, *ROUTED_COLUMNS, *reply])
     columns = ", ".join(REQUEST_COLUMNS)
+    claimed = (
+        _values_sql("INSERT INTO processed_events (event_id, received_at) VALUES", "%s", 2, claims)
+        + " ON CONFLICT DO NOTHING RETURNING event_id"
+        if claims
+        else "SELECT NULL::varchar AS event_id WHERE false"
+    )
     key = "(v.workspace, v.channel_id, v.message_ts) = (r.workspace, r.channel_id, r.message_ts)"
     topic = "coalesce(primary_topic, '')"
     return (
-        "WITH claimed AS (INSERT INTO processed_events (event_id, received_at)"
-        " SELECT * FROM unnest(%s::varchar[], %s::timestamptz[]) ON CONFLICT DO NOTHING RETURNING event_id),"
-        f" v AS (SELECT {selected} FROM unnest({arrays}) AS v ({', '.join(names)})),"
+        f"WITH claimed AS ({claimed}),"
+        f" v ({names}) AS (VALUES {', '.join([row] * count)}),"
         f" r AS (INSERT INTO routed_requests ({columns}) SELECT {columns} FROM v"
         " WHERE v.event_id IS NULL OR v.event_id IN (SELECT event_id FROM claimed) ORDER BY v.ordinal"
         " ON CONFLICT (workspace, channel_id, message_ts) DO NOTHING"
