@@ -11,6 +11,7 @@ replies are); other batches keep the step-by-step write.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -70,8 +71,8 @@ def in_one_statement(items: Sequence[PendingRecord]) -> bool:
     own key (two replies with one key in a batch, the step-by-step write sorts out which is written)."""
     keys = set()
     for p in items:
-        if p.encoded is None:
-            return False
+        if p.encoded is None or not all(math.isfinite(x) for x in (p.request.amount_usd, p.request.confidence) if x):
+            return False  # JSON has no NaN nor infinity (``BatchSql.record_routed`` sends the rows as JSON)
         if p.reply is None:
             continue
         if not isinstance(p.reply, NewDelivery) or p.reply.dedup_key is None or p.reply.dedup_key in keys:
