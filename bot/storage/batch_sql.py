@@ -172,7 +172,20 @@ class BatchSql:
         assert self.is_postgres
         numbered = [[ordinal, *map(_json_value, row)] for ordinal, row in enumerate(rows)]
         document = (_compact([[event_id, _json_value(at)] for event_id, at in claims]), _compact(numbered))
-        return [tuple(row) for row in driver_execute(connection, _routed_sql(), document)]
+        dbapi_connection: Any = connection.connection.dbapi_connection
+        # Nothing else written in this transaction yet (psycopg has not sent its BEGIN): the statement
+        # commits itself, all or nothing, with no BEGIN and COMMIT round trips around it. The
+        # transaction's commit then has nothing to send; a failure leaves nothing to roll back.
+        from psycopg.pq import TransactionStatus  # only with PostgreSQL
+
+        alone = dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+        if alone:
+            dbapi_connection.autocommit = True
+        try:
+            return [tuple(row) for row in driver_execute(connection, _routed_sql(), document)]
+        finally:
+            if alone and not dbapi_connection.closed:
+                dbapi_connection.autocommit = False
 
     def mark_sent(self, connection: Connection, at: Any, sent: Sequence[tuple], replies: Sequence[tuple] = ()) -> None:
         """Deliveries sent: ``sent`` (id, Slack's ts) rows, each id once, as ``Statements.mark_sent`` one by one;
