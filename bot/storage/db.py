@@ -187,7 +187,10 @@ def _ping_outside_a_transaction(dbapi_connection: Any) -> bool:
     autocommitted, ``BatchSql.record_routed``). A connection checked in is idle (the pool rolls it
     back), so switching autocommit costs nothing; a broken one fails here as SQLAlchemy's ping does.
     """
-    dbapi_connection.autocommit = True
+    # Idle unless something left it mid-transaction, where autocommit cannot be switched: ping in it as is.
+    switch = not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == 0  # idle
+    if switch:
+        dbapi_connection.autocommit = True
     try:
         cursor = dbapi_connection.cursor()
         try:
@@ -195,7 +198,7 @@ def _ping_outside_a_transaction(dbapi_connection: Any) -> bool:
         finally:
             cursor.close()
     finally:
-        if not dbapi_connection.closed:
+        if switch and not dbapi_connection.closed:
             dbapi_connection.autocommit = False
     return True
 
