@@ -10,6 +10,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -171,8 +172,35 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             parsed, echo=echo, json_serializer=_compact_json, pool_pre_ping=True, pool_size=10, max_overflow=6
         )
+        if engine.dialect.driver == "psycopg":
+            engine.dialect.do_ping = _ping_outside_a_transaction  # type: ignore[method-assign]
     log.debug("database engine for %s", safe_url(engine))
     return engine
+
+
+def _ping_outside_a_transaction(dbapi_connection: Any) -> bool:
+    """The pool's pre-ping on psycopg, without opening a transaction.
+
+    psycopg sends a BEGIN (a round trip of its own) before any statement outside autocommit, so
+    SQLAlchemy's ping left each checked-out connection in a transaction: two round trips, and a
+    transaction even for a statement that needs none (the intake's one-statement batch runs
+    autocommitted, ``BatchSql.record_routed``). A connection checked in is idle (the pool rolls it
+    back), so switching autocommit costs nothing; a broken one fails here as SQLAlchemy's ping does.
+    """
+    # Idle unless something left it mid-transaction, where autocommit cannot be switched: ping in it as is.
+    switch = not dbapi_connection.autocommit and dbapi_connection.info.transaction_status == 0  # idle
+    if switch:
+        dbapi_connection.autocommit = True
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(";")
+        finally:
+            cursor.close()
+    finally:
+        if switch and not dbapi_connection.closed:
+            dbapi_connection.autocommit = False
+    return True
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -20,7 +20,6 @@ from bot.domain.deliveries import (
     PENDING,
     DeliveryClaim,
     DeliveryRow,
-    EncodedDeliveryRow,
     NewDelivery,
     RepeatFactory,
     ReplyFactory,
@@ -35,6 +34,7 @@ from bot.storage.packing import pack_json, pack_text
 from bot.storage.requests import add_event, request_by_id, request_by_message, unclosed_with_fingerprint
 from bot.storage.retry import is_transient
 from bot.storage.rollups import RollupChanges
+from bot.storage.routed_batch import ReplyValues, claimed_row, in_one_statement, record_together, reply_values
 
 
 def _excerpt(text: str) -> str:
@@ -294,7 +294,42 @@ class IntakeStore:
 
         # Every event id is remembered, a duplicate message's too, as one by one.
         claiming = [batch[i] for i in [*together, *same_as_earlier] if batch[i].event_id is not None]
-        if self._raw.is_postgres and claiming and together:
+        raw = self._raw
+        if raw.is_postgres and together and in_one_statement([batch[i] for i in together]):
+            # The repeats' counters on their own: one statement must not write a counter row twice.
+            raw.run(connection, rollups.raw_statements(raw))
+            written = record_together(
+                connection, raw, self._db.sql, self._claim_rows(claiming), [batch[i] for i in together]
+            )
+            for index, result in zip(together, written, strict=True):
+                results[index] = result
+        else:
+            self._write_together(connection, batch, claiming, together, rollups, results)
+
+        for index in together:
+            if results[index] is None:  # seen before this batch, under this event id or another
+                existing = request_by_message(connection, *_message_key(batch[index].request))
+                results[index] = RecordResult(
+                    request_id=existing.id if existing else None, delivery_id=None, duplicate=True
+                )
+        for index, earlier in same_as_earlier.items():
+            first = results[earlier]
+            assert first is not None  # an earlier item's result is in by now
+            results[index] = RecordResult(request_id=first.request_id, delivery_id=None, duplicate=True)
+        return results  # type: ignore[return-value]
+
+    def _write_together(
+        self,
+        connection: Connection,
+        batch: Sequence[PendingRecord],
+        claiming: Sequence[PendingRecord],
+        together: Sequence[int],
+        rollups: RollupChanges,
+        results: list[RecordResult | None],
+    ) -> None:
+        """The step-by-step write of the batch's distinct messages: a statement or two per step."""
+        raw = self._raw
+        if raw.is_postgres and claiming and together:
             # One round trip: the requests' insert reads the claim's RETURNING (``claim_and_insert_requests``).
             request_ids = self._claim_and_insert_requests(connection, claiming, [batch[i] for i in together])
         else:
@@ -302,7 +337,6 @@ class IntakeStore:
             fresh = [i for i in together if batch[i].event_id is None or batch[i].event_id in claimed_events]
             request_ids = self._insert_requests(connection, [batch[i] for i in fresh])
         inserted = [i for i in together if _message_key(batch[i].request) in request_ids]  # keys are unique here
-        raw = self._raw
         if inserted:
             ids = {i: request_ids[_message_key(batch[i].request)] for i in inserted}
             for i in inserted:
@@ -321,18 +355,6 @@ class IntakeStore:
                 results[i] = RecordResult(request_id=ids[i], delivery_id=delivery_id, claimed=claimed)
         else:
             raw.run(connection, rollups.raw_statements(raw))  # repeats recorded one by one above
-
-        for index in together:
-            if results[index] is None:  # seen before this batch, under this event id or another
-                existing = request_by_message(connection, *_message_key(batch[index].request))
-                results[index] = RecordResult(
-                    request_id=existing.id if existing else None, delivery_id=None, duplicate=True
-                )
-        for index, earlier in same_as_earlier.items():
-            first = results[earlier]
-            assert first is not None  # an earlier item's result is in by now
-            results[index] = RecordResult(request_id=first.request_id, delivery_id=None, duplicate=True)
-        return results  # type: ignore[return-value]
 
     def _claim_rows(self, batch: Sequence[PendingRecord]) -> list[tuple]:
         # In one key order everywhere, so two instances claiming the same events queue instead of deadlocking.
@@ -390,26 +412,13 @@ class IntakeStore:
             raw.run(connection, along)
             return enqueued
         rows = []
-        leases: dict[str, tuple[str, dt.datetime] | None] = {}
-        texts: dict[str, str] = {}  # each payload encoded once: stored, and posted by the sender as it is
+        values: dict[str, ReplyValues] = {}  # each payload encoded once: stored, and posted by the sender as it is
         for key in sorted(keyed):  # one lock order for every writer
             _, reply, pending, request_id = keyed[key]
-            due = as_utc(reply.not_before, "not_before") if reply.not_before else pending.now
-            lease = (
-                (pending.claim.worker_id, pending.now + pending.claim.lease)
-                if pending.claim and due <= pending.now
-                else None
-            )
-            leases[key] = lease
-            encoding = pending.encoded
-            if encoding is not None and encoding.reply_json is not None and reply is pending.reply:
-                text, packed = encoding.reply_json, encoding.reply_packed
-            else:
-                text = payload_json(reply.payload)
-                packed = pack_payload_json(text)
-            texts[key] = text
+            reply_row = values[key] = reply_values(pending, reply)
+            lease = reply_row.lease
             rows.append(
-                (request_id, reply.kind, reply.method, packed, PENDING, 0, raw.stamp(due),
+                (request_id, reply.kind, reply.method, reply_row.packed, PENDING, 0, raw.stamp(reply_row.due),
                  raw.stamp(pending.now), key, lease[0] if lease else None, raw.stamp(lease[1]) if lease else None)
             )  # fmt: skip
         ids = raw.insert_keyed_deliveries(connection, rows, along)
@@ -418,17 +427,7 @@ class IntakeStore:
             if delivery_id is None:  # the key was taken already, before this batch
                 enqueued[index] = (connection.execute(self._db.sql.delivery_with_key, {"key": key}).scalar_one(), None)
                 continue
-            lease = leases[key]
-            claimed = None
-            if lease is not None:
-                due = as_utc(reply.not_before, "not_before") if reply.not_before else pending.now
-                claimed = EncodedDeliveryRow(
-                    id=delivery_id, request_id=request_id, kind=reply.kind, method=reply.method,
-                    payload=dict(reply.payload), status=PENDING, attempts=0, next_attempt_at=due, claimed_by=lease[0],
-                    claimed_until=lease[1], last_error=None, sent_at=None, response_ts=None,
-                    created_at=pending.now, dedup_key=key, payload_json=texts[key],
-                )  # fmt: skip
-            enqueued[index] = (delivery_id, claimed)
+            enqueued[index] = (delivery_id, claimed_row(delivery_id, request_id, reply, values[key], pending))
         for index, key in repeated:
             enqueued[index] = (enqueued[keyed[key][0]][0], None)
         return enqueued

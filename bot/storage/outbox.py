@@ -16,6 +16,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from bot.domain.clock import as_utc
 from bot.domain.deliveries import FAILED, PENDING, DeliveryClaim, DeliveryRow, NewDelivery
+from bot.storage.batch_sql import batch_sql
 from bot.storage.database import Database, Statements, view
 from bot.storage.models import deliveries
 
@@ -226,19 +227,23 @@ class Outbox:
             return
         now = as_utc(now)
         sql = self._db.sql
-        marks = [{"delivery_id": row.id, "at": now, "ts": ts} for row, ts in sent]
+        marks = [(row.id, ts) for row, ts in sent]
         reply_ts = [
-            {"request_id": row.request_id, "ts": ts}
-            for row, ts in sent
-            if row.kind == "reply" and row.request_id is not None and ts
+            (row.request_id, ts) for row, ts in sent if row.kind == "reply" and row.request_id is not None and ts
         ]
+        # A row twice in one batch (sent again after a lost mark) is updated once per mark, as one by one.
+        at_once = len({i for i, _ in marks}) == len(marks) and len({i for i, _ in reply_ts}) == len(reply_ts)
+        raw = batch_sql(self._db.is_postgres)
 
         def attempt() -> None:
             with self._db.write() as connection:
                 self._db.relaxed_commit(connection)
-                connection.execute(sql.mark_sent, marks)
+                if at_once:
+                    raw.mark_sent(connection, now, marks, reply_ts)
+                    return
+                connection.execute(sql.mark_sent, [{"delivery_id": i, "at": now, "ts": ts} for i, ts in marks])
                 if reply_ts:
-                    connection.execute(sql.set_reply_ts, reply_ts)
+                    connection.execute(sql.set_reply_ts, [{"request_id": i, "ts": ts} for i, ts in reply_ts])
 
         self._db.retrying(attempt, "mark deliveries sent")
 

@@ -160,3 +160,26 @@ def test_a_sent_delivery_keeps_its_bookkeeping_but_not_its_payload(storage: Stor
     # What is not sent yet, or failed and may be sent again, keeps what to send.
     assert storage.outbox.get_delivery(failed).payload == {"channel": "C9", "text": "m2"}
     assert storage.outbox.get_delivery(pending).payload == {"channel": "C9", "text": "m3"}
+
+
+def test_mark_sent_many_records_the_replies_ts_and_counts_a_row_marked_twice_twice(storage: Storage) -> None:
+    claim = DeliveryClaim("w1", dt.timedelta(seconds=30))
+    requests = [new_request() for _ in range(3)]
+    rows = []
+    for n, request in enumerate(requests):
+        reply = NewDelivery(kind="reply", method="chat.postMessage", payload={"n": n}, dedup_key=f"reply:{n}")
+        rows.append(storage.intake.record_routed_message(f"Ev{n}", request, reply, at(), claim=claim))
+    first, second, third = (result.claimed for result in rows)
+
+    storage.outbox.mark_sent_many([(first, "1.1"), (second, None)], at(minutes=1))
+    storage.outbox.mark_sent_many([(third, "3.1"), (third, "3.2")], at(minutes=2))  # sent twice, recorded twice
+
+    sent = [storage.outbox.get_delivery(row.id) for row in (first, second, third)]
+    assert [(d.status, d.response_ts, d.attempts, d.payload) for d in sent[:2]] == [
+        ("sent", "1.1", 1, None),
+        ("sent", None, 1, None),
+    ]
+    assert sent[0].sent_at == at(minutes=1) and sent[2].sent_at == at(minutes=2)
+    assert (sent[2].attempts, sent[2].response_ts) == (2, "3.2")  # in order, as one by one
+    replies_ts = [storage.requests.get_request(row.request_id).reply_ts for row in (first, second, third)]
+    assert replies_ts == ["1.1", None, "3.2"]

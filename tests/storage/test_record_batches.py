@@ -12,10 +12,11 @@ import threading
 from sqlalchemy import exc, func, select
 
 from bot.domain.deliveries import DeliveryClaim, NewDelivery
-from bot.domain.requests import RecordResult
+from bot.domain.requests import NewRequest, RecordResult
 from bot.storage.intake import PendingRecord
 from bot.storage.models import digest_hourly, processed_events, routed_requests
 from bot.storage.retry import RetryPolicy
+from bot.storage.rollups import hour_number
 from bot.storage.stores import Storage
 from tests.storage.storage_factories import at, new_request, reply_for, run_racing, unreachable_for
 
@@ -172,3 +173,69 @@ def test_an_over_long_value_is_refused_in_a_batch_not_cut_to_fit(storage: Storag
     else:
         assert isinstance(outcomes[1], RecordResult)
         assert storage.requests.get_request(outcomes[1].request_id).channel_id == long_channel
+
+
+def known_reply(request: NewRequest, key: str) -> NewDelivery:
+    """A reply built before its request id exists, as the intake's are (on PostgreSQL the one-statement batch)."""
+    return NewDelivery(kind="reply", method="chat.postMessage", payload={"text": request.message_ts}, dedup_key=key)
+
+
+def test_replies_known_before_their_request_are_written_with_the_batch_as_one_by_one(storage: Storage) -> None:
+    seen_before, taken_key = new_request(), new_request()
+    storage.intake.record_routed_message("EvOld", seen_before, known_reply(seen_before, "k-old"), at())
+    taken = storage.outbox.enqueue(
+        NewDelivery(kind="digest", method="chat.postMessage", payload={}, dedup_key="k5"), at()
+    )
+    first, second, third, fourth = new_request(), new_request(amount_usd=None), new_request(), new_request()
+    batch = [
+        pending("Ev1", first, reply=known_reply(first, "k1"), claim=LEASE),
+        pending("Ev2", second, reply=known_reply(second, "k2")),
+        pending("Ev1", first, reply=known_reply(first, "k1"), claim=LEASE),  # Slack's retry, in the same batch
+        pending("EvOld", seen_before, reply=known_reply(seen_before, "k-old")),  # recorded before the batch
+        pending("Ev5", taken_key, reply=known_reply(taken_key, "k5"), claim=LEASE),  # its reply's key is taken
+        pending(None, third, reply=None),  # no event id, no reply
+        pending("Ev6", fourth, reply=known_reply(fourth, "k4"), now=at(hours=2)),  # another hour's counters
+    ]
+
+    outcomes = storage.intake.record_batch(batch)
+
+    assert all(isinstance(outcome, RecordResult) for outcome in outcomes)
+    one, two, retry, old_event, keyed_before, three, four = outcomes
+    assert [o.duplicate for o in outcomes] == [False, False, True, True, False, False, False]
+    assert retry.request_id == one.request_id and retry.delivery_id is None
+    original = storage.requests.find_by_message(seen_before.workspace, seen_before.channel_id, seen_before.message_ts)
+    assert old_event.request_id == original.id
+    assert one.claimed is not None and one.claimed.id == one.delivery_id and one.claimed.claimed_by == "worker-1"
+    assert one.claimed.payload == {"text": first.message_ts} and one.claimed.dedup_key == "k1"
+    assert two.claimed is None and storage.outbox.get_delivery(two.delivery_id).payload == {"text": second.message_ts}
+    # A taken key: the request is recorded, its reply is the one that holds the key (not leased again).
+    assert keyed_before.delivery_id == taken and keyed_before.claimed is None
+    assert three.delivery_id is None and storage.requests.get_request(three.request_id) is not None
+    assert storage.outbox.count_deliveries("pending") == 5  # k-old, k5, k1, k2, k4
+    for outcome, event_id in ((one, "Ev1"), (four, "Ev6")):
+        history = storage.requests.request_history(outcome.request_id)
+        assert [e["action"] for e in history] == ["routed"] and history[0]["detail"]["event_id"] == event_id
+    with storage.engine.connect() as connection:
+        events = set(connection.execute(select(processed_events.c.event_id)).scalars())
+        hourly = connection.execute(
+            select(digest_hourly.c.hour, digest_hourly.c.routed, digest_hourly.c.with_amount).order_by("hour")
+        ).all()
+    assert events == {"EvOld", "Ev1", "Ev2", "Ev5", "Ev6"}
+    # EvOld, Ev1, Ev2 (no amount), Ev5, the one without an event id in the first hour; Ev6 two hours later.
+    assert [tuple(row)[1:] for row in hourly] == [(5, 4), (1, 1)]
+    assert [row.hour for row in hourly] == [hour_number(at()), hour_number(at(hours=2))]
+
+
+def test_an_over_long_value_is_refused_with_replies_known_before_their_request(storage: Storage) -> None:
+    long_channel = "C" * 40
+    good, too_long = new_request(), new_request(channel_id=long_channel)
+    outcomes = storage.intake.record_batch(
+        [
+            pending("Ev1", good, reply=known_reply(good, "k1")),
+            pending("Ev2", too_long, reply=known_reply(too_long, "k2")),
+        ]
+    )
+
+    assert isinstance(outcomes[0], RecordResult) and not outcomes[0].duplicate
+    assert isinstance(outcomes[1], Exception) == storage.database.is_postgres  # SQLite keeps any length
+    assert storage.outbox.get_delivery(outcomes[0].delivery_id).payload == {"text": good.message_ts}
