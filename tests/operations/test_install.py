@@ -28,11 +28,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
+    # Without PYTHONPATH: run from a checkout with PYTHONPATH=., the target interpreter would find the
+    # checkout's finops_bot.egg-info (written by the wheel build) and pip would call the wheel already installed.
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
         check=True,
         capture_output=True,
         timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
     # The dependencies, but not the editable finops-bot: a plain path line runs no .pth hooks.
     site = subprocess.run(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.config.loader import load_config
 from bot.config.models import BotConfig
 from bot.domain.deliveries import DeliveryClaim, DeliveryRow, NewDelivery
 from bot.domain.requests import UNCLOSED, ActionResult, NewRequest, RecordResult, RequestView, RoutedDetail
@@ -46,8 +48,16 @@ class FakeNames:
         return None
 
 
+@functools.cache
+def shipped_config() -> BotConfig:
+    """The shipped config, parsed once for all the services tests (the models are frozen)."""
+    return load_config(SHIPPED_CONFIG).config
+
+
 def holder(memberships: dict[str, tuple[str, ...]] | None = None, config: BotConfig | None = None) -> RuntimeHolder:
-    return RuntimeHolder(SHIPPED_CONFIG, lambda loaded, previous: FakeNames(loaded, memberships), config)
+    return RuntimeHolder(
+        SHIPPED_CONFIG, lambda loaded, previous: FakeNames(loaded, memberships), config or shipped_config()
+    )
 
 
 def request_view(request_id: int = 1, **changes: object) -> RequestView:

@@ -6,13 +6,12 @@ import json
 
 import pytest
 
-from bot.config.loader import load_config
 from bot.config.models import BotConfig, OwnersFile
 from bot.domain.alerts import Alert
 from bot.domain.inputs import IncomingMessage
 from bot.services.alert_intake import AlertIntake
 from bot.services.intake import Intake
-from tests.services.fakes import ALERTS_CHANNEL, NOW, SHIPPED_CONFIG, FakeRequests, FakeSender, holder
+from tests.services.fakes import ALERTS_CHANNEL, NOW, SHIPPED_CONFIG, FakeRequests, FakeSender, holder, shipped_config
 
 OWNERS = {
     "version": 1,
@@ -29,7 +28,7 @@ OWNERS = {
 
 @pytest.fixture(scope="module")
 def config() -> BotConfig:
-    shipped = load_config(SHIPPED_CONFIG).config
+    shipped = shipped_config()
     return BotConfig(
         personas=shipped.personas,
         routing=shipped.routing,

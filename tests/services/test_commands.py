@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config.loader import load_config
 from bot.domain.inputs import CommandRequest
 from bot.render.commands import PUBLIC_HINT
 from bot.services.commands import PUBLIC_FLAG, SUBCOMMANDS, Commands
-from tests.services.fakes import SHIPPED_CONFIG, FakeRequests, holder, request_view
+from tests.services.fakes import FakeRequests, holder, request_view, shipped_config
 
 
 def ask(service: Commands, text: str, user: str = "U1") -> dict:
@@ -132,7 +131,7 @@ def test_the_app_manifest_hints_every_registered_subcommand() -> None:
 
 def test_persona_shows_when_each_duty_is_posted_and_in_which_zone() -> None:
     # Finance-date duties have no cron `schedule`; they used to show as `None` (default timezone).
-    config = load_config(SHIPPED_CONFIG).config
+    config = shipped_config()
     procurement = next(p for p in config.personas.personas if p.id == "procurement")
     routing = config.routing.model_copy(update={"timezone": "Europe/Berlin"})
     service = Commands(holder(config=config.model_copy(update={"routing": routing})), FakeRequests())

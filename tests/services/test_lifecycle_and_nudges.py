@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.config.loader import load_config
 from bot.domain.deliveries import UPDATE
 from bot.domain.inputs import ActionPress
 from bot.render.replies import ACTION_REASSIGN, ACTION_RESOLVE, ACTION_TAKE
 from bot.services.home import Home
 from bot.services.lifecycle import Lifecycle
 from bot.services.nudges import Nudges
-from tests.services.fakes import ALERTS_CHANNEL, NOW, SHIPPED_CONFIG, FakeRequests, FakeSender, holder, request_view
+from tests.services.fakes import ALERTS_CHANNEL, NOW, FakeRequests, FakeSender, holder, request_view, shipped_config
 
 
 def press(action_id: str, request_id: int = 1, user: str = "U9", to_persona: str | None = None) -> ActionPress:
@@ -24,7 +23,7 @@ def lifecycle(requests: FakeRequests, memberships=None, closers=False) -> tuple[
     sender = FakeSender()
     config = None
     if closers:
-        config = load_config(SHIPPED_CONFIG).config
+        config = shipped_config()
         acknowledgement = config.routing.acknowledgement.model_copy(update={"closers": ("finance",)})
         config = config.model_copy(
             update={"routing": config.routing.model_copy(update={"acknowledgement": acknowledgement})}
