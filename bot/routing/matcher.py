@@ -202,6 +202,10 @@ class TermIndex:
             for key, (text, members) in by_key.items()
         }
         self._firsts = frozenset(key[0] for key in self.terms)
+        # Most words that start a term start no phrase: their one-word term is a
+        # single look-up, without building the pair and one-word keys per hit.
+        self._phrase_firsts = frozenset(key[0] for key in self.terms if len(key) > 1)
+        self._singles = {key[0]: term for key, term in self.terms.items() if len(key) == 1}
         # The phrase lengths by first two words, longest first ("reserved
         # instance" beats "reserved"): a word that starts phrases tries only
         # those going on with the word after it.
@@ -449,6 +453,8 @@ class TermIndex:
         new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
         after = self._phrase_lengths.get
         terms = self.terms
+        phrase_firsts = self._phrase_firsts
+        singles = self._singles
         typo_tokens = self._typo_tokens
         if typo_tokens and typo_tokens.isdisjoint(tokens):
             typo_tokens = set()
@@ -465,7 +471,7 @@ class TermIndex:
             first = stems[i]
             term = None
             length = 1
-            if i < last:
+            if i < last and first in phrase_firsts:
                 # Only the phrases going on with the next word, longest first.
                 for length in after((first, stems[i + 1]), ()):
                     if i + length <= count:
@@ -474,7 +480,7 @@ class TermIndex:
                             break
             if term is None:
                 length = 1
-                term = terms.get((first,))
+                term = singles.get(first)
             if term is not None:
                 typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
                 hits.append(new_hit(Hit, (term, i, typo, False)))
