@@ -202,19 +202,19 @@ class TermIndex:
             for key, (text, members) in by_key.items()
         }
         self._firsts = frozenset(key[0] for key in self.terms)
-        # Most words that start a term start no phrase: their one-word term is a
-        # single look-up, without building the pair and one-word keys per hit.
-        self._phrase_firsts = frozenset(key[0] for key in self.terms if len(key) > 1)
+        # One-word terms by their word: a single look-up, without building a key per hit.
         self._singles = {key[0]: term for key, term in self.terms.items() if len(key) == 1}
-        # The phrase lengths by first two words, longest first ("reserved
-        # instance" beats "reserved"): a word that starts phrases tries only
-        # those going on with the word after it.
-        phrase_lengths: dict[tuple[str, str], set[int]] = {}
+        # The phrase lengths by first word, then second word, longest first
+        # ("reserved instance" beats "reserved"): a word that starts phrases
+        # tries only those going on with the word after it. Nested by word, so
+        # a look-up builds no pair of words.
+        phrase_lengths: dict[str, dict[str, set[int]]] = {}
         for key in self.terms:
             if len(key) > 1:
-                phrase_lengths.setdefault((key[0], key[1]), set()).add(len(key))
-        self._phrase_lengths: dict[tuple[str, str], tuple[int, ...]] = {
-            pair: tuple(sorted(ls, reverse=True)) for pair, ls in phrase_lengths.items()
+                phrase_lengths.setdefault(key[0], {}).setdefault(key[1], set()).add(len(key))
+        self._phrase_lengths: dict[str, dict[str, tuple[int, ...]]] = {
+            first: {second: tuple(sorted(ls, reverse=True)) for second, ls in seconds.items()}
+            for first, seconds in phrase_lengths.items()
         }
         self._vocabulary = frozenset(stem_ for key in self.terms for stem_ in key)
         # Typo targets: every stem, and every word as written in a term (folded),
@@ -373,15 +373,20 @@ class TermIndex:
             if not CAMEL_HINT.search(text):
                 return words
             humped = set(CAMEL_WORD.findall(text))
+        # Only the humped words are visited (found without a Python-level step
+        # per word); the words between them are copied in slices.
         out: list[str] = []
-        for word in words:
-            if word in humped:
-                parts = self._split_cache.get(word)
-                if parts is None:
-                    parts = self._split(word, budget)
-                out.extend(parts)
-            else:
-                out.append(word)
+        split_cache = self._split_cache
+        done = 0
+        for i in compress(count_from(), map(humped.__contains__, words)):
+            word = words[i]
+            parts = split_cache.get(word)
+            if parts is None:
+                parts = self._split(word, budget)
+            out += words[done:i]
+            out += parts
+            done = i + 1
+        out += words[done:]
         return out
 
     def _split(self, word: str, budget: list[int]) -> tuple[str, ...]:
@@ -451,9 +456,8 @@ class TermIndex:
         stems: list[str] = found  # type: ignore[assignment]  # no None left
         hits: list[Hit] = []
         new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
-        after = self._phrase_lengths.get
+        phrases = self._phrase_lengths.get
         terms = self.terms
-        phrase_firsts = self._phrase_firsts
         singles = self._singles
         typo_tokens = self._typo_tokens
         if typo_tokens and typo_tokens.isdisjoint(tokens):
@@ -471,13 +475,15 @@ class TermIndex:
             first = stems[i]
             term = None
             length = 1
-            if i < last and first in phrase_firsts:
-                # Only the phrases going on with the next word, longest first.
-                for length in after((first, stems[i + 1]), ()):
-                    if i + length <= count:
-                        term = terms.get(tuple(stems[i : i + length]))
-                        if term is not None:
-                            break
+            if i < last:
+                following = phrases(first)
+                if following is not None:
+                    # Only the phrases going on with the next word, longest first.
+                    for length in following.get(stems[i + 1], ()):
+                        if i + length <= count:
+                            term = terms.get(tuple(stems[i : i + length]))
+                            if term is not None:
+                                break
             if term is None:
                 length = 1
                 term = singles.get(first)
