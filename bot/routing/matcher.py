@@ -201,20 +201,23 @@ class TermIndex:
             key: Term(text=text, key=key, groups=tuple(members), boosts=tuple(members.values()), ident=prefix + key)
             for key, (text, members) in by_key.items()
         }
-        self._firsts = frozenset(key[0] for key in self.terms)
-        # One-word terms by their word: a single look-up, without building a key per hit.
-        self._singles = {key[0]: term for key, term in self.terms.items() if len(key) == 1}
-        # The phrase lengths by first word, then second word, longest first
-        # ("reserved instance" beats "reserved"): a word that starts phrases
-        # tries only those going on with the word after it. Nested by word, so
-        # a look-up builds no pair of words.
+        # Each word that starts a term -> (its one-word term, the lengths of the
+        # phrases it starts by their second word, longest first): "reserved
+        # instance" beats "reserved", and a word that starts phrases tries only
+        # those going on with the word after it. One look-up per word, and no
+        # key of words built unless a phrase may start there.
         phrase_lengths: dict[str, dict[str, set[int]]] = {}
         for key in self.terms:
             if len(key) > 1:
                 phrase_lengths.setdefault(key[0], {}).setdefault(key[1], set()).add(len(key))
-        self._phrase_lengths: dict[str, dict[str, tuple[int, ...]]] = {
-            first: {second: tuple(sorted(ls, reverse=True)) for second, ls in seconds.items()}
-            for first, seconds in phrase_lengths.items()
+        self._starts: dict[str, tuple[Term | None, dict[str, tuple[int, ...]] | None]] = {
+            key[0]: (
+                self.terms.get(key[:1]),
+                {second: tuple(sorted(ls, reverse=True)) for second, ls in phrase_lengths[key[0]].items()}
+                if key[0] in phrase_lengths
+                else None,
+            )
+            for key in self.terms
         }
         self._vocabulary = frozenset(stem_ for key in self.terms for stem_ in key)
         # Typo targets: every stem, and every word as written in a term (folded),
@@ -448,7 +451,8 @@ class TermIndex:
 
     def match_tokens(self, tokens: list[str], budget: list[int]) -> list[Hit]:
         found = list(map(self._token_cache.get, tokens))
-        if None in found:
+        # all() first: a truth test per word is cheaper than comparing each with None.
+        if not all(found) and None in found:
             # Only the new words are resolved, left to right as they come.
             remember = self._remember
             for i in list(compress(count_from(), map(is_, found, repeat(None)))):
@@ -456,9 +460,8 @@ class TermIndex:
         stems: list[str] = found  # type: ignore[assignment]  # no None left
         hits: list[Hit] = []
         new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
-        phrases = self._phrase_lengths.get
+        table = self._starts
         terms = self.terms
-        singles = self._singles
         typo_tokens = self._typo_tokens
         if typo_tokens and typo_tokens.isdisjoint(tokens):
             typo_tokens = set()
@@ -466,33 +469,30 @@ class TermIndex:
         last = count - 1
         # The words that can start a term, found without a Python-level loop
         # over every word: most words of an alert start none.
-        starts = compress(count_from(), map(self._firsts.__contains__, stems))
+        starts = compress(count_from(), map(table.__contains__, stems))
         i = 0
         for start in starts:
             if start < i:
                 continue  # inside the phrase matched before
             i = start
-            first = stems[i]
+            single, following = table[stems[i]]
             term = None
-            length = 1
-            if i < last:
-                following = phrases(first)
-                if following is not None:
-                    # Only the phrases going on with the next word, longest first.
-                    for length in following.get(stems[i + 1], ()):
-                        if i + length <= count:
-                            term = terms.get(tuple(stems[i : i + length]))
-                            if term is not None:
-                                break
+            if following is not None and i < last:
+                # Only the phrases going on with the next word, longest first.
+                for length in following.get(stems[i + 1], ()):
+                    if i + length <= count:
+                        term = terms.get(tuple(stems[i : i + length]))
+                        if term is not None:
+                            break
             if term is None:
+                if single is None:
+                    i += 1
+                    continue
+                term = single
                 length = 1
-                term = singles.get(first)
-            if term is not None:
-                typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
-                hits.append(new_hit(Hit, (term, i, typo, False)))
-                i += length
-            else:
-                i += 1
+            typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
+            hits.append(new_hit(Hit, (term, i, typo, False)))
+            i += length
         return hits
 
 
