@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, islice, repeat
+from itertools import compress, repeat
 from itertools import count as count_from
 from operator import is_
 from typing import NamedTuple
@@ -201,17 +201,23 @@ class TermIndex:
             key: Term(text=text, key=key, groups=tuple(members), boosts=tuple(members.values()), ident=prefix + key)
             for key, (text, members) in by_key.items()
         }
-        # One-word terms by their word.
-        self._singles = {key[0]: term for key, term in self.terms.items() if len(key) == 1}
-        # The phrase lengths by first two words, longest first ("reserved
-        # instance" beats "reserved"): a word that starts phrases tries only
-        # those going on with the word after it.
-        phrase_lengths: dict[tuple[str, str], set[int]] = {}
+        # Each word that starts a term -> (its one-word term, the lengths of the
+        # phrases it starts by their second word, longest first): "reserved
+        # instance" beats "reserved", and a word that starts phrases tries only
+        # those going on with the word after it. One look-up per word, and no
+        # key of words built unless a phrase may start there.
+        phrase_lengths: dict[str, dict[str, set[int]]] = {}
         for key in self.terms:
             if len(key) > 1:
-                phrase_lengths.setdefault((key[0], key[1]), set()).add(len(key))
-        self._phrase_lengths: dict[tuple[str, str], tuple[int, ...]] = {
-            pair: tuple(sorted(ls, reverse=True)) for pair, ls in phrase_lengths.items()
+                phrase_lengths.setdefault(key[0], {}).setdefault(key[1], set()).add(len(key))
+        self._starts: dict[str, tuple[Term | None, dict[str, tuple[int, ...]] | None]] = {
+            key[0]: (
+                self.terms.get(key[:1]),
+                {second: tuple(sorted(ls, reverse=True)) for second, ls in phrase_lengths[key[0]].items()}
+                if key[0] in phrase_lengths
+                else None,
+            )
+            for key in self.terms
         }
         self._vocabulary = frozenset(stem_ for key in self.terms for stem_ in key)
         # Typo targets: every stem, and every word as written in a term (folded),
@@ -453,59 +459,41 @@ class TermIndex:
                 found[i] = remember(tokens[i], budget)
         stems: list[str] = found  # type: ignore[assignment]  # no None left
         hits: list[Hit] = []
+        new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
+        table = self._starts
+        terms = self.terms
         typo_tokens = self._typo_tokens
         if typo_tokens and typo_tokens.isdisjoint(tokens):
             typo_tokens = set()
-        # Longest match at each position, left to right. Most words of an alert
-        # start no phrase: their one-word terms are looked up in C (a map over
-        # the words), and the Python loop visits only where a word and the next
-        # one start a phrase (a pair look-up per word, also in C).
-        singles = list(map(self._singles.get, stems))
-        phrase_lengths = self._phrase_lengths
-        phrase_starts = compress(
-            count_from(), map(phrase_lengths.__contains__, zip(stems, islice(stems, 1, None), strict=False))
-        )
-        terms = self.terms
         count = len(stems)
-        done = 0  # the words before it are matched
-        for start in phrase_starts:
-            if start < done:
+        last = count - 1
+        # The words that can start a term, found without a Python-level loop
+        # over every word: most words of an alert start none.
+        starts = compress(count_from(), map(table.__contains__, stems))
+        i = 0
+        for start in starts:
+            if start < i:
                 continue  # inside the phrase matched before
-            _add_singles(hits, singles, done, start, tokens, typo_tokens)
+            i = start
+            single, following = table[stems[i]]
             term = None
-            for length in phrase_lengths[(stems[start], stems[start + 1])]:
-                if start + length <= count:
-                    term = terms.get(tuple(stems[start : start + length]))
-                    if term is not None:
-                        break
+            if following is not None and i < last:
+                # Only the phrases going on with the next word, longest first.
+                for length in following.get(stems[i + 1], ()):
+                    if i + length <= count:
+                        term = terms.get(tuple(stems[i : i + length]))
+                        if term is not None:
+                            break
             if term is None:
-                term = singles[start]
-                length = 1
-                if term is None:
-                    done = start + 1
+                if single is None:
+                    i += 1
                     continue
-            typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[start : start + length])
-            hits.append(tuple.__new__(Hit, (term, start, typo, False)))
-            done = start + length
-        _add_singles(hits, singles, done, count, tokens, typo_tokens)
+                term = single
+                length = 1
+            typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
+            hits.append(new_hit(Hit, (term, i, typo, False)))
+            i += length
         return hits
-
-
-def _add_singles(
-    hits: list[Hit], singles: list[Term | None], start: int, end: int, tokens: list[str], typo_tokens: set[str]
-) -> None:
-    """The one-word terms of positions ``start`` to ``end`` (no phrase starts among them), as hits."""
-    window = singles[start:end]
-    if typo_tokens:
-        for i in compress(range(start, end), window):
-            hits.append(tuple.__new__(Hit, (singles[i], i, tokens[i] in typo_tokens, False)))
-        return
-    # Hit(term, i, False, False) per term, built in C: tuple.__new__ skips the Python-level __new__.
-    hits += map(
-        tuple.__new__,
-        repeat(Hit),
-        zip(compress(window, window), compress(range(start, end), window), repeat(False), repeat(False)),
-    )
 
 
 @lru_cache(maxsize=8)
