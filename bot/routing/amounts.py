@@ -123,6 +123,11 @@ _CHANGE_WORDS = ("→", "⟶", "➔", "➜", "->", "=>", "to")  # "-->" ends in 
 _PART_OF = re.compile(_FIGURE_TO_NEXT + r"\s+(?:out of|of|de|von)\s+")
 _PART_OF_WORDS = ("of", "de", "von")  # "out of" ends in "of"
 _ALNUM = re.compile(r"[^\W_]")
+# Ranks by the clause before a figure: alerts of one format put the same label before their figures
+# ("total impact: ", "budgeted amount: "), so most clauses are ranked once. Read-only once stored, and
+# bounded like the matcher's caches (a stream of unique clauses stops adding, it does not grow).
+_CLAUSE_RANKS: dict[str, tuple[int, AmountKind | None]] = {}
+_CLAUSE_RANKS_MAX = 4096
 
 
 class AmountCandidate(NamedTuple):
@@ -348,6 +353,17 @@ def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:
     if _ALNUM.search(window, cut) is None:
         cut = _last_cut(window, max(cut - 1, 0))
     clause = window[cut:]
+    known = _CLAUSE_RANKS.get(clause)
+    if known is not None:
+        return known
+    found = _clause_rank(clause)
+    if len(_CLAUSE_RANKS) < _CLAUSE_RANKS_MAX:
+        _CLAUSE_RANKS[clause] = found
+    return found
+
+
+def _clause_rank(clause: str) -> tuple[int, AmountKind | None]:
+    """The rank of the label nearest the end of ``clause`` (lower case), after any figure it states."""
     if DIGIT.search(clause) and _CURRENCY_MARK.search(clause):
         last = None
         for last in _STATED_FIGURE.finditer(clause):  # noqa: B007 - only the last match is wanted
