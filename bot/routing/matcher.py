@@ -459,12 +459,12 @@ class TermIndex:
                 found[i] = remember(tokens[i], budget)
         stems: list[str] = found  # type: ignore[assignment]  # no None left
         hits: list[Hit] = []
+        add = hits.append
         new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
         table = self._starts
         terms = self.terms
         typo_tokens = self._typo_tokens
-        if typo_tokens and typo_tokens.isdisjoint(tokens):
-            typo_tokens = set()
+        typos = bool(typo_tokens) and not typo_tokens.isdisjoint(tokens)
         count = len(stems)
         last = count - 1
         # The words that can start a term, found without a Python-level loop
@@ -490,8 +490,8 @@ class TermIndex:
                     continue
                 term = single
                 length = 1
-            typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
-            hits.append(new_hit(Hit, (term, i, typo, False)))
+            typo = typos and any(t in typo_tokens for t in tokens[i : i + length])
+            add(new_hit(Hit, (term, i, typo, False)))
             i += length
         return hits
 
