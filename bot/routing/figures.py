@@ -111,7 +111,8 @@ def period_after(text: str, end: int) -> str | None:
 
 
 def symbol_after_figure(text: str) -> bool:
-    for symbol in ("€", "£", "$", "¥", "₹"):
+    # An ASCII text holds no symbol but "$": the others are not looked for.
+    for symbol in ("$",) if text.isascii() else ("€", "£", "$", "¥", "₹"):
         at = text.find(symbol, 1)
         while at > 0:
             # "5 US$": the symbol's letters stand between the figure and the "$".
