@@ -39,13 +39,20 @@ def message_text(message: Mapping) -> str:
     """Text, attachments and blocks of ``message`` as one cleaned string."""
     if type(message) is not dict and not isinstance(message, Mapping):
         return ""
+    attachments = message.get("attachments")
+    blocks = message.get("blocks")
+    if not isinstance(attachments, list) and not isinstance(blocks, list):
+        # A person's message: its text alone (the parts below would be just that).
+        text = message.get("text")
+        raw = text if isinstance(text, str) else ""
+        if len(raw) > MAX_TEXT_CHARS * 2:
+            raw = raw[: MAX_TEXT_CHARS * 2]
+        return clean_mrkdwn(raw)[:MAX_TEXT_CHARS]
     parts: list[str] = []
     _add(parts, message.get("text"))
-    attachments = message.get("attachments")
     if isinstance(attachments, list):
         for attachment in attachments[:100]:
             _attachment_parts(parts, attachment)
-    blocks = message.get("blocks")
     if isinstance(blocks, list):
         _block_parts(parts, blocks, depth=0)
     raw = "\n".join(parts)
