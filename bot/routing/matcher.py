@@ -490,7 +490,13 @@ class TermIndex:
                     continue
                 term = single
                 length = 1
-            typo = typos and any(t in typo_tokens for t in tokens[i : i + length])
+            # Whether a word of the term was a typo correction (set tests, no generator per hit).
+            if not typos:
+                typo = False
+            elif length == 1:
+                typo = tokens[i] in typo_tokens
+            else:
+                typo = not typo_tokens.isdisjoint(tokens[i : i + length])
             add(new_hit(Hit, (term, i, typo, False)))
             i += length
         return hits
