@@ -187,6 +187,8 @@ def slack_message_problem(message: object) -> str | None:
     """Why a parsed JSON line is not a Slack message (text, attachments, blocks), or None."""
     if type(message) is not dict and not isinstance(message, Mapping):
         return f"expected a JSON object (a Slack message), got {_json_kind(message)}"
+    if type(message.get("text")) is str and message.get("attachments") is None and message.get("blocks") is None:
+        return None  # a person's message, the most common kind: the checks below would pass it
     present = False
     for key, kind in _MESSAGE_KEYS.items():
         value = message.get(key)

@@ -119,9 +119,16 @@ _CURRENCY_MARK = re.compile(
 _FIGURE_TO_NEXT = r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?"
 # Between the old and the new figure of a change: "$3,200 → $4,640", "$3,200 -> $4,640", "$3,200 to $4,640".
 _CHANGE_TO = re.compile(_FIGURE_TO_NEXT + r"\)?\s*(?:→|⟶|➔|➜|->|-->|=>|to)\s*\(?")
+_CHANGE_WORDS = ("→", "⟶", "➔", "➜", "->", "=>", "to")  # "-->" ends in "->"
 # A part of a whole: "$3,050.00 of $3,000.00" (spent of budgeted), "3.050 € von 3.000 €".
 _PART_OF = re.compile(_FIGURE_TO_NEXT + r"\s+(?:out of|of|de|von)\s+")
+_PART_OF_WORDS = ("of", "de", "von")  # "out of" ends in "of"
 _ALNUM = re.compile(r"[^\W_]")
+# Ranks by the clause before a figure: alerts of one format put the same label before their figures
+# ("total impact: ", "budgeted amount: "), so most clauses are ranked once. Read-only once stored, and
+# bounded like the matcher's caches (a stream of unique clauses stops adding, it does not grow).
+_CLAUSE_RANKS: dict[str, tuple[int, AmountKind | None]] = {}
+_CLAUSE_RANKS_MAX = 4096
 
 
 class AmountCandidate(NamedTuple):
@@ -206,14 +213,31 @@ def _rank_changes(text: str, found: list[AmountCandidate]) -> None:
         old, new = found[index], found[index + 1]
         if old.kind == "change" or old.currency != new.currency or old.per != new.per:
             continue
-        if _CHANGE_TO.fullmatch(text, old.position, new.position) is None:
-            if old.rank <= new.rank and _PART_OF.fullmatch(text, old.position, new.position) is not None:
+        between = text[old.position : new.position]
+        if not _ends_as_change(between) or _CHANGE_TO.fullmatch(text, old.position, new.position) is None:
+            if (
+                old.rank <= new.rank
+                and _ends_as_part_of(between)
+                and _PART_OF.fullmatch(text, old.position, new.position) is not None
+            ):
                 found[index] = old._replace(rank=max(new.rank, NEUTRAL), kind=new.kind)  # the part takes the label
                 found[index + 1] = new._replace(rank=BASELINE, kind="baseline")
             continue
         rank, kind = (old.rank, old.kind) if old.rank > new.rank else (new.rank, new.kind)
         found[index] = old._replace(rank=BASELINE, kind="baseline")
         found[index + 1] = new._replace(rank=max(rank, NEUTRAL), kind=kind)
+
+
+def _ends_as_change(between: str) -> bool:
+    """Whether ``between`` ends as ``_CHANGE_TO`` must (an arrow or "to", blanks, perhaps "("): the
+    full match backtracks through every way to read the figure before it fails, so most pairs of
+    figures are ruled out by their last characters first."""
+    return between.removesuffix("(").rstrip().endswith(_CHANGE_WORDS)
+
+
+def _ends_as_part_of(between: str) -> bool:
+    """Whether ``between`` ends as ``_PART_OF`` must ("of", "de" or "von", then blanks)."""
+    return between[-1:].isspace() and between.rstrip().endswith(_PART_OF_WORDS)
 
 
 def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool, code: bool) -> list[AmountCandidate]:
@@ -337,6 +361,17 @@ def _rank(lowered, start: int) -> tuple[int, AmountKind | None]:
     if _ALNUM.search(window, cut) is None:
         cut = _last_cut(window, max(cut - 1, 0))
     clause = window[cut:]
+    known = _CLAUSE_RANKS.get(clause)
+    if known is not None:
+        return known
+    found = _clause_rank(clause)
+    if len(_CLAUSE_RANKS) < _CLAUSE_RANKS_MAX:
+        _CLAUSE_RANKS[clause] = found
+    return found
+
+
+def _clause_rank(clause: str) -> tuple[int, AmountKind | None]:
+    """The rank of the label nearest the end of ``clause`` (lower case), after any figure it states."""
     if DIGIT.search(clause) and _CURRENCY_MARK.search(clause):
         last = None
         for last in _STATED_FIGURE.finditer(clause):  # noqa: B007 - only the last match is wanted

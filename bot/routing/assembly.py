@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from bot.config.models import RoutingFile
 from bot.routing.decision import Decision, PersonaTag, TagRole
@@ -19,6 +20,20 @@ class DecisionAssembler:
         self._topics = scorer.topics
         self._fallback = routing.fallback_persona
         self._escalations = sorted(routing.escalations, key=lambda e: e.min_amount_usd)
+        # What a decision for one topic always says, built once per configuration: most decisions name
+        # one topic, and its roles and the words of its reason are the same in each.
+        self._single: dict[str, _OneTopic] = {}
+        for topic in routing.topics:
+            owners = topic.owners
+            responsible = tuple(dict.fromkeys(owners.responsible))
+            self._single[topic.id] = _OneTopic(
+                responsible,
+                tuple(dict.fromkeys(owners.accountable)),
+                tuple(dict.fromkeys(owners.consulted)),
+                tuple(dict.fromkeys(owners.informed)),
+                f"{topic.name} (matched ",
+                f") → {', '.join(owners.responsible) or 'nobody'} responsible",
+            )
 
     def topics(
         self,
@@ -27,6 +42,8 @@ class DecisionAssembler:
         confidence: float,
         money: Money | None,
     ) -> Decision:
+        if len(chosen) == 1:
+            return self._one_topic(chosen[0], evidence[chosen[0]], confidence, money)
         tags: dict[str, TagRole] = {}
         accountable: dict[str, None] = {}
         consulted: dict[str, None] = {}
@@ -65,6 +82,31 @@ class DecisionAssembler:
             amount_usd=money.usd if money else None,
             amount=money,
             explanation="; ".join(parts),
+        )
+
+    def _one_topic(self, topic_id: str, evidence: TopicEvidence, confidence: float, money: Money | None) -> Decision:
+        """``topics`` for one topic, from its parts built at start."""
+        one = self._single[topic_id]
+        tags: dict[str, TagRole] = dict.fromkeys(one.responsible, "responsible")
+        escalated = self._escalate(tags, money) if money is not None else None
+        texts = [t.text for t in evidence.terms.values()]
+        explanation = one.head + ", ".join([f"'{t}'" for t in texts]) + one.tail
+        if escalated:
+            explanation += f"; {', '.join(escalated)} escalated (amount ≥ threshold)"
+        if money is not None:
+            explanation += "; " + money.describe()
+        return Decision(
+            is_request=True,
+            tags=tuple([PersonaTag(p, r) for p, r in tags.items()]),
+            accountable=tuple([p for p in one.accountable if p not in tags]),
+            consulted=tuple([p for p in one.consulted if p not in tags]),
+            informed=tuple([p for p in one.informed if p not in tags]),
+            topics=(topic_id,),
+            matched_terms=tuple(dict.fromkeys(texts)),
+            confidence=confidence,
+            amount_usd=money.usd if money else None,
+            amount=money,
+            explanation=explanation,
         )
 
     def _escalate(self, tags: dict[str, TagRole], money: Money | None) -> list[str]:
@@ -114,6 +156,15 @@ class DecisionAssembler:
             amount=money,
             explanation=reason + ".",
         )
+
+
+class _OneTopic(NamedTuple):
+    responsible: tuple[str, ...]
+    accountable: tuple[str, ...]
+    consulted: tuple[str, ...]
+    informed: tuple[str, ...]
+    head: str  # the reason's words before the matched terms
+    tail: str  # and after them
 
 
 def _quoted(terms: Iterable[str]) -> str:

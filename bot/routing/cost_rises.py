@@ -21,6 +21,8 @@ The cost and rise words then count for nothing else. Word lists: ``cost_rises`` 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from itertools import compress
+from itertools import count as count_from
 
 from bot.config.models import CostRises as CostRisesConfig
 from bot.routing.lexicon import CLOUD
@@ -73,14 +75,13 @@ class CostRises:
         return kept
 
     def _span(self, tokens: Sequence[str], hits: list[Hit], text: str) -> tuple[int, int] | None:
-        """The first and last word of a cost word and its rise, or None (plain loops: no call per word)."""
+        """The first and last word of a cost word and its rise, or None (plain loops: no call per word;
+        only the cost words' positions are visited, found without a Python-level step per word)."""
         cost_forms, rises, mild, asks = self.cost_forms, self._rises, self._mild, self._asks
         count = len(tokens)
         emoji: bool | None = None
         cloud: bool | None = None
-        for at, token in enumerate(tokens):
-            if token not in cost_forms:
-                continue
+        for at in compress(count_from(), map(cost_forms.__contains__, tokens)):
             span = None
             for i in range(at + 1, min(at + 1 + REACH, count)):
                 later = tokens[i]

@@ -42,7 +42,9 @@ CODES = "|".join(TEXT_CODES)
 SYMBOL_AMOUNT = re.compile(r"[$€£¥₹]\s?" + NUMBER + SCALE)
 # Rupees written "Rs", "Rs." or "Rs:" before the figure ("Rs. 4,25,000").
 RUPEES = re.compile(r"\bRs[.:]?\s?" + NUMBER + SCALE)
-CODE_AMOUNT = re.compile(r"\b(" + CODES + r")\s?" + NUMBER + SCALE)
+# The code first and its ``\b`` as a look-behind after it: a pattern opening with literals is found by
+# the engine's C scan for their first letters, where a leading ``\b`` makes it try every position.
+CODE_AMOUNT = re.compile(r"(" + CODES + r")(?<!\w...)\s?" + NUMBER + SCALE)
 SUFFIXED = re.compile(
     NUMBER
     + SCALE
@@ -60,7 +62,9 @@ _FIGURE_STRING = re.compile(
     r"\s*(?P<minus>-)?\s*(?:[$€£¥₹]|[A-Z]{3}\s?)?" + NUMBER + r"\s*(?:[A-Z]{3})?\s*", re.IGNORECASE
 )
 JSON_CURRENCY = re.compile(r'"(?:currencyCode|currency|Unit|unit)"\s*:\s*"(?P<code>[A-Za-z]{3})"')
-_TEXT_CURRENCY = re.compile(r"\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b", re.IGNORECASE)
+# ``\b(?:currency(?: type| code)?)\W{0,4}(?P<code>[A-Z]{3})\b`` ignoring case, opening with a class of the
+# first letter's two cases (as ``CODE_AMOUNT``: a scan for "c" in C, not an attempt at every position).
+_TEXT_CURRENCY = re.compile(r"[cC](?<!\w.)(?i:urrency(?: type| code)?\W{0,4}(?P<code>[A-Z]{3})\b)")
 PER = re.compile(
     r"\s?(?:/|per |an? |por |pro |par )\s?(?P<per>hour|hr|h|hora|heure|stunde|std|month|mo|day|week|wk|year|yr|annum)\b",
     re.IGNORECASE,
@@ -150,7 +154,8 @@ def unit_after(text: str, end: int) -> str | None:
 
 
 def symbol_after_figure(text: str) -> bool:
-    for symbol in ("€", "£", "$", "¥", "₹"):
+    # An ASCII text holds no symbol but "$": the others are not looked for.
+    for symbol in ("$",) if text.isascii() else ("€", "£", "$", "¥", "₹"):
         at = text.find(symbol, 1)
         while at > 0:
             # "5 US$": the symbol's letters stand between the figure and the "$".

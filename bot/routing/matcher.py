@@ -201,16 +201,23 @@ class TermIndex:
             key: Term(text=text, key=key, groups=tuple(members), boosts=tuple(members.values()), ident=prefix + key)
             for key, (text, members) in by_key.items()
         }
-        self._firsts = frozenset(key[0] for key in self.terms)
-        # The phrase lengths by first two words, longest first ("reserved
-        # instance" beats "reserved"): a word that starts phrases tries only
-        # those going on with the word after it.
-        phrase_lengths: dict[tuple[str, str], set[int]] = {}
+        # Each word that starts a term -> (its one-word term, the lengths of the
+        # phrases it starts by their second word, longest first): "reserved
+        # instance" beats "reserved", and a word that starts phrases tries only
+        # those going on with the word after it. One look-up per word, and no
+        # key of words built unless a phrase may start there.
+        phrase_lengths: dict[str, dict[str, set[int]]] = {}
         for key in self.terms:
             if len(key) > 1:
-                phrase_lengths.setdefault((key[0], key[1]), set()).add(len(key))
-        self._phrase_lengths: dict[tuple[str, str], tuple[int, ...]] = {
-            pair: tuple(sorted(ls, reverse=True)) for pair, ls in phrase_lengths.items()
+                phrase_lengths.setdefault(key[0], {}).setdefault(key[1], set()).add(len(key))
+        self._starts: dict[str, tuple[Term | None, dict[str, tuple[int, ...]] | None]] = {
+            key[0]: (
+                self.terms.get(key[:1]),
+                {second: tuple(sorted(ls, reverse=True)) for second, ls in phrase_lengths[key[0]].items()}
+                if key[0] in phrase_lengths
+                else None,
+            )
+            for key in self.terms
         }
         self._vocabulary = frozenset(stem_ for key in self.terms for stem_ in key)
         # Typo targets: every stem, and every word as written in a term (folded),
@@ -369,15 +376,20 @@ class TermIndex:
             if not CAMEL_HINT.search(text):
                 return words
             humped = set(CAMEL_WORD.findall(text))
+        # Only the humped words are visited (found without a Python-level step
+        # per word); the words between them are copied in slices.
         out: list[str] = []
-        for word in words:
-            if word in humped:
-                parts = self._split_cache.get(word)
-                if parts is None:
-                    parts = self._split(word, budget)
-                out.extend(parts)
-            else:
-                out.append(word)
+        split_cache = self._split_cache
+        done = 0
+        for i in compress(count_from(), map(humped.__contains__, words)):
+            word = words[i]
+            parts = split_cache.get(word)
+            if parts is None:
+                parts = self._split(word, budget)
+            out += words[done:i]
+            out += parts
+            done = i + 1
+        out += words[done:]
         return out
 
     def _split(self, word: str, budget: list[int]) -> tuple[str, ...]:
@@ -439,48 +451,54 @@ class TermIndex:
 
     def match_tokens(self, tokens: list[str], budget: list[int]) -> list[Hit]:
         found = list(map(self._token_cache.get, tokens))
-        if None in found:
+        # all() first: a truth test per word is cheaper than comparing each with None.
+        if not all(found) and None in found:
             # Only the new words are resolved, left to right as they come.
             remember = self._remember
             for i in list(compress(count_from(), map(is_, found, repeat(None)))):
                 found[i] = remember(tokens[i], budget)
         stems: list[str] = found  # type: ignore[assignment]  # no None left
         hits: list[Hit] = []
+        add = hits.append
         new_hit = tuple.__new__  # Hit(term, i, typo) without the Python-level __new__
-        after = self._phrase_lengths.get
+        table = self._starts
         terms = self.terms
         typo_tokens = self._typo_tokens
-        if typo_tokens and typo_tokens.isdisjoint(tokens):
-            typo_tokens = set()
+        typos = bool(typo_tokens) and not typo_tokens.isdisjoint(tokens)
         count = len(stems)
         last = count - 1
         # The words that can start a term, found without a Python-level loop
         # over every word: most words of an alert start none.
-        starts = compress(count_from(), map(self._firsts.__contains__, stems))
+        starts = compress(count_from(), map(table.__contains__, stems))
         i = 0
         for start in starts:
             if start < i:
                 continue  # inside the phrase matched before
             i = start
-            first = stems[i]
+            single, following = table[stems[i]]
             term = None
-            length = 1
-            if i < last:
+            if following is not None and i < last:
                 # Only the phrases going on with the next word, longest first.
-                for length in after((first, stems[i + 1]), ()):
+                for length in following.get(stems[i + 1], ()):
                     if i + length <= count:
                         term = terms.get(tuple(stems[i : i + length]))
                         if term is not None:
                             break
             if term is None:
+                if single is None:
+                    i += 1
+                    continue
+                term = single
                 length = 1
-                term = terms.get((first,))
-            if term is not None:
-                typo = bool(typo_tokens) and any(t in typo_tokens for t in tokens[i : i + length])
-                hits.append(new_hit(Hit, (term, i, typo, False)))
-                i += length
+            # Whether a word of the term was a typo correction (set tests, no generator per hit).
+            if not typos:
+                typo = False
+            elif length == 1:
+                typo = tokens[i] in typo_tokens
             else:
-                i += 1
+                typo = not typo_tokens.isdisjoint(tokens[i : i + length])
+            add(new_hit(Hit, (term, i, typo, False)))
+            i += length
         return hits
 
 

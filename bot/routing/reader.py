@@ -19,6 +19,8 @@ from bot.routing.normalize import spellings
 from bot.routing.seat_counts import TERM as SEAT_TERM
 from bot.routing.seat_counts import SeatCounts
 from bot.routing.unit_costs import UnitCosts
+from bot.routing.words import CAMEL_HINT
+from bot.routing.words import words as split_words
 
 # Marker words of other languages are looked for among a message's first words.
 LANGUAGE_SAMPLE_WORDS = 40
@@ -143,8 +145,15 @@ class TermReader:
         tokens); only the message's end when the clauses' words do not add up."""
         ends: list[int] = []
         total = 0
+        # Without software names or camelCase, a clause's tokens are its words: counted without
+        # tokenising it again.
+        count_words = (
+            _count_words
+            if "-" not in text and "_" not in text and not CAMEL_HINT.search(text)
+            else lambda clause: len(self.index.tokens(clause))
+        )
         for clause in _CLAUSE_PUNCTUATION.split(text):
-            total += len(self.index.tokens(clause))
+            total += count_words(clause)
             ends.append(total)
         return ends if total == count else [count]
 
@@ -178,6 +187,10 @@ _FEE_TOKENS = frozenset(
     for word in ("fee", "fees", "surcharge", "surcharges", "charge", "charges")
     for form in (word, word.capitalize(), word.upper())
 )
+
+
+def _count_words(clause: str) -> int:
+    return len(split_words(clause))
 
 
 def _names_a_fee(hit: Hit, tokens: list[str]) -> bool:

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import re
 
+from bot.routing.trie import trie_pattern
+
 # Letters and digits; "_" splits (JSON keys such as usage_type), "-" splits too
 # ("true-up" becomes the phrase "true up" on both sides).
 WORD = re.compile(r"[^\W_]+")
-CAMEL_HINT = re.compile(r"[a-z][A-Z]")
+# A hump: a lower-case letter, then a capital. Found from the capital (a look-behind for the letter
+# before it): capitals are rarer than lower-case letters, so the engine's C scan for the first
+# character stops less often. A match starts at the capital, one after the hump.
+CAMEL_HINT = re.compile(r"[A-Z](?<=[a-z].)")
 # A whole word holding a hump: tried only where a word starts, and lazily up to
 # its first hump, so a long word without one (a hex id) costs one pass, not a
 # backtracking search from each of its letters.
@@ -77,7 +82,10 @@ COMPONENT_SET = frozenset(_COMPONENT_PARTS)
 # A component part after a separator ("invoices-ui", "billing_svc_v2"). The
 # pattern starts with a literal separator, so a scan costs almost nothing on
 # text without one; the rest of the compound is found around each hit.
-_COMPONENT_AFTER_SEPARATOR = re.compile("[-_](?:" + "|".join(_COMPONENT_PARTS) + r")(?![^\W_])", re.IGNORECASE)
+# The parts as a trie: a separator costs one walk, not one try per part. The look-ahead lets a part
+# match only as the whole run of letters after the separator, so which part matches does not depend on
+# the order of the alternatives.
+_COMPONENT_AFTER_SEPARATOR = re.compile("[-_](?:" + trie_pattern(_COMPONENT_PARTS) + r")(?![^\W_])", re.IGNORECASE)
 
 
 # ASCII letters and digits kept, every other byte a space: for ASCII text,
@@ -98,7 +106,7 @@ def humped_words(spaced: str) -> set[str]:
     found: set[str] = set()
     end = 0
     for hump in CAMEL_HINT.finditer(spaced):
-        at = hump.start()
+        at = hump.start() - 1
         if at < end:
             continue  # another hump of the word already taken
         end = spaced.find(" ", at)
