@@ -278,7 +278,7 @@ def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool,
         elif match.group("word"):
             currency = WORD_CODES[match.group("word").lower()]
         else:
-            currency = SYMBOLS[match.group("sym")]
+            currency = SYMBOLS[match.group("sym").upper()]  # IGNORECASE: "us$" is "US$"
         value = figure_value(match.group(1), match.group(2), currency)
         if value is not None:
             rank, kind = _rank(lowered, match.start())

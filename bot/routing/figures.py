@@ -26,10 +26,11 @@ NUMBER = (
 # Indian scale words: a lakh is 100,000 and a crore 10,000,000 ("Rs 3.2 lakh", "₹2.5 crore").
 # Millions and billions in German ("1,2 Mio €", "3 Milliarden Euro"), Spanish ("1,2 millones de euros"),
 # French ("1,2 million d'euros", "2 milliards") and Portuguese ("1,2 milhões de euros").
-SCALE = (
-    r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|thousand|million|billion|lakhs?|lacs?|crores?|cr"
-    r"|Mio|Mrd|Millionen|Milliarden|millones|millón|millon|millions|milliards?|milhões|milhoes|milhão|milhao)\b)?"
+SCALE_WORDS = (
+    r"thousand|million|billion|lakhs?|lacs?|crores?|cr"
+    r"|Mio|Mrd|Millionen|Milliarden|millones|millón|millon|millions|milliards?|milhões|milhoes|milhão|milhao"
 )
+SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|" + SCALE_WORDS + r")\b)?"
 # ISO codes read in free text ("EUR 4,000", "18,000 USD"); payloads' declared
 # codes ("currencyCode": "CHF") may be any ISO 4217 code.
 TEXT_CODES = (
@@ -130,7 +131,7 @@ def period_after(text: str, end: int) -> str | None:
     return None
 
 
-_SCALED_FIGURE_END = re.compile(r"\d\s?[^\W\d_]{1,11}\.?\s?$")
+_SCALED_FIGURE_END = re.compile(r"\d\s?(?:[kKmMbB]|bn|BN|mm|MM|" + SCALE_WORDS + r")\.?\s?$")
 
 
 # A unit price: a figure per unit of usage ("$0.09/GB", "$0.20 per 1M requests", "€4 per user"). It says

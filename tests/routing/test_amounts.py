@@ -232,3 +232,15 @@ def test_a_unit_price_heads_a_message_only_when_no_spend_is_stated(text, stated)
 def test_millions_and_billions_are_read_in_other_languages(text, amount):
     found = headline(text)
     assert (found.amount, found.currency) == (amount, "EUR")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A lower-case "us$" after a figure: IGNORECASE matched it, then the symbol table had only "US$".
+        "o compromisso de 1 ano a 5 us$/hora vence amanhã. quem renova?",
+        "o savings plan de 3 anos a 20 us$/hora foi aprovado. quem faz a compra no console?",
+    ],
+)
+def test_a_lower_case_symbol_after_a_figure_is_no_error(text):
+    headline(text)  # raised KeyError: 'us$' once a scale word could open the figure-first scan
