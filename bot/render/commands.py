@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.config.models import BotConfig, Duty, Persona
 from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT, clip, config_mrkdwn, context, escape, section
+from bot.render.replies import amount_shown
 from bot.render.text import (
     STATUS_LABELS,
     Mentions,
@@ -208,6 +209,7 @@ class OpenRequestLine:
     excerpt: str
     team_name: str | None = None  # the owning team, when owners.yaml names one
     status_at: dt.datetime | None = None  # when it was taken or reassigned; None: when it was opened
+    amount_stated: str | None = None  # as the message stated it ("€45,000", "$64/hour")
 
 
 def status_since(line: OpenRequestLine) -> str:
@@ -226,7 +228,8 @@ def render_open_requests(title: str, lines: Sequence[OpenRequestLine], total: in
     count = f"the oldest {shown} of {total}" if total is not None and total > shown else f"{shown}, oldest first"
     rows = [f"*{title}* ({count})"]
     for line in lines:
-        amount = f" · {format_usd(line.amount_usd)}" if line.amount_usd is not None else ""
+        figure = amount_shown(line.amount_stated, line.amount_usd)
+        amount = f" · {figure[0]}{figure[1]}" if figure is not None else ""
         owner = f"{line.team_name} ({line.persona_name})" if line.team_name else line.persona_name
         rows.append(
             f"• <{line.link}|#{line.request_id}> {line.topic_name} → {owner}"

@@ -73,6 +73,16 @@ def shown_stated_amount(amount_stated: str | None, amount_usd: float | None) -> 
     return amount_stated
 
 
+def amount_shown(amount_stated: str | None, amount_usd: float | None) -> tuple[str, str] | None:
+    """The amount as replies and lists show it: (the figure, its USD equivalent or ""): "€45,000" and
+    " (≈ $52,200)", "$64/hour" and "", or the USD figure alone; None without an amount."""
+    stated = shown_stated_amount(amount_stated, amount_usd)
+    if stated:
+        usd = f" (≈ {format_usd(amount_usd)})" if amount_usd is not None and not stated.startswith("$") else ""
+        return quote(stated, 40), usd
+    return (format_usd(amount_usd), "") if amount_usd is not None else None
+
+
 def render_routed_reply(reply: RoutedReply, mentions: Mentions, personas: Sequence[Persona]) -> dict:
     consulted = reply.consulted
     if reply.team and reply.team_tagged:
@@ -103,16 +113,9 @@ def render_routed_reply(reply: RoutedReply, mentions: Mentions, personas: Sequen
     if consulted:
         lines.append("Consulted: " + ", ".join(mentions.name(p) for p in consulted))
     details = []
-    stated = shown_stated_amount(reply.amount_stated, reply.amount_usd)
-    if stated:
-        usd = (
-            f" (≈ {format_usd(reply.amount_usd)})"
-            if reply.amount_usd is not None and not stated.startswith("$")
-            else ""
-        )
-        details.append(f"Amount: *{quote(stated, 40)}*{usd}")
-    elif reply.amount_usd is not None:
-        details.append(f"Amount: *{format_usd(reply.amount_usd)}*")
+    shown = amount_shown(reply.amount_stated, reply.amount_usd)
+    if shown is not None:
+        details.append(f"Amount: *{shown[0]}*{shown[1]}")
     if reply.matched_terms:
         details.append("Matched: " + ", ".join(f"`{quote(t, 40)}`" for t in reply.matched_terms[:6]))
     blocks = [section("\n".join(lines))]

@@ -106,7 +106,9 @@ class Commands:
         # One row past the page says whether more are open; only then is it worth counting them.
         rows = self.requests.open_requests(personas=personas, limit=LISTED + 1)
         total = self.requests.count_open(personas) if len(rows) > LISTED else None
-        return render.render_open_requests(title, open_lines(runtime, rows[:LISTED]), total)
+        listed = rows[:LISTED]
+        stated = self.requests.stated_amounts([row.id for row in listed if row.amount_usd is not None])
+        return render.render_open_requests(title, open_lines(runtime, listed, stated), total)
 
     def mute(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         if self.silencing is None:

@@ -99,6 +99,8 @@ class OpenRequests(Protocol):
 
     def count_open(self, personas: Sequence[str] | None = None) -> int: ...
 
+    def stated_amounts(self, request_ids: Sequence[int]) -> dict[int, str]: ...
+
 
 class RequestChanges(Protocol):
     """The request lifecycle: find a request by its message, apply a button press."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.domain.requests import RequestView
@@ -88,8 +88,12 @@ def decision_from_request(request: RequestView, matched_terms: Sequence[str] = (
     )
 
 
-def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[OpenRequestLine]:
+def open_lines(
+    runtime: Runtime, rows: Sequence[RequestView], stated: Mapping[int, str] | None = None
+) -> list[OpenRequestLine]:
+    """``stated``: request id -> the amount as its message stated it (``stated_amounts``), shown as the reply shows it."""
     names = runtime.names.mentions
+    stated = stated or {}
     return [
         OpenRequestLine(
             request_id=row.id,
@@ -101,6 +105,7 @@ def open_lines(runtime: Runtime, rows: Sequence[RequestView]) -> list[OpenReques
             opened_at=row.created_at,
             status_at=row.status_at,
             amount_usd=row.amount_usd,
+            amount_stated=stated.get(row.id),
             excerpt=row.excerpt,
             team_name=names.name(team_mention_key(row.team)) if row.team else None,
         )

@@ -312,6 +312,21 @@ class RequestStore:
             ).all()
         return [dict(row._mapping) for row in rows]
 
+    def stated_amounts(self, request_ids: Sequence[int]) -> dict[int, str]:
+        """The amount each request's message stated, where it differs from its USD figure ("€45,000",
+        "$64/hour"), kept with its 'routed' event; requests routed before it was kept have none."""
+        if not request_ids:
+            return {}
+        with self._db.read() as connection:
+            rows = connection.execute(
+                select(request_events.c.request_id, request_events.c.detail).where(
+                    request_events.c.request_id.in_(list(request_ids)), request_events.c.action == "routed"
+                )
+            ).all()
+        return {
+            request_id: detail["amount_stated"] for request_id, detail in rows if (detail or {}).get("amount_stated")
+        }
+
     def open_requests(self, personas: Sequence[str] | None = None, limit: int = 50) -> list[RequestView]:
         """Unclosed requests (open, rerouted, acknowledged), oldest first.
 

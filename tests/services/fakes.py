@@ -139,6 +139,10 @@ class FakeRequests:
     def count_open(self, personas: Sequence[str] | None = None) -> int:
         return len(self.open_requests(personas))
 
+    def stated_amounts(self, request_ids: Sequence[int]) -> dict[int, str]:
+        found = {i: self.routed[i].amount_stated for i in request_ids if i in self.routed}
+        return {i: stated for i, stated in found.items() if stated}
+
     def find_by_message(self, workspace: str, channel_id: str, message_ts: str) -> RequestView | None:
         return next(
             (r for r in self.requests.values() if (r.channel_id, r.message_ts) == (channel_id, message_ts)), None

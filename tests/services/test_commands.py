@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.inputs import CommandRequest
+from bot.domain.requests import RoutedDetail
 from bot.render.commands import PUBLIC_HINT
 from bot.services.commands import PUBLIC_FLAG, SUBCOMMANDS, Commands
 from tests.services.fakes import FakeRequests, holder, request_view, shipped_config
@@ -83,6 +84,21 @@ def test_open_lists_the_store_rows_in_the_order_given() -> None:
     listed = text_of(ask(service, "open"))
 
     assert listed.index("older one") < listed.index("newer one")
+
+
+def test_open_shows_each_amount_as_its_message_stated_it() -> None:
+    # A new user's finding: "$64.00" listed for a "$64/hour" commitment, "$52,200" for €45,000.
+    rate = request_view(1, amount_usd=64.0, excerpt="savings plan")
+    euros = request_view(2, amount_usd=52_200.0, excerpt="azure budget")
+    dollars = request_view(3, amount_usd=3_410.77, excerpt="anomaly")
+    store = FakeRequests([rate, euros, dollars])
+    store.routed = {1: RoutedDetail((), "$64/hour"), 2: RoutedDetail((), "€45,000")}
+
+    listed = ask(Commands(holder(), store), "open")["text"]
+
+    assert "· $64/hour — savings plan" in listed
+    assert "· €45,000 (≈ $52,200) — azure budget" in listed
+    assert "· $3,411 — anomaly" in listed
 
 
 def test_open_says_how_many_are_open_when_the_list_is_cut() -> None:

@@ -48,6 +48,14 @@ def test_the_amount_as_stated_is_kept_for_its_reply_updates(storage: Storage) ->
     assert {row.request_id: "amount_stated" in row.detail for row in details} == {request_id: True, dollars_id: False}
 
 
+def test_stated_amounts_are_read_for_a_page_of_requests_in_one_go(storage: Storage) -> None:
+    euros = new_request(amount_usd=1_102_000.0, amount_stated="€950,000")
+    request_id = storage.intake.record_routed_message("Ev-eur", euros, reply_for, at()).request_id
+    dollars_id = storage.intake.record_routed_message("Ev-usd", new_request(), reply_for, at()).request_id
+    assert storage.requests.stated_amounts([request_id, dollars_id, 999_999]) == {request_id: "€950,000"}
+    assert storage.requests.stated_amounts([]) == {}
+
+
 def test_a_request_routed_before_the_stated_amount_was_kept_reads_without_it(storage: Storage) -> None:
     request_id = storage.intake.record_routed_message("Ev-old", new_request(), reply_for, at()).request_id
     with storage.engine.begin() as connection:  # a 'routed' event as written before: no amount_stated
