@@ -137,7 +137,7 @@ _SCALED_FIGURE_END = re.compile(r"\d\s?(?:[kKmMbB]|bn|BN|mm|MM|" + SCALE_WORDS +
 # A unit price: a figure per unit of usage ("$0.09/GB", "$0.20 per 1M requests", "€4 per user"). It says
 # what a unit costs, not what was spent, so it heads a message only when no other figure does.
 UNIT_PRICE = re.compile(
-    r"\s?(?:/|per |a |por |pro |par )\s?(?P<unit>(?:(?:\d[\d,.]*\s?[kKmM]?|one|a|1k|1m)\s?)?"
+    r"\s?(?:/|per |a |por |pro |par )\s?(?P<unit>(?:(?:\d[\d,.]*\s?[kKmM]?|one|a|million|thousand)\s?)?"
     r"(?:gb-?(?:month|mo|hour|hr)|gi?b|ti?b|mi?b|requests?|reqs?|calls?|invocations?|quer(?:y|ies)|tokens?|users?|seats?"
     r"|vcpus?(?:-hours?)?|cpus?|cores?|nodes?|licen[cs]es?|transactions?|events?|messages?|million|thousand"
     r"|(?<=\d)[mk]))(?![\w-])",
