@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from bot.cli.common import stdin_lines, stdin_text
 from bot.config.models import BotConfig
-from bot.render.text import consulted_with_team
+from bot.render.text import tags_with_team
 
 SAMPLE_FEED = "samples/cost_alerts.jsonl"
 _JSONL_BATCH = 512
@@ -243,10 +243,9 @@ def describe_decision(decision: Any) -> str:
     consulted = decision.consulted
     tags = [f"{t.persona} ({t.role})" for t in decision.tags]
     if team is not None and team_tagged:
-        moved = [t.persona for t in decision.tags if t.role in ("responsible", "fallback")]
-        consulted = consulted_with_team(moved, decision.consulted)
+        escalated, consulted = tags_with_team(decision.tags, decision.consulted)
         tags = [f"{team.id} team ({decision.team.scope})" + (f" — {targets}" if targets else "")] + [
-            f"{t.persona} ({t.role})" for t in decision.tags if t.role == "escalation"
+            f"{t.persona} ({t.role})" for t in escalated
         ]
     lines.append(f"tag:         {', '.join(tags) or 'nobody'}")
     if decision.topics:

@@ -12,10 +12,10 @@ from bot.render.replies import amount_shown
 from bot.render.text import (
     STATUS_LABELS,
     Mentions,
-    consulted_with_team,
     format_usd,
     message,
     quote,
+    tags_with_team,
     team_mention_key,
 )
 
@@ -176,11 +176,10 @@ def render_route_preview(text: str, decision, mentions: Mentions, topic_names: M
     if team_key is not None and mentions.is_resolved(team_key):
         # As the reply does (``replies.render_routed_reply``): the team in the responsible personas'
         # place, and they consulted.
+        escalated, consulted = tags_with_team(decision.tags, consulted)
         tagged = [f"{mentions.name(team_key)} (owning team, {quote(decision.team.scope, 120)})"] + [
-            f"{mentions.name(t.persona)} ({t.role})" for t in decision.tags if t.role == "escalation"
+            f"{mentions.name(t.persona)} ({t.role})" for t in escalated
         ]
-        moved = (t.persona for t in decision.tags if t.role in ("responsible", "fallback"))
-        consulted = consulted_with_team(moved, consulted)
     lines = [
         "*Would tag:* " + ", ".join(tagged),
         "*Topics:* " + (", ".join(topic_names.get(t, t) for t in decision.topics) or "none (fallback owner)"),

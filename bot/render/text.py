@@ -8,8 +8,9 @@ names into ids; rendering only lays them out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.render.blocks import MAX_BLOCKS, clip, clip_escaped
 
@@ -66,6 +67,13 @@ def consulted_with_team(responsible: Iterable[str], consulted: Iterable[str]) ->
     """Who a reply names as consulted when the owning team is tagged in the responsible personas' place:
     those personas first, then the topic's consulted ones."""
     return tuple(dict.fromkeys((*responsible, *consulted)))
+
+
+def tags_with_team(tags: Sequence[Any], consulted: Iterable[str]) -> tuple[list[Any], tuple[str, ...]]:
+    """A decision's persona tags (``.persona``, ``.role``) when the owning team is tagged: the escalation
+    tags still tagged, and the responsible and fallback personas consulted (``consulted_with_team``)."""
+    moved = [tag.persona for tag in tags if tag.role in ("responsible", "fallback")]
+    return [tag for tag in tags if tag.role == "escalation"], consulted_with_team(moved, consulted)
 
 
 def team_mention_key(team_id: str) -> str:
