@@ -119,9 +119,7 @@ def _misaligned_line(line: int, text: str) -> YamlProblem | None:
     lines = text.splitlines()
     if line >= len(lines):
         return None
-    above = next(
-        (n for n in range(line - 1, -1, -1) if lines[n].strip() and not lines[n].lstrip().startswith("#")), None
-    )
+    above = next((n for n in range(line - 1, -1, -1) if _is_content(lines[n])), None)
     if above is None:
         return None
     here, there = lines[line], lines[above]
@@ -137,7 +135,7 @@ def _misaligned_line(line: int, text: str) -> YamlProblem | None:
         # The keys enclosing the line above, nearest first, down to the first one left of this line.
         enclosing: list[tuple[int, int]] = []
         for n in range(above, -1, -1):
-            if lines[n].strip() and not lines[n].lstrip().startswith("#"):
+            if _is_content(lines[n]):
                 indent = len(lines[n]) - len(lines[n].lstrip()) + 1
                 if not enclosing or indent < enclosing[-1][1]:
                     enclosing.append((n, indent))
@@ -155,7 +153,13 @@ def _misaligned_line(line: int, text: str) -> YamlProblem | None:
     return YamlProblem(line + 1, at_above[0][:-1] if at_above else (), message)
 
 
+def _is_content(line: str) -> bool:
+    """Neither blank nor a comment."""
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
 def _shown(line: str) -> str:
+    """A line as an error quotes it: stripped, without its comment, at most 60 characters."""
     return re.split(r"\s+#", line.strip(), maxsplit=1)[0][:60]
 
 
@@ -163,9 +167,9 @@ def _second_top_level_block(line: int, text: str) -> YamlProblem:
     """PyYAML's "expected '<document start>', but found …": a second top-level value after the first
     had ended, most often because the file's first content line is indented (uncommented by mistake)."""
     lines = text.splitlines()
-    first = next((n for n, s in enumerate(lines[:line]) if s.strip() and not s.lstrip().startswith("#")), None)
+    first = next((n for n, s in enumerate(lines[:line]) if _is_content(s)), None)
     if first is not None and lines[first][:1].isspace():
-        shown = re.split(r"\s+#", lines[first].strip(), maxsplit=1)[0][:60]
+        shown = _shown(lines[first])
         return YamlProblem(
             first + 1,
             (),
