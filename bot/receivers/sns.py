@@ -196,7 +196,7 @@ def alert_from_notification(message: Mapping[str, Any], topic: str) -> Alert:
     body = message["Message"]
     subject = message.get("Subject") or ""
     message_id = message["MessageId"]
-    region = topic.split(":")[3] if topic.count(":") >= 5 else ""
+    region = _arn_region(topic)
     parsed = _json_or_none(body)
     if isinstance(parsed, dict) and "anomalyId" in parsed:
         return _anomaly(parsed, message_id)
@@ -214,6 +214,11 @@ def alert_from_notification(message: Mapping[str, Any], topic: str) -> Alert:
         text=body[:3000],
         scope={"region": region} if region else {},
     )
+
+
+def _arn_region(arn: str) -> str:
+    """The region of an ARN (``arn:aws:sns:us-east-1:123456789012:name``); "" when it is no ARN."""
+    return arn.split(":")[3] if arn.count(":") >= 5 else ""
 
 
 def _json_or_none(text: str) -> Any:
@@ -275,7 +280,7 @@ def _alarm(data: Mapping[str, Any], message_id: str) -> Alert:
     name = str(data.get("AlarmName") or "alarm")
     state = str(data.get("NewStateValue") or "")
     arn = str(data.get("AlarmArn") or "")
-    region = arn.split(":")[3] if arn.count(":") >= 5 else ""
+    region = _arn_region(arn)
     account = str(data.get("AWSAccountId") or "")
     billing = trigger.get("Namespace") == "AWS/Billing"
     reason = str(data.get("NewStateReason") or "")
