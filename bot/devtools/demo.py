@@ -127,10 +127,10 @@ def _post(
 ) -> dict | None:
     """Post one feed message as its author would, and wait for the bot's reply if one is due.
 
-    ``typed``: a line of ``--interactive``, always posted by the person typing it.
+    ``typed``: a line of ``--interactive``, posted by the person typing it unless it names an app.
     """
     # Alert tools post as apps; the sample feed marks them by attachments/blocks or a name.
-    author = None if typed else message.get("bot_name") or message.get("username")
+    author = message.get("bot_name") or message.get("username")
     if not typed and not author and (message.get("attachments") or message.get("blocks") or _looks_automated(message)):
         author = "Cost alerts"
     kwargs = {
@@ -174,10 +174,15 @@ def _bot_id(sim, name: str) -> str:
     return _BOTS[name]
 
 
+# A typed line starting so is posted by an alert app, so a repeat or a silence (source=app) shows.
+ALERT_PREFIX = "alert:"
+
+
 def _interactive(sim, bot: LocalBot, router: Router, channel: str, person: str, out, typed: Iterable[str]) -> int:
     print(
         f"Type a message to post in #{channel}, or a command such as `/finops who-owns budgets`. "
-        "An empty line or Ctrl-D quits.",
+        f"Start a line with `{ALERT_PREFIX}` to post it as the 'Cost alerts' app (an app's alert that comes "
+        "again is a repeat). An empty line or Ctrl-D quits.",
         file=out,
     )
     shown = 0
@@ -189,6 +194,9 @@ def _interactive(sim, bot: LocalBot, router: Router, channel: str, person: str, 
             sim.send_command(
                 bot.url, text=line[len("/finops") :].strip(), user_id=person, channel_id=sim.channel_id(channel)
             )
+        elif line.lower().startswith(ALERT_PREFIX):
+            alert = {"text": line[len(ALERT_PREFIX) :].strip(), "bot_name": "Cost alerts"}
+            _post(sim, bot, router, channel, person, alert, typed=True)
         else:
             _post(sim, bot, router, channel, person, {"text": line}, typed=True)
         rendering = sim.render_channel(channel)

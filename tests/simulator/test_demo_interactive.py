@@ -1,4 +1,4 @@
-"""`finops-bot demo --interactive`: what is typed is posted by the person typing it."""
+"""`finops-bot demo --interactive`: what is typed is posted by the person typing it, or by an app when asked."""
 
 from __future__ import annotations
 
@@ -40,3 +40,25 @@ def test_a_message_the_bot_rightly_leaves_unanswered_does_not_end_the_demo(
     assert demo.run_demo(directory, interactive=True, out=out, typed=typed) == 0
     assert "no reply within 3 s" in capsys.readouterr().err
     assert "· 1 muted" in out.getvalue()  # the last command still ran
+
+
+BUDGET_ALERT = "AWS Budgets: data-platform-monthly has exceeded your alert threshold. ACTUAL Amount: $41,236.55"
+
+
+def test_a_line_starting_alert_is_posted_by_an_app_so_its_second_coming_is_a_repeat() -> None:
+    out = io.StringIO()
+    typed = [f"alert: {BUDGET_ALERT}", f"ALERT: {BUDGET_ALERT}"]
+
+    assert demo.run_demo(SHIPPED_CONFIG, interactive=True, out=out, typed=typed) == 0
+    shown = out.getvalue()
+    assert shown.count(f"] Cost alerts APP\n    {BUDGET_ALERT}") == 2  # the prefix itself is not posted
+    assert "Same alert as before (repeat #1)" in shown
+
+
+def test_an_app_alert_typed_in_is_muted_by_a_silence_on_its_source() -> None:
+    out = io.StringIO()
+    anomaly = "AWS Cost Anomaly Detection Alert | Account: 123456789012 | Amazon EC2 | Total impact: $4,812.33"
+    typed = ["/finops mute source=aws-* for 1h maintenance", f"alert: {anomaly}"]
+
+    assert demo.run_demo(SHIPPED_CONFIG, interactive=True, out=out, typed=typed) == 0
+    assert "Recorded without tagging anyone: silence #1 `source=aws-*`" in out.getvalue()
