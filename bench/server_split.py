@@ -235,7 +235,16 @@ def main(argv: list[str]) -> int:
                     events = [sim.record_message(channel, user, MESSAGES[i % len(MESSAGES)]) for i in range(EVENTS)]
                     spies = [
                         subprocess.Popen(
-                            ["py-spy", "record", "-r", os.environ.get("SPLIT_PYSPY_RATE", "250"), "-f", "raw", "-o", os.environ["SPLIT_PYSPY"] + f".{n}"]
+                            [
+                                "py-spy",
+                                "record",
+                                "-r",
+                                os.environ.get("SPLIT_PYSPY_RATE", "250"),
+                                "-f",
+                                "raw",
+                                "-o",
+                                os.environ["SPLIT_PYSPY"] + f".{n}",
+                            ]
                             + ["-p", str(pid), "--nonblocking", "--gil"],
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL,

@@ -38,7 +38,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     scheduler.set_defaults(func=run_scheduler)
 
     demo = subparsers.add_parser("demo", help="run the real app against a local Slack simulator and show the channel")
-    demo.add_argument("--interactive", action="store_true", help="type messages and /finops commands yourself (a line starting alert: is posted by an app)")
+    demo.add_argument(
+        "--interactive",
+        action="store_true",
+        help="type messages and /finops commands yourself (a line starting alert: is posted by an app)",
+    )
     demo.add_argument(
         "--feed",
         metavar="FILE|-",
