@@ -25,7 +25,7 @@ from sqlalchemy import text
 from bot.domain.deliveries import NewDelivery
 from bot.domain.requests import NewRequest
 from bot.storage.db import make_engine, upgrade
-from bot.storage.intake import PendingRecord
+from bot.storage.intake_rows import PendingRecord
 from bot.storage.stores import Storage
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

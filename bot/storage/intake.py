@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection, update
 from sqlalchemy.exc import IntegrityError
@@ -24,140 +22,25 @@ from bot.domain.deliveries import (
     RepeatFactory,
     ReplyFactory,
 )
-from bot.domain.requests import OPEN, NewRequest, RecordResult, RequestView
-from bot.storage.batch_sql import BatchSql, Statement, batch_sql
+from bot.domain.requests import NewRequest, RecordResult, RequestView
+from bot.storage.batch_sql import Statement, batch_sql
 from bot.storage.database import Database, claim_event
 from bot.storage.group_commit import GroupCommit
-from bot.storage.models import EXCERPT_MAX_CHARS, pack_payload_json, payload_json, processed_events, routed_requests
+from bot.storage.intake_rows import (
+    PendingRecord,
+    encoded,
+    message_key,
+    request_row,
+    request_values,
+    routed_event,
+    routed_event_row,
+)
+from bot.storage.models import processed_events, routed_requests
 from bot.storage.outbox import enqueue_in
-from bot.storage.packing import pack_json, pack_text
 from bot.storage.requests import add_event, request_by_id, request_by_message, unclosed_with_fingerprint
 from bot.storage.retry import is_transient
 from bot.storage.rollups import RollupChanges
 from bot.storage.routed_batch import ReplyValues, claimed_row, in_one_statement, record_together, reply_values
-
-
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) <= EXCERPT_MAX_CHARS:
-        return text
-    return text[: EXCERPT_MAX_CHARS - 1] + "…"
-
-
-@dataclass(frozen=True)
-class PendingRecord:
-    """One ``record_routed_message`` call, waiting for its batch."""
-
-    event_id: str | None
-    request: NewRequest
-    reply: NewDelivery | ReplyFactory | None
-    now: dt.datetime
-    repeat_window: dt.timedelta | None
-    repeat_reply: NewDelivery | RepeatFactory | None
-    claim: DeliveryClaim | None
-    # Its rows' values converted and packed by the caller's thread before it queues (``encoded``), so
-    # the batch's writer does only SQL while it holds the database's write lock.
-    encoded: Encoded | None = None
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """What a batch writes for one message that is known before its transaction: values ready for the driver."""
-
-    request_row: tuple  # batch_sql.REQUEST_COLUMNS
-    event_detail: bytes  # the 'routed' event's detail, packed
-    reply_json: str | None  # the reply's payload as compact JSON, and as stored
-    reply_packed: bytes | None
-
-
-def encoded(raw: BatchSql, pending: PendingRecord) -> PendingRecord:
-    """``pending`` with its ``Encoded`` values (in the caller's thread, outside any transaction)."""
-    if pending.encoded is not None:
-        return pending
-    detail = _routed_detail(pending)
-    reply = pending.reply
-    text = payload_json(reply.payload) if isinstance(reply, NewDelivery) else None
-    values = Encoded(
-        _request_row(raw, pending.request, pending.now),
-        pack_json(detail),
-        text,
-        pack_payload_json(text) if text is not None else None,
-    )
-    p = pending
-    return PendingRecord(p.event_id, p.request, p.reply, p.now, p.repeat_window, p.repeat_reply, p.claim, values)
-
-
-def _message_key(request: NewRequest) -> tuple[str, str, str]:
-    return (request.workspace, request.channel_id, request.message_ts)
-
-
-def _request_values(request: NewRequest, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "workspace": request.workspace,
-        "channel_id": request.channel_id,
-        "message_ts": request.message_ts,
-        "source": request.source,
-        "source_name": request.source_name,
-        "excerpt": _excerpt(request.excerpt),
-        "topics": list(request.topics),
-        "primary_topic": request.primary_topic,
-        "personas": {role: list(ids) for role, ids in request.personas.items()},
-        "primary_persona": request.primary_persona,
-        "amount_usd": request.amount_usd,
-        "explanation": request.explanation,
-        "confidence": request.confidence,
-        "fingerprint": request.fingerprint,
-        "team": request.team,
-        "team_scope": request.team_scope,
-        "repeat_count": 0,
-        "status": OPEN,
-        "status_at": now,
-        "created_at": now,
-        "nudged_windows": 0,
-        "next_nudge_at": as_utc(request.next_nudge_at, "next_nudge_at") if request.next_nudge_at else None,
-    }
-
-
-def _request_row(raw: BatchSql, request: NewRequest, now: dt.datetime) -> tuple:
-    """``_request_values`` as a row of ``batch_sql.REQUEST_COLUMNS``."""
-    stamp = raw.stamp
-    return (
-        request.workspace, request.channel_id, request.message_ts, request.source,
-        request.source_name, _excerpt(request.excerpt), raw.json(list(request.topics)), request.primary_topic,
-        pack_json({role: list(ids) for role, ids in request.personas.items()}), request.primary_persona,
-        request.amount_usd, pack_text(request.explanation), request.confidence, request.fingerprint, request.team,
-        request.team_scope, 0, OPEN, stamp(now),
-        stamp(now), 0, stamp(as_utc(request.next_nudge_at, "next_nudge_at")) if request.next_nudge_at else None,
-    )  # fmt: skip
-
-
-def _routed_event_row(raw: BatchSql, pending: PendingRecord, request_id: int) -> tuple:
-    """``_routed_event`` as a row of ``batch_sql.EVENT_COLUMNS``."""
-    assert pending.encoded is not None
-    detail = pending.encoded.event_detail
-    return (request_id, "routed", None, OPEN, pending.request.source_name, raw.stamp(pending.now), detail)
-
-
-def _routed_event(pending: PendingRecord, request_id: int) -> dict[str, Any]:
-    return {
-        "request_id": request_id,
-        "action": "routed",
-        "from_status": None,
-        "to_status": OPEN,
-        "actor": pending.request.source_name,
-        "at": pending.now,
-        "detail": _routed_detail(pending),
-    }
-
-
-def _routed_detail(pending: PendingRecord) -> dict[str, Any]:
-    """The 'routed' event's detail (``RequestStore.routed_detail`` reads it back): the amount as stated
-    only when there is one to keep, so most events carry no extra bytes."""
-    request = pending.request
-    detail: dict[str, Any] = {"event_id": pending.event_id, "matched_terms": list(request.matched_terms)}
-    if request.amount_stated:
-        detail["amount_stated"] = request.amount_stated
-    return detail
 
 
 class IntakeStore:
@@ -279,7 +162,7 @@ class IntakeStore:
         together: list[int] = []
         rollups = RollupChanges()
         for index, pending in enumerate(batch):
-            keys: list[tuple[str, ...]] = [("message", *_message_key(pending.request))]
+            keys: list[tuple[str, ...]] = [("message", *message_key(pending.request))]
             if pending.event_id is not None:
                 keys.append(("event", pending.event_id))
             earlier = next((first_of[key] for key in keys if key in first_of), None)
@@ -308,7 +191,7 @@ class IntakeStore:
 
         for index in together:
             if results[index] is None:  # seen before this batch, under this event id or another
-                existing = request_by_message(connection, *_message_key(batch[index].request))
+                existing = request_by_message(connection, *message_key(batch[index].request))
                 results[index] = RecordResult(
                     request_id=existing.id if existing else None, delivery_id=None, duplicate=True
                 )
@@ -336,9 +219,9 @@ class IntakeStore:
             claimed_events = self._claim_events(connection, claiming)
             fresh = [i for i in together if batch[i].event_id is None or batch[i].event_id in claimed_events]
             request_ids = self._insert_requests(connection, [batch[i] for i in fresh])
-        inserted = [i for i in together if _message_key(batch[i].request) in request_ids]  # keys are unique here
+        inserted = [i for i in together if message_key(batch[i].request) in request_ids]  # keys are unique here
         if inserted:
-            ids = {i: request_ids[_message_key(batch[i].request)] for i in inserted}
+            ids = {i: request_ids[message_key(batch[i].request)] for i in inserted}
             for i in inserted:
                 request = batch[i].request
                 rollups.routed(
@@ -347,7 +230,7 @@ class IntakeStore:
             # The events and the counters ride along with the replies' statement: on PostgreSQL as its
             # WITH clauses, one round trip for the three tables, the batch's last before the commit, so
             # the counter rows (shared by every request of a persona and hour) stay locked only briefly.
-            along = [raw.insert_events([_routed_event_row(raw, batch[i], ids[i]) for i in inserted])]
+            along = [raw.insert_events([routed_event_row(raw, batch[i], ids[i]) for i in inserted])]
             along += rollups.raw_statements(raw)
             enqueued = self._enqueue_replies(connection, [(i, batch[i], ids[i]) for i in inserted], along)
             for i in inserted:
@@ -370,9 +253,9 @@ class IntakeStore:
     def _claim_and_insert_requests(
         self, connection: Connection, claiming: Sequence[PendingRecord], batch: Sequence[PendingRecord]
     ) -> dict[tuple[str, str, str], int]:
-        ordered = sorted(batch, key=lambda p: _message_key(p.request))  # one lock order for every writer
+        ordered = sorted(batch, key=lambda p: message_key(p.request))  # one lock order for every writer
         rows = [
-            (p.event_id, *(p.encoded.request_row if p.encoded else _request_row(self._raw, p.request, p.now)))
+            (p.event_id, *(p.encoded.request_row if p.encoded else request_row(self._raw, p.request, p.now)))
             for p in ordered
         ]
         return self._raw.claim_and_insert_requests(connection, self._claim_rows(claiming), rows)
@@ -383,8 +266,8 @@ class IntakeStore:
         """Insert the requests; their ids by message, leaving out messages recorded already."""
         if not batch:
             return {}
-        ordered = sorted(batch, key=lambda p: _message_key(p.request))  # one lock order for every writer
-        rows = [p.encoded.request_row if p.encoded else _request_row(self._raw, p.request, p.now) for p in ordered]
+        ordered = sorted(batch, key=lambda p: message_key(p.request))  # one lock order for every writer
+        rows = [p.encoded.request_row if p.encoded else request_row(self._raw, p.request, p.now) for p in ordered]
         return self._raw.insert_requests(connection, rows)
 
     def _enqueue_replies(
@@ -445,23 +328,23 @@ class IntakeStore:
         """One message, checked for a repeat; its rollup changes go to ``rollups``, or are applied here."""
         event_id, request, now, claim = pending.event_id, pending.request, pending.now, pending.claim
         if event_id is not None and not claim_event(connection, self._db.sql, event_id, now):
-            existing = request_by_message(connection, *_message_key(request))
+            existing = request_by_message(connection, *message_key(request))
             return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
 
         if request.fingerprint and pending.repeat_window is not None:
             # The message itself must not count as its own earlier alert.
-            existing = request_by_message(connection, *_message_key(request))
+            existing = request_by_message(connection, *message_key(request))
             if existing is not None:
                 return RecordResult(request_id=existing.id, delivery_id=None, duplicate=True)
             first = unclosed_with_fingerprint(connection, request.fingerprint, now - pending.repeat_window)
             if first is not None:
                 return self._record_repeat(connection, first, request, pending.repeat_reply, now, claim)
 
-        request_id = connection.execute(self._db.sql.insert_request, _request_values(request, now)).scalar()
+        request_id = connection.execute(self._db.sql.insert_request, request_values(request, now)).scalar()
         if request_id is None:  # the message is recorded already (a duplicate delivery under another event id)
-            existing = request_by_message(connection, *_message_key(request))
+            existing = request_by_message(connection, *message_key(request))
             return RecordResult(request_id=existing.id if existing else None, delivery_id=None, duplicate=True)
-        connection.execute(self._db.sql.insert_event, _routed_event(pending, request_id))
+        connection.execute(self._db.sql.insert_event, routed_event(pending, request_id))
         delivery = self._reply_for(pending, request_id)
         delivery_id, claimed = (
             enqueue_in(connection, self._db.sql, delivery, now, request_id, claim) if delivery else (None, None)

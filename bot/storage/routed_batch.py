@@ -27,7 +27,7 @@ from bot.storage.models import pack_payload_json, payload_json
 from bot.storage.rollups import day_number, hour_number
 
 if TYPE_CHECKING:
-    from bot.storage.intake import PendingRecord
+    from bot.storage.intake_rows import PendingRecord
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy import exc, func, select
 
 from bot.domain.deliveries import DeliveryClaim, NewDelivery
 from bot.domain.requests import NewRequest, RecordResult
-from bot.storage.intake import PendingRecord
+from bot.storage.intake_rows import PendingRecord
 from bot.storage.models import digest_hourly, processed_events, routed_requests
 from bot.storage.retry import RetryPolicy
 from bot.storage.rollups import hour_number
