@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import common
-from bot.storage.db import DatabaseUrlError, make_engine, safe_url, schema_status, sqlite_file_missing, upgrade
+from bot.storage.db import DatabaseUrlError, make_engine, schema_status, sqlite_file_missing, upgrade
 
 EXPORT_COLUMNS = (
     "at",
@@ -111,9 +111,7 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
             print(f"finops-bot: {error}", file=sys.stderr)
             return common.EXIT_FAILURE
         except SQLAlchemyError as error:
-            # The driver's first line says what failed (host unreachable, auth...) without the password.
-            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            print(f"finops-bot: database {_shown_url(args)}: {reason}", file=sys.stderr)
+            print(f"finops-bot: {common.database_problem(error, args)}", file=sys.stderr)
             return common.EXIT_FAILURE
 
     return run
@@ -121,13 +119,6 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
 
 def _url(args: argparse.Namespace) -> str:
     return common.database_url(args)
-
-
-def _shown_url(args: argparse.Namespace) -> str:
-    try:
-        return safe_url(_url(args))
-    except Exception:
-        return "(unparsable URL)"
 
 
 def parse_since(value: str) -> dt.datetime:
@@ -164,9 +155,9 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if before == after.current:
-        print(f"{safe_url(engine)}: schema already at {after.current}")
+        print(f"{common.shown_database_url(args)}: schema already at {after.current}")
     else:
-        print(f"{safe_url(engine)}: schema upgraded from {before or 'empty'} to {after.current}")
+        print(f"{common.shown_database_url(args)}: schema upgraded from {before or 'empty'} to {after.current}")
     return 0
 
 
@@ -176,7 +167,7 @@ def run_db_status(args: argparse.Namespace) -> int:
         status = schema_status(engine)
     finally:
         engine.dispose()
-    print(f"{safe_url(engine)}: {status.message()}")
+    print(f"{common.shown_database_url(args)}: {status.message()}")
     return 0 if status.is_current else 1
 
 
@@ -192,7 +183,7 @@ def run_db_prune(args: argparse.Namespace) -> int:
         report = prune(Database(engine), dt.datetime.now(dt.UTC), retention_policy(Settings.from_env()))
     finally:
         engine.dispose()
-    print(f"{safe_url(engine)}: {report}")
+    print(f"{common.shown_database_url(args)}: {report}")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,33 @@ def database_url(value: str | None) -> str:
 
 
 def safe_url(url_or_engine: str | Engine) -> str:
-    """The URL with its password masked, for logs and messages."""
+    """The SQLAlchemy URL (driver included) with its password masked, for logs."""
     url = url_or_engine.url if isinstance(url_or_engine, Engine) else make_url(database_url(url_or_engine))
-    return url.render_as_string(hide_password=True)
+    return _masked_query_password(url.render_as_string(hide_password=True))
+
+
+def shown_url(value: str | None) -> str:
+    """A ``DATABASE_URL`` value as its owner wrote it, password masked, for messages.
+
+    Not the SQLAlchemy URL it becomes: whoever wrote ``postgresql://…`` looks for that, not for
+    ``postgresql+psycopg://…``. Masked by hand rather than parsed, so a password that breaks URL
+    parsing (an unencoded ``@`` or ``/``) is masked all the same: everything between the user name
+    and the last ``@`` goes, and so does a ``password=`` in the query, which libpq also reads.
+    """
+    value = (value or "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    scheme, separator, rest = value.partition("://")
+    at = rest.rfind("@")
+    if separator and at >= 0 and ":" in rest[:at]:
+        user = rest[:at].split(":", 1)[0]
+        value = f"{scheme}://{user}:***@{rest[at + 1 :]}"
+    return _masked_query_password(value)
+
+
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+
+
+def _masked_query_password(url: str) -> str:
+    return _QUERY_PASSWORD.sub(r"\1***", url)
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:
@@ -81,12 +106,9 @@ def is_sqlite(engine: Engine | Connection) -> bool:
 
 
 def describe_database_error(error: Exception, url: str | None) -> str:
-    """One line: which database (password masked) and the driver's first line of why."""
+    """One line: which database (``url`` as written, password masked) and the driver's first line of why."""
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()
-    try:
-        shown = safe_url(url or "")
-    except Exception:
-        shown = "(unparsable DATABASE_URL)"
+    shown = shown_url(url)
     first = reason[0] if reason else type(error).__name__
     return f"database {shown} unreachable: {first}; check DATABASE_URL and that the server is up"
 
