@@ -138,7 +138,7 @@ def check_slack(settings: Settings) -> tuple[str, int] | None:
         make_web_client(settings, timeout=10).auth_test()
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
-        return f"Slack refused the bot token ({code}): {_slack_fix(code)}", EXIT_FAILURE
+        return f"Slack refused the bot token ({code}): {slack_refusal_fix(code)}", EXIT_FAILURE
     except OSError as error:
         reason = getattr(error, "reason", None) or error
         return (
@@ -263,7 +263,7 @@ def _start_services(settings: Settings, config: BotConfig):
         print(f"finops-bot: {error}", file=sys.stderr)
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
-        print(f"finops-bot: Slack refused the bot token ({code}): {_slack_fix(code)}", file=sys.stderr)
+        print(f"finops-bot: Slack refused the bot token ({code}): {slack_refusal_fix(code)}", file=sys.stderr)
     except SQLAlchemyError as error:
         print(f"finops-bot: {describe_database_error(error, settings.database_url)}", file=sys.stderr)
     except OSError as error:
@@ -274,7 +274,7 @@ def _start_services(settings: Settings, config: BotConfig):
     return EXIT_FAILURE
 
 
-def _slack_fix(code: str | None) -> str:
+def slack_refusal_fix(code: str | None) -> str:
     if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive"):
         return "set SLACK_BOT_TOKEN to the app's current Bot User OAuth Token (xoxb-...)"
     if code == "missing_scope":
