@@ -98,7 +98,7 @@ def preflight(settings: Settings, *required: str, receivers: bool = False) -> tu
     try:
         settings.require(*required)
     except SettingsError as error:
-        return str(error), EXIT_FAILURE
+        return f"{error}{where_to_find(settings, required)}", EXIT_FAILURE
     try:
         config = load_config(settings.config_dir).config
     except ConfigError as error:
@@ -126,6 +126,26 @@ def preflight(settings: Settings, *required: str, receivers: bool = False) -> tu
         return status.message(), EXIT_FAILURE
     slack = check_slack(settings)
     return slack if slack is not None else config
+
+
+# Where each Slack setting is found in the app's settings at api.slack.com, said when one is missing.
+SLACK_SETTING_SOURCES = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-..., under OAuth & Permissions)",
+    "SLACK_SIGNING_SECRET": "the Signing Secret (under Basic Information)",
+    "SLACK_APP_TOKEN": "an app-level token with connections:write (xapp-..., under Basic Information)",
+}
+
+
+def where_to_find(settings: Settings, required: tuple[str, ...]) -> str:
+    """The end of the missing-settings line: which of the Slack app's values they are, and that the demo
+    needs none (a first `serve` named the variables but not where a new user gets them)."""
+    values = {"SLACK_BOT_TOKEN": settings.bot_token, "SLACK_SIGNING_SECRET": settings.signing_secret}
+    values["SLACK_APP_TOKEN"] = settings.app_token
+    missing = [name for name in required if name in values and not values[name]]
+    if not missing:  # present but malformed: the error itself says what is wrong
+        return ""
+    sources = " and ".join(SLACK_SETTING_SOURCES[name] for name in missing)
+    return f": {sources} of your Slack app (README, Installing in Slack); `finops-bot demo` runs the bot without Slack"
 
 
 def check_slack(settings: Settings) -> tuple[str, int] | None:
