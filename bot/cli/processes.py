@@ -15,9 +15,21 @@ from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
+# What the long-running commands need from the environment, said in their --help (README: Settings).
+_NEEDS = (
+    "Needs {tokens} in the environment (your Slack app's; README: Installing in Slack), and DATABASE_URL "
+    "unless the SQLite file ./finops-bot.db will do; run `finops-bot db upgrade` first. "
+    "`finops-bot demo` runs the bot without Slack."
+)
+
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser("serve", help="serve the Events API, slash commands and interactivity over HTTP")
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the Events API, slash commands and interactivity over HTTP",
+        description="Serve Slack's Events API, /finops and the buttons over HTTP, and the /alerts/... receivers. "
+        + _NEEDS.format(tokens="SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
+    )
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default: all interfaces)")
     serve.add_argument("--workers", type=int, help="worker processes (default: $WEB_CONCURRENCY or 2)")
@@ -25,13 +37,21 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add_config_dir(serve)
     serve.set_defaults(func=run_serve)
 
-    socket_mode = subparsers.add_parser("socket", help="connect over Socket Mode (needs SLACK_APP_TOKEN)")
+    socket_mode = subparsers.add_parser(
+        "socket",
+        help="connect over Socket Mode (needs SLACK_APP_TOKEN)",
+        description="Connect to Slack over Socket Mode, for a bot Slack cannot reach over HTTP. "
+        + _NEEDS.format(tokens="SLACK_BOT_TOKEN and SLACK_APP_TOKEN"),
+    )
     add_config_dir(socket_mode)
     _add_health_port(socket_mode)
     socket_mode.set_defaults(func=run_socket)
 
     scheduler = subparsers.add_parser(
-        "scheduler", help="post duty reminders, calendar reminders and the weekly digest (Procfile clock:)"
+        "scheduler",
+        help="post duty reminders, calendar reminders and the weekly digest (Procfile clock:)",
+        description="Post duty reminders, calendar reminders and the weekly digest. "
+        + _NEEDS.format(tokens="SLACK_BOT_TOKEN"),
     )
     add_config_dir(scheduler)
     _add_health_port(scheduler)

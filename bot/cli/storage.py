@@ -72,7 +72,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
     export = subparsers.add_parser("export", help="print the audit trail of routed requests")
     export.add_argument("--since", required=True, type=parse_since, metavar="DATE", help="YYYY-MM-DD or ISO time (UTC)")
-    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument(
+        "--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or jsonl, one JSON object a line"
+    )
     common.add_config_dir(export, used=False)
     _database_option(export)
     export.set_defaults(func=_guarded(run_export))
