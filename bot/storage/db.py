@@ -115,7 +115,7 @@ def describe_database_error(error: Exception, url: str | None) -> str:
 
 def sqlite_file_missing(url: str | None) -> Path | None:
     """The SQLite file a URL names when it does not exist yet (connecting would create it empty)."""
-    parsed = make_url(database_url(url))
+    parsed = parsed_url(database_url(url))
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     path = Path(parsed.database)
@@ -123,6 +123,28 @@ def sqlite_file_missing(url: str | None) -> Path | None:
 
 
 _USE = "use postgresql://user:password@host:5432/name or sqlite:///path/to/finops-bot.db"
+
+
+def parsed_url(url: str) -> URL:
+    """``make_url``, with every way a value fails to be a usable URL said as ``DatabaseUrlError``.
+
+    The message never repeats the value, which may hold the password. An unencoded '@' in the password
+    is caught here: the URL parses, with the password's end taken for the host, and the driver's
+    "failed to resolve host 'ter2@db'" then printed that part of the password.
+    """
+    user_info = url.partition("://")[2].split("?", 1)[0].rpartition("@")[0]
+    if "@" in user_info.partition(":")[2]:  # not in the user name: Azure's are user@server
+        raise DatabaseUrlError(
+            "DATABASE_URL: the password holds an '@', which ends a password in a URL: URL-encode it "
+            "('@' is %40, ':' %3A, '/' %2F)"
+        )
+    try:
+        return make_url(url)
+    except ArgumentError as error:
+        raise DatabaseUrlError(f"DATABASE_URL is not usable ({str(error).splitlines()[0]}): {_USE}") from None
+    except ValueError:  # SQLAlchemy's int() of the port: "invalid literal for int() with base 10"
+        raise DatabaseUrlError(f"DATABASE_URL is not usable (its port is not a number): {_USE}") from None
+
 
 # The pip package that provides each DBAPI module SQLAlchemy may ask for; the
 # message names it, since the module name (MySQLdb) rarely is the package's.
@@ -167,9 +189,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
     Raises ``DatabaseUrlError`` for a URL SQLAlchemy cannot parse or whose driver is not installed.
     """
-    url = database_url(url)
+    parsed = parsed_url(database_url(url))
     try:
-        parsed = make_url(url)
         # The dialect imports its driver (DBAPI) only here, so a missing one surfaces now, not mid-request.
         parsed.get_dialect().import_dbapi()
     except (ArgumentError, NoSuchModuleError) as error:

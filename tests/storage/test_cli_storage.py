@@ -61,6 +61,25 @@ def test_every_database_command_names_the_url_as_written_in_one_line(command: li
     assert len(err.splitlines()) == 1 and "hunter2" not in err
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # A traceback from SQLAlchemy's int() of the port.
+        ("postgresql://finops:hunter2@127.0.0.1:fivefour/bot", "DATABASE_URL is not usable (its port is not a number)"),
+        # The URL parsed with 'ter2@127.0.0.1' for the host, and the driver's "failed to resolve host" showed it.
+        ("postgresql://finops:hun@ter2@127.0.0.1:9/bot", "the password holds an '@'"),
+        # Not a URL at all: the value was repeated back ("database hunter2: Could not parse…").
+        ("hunter2", "DATABASE_URL is not usable"),
+    ],
+)
+def test_a_database_url_that_cannot_be_used_is_one_line_without_the_password(url: str, expected: str, capsys) -> None:
+    code = main(["db", "status", "--database-url", url])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("finops-bot: ") and expected in err and len(err.splitlines()) == 1, err
+    assert "hunter2" not in err and "ter2" not in err
+
+
 def test_db_upgrade_names_the_database_as_written(tmp_path, capsys) -> None:
     assert main(["db", "upgrade", "--database-url", f"sqlite:///{tmp_path / 'bot.db'}"]) == 0
     assert capsys.readouterr().out.startswith(f"sqlite:///{tmp_path / 'bot.db'}: schema upgraded from empty to ")

@@ -70,6 +70,15 @@ def test_shown_url_is_the_url_as_written_with_its_password_masked(written: str |
     assert shown_url(written) == shown
 
 
+def test_a_user_name_with_an_at_sign_is_still_a_url() -> None:
+    # Azure Database for PostgreSQL (single server) names users user@server; only the password's '@' is refused.
+    engine = make_engine("postgresql://finops@db-server:pw@db.invalid:5432/bot")  # no connection is made
+    try:
+        assert engine.url.username == "finops@db-server" and engine.url.host == "db.invalid"
+    finally:
+        engine.dispose()
+
+
 def test_make_engine_with_a_heroku_url_selects_psycopg() -> None:
     engine = make_engine("postgres://finops:pw@db.invalid:5432/bot")  # no connection is made
     try:
