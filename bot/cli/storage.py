@@ -136,9 +136,12 @@ def parse_since(value: str) -> dt.datetime:
 def _engine(args: argparse.Namespace, read_only: bool = True) -> Engine:
     """Read-only commands refuse a SQLite file that is not there rather than create it empty."""
     url = _url(args)
-    missing = sqlite_file_missing(url) if read_only else None
-    if missing is not None:
+    missing = sqlite_file_missing(url)
+    if missing is not None and read_only:
         raise CommandError(f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL")
+    if missing is not None and not missing.parent.is_dir():
+        # SQLite creates the file, not its directory, and says only "unable to open database file".
+        raise CommandError(f"no directory {missing.parent} for the SQLite file {missing.name}: create it first")
     return make_engine(url)
 
 

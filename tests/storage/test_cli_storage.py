@@ -80,6 +80,15 @@ def test_a_database_url_that_cannot_be_used_is_one_line_without_the_password(url
     assert "hunter2" not in err and "ter2" not in err
 
 
+def test_db_upgrade_into_a_directory_that_does_not_exist_names_it(tmp_path, capsys) -> None:
+    # SQLite said only "unable to open database file".
+    url = f"sqlite:///{tmp_path / 'missing' / 'bot.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 1
+    assert capsys.readouterr().err == (
+        f"finops-bot: no directory {tmp_path / 'missing'} for the SQLite file bot.db: create it first\n"
+    )
+
+
 def test_db_upgrade_names_the_database_as_written(tmp_path, capsys) -> None:
     assert main(["db", "upgrade", "--database-url", f"sqlite:///{tmp_path / 'bot.db'}"]) == 0
     assert capsys.readouterr().out.startswith(f"sqlite:///{tmp_path / 'bot.db'}: schema upgraded from empty to ")
