@@ -41,7 +41,9 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from bot.cli.common import EXIT_FAILURE, CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.cli.common import EXIT_FAILURE, CommandError, database_problem
     from bot.config.locate import ConfigDirError
     from bot.settings import SettingsError
     from bot.storage.db import DatabaseUrlError
@@ -53,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.code
     except (ConfigDirError, SettingsError, DatabaseUrlError) as error:
         print(f"finops-bot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except SQLAlchemyError as error:
+        # The last net for a database error a command did not word itself (`digest --dry-run` with the
+        # server down was a traceback): one line, never the password.
+        print(f"finops-bot: {database_problem(error, args)}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130

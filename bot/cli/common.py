@@ -50,7 +50,26 @@ def located_config_dir(args: argparse.Namespace, settings: Settings | None = Non
 def database_url(args: argparse.Namespace) -> str:
     from bot.storage.db import database_url as sqlalchemy_url
 
-    return sqlalchemy_url(getattr(args, "database_url", None) or Settings.from_env().database_url)
+    return sqlalchemy_url(given_database_url(args))
+
+
+def given_database_url(args: argparse.Namespace) -> str | None:
+    """``--database-url``, else ``$DATABASE_URL``, as written (None: the SQLite default)."""
+    return getattr(args, "database_url", None) or Settings.from_env().database_url
+
+
+def shown_database_url(args: argparse.Namespace) -> str:
+    """The database a message names: the URL as the user gave it, password masked."""
+    from bot.storage.db import shown_url
+
+    return shown_url(given_database_url(args))
+
+
+def database_problem(error: Exception, args: argparse.Namespace) -> str:
+    """One line for a database error: which database and the driver's first line of why (it names the
+    host, the role or the missing table, never the password)."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"database {shown_database_url(args)}: {reason[0] if reason else type(error).__name__}"
 
 
 CONFIG_DIR_HELP = (

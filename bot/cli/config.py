@@ -56,36 +56,60 @@ def run_check_config(args: argparse.Namespace) -> int:
     if status == 0:
         receiver_secret_notes(settings, config_dir)
     if status == 0 and args.slack:
-        from bot.app import make_web_client
-        from bot.config.loader import load_config
-        from bot.slack.check import check_slack_names
+        return check_in_slack(settings, config_dir)
+    return status
 
-        try:
-            settings.require("SLACK_BOT_TOKEN")
-        except SettingsError as error:
-            print(f"finops-bot: --slack: {error}", file=sys.stderr)
-            return 1
-        from slack_sdk.errors import SlackApiError
 
-        config = load_config(config_dir).config
-        try:
-            client = make_web_client(settings)
-            with _directory_warnings_said(sys.stderr):
-                status = check_slack_names(client, config, sys.stdout, sys.stderr)
-            for note in membership_notes(client, config):
-                print(note, file=sys.stdout)
-        except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
-            print(f"finops-bot: --slack: Slack refused the bot token ({code}): check SLACK_BOT_TOKEN", file=sys.stderr)
-            return 1
-        except OSError as error:
-            reason = getattr(error, "reason", None) or error
-            print(
-                f"finops-bot: --slack: Slack unreachable at {settings.slack_api_url} ({reason}): "
-                "check the network, proxy or SLACK_API_URL",
-                file=sys.stderr,
-            )
-            return 1
+# Every line --slack prints on stderr starts so: which command and which part of it said it.
+SLACK_CHECK = "finops-bot: check-config --slack: "
+
+
+def check_in_slack(settings: Settings, config_dir: Path) -> int:
+    """Every channel, user group and person the (valid) config names, looked up in Slack.
+
+    Slack is asked once first (auth.test) whether it answers and takes the token: a revoked token
+    made every name "not found", two dozen misleading lines before the one that said why, and Slack
+    out of reach printed a bare "conversations.list failed: URLError" before the reason.
+    """
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import make_web_client
+    from bot.cli.processes import check_slack, slack_refusal_fix
+    from bot.config.loader import load_config
+    from bot.slack.check import check_slack_names
+
+    if not settings.bot_token:
+        print(
+            f"{SLACK_CHECK}SLACK_BOT_TOKEN is not set: set it to the app's Bot User OAuth Token (xoxb-..., under "
+            "OAuth & Permissions) to look up the config's channels, user groups and people, or leave out --slack "
+            "to check the files alone",
+            file=sys.stderr,
+        )
+        return 1
+    refused = check_slack(settings)
+    if refused is not None:
+        message, exit_code = refused
+        print(f"{SLACK_CHECK}{message}", file=sys.stderr)
+        return exit_code
+    config = load_config(config_dir).config
+    try:
+        client = make_web_client(settings)
+        with _directory_warnings_said(sys.stderr):
+            status = check_slack_names(client, config, sys.stdout, sys.stderr)
+        for note in membership_notes(client, config):
+            print(note, file=sys.stdout)
+    except SlackApiError as error:  # after auth.test, most likely a scope the app lacks
+        refusal = error.response.get("error") if error.response is not None else None
+        print(f"{SLACK_CHECK}Slack refused a lookup ({refusal}): {slack_refusal_fix(refusal)}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        reason = getattr(error, "reason", None) or error
+        print(
+            f"{SLACK_CHECK}Slack unreachable at {settings.slack_api_url} ({reason}): "
+            "check the network, proxy or SLACK_API_URL",
+            file=sys.stderr,
+        )
+        return 1
     return status
 
 
@@ -95,7 +119,7 @@ def _directory_warnings_said(err: TextIO) -> Iterator[None]:
     check's own lines: the reason behind an unresolved target, not a bare log record before them."""
     directory = logging.getLogger("bot.slack.directory")
     handler = logging.StreamHandler(err)
-    handler.setFormatter(logging.Formatter("finops-bot: --slack: %(message)s"))
+    handler.setFormatter(logging.Formatter(SLACK_CHECK + "%(message)s"))
     propagate, directory.propagate = directory.propagate, False
     directory.addHandler(handler)
     try:

@@ -119,14 +119,16 @@ def _engine(args: argparse.Namespace):
     url = common.database_url(args)
     missing = sqlite_file_missing(url)
     if missing is not None:
-        raise common.CommandError(f"no database at {missing}: set DATABASE_URL or pass --database-url")
+        raise common.CommandError(
+            f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL"
+        )
     try:
         engine = make_engine(url)
         status = schema_status(engine)
     except DatabaseUrlError as error:
         raise common.CommandError(str(error)) from None
     except SQLAlchemyError as error:
-        raise common.CommandError(describe_database_error(error, url)) from None
+        raise common.CommandError(describe_database_error(error, common.given_database_url(args))) from None
     if not status.is_current:
         engine.dispose()
         raise common.CommandError(status.message())

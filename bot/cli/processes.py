@@ -15,9 +15,21 @@ from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
+# What the long-running commands need from the environment, said in their --help (README: Settings).
+_NEEDS = (
+    "Needs {tokens} in the environment (your Slack app's; README: Installing in Slack), and DATABASE_URL "
+    "unless the SQLite file ./finops-bot.db will do; run `finops-bot db upgrade` first. "
+    "`finops-bot demo` runs the bot without Slack."
+)
+
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser("serve", help="serve the Events API, slash commands and interactivity over HTTP")
+    serve = subparsers.add_parser(
+        "serve",
+        help="serve the Events API, slash commands and interactivity over HTTP",
+        description="Serve Slack's Events API, /finops and the buttons over HTTP, and the /alerts/... receivers. "
+        + _NEEDS.format(tokens="SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
+    )
     serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default: all interfaces)")
     serve.add_argument("--workers", type=int, help="worker processes (default: $WEB_CONCURRENCY or 2)")
@@ -25,13 +37,21 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     add_config_dir(serve)
     serve.set_defaults(func=run_serve)
 
-    socket_mode = subparsers.add_parser("socket", help="connect over Socket Mode (needs SLACK_APP_TOKEN)")
+    socket_mode = subparsers.add_parser(
+        "socket",
+        help="connect over Socket Mode (needs SLACK_APP_TOKEN)",
+        description="Connect to Slack over Socket Mode, for a bot Slack cannot reach over HTTP. "
+        + _NEEDS.format(tokens="SLACK_BOT_TOKEN and SLACK_APP_TOKEN"),
+    )
     add_config_dir(socket_mode)
     _add_health_port(socket_mode)
     socket_mode.set_defaults(func=run_socket)
 
     scheduler = subparsers.add_parser(
-        "scheduler", help="post duty reminders, calendar reminders and the weekly digest (Procfile clock:)"
+        "scheduler",
+        help="post duty reminders, calendar reminders and the weekly digest (Procfile clock:)",
+        description="Post duty reminders, calendar reminders and the weekly digest. "
+        + _NEEDS.format(tokens="SLACK_BOT_TOKEN"),
     )
     add_config_dir(scheduler)
     _add_health_port(scheduler)
@@ -102,7 +122,7 @@ def preflight(settings: Settings, *required: str, receivers: bool = False) -> tu
     try:
         settings.require(*required)
     except SettingsError as error:
-        return str(error), EXIT_FAILURE
+        return f"{error}{where_to_find(settings, required)}", EXIT_FAILURE
     try:
         config = load_config(settings.config_dir).config
     except ConfigError as error:
@@ -132,6 +152,26 @@ def preflight(settings: Settings, *required: str, receivers: bool = False) -> tu
     return slack if slack is not None else config
 
 
+# Where each Slack setting is found in the app's settings at api.slack.com, said when one is missing.
+SLACK_SETTING_SOURCES = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-..., under OAuth & Permissions)",
+    "SLACK_SIGNING_SECRET": "the Signing Secret (under Basic Information)",
+    "SLACK_APP_TOKEN": "an app-level token with connections:write (xapp-..., under Basic Information)",
+}
+
+
+def where_to_find(settings: Settings, required: tuple[str, ...]) -> str:
+    """The end of the missing-settings line: which of the Slack app's values they are, and that the demo
+    needs none (a first `serve` named the variables but not where a new user gets them)."""
+    values = {"SLACK_BOT_TOKEN": settings.bot_token, "SLACK_SIGNING_SECRET": settings.signing_secret}
+    values["SLACK_APP_TOKEN"] = settings.app_token
+    missing = [name for name in required if name in values and not values[name]]
+    if not missing:  # present but malformed: the error itself says what is wrong
+        return ""
+    sources = " and ".join(SLACK_SETTING_SOURCES[name] for name in missing)
+    return f": {sources} of your Slack app (README, Installing in Slack); `finops-bot demo` runs the bot without Slack"
+
+
 def check_slack(settings: Settings) -> tuple[str, int] | None:
     """One auth.test call: Slack reachable and the bot token accepted, or one line on what to fix."""
     from slack_sdk.errors import SlackApiError
@@ -142,7 +182,7 @@ def check_slack(settings: Settings) -> tuple[str, int] | None:
         make_web_client(settings, timeout=10).auth_test()
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
-        return f"Slack refused the bot token ({code}): {_slack_fix(code)}", EXIT_FAILURE
+        return f"Slack refused the bot token ({code}): {slack_refusal_fix(code)}", EXIT_FAILURE
     except OSError as error:
         reason = getattr(error, "reason", None) or error
         return (
@@ -267,7 +307,7 @@ def _start_services(settings: Settings, config: BotConfig):
         print(f"finops-bot: {error}", file=sys.stderr)
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
-        print(f"finops-bot: Slack refused the bot token ({code}): {_slack_fix(code)}", file=sys.stderr)
+        print(f"finops-bot: Slack refused the bot token ({code}): {slack_refusal_fix(code)}", file=sys.stderr)
     except SQLAlchemyError as error:
         print(f"finops-bot: {describe_database_error(error, settings.database_url)}", file=sys.stderr)
     except OSError as error:
@@ -278,7 +318,7 @@ def _start_services(settings: Settings, config: BotConfig):
     return EXIT_FAILURE
 
 
-def _slack_fix(code: str | None) -> str:
+def slack_refusal_fix(code: str | None) -> str:
     if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive"):
         return "set SLACK_BOT_TOKEN to the app's current Bot User OAuth Token (xoxb-...)"
     if code == "missing_scope":

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import common
-from bot.storage.db import DatabaseUrlError, make_engine, safe_url, schema_status, sqlite_file_missing, upgrade
+from bot.storage.db import DatabaseUrlError, make_engine, schema_status, sqlite_file_missing, upgrade
 
 EXPORT_COLUMNS = (
     "at",
@@ -72,7 +72,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
     export = subparsers.add_parser("export", help="print the audit trail of routed requests")
     export.add_argument("--since", required=True, type=parse_since, metavar="DATE", help="YYYY-MM-DD or ISO time (UTC)")
-    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument(
+        "--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or jsonl, one JSON object a line"
+    )
     common.add_config_dir(export, used=False)
     _database_option(export)
     export.set_defaults(func=_guarded(run_export))
@@ -111,9 +113,7 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
             print(f"finops-bot: {error}", file=sys.stderr)
             return common.EXIT_FAILURE
         except SQLAlchemyError as error:
-            # The driver's first line says what failed (host unreachable, auth...) without the password.
-            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            print(f"finops-bot: database {_shown_url(args)}: {reason}", file=sys.stderr)
+            print(f"finops-bot: {common.database_problem(error, args)}", file=sys.stderr)
             return common.EXIT_FAILURE
 
     return run
@@ -121,13 +121,6 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
 
 def _url(args: argparse.Namespace) -> str:
     return common.database_url(args)
-
-
-def _shown_url(args: argparse.Namespace) -> str:
-    try:
-        return safe_url(_url(args))
-    except Exception:
-        return "(unparsable URL)"
 
 
 def parse_since(value: str) -> dt.datetime:
@@ -143,9 +136,12 @@ def parse_since(value: str) -> dt.datetime:
 def _engine(args: argparse.Namespace, read_only: bool = True) -> Engine:
     """Read-only commands refuse a SQLite file that is not there rather than create it empty."""
     url = _url(args)
-    missing = sqlite_file_missing(url) if read_only else None
-    if missing is not None:
+    missing = sqlite_file_missing(url)
+    if missing is not None and read_only:
         raise CommandError(f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL")
+    if missing is not None and not missing.parent.is_dir():
+        # SQLite creates the file, not its directory, and says only "unable to open database file".
+        raise CommandError(f"no directory {missing.parent} for the SQLite file {missing.name}: create it first")
     return make_engine(url)
 
 
@@ -164,9 +160,9 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if before == after.current:
-        print(f"{safe_url(engine)}: schema already at {after.current}")
+        print(f"{common.shown_database_url(args)}: schema already at {after.current}")
     else:
-        print(f"{safe_url(engine)}: schema upgraded from {before or 'empty'} to {after.current}")
+        print(f"{common.shown_database_url(args)}: schema upgraded from {before or 'empty'} to {after.current}")
     return 0
 
 
@@ -176,7 +172,7 @@ def run_db_status(args: argparse.Namespace) -> int:
         status = schema_status(engine)
     finally:
         engine.dispose()
-    print(f"{safe_url(engine)}: {status.message()}")
+    print(f"{common.shown_database_url(args)}: {status.message()}")
     return 0 if status.is_current else 1
 
 
@@ -192,7 +188,7 @@ def run_db_prune(args: argparse.Namespace) -> int:
         report = prune(Database(engine), dt.datetime.now(dt.UTC), retention_policy(Settings.from_env()))
     finally:
         engine.dispose()
-    print(f"{safe_url(engine)}: {report}")
+    print(f"{common.shown_database_url(args)}: {report}")
     return 0
 
 

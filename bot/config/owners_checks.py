@@ -54,7 +54,15 @@ def scope_problem(field: str, value: str) -> str | None:
         if _AWS_ACCOUNT.match(value.replace("-", "")):
             return None
         digits = sum(ch.isdigit() for ch in value)
-        return f"invalid AWS account id '{value}': expected 12 digits, got {digits} digit{'s' if digits != 1 else ''}"
+        if digits == len(value.replace("-", "")):
+            return (
+                f"invalid AWS account id '{value}': expected 12 digits, got {digits} digit{'s' if digits != 1 else ''}"
+            )
+        # Not a miscount: most likely the account's name or alias, which has a key of its own.
+        return (
+            f"invalid AWS account id '{value}': expected the account's 12-digit id, such as \"111122223333\" "
+            "(an account's name or alias goes under names:)"
+        )
     if field == "gcp_projects":
         if _GCP_PROJECT_ID.match(value) or _GCP_PROJECT_NUMBER.match(value):
             return None

@@ -7,6 +7,7 @@ walked alongside the error location to know what was expected there.
 
 from __future__ import annotations
 
+import json
 import types
 from collections.abc import Callable, Mapping
 from typing import Any, Union, get_args, get_origin
@@ -79,7 +80,8 @@ def _translate_one(details: Any, root: type[BaseModel], written: Mapping[Loc, st
     if describe_expectation is not None:
         return (
             loc,
-            f"expected {describe_expectation(expected, ctx)}, got {describe_value(value)}{_quoting_hint(kind, value, loc)}",
+            f"expected {describe_expectation(expected, ctx)}, got {describe_value(value)}{_quoting_hint(kind, value, loc)}"
+            f"{_one_item_hint(kind, value, expected)}",
         )
     bound = _BOUNDS.get(kind)
     if bound is not None:
@@ -148,6 +150,15 @@ def _quoting_hint(kind: str, value: object, loc: Loc = ()) -> str:
     if kind == "string_type" and isinstance(value, (bool, int, float)):
         return " (put the value in quotes to make it text)"
     return ""
+
+
+def _one_item_hint(kind: str, value: object, expected: Any) -> str:
+    """A single text where a list of texts goes (`channels: "#cost-alerts"`): the list to write instead."""
+    if kind not in ("tuple_type", "list_type") or not isinstance(value, str) or _item_type(expected) is not str:
+        return ""
+    items = [item.strip() for item in value.split(",") if item.strip()] or [value]
+    written = ", ".join(json.dumps(item, ensure_ascii=False) for item in items)
+    return f": write a list, [{written}]" if len(items) > 1 else f": one item is a list too, write [{written}]"
 
 
 def _number(value: object) -> str:

@@ -101,6 +101,15 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str = "") -> YamlProblem:
         )
     if "expected '<document start>'" in problem and mark is not None:
         return _second_top_level_block(mark.line, text)
+    if "mapping values are not allowed" in problem and mark is not None:
+        misplaced = _misplaced_colon(mark.line, mark.column, text)
+        if misplaced is not None:
+            return misplaced
+    if "could not find expected ':'" in problem and exc.context_mark is not None:
+        # PyYAML reports the line after the one missing its colon; the context mark is that line.
+        missing = _missing_colon(exc.context_mark.line, text.splitlines())
+        if missing is not None:
+            return missing
     if "\\t" in problem or "\t" in problem:
         problem += " (indent with spaces: YAML does not allow tabs)"
     elif "<block end>" in problem and mark is not None:
@@ -151,6 +160,98 @@ def _misaligned_line(line: int, text: str) -> YamlProblem | None:
     prefix = parse_yaml("\n".join(lines[:line])) if line < 5_000 else None
     at_above = sorted((loc for loc, n in prefix.lines.items() if n == above + 1), key=len) if prefix else []
     return YamlProblem(line + 1, at_above[0][:-1] if at_above else (), message)
+
+
+# A line's leading spaces and list dashes, then its key: `  - id: a` -> ("  - ", "id").
+_KEY_LINE = re.compile(r"^(\s*(?:-\s+)*)([^\s:#'\"][^:#]*?):(?:\s|$)")
+# A line's leading spaces and dashes and its first word, for a line that has no colon: `  kind core`.
+_FIRST_WORD = re.compile(r"^(\s*(?:-\s+)*)([^\s:#'\"]+)(?=\s|$)")
+
+
+def _misplaced_colon(line: int, column: int, text: str) -> YamlProblem | None:
+    """PyYAML's "mapping values are not allowed here", a ':' where it cannot start a key, in words.
+
+    Three mistakes give it: a value holding ': ' (`name: Budgets: monthly`), a key indented under the
+    line above, whose value it then continues, and a key above with no colon (`version 1`), which the
+    line reads on from. Each hint is given only when making its fix lets YAML read on past the line.
+    """
+    lines = text.splitlines()
+    if line >= len(lines):
+        return None
+    here = lines[line]
+    key = _KEY_LINE.match(here)
+    if key is not None and key.end(2) < column:
+        value = re.split(r"\s+#", here[key.end() :].strip(), maxsplit=1)[0]
+        quoted = f"'{value}'" if '"' in value else f'"{value}"'
+        fixed = f"{key.group(1)}{key.group(2)}: {quoted}"
+        if _reads_past(lines, line, fixed):
+            return YamlProblem(
+                line + 1,
+                _loc_at(lines, line, fixed),
+                f"invalid YAML: the value of '{key.group(2)}' holds ': ', which YAML reads as the start of a "
+                f"key: quote it, {key.group(2)}: {quoted}",
+            )
+        return None
+    above = next((n for n in range(line - 1, -1, -1) if _is_content(lines[n])), None)
+    if above is None:
+        return None
+    key_above = _KEY_LINE.match(lines[above])
+    if key_above is None:
+        return _missing_colon(above, lines)
+    key_column = len(key_above.group(1)) + 1
+    column_here = len(here) - len(here.lstrip()) + 1
+    fixed = " " * (key_column - 1) + here.lstrip()
+    if column_here <= key_column or not _reads_past(lines, line, fixed):
+        return None
+    return YamlProblem(
+        line + 1,
+        _loc_at(lines, line, fixed)[:-1],
+        f"invalid YAML: bad indentation: '{_shown(here)}' is indented more than '{_shown(lines[above])}' on line "
+        f"{above + 1}, so YAML reads it as more of that line's value: the keys of one mapping start in the same "
+        f"column (column {key_column}, like '{key_above.group(2)}')",
+    )
+
+
+def _missing_colon(line: int, lines: list[str]) -> YamlProblem | None:
+    """A line that is neither `key: value` nor a list item of text, when adding ':' after its first
+    word lets YAML read on (`kind core`, `slack` over its block, `version 1`)."""
+    if line >= len(lines) or _KEY_LINE.match(lines[line]):
+        return None
+    word = _FIRST_WORD.match(lines[line])
+    if word is None or word.group(1).strip():
+        return None  # `- text` is a list item, which needs no colon
+    fixed = lines[line][: word.end()] + ":" + lines[line][word.end() :]
+    if not _reads_past(lines, line, fixed):
+        return None
+    return YamlProblem(
+        line + 1,
+        _loc_at(lines, line, fixed)[:-1],
+        f"invalid YAML: '{_shown(lines[line])}' has no ':' after its key: write '{_shown(fixed)}'",
+    )
+
+
+def _reads_past(lines: list[str], line: int, fixed: str) -> bool:
+    """Whether YAML reads beyond ``line`` once it is ``fixed``: the fix is the one this mistake needs."""
+    loader = _ConfigLoader("\n".join([*lines[:line], fixed, *lines[line + 1 :]]))
+    try:
+        loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark is not None and mark.line > line
+    except (yaml.YAMLError, RecursionError):
+        return False
+    finally:
+        loader.dispose()
+    return True
+
+
+def _loc_at(lines: list[str], line: int, fixed: str) -> Loc:
+    """The key path of ``line`` (0-based) once it is ``fixed``, read from the document up to it."""
+    if line >= 5_000:  # as in _misaligned_line: reading the document above again is for config-sized files
+        return ()
+    prefix = parse_yaml("\n".join([*lines[:line], fixed]))
+    at_line = sorted((loc for loc, n in prefix.lines.items() if n == line + 1), key=len)
+    return at_line[-1] if at_line else ()
 
 
 def _is_content(line: str) -> bool:

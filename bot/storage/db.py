@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,33 @@ def database_url(value: str | None) -> str:
 
 
 def safe_url(url_or_engine: str | Engine) -> str:
-    """The URL with its password masked, for logs and messages."""
+    """The SQLAlchemy URL (driver included) with its password masked, for logs."""
     url = url_or_engine.url if isinstance(url_or_engine, Engine) else make_url(database_url(url_or_engine))
-    return url.render_as_string(hide_password=True)
+    return _masked_query_password(url.render_as_string(hide_password=True))
+
+
+def shown_url(value: str | None) -> str:
+    """A ``DATABASE_URL`` value as its owner wrote it, password masked, for messages.
+
+    Not the SQLAlchemy URL it becomes: whoever wrote ``postgresql://…`` looks for that, not for
+    ``postgresql+psycopg://…``. Masked by hand rather than parsed, so a password that breaks URL
+    parsing (an unencoded ``@`` or ``/``) is masked all the same: everything between the user name
+    and the last ``@`` goes, and so does a ``password=`` in the query, which libpq also reads.
+    """
+    value = (value or "").strip() or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    scheme, separator, rest = value.partition("://")
+    at = rest.rfind("@")
+    if separator and at >= 0 and ":" in rest[:at]:
+        user = rest[:at].split(":", 1)[0]
+        value = f"{scheme}://{user}:***@{rest[at + 1 :]}"
+    return _masked_query_password(value)
+
+
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+
+
+def _masked_query_password(url: str) -> str:
+    return _QUERY_PASSWORD.sub(r"\1***", url)
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:
@@ -81,19 +106,16 @@ def is_sqlite(engine: Engine | Connection) -> bool:
 
 
 def describe_database_error(error: Exception, url: str | None) -> str:
-    """One line: which database (password masked) and the driver's first line of why."""
+    """One line: which database (``url`` as written, password masked) and the driver's first line of why."""
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()
-    try:
-        shown = safe_url(url or "")
-    except Exception:
-        shown = "(unparsable DATABASE_URL)"
+    shown = shown_url(url)
     first = reason[0] if reason else type(error).__name__
     return f"database {shown} unreachable: {first}; check DATABASE_URL and that the server is up"
 
 
 def sqlite_file_missing(url: str | None) -> Path | None:
     """The SQLite file a URL names when it does not exist yet (connecting would create it empty)."""
-    parsed = make_url(database_url(url))
+    parsed = parsed_url(database_url(url))
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     path = Path(parsed.database)
@@ -101,6 +123,28 @@ def sqlite_file_missing(url: str | None) -> Path | None:
 
 
 _USE = "use postgresql://user:password@host:5432/name or sqlite:///path/to/finops-bot.db"
+
+
+def parsed_url(url: str) -> URL:
+    """``make_url``, with every way a value fails to be a usable URL said as ``DatabaseUrlError``.
+
+    The message never repeats the value, which may hold the password. An unencoded '@' in the password
+    is caught here: the URL parses, with the password's end taken for the host, and the driver's
+    "failed to resolve host 'ter2@db'" then printed that part of the password.
+    """
+    user_info = url.partition("://")[2].split("?", 1)[0].rpartition("@")[0]
+    if "@" in user_info.partition(":")[2]:  # not in the user name: Azure's are user@server
+        raise DatabaseUrlError(
+            "DATABASE_URL: the password holds an '@', which ends a password in a URL: URL-encode it "
+            "('@' is %40, ':' %3A, '/' %2F)"
+        )
+    try:
+        return make_url(url)
+    except ArgumentError as error:
+        raise DatabaseUrlError(f"DATABASE_URL is not usable ({str(error).splitlines()[0]}): {_USE}") from None
+    except ValueError:  # SQLAlchemy's int() of the port: "invalid literal for int() with base 10"
+        raise DatabaseUrlError(f"DATABASE_URL is not usable (its port is not a number): {_USE}") from None
+
 
 # The pip package that provides each DBAPI module SQLAlchemy may ask for; the
 # message names it, since the module name (MySQLdb) rarely is the package's.
@@ -145,9 +189,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
     Raises ``DatabaseUrlError`` for a URL SQLAlchemy cannot parse or whose driver is not installed.
     """
-    url = database_url(url)
+    parsed = parsed_url(database_url(url))
     try:
-        parsed = make_url(url)
         # The dialect imports its driver (DBAPI) only here, so a missing one surfaces now, not mid-request.
         parsed.get_dialect().import_dbapi()
     except (ArgumentError, NoSuchModuleError) as error:

@@ -79,12 +79,23 @@ def test_type_errors_read_like_the_yaml(config_errors) -> None:
         'boolean (true): put it in quotes, "yes"',
         "config/personas.yaml:11: personas[6].kind: expected one of 'core', 'allied', got a string ('alied') "
         "(did you mean 'allied'?)",
-        "config/routing.yaml:4: watch.channels: expected a list of strings, got a string ('#cost-alerts')",
+        "config/routing.yaml:4: watch.channels: expected a list of strings, got a string ('#cost-alerts'): one "
+        'item is a list too, write ["#cost-alerts"]',
         "config/routing.yaml:8: escalations[0].min_amount_usd: must be >= 0, got -5",
-        "config/routing.yaml:13: topics[0].terms: expected a list of strings, got a string ('anomaly')",
+        "config/routing.yaml:13: topics[0].terms: expected a list of strings, got a string ('anomaly'): one item "
+        'is a list too, write ["anomaly"]',
         "config/routing.yaml:27: calendar[0].date: expected a date as YYYY-MM-DD, got a string ('2026-02-30') "
         "(day value is outside expected range)",
         "config/routing.yaml:29: min_confidence: expected a number, got a string ('high')",
+    ]
+
+
+def test_a_comma_separated_text_where_a_list_goes_gets_the_list_to_write(config_errors) -> None:
+    routing = ROUTING_YAML.replace("    terms: [anomaly, spike]", "    terms: anomaly, spike")
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:13: topics[0].terms: expected a list of strings, got a string ('anomaly, spike'): "
+        'write a list, ["anomaly", "spike"]'
     ]
 
 

@@ -103,6 +103,17 @@ def test_unknown_persona_duplicate_scope_and_malformed_ids_point_at_their_lines(
     ]
 
 
+def test_an_account_name_among_the_account_ids_is_sent_to_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It read "expected 12 digits, got 0 digits", as if the count were the mistake.
+    owners = OWNERS_YAML.replace('aws_accounts: ["999988887777"]', 'aws_accounts: ["payments-prod"]')
+    assert _errors(tmp_path, monkeypatch, owners) == [
+        "config/owners.yaml:19: teams[1].scopes.aws_accounts[0]: invalid AWS account id 'payments-prod': expected "
+        "the account's 12-digit id, such as \"111122223333\" (an account's name or alias goes under names:)",
+    ]
+
+
 def test_unquoted_account_ids_and_unknown_keys_are_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     owners = OWNERS_YAML.replace('aws_accounts: ["999988887777"]', "aws_accounts: [999988887777]").replace(
         "kubernetes_clusters:", "kubernetes_cluster:"

@@ -10,11 +10,59 @@ from bot.config.loader import ConfigError, load_config
 from tests.config.config_fixtures import PERSONAS_YAML, ROUTING_YAML
 
 
-def test_syntax_error_reports_the_yaml_line(config_errors) -> None:
+def test_a_value_holding_a_colon_gets_the_quotes_to_add(config_errors) -> None:
+    # PyYAML said "mapping values are not allowed here", with no key path and no fix.
     routing = ROUTING_YAML.replace("    name: Budgets\n", "    name: Budgets: monthly\n")
 
     assert config_errors(routing=routing) == [
-        "config/routing.yaml:18: invalid YAML: mapping values are not allowed here"
+        "config/routing.yaml:18: topics[1].name: invalid YAML: the value of 'name' holds ': ', which YAML reads as "
+        'the start of a key: quote it, name: "Budgets: monthly"'
+    ]
+
+
+def test_a_key_indented_under_the_line_above_is_named_with_the_column_it_belongs_in(config_errors) -> None:
+    # PyYAML said "mapping values are not allowed here": YAML reads `name:` as more of the id's value.
+    routing = ROUTING_YAML.replace("    name: Budgets\n", "      name: Budgets\n")
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:18: topics[1]: invalid YAML: bad indentation: 'name: Budgets' is indented more than "
+        "'- id: budgets' on line 17, so YAML reads it as more of that line's value: the keys of one mapping start "
+        "in the same column (column 5, like 'id')"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "line", "message"),
+    [
+        # PyYAML said "could not find expected ':' (while scanning a simple key that starts on line 14)", on line 15.
+        (
+            "    owners:\n      responsible: [engineering]",
+            "    owners\n      responsible: [engineering]",
+            14,
+            "topics[0]: invalid YAML: 'owners' has no ':' after its key: write 'owners:'",
+        ),
+        (
+            "    name: Budgets\n",
+            "    name Budgets\n",
+            18,
+            "topics[1]: invalid YAML: 'name Budgets' has no ':' after its key: write 'name: Budgets'",
+        ),
+        # PyYAML said "mapping values are not allowed here" on line 2: `version 1` reads on into it.
+        ("version: 1\n", "version 1\n", 1, "invalid YAML: 'version 1' has no ':' after its key: write 'version: 1'"),
+    ],
+)
+def test_a_key_without_its_colon_is_named_on_its_own_line_with_the_fix(
+    config_errors, before: str, after: str, line: int, message: str
+) -> None:
+    assert config_errors(routing=ROUTING_YAML.replace(before, after, 1)) == [f"config/routing.yaml:{line}: {message}"]
+
+
+def test_a_colon_no_single_fix_explains_keeps_yamls_own_words(config_errors) -> None:
+    # A continuation line of a multi-line value, then a key under it: no one edit lets YAML read on.
+    routing = ROUTING_YAML.replace("    name: Budgets\n", "    name: Budgets\n      and forecasts\n      scope: all\n")
+
+    assert config_errors(routing=routing) == [
+        "config/routing.yaml:20: invalid YAML: mapping values are not allowed here"
     ]
 
 

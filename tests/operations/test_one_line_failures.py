@@ -105,11 +105,40 @@ def test_check_config_slack_with_slack_down_says_so(tmp_path: Path) -> None:
         },
     )
     assert result.returncode == 1
-    assert "Traceback" not in result.stderr.decode()
-    assert "Slack unreachable" in result.stderr.decode()
-    # Every line is the check's own, the directory's failed call included (it was a bare log record).
-    lines = result.stderr.decode().splitlines()
-    assert lines and all(line.startswith("finops-bot: --slack: ") for line in lines), lines
+    # One line, the reason and the fix; a bare "conversations.list failed: URLError" came first.
+    assert one_line(result) == (
+        "finops-bot: check-config --slack: Slack unreachable at http://127.0.0.1:9/ ([Errno 111] Connection "
+        "refused): check the network, proxy or SLACK_API_URL"
+    )
+
+
+def test_check_config_slack_with_a_revoked_token_says_so_once() -> None:
+    # Every name was "channel not found" or "user group not found" (two dozen lines) before the one
+    # line that said Slack refused the token.
+    with SlackSimulator(socket_mode=False) as sim:
+        result = cli(
+            "check-config",
+            "--slack",
+            env={
+                "FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG),
+                "SLACK_BOT_TOKEN": "xoxb-revoked",
+                "SLACK_API_URL": sim.api_url,
+            },
+        )
+    assert result.returncode == 1
+    assert one_line(result) == (
+        "finops-bot: check-config --slack: Slack refused the bot token (invalid_auth): set SLACK_BOT_TOKEN to the "
+        "app's current Bot User OAuth Token (xoxb-...)"
+    )
+
+
+def test_check_config_slack_without_a_token_says_which_token_and_the_way_out() -> None:
+    result = cli("check-config", "--slack", env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)})
+    assert result.returncode == 1
+    assert result.stdout.decode().startswith("configuration in ")  # the files themselves were checked
+    line = one_line(result)
+    assert line.startswith("finops-bot: check-config --slack: SLACK_BOT_TOKEN is not set: ")
+    assert "Bot User OAuth Token (xoxb-" in line and "leave out --slack" in line
 
 
 def test_check_config_slack_names_each_unresolved_target_once(tmp_path: Path) -> None:

@@ -37,16 +37,21 @@ def test_missing_settings_stop_serve_with_one_line_naming_them_all(tmp_path):
         "serve", env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     )
     assert result.returncode == 1
-    # Both at once: a new user met them one per attempt.
+    # Both at once (a new user met them one per attempt), and where to find them (the line named only the
+    # variables).
     assert result.stderr.strip() == (
-        "finops-bot: missing settings: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET must be set in the environment"
+        "finops-bot: missing settings: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET must be set in the environment: "
+        "the Bot User OAuth Token (xoxb-..., under OAuth & Permissions) and the Signing Secret (under Basic "
+        "Information) of your Slack app (README, Installing in Slack); `finops-bot demo` runs the bot without Slack"
     )
 
 
 def test_one_missing_setting_is_named_alone(tmp_path):
     result = run_cli("serve", env=serve_env(tmp_path, SLACK_SIGNING_SECRET=""))
     assert result.returncode == 1
-    assert result.stderr.strip() == "finops-bot: missing setting: SLACK_SIGNING_SECRET must be set in the environment"
+    assert result.stderr.strip().startswith(
+        "finops-bot: missing setting: SLACK_SIGNING_SECRET must be set in the environment: the Signing Secret "
+    )
 
 
 def test_bad_config_stops_serve_and_names_file_line_and_key(tmp_path):

@@ -42,8 +42,56 @@ def test_an_unreachable_database_is_a_clear_error_without_the_password(capsys) -
     code = main(["db", "status", "--database-url", "postgres://finops:hunter2@127.0.0.1:9/bot"])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("finops-bot: database postgresql+psycopg://finops:***@127.0.0.1:9/bot: ")
+    # The URL as the user wrote it, not the postgresql+psycopg:// it becomes.
+    assert err.startswith("finops-bot: database postgres://finops:***@127.0.0.1:9/bot: ")
     assert "hunter2" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["db", "status"], ["db", "upgrade"], ["export", "--since", "2026-01-01"], ["digest", "--dry-run"], ["deliveries"]],
+)
+def test_every_database_command_names_the_url_as_written_in_one_line(command: list[str], capsys) -> None:
+    # `digest --dry-run` with the server down was a traceback; the others showed postgresql+psycopg://.
+    url = "postgresql://finops@127.0.0.1:9/bot?password=hunter2"
+    code = main([*command, "--database-url", url, "--config-dir", str(REPO_CONFIG)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("finops-bot: database postgresql://finops@127.0.0.1:9/bot?password=***"), err
+    assert len(err.splitlines()) == 1 and "hunter2" not in err
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # A traceback from SQLAlchemy's int() of the port.
+        ("postgresql://finops:hunter2@127.0.0.1:fivefour/bot", "DATABASE_URL is not usable (its port is not a number)"),
+        # The URL parsed with 'ter2@127.0.0.1' for the host, and the driver's "failed to resolve host" showed it.
+        ("postgresql://finops:hun@ter2@127.0.0.1:9/bot", "the password holds an '@'"),
+        # Not a URL at all: the value was repeated back ("database hunter2: Could not parse…").
+        ("hunter2", "DATABASE_URL is not usable"),
+    ],
+)
+def test_a_database_url_that_cannot_be_used_is_one_line_without_the_password(url: str, expected: str, capsys) -> None:
+    code = main(["db", "status", "--database-url", url])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("finops-bot: ") and expected in err and len(err.splitlines()) == 1, err
+    assert "hunter2" not in err and "ter2" not in err
+
+
+def test_db_upgrade_into_a_directory_that_does_not_exist_names_it(tmp_path, capsys) -> None:
+    # SQLite said only "unable to open database file".
+    url = f"sqlite:///{tmp_path / 'missing' / 'bot.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 1
+    assert capsys.readouterr().err == (
+        f"finops-bot: no directory {tmp_path / 'missing'} for the SQLite file bot.db: create it first\n"
+    )
+
+
+def test_db_upgrade_names_the_database_as_written(tmp_path, capsys) -> None:
+    assert main(["db", "upgrade", "--database-url", f"sqlite:///{tmp_path / 'bot.db'}"]) == 0
+    assert capsys.readouterr().out.startswith(f"sqlite:///{tmp_path / 'bot.db'}: schema upgraded from empty to ")
 
 
 def test_export_refuses_an_outdated_schema(database_url: str, capsys) -> None:

@@ -17,6 +17,7 @@ from bot.storage.db import (
     require_current_schema,
     safe_url,
     schema_status,
+    shown_url,
     upgrade,
 )
 from bot.storage.models import Base
@@ -42,6 +43,40 @@ def test_safe_url_masks_the_password() -> None:
     shown = safe_url("postgres://finops:s3cret-pass@db.example:5432/bot")
     assert "s3cret-pass" not in shown
     assert shown == "postgresql+psycopg://finops:***@db.example:5432/bot"
+    assert safe_url("postgresql://finops@db.example/bot?password=s3cret") == (
+        "postgresql+psycopg://finops@db.example/bot?password=***"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        # As written, not as the postgresql+psycopg:// URL it becomes.
+        ("postgresql://finops:s3cret@db.example:5432/bot", "postgresql://finops:***@db.example:5432/bot"),
+        ("postgres://finops:s3cret@db.example/bot", "postgres://finops:***@db.example/bot"),
+        # libpq reads a password from the query too; it was shown in full.
+        (
+            "postgresql://finops@db.example/bot?sslmode=require&password=s3cret",
+            "postgresql://finops@db.example/bot?sslmode=require&password=***",
+        ),
+        # Unencoded @ and / in the password: the URL does not parse, the password is masked all the same.
+        ("postgresql://finops:s3c@r/et@db.example/bot", "postgresql://finops:***@db.example/bot"),
+        ("postgresql://finops@db.example/bot", "postgresql://finops@db.example/bot"),
+        ("sqlite:////var/lib/finops@bot.db", "sqlite:////var/lib/finops@bot.db"),
+        (None, "sqlite:///./finops-bot.db"),
+    ],
+)
+def test_shown_url_is_the_url_as_written_with_its_password_masked(written: str | None, shown: str) -> None:
+    assert shown_url(written) == shown
+
+
+def test_a_user_name_with_an_at_sign_is_still_a_url() -> None:
+    # Azure Database for PostgreSQL (single server) names users user@server; only the password's '@' is refused.
+    engine = make_engine("postgresql://finops@db-server:pw@db.invalid:5432/bot")  # no connection is made
+    try:
+        assert engine.url.username == "finops@db-server" and engine.url.host == "db.invalid"
+    finally:
+        engine.dispose()
 
 
 def test_make_engine_with_a_heroku_url_selects_psycopg() -> None:
