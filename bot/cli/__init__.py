@@ -38,6 +38,9 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -64,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # `finops-bot route --jsonl | head` closes stdout early; that is not an error.
-        sys.stderr.close()
-        return 0
+        # The reader closed our stdout early (`route --jsonl | head`). Not worth a traceback, but not a
+        # success either: a verdict cut short (`check-config | head`) must not pass a `pipefail` script.
+        # 141 is what a shell reports for a command that SIGPIPE ended, as `yes | head` is.
+        sys.stderr.close()  # the interpreter's own flush of stdout at exit would complain there
+        return EXIT_BROKEN_PIPE
