@@ -54,7 +54,7 @@ from bot.routing.figures import (
 )
 from bot.routing.money import DEFAULT_RATES, KNOWN_CODES, SYMBOLS, Money, money
 from bot.routing.sources import BASELINE, FIELDS, HEADLINE, JSON_KEYS, LABELS, NEUTRAL, RIGHT_LABELS, AmountKind
-from bot.routing.trie import trie_pattern
+from bot.routing.trie import trie_pattern, word_pattern
 
 # Words that make an hourly or monthly rate a commitment's ("$35.00/hour" on a Savings Plan).
 # Spanish, Portuguese, French and German too: "compromiso de 3 años a 12 $/hora".
@@ -72,19 +72,33 @@ _COMMITMENT_WORDS = (
     "reservier",
 )
 _COMMITMENT_ABBREVIATIONS = (" RI", "RIs", " SP ", "SPs", "CUD")
-_TERM = re.compile(r"\b(?P<n>[1-5]|one|three|five)[- ]?(?:yr|year|año|ano|an|jahr|jahre)s?\b", re.IGNORECASE)
+# ``\b(?P<n>[1-5]|one|three|five)[- ]?(?:yr|year|año|ano|an|jahr|jahre)s?\b``, ignoring case: these three
+# open on their words' first letters (``word_pattern``), as a leading ``\b`` makes every position a try.
+_TERM = re.compile(
+    "(?P<n>" + word_pattern(["1", "2", "3", "4", "5", "one", "three", "five"]) + ")"
+    r"(?i:[- ]?(?:yr|year|año|ano|an|jahr|jahre)s?\b)"
+)
 _TERM_WORDS = {"one": 1, "three": 3, "five": 5}
 _ENDS = re.compile(
-    r"\b(?:retires?|retiring|retired|expires?|expiring|expired|expiry|expiration|lapses?"
-    r"|vencen?|vencem|caducan?|expiran?|expiram|expirent|laufen ab|läuft ab)\b",
-    re.IGNORECASE,
+    word_pattern(
+        [
+            *("retires?", "retiring", "retired", "expires?", "expiring", "expired", "expiry", "expiration"),
+            *("lapses?", "vencen?", "vencem", "caducan?", "expiran?", "expiram", "expirent", "laufen ab", "läuft ab"),
+        ]
+    )
+    + r"\b"
 )
 # "do not renew automatically" is part of the expiry notice, not a purchase in view.
 _BUYS = re.compile(
-    r"\b(?:buy|purchase|repurchase|approve|approval|sign|commit to|recommend"
-    r"|compra|compre|achat|achet|kauf|aprob|aprov|approuv|genehmig|renova|renouvel|verläng)"
-    r"|(?<!not )(?<!n't )(?<!auto-)(?<!auto )\brenew(?:al|ing)?\b(?!\s+automatically)",
-    re.IGNORECASE,
+    word_pattern(
+        [
+            *("buy", "purchase", "repurchase", "approve", "approval", "sign", "commit to", "recommend", "compra"),
+            *("compre", "achat", "achet", "kauf", "aprob", "aprov", "approuv", "genehmig", "renova", "renouvel"),
+            "verläng",
+            # The look-behinds see the "r" matched before them.
+            r"r(?<!not .)(?<!n't .)(?<!auto-.)(?<!auto .)enew(?:al|ing)?\b(?!\s+automatically)",
+        ]
+    )
 )
 
 # The longest label at each position, so "total impact" is one label, not "impact": a trie, not an
