@@ -46,6 +46,7 @@ from bot.routing.figures import (
     declared_currency,
     figure_before_a_code,
     figure_value,
+    json_number_key,
     parse_figure,
     period_after,
     symbol_after_figure,
@@ -138,6 +139,9 @@ _CHANGE_WORDS = ("→", "⟶", "➔", "➜", "->", "=>", "to")  # "-->" ends in 
 _PART_OF = re.compile(_FIGURE_TO_NEXT + r"\s+(?:out of|of|de|von)\s+")
 _PART_OF_WORDS = ("of", "de", "von")  # "out of" ends in "of"
 _ALNUM = re.compile(r"[^\W_]")
+# ``JSON_NUMBER_KEY`` for the keys the sources name (ASCII letters in any case): a payload's other keys,
+# most of them, are passed over by the engine, not one by one in Python.
+_JSON_AMOUNT_KEY = json_number_key("(?ai:" + trie_pattern(JSON_KEYS) + ")")
 # Ranks by the clause before a figure: alerts of one format put the same label before their figures
 # ("total impact: ", "budgeted amount: "), so most clauses are ranked once. Read-only once stored, and
 # bounded like the matcher's caches (a stream of unique clauses stops adding, it does not grow).
@@ -341,15 +345,33 @@ def _json_amounts(text: str) -> list[AmountCandidate]:
         currency = declared.group("code").upper()
         if currency not in KNOWN_CODES:
             return found  # "Unit": "Hrs": a usage figure, not money
-    for match in JSON_NUMBER_KEY.finditer(text):
-        label = JSON_KEYS.get(match.group("key").lower())
-        if label is None:
-            continue
+    matches = list(_JSON_AMOUNT_KEY.finditer(text))
+    if any(_in_a_pair_before(text, match.start()) for match in matches):
+        # '"note": "amount": 5': a pair read from an earlier quote holds this key, as JSON_NUMBER_KEY reads it.
+        matches = [match for match in JSON_NUMBER_KEY.finditer(text) if match.group("key").lower() in JSON_KEYS]
+    for match in matches:
+        label = JSON_KEYS[match.group("key").lower()]
         quoted = match.group("quoted")
         value = parse_figure(quoted, currency) if quoted is not None else float(match.group("value"))
         if value is not None:
             found.append(AmountCandidate(abs(value), label.rank, match.start(), currency, label.kind))
     return found
+
+
+def _in_a_pair_before(text: str, quote: int) -> bool:
+    """Whether the quote at ``quote`` may open or close the string value of a key-value pair that
+    ``JSON_NUMBER_KEY`` reads from an earlier quote (then the pair it opens is not read): yes when the
+    blanks and ":" after a key stand before it, or a string of a value after ":" does."""
+    before = text.rfind('"', 0, quote)
+    if before == -1:
+        return False
+    between = text[before + 1 : quote]
+    if between.strip() == ":":
+        return True
+    if len(between) > 40 or "\n" in between:
+        return False
+    head = text[max(0, before - 64) : before].rstrip()
+    return head.endswith(":") or (not head and before > 64)
 
 
 def _field_amounts(text: str, currency: str) -> list[AmountCandidate]:
