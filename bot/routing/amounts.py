@@ -31,6 +31,7 @@ from bot.routing.figures import (
     CODE_AMOUNT,
     CODES,
     DIGIT,
+    DOLLAR_AMOUNT,
     DOT_GROUPED,
     DOT_THOUSANDS,
     JSON_CURRENCY,
@@ -260,7 +261,7 @@ def _ends_as_part_of(between: str) -> bool:
 
 def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool, code: bool) -> list[AmountCandidate]:
     found: list[AmountCandidate] = []
-    for match in SYMBOL_AMOUNT.finditer(text) if symbol else ():
+    for match in (DOLLAR_AMOUNT if text.isascii() else SYMBOL_AMOUNT).finditer(text) if symbol else ():
         start = match.start()
         if text[start] == "$" and (start == 0 or not text[start - 1].isalpha()):
             currency: str | None = "USD"

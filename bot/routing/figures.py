@@ -41,6 +41,9 @@ CODES = "|".join(TEXT_CODES)
 # Anchored on the currency marker (no optional prefix) so the scan is fast; the
 # letters before a "$" (A$, CA$, US$) are read afterwards.
 SYMBOL_AMOUNT = re.compile(r"[$€£¥₹]\s?" + NUMBER + SCALE)
+# The same in ASCII text, where "$" is the only symbol: the engine scans for one opening character several
+# times faster than for a class.
+DOLLAR_AMOUNT = re.compile(r"\$\s?" + NUMBER + SCALE)
 # Rupees written "Rs", "Rs." or "Rs:" before the figure ("Rs. 4,25,000").
 RUPEES = re.compile(r"\bRs[.:]?\s?" + NUMBER + SCALE)
 # The code first and its ``\b`` as a look-behind after it: a pattern opening with literals is found by
