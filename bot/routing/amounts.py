@@ -119,7 +119,9 @@ _FIELD_RE = re.compile(
     + r"(?![\d%.,])",
     re.IGNORECASE,
 )
-_CUT = re.compile(r"\n|\. |\||\(|;")
+# A clause ends at a line break, ". ", "|", "(" or ";": everything up to the last of them, in one match
+# (the greedy ".*" backs off from the end to it) rather than a Python step per cut found.
+_TO_LAST_CUT = re.compile(r".*(?:\n|\. |\||\(|;)", re.DOTALL)
 # A figure stated in the clause before a candidate (lower case): a label names the nearest figure on its
 # right, so a label before it is that figure's ("credits of $5,000 were applied, bill is $12,000").
 _STATED_FIGURE = re.compile(
@@ -434,10 +436,9 @@ def _right_rank(lowered, end: int) -> tuple[int, AmountKind | None]:
 
 
 def _last_cut(window: str, end: int) -> int:
-    last = None
-    for last in _CUT.finditer(window, 0, end):  # noqa: B007 - only the last match is wanted
-        pass
-    return last.end() if last else 0
+    """Where the clause ending at ``end`` starts: just past the last cut before it, or 0."""
+    found = _TO_LAST_CUT.match(window, 0, end)
+    return found.end() if found else 0
 
 
 __all__ = [
