@@ -133,6 +133,8 @@ _STATED_FIGURE = re.compile(
 _CURRENCY_MARK = re.compile(
     r"[$€£¥₹]|" + trie_pattern([*(code.lower() for code in TEXT_CODES), "rs", "dollars", "euro", "rupee"])
 )
+# The codes but "USD" and "EUR" (a text without those), in one scan rather than one per code.
+_OTHER_CODE = re.compile(trie_pattern(TEXT_CODES[2:]))
 # From a figure to the words after it (for ``fullmatch`` between two figures' positions).
 _FIGURE_TO_NEXT = r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?"
 # Between the old and the new figure of a change: "$3,200 → $4,640", "$3,200 -> $4,640", "$3,200 to $4,640".
@@ -207,7 +209,7 @@ def candidates_in(text: str) -> list[AmountCandidate]:
     if not (code or symbol or json_like):
         # Pounds, yen, rupees, Canadian and Australian dollars by code, in
         # free text only (a payload declares its currency in a key).
-        code = any(map(text.__contains__, TEXT_CODES[2:]))
+        code = _OTHER_CODE.search(text) is not None
     words = "ollar" in lowered or "rupee" in lowered or "Rs" in text
     declared = declared_currency(text) if (symbol or code) and "urrency" in lowered else None
     if symbol or code or words:
