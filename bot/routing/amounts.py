@@ -188,7 +188,8 @@ def _only_ends(text: str) -> bool:
 
 def _is_commitment(text: str) -> bool:
     lowered = text.lower()
-    return any(word in lowered for word in _COMMITMENT_WORDS) or any(a in text for a in _COMMITMENT_ABBREVIATIONS)
+    # map, not a generator: the tests run in C
+    return any(map(lowered.__contains__, _COMMITMENT_WORDS)) or any(map(text.__contains__, _COMMITMENT_ABBREVIATIONS))
 
 
 def headline_usd(text: str, rates: Mapping[str, float] = DEFAULT_RATES) -> float | None:
