@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Mapping
+from functools import cache
 from importlib import resources
 from typing import Any, TextIO
 
@@ -210,8 +211,7 @@ def _invalid_lines(count: int, err: TextIO, command: str) -> int:
 
 
 def jsonl_record(decision: Any) -> dict[str, object]:
-    from bot.routing.decision import money_dict  # here: importing the router's modules slows every command
-
+    money_dict = _money_dict()
     team = decision.team
     tags = decision.tags
     return {
@@ -226,6 +226,15 @@ def jsonl_record(decision: Any) -> dict[str, object]:
         "is_request": decision.is_request,
         "roles": {tag.persona: tag.role for tag in tags},
     }
+
+
+@cache
+def _money_dict() -> Any:
+    """``bot.routing.decision.money_dict``, imported on first use (importing the router's modules slows
+    every command), then remembered: an import statement per record costs more than the record."""
+    from bot.routing.decision import money_dict
+
+    return money_dict
 
 
 def _short(exc: BaseException) -> str:
