@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,6 +16,23 @@ TagRole = Literal["responsible", "accountable", "consulted", "informed", "escala
 class PersonaTag:
     persona: str
     role: TagRole
+
+
+class _Tags(dict[tuple[str, TagRole], PersonaTag]):
+    """One PersonaTag per (persona, role), made on first use: a tag is immutable and compares by value, so
+    decisions share them rather than build a frozen dataclass for each tag of each message."""
+
+    def __missing__(self, key: tuple[str, TagRole]) -> PersonaTag:
+        tag = self[key] = PersonaTag(*key)
+        return tag
+
+
+_TAGS = _Tags()
+
+
+def persona_tags(roles: Mapping[str, TagRole]) -> tuple[PersonaTag, ...]:
+    """The tags of ``roles`` (persona -> role), in its order."""
+    return tuple(map(_TAGS.__getitem__, roles.items()))
 
 
 @dataclass(frozen=True)
