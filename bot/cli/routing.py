@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Mapping
+from functools import cache
 from importlib import resources
 from typing import Any, TextIO
 
@@ -126,8 +127,9 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: Tex
                 # A line that opens an object and is not UTF-16/32 is what json.loads would decode as
                 # UTF-8: decoded here, json's Python-level encoding sniffing is skipped.
                 if type(line) is bytes and line[:1] == b"{" and line[1:2] != b"\x00":
-                    line = line.decode("utf-8", "surrogatepass")
-                message = loads(line)
+                    message = _loads_object(line.decode("utf-8", "surrogatepass"))
+                else:
+                    message = loads(line)
             except (ValueError, RecursionError) as exc:
                 problem: str | None = f"invalid JSON: {_short(exc)}"
             else:
@@ -152,6 +154,23 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: Tex
             out.write("\n".join(batch) + "\n")
         out.flush()
     return _invalid_lines(invalid, err, "route --jsonl")
+
+
+# What json.loads's decoder scans a value with (an attribute its stubs leave out).
+_SCAN: Any = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
+
+
+def _loads_object(line: str) -> Any:
+    """``json.loads(line)`` for a line that opens an object: the decoder's scanner called on it directly,
+    without ``decode``'s Python-level steps around it. A line it cannot take whole (an error, more than
+    blanks after the object) goes to json.loads, for the same answer or error."""
+    try:
+        value, end = _SCAN(line, 0)
+    except (ValueError, StopIteration, RecursionError):
+        return json.loads(line)
+    if end != len(line) and line[end:].strip(" \t\n\r"):  # json's blanks
+        return json.loads(line)
+    return value
 
 
 def _record_encoder() -> Any:
@@ -210,8 +229,7 @@ def _invalid_lines(count: int, err: TextIO, command: str) -> int:
 
 
 def jsonl_record(decision: Any) -> dict[str, object]:
-    from bot.routing.decision import money_dict  # here: importing the router's modules slows every command
-
+    money_dict = _money_dict()
     team = decision.team
     tags = decision.tags
     return {
@@ -226,6 +244,15 @@ def jsonl_record(decision: Any) -> dict[str, object]:
         "is_request": decision.is_request,
         "roles": {tag.persona: tag.role for tag in tags},
     }
+
+
+@cache
+def _money_dict() -> Any:
+    """``bot.routing.decision.money_dict``, imported on first use (importing the router's modules slows
+    every command), then remembered: an import statement per record costs more than the record."""
+    from bot.routing.decision import money_dict
+
+    return money_dict
 
 
 def _short(exc: BaseException) -> str:

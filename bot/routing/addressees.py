@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import replace
 
-from bot.routing.decision import Decision, PersonaTag, TagRole
+from bot.routing.decision import Decision, TagRole, persona_tags
 
 _GENERIC_WORDS = frozenset(
     {"the", "cloud", "cost", "data", "api", "ml", "it", "our", "management", "service", "group", "sec", "fp"}
@@ -206,7 +206,7 @@ class Addressees:
         tagged = set(tags)
         return replace(
             decision,
-            tags=tuple(PersonaTag(p, r) for p, r in tags.items()),
+            tags=persona_tags(tags),
             accountable=tuple(p for p in decision.accountable if p not in tagged),
             consulted=tuple(p for p in decision.consulted if p not in tagged),
             informed=tuple(p for p in decision.informed if p not in tagged),

@@ -31,6 +31,7 @@ from bot.routing.figures import (
     CODE_AMOUNT,
     CODES,
     DIGIT,
+    DOLLAR_AMOUNT,
     DOT_GROUPED,
     DOT_THOUSANDS,
     JSON_CURRENCY,
@@ -46,6 +47,7 @@ from bot.routing.figures import (
     declared_currency,
     figure_before_a_code,
     figure_value,
+    json_number_key,
     parse_figure,
     period_after,
     symbol_after_figure,
@@ -54,7 +56,7 @@ from bot.routing.figures import (
 )
 from bot.routing.money import DEFAULT_RATES, KNOWN_CODES, SYMBOLS, Money, money
 from bot.routing.sources import BASELINE, FIELDS, HEADLINE, JSON_KEYS, LABELS, NEUTRAL, RIGHT_LABELS, AmountKind
-from bot.routing.trie import trie_pattern
+from bot.routing.trie import trie_pattern, word_pattern
 
 # Words that make an hourly or monthly rate a commitment's ("$35.00/hour" on a Savings Plan).
 # Spanish, Portuguese, French and German too: "compromiso de 3 años a 12 $/hora".
@@ -72,19 +74,33 @@ _COMMITMENT_WORDS = (
     "reservier",
 )
 _COMMITMENT_ABBREVIATIONS = (" RI", "RIs", " SP ", "SPs", "CUD")
-_TERM = re.compile(r"\b(?P<n>[1-5]|one|three|five)[- ]?(?:yr|year|año|ano|an|jahr|jahre)s?\b", re.IGNORECASE)
+# ``\b(?P<n>[1-5]|one|three|five)[- ]?(?:yr|year|año|ano|an|jahr|jahre)s?\b``, ignoring case: these three
+# open on their words' first letters (``word_pattern``), as a leading ``\b`` makes every position a try.
+_TERM = re.compile(
+    "(?P<n>" + word_pattern(["1", "2", "3", "4", "5", "one", "three", "five"]) + ")"
+    r"(?i:[- ]?(?:yr|year|año|ano|an|jahr|jahre)s?\b)"
+)
 _TERM_WORDS = {"one": 1, "three": 3, "five": 5}
 _ENDS = re.compile(
-    r"\b(?:retires?|retiring|retired|expires?|expiring|expired|expiry|expiration|lapses?"
-    r"|vencen?|vencem|caducan?|expiran?|expiram|expirent|laufen ab|läuft ab)\b",
-    re.IGNORECASE,
+    word_pattern(
+        [
+            *("retires?", "retiring", "retired", "expires?", "expiring", "expired", "expiry", "expiration"),
+            *("lapses?", "vencen?", "vencem", "caducan?", "expiran?", "expiram", "expirent", "laufen ab", "läuft ab"),
+        ]
+    )
+    + r"\b"
 )
 # "do not renew automatically" is part of the expiry notice, not a purchase in view.
 _BUYS = re.compile(
-    r"\b(?:buy|purchase|repurchase|approve|approval|sign|commit to|recommend"
-    r"|compra|compre|achat|achet|kauf|aprob|aprov|approuv|genehmig|renova|renouvel|verläng)"
-    r"|(?<!not )(?<!n't )(?<!auto-)(?<!auto )\brenew(?:al|ing)?\b(?!\s+automatically)",
-    re.IGNORECASE,
+    word_pattern(
+        [
+            *("buy", "purchase", "repurchase", "approve", "approval", "sign", "commit to", "recommend", "compra"),
+            *("compre", "achat", "achet", "kauf", "aprob", "aprov", "approuv", "genehmig", "renova", "renouvel"),
+            "verläng",
+            # The look-behinds see the "r" matched before them.
+            r"r(?<!not .)(?<!n't .)(?<!auto-.)(?<!auto .)enew(?:al|ing)?\b(?!\s+automatically)",
+        ]
+    )
 )
 
 # The longest label at each position, so "total impact" is one label, not "impact": a trie, not an
@@ -103,7 +119,9 @@ _FIELD_RE = re.compile(
     + r"(?![\d%.,])",
     re.IGNORECASE,
 )
-_CUT = re.compile(r"\n|\. |\||\(|;")
+# A clause ends at a line break, ". ", "|", "(" or ";": everything up to the last of them, in one match
+# (the greedy ".*" backs off from the end to it) rather than a Python step per cut found.
+_TO_LAST_CUT = re.compile(r".*(?:\n|\. |\||\(|;)", re.DOTALL)
 # A figure stated in the clause before a candidate (lower case): a label names the nearest figure on its
 # right, so a label before it is that figure's ("credits of $5,000 were applied, bill is $12,000").
 _STATED_FIGURE = re.compile(
@@ -115,6 +133,8 @@ _STATED_FIGURE = re.compile(
 _CURRENCY_MARK = re.compile(
     r"[$€£¥₹]|" + trie_pattern([*(code.lower() for code in TEXT_CODES), "rs", "dollars", "euro", "rupee"])
 )
+# The codes but "USD" and "EUR" (a text without those), in one scan rather than one per code.
+_OTHER_CODE = re.compile(trie_pattern(TEXT_CODES[2:]))
 # From a figure to the words after it (for ``fullmatch`` between two figures' positions).
 _FIGURE_TO_NEXT = r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-Za-z]{3}|[€$£¥₹])?"
 # Between the old and the new figure of a change: "$3,200 → $4,640", "$3,200 -> $4,640", "$3,200 to $4,640".
@@ -124,6 +144,9 @@ _CHANGE_WORDS = ("→", "⟶", "➔", "➜", "->", "=>", "to")  # "-->" ends in 
 _PART_OF = re.compile(_FIGURE_TO_NEXT + r"\s+(?:out of|of|de|von)\s+")
 _PART_OF_WORDS = ("of", "de", "von")  # "out of" ends in "of"
 _ALNUM = re.compile(r"[^\W_]")
+# ``JSON_NUMBER_KEY`` for the keys the sources name (ASCII letters in any case): a payload's other keys,
+# most of them, are passed over by the engine, not one by one in Python.
+_JSON_AMOUNT_KEY = json_number_key("(?ai:" + trie_pattern(JSON_KEYS) + ")")
 # Ranks by the clause before a figure: alerts of one format put the same label before their figures
 # ("total impact: ", "budgeted amount: "), so most clauses are ranked once. Read-only once stored, and
 # bounded like the matcher's caches (a stream of unique clauses stops adding, it does not grow).
@@ -165,7 +188,8 @@ def _only_ends(text: str) -> bool:
 
 def _is_commitment(text: str) -> bool:
     lowered = text.lower()
-    return any(word in lowered for word in _COMMITMENT_WORDS) or any(a in text for a in _COMMITMENT_ABBREVIATIONS)
+    # map, not a generator: the tests run in C
+    return any(map(lowered.__contains__, _COMMITMENT_WORDS)) or any(map(text.__contains__, _COMMITMENT_ABBREVIATIONS))
 
 
 def headline_usd(text: str, rates: Mapping[str, float] = DEFAULT_RATES) -> float | None:
@@ -186,7 +210,7 @@ def candidates_in(text: str) -> list[AmountCandidate]:
     if not (code or symbol or json_like):
         # Pounds, yen, rupees, Canadian and Australian dollars by code, in
         # free text only (a payload declares its currency in a key).
-        code = any(map(text.__contains__, TEXT_CODES[2:]))
+        code = _OTHER_CODE.search(text) is not None
     words = "ollar" in lowered or "rupee" in lowered or "Rs" in text
     declared = declared_currency(text) if (symbol or code) and "urrency" in lowered else None
     if symbol or code or words:
@@ -242,7 +266,7 @@ def _ends_as_part_of(between: str) -> bool:
 
 def _stated_amounts(text: str, lowered: str, declared: str | None, symbol: bool, code: bool) -> list[AmountCandidate]:
     found: list[AmountCandidate] = []
-    for match in SYMBOL_AMOUNT.finditer(text) if symbol else ():
+    for match in (DOLLAR_AMOUNT if text.isascii() else SYMBOL_AMOUNT).finditer(text) if symbol else ():
         start = match.start()
         if text[start] == "$" and (start == 0 or not text[start - 1].isalpha()):
             currency: str | None = "USD"
@@ -327,15 +351,33 @@ def _json_amounts(text: str) -> list[AmountCandidate]:
         currency = declared.group("code").upper()
         if currency not in KNOWN_CODES:
             return found  # "Unit": "Hrs": a usage figure, not money
-    for match in JSON_NUMBER_KEY.finditer(text):
-        label = JSON_KEYS.get(match.group("key").lower())
-        if label is None:
-            continue
+    matches = list(_JSON_AMOUNT_KEY.finditer(text))
+    if any(_in_a_pair_before(text, match.start()) for match in matches):
+        # '"note": "amount": 5': a pair read from an earlier quote holds this key, as JSON_NUMBER_KEY reads it.
+        matches = [match for match in JSON_NUMBER_KEY.finditer(text) if match.group("key").lower() in JSON_KEYS]
+    for match in matches:
+        label = JSON_KEYS[match.group("key").lower()]
         quoted = match.group("quoted")
         value = parse_figure(quoted, currency) if quoted is not None else float(match.group("value"))
         if value is not None:
             found.append(AmountCandidate(abs(value), label.rank, match.start(), currency, label.kind))
     return found
+
+
+def _in_a_pair_before(text: str, quote: int) -> bool:
+    """Whether the quote at ``quote`` may open or close the string value of a key-value pair that
+    ``JSON_NUMBER_KEY`` reads from an earlier quote (then the pair it opens is not read): yes when the
+    blanks and ":" after a key stand before it, or a string of a value after ":" does."""
+    before = text.rfind('"', 0, quote)
+    if before == -1:
+        return False
+    between = text[before + 1 : quote]
+    if between.strip() == ":":
+        return True
+    if len(between) > 40 or "\n" in between:
+        return False
+    head = text[max(0, before - 64) : before].rstrip()
+    return head.endswith(":") or (not head and before > 64)
 
 
 def _field_amounts(text: str, currency: str) -> list[AmountCandidate]:
@@ -397,10 +439,9 @@ def _right_rank(lowered, end: int) -> tuple[int, AmountKind | None]:
 
 
 def _last_cut(window: str, end: int) -> int:
-    last = None
-    for last in _CUT.finditer(window, 0, end):  # noqa: B007 - only the last match is wanted
-        pass
-    return last.end() if last else 0
+    """Where the clause ending at ``end`` starts: just past the last cut before it, or 0."""
+    found = _TO_LAST_CUT.match(window, 0, end)
+    return found.end() if found else 0
 
 
 __all__ = [

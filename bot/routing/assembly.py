@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from bot.config.models import RoutingFile
-from bot.routing.decision import Decision, PersonaTag, TagRole
+from bot.routing.decision import Decision, TagRole, persona_tags
 from bot.routing.matcher import Hit
 from bot.routing.money import Money
 from bot.routing.scoring import TopicEvidence, TopicScorer
@@ -72,7 +72,7 @@ class DecisionAssembler:
         tagged = set(tags)
         return Decision(
             is_request=True,
-            tags=tuple(PersonaTag(p, r) for p, r in tags.items()),
+            tags=persona_tags(tags),
             accountable=tuple(p for p in accountable if p not in tagged),
             consulted=tuple(p for p in consulted if p not in tagged),
             informed=tuple(p for p in informed if p not in tagged),
@@ -97,7 +97,7 @@ class DecisionAssembler:
             explanation += "; " + money.describe()
         return Decision(
             is_request=True,
-            tags=tuple([PersonaTag(p, r) for p, r in tags.items()]),
+            tags=persona_tags(tags),
             accountable=tuple([p for p in one.accountable if p not in tags]),
             consulted=tuple([p for p in one.consulted if p not in tags]),
             informed=tuple([p for p in one.informed if p not in tags]),
@@ -136,7 +136,7 @@ class DecisionAssembler:
             parts.append(money.describe())
         return Decision(
             is_request=True,
-            tags=tuple(PersonaTag(p, r) for p, r in tags.items()),
+            tags=persona_tags(tags),
             topics=(),
             matched_terms=matched,
             confidence=0.3,

@@ -46,8 +46,13 @@ CLAUSE_BREAKS = (
     r"|(?<=\S)\s*(?=¿)"
 )
 # Every break starts at a space, ",", "&", "+" or just before "¿": the leading look-ahead rejects every
-# other position in one step instead of trying each alternative there (the same matches).
-_CLAUSE_BREAK = re.compile(r"(?=[\s,&+¿])(?:" + CLAUSE_BREAKS + ")", re.IGNORECASE)
+# other position in one step instead of trying each alternative there (the same matches). So does the
+# next one for the space between two words, most of the rest: no break starts at a space after no "?",
+# "!", ";" or "." and before a word that no alternative goes on with (a letter but the first of "and",
+# "plus", "but", "y", "e", "et", "und").
+_CLAUSE_BREAK = re.compile(
+    r"(?=[\s,&+¿])(?! (?<![?!;.] )(?![\s—–\-&+(¿\dapbyeu]))(?:" + CLAUSE_BREAKS + ")", re.IGNORECASE
+)
 # A clause that opens like a question or a request asks, with or without "?".
 # An ask without a question mark or a request phrase ("who chases the
 # untagged buckets", "owners?" is caught by the "?").

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 from bot.routing import lexicon
 from bot.routing.normalize import fold, split_camel, stemmer_for
-from bot.routing.words import ASCII_WORD_BYTES, CAMEL_HINT, CAMEL_WORD, COMPONENT_SET, WORD, humped_words, opaque_names
+from bot.routing.words import CAMEL_HINT, CAMEL_WORD, COMPONENT_SET, WORD, ascii_words, opaque_names
 
 TYPO_MIN_LEN = 6
 # Words this long may carry two typos ("overprovsioned", "recomendaton").
@@ -366,11 +366,9 @@ class TermIndex:
         if "-" in text or "_" in text:
             text = opaque_names(text)
         if text.isascii():
-            spaced = text.encode("ascii").translate(ASCII_WORD_BYTES).decode("ascii")
-            words = spaced.split()
-            if not CAMEL_HINT.search(spaced):
+            words, humped = ascii_words(text)
+            if not humped:
                 return words
-            humped = humped_words(spaced)
         else:
             words = WORD.findall(text)
             if not CAMEL_HINT.search(text):

@@ -166,12 +166,10 @@ class TermReader:
         if markers.keys().isdisjoint(sample):
             return 0
         counts: dict[int, int] = {}
-        for token in sample:
-            bits = markers.get(token)
-            if bits:
-                for bit, _ in self.languages:
-                    if bits & bit:
-                        counts[bit] = counts.get(bit, 0) + 1
+        for bits in filter(None, map(markers.get, sample)):  # the marker words only, picked out in C
+            for bit, _ in self.languages:
+                if bits & bit:
+                    counts[bit] = counts.get(bit, 0) + 1
         if not counts:
             return 0
         needed = max(1 if len(tokens) <= 8 else 2, LANGUAGE_MARGIN * max(counts.values()))
