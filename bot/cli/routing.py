@@ -127,9 +127,8 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: Tex
                 # A line that opens an object and is not UTF-16/32 is what json.loads would decode as
                 # UTF-8: decoded here, json's Python-level encoding sniffing is skipped.
                 if type(line) is bytes and line[:1] == b"{" and line[1:2] != b"\x00":
-                    message = _loads_object(line.decode("utf-8", "surrogatepass"))
-                else:
-                    message = loads(line)
+                    line = line.decode("utf-8", "surrogatepass")
+                message = loads(line)
             except (ValueError, RecursionError) as exc:
                 problem: str | None = f"invalid JSON: {_short(exc)}"
             else:
@@ -154,23 +153,6 @@ def route_jsonl(router: Any, lines: Iterable[bytes | str], out: TextIO, err: Tex
             out.write("\n".join(batch) + "\n")
         out.flush()
     return _invalid_lines(invalid, err, "route --jsonl")
-
-
-# What json.loads's decoder scans a value with (an attribute its stubs leave out).
-_SCAN: Any = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
-
-
-def _loads_object(line: str) -> Any:
-    """``json.loads(line)`` for a line that opens an object: the decoder's scanner called on it directly,
-    without ``decode``'s Python-level steps around it. A line it cannot take whole (an error, more than
-    blanks after the object) goes to json.loads, for the same answer or error."""
-    try:
-        value, end = _SCAN(line, 0)
-    except (ValueError, StopIteration, RecursionError):
-        return json.loads(line)
-    if end != len(line) and line[end:].strip(" \t\n\r"):  # json's blanks
-        return json.loads(line)
-    return value
 
 
 def _record_encoder() -> Any:
