@@ -35,7 +35,7 @@ def persona_tags(roles: Mapping[str, TagRole]) -> tuple[PersonaTag, ...]:
     return tuple(map(_TAGS.__getitem__, roles.items()))
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Decision:
     is_request: bool
     tags: tuple[PersonaTag, ...] = ()
@@ -49,38 +49,6 @@ class Decision:
     explanation: str = ""
     amount: Money | None = None  # the headline as stated: figure, currency, rate period, commitment total
     team: OwnerMatch | None = None  # the team owning the alert's scope, when owners.yaml names one
-
-    def __init__(
-        self,
-        is_request: bool,
-        tags: tuple[PersonaTag, ...] = (),
-        consulted: tuple[str, ...] = (),
-        informed: tuple[str, ...] = (),
-        accountable: tuple[str, ...] = (),
-        topics: tuple[str, ...] = (),
-        matched_terms: tuple[str, ...] = (),
-        confidence: float = 0.0,
-        amount_usd: float | None = None,
-        explanation: str = "",
-        amount: Money | None = None,
-        team: OwnerMatch | None = None,
-    ) -> None:
-        # The dataclass's own __init__ for these fields, storing them straight into the instance's dict:
-        # a frozen dataclass's calls object.__setattr__ once per field, which costs more than the rest of
-        # building a decision (one for every message). tests/routing/test_fast_paths.py checks the two agree.
-        stored = self.__dict__
-        stored["is_request"] = is_request
-        stored["tags"] = tags
-        stored["consulted"] = consulted
-        stored["informed"] = informed
-        stored["accountable"] = accountable
-        stored["topics"] = topics
-        stored["matched_terms"] = matched_terms
-        stored["confidence"] = confidence
-        stored["amount_usd"] = amount_usd
-        stored["explanation"] = explanation
-        stored["amount"] = amount
-        stored["team"] = team
 
     @property
     def personas(self) -> tuple[str, ...]:

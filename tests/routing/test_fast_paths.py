@@ -197,27 +197,3 @@ def test_a_clause_without_a_currency_mark_states_no_figure() -> None:
     for clause in clauses_:
         if amounts._STATED_FIGURE.search(clause):
             assert amounts._CURRENCY_MARK.search(clause), clause
-
-
-def test_a_decisions_init_is_the_frozen_dataclasss() -> None:
-    import dataclasses
-    import inspect
-
-    from bot.routing.decision import Decision
-
-    fields = dataclasses.fields(Decision)
-    plain = dataclasses.make_dataclass(
-        "Plain", [(f.name, f.type, f) for f in fields], frozen=True, namespace={"__module__": Decision.__module__}
-    )
-    assert list(inspect.signature(Decision).parameters) == [f.name for f in fields]
-    assert [p.default for p in inspect.signature(Decision).parameters.values()] == [
-        p.default for p in inspect.signature(plain).parameters.values()
-    ]
-    values = {"is_request": True, "topics": ("budgets",), "confidence": 0.5, "explanation": "x"}
-    for given in ({}, values):
-        decision = Decision(**{"is_request": False, **given})
-        assert vars(decision) == vars(plain(**{"is_request": False, **given}))
-        assert list(vars(decision)) == [f.name for f in fields]
-    assert dataclasses.replace(Decision(True), explanation="y") == Decision(True, explanation="y")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        Decision(True).confidence = 1.0  # type: ignore[misc]
