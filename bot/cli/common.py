@@ -66,10 +66,10 @@ def shown_database_url(args: argparse.Namespace) -> str:
 
 
 def database_problem(error: Exception, args: argparse.Namespace) -> str:
-    """One line for a database error: which database and the driver's first line of why (it names the
-    host, the role or the missing table, never the password)."""
-    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
-    return f"database {shown_database_url(args)}: {reason[0] if reason else type(error).__name__}"
+    """One line for a database error: which database and the driver's first line of why."""
+    from bot.storage.db import driver_reason
+
+    return f"database {shown_database_url(args)}: {driver_reason(error)}"
 
 
 CONFIG_DIR_HELP = (

@@ -105,12 +105,18 @@ def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def driver_reason(error: Exception) -> str:
+    """The first line of why the driver (or SQLAlchemy) failed: it names the host, the role or the
+    missing table, never the password."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return reason[0] if reason else type(error).__name__
+
+
 def describe_database_error(error: Exception, url: str | None) -> str:
     """One line: which database (``url`` as written, password masked) and the driver's first line of why."""
-    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
-    shown = shown_url(url)
-    first = reason[0] if reason else type(error).__name__
-    return f"database {shown} unreachable: {first}; check DATABASE_URL and that the server is up"
+    return (
+        f"database {shown_url(url)} unreachable: {driver_reason(error)}; check DATABASE_URL and that the server is up"
+    )
 
 
 def sqlite_file_missing(url: str | None) -> Path | None:
