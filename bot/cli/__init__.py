@@ -44,25 +44,17 @@ EXIT_BROKEN_PIPE = 141
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.cli.common import EXIT_FAILURE, CommandError, database_problem
+    from bot.cli.common import EXIT_FAILURE, CommandError
     from bot.config.locate import ConfigDirError
     from bot.settings import SettingsError
-    from bot.storage.db import DatabaseUrlError
 
     try:
         return int(args.func(args) or 0)
     except CommandError as error:
         print(f"finops-bot: {error}", file=sys.stderr)
         return error.code
-    except (ConfigDirError, SettingsError, DatabaseUrlError) as error:
+    except (ConfigDirError, SettingsError) as error:
         print(f"finops-bot: {error}", file=sys.stderr)
-        return EXIT_FAILURE
-    except SQLAlchemyError as error:
-        # The last net for a database error a command did not word itself (`digest --dry-run` with the
-        # server down was a traceback): one line, never the password.
-        print(f"finops-bot: {database_problem(error, args)}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
@@ -72,3 +64,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         # 141 is what a shell reports for a command that SIGPIPE ended, as `yes | head` is.
         sys.stderr.close()  # the interpreter's own flush of stdout at exit would complain there
         return EXIT_BROKEN_PIPE
+    except Exception as error:
+        problem = _database_problem(error, args)
+        if problem is None:
+            raise
+        print(f"finops-bot: {problem}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _database_problem(error: Exception, args: argparse.Namespace) -> str | None:
+    """One line for a database error a command did not word itself (`digest --dry-run` with the server
+    down was a traceback), never the password; None for any other error.
+
+    Only a command that loaded the database layer can raise one, so its classes are looked up among the
+    loaded modules: importing SQLAlchemy and Alembic to ask would cost every command, `route` and
+    `who-owns` too, a third of a second.
+    """
+    from bot.cli.common import database_problem
+
+    urls = sys.modules.get("bot.storage.db")
+    if urls is not None and isinstance(error, urls.DatabaseUrlError):
+        return str(error)
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_errors is not None and isinstance(error, sqlalchemy_errors.SQLAlchemyError):
+        return database_problem(error, args)
+    return None

@@ -10,8 +10,12 @@ import argparse
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # Exit codes, the same for the same condition in every command.
 # 1: the command could not do its job: an invalid config or setting, no config
@@ -51,6 +55,41 @@ def database_url(args: argparse.Namespace) -> str:
     from bot.storage.db import database_url as sqlalchemy_url
 
     return sqlalchemy_url(given_database_url(args))
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url", metavar="URL", help="database URL (default: $DATABASE_URL, else sqlite ./finops-bot.db)"
+    )
+
+
+def open_database(args: argparse.Namespace, *, create: bool = False, require_current: bool = True) -> Engine:
+    """The engine of the database a command works on (``--database-url``, else ``$DATABASE_URL``).
+
+    Only ``create`` (``db upgrade``) may make a SQLite file: reading never creates an empty one, and SQLite
+    makes the file but not its directory. ``require_current``: the schema must be this version's (``db
+    status`` and ``db upgrade`` read it themselves). Database errors go up to ``main``, which words them.
+    """
+    from bot.storage.db import make_engine, schema_status, sqlite_file_missing
+
+    url = database_url(args)
+    missing = sqlite_file_missing(url)
+    if missing is not None and not create:
+        raise CommandError(f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL")
+    if missing is not None and not missing.parent.is_dir():
+        # SQLite creates the file, not its directory, and says only "unable to open database file".
+        raise CommandError(f"no directory {missing.parent} for the SQLite file {missing.name}: create it first")
+    engine = make_engine(url)
+    if require_current:
+        try:
+            status = schema_status(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        if not status.is_current:
+            engine.dispose()
+            raise CommandError(status.message())
+    return engine
 
 
 def given_database_url(args: argparse.Namespace) -> str | None:

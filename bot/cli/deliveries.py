@@ -32,7 +32,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--pending", action="store_true", help="only deliveries waiting to be sent")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--limit", type=int, default=200, help="at most this many (default 200)")
-    _database_option(parser)
+    common.add_database_option(parser)
     common.add_config_dir(parser, used=False)
     parser.set_defaults(func=run_list)
 
@@ -40,22 +40,16 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     retry = actions.add_parser("retry", help="put failed deliveries back in the outbox")
     retry.add_argument("ids", nargs="*", type=int, metavar="ID", help="delivery ids (from `finops-bot deliveries`)")
     retry.add_argument("--all-failed", action="store_true", help="every failed delivery")
-    _database_option(retry)
+    common.add_database_option(retry)
     common.add_config_dir(retry, used=False)
     retry.set_defaults(func=run_retry)
-
-
-def _database_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database-url", metavar="URL", help="database URL (default: $DATABASE_URL, else sqlite ./finops-bot.db)"
-    )
 
 
 def run_list(args: argparse.Namespace) -> int:
     from bot.storage.delivery_reports import FAILED, PENDING, list_deliveries
 
     statuses = [FAILED] if args.failed else [PENDING] if args.pending else [FAILED, PENDING]
-    engine = _engine(args)
+    engine = common.open_database(args)
     try:
         lines = list_deliveries(engine, statuses, limit=args.limit)
     finally:
@@ -88,7 +82,7 @@ def run_retry(args: argparse.Namespace) -> int:
     if not args.ids and not args.all_failed:
         print("finops-bot: deliveries retry: give delivery IDs or --all-failed", file=sys.stderr)
         return common.EXIT_USAGE
-    engine = _engine(args)
+    engine = common.open_database(args)
     try:
         done = requeue(engine, None if args.all_failed else args.ids, utcnow())
     finally:
@@ -102,34 +96,3 @@ def run_retry(args: argparse.Namespace) -> int:
         print(f"finops-bot: not failed or not found: {', '.join(map(str, missing))}", file=sys.stderr)
         return common.EXIT_FAILURE
     return 0
-
-
-def _engine(args: argparse.Namespace):
-    """The database, which must exist and be current (reading it never creates an empty one)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.storage.db import (
-        DatabaseUrlError,
-        describe_database_error,
-        make_engine,
-        schema_status,
-        sqlite_file_missing,
-    )
-
-    url = common.database_url(args)
-    missing = sqlite_file_missing(url)
-    if missing is not None:
-        raise common.CommandError(
-            f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL"
-        )
-    try:
-        engine = make_engine(url)
-        status = schema_status(engine)
-    except DatabaseUrlError as error:
-        raise common.CommandError(str(error)) from None
-    except SQLAlchemyError as error:
-        raise common.CommandError(describe_database_error(error, common.given_database_url(args))) from None
-    if not status.is_current:
-        engine.dispose()
-        raise common.CommandError(status.message())
-    return engine

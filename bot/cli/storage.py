@@ -11,14 +11,11 @@ import csv
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, TextIO
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.cli import common
-from bot.storage.db import DatabaseUrlError, make_engine, schema_status, sqlite_file_missing, upgrade
+from bot.cli.common import CommandError, add_database_option, open_database
 
 EXPORT_COLUMNS = (
     "at",
@@ -45,30 +42,26 @@ EXPORT_COLUMNS = (
 )
 
 
-class CommandError(Exception):
-    """A problem the user can fix; printed without a traceback."""
-
-
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     db = subparsers.add_parser("db", help="database schema: upgrade, show status, prune old rows")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_commands.required = True
     db_upgrade = db_commands.add_parser("upgrade", help="apply database migrations (safe to repeat)")
-    _database_option(db_upgrade)
+    add_database_option(db_upgrade)
     common.add_config_dir(db_upgrade, used=False)
-    db_upgrade.set_defaults(func=_guarded(run_db_upgrade))
+    db_upgrade.set_defaults(func=run_db_upgrade)
     db_status = db_commands.add_parser("status", help="show the schema revision; exit 1 when outdated")
-    _database_option(db_status)
+    add_database_option(db_status)
     common.add_config_dir(db_status, used=False)
-    db_status.set_defaults(func=_guarded(run_db_status))
+    db_status.set_defaults(func=run_db_status)
     db_prune = db_commands.add_parser(
         "prune",
         help="drop old event ids, sent deliveries and schedule claims (FINOPS_RETAIN_* settings; the scheduler "
         "does this daily)",
     )
-    _database_option(db_prune)
+    add_database_option(db_prune)
     common.add_config_dir(db_prune, used=False)
-    db_prune.set_defaults(func=_guarded(run_db_prune))
+    db_prune.set_defaults(func=run_db_prune)
 
     export = subparsers.add_parser("export", help="print the audit trail of routed requests")
     export.add_argument("--since", required=True, type=parse_since, metavar="DATE", help="YYYY-MM-DD or ISO time (UTC)")
@@ -76,8 +69,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or jsonl, one JSON object a line"
     )
     common.add_config_dir(export, used=False)
-    _database_option(export)
-    export.set_defaults(func=_guarded(run_export))
+    add_database_option(export)
+    export.set_defaults(func=run_export)
 
     suggest = subparsers.add_parser(
         "suggest-routing",
@@ -95,32 +88,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     suggest.add_argument(
         "--min-not-a-request", type=int, default=3, metavar="N", help="marks before a term is dropped (3)"
     )
-    _database_option(suggest)
-    suggest.set_defaults(func=_guarded(run_suggest_routing))
-
-
-def _database_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database-url", metavar="URL", help="database URL (default: $DATABASE_URL, else sqlite ./finops-bot.db)"
-    )
-
-
-def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except (CommandError, DatabaseUrlError) as error:
-            print(f"finops-bot: {error}", file=sys.stderr)
-            return common.EXIT_FAILURE
-        except SQLAlchemyError as error:
-            print(f"finops-bot: {common.database_problem(error, args)}", file=sys.stderr)
-            return common.EXIT_FAILURE
-
-    return run
-
-
-def _url(args: argparse.Namespace) -> str:
-    return common.database_url(args)
+    add_database_option(suggest)
+    suggest.set_defaults(func=run_suggest_routing)
 
 
 def parse_since(value: str) -> dt.datetime:
@@ -133,26 +102,10 @@ def parse_since(value: str) -> dt.datetime:
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
-def _engine(args: argparse.Namespace, read_only: bool = True) -> Engine:
-    """Read-only commands refuse a SQLite file that is not there rather than create it empty."""
-    url = _url(args)
-    missing = sqlite_file_missing(url)
-    if missing is not None and read_only:
-        raise CommandError(f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL")
-    if missing is not None and not missing.parent.is_dir():
-        # SQLite creates the file, not its directory, and says only "unable to open database file".
-        raise CommandError(f"no directory {missing.parent} for the SQLite file {missing.name}: create it first")
-    return make_engine(url)
-
-
-def _require_current(engine: Engine) -> None:
-    status = schema_status(engine)
-    if not status.is_current:
-        raise CommandError(status.message())
-
-
 def run_db_upgrade(args: argparse.Namespace) -> int:
-    engine = _engine(args, read_only=False)
+    from bot.storage.db import schema_status, upgrade
+
+    engine = open_database(args, create=True, require_current=False)
     try:
         before = schema_status(engine).current
         upgrade(engine)
@@ -167,7 +120,9 @@ def run_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_db_status(args: argparse.Namespace) -> int:
-    engine = _engine(args)
+    from bot.storage.db import schema_status
+
+    engine = open_database(args, require_current=False)
     try:
         status = schema_status(engine)
     finally:
@@ -182,9 +137,8 @@ def run_db_prune(args: argparse.Namespace) -> int:
     from bot.storage.database import Database
     from bot.storage.retention import prune
 
-    engine = _engine(args)
+    engine = open_database(args)
     try:
-        _require_current(engine)
         report = prune(Database(engine), dt.datetime.now(dt.UTC), retention_policy(Settings.from_env()))
     finally:
         engine.dispose()
@@ -195,9 +149,8 @@ def run_db_prune(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from bot.storage.stores import Storage
 
-    engine = _engine(args)
+    engine = open_database(args)
     try:
-        _require_current(engine)
         rows = Storage.open(engine).requests.export(args.since)
         if args.format == "jsonl":
             write_jsonl(rows, sys.stdout)
@@ -246,9 +199,8 @@ def run_suggest_routing(args: argparse.Namespace) -> int:
             + "\n".join(str(issue) for issue in error.issues)
         ) from None
     routing_path = config_dir / ROUTING_FILE
-    engine = _engine(args)
+    engine = open_database(args)
     try:
-        _require_current(engine)
         feedback = Storage.open(engine).requests.feedback_since(args.since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     finally:
         engine.dispose()
