@@ -68,7 +68,6 @@ def run_digest(args: argparse.Namespace) -> int:
 
     from bot.scheduling.weeks import WeekError, parse_iso_week
     from bot.services.scheduled_posts import compose_digest
-    from bot.storage.db import make_engine, schema_status, sqlite_file_missing
     from bot.storage.delivery_reports import permanent_failures
     from bot.storage.stores import Storage
 
@@ -84,15 +83,8 @@ def run_digest(args: argparse.Namespace) -> int:
             week = parse_iso_week(args.week, timezone)
         except WeekError as error:
             return _fail(str(error), 2)
-    url = common.database_url(args)
-    missing = sqlite_file_missing(url)
-    if missing is not None:  # reading never creates an empty database
-        return _fail(f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL")
-    engine = make_engine(url)
+    engine = common.open_database(args)
     try:
-        status = schema_status(engine)
-        if not status.is_current:
-            return _fail(status.message())
         message = compose_digest(
             config,
             Storage.open(engine).digest,
