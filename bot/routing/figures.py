@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from bot.routing.money import KNOWN_CODES, SYMBOLS
+from bot.routing.trie import trie_pattern
 
 # Thousands grouped by "," (1,234.56), "." (1.234,56), a space or a narrow
 # no-break space (French "18 000 €", "2 700,50 €"), an apostrophe (Swiss
@@ -26,11 +27,17 @@ NUMBER = (
 # Indian scale words: a lakh is 100,000 and a crore 10,000,000 ("Rs 3.2 lakh", "₹2.5 crore").
 # Millions and billions in German ("1,2 Mio €", "3 Milliarden Euro"), Spanish ("1,2 millones de euros"),
 # French ("1,2 million d'euros", "2 milliards") and Portuguese ("1,2 milhões de euros").
-SCALE_WORDS = (
-    r"thousand|million|billion|lakhs?|lacs?|crores?|cr"
-    r"|Mio|Mrd|Millionen|Milliarden|millones|millón|millon|millions|milliards?|milhões|milhoes|milhão|milhao"
-)
-SCALE = r"(?:\s?(k|K|m|M|mm|MM|bn|BN|b|B|" + SCALE_WORDS + r")\b)?"
+SCALE_WORD_FORMS = (
+    "thousand", "million", "billion", "lakh", "lakhs", "lac", "lacs", "crore", "crores", "cr",
+    "Mio", "Mrd", "Millionen", "Milliarden", "millones", "millón", "millon", "millions", "milliard", "milliards",
+    "milhões", "milhoes", "milhão", "milhao",
+)  # fmt: skip
+SCALE_WORDS = "|".join(SCALE_WORD_FORMS)
+# A figure's scale, as a trie of its letters and words: the engine follows one branch per character after
+# every figure, not each of some 35 alternatives in turn. Of the forms starting at a position, at most one
+# is followed by the ``\b`` (a longer one goes on with letters where a shorter one ends), so the trie
+# matches what their alternation did, ignoring case too.
+SCALE = r"(?:\s?(" + trie_pattern(("k", "K", "m", "M", "mm", "MM", "bn", "BN", "b", "B", *SCALE_WORD_FORMS)) + r")\b)?"
 # ISO codes read in free text ("EUR 4,000", "18,000 USD"); payloads' declared
 # codes ("currencyCode": "CHF") may be any ISO 4217 code.
 TEXT_CODES = (
@@ -95,6 +102,8 @@ PER_NAMES = {
 # Currencies written with "." for thousands and "," for decimals ("€1.200,50").
 DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+# One dot, digits after it, and only digits and commas before it.
+_DOT_DECIMAL = re.compile(r"[\d,]*\.\d+")
 DOT_THOUSANDS = frozenset({"EUR", "BRL", "DKK", "NOK", "SEK", "TRY", "IDR", "PLN", "CZK", "ARS", "CLP", "COP"})
 
 _SCALES = {
@@ -269,6 +278,10 @@ def figure_value(number: str, scale: str | None, currency: str) -> float | None:
         pass  # the common case, no separators at all
     elif "." not in number and " " not in number and not _DECIMAL_COMMA.fullmatch(number) and number.isascii():
         number = number.replace(",", "")  # "12,340" or "4,50,000"
+    elif _DOT_DECIMAL.fullmatch(number) and ("," in number or len(number) - number.index(".") != 4):
+        # "5,841.43", "636.71": the most common shapes in alerts. ``_separated`` reads a dot as grouping
+        # thousands only with three digits after it and no comma before it, so here the dot is a decimal point.
+        number = number.replace(",", "")
     else:
         number = _separated(number, currency)
     try:
