@@ -268,6 +268,7 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
         event_ids=dt.timedelta(hours=settings.retain_event_ids_hours),
         sent_deliveries=dt.timedelta(days=settings.retain_sent_deliveries_days),
         schedule_claims=dt.timedelta(days=settings.retain_schedule_claims_days),
+        requests=dt.timedelta(days=settings.retain_requests_days) if settings.retain_requests_days else None,
     )
 
 

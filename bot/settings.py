@@ -91,6 +91,7 @@ class Settings:
     retain_event_ids_hours: int = 48
     retain_sent_deliveries_days: int = 7
     retain_schedule_claims_days: int = 35
+    retain_requests_days: int = 730  # 0: the audit trail is kept for ever
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,6 +139,7 @@ class Settings:
             retain_event_ids_hours=_int_setting(env, "FINOPS_RETAIN_EVENT_IDS_HOURS", 48, minimum=2),
             retain_sent_deliveries_days=_int_setting(env, "FINOPS_RETAIN_SENT_DELIVERIES_DAYS", 7, minimum=0),
             retain_schedule_claims_days=_int_setting(env, "FINOPS_RETAIN_SCHEDULE_CLAIMS_DAYS", 35, minimum=8),
+            retain_requests_days=_requests_days(env),
         )
 
     def webhook_secret(self, source: str) -> Secret:
@@ -213,6 +215,20 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int |
     if minimum is not None and value < minimum:
         raise SettingsError(f"malformed setting: {name} must be at least {minimum}, got {value}")
     return value
+
+
+def _requests_days(env: Mapping[str, str]) -> int:
+    name = "FINOPS_RETAIN_REQUESTS_DAYS"
+    days = _int_setting(env, name, 730, minimum=0)
+    # The digest compares a week with the one before, and people look back a month: less would surprise.
+    if 0 < days < MIN_REQUEST_DAYS:
+        raise SettingsError(
+            f"malformed setting: {name} must be 0 (keep for ever) or at least {MIN_REQUEST_DAYS}, got {days}"
+        )
+    return days
+
+
+MIN_REQUEST_DAYS = 35
 
 
 def _float_setting(env: Mapping[str, str], name: str, default: float) -> float:

@@ -291,7 +291,7 @@ def schedules_from_config(
                 kind="retention-prune",
                 timezone=routing.timezone,
                 cron=RETENTION_PRUNE_CRON,
-                title="Retention: prune old event ids, sent deliveries and schedule claims",
+                title="Retention: prune old event ids, sent deliveries, schedule claims and closed requests",
                 catch_up=False,
             )
         )

@@ -308,7 +308,8 @@ class RoutingFeedback(Base):
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index("ix_routing_feedback_at", "at"),)
+    # By request: a request pruned after its period sets its corrections' request to NULL (migration 0009).
+    __table_args__ = (Index("ix_routing_feedback_at", "at"), Index("ix_routing_feedback_request_id", "request_id"))
 
 
 class ScheduleClaim(Base):

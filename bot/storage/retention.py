@@ -24,6 +24,15 @@ rollups. The rest is only needed for a while:
 - ``schedule_claims``: one row per schedule occurrence (the nudge sweep alone
   adds 96 a day). Claims older than ``schedule_claims`` are deleted, except
   each schedule's latest; the ticker only looks back a week.
+- The audit trail itself is kept ``requests`` long (two years by default,
+  ``None``: for ever), so no table grows without end: a request closed
+  (resolved, or not a request) before then goes with its events (the foreign
+  key cascades), and so do the routing corrections, the alerts a silence
+  muted, the silences that ended, and the digest's hourly counts of that
+  age. Open requests stay however old they are: they are still someone's
+  work. The digest's daily counts stay: one row per day and persona whatever
+  the traffic, and "still open at the end of a week" sums them over all
+  history.
 
 Each step deletes or updates in short transactions of ``chunk`` rows, so a
 prune never holds SQLite's write lock (or PostgreSQL's row locks) for long
@@ -38,10 +47,20 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select
+from sqlalchemy import and_, bindparam, delete, exists, func, select
 
 from bot.storage.database import Database
-from bot.storage.models import deliveries, processed_events, schedule_claims
+from bot.storage.models import (
+    deliveries,
+    digest_hourly,
+    muted_alerts,
+    processed_events,
+    routed_requests,
+    routing_feedback,
+    schedule_claims,
+    silences,
+)
+from bot.storage.rollups import hour_number
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +75,7 @@ class RetentionPolicy:
     event_ids: dt.timedelta = dt.timedelta(hours=48)
     sent_deliveries: dt.timedelta = dt.timedelta(days=7)
     schedule_claims: dt.timedelta = dt.timedelta(days=35)
+    requests: dt.timedelta | None = dt.timedelta(days=730)  # None: the audit trail is kept for ever
 
 
 @dataclass(frozen=True)
@@ -63,11 +83,18 @@ class PruneReport:
     event_ids: int = 0
     sent_deliveries: int = 0
     schedule_claims: int = 0
+    closed_requests: int = 0
+    corrections: int = 0
+    muted_alerts: int = 0
+    silences: int = 0
+    digest_hours: int = 0
 
     def __str__(self) -> str:
         return (
             f"pruned {self.event_ids} event ids, {self.sent_deliveries} sent deliveries, "
-            f"{self.schedule_claims} schedule claims"
+            f"{self.schedule_claims} schedule claims, {self.closed_requests} closed requests (with their history), "
+            f"{self.corrections} routing corrections, {self.muted_alerts} muted alerts, {self.silences} ended "
+            f"silences, {self.digest_hours} hourly digest counts"
         )
 
 
@@ -99,6 +126,41 @@ _delete_old_claims = delete(schedule_claims).where(
     )
 )
 
+# Read through the partial index ix_routed_requests_closed_at (closed rows only, oldest first).
+_oldest_closed = (
+    select(routed_requests.c.id)
+    .where(routed_requests.c.closed_at.is_not(None), routed_requests.c.closed_at < bindparam("cutoff"))
+    .order_by(routed_requests.c.closed_at)
+    .limit(bindparam("chunk"))
+)
+_delete_closed = delete(routed_requests).where(routed_requests.c.id.in_(_oldest_closed.scalar_subquery()))
+
+_oldest_corrections = (
+    select(routing_feedback.c.id)
+    .where(routing_feedback.c.at < bindparam("cutoff"))
+    .order_by(routing_feedback.c.at)
+    .limit(bindparam("chunk"))
+)
+_delete_corrections = delete(routing_feedback).where(routing_feedback.c.id.in_(_oldest_corrections.scalar_subquery()))
+
+_oldest_muted = (
+    select(muted_alerts.c.id)
+    .where(muted_alerts.c.at < bindparam("cutoff"))
+    .order_by(muted_alerts.c.at)
+    .limit(bindparam("chunk"))
+)
+_delete_muted = delete(muted_alerts).where(muted_alerts.c.id.in_(_oldest_muted.scalar_subquery()))
+
+# A silence ended when it expired, or earlier when someone ended it; one still muting an alert stays with it.
+_delete_ended_silences = delete(silences).where(
+    func.coalesce(silences.c.expired_at, silences.c.expires_at) < bindparam("cutoff"),
+    ~exists().where(muted_alerts.c.silence_id == silences.c.id),
+)
+
+_first_hour = select(func.min(digest_hourly.c.hour))
+_delete_hours = delete(digest_hourly).where(digest_hourly.c.hour < bindparam("before"))
+_HOURS_A_STEP = 24  # a day's rows (persona × topic × hour: a few thousand at most) per transaction
+
 
 def prune(
     database: Database, now: dt.datetime, policy: RetentionPolicy | None = None, *, chunk: int = DEFAULT_CHUNK
@@ -111,9 +173,40 @@ def prune(
         event_ids=_in_chunks(database, _delete_event_ids, now - policy.event_ids, chunk),
         sent_deliveries=_in_chunks(database, _delete_sent, now - policy.sent_deliveries, chunk),
         schedule_claims=_once(database, _delete_old_claims, now - policy.schedule_claims),
+        **(_prune_audit_trail(database, now - policy.requests, chunk) if policy.requests is not None else {}),
     )
     log.info("%s", report)
     return report
+
+
+def _prune_audit_trail(database: Database, cutoff: dt.datetime, chunk: int) -> dict[str, int]:
+    # Corrections before their requests (deleting a request updates its corrections),
+    # muted alerts before their silences (which they reference).
+    corrections = _in_chunks(database, _delete_corrections, cutoff, chunk)
+    muted = _in_chunks(database, _delete_muted, cutoff, chunk)
+    return {
+        "closed_requests": _in_chunks(database, _delete_closed, cutoff, chunk),
+        "corrections": corrections,
+        "muted_alerts": muted,
+        "silences": _once(database, _delete_ended_silences, cutoff),
+        "digest_hours": _prune_hours(database, hour_number(cutoff)),
+    }
+
+
+def _prune_hours(database: Database, cutoff_hour: int) -> int:
+    with database.read() as connection:
+        first = connection.execute(_first_hour).scalar()
+    deleted = 0
+    while first is not None and first < cutoff_hour:
+        before = min(first + _HOURS_A_STEP, cutoff_hour)
+
+        def attempt(before: int = before) -> int:
+            with database.write() as connection:
+                return connection.execute(_delete_hours, {"before": before}).rowcount
+
+        deleted += database.retrying(attempt, "prune")
+        first = before
+    return deleted
 
 
 def _in_chunks(database: Database, statement: Any, cutoff: dt.datetime, chunk: int) -> int:

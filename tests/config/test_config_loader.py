@@ -127,8 +127,13 @@ def test_retention_settings_have_defaults_and_refuse_too_short_periods() -> None
         defaults.retain_event_ids_hours,
         defaults.retain_sent_deliveries_days,
         defaults.retain_schedule_claims_days,
-    ) == (48, 7, 35)
+        defaults.retain_requests_days,
+    ) == (48, 7, 35, 730)
     assert Settings.from_env({"FINOPS_RETAIN_SENT_DELIVERIES_DAYS": "0"}).retain_sent_deliveries_days == 0
+    assert Settings.from_env({"FINOPS_RETAIN_REQUESTS_DAYS": "0"}).retain_requests_days == 0  # for ever
+    assert Settings.from_env({"FINOPS_RETAIN_REQUESTS_DAYS": "35"}).retain_requests_days == 35
+    with pytest.raises(SettingsError, match=r"FINOPS_RETAIN_REQUESTS_DAYS must be 0 \(keep for ever\) or at least 35"):
+        Settings.from_env({"FINOPS_RETAIN_REQUESTS_DAYS": "30"})
     # Slack retries an event for up to an hour; the ticker looks back a week for missed occurrences.
     with pytest.raises(SettingsError, match="FINOPS_RETAIN_EVENT_IDS_HOURS must be at least 2"):
         Settings.from_env({"FINOPS_RETAIN_EVENT_IDS_HOURS": "1"})

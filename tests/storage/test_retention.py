@@ -1,4 +1,4 @@
-"""Retention: old event ids, sent payloads and schedule claims are pruned; the audit trail is not."""
+"""Retention: old event ids, sent payloads and schedule claims are pruned; the audit trail after its period."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ import datetime as dt
 from sqlalchemy import Engine, func, select
 
 from bot.domain.deliveries import NewDelivery
-from bot.storage.models import processed_events, schedule_claims
+from bot.storage.models import digest_daily, digest_hourly, processed_events, request_events, schedule_claims
 from bot.storage.retention import PruneReport, RetentionPolicy, prune
+from bot.storage.rollups import hour_number
 from bot.storage.stores import Storage
 from tests.storage.storage_factories import at, new_request, reply_for
 
 POLICY = RetentionPolicy(
-    event_ids=dt.timedelta(hours=48), sent_deliveries=dt.timedelta(days=7), schedule_claims=dt.timedelta(days=35)
+    event_ids=dt.timedelta(hours=48),
+    sent_deliveries=dt.timedelta(days=7),
+    schedule_claims=dt.timedelta(days=35),
+    requests=dt.timedelta(days=730),
 )
 
 
@@ -94,6 +98,57 @@ def test_old_schedule_claims_go_but_each_schedule_keeps_its_latest(storage: Stor
     assert storage.schedule_claims.last_occurrence("nudge:sweep").fire_time == at(days=2)
 
 
+def test_the_audit_trail_goes_after_its_period_but_open_work_and_the_daily_counts_stay(
+    storage: Storage, migrated_engine: Engine
+) -> None:
+    resolved_early = storage.intake.record_routed_message("Ev1", new_request(), reply_for, at()).request_id
+    not_a_request_early = storage.intake.record_routed_message("Ev2", new_request(), reply_for, at()).request_id
+    open_since_then = storage.intake.record_routed_message("Ev3", new_request(), reply_for, at()).request_id
+    resolved_late = storage.intake.record_routed_message("Ev4", new_request(), reply_for, at()).request_id
+    assert storage.requests.apply_action(resolved_early, "resolve", "U1", at(days=1)).changed
+    assert storage.requests.apply_action(not_a_request_early, "not_a_request", "U1", at(days=1)).changed
+    assert storage.requests.apply_action(resolved_late, "resolve", "U1", at(days=700)).changed
+    ended = storage.silences.add({"source": "aws"}, at(days=2), "maintenance", "U1", at())
+    assert storage.silences.record_muted("k1", ended.id, "aws", "C1", "spend up", None, None, at(days=1))
+    recent = storage.silences.add({"source": "gcp"}, at(days=800), "migration", "U1", at(days=700))
+    assert storage.silences.record_muted("k2", recent.id, "gcp", "C1", "spend up", None, None, at(days=701))
+    with migrated_engine.connect() as connection:
+        daily_before = sorted(connection.execute(digest_daily.select()))
+
+    now = at(days=735)  # the period (730 days) ends on day 5
+    report = prune(storage.database, now, POLICY)
+
+    assert (report.closed_requests, report.corrections, report.muted_alerts, report.silences) == (2, 1, 1, 1)
+    assert storage.requests.get_request(resolved_early) is None
+    assert storage.requests.get_request(not_a_request_early) is None
+    assert storage.requests.request_history(resolved_early) == []
+    assert storage.requests.get_request(open_since_then).status == "open"  # still someone's work
+    assert storage.requests.get_request(resolved_late).status == "resolved"
+    assert storage.requests.feedback_since(at(days=-1)) == []
+    assert [silence.id for silence in storage.silences.recent(now, ended_within=dt.timedelta(days=3650))] == [recent.id]
+    with migrated_engine.connect() as connection:
+        events_left = {row.request_id for row in connection.execute(request_events.select())}
+        hours_left = [row.hour for row in connection.execute(digest_hourly.select())]
+        assert sorted(connection.execute(digest_daily.select())) == daily_before
+    assert events_left == {open_since_then, resolved_late}
+    assert hours_left and min(hours_left) >= hour_number(now - POLICY.requests)
+    assert report.digest_hours >= 1  # the first day's routed counts
+    # "Still open" sums the daily counts over all history: the three-year-old open request is in it.
+    week = storage.digest.digest_data(at(days=728), at(days=735), "finops-practitioner")
+    assert [p.still_open for p in week.personas if p.persona == "finops-practitioner"] == [1]
+    assert prune(storage.database, now, POLICY) == PruneReport()
+
+
+def test_the_audit_trail_is_kept_for_ever_without_a_period(storage: Storage) -> None:
+    request_id = storage.intake.record_routed_message("Ev1", new_request(), reply_for, at()).request_id
+    assert storage.requests.apply_action(request_id, "resolve", "U1", at(days=1)).changed
+
+    report = prune(storage.database, at(days=3650), RetentionPolicy(requests=None))
+
+    assert report.closed_requests == 0
+    assert storage.requests.get_request(request_id).status == "resolved"
+
+
 def test_prune_works_in_chunks_and_repeating_it_changes_nothing(storage: Storage, migrated_engine: Engine) -> None:
     for n in range(7):
         recorded = storage.intake.record_routed_message(f"Ev{n}", new_request(), reply_for, at(minutes=n))
@@ -118,7 +173,18 @@ def test_db_prune_uses_the_retention_settings(database_url: str, monkeypatch, ca
     monkeypatch.setenv("FINOPS_RETAIN_EVENT_IDS_HOURS", "24")
     try:
         assert main(["db", "prune", "--database-url", database_url]) == 0
-        assert "pruned 1 event ids, 0 sent deliveries, 0 schedule claims" in capsys.readouterr().out
+        assert "pruned 1 event ids, 0 sent deliveries, 0 schedule claims, 0 closed requests" in capsys.readouterr().out
         assert count(engine, processed_events) == 1
     finally:
         engine.dispose()
+
+
+def test_the_requests_setting_becomes_the_policys_period_and_zero_keeps_them_for_ever() -> None:
+    from bot.app import retention_policy
+    from bot.settings import Settings
+
+    assert retention_policy(Settings.from_env({})).requests == dt.timedelta(days=730)
+    assert retention_policy(Settings.from_env({"FINOPS_RETAIN_REQUESTS_DAYS": "400"})).requests == dt.timedelta(
+        days=400
+    )
+    assert retention_policy(Settings.from_env({"FINOPS_RETAIN_REQUESTS_DAYS": "0"})).requests is None
