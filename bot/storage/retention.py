@@ -98,22 +98,15 @@ class PruneReport:
         )
 
 
-_oldest_event_ids = (
-    select(processed_events.c.event_id)
-    .where(processed_events.c.received_at < bindparam("cutoff"))
-    .order_by(processed_events.c.received_at)
-    .limit(bindparam("chunk"))
-)
-_delete_event_ids = delete(processed_events).where(processed_events.c.event_id.in_(_oldest_event_ids.scalar_subquery()))
+def _delete_oldest(key: Any, when: Any, *conditions: Any) -> Any:
+    """Deletes up to ``chunk`` rows whose ``when`` is before ``cutoff``, oldest first, by ``key``."""
+    oldest = select(key).where(*conditions, when < bindparam("cutoff")).order_by(when).limit(bindparam("chunk"))
+    return delete(key.table).where(key.in_(oldest.scalar_subquery()))
 
+
+_delete_event_ids = _delete_oldest(processed_events.c.event_id, processed_events.c.received_at)
 # Read through the partial index ix_deliveries_sent_at: sent rows only, as many as the period keeps.
-_oldest_sent = (
-    select(deliveries.c.id)
-    .where(deliveries.c.status == SENT, deliveries.c.sent_at < bindparam("cutoff"))
-    .order_by(deliveries.c.sent_at)
-    .limit(bindparam("chunk"))
-)
-_delete_sent = delete(deliveries).where(deliveries.c.id.in_(_oldest_sent.scalar_subquery()))
+_delete_sent = _delete_oldest(deliveries.c.id, deliveries.c.sent_at, deliveries.c.status == SENT)
 
 _latest = schedule_claims.alias("latest")
 _delete_old_claims = delete(schedule_claims).where(
@@ -127,29 +120,11 @@ _delete_old_claims = delete(schedule_claims).where(
 )
 
 # Read through the partial index ix_routed_requests_closed_at (closed rows only, oldest first).
-_oldest_closed = (
-    select(routed_requests.c.id)
-    .where(routed_requests.c.closed_at.is_not(None), routed_requests.c.closed_at < bindparam("cutoff"))
-    .order_by(routed_requests.c.closed_at)
-    .limit(bindparam("chunk"))
+_delete_closed = _delete_oldest(
+    routed_requests.c.id, routed_requests.c.closed_at, routed_requests.c.closed_at.is_not(None)
 )
-_delete_closed = delete(routed_requests).where(routed_requests.c.id.in_(_oldest_closed.scalar_subquery()))
-
-_oldest_corrections = (
-    select(routing_feedback.c.id)
-    .where(routing_feedback.c.at < bindparam("cutoff"))
-    .order_by(routing_feedback.c.at)
-    .limit(bindparam("chunk"))
-)
-_delete_corrections = delete(routing_feedback).where(routing_feedback.c.id.in_(_oldest_corrections.scalar_subquery()))
-
-_oldest_muted = (
-    select(muted_alerts.c.id)
-    .where(muted_alerts.c.at < bindparam("cutoff"))
-    .order_by(muted_alerts.c.at)
-    .limit(bindparam("chunk"))
-)
-_delete_muted = delete(muted_alerts).where(muted_alerts.c.id.in_(_oldest_muted.scalar_subquery()))
+_delete_corrections = _delete_oldest(routing_feedback.c.id, routing_feedback.c.at)
+_delete_muted = _delete_oldest(muted_alerts.c.id, muted_alerts.c.at)
 
 # A silence ended when it expired, or earlier when someone ended it; one still muting an alert stays with it.
 _delete_ended_silences = delete(silences).where(
