@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import compress, repeat
 from itertools import count as count_from
 from operator import is_
@@ -33,17 +32,9 @@ from typing import NamedTuple
 
 from bot.routing import lexicon
 from bot.routing.normalize import fold, split_camel, stemmer_for
+from bot.routing.typos import NOT_TYPOS, TYPO_MAX_LEN, TYPO_MIN_LEN, closest_target, deletion_index
 from bot.routing.words import CAMEL_HINT, CAMEL_WORD, COMPONENT_SET, WORD, ascii_words, opaque_names
 
-TYPO_MIN_LEN = 6
-# Words this long may carry two typos ("overprovsioned", "recomendaton").
-TYPO2_MIN_LEN = 10
-# Above this many typo targets (100x the shipped vocabulary), only one-letter
-# deletions of them are indexed.
-TYPO2_INDEX_MAX_WORDS = 20_000
-# Longer tokens are never corrected: no term is this long, and the candidate
-# variants of a word grow with the square of its length.
-TYPO_MAX_LEN = 24
 # Dictionary look-ups spent on typo correction in one message, at most. A
 # message of thousands of unknown long words (or one 40,000-letter word) costs
 # no more than this; its later words are matched as written.
@@ -52,57 +43,9 @@ TYPO_WORK_PER_MESSAGE = 4000
 # message, at most; later new words of that message are only lower-cased. Real
 # alerts repeat a few hundred words; only garbage has thousands of new ones.
 NEW_WORDS_PER_MESSAGE = 1500
-TYPO_WEIGHT = 0.9
 # A clause-final separable prefix ("laufen im Januar ab") is joined to at most
 # this many words before it, looking for the clause's verb.
 SEPARABLE_WINDOW = 12
-# Common words one edit away from FinOps vocabulary; never "corrected".
-_NOT_TYPOS = frozenset(
-    {
-        "contact",
-        "contacts",
-        "context",
-        "content",
-        "counted",
-        "counter",
-        "resolve",
-        "general",
-        "results",
-        "billion",
-        "budgie",
-        "forest",
-        "foreign",
-        "signal",
-        "license",
-        "licence",
-        "commit",
-        "expert",
-        "export",
-        "import",
-        "repost",
-        "report",
-        "retire",
-        "retry",
-        "credit",
-        "creditor",
-        "audio",
-        "radius",
-        "spending",
-        "pending",
-        "sending",
-        "lending",
-        "tending",
-        "ending",
-        "trending",
-        "rending",
-        "renting",
-        "renewed",
-        "savings",
-        "saving",
-        "having",
-        "waving",
-    }
-)
 _MAX_TOKEN_CACHE = 200_000
 
 
@@ -242,7 +185,7 @@ class TermIndex:
         self._deletions: dict[str, tuple[str, ...]] | None = None
         # Inflections of the common words are not typos either ("contacted").
         self._not_typo_stems = (
-            frozenset(self._stem(word) for word in (*_NOT_TYPOS, *lexicon.COMMON_WORDS)) - self._vocabulary
+            frozenset(self._stem(word) for word in (*NOT_TYPOS, *lexicon.COMMON_WORDS)) - self._vocabulary
         )
         # Raw token -> lookup stem. Alert payloads repeat the same words, so a
         # long-running stream resolves almost every token with one dict hit.
@@ -264,10 +207,6 @@ class TermIndex:
             folded = fold(word)
             key.append(stem_(shorthand.get(folded, folded)))
         return tuple(key)
-
-    @staticmethod
-    def _deletion_index(targets: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        return _deletion_index(frozenset(targets))
 
     def canonical(self, token: str) -> tuple[str, bool]:
         """(stem used for lookup, whether it is a typo correction) for a raw token."""
@@ -306,7 +245,7 @@ class TermIndex:
         stemmed = self._stem(folded)
         if stemmed in self._vocabulary or not TYPO_MIN_LEN <= len(folded) <= TYPO_MAX_LEN:
             return stemmed, False, True
-        if not folded.isalpha() or folded in _NOT_TYPOS or stemmed in self._not_typo_stems:
+        if not folded.isalpha() or folded in NOT_TYPOS or stemmed in self._not_typo_stems:
             return stemmed, False, True
         if budget[0] <= 0:
             return stemmed, False, False
@@ -316,47 +255,13 @@ class TermIndex:
         return corrected, True, True
 
     def _correct(self, folded: str, stemmed: str, budget: list[int]) -> str | None:
-        """The one vocabulary stem within reach of a misspelt word, if exactly one.
-
-        One edit (a letter added, dropped, changed or two swapped) in words of
-        six letters or more, two edits from ten letters. Candidates come from
-        deleting up to that many letters of the word and looking each variant up
-        in the targets' one-letter-deletion index; each is then checked with an
-        edit distance. Typos rarely hit the first letter; requiring it avoids
-        most false friends.
-        """
-        allowed = 2 if len(folded) >= TYPO2_MIN_LEN else 1
-        candidates: set[str] = set()
         deletions = self._deletions
         if deletions is None:
-            deletions = self._deletions = self._deletion_index(self._typo_targets)
-        for query in dict.fromkeys((folded, stemmed)):
-            if len(query) < TYPO_MIN_LEN:
-                continue
-            variants = _deletion_variants(query, allowed)
-            budget[0] -= len(variants)
-            self.typo_lookups += len(variants)
-            for variant in variants:
-                found = deletions.get(variant)
-                if found:
-                    candidates.update(found)
-            if budget[0] < 0:
-                return None
-        best: dict[str, int] = {}
-        for candidate in candidates:
-            # A word that starts with a term's word is a derivation of it
-            # ("percentage", "percent"), not a typo.
-            if candidate[0] != folded[0] or folded.startswith(candidate) or stemmed.startswith(candidate):
-                continue
-            distance = min(_edit_distance(q, candidate, allowed) for q in (folded, stemmed))
-            if distance <= allowed:
-                target = self._typo_targets[candidate]
-                best[target] = min(distance, best.get(target, distance))
-        if not best:
-            return None
-        closest = min(best.values())
-        winners = [target for target, distance in best.items() if distance == closest]
-        return winners[0] if len(winners) == 1 else None
+            deletions = self._deletions = deletion_index(frozenset(self._typo_targets))
+        budget_before = budget[0]
+        corrected = closest_target(folded, stemmed, deletions, self._typo_targets, budget)
+        self.typo_lookups += budget_before - budget[0]
+        return corrected
 
     def tokens(self, text: str, budget: list[int] | None = None) -> list[str]:
         """Words of ``text``; camelCase is split ("totalImpact") unless the whole
@@ -498,49 +403,3 @@ class TermIndex:
             add(new_hit(Hit, (term, i, typo, False)))
             i += length
         return hits
-
-
-@lru_cache(maxsize=8)
-def _deletion_index(targets: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """Each typo target and its deletions -> the targets: one letter, and two
-    letters from words of ten letters or more (unless the vocabulary is huge,
-    when two-letter deletions would cost too much memory)."""
-    deep = len(targets) <= TYPO2_INDEX_MAX_WORDS
-    index: dict[str, list[str]] = {}
-    for word in targets:
-        depth = 2 if deep and len(word) >= TYPO2_MIN_LEN else 1
-        for variant in set(_deletion_variants(word, depth)):
-            index.setdefault(variant, []).append(word)
-    return {variant: tuple(words) for variant, words in index.items()}
-
-
-def _deletion_variants(word: str, depth: int) -> list[str]:
-    """``word`` and every string made from it by deleting up to ``depth`` letters."""
-    variants = [word]
-    layer = [word]
-    for _ in range(depth):
-        nxt = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
-        layer = list(nxt)
-        variants.extend(layer)
-    return variants
-
-
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (insert, delete, substitute, swap two
-    neighbours), or ``limit + 1`` as soon as it is known to exceed ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]

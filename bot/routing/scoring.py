@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from bot.config.models import RoutingFile, Topic
 from bot.routing import lexicon
 from bot.routing.context import DECISIVE_GROUP, mask_of
-from bot.routing.matcher import TYPO_WEIGHT, Hit, Term
+from bot.routing.matcher import Hit, Term
+from bot.routing.typos import TYPO_WEIGHT
 
 PHRASE_BONUS = 0.8
 ABBREVIATION_WEIGHT = 2.0
