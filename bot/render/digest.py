@@ -53,8 +53,13 @@ def render_digest(
     week_label: str,
     *,
     audience: str | None = None,
+    as_of: dt.datetime | None = None,
 ) -> dict:
-    """``{"text": plain fallback, "blocks": [...]}`` for one week. ``audience`` names a persona digest."""
+    """``{"text": plain fallback, "blocks": [...]}`` for one week. ``audience`` names a persona digest.
+
+    Open requests' ages are told as of ``as_of`` (the week's end when not given): a digest of a week
+    still under way is composed before its end.
+    """
     title = f"FinOps weekly digest — {week_label}"
     if audience:
         title = f"FinOps weekly digest for {persona_names.get(audience, audience)} — {week_label}"
@@ -69,7 +74,7 @@ def render_digest(
     persona_blocks: list[Block] = []
     shown = 0
     for week in data.personas:
-        candidate = section(_persona_text(week, names, data.week_end))
+        candidate = section(_persona_text(week, names, min(as_of or data.week_end, data.week_end)))
         size = _text_size(candidate)
         if len(blocks) + len(persona_blocks) + 1 + reserved > MAX_BLOCKS or size > budget:
             break

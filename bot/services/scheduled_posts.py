@@ -210,6 +210,7 @@ def compose_digest(
         {t.id: t.name for t in config.routing.topics},
         week_label(week_start, timezone),
         audience=audience,
+        as_of=at,
     )
     if audience is None and muted is not None:
         lines = muted_digest_lines(muted(week_start, week_end))

@@ -111,6 +111,34 @@ def test_permalinks_are_preferred_over_archive_links():
     assert "<https://acme.slack.com/archives/C1/p1|" in text
 
 
+def test_open_requests_ages_are_told_as_of_now_in_a_week_still_under_way():
+    week = persona_week("finance", items=1, oldest_open=(ref(0),))  # opened at the week's start
+    at_week_end = all_text(render_digest(data(personas=(week,)), NAMES, TOPICS, "2026-W47"))
+    mid_week = all_text(
+        render_digest(data(personas=(week,)), NAMES, TOPICS, "2026-W47", as_of=WEEK_START + dt.timedelta(hours=5))
+    )
+    later = all_text(
+        render_digest(data(personas=(week,)), NAMES, TOPICS, "2026-W47", as_of=WEEK_END + dt.timedelta(days=3))
+    )
+    assert "(7d)" in at_week_end
+    assert "(5h)" in mid_week and "(7d)" not in mid_week
+    assert "(7d)" in later  # a past week's digest, composed days later, still tells ages at the week's end
+
+
+def test_a_digest_composed_mid_week_tells_ages_as_of_its_composition() -> None:
+    from bot.config.loader import load_config
+    from bot.services.scheduled_posts import compose_digest
+
+    class Source:
+        def digest_data(self, week_start, week_end, fallback_persona):  # type: ignore[no-untyped-def]
+            week = persona_week("finance", items=1, oldest_open=(ref(0),))
+            return data(week_start=week_start, week_end=week_end, personas=(week,))
+
+    config = load_config("config").config
+    message = compose_digest(config, Source(), WEEK_START + dt.timedelta(hours=5), "UTC", week=(WEEK_START, WEEK_END))
+    assert "(5h)" in all_text(message)
+
+
 def test_empty_week_is_friendly_and_valid():
     empty = DigestData(WEEK_START, WEEK_END, 0, 3, (0,) * 7, ())
     message = render_digest(empty, NAMES, TOPICS, "2026-W47")
