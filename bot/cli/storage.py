@@ -28,6 +28,7 @@ EXPORT_COLUMNS = (
     "workspace",
     "channel_id",
     "message_ts",
+    "reply_ts",
     "source",
     "source_name",
     "primary_persona",

@@ -25,6 +25,7 @@ class RequestRef:
     status: str
     permalink: str | None = None
     team: str | None = None  # the owners.yaml team owning it
+    reply_ts: str | None = None  # the bot's reply; for a receiver's alert, the alert's post
 
 
 @dataclass(frozen=True)

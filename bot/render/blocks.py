@@ -126,11 +126,12 @@ class Linkable(Protocol):
 
 
 def message_link(ref: Linkable) -> str:
-    """The request's permalink, else the archive URL Slack derives from channel and ts."""
+    """The request's permalink, else the archive URL Slack derives from channel and ts (for a
+    receiver's alert, its post's, once known)."""
     permalink = getattr(ref, "permalink", None)
     if permalink:
         return permalink
-    return archive_link(ref.channel_id, ref.message_ts)
+    return thread_link(ref.channel_id, ref.message_ts, getattr(ref, "reply_ts", None))
 
 
 def archive_link(channel_id: str, message_ts: str) -> str:

@@ -60,6 +60,7 @@ REF_COLUMNS = (
     routed_requests.c.excerpt,
     routed_requests.c.status,
     routed_requests.c.team,
+    routed_requests.c.reply_ts,
 )
 
 
@@ -74,4 +75,5 @@ def request_ref(row: Any) -> RequestRef:
         excerpt=row.excerpt,
         status=row.status,
         team=row.team,
+        reply_ts=row.reply_ts,
     )

@@ -396,6 +396,7 @@ class RequestStore:
             routed_requests.c.workspace,
             routed_requests.c.channel_id,
             routed_requests.c.message_ts,
+            routed_requests.c.reply_ts,
             routed_requests.c.source,
             routed_requests.c.source_name,
             routed_requests.c.primary_persona,

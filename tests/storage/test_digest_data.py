@@ -159,3 +159,17 @@ def test_requests_closed_after_the_week_rank_among_its_oldest_open_even_when_the
         unclosed[2],
         closed_later[1],
     ]
+
+
+def test_a_receivers_alert_is_linked_and_exported_by_its_post(storage: Storage) -> None:
+    from bot.render.blocks import message_link
+
+    request = new_request(channel_id="C9", message_ts="alert.fc2b92afc2f809f573a45af4")  # a receiver's key
+    recorded = storage.intake.record_routed_message(None, request, reply_for, day(1))
+    storage.outbox.mark_sent(recorded.delivery_id, "1772442000.000100", day(1, hours=11))
+
+    week = storage.digest.digest_data(WEEK_START, WEEK_END, "finops-practitioner")
+    [oldest] = [ref for persona in week.personas for ref in persona.oldest_open]
+    assert message_link(oldest) == "https://slack.com/archives/C9/p1772442000000100"  # the post, not the channel
+    [row] = storage.requests.export(WEEK_START)
+    assert (row["message_ts"], row["reply_ts"]) == ("alert.fc2b92afc2f809f573a45af4", "1772442000.000100")
