@@ -57,8 +57,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     db_status.set_defaults(func=run_db_status)
     db_prune = db_commands.add_parser(
         "prune",
-        help="drop old event ids, sent deliveries and schedule claims (FINOPS_RETAIN_* settings; the scheduler "
-        "does this daily)",
+        help="drop old event ids, sent deliveries, schedule claims and requests closed two years ago "
+        "(FINOPS_RETAIN_* settings; the scheduler does this daily)",
     )
     add_database_option(db_prune)
     common.add_config_dir(db_prune, used=False)
