@@ -133,10 +133,11 @@ class Ticker:
             self._log_skipped(missed_here)
         if len(missed_here) < len(report.skipped):
             log.info(
-                "scheduler: first run of %d schedule(s) on this database; %d earlier fire time(s) recorded as "
-                "before the schedule was installed, not posted",
+                "scheduler: %d schedule(s) new to this database; their %d fire time(s) of the last %.3g day(s) recorded "
+                "as before the schedule was installed, not posted",
                 len(new),
                 len(report.skipped) - len(missed_here),
+                self._missed_lookback / dt.timedelta(days=1),
             )
         for occurrence in due:
             self._post(occurrence, now, report)

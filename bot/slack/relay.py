@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import os
 import queue
 import threading
 import time
@@ -200,8 +201,11 @@ class OutboxRelay:
             self._recorder.join(max(1.0, deadline - time.monotonic()))
         released, keep = self._release_held()
         self._renewer_stop.set()
-        log.warning(
-            "outbox: stopped; %d sent while stopping, %d released for the next process, %d kept leased",
+        # Each serve worker has its own relay, so each says it stopped; a stop that left nothing behind is no warning.
+        log.log(
+            logging.WARNING if released or keep else logging.INFO,
+            "outbox (pid %d): stopped; %d sent while stopping, %d released for the next process, %d kept leased",
+            os.getpid(),
             self.sent_while_stopping,
             released,
             len(keep),

@@ -113,7 +113,9 @@ def test_a_first_start_on_a_new_database_records_earlier_fire_times_without_a_wa
     assert row["status"] == "skipped" and "before this schedule's first run on this database" in row["note"]
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert not [m for m in warned if "skipped" in m or "missed" in m], warned
-    assert f"schedule(s) on this database; {len(report.skipped)} earlier fire time(s) recorded" in caplog.text
+    assert (
+        f"new to this database; their {len(report.skipped)} fire time(s) of the last 7 day(s) recorded" in caplog.text
+    )
     # From then on the schedule has a history: a later outage is a real miss, and warned about.
     clock.now = utc(2026, 5, 7, 10, 30)
     caplog.clear()
