@@ -340,7 +340,8 @@ def describe_scope_answer(answer: Any) -> str:
 
 
 def scope_answer(config: BotConfig, query: str) -> Any:
-    from bot.routing.owners import OwnerResolver, answer_scope
+    from bot.routing.owners import OwnerResolver
+    from bot.routing.scope_queries import answer_scope
 
     return answer_scope(OwnerResolver(config.owners), query)
 

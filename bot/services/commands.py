@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.domain.inputs import CommandRequest
 from bot.render import commands as render
 from bot.render.text import quote
-from bot.routing.owners import answer_scope
+from bot.routing.scope_queries import answer_scope
 from bot.services.ports import OpenRequests
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
