@@ -39,7 +39,7 @@ FIELD_KINDS = {
     "kubernetes_clusters": "cluster",
     "kubernetes_namespaces": "namespace",
 }
-_KIND_FIELDS = {kind: field for field, kind in FIELD_KINDS.items()}
+KIND_FIELDS = {kind: field for field, kind in FIELD_KINDS.items()}
 # Specificity of exact ids (higher first).
 _EXACT_ORDER = {
     "namespace@cluster": 6,
@@ -236,7 +236,7 @@ class OwnerResolver:
 
     def _exact_matches(self, identifier: Identifier) -> list[tuple[str, OwnerMatch]]:
         kind = identifier.kind
-        field = _KIND_FIELDS.get(kind)
+        field = KIND_FIELDS.get(kind)
         if field is None:
             return []
         value = identifier.value
@@ -273,6 +273,13 @@ class OwnerResolver:
         return literal, OwnerMatch(team, f"{words} {identifier.value} (matches {glob})", "name")
 
     # ------------------------------------------------------------ who-owns
+
+    def owned(self, kind: str) -> tuple[str, ...]:
+        """Every value of one identifier kind the teams own, as owners.yaml writes them (for did-you-mean)."""
+        field = KIND_FIELDS.get(kind)
+        if field is None:
+            return ()
+        return tuple(dict.fromkeys(value for team in self.teams for value in getattr(team.scopes, field)))
 
     def lookup(self, kind: str, value: str) -> OwnerMatch | None:
         """The team owning one scope named by a person: ``lookup("account", "111122223333")``."""

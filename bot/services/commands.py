@@ -62,7 +62,7 @@ class Commands:
     def who_owns(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         if not argument:
             return help_message("Tell me a topic: `/finops who-owns anomalies`.")
-        scoped = answer_scope(runtime.router.owners, argument)
+        scoped = answer_scope(runtime.router.owners, argument, runtime.lookup)
         if scoped is not None:
             return render.render_scope_owner(scoped, runtime.names.mentions)
         answer = runtime.lookup.lookup(argument)
