@@ -6,9 +6,11 @@ CLI and the `/finops who-owns` command both ask here before looking for a topic.
 A query opening with a word for a scope owners.yaml lists by id or name
 (account, project, subscription, resource group, cluster, namespace) and one
 name after it is always a scope lookup, owned or not: "namespace payments" is
-not the invoices topic because "payments" is a billing word. The one exception
-is a query that is word for word a topic's id, name, alias or term ("namespace
-cost", "account hierarchy"), which stays that topic's. After "aws", "sub",
+not the invoices topic because "payments" is a billing word. The exceptions:
+a query that is word for word a topic's id, name, alias or term ("namespace
+cost", "account hierarchy"), which stays that topic's, and a plain word after
+"account" or "subscription", whose ids are numbers and GUIDs, never words
+("account management" asks about a topic). After "aws", "sub",
 "tag", "label", "budget" and "name", which open everyday topic queries too
 ("aws credits", "budget variance"), only an id-shaped value or an owned name
 is a scope.
@@ -112,6 +114,10 @@ def parse_scope_query(query: str) -> ScopeQuery | None:
     value = found.group("value").strip("`*_\"'")
     if " " in value and kind != "tag":
         return None  # "project x y", "account management team": a phrase, not one name
+    if kind in ("account", "subscription") and value.isalpha():
+        # Account and subscription ids are numbers and GUIDs, never a word: "account management" and
+        # "subscription renewals" ask about a topic. "account payments-prod" is a scope, mistyped.
+        return None
     if kind == "account":
         if _BARE_ACCOUNT.match(value):
             value = value.replace("-", "")

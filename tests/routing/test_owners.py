@@ -158,8 +158,9 @@ def test_scope_queries_parse(query, kind, value):
     assert (parsed.kind, parsed.value) == (kind, value)
 
 
-# "account management" is a scope query now: one name after "account" (tests/routing/test_scope_queries.py).
-@pytest.mark.parametrize("query", ["savings plans", "aws credits", "tagging policy", "project x y"])
+@pytest.mark.parametrize(
+    "query", ["savings plans", "account management", "aws credits", "tagging policy", "project x y"]
+)
 def test_topic_words_are_not_scope_queries(query):
     parsed = parse_scope_query(query)
     assert parsed is None or not parsed.id_like

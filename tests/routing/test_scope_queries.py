@@ -72,14 +72,19 @@ def test_a_short_account_id_explains_the_form(ask, query):
     assert "`project payments-prod`" in answer.problem and "`subscription " in answer.problem
 
 
-def test_an_account_word_is_a_scope_with_the_form_explained(ask):
-    # Decision: "account <one name>" is always a scope; a word cannot be an account id.
-    answer = ask("account management")
+@pytest.mark.parametrize("query", ["account management", "subscription renewals"])
+def test_a_plain_word_after_account_or_subscription_is_a_topic_query(ask, query):
+    # Their ids are numbers and GUIDs, never a word: the person asks about a topic.
+    assert ask(query) is None
+
+
+def test_an_id_shaped_account_name_is_a_scope_with_the_form_explained(ask):
+    answer = ask("account payments-prod")
     assert answer is not None and answer.problem is not None and "12 digits" in answer.problem
 
 
 def test_malformed_ids_of_other_fixed_forms_are_explained(ask):
-    assert "GUIDs" in (ask("subscription payments").problem or "")
+    assert "GUIDs" in (ask("subscription payments-prod").problem or "")
     assert "GCP project ids" in (ask("project foo").problem or "")
     assert ask("project data-lake").problem is None  # a well-formed id, merely unowned
     assert ask("cluster search").problem is None  # cluster names have no fixed form
