@@ -310,7 +310,7 @@ def run_who_owns(args: argparse.Namespace) -> int:
     if not query.strip() and not args.json:
         print("finops-bot: who-owns: which topic? e.g. finops-bot who-owns savings plans", file=sys.stderr)
         return 2
-    scoped = scope_answer(config, query)
+    scoped = scope_answer(lookup, query)
     if scoped is not None:
         if args.json:
             print(json.dumps(scoped.to_dict(), ensure_ascii=False))
@@ -328,7 +328,7 @@ def run_who_owns(args: argparse.Namespace) -> int:
 def describe_scope_answer(answer: Any) -> str:
     """``answer`` is a ``bot.routing.owners.ScopeAnswer``."""
     if answer.match is None:
-        return f"No team owns {answer.query.label} in owners.yaml: alerts about it tag the topic's persona channel.\n"
+        return "\n".join(answer.unowned_lines()) + "\n"
     team = answer.match.team
     lines = [f"{answer.query.label} → {team.name or team.id} [{team.id}] ({answer.match.scope})"]
     targets = [t for t in (team.slack.channel, team.slack.usergroup, *team.slack.people) if t]
@@ -339,10 +339,12 @@ def describe_scope_answer(answer: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def scope_answer(config: BotConfig, query: str) -> Any:
-    from bot.routing.owners import OwnerResolver, answer_scope
+def scope_answer(lookup: Any, query: str) -> Any:
+    """``lookup`` is the config's ``bot.routing.who_owns.TopicLookup``: a topic's exact wording stays a topic."""
+    from bot.routing.owners import OwnerResolver
+    from bot.routing.scope_queries import answer_scope
 
-    return answer_scope(OwnerResolver(config.owners), query)
+    return answer_scope(OwnerResolver(lookup.config.owners), query, lookup)
 
 
 def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO, err: TextIO | None = None) -> int:
@@ -361,7 +363,7 @@ def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO, err: TextIO |
             problem = _who_owns_problem(request)
         if problem is None:
             topic = request["topic"] if isinstance(request, Mapping) else request
-            scoped = scope_answer(lookup.config, topic)
+            scoped = scope_answer(lookup, topic)
             record = scoped.to_dict() if scoped is not None else lookup.lookup(topic).to_dict()
         else:
             invalid += 1

@@ -87,7 +87,8 @@ def render_scope_owner(answer, mentions: Mentions) -> dict:
     """``answer`` is a ``bot.routing.owners.ScopeAnswer``: the team owning an account, project…"""
     scope = quote(answer.query.label, 120)
     if answer.match is None:
-        text = f"No team owns {scope} in owners.yaml: alerts about it tag the topic's persona channel."
+        # The query's value and owners.yaml's names are quoted back: escaped, no broadcasts.
+        text = "\n".join(quote(line, 400) for line in answer.unowned_lines())
         return message(text, [section(text)])
     team = answer.match.team
     key = team_mention_key(team.id)

@@ -126,6 +126,12 @@ class TopicLookup:
             duties=duties,
         )
 
+    def names_a_topic(self, query: str) -> bool:
+        """Whether ``query`` is word for word a topic's id, name, alias or term: "namespace cost"
+        opens with a scope word but is Kubernetes cost allocation's (see bot.routing.scope_queries)."""
+        text = _COMMAND_PREFIX.sub("", clean_mrkdwn(query or ""))
+        return fold(" ".join(text.split())) in self._labels
+
     def _duties_by_topic(self, config: BotConfig) -> dict[tuple[str, str], tuple[str, ...]]:
         """(persona, topic) -> the persona's responsibilities and duties naming the topic's terms."""
         found: dict[tuple[str, str], list[str]] = {}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.domain.inputs import CommandRequest
 from bot.render import commands as render
 from bot.render.text import quote
-from bot.routing.owners import answer_scope
+from bot.routing.scope_queries import answer_scope
 from bot.services.ports import OpenRequests
 from bot.services.runtime import Runtime, RuntimeHolder
 from bot.services.silencing import Silencing
@@ -62,7 +62,7 @@ class Commands:
     def who_owns(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
         if not argument:
             return help_message("Tell me a topic: `/finops who-owns anomalies`.")
-        scoped = answer_scope(runtime.router.owners, argument)
+        scoped = answer_scope(runtime.router.owners, argument, runtime.lookup)
         if scoped is not None:
             return render.render_scope_owner(scoped, runtime.names.mentions)
         answer = runtime.lookup.lookup(argument)

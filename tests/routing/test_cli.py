@@ -361,6 +361,23 @@ def test_who_owns_a_scope(tmp_path, capsys, monkeypatch):
     assert first["team"]["id"] == "search" and second["topic"]
 
 
+def test_who_owns_an_unowned_scope_suggests_and_explains(tmp_path, capsys, monkeypatch):
+    directory = _owned_config(tmp_path)
+    _, out, _ = run_in(directory, ["who-owns", "namespace", "search-indexer"], capsys, monkeypatch)
+    assert out == (
+        "No team owns namespace search-indexer in owners.yaml: alerts about it tag the topic's persona channel.\n"
+        "Did you mean 'namespace prod-eu/search-indexer'?\n"
+    )
+    _, out, _ = run_in(directory, ["who-owns", "--json", "account", "12345"], capsys, monkeypatch)
+    data = json.loads(out)
+    assert data["team"] is None and data["problem"].startswith("12345 has 5 digits: AWS account ids have 12 digits")
+    lines = '{"topic": "project analytics"}\n{"topic": "namespace cost"}\n'
+    _, out, _ = run_in(directory, ["who-owns", "--jsonl"], capsys, monkeypatch, stdin=lines)
+    scope, topic = map(json.loads, out.splitlines())
+    assert scope["query"] == "project analytics" and scope["team"] is None
+    assert topic["topic"] == "k8s-cost-allocation"
+
+
 def test_test_routes_names_the_file_line_of_each_problem_and_failure(tmp_path):
     # Like config errors: `file:line:` first, the key's line for a key's problem, the case's line for a failure.
     bad = run_test_routes_process(

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.config.models import OwnersFile
-from bot.routing.owners import OwnerResolver, parse_scope_query
+from bot.routing.owners import OwnerResolver
 from bot.routing.router import Router
+from bot.routing.scope_queries import parse_scope_query
 from bot.routing.sources import read_alert
 from tests.routing.routing_support import config_with_owners
 

@@ -70,6 +70,46 @@ def test_who_owns_names_the_owning_persona(service: Commands) -> None:
     assert "Procurement" in text_of(ask(service, "who-owns contract renewals"))
 
 
+OWNED_NAMESPACES = {
+    "teams": [
+        {
+            "id": "payments",
+            "slack": {"channel": "#payments-eng"},
+            "scopes": {"aws_accounts": ["111122223333"], "kubernetes_namespaces": ["prod-eu/payments", "checkout"]},
+        }
+    ]
+}
+
+
+@pytest.fixture
+def owned_service() -> Commands:
+    from tests.routing.routing_support import config_with_owners
+
+    return Commands(holder(config=config_with_owners(shipped_config(), OWNED_NAMESPACES)), FakeRequests())
+
+
+def test_who_owns_a_plain_word_namespace_is_a_scope_lookup(owned_service: Commands) -> None:
+    # "payments" is also an invoices word: the Slack command answered "Invoices and billing".
+    owned = ask(owned_service, "who-owns namespace checkout")["text"]
+    assert owned.startswith("namespace checkout: payments")
+    unowned = ask(owned_service, "who-owns namespace payments")["text"]
+    assert unowned.startswith("No team owns namespace payments in owners.yaml")
+    assert "Did you mean 'namespace prod-eu/payments'?" in unowned and "Invoices" not in unowned
+
+
+def test_who_owns_a_short_account_id_explains_the_form(owned_service: Commands) -> None:
+    assert "12345 has 5 digits: AWS account ids have 12 digits" in ask(owned_service, "who-owns account 12345")["text"]
+
+
+def test_who_owns_a_topics_exact_wording_is_still_the_topic(owned_service: Commands) -> None:
+    assert ask(owned_service, "who-owns namespace cost")["text"].startswith("Kubernetes cost allocation:")
+
+
+def test_who_owns_an_unowned_scope_is_quoted_back_safely(owned_service: Commands) -> None:
+    response = text_of(ask(owned_service, "who-owns namespace <!channel>"))
+    assert "No team owns namespace &lt;!channel&gt;" in response and "<!channel>" not in response
+
+
 def test_persona_accepts_a_display_name_and_suggests_close_ids(service: Commands) -> None:
     assert "Finance" in text_of(ask(service, "persona finance"))
     unknown = text_of(ask(service, "persona fiance"))
