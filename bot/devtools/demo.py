@@ -36,8 +36,12 @@ DEMO_COMMANDS = (
 REPLY_TIMEOUT = 30.0
 
 
-def sample_feed(path: str | None, text: str | None = None) -> Iterator[dict]:
-    """The feed's messages: ``text`` when given (``--feed -``, read from stdin), else the file, else the sample."""
+def sample_feed(path: str | None, text: str | None = None, skipped: list[int] | None = None) -> Iterator[dict]:
+    """The feed's messages: ``text`` when given (``--feed -``, read from stdin), else the file, else the sample.
+
+    A line that is not a JSON object is reported as ``FILE:LINE:`` and skipped; its number goes to ``skipped``.
+    """
+    name = "stdin" if text is not None else path or "sample feed"
     if text is None:
         source = Path(path) if path else resources.files("bot").joinpath("samples/cost_alerts.jsonl")
         text = source.read_text(encoding="utf-8")
@@ -47,10 +51,15 @@ def sample_feed(path: str | None, text: str | None = None) -> Iterator[dict]:
         try:
             message = json.loads(line)
         except json.JSONDecodeError as error:
-            print(f"feed line {number}: not JSON ({error.msg}); skipped", file=sys.stderr)
-            continue
-        if isinstance(message, dict):
-            yield message
+            problem = f"not JSON ({error.msg})"
+        else:
+            if isinstance(message, dict):
+                yield message
+                continue
+            problem = 'not a Slack message: one JSON object a line, e.g. {"text": "…"}'
+        print(f"{name}:{number}: {problem}; skipped", file=sys.stderr)
+        if skipped is not None:
+            skipped.append(number)
 
 
 def run_demo(
@@ -89,12 +98,16 @@ def run_demo(
                     sim, bot, router, alerts_channel, person, out, sys.stdin if typed is None else typed
                 )
             first_reply = None
-            for message in sample_feed(feed, feed_text):
+            skipped: list[int] = []
+            for message in sample_feed(feed, feed_text, skipped):
                 reply = _post(sim, bot, router, alerts_channel, person, message)
                 first_reply = first_reply or reply
             if feed is not None or feed_text is not None:
                 # A feed of one's own replaces the whole sample: only its messages, as posted.
                 print(sim.render_channel(alerts_channel), file=out)
+                if skipped:  # as route --jsonl: the rest is done, and the exit status says not all of it
+                    print(f"finops-bot: demo: {len(skipped)} feed line(s) skipped (see above)", file=sys.stderr)
+                    return 1
                 return 0
             # Taken before the commands run, so `/finops open` shows it Taken, as the reply above it does.
             if first_reply is not None:

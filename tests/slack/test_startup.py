@@ -147,3 +147,14 @@ def test_demo_replays_the_feed_and_shows_threads(tmp_path):
     assert "Status: *Taken*" in out  # the button press updated a reply in place
     # ...before `/finops open` runs, so the list agrees with the reply above it.
     assert "Cost anomalies → Engineering · Taken since " in out
+
+
+def test_demo_skips_feed_lines_that_are_not_messages_names_them_and_exits_1(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"text": "AWS bill doubled this month, who owns it?"}\nnot json\n["a list"]\n', encoding="utf-8")
+    result = run_cli("demo", "--feed", str(feed), env={"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)})
+    assert result.returncode == 1  # as route --jsonl: the rest is done, the status says not all of it
+    assert f"{feed}:2: not JSON" in result.stderr
+    assert f"{feed}:3: not a Slack message" in result.stderr
+    assert "2 feed line(s) skipped" in result.stderr
+    assert "AWS bill doubled this month" in result.stdout and "finops-bot APP" in result.stdout
