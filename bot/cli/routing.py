@@ -390,7 +390,11 @@ def _who_owns_problem(request: object) -> str | None:
 
 def describe_owners(config: BotConfig, answer: Any) -> str:
     if answer.topic is None:
-        hint = f" Did you mean '{answer.near}' ({', '.join(answer.suggestions)})?" if answer.suggestions else ""
+        if answer.suggestions:
+            hint = f" Did you mean '{answer.near}' ({', '.join(answer.suggestions)})?"
+        else:  # who would get it, which is what the asker wants to know
+            fallback = config.routing.fallback_persona
+            hint = f" A message about it would go to the fallback owner, {_persona_line(config, fallback)}."
         return f"No topic matches '{answer.query}'.{hint}\n"
     topic = answer.topic
     lines = [f"{topic.name} ({topic.id})"]

@@ -60,6 +60,9 @@ def render_who_owns(query: str, answer, config: BotConfig, mentions: Mentions) -
         text = f"I don't know a topic called “{quote(query, 80)}”."
         if names:
             text += f" Did you mean “{quote(answer.near or '', 80)}” (" + ", ".join(names) + ")?"
+        else:  # who would get it, which is what the asker wants to know
+            fallback = config.routing.fallback_persona
+            text += f" A message about it would go to the fallback owner, {mentions.name(fallback)}."
         return message(text, [section(text)])
     lines = [f"*{topic.name}*" + (f" — {quote(topic.description, 300)}" if topic.description else "")]
     for role, label in ROLE_LABELS.items():

@@ -159,6 +159,19 @@ def test_both_answers_to_an_unknown_topic_say_which_word_the_suggestion_is_near(
     assert slack["text"] == "I don't know a topic called “tagz”. Did you mean “tag” (`Tagging and labelling`)?"
 
 
+def test_an_unknown_topic_without_a_suggestion_says_who_would_get_such_a_message(lookup, shipped_config):
+    answer = lookup.lookup("flurble wibble")
+    fallback = shipped_config.routing.fallback_persona
+    name = shipped_config.persona(fallback).name
+    assert describe_owners(shipped_config, answer).startswith(
+        f"No topic matches 'flurble wibble'. A message about it would go to the fallback owner, {name} [{fallback}]"
+    )
+    slack = render_who_owns("flurble wibble", answer, shipped_config, Mentions({}, {fallback: name}))
+    assert slack["text"] == (
+        f"I don't know a topic called “flurble wibble”. A message about it would go to the fallback owner, {name}."
+    )
+
+
 def test_duties_shown_are_only_those_about_the_topic(lookup):
     duties = dict(lookup.lookup("invoice reconciliation").duties)
     assert any("invoice" in line.lower() for line in duties["finance"])
