@@ -339,18 +339,22 @@ def describe_scope_answer(answer: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def scope_answer(lookup: Any, query: str) -> Any:
-    """``lookup`` is the config's ``bot.routing.who_owns.TopicLookup``: a topic's exact wording stays a topic."""
+def scope_answer(lookup: Any, query: str, resolver: Any = None) -> Any:
+    """``lookup`` is the config's ``bot.routing.who_owns.TopicLookup``: a topic's exact wording stays a topic.
+    ``resolver``: the config's ``OwnerResolver``, built here when not given (pass one to answer many)."""
     from bot.routing.owners import OwnerResolver
     from bot.routing.scope_queries import answer_scope
 
-    return answer_scope(OwnerResolver(lookup.config.owners), query, lookup)
+    return answer_scope(resolver or OwnerResolver(lookup.config.owners), query, lookup)
 
 
 def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO, err: TextIO | None = None) -> int:
     """One answer (or error record) per line: ``{"topic": "..."}`` or a JSON string; anything else is
     named on ``err`` and makes the exit code 1 at the end."""
+    from bot.routing.owners import OwnerResolver
+
     err = err if err is not None else sys.stderr
+    resolver = OwnerResolver(lookup.config.owners)  # once for the stream, not per line
     invalid = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -363,7 +367,7 @@ def who_owns_jsonl(lookup: Any, lines: Iterable[str], out: TextIO, err: TextIO |
             problem = _who_owns_problem(request)
         if problem is None:
             topic = request["topic"] if isinstance(request, Mapping) else request
-            scoped = scope_answer(lookup, topic)
+            scoped = scope_answer(lookup, topic, resolver)
             record = scoped.to_dict() if scoped is not None else lookup.lookup(topic).to_dict()
         else:
             invalid += 1
