@@ -112,7 +112,7 @@ def database_problem(error: Exception, args: argparse.Namespace) -> str:
 
 
 CONFIG_DIR_HELP = (
-    "directory holding personas.yaml and routing.yaml "
+    "directory holding personas.yaml, routing.yaml and, optionally, owners.yaml "
     "(default: $FINOPS_CONFIG_DIR, else ./config, else the example shipped with the bot)"
 )
 

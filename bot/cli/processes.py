@@ -57,7 +57,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     _add_health_port(scheduler)
     scheduler.set_defaults(func=run_scheduler)
 
-    demo = subparsers.add_parser("demo", help="run the real app against a local Slack simulator and show the channel")
+    demo = subparsers.add_parser(
+        "demo",
+        help="run the real app against a local Slack simulator and show the channel",
+        description="Run the real bot against a local stand-in for Slack and print the channel as it goes; "
+        "needs no Slack app, tokens or database.",
+    )
     demo.add_argument(
         "--interactive",
         action="store_true",

@@ -20,7 +20,11 @@ UTC = dt.UTC
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    digest = subparsers.add_parser("digest", help="print the weekly digest that would be posted")
+    digest = subparsers.add_parser(
+        "digest",
+        help="print the weekly digest that would be posted",
+        description="Print the weekly digest (or one persona's) as the scheduler would post it, without posting.",
+    )
     digest.add_argument("--dry-run", action="store_true", required=True, help="print instead of posting (required)")
     digest.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
     digest.add_argument("--persona", help="the per-persona digest for this persona id")
@@ -28,7 +32,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     _add_common(digest)
     digest.set_defaults(func=run_digest)
 
-    reminders = subparsers.add_parser("reminders", help="list every schedule with its next run")
+    reminders = subparsers.add_parser(
+        "reminders",
+        help="list every schedule with its next run",
+        description="List every duty reminder, calendar reminder and digest schedule with its next run.",
+    )
     reminders.add_argument("--list", action="store_true", required=True, help="list the schedules (required)")
     reminders.add_argument("--now", help="list next runs after this ISO time (default: now)")
     common.add_config_dir(reminders)

@@ -43,7 +43,11 @@ EXPORT_COLUMNS = (
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    db = subparsers.add_parser("db", help="database schema: upgrade, show status, prune old rows")
+    db = subparsers.add_parser(
+        "db",
+        help="database schema: upgrade, show status, prune old rows",
+        description="Manage the database: create or migrate its schema, show its revision, prune old rows.",
+    )
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_commands.required = True
     db_upgrade = db_commands.add_parser("upgrade", help="apply database migrations (safe to repeat)")
@@ -63,7 +67,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     common.add_config_dir(db_prune, used=False)
     db_prune.set_defaults(func=run_db_prune)
 
-    export = subparsers.add_parser("export", help="print the audit trail of routed requests")
+    export = subparsers.add_parser(
+        "export",
+        help="print the audit trail of routed requests",
+        description="Print every action on routed requests since a date (status changes, who made them, where each "
+        "request was routed) as CSV or JSONL.",
+    )
     export.add_argument("--since", required=True, type=parse_since, metavar="DATE", help="YYYY-MM-DD or ISO time (UTC)")
     export.add_argument(
         "--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or jsonl, one JSON object a line"
