@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.cli import common
+from bot.domain.suggestions import did_you_mean
 
 UTC = dt.UTC
 
@@ -84,7 +85,8 @@ def run_digest(args: argparse.Namespace) -> int:
         return 1
     timezone = config.routing.digest.timezone or config.routing.timezone
     if args.persona is not None and args.persona not in config.persona_ids:
-        return _fail(f"unknown persona {args.persona!r}; known: {', '.join(config.persona_ids)}", 2)
+        hint = did_you_mean(args.persona, config.persona_ids)
+        return _fail(f"unknown persona {args.persona!r}{hint}; known: {', '.join(config.persona_ids)}", 2)
     week = None
     if args.week:
         try:
