@@ -111,6 +111,14 @@ def database_problem(error: Exception, args: argparse.Namespace) -> str:
     return f"database {shown_database_url(args)}: {driver_reason(error)}"
 
 
+def check_config_command(directory: Path) -> str:
+    """The check-config command line for ``directory``: without ``--config-dir`` it would check whatever
+    $FINOPS_CONFIG_DIR or ./config holds, not the directory the failing command was given."""
+    import shlex
+
+    return f"finops-bot check-config --config-dir {shlex.quote(str(directory))}"
+
+
 CONFIG_DIR_HELP = (
     "directory holding personas.yaml, routing.yaml and, optionally, owners.yaml "
     "(default: $FINOPS_CONFIG_DIR, else ./config, else the example shipped with the bot)"

@@ -204,7 +204,7 @@ def run_suggest_routing(args: argparse.Namespace) -> int:
         config = load_config(config_dir).config
     except ConfigError as error:
         raise CommandError(
-            "the configuration has errors; fix them first (finops-bot check-config):\n"
+            f"the configuration has errors; fix them first (`{common.check_config_command(config_dir)}`):\n"
             + "\n".join(str(issue) for issue in error.issues)
         ) from None
     routing_path = config_dir / ROUTING_FILE
