@@ -74,11 +74,13 @@ def open_database(args: argparse.Namespace, *, create: bool = False, require_cur
 
     url = database_url(args)
     missing = sqlite_file_missing(url)
+    if missing is not None and not missing.parent.is_dir():
+        # SQLite creates the file, not its directory, and says only "unable to open database file"; said
+        # first, or `db status` advised a `db upgrade` that would then fail for want of the directory.
+        then = "" if create else ", then run `finops-bot db upgrade` to create the database"
+        raise CommandError(f"no directory {missing.parent} for the SQLite file {missing.name}: create it first{then}")
     if missing is not None and not create:
         raise CommandError(f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL")
-    if missing is not None and not missing.parent.is_dir():
-        # SQLite creates the file, not its directory, and says only "unable to open database file".
-        raise CommandError(f"no directory {missing.parent} for the SQLite file {missing.name}: create it first")
     engine = make_engine(url)
     if require_current:
         try:
