@@ -158,7 +158,7 @@ def test_check_config_slack_names_each_unresolved_target_once(tmp_path: Path) ->
     err = result.stderr.decode()
     assert result.returncode == 1
     assert err.count("gone-itfm") == 1, err
-    assert "unresolved Slack target: persona itfm: cannot resolve #gone-itfm" in err and "Traceback" not in err
+    assert ".slack.channel: cannot resolve #gone-itfm: channel not found" in err and "Traceback" not in err
 
 
 def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
