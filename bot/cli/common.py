@@ -74,11 +74,13 @@ def open_database(args: argparse.Namespace, *, create: bool = False, require_cur
 
     url = database_url(args)
     missing = sqlite_file_missing(url)
+    if missing is not None and not missing.parent.is_dir():
+        # SQLite creates the file, not its directory, and says only "unable to open database file"; said
+        # first, or `db status` advised a `db upgrade` that would then fail for want of the directory.
+        then = "" if create else ", then run `finops-bot db upgrade` to create the database"
+        raise CommandError(f"no directory {missing.parent} for the SQLite file {missing.name}: create it first{then}")
     if missing is not None and not create:
         raise CommandError(f"no database at {missing}: run `finops-bot db upgrade` to create it, or set DATABASE_URL")
-    if missing is not None and not missing.parent.is_dir():
-        # SQLite creates the file, not its directory, and says only "unable to open database file".
-        raise CommandError(f"no directory {missing.parent} for the SQLite file {missing.name}: create it first")
     engine = make_engine(url)
     if require_current:
         try:
@@ -111,8 +113,16 @@ def database_problem(error: Exception, args: argparse.Namespace) -> str:
     return f"database {shown_database_url(args)}: {driver_reason(error)}"
 
 
+def check_config_command(directory: Path) -> str:
+    """The check-config command line for ``directory``: without ``--config-dir`` it would check whatever
+    $FINOPS_CONFIG_DIR or ./config holds, not the directory the failing command was given."""
+    import shlex
+
+    return f"finops-bot check-config --config-dir {shlex.quote(str(directory))}"
+
+
 CONFIG_DIR_HELP = (
-    "directory holding personas.yaml and routing.yaml "
+    "directory holding personas.yaml, routing.yaml and, optionally, owners.yaml "
     "(default: $FINOPS_CONFIG_DIR, else ./config, else the example shipped with the bot)"
 )
 

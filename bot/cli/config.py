@@ -52,11 +52,11 @@ def run_check_config(args: argparse.Namespace) -> int:
             "(`finops-bot init` writes a starter to edit)",
             file=sys.stderr,
         )
-    status = check_config(config_dir, sys.stdout, sys.stderr, example=example)
+    status = check_config(config_dir, sys.stdout, sys.stderr, example=example, slack_follows=args.slack)
     if status == 0:
         receiver_secret_notes(settings, config_dir)
     if status == 0 and args.slack:
-        return check_in_slack(settings, config_dir)
+        return check_in_slack(settings, config_dir, example=example)
     return status
 
 
@@ -64,7 +64,7 @@ def run_check_config(args: argparse.Namespace) -> int:
 SLACK_CHECK = "finops-bot: check-config --slack: "
 
 
-def check_in_slack(settings: Settings, config_dir: Path) -> int:
+def check_in_slack(settings: Settings, config_dir: Path, *, example: bool = False) -> int:
     """Every channel, user group and person the (valid) config names, looked up in Slack.
 
     Slack is asked once first (auth.test) whether it answers and takes the token: a revoked token
@@ -95,7 +95,7 @@ def check_in_slack(settings: Settings, config_dir: Path) -> int:
     try:
         client = make_web_client(settings)
         with _directory_warnings_said(sys.stderr):
-            status = check_slack_names(client, config, sys.stdout, sys.stderr)
+            unresolved = check_slack_names(client, config, sys.stdout, sys.stderr)
         for note in membership_notes(client, config):
             print(note, file=sys.stdout)
     except SlackApiError as error:  # after auth.test, most likely a scope the app lacks
@@ -110,7 +110,15 @@ def check_in_slack(settings: Settings, config_dir: Path) -> int:
             file=sys.stderr,
         )
         return 1
-    return status
+    if unresolved:
+        name = f"the example configuration in {config_dir}" if example else f"configuration in {config_dir}"
+        targets = f"{unresolved} Slack target{'s' if unresolved != 1 else ''}"
+        print(
+            f"{name} fails in Slack: {targets} cannot be resolved; correct the names above, or create them in Slack",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 @contextmanager

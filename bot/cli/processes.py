@@ -30,10 +30,10 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         description="Serve Slack's Events API, /finops and the buttons over HTTP, and the /alerts/... receivers. "
         + _NEEDS.format(tokens="SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"),
     )
-    serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
+    serve.add_argument("--port", type=port_number, help="port to listen on (default: $PORT or 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="address to bind (default: all interfaces)")
-    serve.add_argument("--workers", type=int, help="worker processes (default: $WEB_CONCURRENCY or 2)")
-    serve.add_argument("--threads", type=int, default=8, help="threads per worker (default: 8)")
+    serve.add_argument("--workers", type=positive_count, help="worker processes (default: $WEB_CONCURRENCY or 2)")
+    serve.add_argument("--threads", type=positive_count, default=8, help="threads per worker (default: 8)")
     add_config_dir(serve)
     serve.set_defaults(func=run_serve)
 
@@ -57,7 +57,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     _add_health_port(scheduler)
     scheduler.set_defaults(func=run_scheduler)
 
-    demo = subparsers.add_parser("demo", help="run the real app against a local Slack simulator and show the channel")
+    demo = subparsers.add_parser(
+        "demo",
+        help="run the real app against a local Slack simulator and show the channel",
+        description="Run the real bot against a local stand-in for Slack and print the channel as it goes; "
+        "needs no Slack app, tokens or database.",
+    )
     demo.add_argument(
         "--interactive",
         action="store_true",
@@ -92,6 +97,18 @@ def port_number(raw: str) -> int:
     if not 0 < port < 65536:
         raise argparse.ArgumentTypeError(f"{port} is out of range: a port is 1-65535")
     return port
+
+
+def positive_count(raw: str) -> int:
+    """A number of workers or threads: 0 was taken for "the default" and -1 reached gunicorn, which said
+    only "Value must be positive"."""
+    try:
+        count = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{count} is too few: give 1 or more")
+    return count
 
 
 def configure_logging(settings: Settings) -> None:
@@ -232,17 +249,22 @@ def ready_settings(
 
 def run_serve(args: argparse.Namespace) -> int:
     from bot.web.multiprocess import prepare_metrics_dir
-    from bot.web.server import serve
+    from bot.web.server import listen_problem, serve
 
     # Before anything imports prometheus-client, so the workers gunicorn forks share their metrics.
     ready = ready_settings(args, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", prepare=prepare_metrics_dir, receivers=True)
     if isinstance(ready, int):
         return ready
     settings, config = ready
+    port = args.port or settings.port
+    problem = listen_problem(args.host, port)
+    if problem is not None:
+        print(f"finops-bot: {problem}", file=sys.stderr)
+        return EXIT_FAILURE
     serve(
         settings,
         config=config,
-        port=args.port or settings.port,
+        port=port,
         workers=args.workers or settings.web_concurrency,
         threads=args.threads,
         host=args.host,

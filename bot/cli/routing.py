@@ -62,6 +62,7 @@ def _add_config_dir(parser: argparse.ArgumentParser) -> None:
 
 def load_or_report(config_dir: str | None, err: TextIO) -> BotConfig | None:
     """The config, or None after printing every error (never a traceback)."""
+    from bot.cli.common import check_config_command
     from bot.cli.common import config_dir as locate
     from bot.config.loader import ConfigError, load_config
     from bot.settings import Settings
@@ -72,7 +73,7 @@ def load_or_report(config_dir: str | None, err: TextIO) -> BotConfig | None:
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=err)
-        print(f"finops-bot: configuration in {directory} is invalid; run `finops-bot check-config`", file=err)
+        print(f"finops-bot: configuration in {directory} is invalid; run `{check_config_command(directory)}`", file=err)
         return None
 
 

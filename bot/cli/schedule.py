@@ -15,12 +15,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.cli import common
+from bot.domain.suggestions import did_you_mean
 
 UTC = dt.UTC
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    digest = subparsers.add_parser("digest", help="print the weekly digest that would be posted")
+    digest = subparsers.add_parser(
+        "digest",
+        help="print the weekly digest that would be posted",
+        description="Print the weekly digest (or one persona's) as the scheduler would post it, without posting.",
+    )
     digest.add_argument("--dry-run", action="store_true", required=True, help="print instead of posting (required)")
     digest.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
     digest.add_argument("--persona", help="the per-persona digest for this persona id")
@@ -28,7 +33,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     _add_common(digest)
     digest.set_defaults(func=run_digest)
 
-    reminders = subparsers.add_parser("reminders", help="list every schedule with its next run")
+    reminders = subparsers.add_parser(
+        "reminders",
+        help="list every schedule with its next run",
+        description="List every duty reminder, calendar reminder and digest schedule with its next run.",
+    )
     reminders.add_argument("--list", action="store_true", required=True, help="list the schedules (required)")
     reminders.add_argument("--now", help="list next runs after this ISO time (default: now)")
     common.add_config_dir(reminders)
@@ -76,7 +85,8 @@ def run_digest(args: argparse.Namespace) -> int:
         return 1
     timezone = config.routing.digest.timezone or config.routing.timezone
     if args.persona is not None and args.persona not in config.persona_ids:
-        return _fail(f"unknown persona {args.persona!r}; known: {', '.join(config.persona_ids)}", 2)
+        hint = did_you_mean(args.persona, config.persona_ids)
+        return _fail(f"unknown persona {args.persona!r}{hint}; known: {', '.join(config.persona_ids)}", 2)
     week = None
     if args.week:
         try:

@@ -23,10 +23,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "init",
         help="write a commented starter config (personas, routing, owners) to edit",
-        description="Copy the example configuration into DIR (default: ./config), refusing to overwrite.",
+        description="Copy the example configuration into DIR (default: ./config): the files DIR lacks, "
+        "leaving those it has as they are.",
     )
     parser.add_argument("directory", nargs="?", default="config", metavar="DIR", help="where to write it (./config)")
-    parser.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    parser.add_argument("--force", action="store_true", help="overwrite files that already exist with the example's")
     parser.set_defaults(func=run_init)
 
 
@@ -40,20 +41,25 @@ def run_init(args: argparse.Namespace) -> int:
         print(f"finops-bot: {target} exists and is not a directory: choose another DIR", file=sys.stderr)
         return EXIT_FAILURE
     files = [name for name in STARTER_FILES if (shipped / name).is_file()]
-    clashes = [name for name in files if (target / name).exists()]
-    if clashes and not args.force:
+    # A directory holding some of the files is a config begun and edited: its files are kept, the rest written.
+    kept = [] if args.force else [name for name in files if (target / name).exists()]
+    if kept == files:
         print(
-            f"finops-bot: {target} already has {', '.join(clashes)}: edit them, or pass --force to overwrite",
+            f"finops-bot: {target} already has {', '.join(kept)}: nothing to write; edit them, "
+            "or pass --force to overwrite them with the example's",
             file=sys.stderr,
         )
         return EXIT_FAILURE
+    written = [name for name in files if name not in kept]
     try:
         target.mkdir(parents=True, exist_ok=True)
-        for name in files:
+        for name in written:
             shutil.copyfile(shipped / name, target / name)
     except OSError as error:
         print(f"finops-bot: cannot write {target}: {error.strerror or error}", file=sys.stderr)
         return 1
-    print(f"wrote {', '.join(files)} to {target}")
+    print(f"wrote {', '.join(written)} to {target}")
+    if kept:
+        print(f"kept {', '.join(kept)} in {target} as they were (--force overwrites them)")
     print(f"next: edit them, run `finops-bot check-config --config-dir {target}`, then set FINOPS_CONFIG_DIR={target}")
     return 0

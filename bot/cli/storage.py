@@ -44,7 +44,11 @@ EXPORT_COLUMNS = (
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    db = subparsers.add_parser("db", help="database schema: upgrade, show status, prune old rows")
+    db = subparsers.add_parser(
+        "db",
+        help="database schema: upgrade, show status, prune old rows",
+        description="Manage the database: create or migrate its schema, show its revision, prune old rows.",
+    )
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_commands.required = True
     db_upgrade = db_commands.add_parser("upgrade", help="apply database migrations (safe to repeat)")
@@ -64,7 +68,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     common.add_config_dir(db_prune, used=False)
     db_prune.set_defaults(func=run_db_prune)
 
-    export = subparsers.add_parser("export", help="print the audit trail of routed requests")
+    export = subparsers.add_parser(
+        "export",
+        help="print the audit trail of routed requests",
+        description="Print every action on routed requests since a date (status changes, who made them, where each "
+        "request was routed) as CSV or JSONL.",
+    )
     export.add_argument("--since", required=True, type=parse_since, metavar="DATE", help="YYYY-MM-DD or ISO time (UTC)")
     export.add_argument(
         "--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or jsonl, one JSON object a line"
@@ -196,7 +205,7 @@ def run_suggest_routing(args: argparse.Namespace) -> int:
         config = load_config(config_dir).config
     except ConfigError as error:
         raise CommandError(
-            "the configuration has errors; fix them first (finops-bot check-config):\n"
+            f"the configuration has errors; fix them first (`{common.check_config_command(config_dir)}`):\n"
             + "\n".join(str(issue) for issue in error.issues)
         ) from None
     routing_path = config_dir / ROUTING_FILE

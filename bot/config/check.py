@@ -20,12 +20,19 @@ from bot.config.yamlmarks import ParsedYaml, parse_yaml
 
 
 def check_config(
-    config_dir: str | os.PathLike[str], out: TextIO, err: TextIO, today: dt.date | None = None, *, example: bool = False
+    config_dir: str | os.PathLike[str],
+    out: TextIO,
+    err: TextIO,
+    today: dt.date | None = None,
+    *,
+    example: bool = False,
+    slack_follows: bool = False,
 ) -> int:
     """Validate ``config_dir``; returns the exit code. ``today``: for entries already past (default: today).
 
     ``example``: ``config_dir`` is the example shipped with the bot, checked because none of the operator's
-    was found; every line that names the directory says so.
+    was found; every line that names the directory says so. ``slack_follows``: its Slack names are checked
+    next (``--slack``), so the files alone are called valid: the config may still fail in Slack.
     """
     name = f"the example configuration in {config_dir}" if example else f"configuration in {config_dir}"
     try:
@@ -37,7 +44,10 @@ def check_config(
         count = len(exc.issues)
         print(f"{name} is invalid: {count} error{'s' if count != 1 else ''}", file=err)
         return 1
-    for line in [f"{name} is valid", *summary_lines(loaded.config)[1:]]:
+    verdict = (
+        f"{name}: the files are valid (their Slack names are checked below)" if slack_follows else f"{name} is valid"
+    )
+    for line in [verdict, *summary_lines(loaded.config)[1:]]:
         print(line, file=out)
     _print_warnings([*loaded.warnings, *past_entries(loaded.config, today or dt.date.today())], out)
     return 0

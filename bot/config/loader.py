@@ -9,6 +9,7 @@ back in one ``ConfigError``, each naming its file, line and key path.
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -154,7 +155,9 @@ def _read_text(path: Path, report: FileReport) -> str | None:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        report.error((), "file not found")
+        report.error(
+            (), f"file not found: run `finops-bot init {shlex.quote(str(path.parent))}` to write the missing files"
+        )
         return None
     except IsADirectoryError:
         report.error((), "expected a file, found a directory")

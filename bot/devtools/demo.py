@@ -75,7 +75,15 @@ def run_demo(
     try:
         config = load_config(config_dir).config
     except ConfigError as error:
-        print(f"finops-bot: invalid config in {config_dir}:\n{error}", file=sys.stderr)
+        from bot.cli.common import check_config_command
+
+        # The same shape as every other command's: each error once, then one verdict line with the fix.
+        for issue in error.issues:
+            print(issue, file=sys.stderr)
+        print(
+            f"finops-bot: configuration in {config_dir} is invalid; run `{check_config_command(config_dir)}`",
+            file=sys.stderr,
+        )
         return 1
     router = Router(config)
     with tempfile.TemporaryDirectory(prefix="finops-demo-") as workdir, SlackSimulator() as sim:

@@ -145,43 +145,45 @@ def parsed_url(url: str) -> URL:
             "('@' is %40, ':' %3A, '/' %2F)"
         )
     try:
-        return make_url(url)
+        parsed = make_url(url)
     except ArgumentError as error:
         raise DatabaseUrlError(f"DATABASE_URL is not usable ({str(error).splitlines()[0]}): {_USE}") from None
     except ValueError:  # SQLAlchemy's int() of the port: "invalid literal for int() with base 10"
         raise DatabaseUrlError(f"DATABASE_URL is not usable (its port is not a number): {_USE}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("postgresql", "sqlite"):
+        # Said before any driver is imported: naming the missing MySQL driver suggested installing it would do.
+        raise DatabaseUrlError(
+            f"DATABASE_URL is not usable: it is for {backend}, and finops-bot supports only PostgreSQL and SQLite: "
+            f"{_USE}"
+        )
+    if backend == "sqlite" and parsed.host:
+        # sqlite://rel.db reads "rel.db" as a host; SQLAlchemy said only "Invalid SQLite URL".
+        path = parsed.host + (f"/{parsed.database}" if parsed.database else "")
+        raise DatabaseUrlError(
+            f"DATABASE_URL: a SQLite URL has three slashes before the path: use sqlite:///{path} for a file "
+            "relative to the working directory, sqlite:////abs/path.db for an absolute path"
+        )
+    return parsed
 
 
 # The pip package that provides each DBAPI module SQLAlchemy may ask for; the
 # message names it, since the module name (MySQLdb) rarely is the package's.
 _DRIVER_PACKAGES = {
-    "MySQLdb": "mysqlclient",
-    "pymysql": "PyMySQL",
-    "mysql": "mysql-connector-python",
-    "mariadb": "mariadb",
     "psycopg2": "psycopg2-binary",
     "psycopg": "psycopg[binary]",
     "pg8000": "pg8000",
     "asyncpg": "asyncpg",
-    "oracledb": "oracledb",
-    "cx_Oracle": "cx_Oracle",
-    "pyodbc": "pyodbc",
-    "pymssql": "pymssql",
 }
 
 
 def _missing_driver(url: URL, error: ImportError) -> str:
     module = (error.name or "").split(".")[0]
     package = _DRIVER_PACKAGES.get(module, module or "its driver")
-    backend = url.get_backend_name()
-    if backend == "postgresql":
-        return (
-            f"DATABASE_URL asks for the {url.get_driver_name()} driver, which is not installed: "
-            f"`pip install {package}`, or write postgresql://… to use psycopg 3, which finops-bot installs"
-        )
+    # Only PostgreSQL gets here (parsed_url refuses other databases) with a driver other than psycopg 3.
     return (
-        f"DATABASE_URL is for {backend}, whose driver (pip package {package}) is not installed; "
-        f"finops-bot supports SQLite and PostgreSQL only: {_USE}"
+        f"DATABASE_URL asks for the {url.get_driver_name()} driver, which is not installed: "
+        f"`pip install {package}`, or write postgresql://… to use psycopg 3, which finops-bot installs"
     )
 
 

@@ -171,6 +171,40 @@ def serve(
     GunicornServer(settings, options, load or (lambda: build_wsgi(settings, config=config, relays=workers))).run()
 
 
+def listen_problem(host: str, port: int) -> str | None:
+    """Why ``serve`` could not listen on ``host:port``, in one line, or None when it can.
+
+    Tried by binding (and closing) a socket before gunicorn starts, rather than by catching gunicorn's
+    failure: gunicorn retries a busy port five times a second apart, logging each, then exits the
+    process itself, leaving nothing to catch but its log. SO_REUSEADDR as gunicorn sets it, so a port
+    still in TIME_WAIT after a restart is not taken for busy. Another process may take the port between
+    this check and gunicorn's bind; gunicorn's own retries and error then still apply.
+    """
+    import errno
+    import socket
+
+    fix = "pick another with --port or PORT"
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        return f"cannot listen on {host}: {error.strerror}; pass --host an address of this machine (0.0.0.0: all)"
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return f"port {port} is in use on {host}; {fix}"
+        if error.errno == errno.EACCES:
+            return f"cannot listen on port {port} of {host}: permission denied (ports below 1024 need root); {fix}"
+        if error.errno == errno.EADDRNOTAVAIL:
+            return f"cannot listen on {host}: not an address of this machine; pass --host one that is (0.0.0.0: all)"
+        return f"cannot listen on {host}:{port}: {error.strerror or error}"
+    return None
+
+
 def _worker_exited(settings: Settings, pid: int) -> None:
     from bot.telemetry.metrics import worker_exited
 

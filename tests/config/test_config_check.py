@@ -136,7 +136,7 @@ def test_a_half_written_config_here_is_checked_not_replaced_by_the_example(
 
     assert main(["check-config"]) == 1
     assert capsys.readouterr().err.splitlines() == [
-        "config/routing.yaml: file not found",
+        "config/routing.yaml: file not found: run `finops-bot init config` to write the missing files",
         "configuration in config is invalid: 1 error",
     ]
 

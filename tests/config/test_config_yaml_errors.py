@@ -205,8 +205,8 @@ def test_top_level_list(config_errors) -> None:
 
 def test_missing_files(config_errors) -> None:
     assert config_errors(personas=None, routing=None) == [
-        "config/personas.yaml: file not found",
-        "config/routing.yaml: file not found",
+        "config/personas.yaml: file not found: run `finops-bot init config` to write the missing files",
+        "config/routing.yaml: file not found: run `finops-bot init config` to write the missing files",
     ]
 
 

@@ -70,6 +70,14 @@ def test_every_database_command_names_the_url_as_written_in_one_line(command: li
         ("postgresql://finops:hun@ter2@127.0.0.1:9/bot", "the password holds an '@'"),
         # Not a URL at all: the value was repeated back ("database hunter2: Could not parse…").
         ("hunter2", "DATABASE_URL is not usable"),
+        # SQLAlchemy said "Invalid SQLite URL: sqlite://rel2.db" without the fix.
+        (
+            "sqlite://rel2.db",
+            "use sqlite:///rel2.db for a file relative to the working directory, sqlite:////abs/path.db for an "
+            "absolute path",
+        ),
+        # The missing mysqlclient driver was named, as if installing it would do.
+        ("mysql://finops:hunter2@db/bot", "it is for mysql, and finops-bot supports only PostgreSQL and SQLite"),
     ],
 )
 def test_a_database_url_that_cannot_be_used_is_one_line_without_the_password(url: str, expected: str, capsys) -> None:
@@ -86,6 +94,16 @@ def test_db_upgrade_into_a_directory_that_does_not_exist_names_it(tmp_path, caps
     assert main(["db", "upgrade", "--database-url", url]) == 1
     assert capsys.readouterr().err == (
         f"finops-bot: no directory {tmp_path / 'missing'} for the SQLite file bot.db: create it first\n"
+    )
+
+
+def test_db_status_on_a_directory_that_does_not_exist_says_so_first(tmp_path, capsys) -> None:
+    # It advised `db upgrade`, which then failed for want of the directory.
+    url = f"sqlite:///{tmp_path / 'missing' / 'bot.db'}"
+    assert main(["db", "status", "--database-url", url]) == 1
+    assert capsys.readouterr().err == (
+        f"finops-bot: no directory {tmp_path / 'missing'} for the SQLite file bot.db: create it first, "
+        "then run `finops-bot db upgrade` to create the database\n"
     )
 
 
