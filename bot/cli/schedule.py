@@ -109,7 +109,10 @@ def run_digest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(message, indent=2, ensure_ascii=False))
     else:
-        print(message["text"])
+        from bot.devtools.simulator.render import message_lines
+
+        # The message as Slack shows it (every list), not only its plain-text fallback.
+        print("\n".join(message_lines(message)))
     return 0
 
 

@@ -38,7 +38,8 @@ def test_digest_dry_run_prints_the_empty_week(tmp_path, capsys):
     engine.dispose()
     args = ["digest", "--dry-run", "--week", "2026-W47", "--config-dir", str(CONFIG_DIR), "--database-url", url]
     assert main(args) == 0
-    assert "FinOps weekly digest — 2026-W47: No FinOps requests were routed this week." in capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["*FinOps weekly digest — 2026-W47*", ":sunny: No FinOps requests were routed this week."]
     assert main([*args, "--json"]) == 0
     message = json.loads(capsys.readouterr().out)
     assert message["blocks"][0]["type"] == "header"
@@ -51,3 +52,28 @@ def test_digest_dry_run_explains_a_bad_week_and_an_unmigrated_database(tmp_path,
     assert "2026-W60" in capsys.readouterr().err
     assert main(base) == 1
     assert "finops-bot db upgrade" in capsys.readouterr().err
+
+
+def test_digest_dry_run_shows_the_lists_the_slack_message_has(tmp_path, capsys):
+    import datetime as dt
+
+    from bot.storage.db import make_engine, upgrade
+    from bot.storage.stores import Storage
+    from tests.storage.storage_factories import new_request, reply_for
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    request = new_request(excerpt="EC2 spend up 40% in eu-west-1", amount_usd=12_500.0)
+    Storage.open(engine).intake.record_routed_message(
+        "Ev1", request, reply_for, dt.datetime(2026, 11, 17, 10, tzinfo=dt.UTC)
+    )
+    engine.dispose()
+
+    args = ["digest", "--dry-run", "--week", "2026-W47", "--config-dir", str(CONFIG_DIR), "--database-url", url]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Largest: $12k EC2 spend up 40% in eu-west-1" in out and "Oldest open: EC2 spend up 40%" in out
+    )  # the link's label, not its markup
+    assert "<https://" not in out

@@ -176,6 +176,16 @@ class _Flattener:
         return _split_lines(lines)
 
 
+def message_lines(payload: JSONDict, workspace: Workspace | None = None) -> list[str]:
+    """One message as display lines (its blocks, else its text, then attachments), as Slack shows it.
+
+    Without a ``workspace``, Slack ids stay ids and links show their labels (`digest --dry-run`).
+    """
+    if workspace is None:
+        workspace = Workspace(team_id="T0", team_name="", team_domain="", bot_name="")
+    return _Flattener(workspace).message(payload)
+
+
 def _split_lines(lines: list[str]) -> list[str]:
     """One display line per entry, so indentation and bars apply to every line."""
     return [part for line in lines for part in line.split("\n")]
