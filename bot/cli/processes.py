@@ -74,6 +74,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         help="replay only this JSONL feed of Slack messages ('-': stdin), instead of the bundled sample "
         "(its alerts, /finops commands and the Take it press on the first reply)",
     )
+    demo.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="keep what the demo routed in this database (e.g. sqlite:///demo.db), to try export, digest "
+        "--dry-run and suggest-routing on it afterwards (default: a temporary SQLite file, removed at the end; "
+        "$DATABASE_URL is never used, so a demo cannot write into the bot's own database)",
+    )
     add_config_dir(demo)
     demo.set_defaults(func=run_demo)
 
@@ -397,7 +404,14 @@ def run_demo(args: argparse.Namespace) -> int:
     # stdin is read before the simulator and the bot start, so input that is not text costs nothing.
     feed_text = stdin_text("demo --feed -") if args.feed == "-" and not args.interactive else None
     typed = stdin_lines("demo --interactive") if args.interactive else None
-    return demo(config_dir, interactive=args.interactive, feed=args.feed, feed_text=feed_text, typed=typed)
+    return demo(
+        config_dir,
+        interactive=args.interactive,
+        feed=args.feed,
+        feed_text=feed_text,
+        typed=typed,
+        database_url=args.database_url,
+    )
 
 
 def _feed_problem(path: Path) -> str | None:

@@ -25,6 +25,7 @@ from bot.receivers.http import missing_secrets
 from bot.render.replies import ACTION_TAKE
 from bot.routing.router import Router
 from bot.settings import Settings
+from bot.storage.db import shown_url
 
 DEMO_COMMANDS = (
     "who-owns anomalies",
@@ -70,8 +71,10 @@ def run_demo(
     *,
     feed_text: str | None = None,
     typed: Iterable[str] | None = None,
+    database_url: str | None = None,
 ) -> int:
-    """``feed_text``: the feed itself (``--feed -``); ``typed``: the lines of ``--interactive`` (default: stdin)."""
+    """``feed_text``: the feed itself (``--feed -``); ``typed``: the lines of ``--interactive`` (default: stdin);
+    ``database_url``: where to keep what was routed (default: a temporary SQLite file)."""
     try:
         config = load_config(config_dir).config
     except ConfigError as error:
@@ -90,8 +93,9 @@ def run_demo(
         members = seed_workspace(sim, config)
         alerts_channel = config.routing.watch.channels[0].lstrip("#")
         person = sim.add_user("dana", email="dana@example.com")
-        database = f"sqlite:///{Path(workdir) / 'finops-bot.db'}"
-        print(f"Slack simulator on {sim.base_url}; starting finops-bot serve on the embedded SQLite default…", file=out)
+        database = database_url or f"sqlite:///{Path(workdir) / 'finops-bot.db'}"
+        where = f"the database {shown_url(database_url)}" if database_url else "the embedded SQLite default"
+        print(f"Slack simulator on {sim.base_url}; starting finops-bot serve on {where}…", file=out)
         env = with_receiver_placeholders(bot_env(sim, database=database, config_dir=config_dir), config)
         try:
             bot = LocalBot(env).start()

@@ -158,3 +158,16 @@ def test_demo_skips_feed_lines_that_are_not_messages_names_them_and_exits_1(tmp_
     assert f"{feed}:3: not a Slack message" in result.stderr
     assert "2 feed line(s) skipped" in result.stderr
     assert "AWS bill doubled this month" in result.stdout and "finops-bot APP" in result.stdout
+
+
+def test_demo_keeps_what_it_routed_in_the_database_given(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"text": "AWS bill doubled this month, who owns it?"}\n', encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    env = {"FINOPS_CONFIG_DIR": str(SHIPPED_CONFIG)}
+    result = run_cli("demo", "--feed", str(feed), "--database-url", url, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"on the database {url}" in result.stdout
+    exported = run_cli("export", "--since", "2000-01-01", "--format", "jsonl", "--database-url", url, env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert '"excerpt": "AWS bill doubled this month, who owns it?"' in exported.stdout
