@@ -329,7 +329,7 @@ def test_the_first_scheduler_start_on_a_new_database_warns_of_nothing_missed(tmp
         reader.start()
         try:
             # The first tick runs at start; the shipped duties fired several times in the week before.
-            wait_until(lambda: any("on this database" in line for line in lines), timeout=60, what="the first tick")
+            wait_until(lambda: any("new to this database" in line for line in lines), timeout=60, what="the first tick")
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
         finally:
@@ -340,7 +340,7 @@ def test_the_first_scheduler_start_on_a_new_database_warns_of_nothing_missed(tmp
     output = "".join(lines)
     assert "Traceback" not in output
     assert [line for line in lines if " WARNING " in line] == []
-    assert "earlier fire time(s) recorded as before the schedule was installed, not posted" in output
+    assert "fire time(s) of the last 7 day(s) recorded as before the schedule was installed, not posted" in output
 
 
 def _get(url: str) -> dict | None:
@@ -387,7 +387,7 @@ def test_the_digest_footer_names_posts_slack_refused(tmp_path: Path, database: s
     )
     assert result.returncode == 0, result.stderr.decode()
     out = result.stdout.decode()
-    assert "Slack refused 2 posts this week: `not_in_channel` in <#C0FINANCE> (2)" in out
+    assert "Slack refused 2 posts this week: `not_in_channel` in #C0FINANCE (2)" in out  # as Slack shows it
     assert "invite the bot to the channel" in out and "finops-bot deliveries retry --all-failed" in out
 
 
