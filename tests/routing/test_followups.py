@@ -125,3 +125,17 @@ def test_who_owns_lists_the_duties_about_the_topic(lookup) -> None:
 )
 def test_deciding_a_purchase_is_the_strategy_and_an_expiry_is_procurements(lookup, query: str, topic: str) -> None:
     assert lookup.lookup(query).topic.id == topic
+
+
+@pytest.mark.parametrize(
+    "query", ["k8s namespace cost spike", "namespace cost spikes", "cluster cost spike", "k8s cost spike"]
+)
+def test_a_spike_in_a_namespace_or_cluster_is_the_anomaly_owners(lookup, query: str) -> None:
+    # A third new-user trial: "k8s namespace cost spike" answered Kubernetes cost allocation, finance first.
+    answer = lookup.lookup(query)
+    assert answer.topic is not None and answer.topic.id == "cost-anomalies"
+    assert answer.topic.owners.responsible[0] == "engineering"
+
+
+def test_namespace_cost_itself_is_still_the_allocation_question(lookup) -> None:
+    assert lookup.lookup("namespace cost").topic.id == "k8s-cost-allocation"
