@@ -40,6 +40,13 @@ def _topic_span(lines: list[str], topic_id: str) -> tuple[int, int, int] | None:
     return None
 
 
+def _topic_key(lines: list[str], topic_id: str, key: str) -> tuple[tuple[int, int, int], tuple[int, int, str]] | None:
+    """The topic's span (``_topic_span``) and its ``key`` line (``_key_line``), or None when either is missing."""
+    span = _topic_span(lines, topic_id)
+    found = _key_line(lines, span[0], span[1], key) if span else None
+    return (span, found) if span is not None and found is not None else None
+
+
 def _key_line(lines: list[str], start: int, end: int, key: str) -> tuple[int, int, str] | None:
     """(line index, indent, text after 'key:') of the first ``key:`` within the span."""
     pattern = re.compile(rf"^(\s*)(?:-\s+)?{re.escape(key)}:\s*(.*?)\s*$")
@@ -102,11 +109,10 @@ def _unquote(item: str) -> str:
 
 
 def add_terms(lines: list[str], topic: str, terms: Sequence[str]) -> list[str] | None:
-    span = _topic_span(lines, topic)
-    found = _key_line(lines, span[0], span[1], "terms") if span else None
-    if span is None or not found:
+    found = _topic_key(lines, topic, "terms")
+    if found is None:
         return None
-    key_index, key_indent, rest = found
+    span, (key_index, key_indent, rest) = found
     lines = list(lines)
     addition = ", ".join(_yaml_scalar(t) for t in terms)
     if rest.startswith("["):
@@ -136,11 +142,10 @@ def add_terms(lines: list[str], topic: str, terms: Sequence[str]) -> list[str] |
 
 
 def drop_term(lines: list[str], topic: str, term: str) -> list[str] | None:
-    span = _topic_span(lines, topic)
-    found = _key_line(lines, span[0], span[1], "terms") if span else None
-    if span is None or not found:
+    found = _topic_key(lines, topic, "terms")
+    if found is None:
         return None
-    key_index, key_indent, rest = found
+    span, (key_index, key_indent, rest) = found
     lines = list(lines)
     if rest.startswith("["):
         close = _flow_end(lines, key_index)
@@ -189,11 +194,10 @@ def _split_flow(body: str) -> list[str]:
 
 
 def set_responsible(lines: list[str], topic: str, from_persona: str | None, to_persona: str) -> list[str] | None:
-    span = _topic_span(lines, topic)
-    owners = _key_line(lines, span[0], span[1], "owners") if span else None
-    if span is None or not owners:
+    found_owners = _topic_key(lines, topic, "owners")
+    if found_owners is None:
         return None
-    owners_index, owners_indent, _ = owners
+    span, (owners_index, owners_indent, _) = found_owners
     lines = list(lines)
     found = _key_line(lines, owners_index + 1, span[1], "responsible")
     if found is None:
