@@ -75,7 +75,7 @@ def _load_config(config_dir: str | None) -> Any:
 
 def run_digest(args: argparse.Namespace) -> int:
 
-    from bot.scheduling.weeks import WeekError, parse_iso_week
+    from bot.scheduling.weeks import WeekError, last_complete_week, parse_iso_week, week_label
     from bot.services.scheduled_posts import compose_digest
     from bot.storage.delivery_reports import permanent_failures
     from bot.storage.stores import Storage
@@ -93,16 +93,27 @@ def run_digest(args: argparse.Namespace) -> int:
             week = parse_iso_week(args.week, timezone)
         except WeekError as error:
             return _fail(str(error), 2)
+    now = dt.datetime.now(UTC)
+    if week is None:
+        # The digest posted on schedule is the last complete week's: say so, and how to see this one.
+        this_week = week_label(now, timezone)
+        shown = week_label(last_complete_week(now, timezone)[0], timezone)
+        print(
+            f"finops-bot: digest of {shown}, the last complete week; --week {this_week} for the week under way",
+            file=sys.stderr,
+        )
     engine = common.open_database(args)
     try:
+        storage = Storage.open(engine)
         message = compose_digest(
             config,
-            Storage.open(engine).digest,
-            dt.datetime.now(UTC),
+            storage.digest,
+            now,
             timezone,
             week=week,
             audience=args.persona,
             refusals=None if args.persona else (lambda since: permanent_failures(engine, since=since)),
+            muted=None if args.persona else storage.silences.muted_between,  # as the posted digest has
         )
     finally:
         engine.dispose()

@@ -77,3 +77,27 @@ def test_digest_dry_run_shows_the_lists_the_slack_message_has(tmp_path, capsys):
         "Largest: $12k EC2 spend up 40% in eu-west-1" in out and "Oldest open: EC2 spend up 40%" in out
     )  # the link's label, not its markup
     assert "<https://" not in out
+
+
+def test_digest_dry_run_lists_what_silences_muted_and_names_the_week_it_shows(tmp_path, capsys):
+    import datetime as dt
+
+    from bot.storage.db import make_engine, upgrade
+    from bot.storage.stores import Storage
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    storage = Storage.open(engine)
+    monday = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)
+    silence = storage.silences.add({"source": "aws-*"}, monday + dt.timedelta(days=3), "migration", "U1", monday)
+    assert storage.silences.record_muted("k1", silence.id, "aws-budgets", "C1", "spend up", None, None, monday)
+    engine.dispose()
+
+    base = ["digest", "--dry-run", "--config-dir", str(CONFIG_DIR), "--database-url", url]
+    assert main([*base, "--week", "2026-W47"]) == 0
+    captured = capsys.readouterr()
+    assert "muted" in captured.out and "migration" in captured.out  # as the posted digest lists it
+    assert "last complete week" not in captured.err  # the week asked for is the week shown
+    assert main(base) == 0
+    assert "the last complete week; --week 20" in capsys.readouterr().err
