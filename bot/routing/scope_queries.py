@@ -147,9 +147,12 @@ class ScopeAnswer:
 
     def unowned_lines(self) -> list[str]:
         """The answer when no team owns the scope, as plain text (Slack escapes it)."""
-        lines = [f"No team owns {self.query.label} in owners.yaml: alerts about it tag the topic's persona channel."]
-        if self.problem:
-            lines.append(self.problem)
+        if self.problem:  # not an id of its kind at all: owning it is beside the point
+            lines = [self.problem]
+        else:
+            lines = [
+                f"No team owns {self.query.label} in owners.yaml: alerts about it tag the topic's persona channel."
+            ]
         if self.suggestions:
             word = SCOPE_WORDS.get(self.query.kind, self.query.kind)
             lines.append("Did you mean " + " or ".join(f"'{word} {name}'" for name in self.suggestions) + "?")
@@ -210,7 +213,8 @@ def form_problem(query: ScopeQuery) -> str | None:
     if query.kind == "account" and _DIGITS.match(query.value):
         digits = sum(ch.isdigit() for ch in query.value)
         return f"{query.value} has {digits} digit{'s' if digits != 1 else ''}: {form}"
-    return form
+    word = SCOPE_WORDS.get(query.kind, query.kind)
+    return f"{query.value} cannot be {'an' if word[0] in 'aeiou' else 'a'} {word} id: {form}"
 
 
 def owned_like(value: str, owned: tuple[str, ...]) -> tuple[str, ...]:

@@ -107,7 +107,10 @@ def test_who_owns_a_topics_exact_wording_is_still_the_topic(owned_service: Comma
 
 def test_who_owns_an_unowned_scope_is_quoted_back_safely(owned_service: Commands) -> None:
     response = text_of(ask(owned_service, "who-owns namespace <!channel>"))
-    assert "No team owns namespace &lt;!channel&gt;" in response and "<!channel>" not in response
+    # Not a namespace at all: its form is explained, the value quoted back escaped.
+    assert "&lt;!channel&gt; cannot be a namespace id" in response and "<!channel>" not in response
+    unowned = text_of(ask(owned_service, "who-owns namespace <b>pay</b>"))
+    assert "&lt;b&gt;" in unowned and "<b>" not in unowned
 
 
 def test_persona_accepts_a_display_name_and_suggests_close_ids(service: Commands) -> None:
