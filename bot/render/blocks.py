@@ -22,9 +22,14 @@ ELLIPSIS = "…"
 Block = dict[str, Any]
 
 
+# Bidirectional embeddings, overrides and isolates: quoted back, one could make a line read backwards
+# (a right-to-left override in an excerpt reorders the list around it, spoofing what it says).
+_BIDI_CONTROLS = dict.fromkeys((*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
 def escape(text: str) -> str:
-    """Escape the three characters Slack treats as markup in user text, flatten newlines."""
-    flat = " ".join(text.split())
+    """Escape the three characters Slack treats as markup in user text, flatten newlines, drop bidi controls."""
+    flat = " ".join(text.translate(_BIDI_CONTROLS).split())
     return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

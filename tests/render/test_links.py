@@ -26,3 +26,13 @@ def test_a_repeat_names_its_amount_only_when_it_differs_from_the_first() -> None
     assert repeat_amounts(950.0, "€950", None) == ("€950", None)
     notice = render_repeat_notice("https://slack.com/archives/C1/p1", 2, "€950 <!here>", None)
     assert notice["text"].startswith(":repeat: Same alert as before (repeat #2), now *€950 &lt;!here&gt;*;")
+
+
+def test_quoted_text_loses_bidi_controls_that_could_reorder_a_line() -> None:
+    from bot.render.blocks import escape
+    from bot.render.text import quote
+
+    spoofed = "refund \u202egnp.exe\u202c of $10 \u2066ok\u2069"
+    assert escape(spoofed) == "refund gnp.exe of $10 ok"
+    assert quote("<b>\u202eevil</b>") == "&lt;b&gt;evil&lt;/b&gt;"
+    assert escape("مرحبا \u200fhello") == "مرحبا \u200fhello"  # a plain direction mark reorders nothing: kept
