@@ -31,7 +31,10 @@ def render_help(entries: Sequence[tuple[str, str]], prefix: str = "") -> dict:
     Escaped because Slack reads ``<id>`` as a link, even inside backticks, and shows nothing of it.
     """
     lines = [HELP_TITLE, *(f"• `/finops {escape(usage)}` — {escape(summary)}" for usage, summary in entries)]
-    lines.append(f"Answers are shown to you alone; end a command with `{PUBLIC_HINT}` to post it in the channel.")
+    # Worded for both ways it is shown: `/finops help --public` posts it in the channel.
+    lines.append(
+        f"Answers are shown only to whoever asks; a command ending with `{PUBLIC_HINT}` is posted in the channel."
+    )
     text = (prefix + "\n\n" if prefix else "") + "\n".join(lines)
     return message(text, [section(text)])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from unicodedata import is_normalized, normalize
 
 from bot.routing.normalize import narrow_full_width
 from bot.routing.sources.sns_envelope import unwrap_notification
@@ -63,7 +64,7 @@ def message_text(message: Mapping) -> str:
 
 def clean_mrkdwn(text: str) -> str:
     """Decode a pasted SNS notification's message, remove Slack markup and URLs, unescape
-    &amp; &lt; &gt;, make full-width ASCII forms ASCII."""
+    &amp; &lt; &gt;, make full-width ASCII forms ASCII, compose accents (NFC)."""
     # First: the envelope's escaped JSON string is decoded before URL removal can cut into it.
     text = unwrap_notification(text)
     if "<" in text:
@@ -73,7 +74,10 @@ def clean_mrkdwn(text: str) -> str:
     if "&" in text:
         text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     # After the markup: a full-width "＜" is a character someone typed, not a Slack entity.
-    return narrow_full_width(text)
+    text = narrow_full_width(text)
+    # A client may send "é" as "e" and a combining accent; the words are matched composed (a combining
+    # mark is not a word character: "Quién" decomposed would read as "Quie" and "n").
+    return text if text.isascii() or is_normalized("NFC", text) else normalize("NFC", text)
 
 
 def _without_bare_urls(text: str) -> str:

@@ -72,6 +72,9 @@ class Commands:
         return render.render_personas(runtime.config, runtime.names.mentions)
 
     def persona(self, runtime: Runtime, argument: str, command: CommandRequest) -> dict:
+        if not argument.strip():
+            known = ", ".join(f"`{p}`" for p in runtime.config.persona_ids)
+            return help_message(f"Tell me a persona: `/finops persona finance`. The personas: {known}.")
         persona_id = argument.lower().strip()
         names = {p.name.lower(): p.id for p in runtime.config.personas.personas}
         persona_id = names.get(persona_id, persona_id)

@@ -139,3 +139,12 @@ def test_a_spike_in_a_namespace_or_cluster_is_the_anomaly_owners(lookup, query: 
 
 def test_namespace_cost_itself_is_still_the_allocation_question(lookup) -> None:
     assert lookup.lookup("namespace cost").topic.id == "k8s-cost-allocation"
+
+
+def test_a_message_with_decomposed_accents_routes_as_the_composed_one(router: Router) -> None:
+    import unicodedata
+
+    composed = "¿Quién revisa la facturación de AWS de noviembre?"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    assert router.route({"text": decomposed}).tags == router.route({"text": composed}).tags != ()

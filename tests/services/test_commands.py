@@ -37,7 +37,7 @@ def test_help_lists_every_registered_subcommand(service: Commands) -> None:
 
 def test_help_says_how_to_post_an_answer_in_the_channel(service: Commands) -> None:
     # `--public` was read by the dispatcher but named nowhere a person could find it.
-    assert "end a command with `--public` to post it in the channel" in text_of(ask(service, "help"))
+    assert "a command ending with `--public` is posted in the channel" in text_of(ask(service, "help"))
     assert PUBLIC_HINT == PUBLIC_FLAG
 
 
@@ -117,6 +117,17 @@ def test_persona_accepts_a_display_name_and_suggests_close_ids(service: Commands
     assert "Finance" in text_of(ask(service, "persona finance"))
     unknown = text_of(ask(service, "persona fiance"))
     assert "finance" in unknown and "fiance" in unknown
+
+
+def test_persona_without_a_name_says_how_to_ask_and_lists_the_personas(service: Commands) -> None:
+    answer = text_of(ask(service, "persona"))
+    assert "Tell me a persona: `/finops persona finance`" in answer and "`finops-practitioner`" in answer
+    assert "No persona called" not in answer
+
+
+def test_help_reads_true_whether_shown_to_one_person_or_posted(service: Commands) -> None:
+    answer = text_of(ask(service, "help --public"))
+    assert "shown only to whoever asks" in answer and "shown to you alone" not in answer
 
 
 def test_open_lists_the_store_rows_in_the_order_given() -> None:
