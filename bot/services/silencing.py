@@ -27,7 +27,7 @@ from bot.domain.silences import (
 from bot.render import silences as render
 from bot.routing.alert_owners import NOT_SCOPES, SCOPE_KINDS
 from bot.routing.router import Decision
-from bot.routing.sources import read_alert
+from bot.routing.sources import AlertFacts, read_alert
 from bot.services.ports import Clock, Notify, Outbox, RequestChanges
 from bot.services.runtime import Runtime, RuntimeHolder
 
@@ -89,16 +89,17 @@ def parse_mute(argument: str, scope_keys: Iterable[str] | None = None) -> tuple[
     return matchers, parse_duration(duration_text), reason.strip()
 
 
-def slack_sources(message: IncomingMessage, text: str) -> tuple[str, ...]:
+def slack_sources(message: IncomingMessage, facts: AlertFacts | None) -> tuple[str, ...]:
     """What ``source=`` matches for a watched-channel message, most specific first.
 
     An app's alert in a format of the alert-source table is that source (``aws-budgets`` for the "AWS
     Budgets" app or AWS Chatbot relaying a budget alert), as a receiver's alert is; the app's own name
-    still matches too. A person's message is ``person``, whatever it quotes.
+    still matches too. A person's message is ``person``, whatever it quotes. ``facts``: the app's
+    message read as an alert (``read_alert``).
     """
     if not message.bot_id:
         return ("person",)
-    recognised = read_alert(text).sources if text else ()
+    recognised = facts.sources if facts is not None else ()
     return tuple(dict.fromkeys((*recognised, message.app_name or message.source)))
 
 
@@ -167,8 +168,13 @@ class Silencing:
             return None  # the usual case: nothing is muted, and the text need not be read again
         attributes: dict[str, str] = {}
         silence = None
-        for source in slack_sources(message, text):
+        # An app's alert is matched on the scope it names too, as a receiver's is; a person asking about
+        # an account is not an alert about it, and is never muted by one.
+        facts = read_alert(text) if message.bot_id and text else None
+        scope = scope_attributes(facts) if facts is not None else {}
+        for source in slack_sources(message, facts):
             attributes = {
+                **scope,
                 "source": source,
                 "channel": message.channel_id,
                 "topic": decision.topics[0] if decision.topics else "",
@@ -219,3 +225,16 @@ class Silencing:
         delivery = NewDelivery(kind="silence", method=POST, payload=payload, dedup_key=f"silence:{silence.id}")
         self.notify(self.outbox.enqueue(delivery, self.clock()))
         return MuteOutcome(True, payload)
+
+
+def scope_attributes(facts: AlertFacts) -> dict[str, str]:
+    """The scope an alert posted in Slack names (account, project, namespace...), as the receivers set it
+    for theirs, so ``account=444455556666`` mutes that account's alerts wherever they arrive; the first
+    of each kind."""
+    attributes: dict[str, str] = {}
+    for identifier in facts.identifiers:
+        attributes.setdefault(identifier.kind, identifier.value)
+    if "account" in attributes:
+        # The account where the spend happened: what the AWS receiver calls an anomaly's linked account.
+        attributes.setdefault("linked_account", attributes["account"])
+    return attributes

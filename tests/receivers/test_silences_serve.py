@@ -192,3 +192,27 @@ def test_a_silence_naming_the_apps_name_still_mutes_its_messages(receivers: Rece
         assert harness.reply_to(ts)["text"].startswith("Muted by a silence")
     finally:
         assert cli(receivers, "expire", silence_id).returncode == 0
+
+
+def test_a_silence_on_an_account_mutes_that_accounts_alerts_posted_in_slack(receivers: Receivers) -> None:
+    # A second new-user trial: `/finops mute account=…` was confirmed, then muted nothing posted in Slack.
+    harness = receivers.harness
+    answer = harness.command("mute account=444455556666 for 2h known migration")
+    silence_id = re.search(r"Silence #(\d+) set", json.dumps(answer.body)).group(1)
+    anomaly = "AWS Cost Anomaly Detection: total impact $1,200 in account {}, service Amazon EC2"
+    try:
+        bot_id = harness.sim.add_bot("Cost Alerts")
+        muted = harness.sim.post_message(
+            harness.bot.url, harness.alerts, bot_id=bot_id, username="Cost Alerts", text=anomaly.format("444455556666")
+        )
+        assert harness.reply_to(muted)["text"].startswith("Muted by a silence")
+        other = harness.sim.post_message(
+            harness.bot.url, harness.alerts, bot_id=bot_id, username="Cost Alerts", text=anomaly.format("111122223333")
+        )
+        assert not harness.reply_to(other)["text"].startswith("Muted by a silence")
+        # A person asking about the account is not its alert: never muted by it.
+        asked = harness.post("Why did account 444455556666 spend $1,200 more on EC2 yesterday? Who owns it?")
+        assert not harness.reply_to(asked)["text"].startswith("Muted by a silence")
+        assert "1 muted" in _silence_line(receivers, silence_id)
+    finally:
+        assert cli(receivers, "expire", silence_id).returncode == 0
