@@ -68,7 +68,9 @@ SOURCE = AlertSource(
         json_string("account_name", "linkedAccountName", "accountName"),
         json_string("service", "dimensionValue", "dimensionalValue", "service"),
         json_string("name", "monitorName"),
-        pattern("service", r"\bService:\s*(?P<v>(?:Amazon|AWS)[^\n|•,]{2,60})"),
+        # "Service: Amazon EC2" in the console's layout, "service Amazon EC2" as relays word it: two
+        # anomalies of one account in different services are different alerts, not repeats.
+        pattern("service", r"\b[Ss]ervice:?\s+(?P<v>(?:Amazon|AWS)[^\n|•,]{2,60})"),
         pattern("alert_id", r"\banomal(?:y|ies)[ _/]?id\W{0,4}(?P<v>[0-9a-f-]{8,})", flags=re.IGNORECASE),
     ),
     extractors=(_root_cause_accounts,),
