@@ -10,6 +10,7 @@ prints the channel with its thread replies and mentions.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 import tempfile
@@ -104,6 +105,9 @@ def run_demo(
             reason = str(error).strip().splitlines()[-1].removeprefix("finops-bot: ")
             print(f"finops-bot: demo: the bot did not start: {reason}", file=sys.stderr)
             return 1
+        if config.routing.receivers.any:
+            # So a signed alert can be sent to them while the demo runs (secrets: the environment's).
+            print(f"Alert receivers on http://127.0.0.1:{bot.port}/alerts/…", file=out)
         try:
             if interactive:
                 return _interactive(
@@ -136,13 +140,15 @@ def run_demo(
 
 
 def with_receiver_placeholders(env: dict[str, str], config: BotConfig) -> dict[str, str]:
-    """``env`` with a throwaway value for each secret the config's receivers need and ``env`` lacks.
+    """``env`` with a throwaway value for each secret the config's receivers need and neither ``env`` nor
+    the environment the demo runs in has.
 
     `serve` refuses to start without them (rightly, in production), but the demo's server is local,
     no cloud can reach it, and the demo sends no alert to a receiver: a config with ``receivers:``
-    must still run in the demo.
+    must still run in the demo. A secret set in the environment is kept (the server inherits it), so
+    a signed request sent to the demo's receivers with it is accepted.
     """
-    for variable, _needed_by in missing_secrets(Settings.from_env(env), config.routing.receivers):
+    for variable, _needed_by in missing_secrets(Settings.from_env({**os.environ, **env}), config.routing.receivers):
         env[variable] = f"demo:{secrets.token_hex(12)}"  # also the user:password shape basic auth needs
     return env
 
@@ -224,7 +230,16 @@ def _interactive(sim, bot: LocalBot, router: Router, channel: str, person: str, 
             _post(sim, bot, router, channel, person, alert, typed=True)
         else:
             _post(sim, bot, router, channel, person, {"text": line}, typed=True)
-        rendering = sim.render_channel(channel)
-        print(rendering[shown:] if rendering.startswith(rendering[:shown]) else rendering, file=out)
-        shown = len(rendering)
+        shown = _show_new(sim, channel, shown, out)
+    # What arrived since the last line typed (an alert sent to the receivers meanwhile).
+    _show_new(sim, channel, shown, out, only_if_new=True)
     return 0
+
+
+def _show_new(sim, channel: str, shown: int, out, *, only_if_new: bool = False) -> int:
+    """Print the channel's rendering past the ``shown`` characters already printed; the new length."""
+    rendering = sim.render_channel(channel)
+    if only_if_new and len(rendering) <= shown:
+        return shown
+    print(rendering[shown:] if rendering.startswith(rendering[:shown]) else rendering, file=out)
+    return len(rendering)
