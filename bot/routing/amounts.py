@@ -140,8 +140,12 @@ _FIGURE_TO_NEXT = r".{0,4}?\d[\d.,'\u2019\u00a0\u202f ]*(?:[kKmMbB]n?)?\s?(?:[A-
 # Between the old and the new figure of a change: "$3,200 → $4,640", "$3,200 -> $4,640", "$3,200 to $4,640".
 _CHANGE_TO = re.compile(_FIGURE_TO_NEXT + r"\)?\s*(?:→|⟶|➔|➜|->|-->|=>|to)\s*\(?")
 _CHANGE_WORDS = ("→", "⟶", "➔", "➜", "->", "=>", "to")  # "-->" ends in "->"
-# A part of a whole: "$3,050.00 of $3,000.00" (spent of budgeted), "3.050 € von 3.000 €".
-_PART_OF = re.compile(_FIGURE_TO_NEXT + r"\s+(?:out of|of|de|von)\s+")
+# A part of a whole: "$3,050.00 of $3,000.00" (spent of budgeted), "3.050 € von 3.000 €", and with the
+# part's verb between them, "$1,200,000 spent of $1,000,000 budget" (the verb is the part's label, not the
+# whole's: read as the clause before the whole, it made the budget the spend).
+_PART_OF = re.compile(
+    _FIGURE_TO_NEXT + r"(?:\s+(?:spent|used|consumed|gastados|dépensés|ausgegeben))?\s+(?:out of|of|de|von)\s+"
+)
 _PART_OF_WORDS = ("of", "de", "von")  # "out of" ends in "of"
 _ALNUM = re.compile(r"[^\W_]")
 # ``JSON_NUMBER_KEY`` for the keys the sources name (ASCII letters in any case): a payload's other keys,

@@ -244,3 +244,18 @@ def test_millions_and_billions_are_read_in_other_languages(text, amount):
 )
 def test_a_lower_case_symbol_after_a_figure_is_no_error(text):
     headline(text)  # raised KeyError: 'us$' once a scale word could open the figure-first scan
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        # A second new-user trial: the budget was read as the spend when "spent" stood after the figure.
+        ("GCP budget: $1,200,000 spent of $1,000,000 budget", 1_200_000, "USD"),
+        ("GCP budget: ¥1,200,000 spent of ¥1,000,000 budget", 1_200_000, "JPY"),
+        ("spent $45,000 of $40,000 budget", 45_000, "USD"),
+        ("$3,050.00 of $3,000.00 budget used", 3_050, "USD"),
+    ],
+)
+def test_a_part_spent_of_a_whole_is_the_spend_whichever_side_its_verb_stands(text, amount, currency):
+    money = headline(text)
+    assert money is not None and (money.amount, money.currency) == (amount, currency)
