@@ -38,11 +38,11 @@ SCALE_WORDS = "|".join(SCALE_WORD_FORMS)
 # is followed by the ``\b`` (a longer one goes on with letters where a shorter one ends), so the trie
 # matches what their alternation did, ignoring case too.
 SCALE = r"(?:\s?(" + trie_pattern(("k", "K", "m", "M", "mm", "MM", "bn", "BN", "b", "B", *SCALE_WORD_FORMS)) + r")\b)?"
-# ISO codes read in free text ("EUR 4,000", "18,000 USD"); payloads' declared
-# codes ("currencyCode": "CHF") may be any ISO 4217 code.
+# ISO codes read in free text ("EUR 4,000", "18,000 USD"): every currency with a built-in rate
+# (bot.config.currencies); payloads' declared codes ("currencyCode": "CHF") may be any ISO 4217 code.
 TEXT_CODES = (
     "USD", "EUR", "GBP", "JPY", "INR", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "BRL", "MXN", "SGD",
-    "HKD", "NZD", "CNY", "ZAR",
+    "HKD", "NZD", "CNY", "ZAR", "KRW", "ILS",
 )  # fmt: skip
 CODES = "|".join(TEXT_CODES)
 # Anchored on the currency marker (no optional prefix) so the scan is fast; the

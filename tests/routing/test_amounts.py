@@ -259,3 +259,12 @@ def test_a_lower_case_symbol_after_a_figure_is_no_error(text):
 def test_a_part_spent_of_a_whole_is_the_spend_whichever_side_its_verb_stands(text, amount, currency):
     money = headline(text)
     assert money is not None and (money.amount, money.currency) == (amount, currency)
+
+
+def test_every_currency_with_a_built_in_rate_is_read_by_its_code_in_text():
+    from bot.config.currencies import DEFAULT_RATES
+
+    for code in DEFAULT_RATES:
+        for text in (f"AWS spend anomaly {code} 5,000", f"AWS spend anomaly 5,000 {code}"):
+            money = headline(text)
+            assert money is not None and (money.amount, money.currency) == (5000, code), text
