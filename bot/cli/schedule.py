@@ -94,14 +94,6 @@ def run_digest(args: argparse.Namespace) -> int:
         except WeekError as error:
             return _fail(str(error), 2)
     now = dt.datetime.now(UTC)
-    if week is None:
-        # The digest posted on schedule is the last complete week's: say so, and how to see this one.
-        this_week = week_label(now, timezone)
-        shown = week_label(last_complete_week(now, timezone)[0], timezone)
-        print(
-            f"finops-bot: digest of {shown}, the last complete week; --week {this_week} for the week under way",
-            file=sys.stderr,
-        )
     engine = common.open_database(args)
     try:
         storage = Storage.open(engine)
@@ -117,6 +109,15 @@ def run_digest(args: argparse.Namespace) -> int:
         )
     finally:
         engine.dispose()
+    if week is None:
+        # The digest posted on schedule is the last complete week's: say so, and how to see this one
+        # (once it is composed, so a failure above stays one line).
+        this_week = week_label(now, timezone)
+        shown = week_label(last_complete_week(now, timezone)[0], timezone)
+        print(
+            f"finops-bot: digest of {shown}, the last complete week; --week {this_week} for the week under way",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(message, indent=2, ensure_ascii=False))
     else:
