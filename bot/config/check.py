@@ -16,7 +16,7 @@ from typing import TextIO
 from bot.config.issues import ConfigIssue
 from bot.config.loader import ROUTING_FILE, ConfigError, load_config
 from bot.config.models import BotConfig
-from bot.config.yamlmarks import ParsedYaml, parse_yaml
+from bot.config.yamlmarks import parse_yaml_file
 
 
 def check_config(
@@ -59,7 +59,7 @@ def past_entries(config: BotConfig, today: dt.date) -> list[ConfigIssue]:
     Nothing will ever be posted for them. Located by re-reading routing.yaml's lines (the models keep none).
     """
     path = Path(config.source_dir) / ROUTING_FILE
-    lines = _parsed_lines(path)
+    lines = parse_yaml_file(path)
     issues = []
     for index, entry in enumerate(config.routing.calendar):
         last = entry.last_due()
@@ -79,13 +79,6 @@ def past_entries(config: BotConfig, today: dt.date) -> list[ConfigIssue]:
         line = lines.line_of(("calendar", index, key)) if lines is not None else None
         issues.append(ConfigIssue(str(path), line, f"calendar[{index}].{key}", message, "warning"))
     return issues
-
-
-def _parsed_lines(path: Path) -> ParsedYaml | None:
-    try:
-        return parse_yaml(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def summary_lines(config: BotConfig) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -57,6 +58,14 @@ class ParsedYaml:
 
 class _ConfigLoader(yaml.SafeLoader):
     """Safe loading only: no Python object tags, ever."""
+
+
+def parse_yaml_file(path: Path) -> ParsedYaml | None:
+    """A config file's line marks, to place an issue found after loading; None when it cannot be read."""
+    try:
+        return parse_yaml(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def parse_yaml(text: str) -> ParsedYaml:

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.config.issues import ConfigIssue, Loc, format_loc
 from bot.config.loader import OWNERS_FILE, PERSONAS_FILE, ROUTING_FILE
 from bot.config.models import BotConfig, SlackTargets
-from bot.config.yamlmarks import ParsedYaml, parse_yaml
+from bot.config.yamlmarks import ParsedYaml, parse_yaml_file
 from bot.domain.suggestions import closest
 from bot.render.text import team_mention_key
 from bot.slack.directory import Directory, Unresolved, resolve_directory
@@ -74,7 +74,7 @@ def located(
         return None
     name, loc = where
     if name not in files:
-        files[name] = _parsed(Path(config.source_dir) / name)
+        files[name] = parse_yaml_file(Path(config.source_dir) / name)
     parsed = files[name]
     line = parsed.line_of(loc) if parsed is not None else None
     message = f"cannot resolve {problem.target}: {problem.reason}{_did_you_mean(problem.target, directory)}"
@@ -116,10 +116,3 @@ def _did_you_mean(target: str, directory: Directory) -> str:
         suggestion = closest(target[1:], directory.usergroup_ids)
         return f" (did you mean '@{suggestion}'?)" if suggestion else ""
     return ""
-
-
-def _parsed(path: Path) -> ParsedYaml | None:
-    try:
-        return parse_yaml(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError):
-        return None
