@@ -29,7 +29,7 @@ _BIDI_CONTROLS = dict.fromkeys((*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 
 def escape(text: str) -> str:
     """Escape the three characters Slack treats as markup in user text, flatten newlines, drop bidi controls."""
-    flat = " ".join(text.translate(_BIDI_CONTROLS).split())
+    flat = " ".join((text if text.isascii() else text.translate(_BIDI_CONTROLS)).split())
     return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
